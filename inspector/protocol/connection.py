@@ -1,0 +1,546 @@
+"""The sans-I/O WebSocket connection: one object owns the state machine.
+
+Bytes go in through :meth:`Protocol.receive_data`; frames, messages and failures
+come out of :meth:`Protocol.events_received`. What to send is queued by the
+``send_*`` methods (and by automatic replies: pongs and the closing handshake) and
+handed out by :meth:`Protocol.data_to_send`, with a record of each frame sent in
+:meth:`Protocol.events_sent`. Nothing here does I/O or keeps time.
+
+Observe mode (the default) records every violation of RFC 6455 on the frame that
+carried it and carries on, the way an inspector must. Strict mode fails the
+connection on the first violation with the close code section 7.4.1 prescribes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .constants import CloseCode, Opcode, Role, State, opcode_name
+from .events import Failure, Message
+from .frames import (
+    DEFAULT_MAX_FRAME_SIZE,
+    Frame,
+    FrameBatch,
+    FrameParser,
+    FrameSpec,
+    apply_mask,
+    encode_frame,
+    encode_header,
+    parse_close_payload,
+)
+from .violations import LocalProtocolError, Rule, Violation
+
+if TYPE_CHECKING:
+    from .deflate import PerMessageDeflate
+
+__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Event", "Protocol"]
+
+DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
+
+Event = FrameBatch | Message | Failure
+
+_tuple_new = tuple.__new__
+_utf8_decoder: Callable[[], codecs.IncrementalDecoder] = codecs.getincrementaldecoder("utf-8")
+
+
+class Protocol:
+    """One WebSocket connection after the opening handshake, as ``role`` sees it.
+
+    ``deflate`` is the negotiated permessage-deflate state (RFC 7692), if any.
+    ``auto_pong`` answers each ping with a pong carrying the same payload (section
+    5.5.2); switch it off to test a server's ping timeout. ``auto_close`` answers a
+    close frame with one echoing its code (section 5.5.1).
+    """
+
+    def __init__(
+        self,
+        role: Role,
+        *,
+        strict: bool = False,
+        max_frame_size: int | None = DEFAULT_MAX_FRAME_SIZE,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        deflate: PerMessageDeflate | None = None,
+        auto_pong: bool = True,
+        auto_close: bool = True,
+        mask_key_source: Callable[[], bytes] | None = None,
+    ) -> None:
+        self.role = role
+        self.strict = strict
+        self.deflate = deflate
+        self.auto_pong = auto_pong
+        self.auto_close = auto_close
+        self.max_message_size = max_message_size if max_message_size is not None else 2**64
+        self._mask_key_source = mask_key_source
+        self._parser = FrameParser(
+            role.peer, max_frame_size=max_frame_size, rsv_allowed=0x40 if deflate else 0
+        )
+        self.state = State.OPEN
+        self._events: list[Event] = []
+        self._after: list[Event] = self._events  # where message/failure events go now
+        self._out: list[bytes] = []
+        self._sent: list[Frame | Message] = []
+        self._out_seq = 0
+        self._out_offset = 0
+        # The data message being received, if it is fragmented.
+        self._msg_opcode: int | None = None
+        self._msg_parts: list[bytes] = []
+        self._msg_text: list[str] = []
+        self._msg_first = 0
+        self._msg_size = 0
+        self._msg_wire = 0
+        self._msg_compressed = False
+        self._msg_truncated = False
+        self._msg_decoder: codecs.IncrementalDecoder | None = None
+        self._msg_utf8_ok = True
+        #: The close frames of the closing handshake, once seen.
+        self.close_received: Frame | None = None
+        self.close_sent: Frame | None = None
+        #: Set when the connection was failed (strict mode or a hard limit).
+        self.failure: Failure | None = None
+        self.eof_received = False
+        #: Bytes of a frame that was still incomplete when the stream ended.
+        self.incomplete_bytes = 0
+        self.violation_count = 0
+
+    # ------------------------------------------------------------------ input
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Feed bytes received from the peer; any chunking works."""
+        batch = self._parser.feed(data)
+        if not batch:
+            return
+        after: list[Event] = []
+        self._after = after
+        src = batch.src
+        offsets = batch.offsets
+        payloads = batch.payloads
+        irregular = batch.violations
+        max_msg = self.max_message_size
+        add = after.append
+        seq0 = batch.seq0
+        for i in range(len(payloads)):
+            # Fast path: an unfragmented, uncompressed data frame that broke no rule,
+            # while no fragmented message is open. Everything else: _receive_frame.
+            b0 = src[offsets[i]]
+            if (
+                (b0 == 0x81 or b0 == 0x82)
+                and self._msg_opcode is None
+                and self.close_received is None
+                and not (irregular and i in irregular)
+                and len(payloads[i]) <= max_msg
+            ):
+                payload = payloads[i]
+                if b0 == 0x81:
+                    try:
+                        text: str | None = str(payload, "utf-8")
+                    except UnicodeDecodeError:
+                        self._receive_frame(batch, i)
+                        continue
+                else:
+                    text = None
+                seq = seq0 + i
+                add(
+                    _tuple_new(
+                        Message, (b0 & 0x0F, payload, text, seq, seq, len(payload), False, False)
+                    )
+                )
+            else:
+                self._receive_frame(batch, i)
+        self._events.append(batch)
+        self._events.extend(after)
+
+    def receive_eof(self) -> None:
+        """The peer closed its side of the TCP connection."""
+        self.eof_received = True
+        self.incomplete_bytes = self._parser.pending + self._parser.skipping
+        self.state = State.CLOSED
+
+    def events_received(self) -> list[Event]:
+        """What was received since the last call: each :class:`FrameBatch` of frames,
+        followed by the messages that its frames completed and any failure."""
+        events, self._events = self._events, []
+        return events
+
+    @property
+    def bytes_received(self) -> int:
+        return self._parser.offset + self._parser.pending
+
+    @property
+    def frames_received(self) -> int:
+        return self._parser.frames_parsed
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the peer's close frame (None: no close frame, or one with no code)."""
+        return self.close_received.close_code if self.close_received is not None else None
+
+    @property
+    def close_reason(self) -> str | None:
+        return self.close_received.close_reason if self.close_received is not None else None
+
+    @property
+    def close_handshake_done(self) -> bool:
+        return self.close_received is not None and self.close_sent is not None
+
+    def _receive_frame(self, batch: FrameBatch, index: int) -> None:
+        frame = batch[index]
+        extra: list[Violation] = []
+        b0 = frame.header[0]
+        op = b0 & 0x0F
+        offset = frame.offset
+        message: Message | None = None
+        if self.close_received is not None:
+            extra.append(
+                Violation(
+                    Rule.FRAME_AFTER_CLOSE,
+                    f"{opcode_name(op)} frame after the peer's close frame "
+                    f"#{self.close_received.seq}",
+                    offset,
+                )
+            )
+        if op >= 8:
+            if b0 & 0x40 and self.deflate is not None:
+                extra.append(
+                    Violation(Rule.COMPRESSED_CONTROL_FRAME, "control frame with RSV1 set", offset)
+                )
+            if op == Opcode.CLOSE:
+                _, _, problems = parse_close_payload(frame.payload)
+                extra.extend(Violation(rule, msg, offset) for rule, msg in problems)
+            elif op == Opcode.PING and self.auto_pong and self.close_sent is None:
+                # Pong goes out after the ping is recorded; order of events is kept below.
+                pass
+        elif op == Opcode.TEXT or op == Opcode.BINARY:
+            if self._msg_opcode is not None:
+                extra.append(
+                    Violation(
+                        Rule.EXPECTED_CONTINUATION,
+                        f"{opcode_name(op)} frame while the {opcode_name(self._msg_opcode)} "
+                        f"message begun at frame #{self._msg_first} is unfinished; "
+                        "that message is dropped",
+                        offset,
+                    )
+                )
+            self._start_message(op, frame)
+            message = self._add_fragment(frame, extra)
+        elif op == Opcode.CONT:
+            if self._msg_opcode is None:
+                extra.append(
+                    Violation(
+                        Rule.UNEXPECTED_CONTINUATION,
+                        "continuation frame with no fragmented message to continue",
+                        offset,
+                    )
+                )
+            else:
+                if b0 & 0x40 and self.deflate is not None:
+                    extra.append(
+                        Violation(
+                            Rule.COMPRESSED_CONTINUATION,
+                            "RSV1 set on a continuation frame",
+                            offset,
+                        )
+                    )
+                message = self._add_fragment(frame, extra)
+        if extra:
+            batch.add_violations(index, extra)
+            frame = frame.with_violations(*extra)
+        if message is not None:
+            self._after.append(message)
+        if frame.violations:
+            self.violation_count += len(frame.violations)
+            if self.strict and self.failure is None:
+                self.fail(frame.violations[0])
+        if op == Opcode.CLOSE:
+            self._on_close(frame)
+        elif (
+            op == Opcode.PING
+            and self.auto_pong
+            and self.close_sent is None
+            and self.failure is None
+        ):
+            self.send_pong(frame.payload[:125])
+
+    def _start_message(self, op: int, frame: Frame) -> None:
+        self._msg_opcode = op
+        self._msg_parts = []
+        self._msg_text = []
+        self._msg_first = frame.seq
+        self._msg_size = 0
+        self._msg_wire = 0
+        self._msg_compressed = bool(frame.header[0] & 0x40) and self.deflate is not None
+        self._msg_truncated = False
+        self._msg_decoder = _utf8_decoder() if op == Opcode.TEXT else None
+        self._msg_utf8_ok = True
+
+    def _add_fragment(self, frame: Frame, extra: list[Violation]) -> Message | None:
+        payload = frame.payload
+        fin = bool(frame.header[0] & 0x80)
+        before = self._msg_size
+        self._msg_size = before + len(payload)
+        self._msg_wire += frame.length
+        if not self._msg_truncated:
+            if self._msg_size > self.max_message_size and not self._msg_compressed:
+                self._msg_truncated = True
+                extra.append(
+                    Violation(
+                        Rule.MESSAGE_TOO_LARGE,
+                        f"message reaches {self._msg_size} bytes; the limit is "
+                        f"{self.max_message_size}; the rest is not kept",
+                        frame.offset,
+                    )
+                )
+            elif frame.truncated:
+                self._msg_truncated = True
+            else:
+                self._msg_parts.append(payload)
+        decoder = self._msg_decoder
+        if decoder is not None and self._msg_utf8_ok and not self._msg_compressed:
+            pending = len(decoder.getstate()[0])
+            try:
+                self._msg_text.append(decoder.decode(payload, fin))
+            except UnicodeDecodeError as exc:
+                self._msg_utf8_ok = False
+                at = before - pending + exc.start
+                inside = at - before
+                where = (
+                    f"byte {inside} of this frame"
+                    if inside >= 0
+                    else f"a code point begun {-inside} byte(s) before this frame"
+                )
+                reason = (
+                    "truncated code point"
+                    if exc.reason.startswith("unexpected end")
+                    else (exc.reason)
+                )
+                extra.append(
+                    Violation(
+                        Rule.INVALID_UTF8,
+                        f"invalid UTF-8 at byte {at} of the message ({where}): {reason}",
+                        frame.offset + len(frame.header) + max(inside, 0),
+                    )
+                )
+        if not fin:
+            return None
+        return self._finish_message(frame, extra)
+
+    def _finish_message(self, frame: Frame, extra: list[Violation]) -> Message:
+        op = self._msg_opcode
+        assert op is not None
+        data = b"".join(self._msg_parts)
+        text: str | None = None
+        if self._msg_compressed and self.deflate is not None and not self._msg_truncated:
+            from .deflate import DeflateError, InflateTooLarge
+
+            try:
+                data = self.deflate.decompress(data)
+            except InflateTooLarge as exc:
+                extra.append(Violation(Rule.INFLATE_TOO_LARGE, str(exc), frame.offset))
+                self._msg_truncated = True
+                data = b""
+                self.deflate.reset_inflater()
+            except DeflateError as exc:
+                extra.append(Violation(Rule.INFLATE_ERROR, str(exc), frame.offset))
+                data = b""
+                self.deflate.reset_inflater()
+            else:
+                if op == Opcode.TEXT:
+                    try:
+                        text = data.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        extra.append(
+                            Violation(
+                                Rule.INVALID_UTF8,
+                                f"inflated message is not UTF-8 at byte {exc.start}: {exc.reason}",
+                                frame.offset,
+                            )
+                        )
+        elif op == Opcode.TEXT and self._msg_utf8_ok and not self._msg_truncated:
+            text = "".join(self._msg_text)
+        message = Message(
+            op,
+            data,
+            text,
+            self._msg_first,
+            frame.seq,
+            self._msg_wire,
+            self._msg_compressed,
+            self._msg_truncated,
+        )
+        self._msg_opcode = None
+        self._msg_parts = []
+        self._msg_text = []
+        self._msg_decoder = None
+        return message
+
+    def _on_close(self, frame: Frame) -> None:
+        if self.close_received is not None:
+            return
+        self.close_received = frame
+        if self.close_sent is None and self.auto_close and self.failure is None:
+            code, _, problems = parse_close_payload(frame.payload)
+            if problems:
+                reply_code: int | None = problems[0][0].close_code
+            else:
+                reply_code = code
+            self.send_close(reply_code, "")
+        self.state = State.CLOSING
+
+    def fail(self, violation: Violation) -> Failure:
+        """Fail the connection (section 7.1.7): queue a close frame with the code the
+        violated rule prescribes. The caller then closes the TCP connection."""
+        failure = Failure(violation, violation.rule.close_code)
+        if self.failure is None:
+            self.failure = failure
+        self._after.append(failure)
+        if self.close_sent is None:
+            reason = violation.rule.summary.encode("utf-8")[:123].decode("utf-8", "ignore")
+            self.send_close(failure.close_code, reason)
+        return failure
+
+    # ----------------------------------------------------------------- output
+    def data_to_send(self) -> list[bytes]:
+        """Bytes to write to the transport, in order, since the last call."""
+        out, self._out = self._out, []
+        return out
+
+    def events_sent(self) -> list[Frame | Message]:
+        """Records of the frames queued since the last call (and of each whole message
+        composed with :meth:`send_message`), in the order they went out."""
+        sent, self._sent = self._sent, []
+        return sent
+
+    @property
+    def bytes_sent(self) -> int:
+        return self._out_offset
+
+    def _key(self) -> bytes | None:
+        if self.role is not Role.CLIENT:
+            return None
+        if self._mask_key_source is not None:
+            return self._mask_key_source()
+        return os.urandom(4)
+
+    def _queue(self, header: bytes, wire: bytes, payload: bytes) -> Frame:
+        frame = _tuple_new(Frame, (self._out_seq, self._out_offset, header, payload, ()))
+        self._out_seq += 1
+        self._out_offset += len(header) + len(wire)
+        self._out.append(header)
+        if wire:
+            self._out.append(wire)
+        self._sent.append(frame)
+        return frame
+
+    def _send_plain(self, b0: int, payload: bytes) -> Frame:
+        key = self._key()
+        header = encode_header(b0, len(payload), key)
+        wire = apply_mask(payload, key) if key is not None else payload
+        return self._queue(header, wire, payload)
+
+    def _check_can_send(self) -> None:
+        if self.close_sent is not None:
+            raise LocalProtocolError(
+                "a close frame was already sent; use send_frame() to send past it on purpose"
+            )
+        if self.state is State.CLOSED:
+            raise LocalProtocolError("the connection is closed")
+
+    def send_message(
+        self,
+        opcode: int,
+        payload: bytes,
+        *,
+        fragments: int = 1,
+        compress: bool | None = None,
+    ) -> list[Frame]:
+        """Send a text or binary message, split into ``fragments`` frames (section
+        5.4), compressed when permessage-deflate is on unless ``compress`` is False."""
+        self._check_can_send()
+        if opcode not in (Opcode.TEXT, Opcode.BINARY):
+            raise LocalProtocolError("messages are TEXT or BINARY; use send_frame() otherwise")
+        if fragments < 1:
+            raise LocalProtocolError("a message has at least one fragment")
+        do_compress = self.deflate is not None and compress is not False
+        wire_payload = self.deflate.compress(payload) if do_compress and self.deflate else payload
+        n = len(wire_payload)
+        fragments = min(fragments, max(n, 1))
+        step = -(-n // fragments) if n else 0
+        frames: list[Frame] = []
+        first_seq = self._out_seq
+        for i in range(fragments):
+            chunk = wire_payload[i * step : (i + 1) * step] if step else b""
+            fin = i == fragments - 1
+            b0 = (0x80 if fin else 0) | (opcode if i == 0 else 0)
+            if i == 0 and do_compress:
+                b0 |= 0x40
+            frames.append(self._send_plain(b0, chunk))
+        text = payload.decode("utf-8", "replace") if opcode == Opcode.TEXT else None
+        self._sent.append(
+            Message(opcode, payload, text, first_seq, self._out_seq - 1, n, do_compress, False)
+        )
+        return frames
+
+    def send_text(
+        self, text: str, *, fragments: int = 1, compress: bool | None = None
+    ) -> list[Frame]:
+        return self.send_message(
+            Opcode.TEXT, text.encode("utf-8"), fragments=fragments, compress=compress
+        )
+
+    def send_binary(
+        self, data: bytes, *, fragments: int = 1, compress: bool | None = None
+    ) -> list[Frame]:
+        return self.send_message(Opcode.BINARY, bytes(data), fragments=fragments, compress=compress)
+
+    def send_ping(self, payload: bytes = b"") -> Frame:
+        self._check_can_send()
+        if len(payload) > 125:
+            raise LocalProtocolError("a ping payload is at most 125 bytes; use send_frame()")
+        return self._send_plain(0x89, bytes(payload))
+
+    def send_pong(self, payload: bytes = b"") -> Frame:
+        self._check_can_send()
+        if len(payload) > 125:
+            raise LocalProtocolError("a pong payload is at most 125 bytes; use send_frame()")
+        return self._send_plain(0x8A, bytes(payload))
+
+    def send_close(self, code: int | None = CloseCode.NORMAL_CLOSURE, reason: str = "") -> Frame:
+        """Start (or answer) the closing handshake (section 7.1.2). ``code=None`` sends a
+        close frame with no payload."""
+        self._check_can_send()
+        if code is None:
+            if reason:
+                raise LocalProtocolError("a close reason needs a close code")
+            payload = b""
+        else:
+            payload = code.to_bytes(2, "big") + reason.encode("utf-8")
+        if len(payload) > 125:
+            raise LocalProtocolError("close code and reason exceed 125 bytes; use send_frame()")
+        frame = self._send_plain(0x88, payload)
+        self._after_close_sent(frame)
+        return frame
+
+    def _after_close_sent(self, frame: Frame) -> None:
+        if self.close_sent is None:
+            self.close_sent = frame
+        if self.state is State.OPEN:
+            self.state = State.CLOSING
+
+    def send_frame(self, spec: FrameSpec) -> Frame:
+        """Send one hand-crafted frame exactly as described, valid or not, regardless of
+        the connection's state (an inspector must be able to break the rules)."""
+        if spec.mask is None and spec.mask_key is None and self._mask_key_source is not None:
+            key = self._key()
+            spec = dataclasses.replace(spec, mask_key=key)
+        header, wire = encode_frame(spec, self.role)
+        frame = self._queue(header, wire, spec.payload)
+        if spec.opcode == Opcode.CLOSE:
+            self._after_close_sent(frame)
+        return frame
+
+    def send_raw(self, data: bytes) -> None:
+        """Queue bytes verbatim (no framing at all)."""
+        self._out.append(bytes(data))
+        self._out_offset += len(data)

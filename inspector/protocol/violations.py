@@ -1,0 +1,150 @@
+"""Protocol violations: what a peer did wrong, which rule it broke and where the RFC says so.
+
+A peer's violation is *their fault* and is recorded, never raised: the connection
+goes on in observe mode, or is failed with :attr:`Rule.close_code` in strict mode.
+Misuse of this library by its caller (our fault) raises :class:`LocalProtocolError`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["LocalProtocolError", "Rule", "Violation"]
+
+
+class LocalProtocolError(Exception):
+    """The caller asked for something this end cannot do (for example send on a closed
+    connection). Frames that are *deliberately* malformed are not this: build them with
+    :class:`~inspector.protocol.frames.FrameSpec`."""
+
+
+class Rule(enum.Enum):
+    """Every rule the codec checks. The value is (RFC, section, close code, summary)."""
+
+    UNMASKED_CLIENT_FRAME = ("6455", "5.1", 1002, "a client must mask every frame it sends")
+    MASKED_SERVER_FRAME = ("6455", "5.1", 1002, "a server must not mask the frames it sends")
+    RESERVED_BIT = (
+        "6455",
+        "5.2",
+        1002,
+        "RSV1-3 must be 0 unless a negotiated extension defines them",
+    )
+    RESERVED_OPCODE = ("6455", "5.2", 1002, "opcodes 0x3-0x7 and 0xB-0xF are reserved")
+    NON_MINIMAL_LENGTH = (
+        "6455",
+        "5.2",
+        1002,
+        "the payload length must use the minimal number of bytes",
+    )
+    LENGTH_TOP_BIT = ("6455", "5.2", 1002, "the most significant bit of a 64-bit length must be 0")
+    CONTROL_FRAME_TOO_LONG = (
+        "6455",
+        "5.5",
+        1002,
+        "control frames must have a payload of 125 bytes or less",
+    )
+    FRAGMENTED_CONTROL_FRAME = ("6455", "5.5", 1002, "control frames must not be fragmented")
+    UNEXPECTED_CONTINUATION = (
+        "6455",
+        "5.4",
+        1002,
+        "a continuation frame needs a fragmented message to continue",
+    )
+    EXPECTED_CONTINUATION = (
+        "6455",
+        "5.4",
+        1002,
+        "a new data frame may not start before the fragmented message ends",
+    )
+    INVALID_UTF8 = ("6455", "8.1", 1007, "text messages must be valid UTF-8")
+    CLOSE_PAYLOAD_ONE_BYTE = (
+        "6455",
+        "5.5.1",
+        1002,
+        "a close payload is empty or starts with a 2-byte code",
+    )
+    INVALID_CLOSE_CODE = ("6455", "7.4", 1002, "this close code may not be sent on the wire")
+    INVALID_CLOSE_REASON = ("6455", "5.5.1", 1007, "a close reason must be valid UTF-8")
+    FRAME_AFTER_CLOSE = ("6455", "5.5.1", 1002, "an endpoint sends no frame after its close frame")
+    FRAME_TOO_LARGE = ("6455", "10.4", 1009, "the frame is larger than the configured limit")
+    MESSAGE_TOO_LARGE = ("6455", "10.4", 1009, "the message is larger than the configured limit")
+    COMPRESSED_CONTROL_FRAME = (
+        "7692",
+        "6.1",
+        1002,
+        "RSV1 (compressed) is not allowed on control frames",
+    )
+    COMPRESSED_CONTINUATION = (
+        "7692",
+        "6.1",
+        1002,
+        "RSV1 is set only on the first frame of a compressed message",
+    )
+    INFLATE_ERROR = ("7692", "6.2", 1007, "a compressed message must inflate without error")
+    INFLATE_TOO_LARGE = (
+        "7692",
+        "6.2",
+        1009,
+        "the message inflates past the configured limit (decompression bomb)",
+    )
+
+    @property
+    def rfc(self) -> str:
+        """``"RFC 6455 §5.1"``: the document and section the rule comes from."""
+        return f"RFC {self.value[0]} §{self.value[1]}"
+
+    @property
+    def section(self) -> str:
+        return str(self.value[1])
+
+    @property
+    def url(self) -> str:
+        return f"https://www.rfc-editor.org/rfc/rfc{self.value[0]}#section-{self.value[1]}"
+
+    @property
+    def close_code(self) -> int:
+        """The code RFC 6455 section 7.4.1 prescribes when failing the connection for it."""
+        return int(self.value[2])
+
+    @property
+    def summary(self) -> str:
+        return str(self.value[3])
+
+    @property
+    def slug(self) -> str:
+        """Stable machine name used in files: ``"unmasked-client-frame"``."""
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, slug: str) -> Rule:
+        return cls[slug.upper().replace("-", "_")]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule, with a sentence about this occurrence and where it was found.
+
+    ``offset`` is the byte offset in the stream (of the frame, or inside it for UTF-8).
+    """
+
+    rule: Rule
+    message: str
+    offset: int | None = None
+
+    @property
+    def rfc(self) -> str:
+        return self.rule.rfc
+
+    def __str__(self) -> str:
+        where = f" at byte {self.offset}" if self.offset is not None else ""
+        return f"{self.rule.slug} ({self.rule.rfc}){where}: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rule": self.rule.slug,
+            "rfc": self.rule.rfc,
+            "message": self.message,
+            "offset": self.offset,
+            "close_code": self.rule.close_code,
+        }
