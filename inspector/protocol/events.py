@@ -46,7 +46,7 @@ class Message(NamedTuple):
 
     def __str__(self) -> str:
         kind = "TEXT" if self.opcode == Opcode.TEXT else "BINARY"
-        extra = f" deflated from {self.wire_size}" if self.compressed else ""
+        extra = f" ({self.wire_size} compressed)" if self.compressed else ""
         frames = f" in {self.fragments} frames" if self.fragments > 1 else ""
         return f"{kind} message, {len(self.data)} bytes{extra}{frames}"
 

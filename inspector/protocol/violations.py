@@ -67,6 +67,12 @@ class Rule(enum.Enum):
     INVALID_CLOSE_CODE = ("6455", "7.4", 1002, "this close code may not be sent on the wire")
     INVALID_CLOSE_REASON = ("6455", "5.5.1", 1007, "a close reason must be valid UTF-8")
     FRAME_AFTER_CLOSE = ("6455", "5.5.1", 1002, "an endpoint sends no frame after its close frame")
+    INCOMPLETE_FRAME = (
+        "6455",
+        "5.2",
+        1006,
+        "the stream ended in the middle of a frame (an abnormal closure)",
+    )
     FRAME_TOO_LARGE = ("6455", "10.4", 1009, "the frame is larger than the configured limit")
     MESSAGE_TOO_LARGE = ("6455", "10.4", 1009, "the message is larger than the configured limit")
     COMPRESSED_CONTROL_FRAME = (

@@ -1,0 +1,185 @@
+"""The captured session as plain data: what happened on one connection, in order.
+
+Every event is a frozen, noun-named record with ``t``, the seconds since the session
+started (monotonic clock). Frames are the exception to "one object per thing": a
+flood delivers thousands per socket read, so frames travel as :class:`FramesCaptured`
+(one batch, one direction, one time) and are kept by
+:class:`~inspector.capture.store.CaptureStore` in columns.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..protocol.events import Message
+from ..protocol.frames import Frame, FrameBatch
+from ..protocol.violations import Violation
+
+__all__ = [
+    "CaptureEvent",
+    "ConnectionState",
+    "Direction",
+    "ErrorCaptured",
+    "FramesCaptured",
+    "HandshakeCaptured",
+    "MessageCaptured",
+    "RawBytesSent",
+    "RttSample",
+    "SessionInfo",
+    "StateChanged",
+    "TlsInfo",
+    "ViolationCaptured",
+]
+
+FORMAT_NAME = "ws-inspector-capture"
+FORMAT_VERSION = 1
+
+
+class Direction(enum.Enum):
+    OUT = "out"  # sent by us
+    IN = "in"  # received from the peer
+
+    @property
+    def arrow(self) -> str:
+        return "\u2192" if self is Direction.OUT else "\u2190"
+
+
+class ConnectionState(enum.Enum):
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the session is: the first line of a capture file."""
+
+    url: str
+    role: str  # "client" or "server"
+    started_at: str  # ISO-8601 wall-clock time with time zone
+    started_unix: float  # the same, as seconds since the Unix epoch
+    source: str = "live"  # "live", "file", "decode", "har"
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    t: float
+    state: ConnectionState
+    code: int | None = None  # the close code, for CLOSED
+    reason: str | None = None
+    clean: bool | None = None  # for CLOSED: the closing handshake completed
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    version: str
+    cipher: str
+    peer_subject: str
+    peer_issuer: str
+    not_after: str  # the peer certificate's expiry, as the certificate gives it
+    verified: bool
+    alpn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptCheck:
+    key: str
+    expected: str
+    received: str | None
+    ok: bool
+    #: Derivation steps for learners: key + GUID, SHA-1 (hex), base64.
+    concatenated: str = ""
+    sha1_hex: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeCaptured:
+    """One half of the opening handshake: our request, or the peer's response (or the
+    reverse on the server side). ``raw`` is exactly what crossed the wire."""
+
+    t: float
+    dir: Direction
+    raw: bytes
+    start_line: str
+    headers: tuple[tuple[str, str], ...]
+    accept: AcceptCheck | None = None
+    problems: tuple[str, ...] = ()
+    subprotocol: str | None = None
+    extensions: str | None = None  # the negotiated Sec-WebSocket-Extensions value
+    #: Step timings in seconds: dns, tcp, tls, handshake (response side only).
+    timings: tuple[tuple[str, float], ...] = ()
+    tls: TlsInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FramesCaptured:
+    """Frames that went one way at one time: a parsed batch, or frames we sent."""
+
+    t: float
+    dir: Direction
+    frames: FrameBatch | Sequence[Frame]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCaptured:
+    """A data message completed; published for every message, kept by the store only
+    when it is more than one plain frame (fragmented, compressed or truncated)."""
+
+    t: float
+    dir: Direction
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationCaptured:
+    """A violation that belongs to no single frame (for example the stream ended in the
+    middle of a frame). Frame violations travel on the frames themselves."""
+
+    t: float
+    dir: Direction
+    violation: Violation
+
+
+@dataclass(frozen=True, slots=True)
+class RawBytesSent:
+    t: float
+    data: bytes
+    offset: int  # position in the outgoing stream
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCaptured:
+    """Something failed: ``step`` names which (url, dns, tcp, tls, handshake, read,
+    write, close, timeout, protocol) and ``message`` says why in plain words."""
+
+    t: float
+    step: str
+    message: str
+    fatal: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RttSample:
+    t: float
+    rtt: float  # seconds between our ping and the peer's matching pong
+    payload: bytes = field(default=b"")
+
+
+CaptureEvent = (
+    StateChanged
+    | HandshakeCaptured
+    | FramesCaptured
+    | MessageCaptured
+    | ViolationCaptured
+    | RawBytesSent
+    | ErrorCaptured
+    | RttSample
+)

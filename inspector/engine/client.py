@@ -1,0 +1,366 @@
+"""Client connections: URL -> DNS -> TCP -> TLS -> opening handshake -> frames.
+
+Each step is timed and each failure says which step failed and why, in words a
+person can act on (:class:`~inspector.engine.options.ConnectError`). Whatever was
+captured before a failure stays in the connection's capture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Iterable
+
+from ..capture.events import (
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    HandshakeCaptured,
+    TlsInfo,
+)
+from ..protocol.connection import Protocol
+from ..protocol.constants import Role
+from ..protocol.deflate import DeflateError, DeflateOffer, PerMessageDeflate, negotiate_client
+from ..protocol.handshake import (
+    ClientRequest,
+    HandshakeResponse,
+    ParseFailure,
+    ResponseParser,
+    build_client_request,
+    derive_accept,
+)
+from ..protocol.headers import format_extensions
+from .connection import Connection, Listener
+from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
+
+__all__ = ["connect", "make_ssl_context"]
+
+log = logging.getLogger("inspector.engine.client")
+
+
+def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
+    try:
+        ctx = ssl.create_default_context(cafile=options.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConnectError("tls", f"cannot load CA file {options.cafile!r}: {exc}") from None
+    if options.certfile:
+        try:
+            ctx.load_cert_chain(options.certfile, options.keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConnectError(
+                "tls", f"cannot load client certificate {options.certfile!r}: {exc}"
+            ) from None
+    if options.insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | None:
+    obj = transport.get_extra_info("ssl_object")
+    if not isinstance(obj, ssl.SSLObject):
+        return None
+    cert = obj.getpeercert() or {}
+
+    def name(field: str) -> str:
+        parts = cert.get(field, ())
+        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)  # type: ignore[misc]
+
+    cipher = obj.cipher()
+    return TlsInfo(
+        version=obj.version() or "?",
+        cipher=cipher[0] if cipher else "?",
+        peer_subject=name("subject") or ("(not verified: not shown)" if not verified else ""),
+        peer_issuer=name("issuer"),
+        not_after=str(cert.get("notAfter", "")),
+        verified=verified,
+        alpn=obj.selected_alpn_protocol(),
+    )
+
+
+def _describe_os_error(exc: OSError, target: Target, address: str) -> str:
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return f"connection to {address} refused: nothing is listening on port {target.port}"
+    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return f"{address} is unreachable: {exc.strerror}"
+    return f"cannot connect to {address}: {exc.strerror or exc}"
+
+
+def _headers_of(raw: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
+    text = raw.decode("latin-1")
+    lines = text.split("\r\n")
+    start = lines[0]
+    headers = []
+    for line in lines[1:]:
+        if not line:
+            break
+        name, _, value = line.partition(":")
+        headers.append((name.strip(), value.strip()))
+    return start, tuple(headers)
+
+
+async def connect(
+    url: str,
+    options: ConnectOptions | None = None,
+    *,
+    listeners: Iterable[Listener] = (),
+    connection: Connection | None = None,
+) -> Connection:
+    """Open a client connection; raise :class:`ConnectError` if any step fails.
+
+    Pass ``connection`` (made with :func:`new_client_connection`) to watch the
+    events from the very first one, and to keep its capture if connecting fails.
+    """
+    options = options or ConnectOptions()
+    conn = connection or new_client_connection(url, options)
+    for listener in listeners:
+        conn.subscribe(listener)
+    step = ["url"]
+    try:
+        async with asyncio.timeout(options.open_timeout):
+            await _connect_steps(conn, url, options, step)
+    except TimeoutError:
+        what = {
+            "dns": "resolving the host name",
+            "tcp": "the TCP connection",
+            "tls": "the TLS handshake",
+            "handshake": "the server's handshake response",
+        }.get(step[0], step[0])
+        message = f"timed out after {options.open_timeout:g} s waiting for {what}"
+        conn.record_error("timeout", message)
+        conn.abort()
+        conn.set_state(ConnectionState.CLOSED, clean=False, detail=message)
+        raise ConnectError("timeout", message) from None
+    except ConnectError as exc:
+        conn.record_error(exc.step, exc.message)
+        conn.abort()
+        conn.set_state(ConnectionState.CLOSED, clean=False, detail=exc.message)
+        raise
+    except asyncio.CancelledError:
+        conn.abort()
+        raise
+    return conn
+
+
+def new_client_connection(url: str, options: ConnectOptions | None = None) -> Connection:
+    options = options or ConnectOptions()
+    return Connection(
+        Role.CLIENT, url, read_size=options.read_size, close_timeout=options.close_timeout
+    )
+
+
+async def _connect_steps(
+    conn: Connection, url: str, options: ConnectOptions, step: list[str]
+) -> None:
+    loop = asyncio.get_running_loop()
+    conn.set_state(ConnectionState.CONNECTING, detail=url)
+    target = parse_url(url)
+    timings: list[tuple[str, float]] = []
+
+    step[0] = "dns"
+    t = time.perf_counter()
+    try:
+        infos = await loop.getaddrinfo(
+            target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+    except socket.gaierror as exc:
+        raise ConnectError("dns", f"cannot resolve host {target.host!r}: {exc.strerror}") from None
+    timings.append(("dns", time.perf_counter() - t))
+    if not infos:
+        raise ConnectError("dns", f"host {target.host!r} has no address")
+
+    step[0] = "tcp"
+    t = time.perf_counter()
+    sock: socket.socket | None = None
+    errors: list[str] = []
+    for family, type_, proto, _, sockaddr in infos:
+        address = (
+            f"[{sockaddr[0]}]:{sockaddr[1]}"
+            if family == socket.AF_INET6
+            else (f"{sockaddr[0]}:{sockaddr[1]}")
+        )
+        candidate = socket.socket(family, type_, proto)
+        candidate.setblocking(False)
+        try:
+            await loop.sock_connect(candidate, sockaddr)
+        except OSError as exc:
+            candidate.close()
+            errors.append(_describe_os_error(exc, target, address))
+            continue
+        except BaseException:
+            candidate.close()
+            raise
+        sock = candidate
+        break
+    if sock is None:
+        raise ConnectError("tcp", "; ".join(dict.fromkeys(errors)))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    timings.append(("tcp", time.perf_counter() - t))
+
+    ctx: ssl.SSLContext | None = None
+    if target.secure:
+        step[0] = "tls"
+        ctx = make_ssl_context(options.tls)
+    t = time.perf_counter()
+    try:
+        await loop.create_connection(
+            lambda: conn,
+            sock=sock,
+            ssl=ctx,
+            server_hostname=(options.tls.server_hostname or target.host) if ctx else None,
+            ssl_handshake_timeout=options.open_timeout if ctx else None,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        raise ConnectError(
+            "tls",
+            f"the server's certificate was rejected: {exc.verify_message or exc.reason}"
+            " (use a CA file, or skip verification only if you trust this network)",
+        ) from None
+    except (ssl.SSLError, OSError) as exc:
+        sock.close()
+        if ctx is not None and "WRONG_VERSION_NUMBER" in str(exc):
+            raise ConnectError(
+                "tls",
+                f"the server did not answer in TLS: it may be a plain ws:// server ({exc})",
+            ) from None
+        raise ConnectError(
+            "tls" if ctx else "tcp", f"{'TLS handshake' if ctx else 'connection'} failed: {exc}"
+        ) from None
+    if ctx is not None:
+        timings.append(("tls", time.perf_counter() - t))
+    assert conn.transport is not None
+    tls = _tls_info(conn.transport, not options.tls.insecure) if ctx else None
+
+    step[0] = "handshake"
+    t = time.perf_counter()
+    offer = DeflateOffer() if options.deflate else None
+    request = build_client_request(
+        target.host,
+        target.port if target.explicit_port else None,
+        target.resource,
+        secure=target.secure,
+        origin=options.origin,
+        subprotocols=tuple(options.subprotocols),
+        extensions=[offer.to_extension()] if offer else (),
+        extra_headers=tuple(options.headers),
+    )
+    response = await _exchange(conn, request)
+    timings.append(("handshake", time.perf_counter() - t))
+    _publish_handshake(conn, request, response, timings, tls)
+    if isinstance(response, ParseFailure):
+        raise ConnectError("handshake", response.reason)
+    if not response.ok:
+        status = f"{response.status_code} {response.reason}".strip()
+        first = response.problems[0]
+        if response.status_code != 101:
+            body = response.trailing[:200].decode("utf-8", "replace").strip()
+            more = f"; body: {body}" if body else ""
+            raise ConnectError("handshake", f"the server answered {status}{more}. {first}")
+        raise ConnectError("handshake", "; ".join(response.problems))
+
+    deflate: PerMessageDeflate | None = None
+    for name, params in response.extensions:
+        if name == "permessage-deflate" and offer is not None:
+            try:
+                negotiated = negotiate_client(offer, (name, params))
+            except DeflateError as exc:
+                raise ConnectError("handshake", str(exc)) from None
+            deflate = PerMessageDeflate(
+                negotiated, Role.CLIENT, max_inflated_size=options.max_message_size
+            )
+    protocol = Protocol(
+        Role.CLIENT,
+        strict=options.strict,
+        max_frame_size=options.max_frame_size,
+        max_message_size=options.max_message_size,
+        deflate=deflate,
+        auto_pong=options.auto_pong,
+    )
+    conn.open(protocol, response.trailing)
+    if options.keepalive_interval:
+        conn.start_keepalive(options.keepalive_interval)
+
+
+async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeResponse | ParseFailure:
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[HandshakeResponse | ParseFailure] = loop.create_future()
+    parser = ResponseParser(request)
+
+    def on_data(data: bytes) -> None:
+        if done.done():
+            return
+        result = parser.feed(data)
+        if result is not None:
+            done.set_result(result)
+
+    def on_eof() -> None:
+        if not done.done():
+            done.set_result(parser.feed_eof())
+
+    conn._on_handshake_data = on_data
+    conn._on_handshake_eof = on_eof
+    assert conn.transport is not None
+    conn.transport.write(request.raw)
+    start, headers = _headers_of(request.raw)
+    conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers))
+    try:
+        return await done
+    finally:
+        conn._on_handshake_data = None
+        conn._on_handshake_eof = None
+
+
+def _publish_handshake(
+    conn: Connection,
+    request: ClientRequest,
+    response: HandshakeResponse | ParseFailure,
+    timings: list[tuple[str, float]],
+    tls: TlsInfo | None,
+) -> None:
+    raw = response.raw
+    if isinstance(response, ParseFailure):
+        start, headers = _headers_of(raw) if raw else ("", ())
+        conn.publish(
+            HandshakeCaptured(
+                conn.now(),
+                Direction.IN,
+                raw,
+                start,
+                headers,
+                problems=(response.reason,),
+                timings=tuple(timings),
+                tls=tls,
+            )
+        )
+        return
+    derivation = derive_accept(request.key)
+    check = response.accept_check
+    accept = AcceptCheck(
+        key=request.key,
+        expected=derivation.accept,
+        received=check.received,
+        ok=check.ok,
+        concatenated=derivation.concatenated,
+        sha1_hex=derivation.sha1_hex,
+    )
+    start = f"HTTP/{response.http_version} {response.status_code} {response.reason}".rstrip()
+    conn.publish(
+        HandshakeCaptured(
+            conn.now(),
+            Direction.IN,
+            raw,
+            start,
+            tuple(response.headers),
+            accept=accept,
+            problems=tuple(response.problems),
+            subprotocol=response.subprotocol,
+            extensions=format_extensions(response.extensions) if response.extensions else None,
+            timings=tuple(timings),
+            tls=tls,
+        )
+    )

@@ -1,0 +1,119 @@
+"""What a user can set on a connection, and the URL it goes to."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+__all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
+
+
+class ConnectError(Exception):
+    """A connection could not be made or went wrong: ``step`` says where (url, dns,
+    tcp, tls, handshake, timeout, read, write) and the message says why, plainly."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parsed ``ws://`` or ``wss://`` URL."""
+
+    url: str
+    secure: bool
+    host: str  # without brackets for IPv6
+    port: int
+    resource: str  # path and query, at least "/"
+    explicit_port: bool
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_url(url: str) -> Target:
+    """Parse and check a WebSocket URL (RFC 6455 section 3); raise ConnectError("url")."""
+    text = url.strip()
+    if not text:
+        raise ConnectError("url", "no URL given")
+    if "://" not in text:
+        raise ConnectError("url", f"{text!r} has no scheme: write ws://{text} or wss://{text}")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ConnectError("url", f"{text!r} is not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        raise ConnectError(
+            "url",
+            f"scheme {scheme}:// is HTTP; a WebSocket URL starts with "
+            f"{'wss' if scheme == 'https' else 'ws'}://",
+        )
+    if scheme not in ("ws", "wss"):
+        raise ConnectError("url", f"unknown scheme {scheme!r}: use ws:// or wss://")
+    if parts.fragment or "#" in text:
+        raise ConnectError("url", "a WebSocket URL must not have a #fragment (RFC 6455 §3)")
+    host = parts.hostname
+    if not host:
+        raise ConnectError("url", f"{text!r} has no host")
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise ConnectError("url", f"{host!r} is not a valid IPv6 address") from None
+    if parts.username or parts.password:
+        raise ConnectError(
+            "url",
+            "credentials in the URL are not sent by WebSocket clients; "
+            "add an Authorization header instead",
+        )
+    secure = scheme == "wss"
+    resource = parts.path or "/"
+    if parts.query:
+        resource += "?" + parts.query
+    if any(ch.isspace() for ch in resource):
+        raise ConnectError("url", "the path contains white space; percent-encode it")
+    return Target(
+        url=text,
+        secure=secure,
+        host=host,
+        port=port if port is not None else (443 if secure else 80),
+        resource=resource,
+        explicit_port=port is not None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TlsOptions:
+    cafile: str | None = None  # trust this CA bundle instead of the system store
+    certfile: str | None = None  # client certificate (PEM)
+    keyfile: str | None = None  # its key, when not in certfile
+    insecure: bool = False  # skip certificate and host name verification (dangerous)
+    server_hostname: str | None = None  # SNI / name to verify, when not the URL's host
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOptions:
+    headers: Sequence[tuple[str, str]] = ()  # extra request headers, in the user's order
+    subprotocols: Sequence[str] = ()
+    deflate: bool = True  # offer permessage-deflate
+    origin: str | None = None
+    open_timeout: float = 10.0  # DNS + TCP + TLS + handshake
+    close_timeout: float = 5.0
+    max_message_size: int | None = 64 * 2**20
+    max_frame_size: int | None = 64 * 2**20
+    auto_pong: bool = True
+    keepalive_interval: float | None = None  # seconds between pings that measure RTT
+    strict: bool = False  # fail the connection on the first violation
+    tls: TlsOptions = field(default_factory=TlsOptions)
+    read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
