@@ -45,7 +45,7 @@ Listener = Callable[[CaptureEvent], None]
 
 
 def new_session(url: str, role: Role, source: str = "live") -> SessionInfo:
-    now = datetime.datetime.now(datetime.timezone.utc).astimezone()
+    now = datetime.datetime.now(datetime.UTC).astimezone()
     return SessionInfo(
         url=url,
         role=role.value,
@@ -95,6 +95,8 @@ class Connection(asyncio.BufferedProtocol):
         self.last_rtt: float | None = None
         self.on_message: Callable[[Message], None] | None = None
         self.error: ErrorCaptured | None = None
+        #: The CLOSED state change, once the connection has ended.
+        self.final_state: StateChanged | None = None
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
 
@@ -128,7 +130,10 @@ class Connection(asyncio.BufferedProtocol):
         if state is self.state and state is not ConnectionState.CLOSED:
             return
         self.state = state
-        self.publish(StateChanged(self.now(), state, code, reason, clean, detail))
+        event = StateChanged(self.now(), state, code, reason, clean, detail)
+        if state is ConnectionState.CLOSED:
+            self.final_state = event
+        self.publish(event)
 
     def record_error(self, step: str, message: str, *, fatal: bool = True) -> ErrorCaptured:
         error = ErrorCaptured(self.now(), step, message, fatal)
