@@ -151,17 +151,21 @@ class Protocol:
                 self._receive_frame(batch, i)
         self._events.append(batch)
         self._events.extend(after)
+        # Outside receive_data (e.g. fail() called by the engine) events go straight out.
+        self._after = self._events
+        self._after = self._events  # a later fail() reports to the next events_received()
 
     def receive_eof(self) -> None:
         """The peer closed its side of the TCP connection."""
         self.eof_received = True
-        self.incomplete_bytes = self._parser.pending + self._parser.skipping
+        self.incomplete_bytes = self._parser.incomplete
         self.state = State.CLOSED
 
     def events_received(self) -> list[Event]:
         """What was received since the last call: each :class:`FrameBatch` of frames,
         followed by the messages that its frames completed and any failure."""
         events, self._events = self._events, []
+        self._after = self._events
         return events
 
     @property
@@ -296,6 +300,9 @@ class Protocol:
                 self._msg_truncated = True
             else:
                 self._msg_parts.append(payload)
+        if frame.truncated:
+            # The skipped bytes cannot be checked, so neither can any that follow them.
+            self._msg_decoder = None
         decoder = self._msg_decoder
         if decoder is not None and self._msg_utf8_ok and not self._msg_compressed:
             pending = len(decoder.getstate()[0])
@@ -466,11 +473,11 @@ class Protocol:
         wire_payload = self.deflate.compress(payload) if do_compress and self.deflate else payload
         n = len(wire_payload)
         fragments = min(fragments, max(n, 1))
-        step = -(-n // fragments) if n else 0
         frames: list[Frame] = []
         first_seq = self._out_seq
         for i in range(fragments):
-            chunk = wire_payload[i * step : (i + 1) * step] if step else b""
+            # Even split: with fragments <= n no fragment is empty.
+            chunk = wire_payload[i * n // fragments : (i + 1) * n // fragments]
             fin = i == fragments - 1
             b0 = (0x80 if fin else 0) | (opcode if i == 0 else 0)
             if i == 0 and do_compress:
