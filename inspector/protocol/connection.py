@@ -153,7 +153,6 @@ class Protocol:
         self._events.extend(after)
         # Outside receive_data (e.g. fail() called by the engine) events go straight out.
         self._after = self._events
-        self._after = self._events  # a later fail() reports to the next events_received()
 
     def receive_eof(self) -> None:
         """The peer closed its side of the TCP connection."""

@@ -26,7 +26,7 @@ from .violations import Rule, Violation
 try:  # The C helper of the websockets library XORs near memory-copy speed.
     from websockets.speedups import apply_mask as _c_apply_mask
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    _c_apply_mask = None
+    _c_apply_mask = None  # type: ignore[assignment]
 
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
@@ -457,6 +457,7 @@ class FrameParser:
         self._base = 0  # stream offset of self._buf[0]
         self._seq = 0
         self._skip = 0  # payload bytes of an oversized frame still to discard
+        self._skip_start = 0  # stream offset of the oversized frame being skipped
         # First bytes that break no frame-level rule, given the extensions in use.
         self._plain_b0 = frozenset(
             b0 | (rsv & rsv_allowed)
@@ -473,6 +474,11 @@ class FrameParser:
     def pending(self) -> int:
         """Bytes received that do not yet form a complete frame."""
         return len(self._buf)
+
+    @property
+    def incomplete(self) -> int:
+        """Bytes received of the frame in progress: buffered, or already skipped."""
+        return self._base - self._skip_start if self._skip else len(self._buf)
 
     @property
     def skipping(self) -> int:
@@ -551,6 +557,7 @@ class FrameParser:
                 violations[index] = self._violations(src[pos:p], b0, b1, length, base + pos)
                 take = min(n - p, length)
                 self._skip = length - take
+                self._skip_start = base + pos
                 pos = p + take
                 if self._skip:
                     break
