@@ -90,6 +90,7 @@ class Protocol:
         self._msg_parts: list[bytes] = []
         self._msg_text: list[str] = []
         self._msg_first = 0
+        self._msg_count = 0
         self._msg_size = 0
         self._msg_wire = 0
         self._msg_compressed = False
@@ -144,7 +145,7 @@ class Protocol:
                 seq = seq0 + i
                 add(
                     _tuple_new(
-                        Message, (b0 & 0x0F, payload, text, seq, seq, len(payload), False, False)
+                        Message, (b0 & 0x0F, payload, text, seq, seq, len(payload), False, False, 1)
                     )
                 )
             else:
@@ -271,6 +272,7 @@ class Protocol:
         self._msg_parts = []
         self._msg_text = []
         self._msg_first = frame.seq
+        self._msg_count = 0
         self._msg_size = 0
         self._msg_wire = 0
         self._msg_compressed = bool(frame.header[0] & 0x40) and self.deflate is not None
@@ -282,6 +284,7 @@ class Protocol:
         payload = frame.payload
         fin = bool(frame.header[0] & 0x80)
         before = self._msg_size
+        self._msg_count += 1
         self._msg_size = before + len(payload)
         self._msg_wire += frame.length
         if not self._msg_truncated:
@@ -374,6 +377,7 @@ class Protocol:
             self._msg_wire,
             self._msg_compressed,
             self._msg_truncated,
+            self._msg_count,
         )
         self._msg_opcode = None
         self._msg_parts = []
@@ -484,7 +488,17 @@ class Protocol:
             frames.append(self._send_plain(b0, chunk))
         text = payload.decode("utf-8", "replace") if opcode == Opcode.TEXT else None
         self._sent.append(
-            Message(opcode, payload, text, first_seq, self._out_seq - 1, n, do_compress, False)
+            Message(
+                opcode,
+                payload,
+                text,
+                first_seq,
+                self._out_seq - 1,
+                n,
+                do_compress,
+                False,
+                fragments,
+            )
         )
         return frames
 

@@ -35,6 +35,8 @@ class Message(NamedTuple):
     wire_size: int
     compressed: bool = False
     truncated: bool = False
+    #: Data frames the message was sent in (control frames between fragments excluded).
+    frame_count: int = 1
 
     @property
     def is_text(self) -> bool:
@@ -42,7 +44,7 @@ class Message(NamedTuple):
 
     @property
     def fragments(self) -> int:
-        return self.last_seq - self.first_seq + 1
+        return self.frame_count
 
     def __str__(self) -> str:
         kind = "TEXT" if self.opcode == Opcode.TEXT else "BINARY"
