@@ -1,0 +1,278 @@
+"""The desktop application: a Qt window over the asyncio engine, run on qasync.
+
+``ws-inspector`` opens the window; ``ws-inspector ws://host/path`` opens it and
+connects; ``ws-inspector capture.jsonl`` opens a saved capture read-only;
+``ws-inspector --demo`` starts an echo server in this process, connects to it and
+sends a few messages so there is traffic to look at straight away.
+
+Quitting (File > Quit, closing the window, Ctrl+C in the terminal) closes every
+connection with a close frame and a bounded wait before the event loop stops.
+Exceptions from callbacks, tasks and Qt slots all end up in one place: the log and
+the window's status bar.
+
+For tests and scripts: ``WS_INSPECTOR_QUIT_AFTER_MS`` (or ``quit_after_ms``) quits by
+itself after that many milliseconds, and ``on_ready(window)`` runs once the window
+is up (and, with ``--demo``, once the demo traffic was sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from . import __version__
+from .engine.server import EchoServer
+from .gui.window import MainWindow
+
+__all__ = ["QUIT_AFTER_ENV", "main", "run_demo"]
+
+log = logging.getLogger("inspector.app")
+
+APP_NAME = "ws-inspector"
+ORG_NAME = "ws-inspector"
+QUIT_AFTER_ENV = "WS_INSPECTOR_QUIT_AFTER_MS"
+SHUTDOWN_TIMEOUT = 2.0
+#: How often Python gets control while Qt waits, so a SIGINT handler can run.
+SIGNAL_POLL_MS = 200
+
+DEMO_SUBPROTOCOL = "demo.v1"
+DEMO_JSON = '{"type": "subscribe", "channel": "ticker", "symbols": ["BTC-USD", "ETH-USD"], "id": 1}'
+
+
+def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="ws-inspector", description="WebSocket protocol inspector (window)"
+    )
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="URL|FILE",
+        help="ws:// or wss:// URL to connect to, or a capture file (.jsonl) to open read-only",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a local echo server, connect to it and send a few messages",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(list(argv))
+
+
+async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
+    """Start an echo server on 127.0.0.1 (port chosen by the system), connect the
+    current tab to it and send text, JSON, binary, a fragmented message and a ping.
+    Returns the server; the caller closes it."""
+    server = EchoServer("127.0.0.1", 0, subprotocols=(DEMO_SUBPROTOCOL,))
+    await server.start()
+    panel = window.current_panel() or window.new_session()
+    controller = panel.controller
+    controller.options = replace(controller.options, subprotocols=(DEMO_SUBPROTOCOL,))
+    task = panel.connect_to(server.url)
+    if task is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), 10)
+    if not controller.is_open:
+        return server
+    compose = panel.compose
+    sends: list[tuple[str, str, Callable[[], bool]]] = [
+        (
+            "text",
+            "TEXT  'Hello, WebSocket! 👋'",
+            lambda: controller.send_text("Hello, WebSocket! 👋"),
+        ),
+        ("text", f"TEXT  {DEMO_JSON[:40]!r}…", lambda: controller.send_text(DEMO_JSON)),
+        (
+            "binary",
+            "BINARY  32 B  89 50 4e 47 …",
+            lambda: controller.send_binary(b"\x89PNG\r\n\x1a\n" + bytes(range(24))),
+        ),
+        (
+            "text",
+            "TEXT ×4  'This message travels in four fragments…'",
+            lambda: controller.send_text(
+                "This message travels in four fragments: one, two, three, four.",
+                fragments=4,
+                compress=False,
+            ),
+        ),
+        ("ping", "PING  'demo-ping'", lambda: controller.send_ping(b"demo-ping")),
+    ]
+    for kind, label, action in sends:
+        compose.send_entry(kind, label, action)
+        await asyncio.sleep(pause)
+    compose.text_edit.setPlainText('{"type": "hello", "from": "ws-inspector"}')
+    return server
+
+
+def _quit_after_ms(value: int | None) -> int | None:
+    if value is not None:
+        return value
+    raw = os.environ.get(QUIT_AFTER_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        log.warning("%s=%r is not a number of milliseconds; ignored", QUIT_AFTER_ENV, raw)
+        return None
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    quit_after_ms: int | None = None,
+    on_ready: Callable[[MainWindow], Awaitable[Any] | Any] | None = None,
+) -> int:
+    """Run the window until the user quits; returns the exit code (0)."""
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    if not app.organizationName():
+        app.setOrganizationName(ORG_NAME)
+        app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    quit_on_last = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)  # quitting goes through our shutdown
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    window = MainWindow()
+    quit_event = asyncio.Event()
+    window.quit_handler = quit_event.set
+    demo_server: list[EchoServer] = []
+
+    # -- one place for unexpected errors: the log and the status bar
+    def report(message: str, exc: BaseException | None = None) -> None:
+        if exc is not None:
+            log.error("%s", message, exc_info=(type(exc), exc, exc.__traceback__))
+        else:
+            log.error("%s", message)
+        with contextlib.suppress(RuntimeError):  # the window may be gone already
+            window.show_error(message if exc is None else f"{message} ({exc!r})")
+
+    def loop_exception_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        report(str(context.get("message") or "unexpected error"), exc)
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            quit_event.set()
+            return
+        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        with contextlib.suppress(RuntimeError):
+            window.show_error(f"unexpected error: {exc!r}")
+
+    loop.set_exception_handler(loop_exception_handler)
+    previous_hook = sys.excepthook
+    sys.excepthook = excepthook
+
+    # -- Ctrl+C: Python runs signal handlers only when it gets control; a timer
+    # gives it control a few times a second while Qt waits for events.
+    interrupted = threading.Event()
+    previous_sigint: Any = None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous_sigint = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    poll = QTimer()
+    poll.setInterval(SIGNAL_POLL_MS)
+    poll.timeout.connect(lambda: quit_event.set() if interrupted.is_set() else None)
+    poll.start()
+
+    quit_timer: QTimer | None = None
+    delay = _quit_after_ms(quit_after_ms)
+    if delay is not None:
+        quit_timer = QTimer()
+        quit_timer.setSingleShot(True)
+        quit_timer.timeout.connect(quit_event.set)
+
+    async def shutdown() -> None:
+        window.save_settings()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(window.aclose_all(SHUTDOWN_TIMEOUT), SHUTDOWN_TIMEOUT + 1)
+        for server in demo_server:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.close(), SHUTDOWN_TIMEOUT + 1)
+        current = asyncio.current_task()
+        leftovers = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        for t in leftovers:
+            t.cancel()
+        if leftovers:
+            await asyncio.wait(leftovers, timeout=SHUTDOWN_TIMEOUT)
+        window.close_now()
+
+    async def run() -> None:
+        window.show()
+        if quit_timer is not None and delay is not None:
+            quit_timer.start(delay)
+        try:
+            if args.demo:
+                demo_server.append(await run_demo(window))
+            elif args.target and "://" not in args.target and os.path.exists(args.target):
+                await window.open_capture(args.target)
+            elif args.target:
+                panel = window.current_panel() or window.new_session()
+                panel.connect_to(args.target)
+            if on_ready is not None:
+                result = on_ready(window)
+                if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                    await result
+        except Exception as exc:  # reported, and the window stays up
+            report("starting failed", exc)
+        await quit_event.wait()
+        await shutdown()
+
+    # If something else quits the Qt application (a session manager, app.quit()),
+    # close the connections as far as can be done without the loop running.
+    def about_to_quit() -> None:
+        quit_event.set()
+        for panel in window.panels():
+            with contextlib.suppress(Exception):
+                panel.shutdown()
+
+    app.aboutToQuit.connect(about_to_quit)
+    code = 0
+    try:
+        try:
+            loop.run_until_complete(run())
+        except RuntimeError as exc:
+            if "stopped before Future completed" not in str(exc):
+                raise
+            # Qt quit on its own: finish closing with the loop running once more.
+            loop.run_until_complete(asyncio.wait_for(shutdown(), SHUTDOWN_TIMEOUT + 2))
+    finally:
+        app.aboutToQuit.disconnect(about_to_quit)
+        poll.stop()
+        if quit_timer is not None:
+            quit_timer.stop()
+        if in_main_thread and previous_sigint is not None:
+            signal.signal(signal.SIGINT, previous_sigint)
+        sys.excepthook = previous_hook
+        app.setQuitOnLastWindowClosed(quit_on_last)
+        window.quit_handler = None
+        window.close_now()
+        window.deleteLater()
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+    return code

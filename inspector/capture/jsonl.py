@@ -1,0 +1,982 @@
+"""The capture file: JSON Lines, one session line, then one line per frame or event.
+
+The format is documented in ``docs/capture-format.md``. In short: the first line is
+a ``"session"`` object naming the format and its version; then frames and events
+follow in the order they happened, each a JSON object with a ``type`` and ``t``
+(seconds since the session started); the last line is an ``"end"`` object with the
+counts, so a file cut short at a line boundary is recognised.
+
+Writing is built for a million frames: each frame line is assembled from the
+store's columns with pre-made fragments and an f-string, never through a
+:class:`~inspector.protocol.frames.Frame` or a dict. Reading splits 1 MiB blocks
+into lines and appends straight to the columns; a frame line in exactly the layout
+written here is taken apart by one regular expression (3x faster than
+:func:`json.loads`), any other line goes through :func:`json.loads`.
+
+Reading is tolerant. A file that is not a capture at all raises
+:class:`CaptureFormatError`; a damaged capture loads as far as it can be read and
+:class:`LoadResult` says what was lost and where.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from typing import IO, Any, Final
+
+from ..protocol.constants import Opcode, opcode_name
+from ..protocol.events import Message
+from ..protocol.frames import parse_close_payload
+from ..protocol.violations import Rule, Violation
+from .events import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    ErrorCaptured,
+    HandshakeCaptured,
+    MessageCaptured,
+    RawBytesSent,
+    RttSample,
+    SessionInfo,
+    StateChanged,
+    TlsInfo,
+    ViolationCaptured,
+)
+from .store import CaptureStore, StoredEvent
+
+__all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "CaptureFormatError",
+    "LoadResult",
+    "iter_lines",
+    "read_jsonl",
+    "write_jsonl",
+]
+
+#: Longest line a reader accepts. A 64 MiB frame (the default frame size limit) is
+#: ~90 MiB of base64 plus, for text, its JSON text again; past this a line is damage
+#: (or hostile), and reading stops before allocating more.
+DEFAULT_MAX_LINE_BYTES: Final = 256 * 2**20
+#: The first line is a small session object; a file whose first "line" is longer is
+#: not a capture, and we find out without reading 256 MiB of it.
+_MAX_FIRST_LINE: Final = 2**20
+#: Per-line problems reported before they are summarised as "and N more".
+_MAX_PROBLEMS: Final = 50
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
+_b64encode = binascii.b2a_base64
+_b64decode = binascii.a2b_base64
+
+
+class CaptureFormatError(ValueError):
+    """The file is not a ws-inspector capture this program can read (not JSON, another
+    format, a newer version); the message says which, in plain words."""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What :func:`read_jsonl` made of a file.
+
+    ``complete`` is True when every line up to the ``"end"`` line was read and kept.
+    Otherwise ``problems`` says what was lost and where (line numbers count from 1);
+    ``problems`` may also hold notes that lose nothing (lines of a type this version
+    does not know). ``lines_read`` counts the lines parsed, up to where reading
+    stopped.
+    """
+
+    store: CaptureStore
+    problems: list[str] = field(default_factory=list)
+    complete: bool = True
+    lines_read: int = 0
+
+
+# ----------------------------------------------------------------------- writing
+
+_DIR_JSON = ('"out"', '"in"')
+_DIR_NAME = {Direction.OUT: "out", Direction.IN: "in"}
+_DIRS = {"out": Direction.OUT, "in": Direction.IN}
+
+
+def _bool(flag: int) -> str:
+    return "true" if flag else "false"
+
+
+#: Everything a frame line says that depends on the first header byte alone.
+_B0_JSON = tuple(
+    f'"fin":{_bool(b & 0x80)},"rsv1":{_bool(b & 0x40)},"rsv2":{_bool(b & 0x20)},'
+    f'"rsv3":{_bool(b & 0x10)},"opcode":{b & 0x0F},"opcode_name":"{opcode_name(b)}"'
+    for b in range(256)
+)
+_FORM_JSON = tuple("7" if n < 126 else "16" if n == 126 else "64" for n in range(128))
+#: How the "text" field is made, by opcode: 1 decode the payload, 2 the close reason.
+_TEXT_KIND = tuple(
+    2 if op == Opcode.CLOSE else 1 if op in (0x0, 0x1, 0x9, 0xA) else 0 for op in range(16)
+)
+
+
+def _float(x: float) -> str:
+    """A float as JSON; non-finite values as Python's json writes them (NaN etc.)."""
+    return repr(x) if math.isfinite(x) else _dumps(x)
+
+
+def _b64(data: bytes) -> str:
+    return _b64encode(data, newline=False).decode("ascii")
+
+
+def iter_lines(store: CaptureStore) -> Iterator[str]:
+    """The lines of ``store``'s capture file, without line ends, in order: session,
+    frames and events interleaved as they happened, each non-trivial message right
+    after its last frame, then the end line."""
+    yield _dumps(_session_json(store.session))
+    events = store.events
+    event_rows = store.event_rows
+    n_events = len(events)
+    ev = 0
+    next_ev_row = event_rows[0] if n_events else -1
+    messages = store.messages
+    violations = store.violations
+    payloads = store.payloads
+    t_col, dir_col, seq_col, off_col = store.t, store.dir, store.seq, store.offset
+    b0_col, b1_col, len_col, key_col = store.b0, store.b1, store.length, store.mask_key
+    b0_json, form_json, text_kind, dir_json = _B0_JSON, _FORM_JSON, _TEXT_KIND, _DIR_JSON
+    b64 = _b64encode
+    enc = encode_basestring
+    last_t = math.nan
+    t_json = ""
+    for row in range(len(b0_col)):
+        while ev < n_events and next_ev_row <= row:
+            yield _event_line(events[ev])
+            ev += 1
+            next_ev_row = event_rows[ev] if ev < n_events else -1
+        t = t_col[row]
+        if t != last_t:  # a batch shares one time: format it once
+            last_t = t
+            t_json = _float(t)
+        b0 = b0_col[row]
+        b1 = b1_col[row]
+        length = len_col[row]
+        payload = payloads[row]
+        n7 = b1 & 0x7F
+        if n7 < 126:
+            hh = f"{b0:02x}{b1:02x}"
+        elif n7 == 126:
+            hh = f"{b0:02x}{b1:02x}{length:04x}"
+        else:
+            hh = f"{b0:02x}{b1:02x}{length:016x}"
+        if b1 & 0x80:
+            kh = f"{key_col[row]:08x}"
+            hh += kh
+            mask = f'true,"mask_key":"{kh}"'
+        else:
+            mask = 'false,"mask_key":null'
+        kind = text_kind[b0 & 0x0F]
+        close = 'null,"close_reason":null'
+        if kind == 1:
+            try:
+                text = enc(payload.decode("utf-8"))
+            except UnicodeDecodeError:
+                text = "null"
+        elif kind == 2:
+            code, reason, _ = parse_close_payload(payload)
+            text = "null" if reason is None else enc(reason)
+            close = f'{"null" if code is None else code},"close_reason":{text}'
+        else:
+            text = "null"
+        found = violations.get(row)
+        vj = _dumps([v.to_json() for v in found]) if found else "[]"
+        yield (
+            f'{{"type":"frame","t":{t_json},"dir":{dir_json[dir_col[row]]},'
+            f'"seq":{seq_col[row]},"offset":{off_col[row]},{b0_json[b0]},'
+            f'"masked":{mask},"length":{length},"length_form":{form_json[n7]},'
+            f'"header_hex":"{hh}","payload_b64":"{b64(payload, newline=False).decode()}",'
+            f'"truncated":{"true" if len(payload) < length else "false"},"text":{text},'
+            f'"close_code":{close},"violations":{vj}}}'
+        )
+        if row in messages:
+            yield _dumps(_message_json(messages[row]))
+    while ev < n_events:
+        yield _event_line(events[ev])
+        ev += 1
+    yield _dumps({"type": "end", "frames": len(b0_col), "events": n_events + len(messages)})
+
+
+def write_jsonl(store: CaptureStore, dest: str | os.PathLike[str] | IO[str]) -> int:
+    """Write ``store`` as a capture file and return the number of lines written.
+
+    ``dest`` is a path or a text stream. A path is written through a temporary file
+    in the same directory and renamed into place when complete, so a failed save
+    (disk full, an exception) never leaves a half-written file under the name. The
+    file is readable by its owner only (``mkstemp``'s mode 0600): captures hold
+    handshake headers, and so often cookies and tokens.
+    """
+    if not isinstance(dest, str | os.PathLike):
+        return _write_lines(store, dest)
+    path = os.fspath(dest)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path) or "."
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            count = _write_lines(store, out)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return count
+
+
+def _write_lines(store: CaptureStore, out: IO[str]) -> int:
+    # Joining a few thousand lines per write keeps the number of calls into the
+    # I/O stack small; lines are a few hundred bytes each.
+    count = 0
+    chunk: list[str] = []
+    add = chunk.append
+    for line in iter_lines(store):
+        add(line)
+        if len(chunk) == 4096:
+            chunk.append("")
+            out.write("\n".join(chunk))
+            count += 4096
+            chunk.clear()
+    if chunk:
+        count += len(chunk)
+        chunk.append("")
+        out.write("\n".join(chunk))
+    return count
+
+
+def _session_json(s: SessionInfo) -> dict[str, Any]:
+    return {
+        "type": "session",
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "url": s.url,
+        "role": s.role,
+        "started_at": s.started_at,
+        "started_unix": s.started_unix,
+        "source": s.source,
+        "notes": list(s.notes),
+    }
+
+
+def _message_json(ev: MessageCaptured) -> dict[str, Any]:
+    m = ev.message
+    return {
+        "type": "message",
+        "t": ev.t,
+        "dir": _DIR_NAME[ev.dir],
+        "opcode": m.opcode,
+        "first_seq": m.first_seq,
+        "last_seq": m.last_seq,
+        "size": len(m.data),
+        "wire_size": m.wire_size,
+        "compressed": m.compressed,
+        "truncated": m.truncated,
+        "frame_count": m.frame_count,
+        "data_b64": _b64(m.data),
+        "text": m.text,
+    }
+
+
+def _event_line(ev: StoredEvent) -> str:
+    obj: dict[str, Any]
+    if isinstance(ev, MessageCaptured):
+        obj = _message_json(ev)
+    elif isinstance(ev, StateChanged):
+        obj = {
+            "type": "state",
+            "t": ev.t,
+            "state": ev.state.value,
+            "code": ev.code,
+            "reason": ev.reason,
+            "clean": ev.clean,
+            "detail": ev.detail,
+        }
+    elif isinstance(ev, HandshakeCaptured):
+        obj = _handshake_json(ev)
+    elif isinstance(ev, ErrorCaptured):
+        obj = {"type": "error", "t": ev.t, "step": ev.step, "message": ev.message}
+        obj["fatal"] = ev.fatal
+    elif isinstance(ev, RttSample):
+        obj = {"type": "rtt", "t": ev.t, "rtt": ev.rtt, "payload_b64": _b64(ev.payload)}
+    elif isinstance(ev, RawBytesSent):
+        obj = {"type": "raw", "t": ev.t, "dir": "out", "offset": ev.offset}
+        obj["data_b64"] = _b64(ev.data)
+    else:
+        obj = {"type": "violation", "t": ev.t, "dir": _DIR_NAME[ev.dir]}
+        obj.update(ev.violation.to_json())
+    return _dumps(obj)
+
+
+def _handshake_json(ev: HandshakeCaptured) -> dict[str, Any]:
+    accept = ev.accept
+    tls = ev.tls
+    return {
+        "type": "handshake",
+        "t": ev.t,
+        "dir": _DIR_NAME[ev.dir],
+        "start_line": ev.start_line,
+        "headers": [[name, value] for name, value in ev.headers],
+        "accept": None
+        if accept is None
+        else {
+            "key": accept.key,
+            "expected": accept.expected,
+            "received": accept.received,
+            "ok": accept.ok,
+            "concatenated": accept.concatenated,
+            "sha1_hex": accept.sha1_hex,
+        },
+        "problems": list(ev.problems),
+        "subprotocol": ev.subprotocol,
+        "extensions": ev.extensions,
+        "timings": dict(ev.timings),
+        "tls": None
+        if tls is None
+        else {
+            "version": tls.version,
+            "cipher": tls.cipher,
+            "peer_subject": tls.peer_subject,
+            "peer_issuer": tls.peer_issuer,
+            "not_after": tls.not_after,
+            "verified": tls.verified,
+            "alpn": tls.alpn,
+        },
+        "raw_b64": _b64(ev.raw),
+    }
+
+
+# ----------------------------------------------------------------------- reading
+
+
+_NEWLINES: Final = (b"\n", "\n")
+
+
+class _Bad(ValueError):
+    """A line that parsed as JSON but is not a valid line of its type."""
+
+
+def _need(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    """``obj[key]``, checked to be of ``kind``; ``what`` names the kind for people."""
+    if key not in obj:
+        raise _Bad(f'"{key}" is missing')
+    value = obj[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+        raise _Bad(f'"{key}" must be {what}, not {_show(value)}')
+    return value
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _opt(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    """Like :func:`_need`, but a missing key or null gives None."""
+    if obj.get(key) is None:
+        return None
+    return _need(obj, key, kind, what)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _num(obj: dict[str, Any], key: str) -> float:
+    return float(_need(obj, key, (int, float), "a number"))
+
+
+def _int(obj: dict[str, Any], key: str, *, minimum: int | None = 0) -> int:
+    value: int = _need(obj, key, int, "an integer")
+    if minimum is not None and value < minimum:
+        raise _Bad(f'"{key}" must be at least {minimum}, not {value}')
+    return value
+
+
+def _str(obj: dict[str, Any], key: str) -> str:
+    value: str = _need(obj, key, str, "a string")
+    return value
+
+
+def _dir(obj: dict[str, Any]) -> Direction:
+    value = obj.get("dir")
+    if isinstance(value, str) and value in _DIRS:
+        return _DIRS[value]
+    raise _Bad(f'"dir" must be "out" or "in", not {_show(value)}')
+
+
+def _bytes(obj: dict[str, Any], key: str) -> bytes:
+    text = _str(obj, key)
+    try:
+        return _b64decode(text, strict_mode=True)
+    except ValueError as exc:
+        raise _Bad(f'"{key}" is not valid base64 ({exc})') from None
+
+
+def _str_list(obj: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = _opt(obj, key, list, "a list of strings") or []
+    if not all(isinstance(x, str) for x in value):
+        raise _Bad(f'"{key}" must be a list of strings')
+    return tuple(value)
+
+
+def _violation(v: Any) -> Violation:
+    if not isinstance(v, dict):
+        raise _Bad(f"a violation must be an object, not {_show(v)}")
+    slug = _str(v, "rule")
+    try:
+        rule = Rule.from_slug(slug)
+    except KeyError:
+        raise _UnknownRule(slug) from None
+    offset = v.get("offset")
+    if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)):
+        raise _Bad(f'violation "offset" must be an integer or null, not {_show(offset)}')
+    return Violation(rule, _str(v, "message"), offset)
+
+
+class _UnknownRule(Exception):
+    """A violation names a rule this version does not know (a newer writer's)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+
+
+def _frame_fields(
+    obj: dict[str, Any],
+) -> tuple[float, Direction, int, int, bytes, bytes, list[Any]]:
+    """The fields of a frame line, checked one by one (the slow path that explains
+    what is wrong after the fast path failed, and the reference for it)."""
+    t = _num(obj, "t")
+    d = _dir(obj)
+    seq = _int(obj, "seq")
+    offset = _int(obj, "offset")
+    try:
+        header = bytes.fromhex(_str(obj, "header_hex"))
+    except ValueError as exc:
+        raise _Bad(f'"header_hex" is not hexadecimal ({exc})') from None
+    payload = _bytes(obj, "payload_b64")
+    vlist = _opt(obj, "violations", list, "a list") or []
+    return t, d, seq, offset, header, payload, vlist
+
+
+def _read_message(obj: dict[str, Any], store: CaptureStore) -> MessageCaptured:
+    opcode = _int(obj, "opcode")
+    if opcode > 15:
+        raise _Bad(f'"opcode" must be 0-15, not {opcode}')
+    d = _dir(obj)
+    first_seq = _int(obj, "first_seq")
+    last_seq = _int(obj, "last_seq")
+    frame_count = _opt(obj, "frame_count", int, "an integer")
+    if frame_count is None:
+        # Optional: the frames of the message are in the store, so count them there
+        # (control frames between fragments are not part of the message).
+        row = store.row_of(d, last_seq)
+        frame_count = (
+            len(store.message_frames(row)) if row is not None else last_seq - first_seq + 1
+        )
+    message = Message(
+        opcode,
+        _bytes(obj, "data_b64"),
+        _opt(obj, "text", str, "a string or null"),
+        first_seq,
+        last_seq,
+        _int(obj, "wire_size"),
+        _need(obj, "compressed", bool, "true or false"),
+        _need(obj, "truncated", bool, "true or false"),
+        frame_count,
+    )
+    return MessageCaptured(_num(obj, "t"), d, message)
+
+
+def _read_state(obj: dict[str, Any], _store: CaptureStore) -> StateChanged:
+    name = _str(obj, "state")
+    try:
+        state = ConnectionState(name)
+    except ValueError:
+        raise _Bad(f'unknown "state" {_show(name)}') from None
+    detail = _opt(obj, "detail", str, "a string")
+    return StateChanged(
+        _num(obj, "t"),
+        state,
+        _opt(obj, "code", int, "an integer or null"),
+        _opt(obj, "reason", str, "a string or null"),
+        _opt(obj, "clean", bool, "true, false or null"),
+        "" if detail is None else detail,
+    )
+
+
+def _read_handshake(obj: dict[str, Any], _store: CaptureStore) -> HandshakeCaptured:
+    headers = _opt(obj, "headers", list, "a list of [name, value] pairs") or []
+    pairs: list[tuple[str, str]] = []
+    for h in headers:
+        if not (
+            isinstance(h, list) and len(h) == 2 and isinstance(h[0], str) and isinstance(h[1], str)
+        ):
+            raise _Bad(f'"headers" must hold [name, value] string pairs, not {_show(h)}')
+        pairs.append((h[0], h[1]))
+    timings = _opt(obj, "timings", dict, "an object") or {}
+    steps: list[tuple[str, float]] = []
+    for name, secs in timings.items():
+        if not isinstance(secs, int | float) or isinstance(secs, bool):
+            raise _Bad(f'timing "{name}" must be a number, not {_show(secs)}')
+        steps.append((name, float(secs)))
+    a = _opt(obj, "accept", dict, "an object or null")
+    accept = None
+    if a is not None:
+        accept = AcceptCheck(
+            _str(a, "key"),
+            _str(a, "expected"),
+            _opt(a, "received", str, "a string or null"),
+            _need(a, "ok", bool, "true or false"),
+            _opt(a, "concatenated", str, "a string") or "",
+            _opt(a, "sha1_hex", str, "a string") or "",
+        )
+    s = _opt(obj, "tls", dict, "an object or null")
+    tls = None
+    if s is not None:
+        tls = TlsInfo(
+            _str(s, "version"),
+            _str(s, "cipher"),
+            _str(s, "peer_subject"),
+            _str(s, "peer_issuer"),
+            _str(s, "not_after"),
+            _need(s, "verified", bool, "true or false"),
+            _opt(s, "alpn", str, "a string or null"),
+        )
+    return HandshakeCaptured(
+        _num(obj, "t"),
+        _dir(obj),
+        _bytes(obj, "raw_b64"),
+        _str(obj, "start_line"),
+        tuple(pairs),
+        accept,
+        _str_list(obj, "problems"),
+        _opt(obj, "subprotocol", str, "a string or null"),
+        _opt(obj, "extensions", str, "a string or null"),
+        tuple(steps),
+        tls,
+    )
+
+
+def _read_error(obj: dict[str, Any], _store: CaptureStore) -> ErrorCaptured:
+    fatal = _opt(obj, "fatal", bool, "true or false")
+    return ErrorCaptured(
+        _num(obj, "t"), _str(obj, "step"), _str(obj, "message"), True if fatal is None else fatal
+    )
+
+
+def _read_rtt(obj: dict[str, Any], _store: CaptureStore) -> RttSample:
+    payload = _bytes(obj, "payload_b64") if "payload_b64" in obj else b""
+    return RttSample(_num(obj, "t"), _num(obj, "rtt"), payload)
+
+
+def _read_raw(obj: dict[str, Any], _store: CaptureStore) -> RawBytesSent:
+    return RawBytesSent(_num(obj, "t"), _bytes(obj, "data_b64"), _int(obj, "offset"))
+
+
+def _read_violation(obj: dict[str, Any], _store: CaptureStore) -> ViolationCaptured:
+    return ViolationCaptured(_num(obj, "t"), _dir(obj), _violation(obj))
+
+
+#: Readers of the event lines; the store is there for lines that refer to frames.
+_EVENT_READERS: dict[str, Callable[[dict[str, Any], CaptureStore], StoredEvent]] = {
+    "message": _read_message,
+    "state": _read_state,
+    "handshake": _read_handshake,
+    "error": _read_error,
+    "rtt": _read_rtt,
+    "raw": _read_raw,
+    "violation": _read_violation,
+}
+
+
+def _read_session(obj: Any, notes: list[str]) -> SessionInfo:
+    """The session from the first line, or CaptureFormatError if it is not one.
+    Damaged descriptive fields are replaced by defaults with a note: the frames
+    that follow are still worth reading."""
+    if not isinstance(obj, dict) or obj.get("type") != "session":
+        raise CaptureFormatError(
+            "not a ws-inspector capture: the first line is not a session object"
+        )
+    fmt = obj.get("format")
+    if fmt != FORMAT_NAME:
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the format is {_show(fmt)}, not {FORMAT_NAME!r}"
+        )
+    version = obj.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CaptureFormatError(f"the capture format version {_show(version)} is not valid")
+    if version > FORMAT_VERSION:
+        raise CaptureFormatError(
+            f"this capture uses format version {version}, newer than this program reads "
+            f"(version {FORMAT_VERSION}); open it with a newer ws-inspector"
+        )
+
+    def get(key: str, kind: type | tuple[type, ...], what: str, default: Any) -> Any:
+        try:
+            return _need(obj, key, kind, what)
+        except _Bad as exc:
+            notes.append(f"line 1: session {exc}; using {default!r}")
+            return default
+
+    started_unix = get("started_unix", (int, float), "a number", 0.0)
+    raw_notes = obj.get("notes", [])
+    if not isinstance(raw_notes, list) or not all(isinstance(n, str) for n in raw_notes):
+        notes.append('line 1: session "notes" must be a list of strings; ignored')
+        raw_notes = []
+    return SessionInfo(
+        url=get("url", str, "a string", ""),
+        role=get("role", str, "a string", ""),
+        started_at=get("started_at", str, "a string", ""),
+        started_unix=float(started_unix),
+        source=get("source", str, "a string", "live"),
+        notes=tuple(raw_notes),
+    )
+
+
+def _binary_hint(line: bytes | str) -> str:
+    if isinstance(line, bytes):
+        if b"\x00" in line:
+            return " (it holds binary data)"
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f" (it is not UTF-8 text: byte {exc.start})"
+    elif "\x00" in line:
+        return " (it holds binary data)"
+    return ""
+
+
+def read_jsonl(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> LoadResult:
+    """Read a capture file (a path, or a binary or text stream).
+
+    Raises :class:`CaptureFormatError` when the file is not a capture this program
+    reads: empty, binary, not JSON, no session line first, another format or a newer
+    version. Otherwise returns a :class:`LoadResult`, whose store holds everything
+    readable: reading stops at the first line that is not JSON (a line cut off by a
+    crash, binary junk) or is longer than ``max_line_bytes`` (bytes for a path or
+    binary stream, characters for a text stream), so memory stays bounded by that
+    limit whatever the file claims; a line that is JSON but not a valid line of its
+    type is skipped with a problem and reading goes on. OSError (no such file, no
+    permission) propagates.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as f:
+            return _read(f.read, max_line_bytes)
+    return _read(source.read, max_line_bytes)
+
+
+# How _split_lines says a line ended.
+_ENDED: Final = 0  # with a newline
+_LAST: Final = 1  # with the end of the file (a final line with no newline)
+_TOO_LONG: Final = 2  # it did not end within the limit; only its start is given
+_UNDECODABLE: Final = 3  # the text stream could not decode it; the line says why
+_BLOCK: Final = 2**20
+
+
+def _split_lines(
+    read: Callable[[int], bytes | str], first_limit: int, limit: int
+) -> Iterator[tuple[Any, int]]:
+    """Lines of a stream, without their newline, as ``(line, how_it_ended)``.
+
+    Reads 1 MiB blocks and splits them in C (``readline`` costs ~1.5 us a line, five
+    times more). A line that grows past its limit ends the iteration with
+    ``_TOO_LONG`` and its first 4 KiB, so no more than ``limit`` plus one block is
+    ever held for it.
+    """
+    pending: list[Any] = []  # pieces of a line that spans blocks
+    pending_len = 0
+    cap = first_limit
+    nl: Any = None
+    join: Any = None
+    while True:
+        try:
+            block = read(_BLOCK)
+        except UnicodeDecodeError as exc:
+            # A text stream whose encoding does not fit the file: report it as a
+            # line that cannot be read rather than let the codec's error escape.
+            yield f"not {exc.encoding} text ({exc.reason})", _UNDECODABLE
+            return
+        if not block:
+            if pending:
+                yield join(pending), _LAST
+            return
+        if nl is None:
+            nl, join = (b"\n", b"".join) if isinstance(block, bytes) else ("\n", "".join)
+        parts = block.split(nl)
+        tail = parts.pop()
+        if parts:
+            if pending:
+                pending.append(parts[0])
+                parts[0] = join(pending)
+                pending = []
+                pending_len = 0
+            for line in parts:
+                if len(line) > cap:
+                    yield line[:4096], _TOO_LONG
+                    return
+                yield line, _ENDED
+                cap = limit
+        if tail:
+            pending.append(tail)
+            pending_len += len(tail)
+            if pending_len > cap:
+                yield join(pending)[:4096], _TOO_LONG
+                return
+
+
+def _re_both(pattern: str) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    return re.compile(pattern), re.compile(pattern.encode("ascii"))
+
+
+# The frame line exactly as iter_lines writes it with no violations, field by field
+# in JSON's own grammar, so that whatever it accepts json.loads would accept too.
+# Matching it costs ~1.8 us a line against ~6 us for json.loads: the difference
+# between opening a million frames in ~5 s or ~9 s. The fields after "offset" up to
+# "header_hex" are derived from the header and are only checked for form.
+_J_STR = r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'
+_J_BOOL = r"(?:true|false)"
+_J_INT = r"(?:0|[1-9][0-9]*)"
+_J_NUM = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_FRAME_LINE_STR, _FRAME_LINE_BYTES = _re_both(
+    r'\{"type":"frame","t":(' + _J_NUM + r'),"dir":"(out|in)",'
+    r'"seq":(' + _J_INT + r'),"offset":(' + _J_INT + r"),"
+    r'"fin":' + _J_BOOL + r',"rsv1":' + _J_BOOL + r',"rsv2":' + _J_BOOL + r","
+    r'"rsv3":' + _J_BOOL + r',"opcode":' + _J_INT + r',"opcode_name":"[A-Z0-9_]+",'
+    r'"masked":' + _J_BOOL + r',"mask_key":(?:null|"[0-9a-f]{8}"),'
+    r'"length":' + _J_INT + r',"length_form":' + _J_INT + r","
+    r'"header_hex":"((?:[0-9a-f]{2})+)","payload_b64":"([A-Za-z0-9+/]*={0,2})",'
+    r'"truncated":' + _J_BOOL + r',"text":(?:null|' + _J_STR + r"),"
+    r'"close_code":(?:null|' + _J_INT + r'),"close_reason":(?:null|' + _J_STR + r"),"
+    r'"violations":\[\]\}\r?'
+)
+_DIR_TOKENS: dict[bytes | str, Direction] = {
+    b"out": Direction.OUT,
+    b"in": Direction.IN,
+    "out": Direction.OUT,
+    "in": Direction.IN,
+}
+
+
+def _utf8(line: bytes | str) -> bool:
+    if isinstance(line, str):
+        return True
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read(read: Callable[[int], bytes | str], max_line: int) -> LoadResult:
+    first_limit = min(max_line, _MAX_FIRST_LINE)
+    lines = _split_lines(read, first_limit, max_line)
+    first, how = next(lines, (None, _LAST))
+    if first is None:
+        raise CaptureFormatError("the file is empty: not a ws-inspector capture")
+    if how == _UNDECODABLE:
+        raise CaptureFormatError(f"not a ws-inspector capture: the file is {first}")
+    if how == _TOO_LONG:
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the first line is longer than {first_limit} "
+            f"bytes{_binary_hint(first)}"
+        )
+    if first[:3] == b"\xef\xbb\xbf" or first[:1] == "\ufeff":
+        # A byte order mark an editor added: json.loads refuses it, nothing else is wrong.
+        first = first[3:] if isinstance(first, bytes) else first[1:]
+    try:
+        head = _loads(first)
+    except (ValueError, RecursionError):
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the first line is not JSON{_binary_hint(first)}"
+        ) from None
+    notes: list[str] = []
+    store = CaptureStore(_read_session(head, notes))
+    result = LoadResult(store, notes, lines_read=1)
+    _read_body(lines, max_line, result)
+    return result
+
+
+def _read_body(lines: Iterator[tuple[Any, int]], max_line: int, result: LoadResult) -> None:
+    store = result.store
+    problems = result.problems
+    reported = 0
+    suppressed = 0
+    lost = bool(problems)  # the session line had fields replaced by defaults
+    unknown: dict[str, int] = {}
+    frames = 0
+    others = 0
+    end: dict[str, Any] | None = None
+    end_line = 0
+    lineno = 1
+    stop: str | None = None
+    append_frame = store.append_frame
+    match_str = _FRAME_LINE_STR.fullmatch
+    match_bytes = _FRAME_LINE_BYTES.fullmatch
+    dir_tokens = _DIR_TOKENS
+    a2b_hex = binascii.a2b_hex
+    b64decode = _b64decode
+
+    def problem(text: str) -> None:
+        nonlocal reported, suppressed
+        if reported < _MAX_PROBLEMS:
+            problems.append(text)
+            reported += 1
+        else:
+            suppressed += 1
+
+    for line, how in lines:
+        lineno += 1
+        if how == _TOO_LONG:
+            stop = (
+                f"line {lineno} is longer than {max_line} bytes{_binary_hint(line)}; "
+                "stopped reading there"
+            )
+            break
+        if how == _UNDECODABLE:
+            stop = f"from line {lineno} on the file is {line}; stopped reading there"
+            break
+        if end is None:
+            m = (match_bytes if isinstance(line, bytes) else match_str)(line)
+            if m is not None and (line.isascii() or _utf8(line)):
+                t, d, seq, offset, header, payload = m.groups()
+                try:
+                    append_frame(
+                        float(t),
+                        dir_tokens[d],
+                        int(seq),
+                        int(offset),
+                        a2b_hex(header),
+                        b64decode(payload, strict_mode=True),
+                    )
+                except (ValueError, OverflowError):
+                    pass  # the general path below says what is wrong with it
+                else:
+                    frames += 1
+                    result.lines_read = lineno
+                    continue
+        try:
+            obj = _loads(line)
+        except (ValueError, RecursionError) as exc:
+            if not line.strip():
+                continue  # a blank line (an editor's trailing newline) says nothing
+            if how == _LAST:
+                stop = (
+                    f"line {lineno} is cut off: the file ends in the middle of it "
+                    "(was the capture still being written?)"
+                )
+            else:
+                cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                stop = (
+                    f"line {lineno} is not valid JSON ({cause}){_binary_hint(line)}; "
+                    "stopped reading there"
+                )
+            break
+        if end is not None:
+            stop = (
+                f"line {lineno} comes after the end line (line {end_line}); "
+                "what follows it was not read"
+            )
+            break
+        result.lines_read = lineno
+        kind = obj.get("type") if isinstance(obj, dict) else None
+        if kind == "end":
+            end = obj
+            end_line = lineno
+            continue
+        if kind == "frame":
+            frames += 1
+            why, dropped = _add_frame_slowly(store, obj)
+            if why is not None:
+                problem(f"line {lineno}: frame skipped: {why}")
+                lost = True
+            elif dropped:
+                problem(
+                    f"line {lineno}: violations of rules this version does not know were "
+                    f"dropped: {', '.join(dropped)}"
+                )
+                lost = True
+            continue
+        if kind == "session":
+            stop = (
+                f"line {lineno} starts another session (files joined together?); "
+                "only the first session was read"
+            )
+            break
+        others += 1
+        if not isinstance(obj, dict):
+            problem(f"line {lineno} is not a JSON object; skipped")
+            lost = True
+            continue
+        reader = _EVENT_READERS.get(kind) if isinstance(kind, str) else None
+        if reader is None:
+            # A line type from a later revision of this version: skipping it is the rule.
+            name = kind if isinstance(kind, str) else _show(kind)
+            unknown[name] = unknown.get(name, 0) + 1
+            continue
+        try:
+            store.add(reader(obj, store))
+        except _Bad as exc:
+            problem(f"line {lineno}: {kind} skipped: {exc}")
+            lost = True
+        except _UnknownRule as exc:
+            problem(f"line {lineno}: {kind} skipped: unknown rule {exc.slug!r}")
+            lost = True
+    if suppressed:
+        problems.append(f"... and {suppressed} more problems like these")
+    for name, count in unknown.items():
+        problems.append(f"ignored {count} line(s) of type {name!r}, unknown to this version")
+    if stop is not None:
+        problems.append(f"{stop}; {len(store)} frames and {len(store.events)} events loaded")
+        lost = True
+    elif end is None:
+        problems.append(
+            f"the file ends after line {lineno} without its end line: the capture may have "
+            "been cut short (for example the program stopped while saving)"
+        )
+        lost = True
+    elif end.get("frames") != frames or end.get("events") != others:
+        problems.append(
+            f"the end line (line {end_line}) counts {_show(end.get('frames'))} frames and "
+            f"{_show(end.get('events'))} other lines, but the file holds {frames} and "
+            f"{others}: lines are missing or were added"
+        )
+        lost = True
+    result.complete = not lost
+
+
+def _add_frame_slowly(store: CaptureStore, obj: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Check a frame line field by field and add it if it is valid. Returns why it
+    was skipped (or None) and the unknown rule names whose violations were dropped."""
+    try:
+        t, d, seq, offset, header, payload, vlist = _frame_fields(obj)
+        found: list[Violation] = []
+        dropped: list[str] = []
+        for v in vlist:
+            try:
+                found.append(_violation(v))
+            except _UnknownRule as exc:
+                dropped.append(exc.slug)
+        store.append_frame(t, d, seq, offset, header, payload, tuple(found))
+    except ValueError as exc:  # _Bad, and the store's own header/payload checks
+        return str(exc), []
+    except OverflowError:
+        return "a number is too large for its column", []
+    return None, dropped

@@ -1,0 +1,358 @@
+"""One connection tab: connection bar, error banner, timeline | detail/handshake,
+and the compose pane at the bottom."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..capture.events import ConnectionState, HandshakeCaptured, StateChanged
+from . import theme
+from .compose import ComposePane
+from .connection_bar import ConnectionBar, state_text
+from .detail import FrameDetailView
+from .handshake_pane import HandshakePane
+from .options_dialog import OptionsDialog
+from .session import ConnectOptions, SessionController, SessionStats, check_url, step_name
+from .timeline import TimelineView
+
+__all__ = ["ErrorBanner", "SessionPanel"]
+
+COMPOSE_HEIGHT = 200
+SPLITTER_KEYS = {
+    "main": "panel/verticalSplitter",
+    "top": "panel/horizontalSplitter",
+}
+
+
+class ErrorBanner(QFrame):
+    """A dismissible line saying what failed, at which step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setAccessibleName("Error")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(self)
+        self.label.setObjectName("errorBannerText")
+        self.label.setAccessibleName("Error message")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton(self)
+        self.close_button.setObjectName("errorBannerClose")
+        self.close_button.setAccessibleName("Dismiss error")
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.step = ""
+        self.message = ""
+        self._fatal = True
+        self._restyling = False
+        self.hide()
+
+    def show_error(self, step: str, message: str, *, fatal: bool = True) -> None:
+        t = theme.current()
+        color = t.violation if fatal else t.control
+        tint = theme.blend(t.base, color, 0.14)
+        self.step, self.message, self._fatal = step, message, fatal
+        title = "Failed" if fatal else "Warning"
+        where = step_name(step)
+        self.label.setText(
+            f'<b style="color:{color.name()}">{title} at step “{html.escape(where)}”:</b> '
+            f"{html.escape(message)}"
+        )
+        self.setAccessibleDescription(f"{title} at step {where}: {message}")
+        self.setStyleSheet(
+            f"QFrame#errorBanner {{ background: {tint.name()}; border: 1px solid "
+            f"{color.name()}; border-radius: 3px; }}"
+        )
+        self.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.message and not self._restyling:
+            self._restyling = True  # our own style sheet must not bring us back here
+            try:
+                self.show_error(self.step, self.message, fatal=self._fatal)
+            finally:
+                self._restyling = False
+
+    def clear(self) -> None:
+        self.step = self.message = ""
+        self.label.clear()
+        self.hide()
+
+
+class SessionPanel(QWidget):
+    """Everything about one connection. ``titleChanged`` and ``statsChanged`` let the
+    window update the tab title and status bar."""
+
+    titleChanged = Signal(str)
+    statsChanged = Signal(object)
+    stateChanged = Signal(object)
+
+    def __init__(
+        self, options: ConnectOptions | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionPanel")
+        self.setAccessibleName("Connection")
+        self.controller = SessionController(self)
+        if options is not None:
+            self.controller.options = options
+        self._options_dialog: OptionsDialog | None = None
+        self._stats = SessionStats()
+
+        self.bar = ConnectionBar(self)
+        self.banner = ErrorBanner(self)
+        self.timeline = TimelineView(parent=self)
+        self.detail = FrameDetailView(self)
+        self.handshake = HandshakePane(self)
+        self.compose = ComposePane(self.controller, self)
+
+        self.side_tabs = QTabWidget(self)
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.setAccessibleName("Frame detail and handshake")
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.detail, "Frame detail")
+        self.side_tabs.addTab(self.handshake, "Handshake")
+
+        self.top_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.top_splitter.setObjectName("topSplitter")
+        self.top_splitter.addWidget(self.timeline)
+        self.top_splitter.addWidget(self.side_tabs)
+        self.top_splitter.setStretchFactor(0, 3)
+        self.top_splitter.setStretchFactor(1, 2)
+        self.top_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.top_splitter)
+        self.main_splitter.addWidget(self.compose)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setStretchFactor(1, 0)
+        self.main_splitter.setCollapsible(0, False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.bar)
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(6, 0, 6, 0)
+        banner_row.addWidget(self.banner)
+        layout.addLayout(banner_row)
+        layout.addWidget(self.main_splitter, 1)
+
+        self._restore_splitters()
+
+        c = self.controller
+        c.storeChanged.connect(self._on_store)
+        c.captureUpdated.connect(self._on_capture)
+        c.stateChanged.connect(self._on_state)
+        c.handshakeCaptured.connect(self._on_handshake)
+        c.errorOccurred.connect(self._on_error)
+        c.statsChanged.connect(self._on_stats)
+        self.bar.connectRequested.connect(self.connect_to)
+        self.bar.disconnectRequested.connect(self.close_connection)
+        self.bar.optionsRequested.connect(self.open_options)
+        self.timeline.frameSelected.connect(self._on_frame_selected)
+        self.main_splitter.splitterMoved.connect(self._save_splitters)
+        self.top_splitter.splitterMoved.connect(self._save_splitters)
+
+    # ---------------------------------------------------------- splitters
+    def _restore_splitters(self) -> None:
+        settings = QSettings()
+        main = settings.value(SPLITTER_KEYS["main"])
+        top = settings.value(SPLITTER_KEYS["top"])
+        self._default_sizes = not (
+            isinstance(main, QByteArray) and self.main_splitter.restoreState(main)
+        )
+        if not (isinstance(top, QByteArray) and self.top_splitter.restoreState(top)):
+            self.top_splitter.setSizes([740, 520])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._default_sizes:
+            # Only now is the height known: give the compose pane a fixed share and
+            # the timeline the rest.
+            self._default_sizes = False
+            total = sum(self.main_splitter.sizes())
+            compose = min(COMPOSE_HEIGHT, total // 3)
+            self.main_splitter.setSizes([total - compose, compose])
+
+    def _save_splitters(self, *_: object) -> None:
+        settings = QSettings()
+        settings.setValue(SPLITTER_KEYS["main"], self.main_splitter.saveState())
+        settings.setValue(SPLITTER_KEYS["top"], self.top_splitter.saveState())
+
+    # ------------------------------------------------------------- title
+    @property
+    def title(self) -> str:
+        if self.controller.read_only and self.controller.source_path:
+            return "📄 " + os.path.basename(self.controller.source_path)
+        url = self.controller.url or self.bar.url
+        if not url:
+            return "New connection"
+        try:
+            parts = urlsplit(url)
+            host = parts.netloc or url
+            path = parts.path if parts.path not in ("", "/") else ""
+        except ValueError:
+            return url[:40]
+        text = host + path
+        return text if len(text) <= 40 else text[:39] + "…"
+
+    @property
+    def stats(self) -> SessionStats:
+        return self._stats
+
+    # ----------------------------------------------------------- actions
+    def connect_to(self, url: str | None = None) -> asyncio.Task[None] | None:
+        """Connect to ``url`` (default: the bar's); a bad URL shows in the banner
+        without starting anything (and returns None). Returns the attempt's task."""
+        url = (url if url is not None else self.bar.url).strip()
+        if url != self.bar.url:
+            self.bar.set_url(url)
+        problem = check_url(url)
+        if problem is not None:
+            self.banner.show_error("url", problem)
+            self.bar.focus_url()
+            return None
+        self.banner.clear()
+        self.bar.set_source(None)
+        self.bar.remember_url(url)
+        self.handshake.clear()
+        self.detail.clear()
+        task = self.controller.connect_to(url)
+        self.titleChanged.emit(self.title)
+        return task
+
+    async def open_capture(self, path: str) -> bool:
+        """Show the capture file ``path`` in this tab, read-only."""
+        self.banner.clear()
+        self.handshake.clear()
+        self.detail.clear()
+        result = await self.controller.open_capture(path)
+        if result is None:
+            return False
+        self.bar.set_url(self.controller.url)
+        self.bar.set_source(os.path.basename(path))
+        self.titleChanged.emit(self.title)
+        return True
+
+    def save_capture(self, path: str) -> int:
+        """Write this tab's capture to ``path``; raises OSError."""
+        return self.controller.save_capture(path)
+
+    def close_connection(self) -> None:
+        self.controller.close_connection()
+
+    def open_options(self) -> None:
+        """Show the options dialog (window-modal, via open(): never exec())."""
+        if self._options_dialog is not None:
+            self._options_dialog.raise_()
+            return
+        dialog = OptionsDialog(self.controller.options, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._options_accepted(dialog))
+        dialog.finished.connect(self._options_closed)
+        self._options_dialog = dialog
+        dialog.open()
+
+    def _options_accepted(self, dialog: OptionsDialog) -> None:
+        self.controller.options = dialog.options()
+        self.bar.options_button.setToolTip(self._options_summary())
+
+    def _options_closed(self, *_: object) -> None:
+        self._options_dialog = None
+
+    def _options_summary(self) -> str:
+        o = self.controller.options
+        parts = []
+        if o.headers:
+            parts.append(f"{len(o.headers)} extra header(s)")
+        if o.subprotocols:
+            parts.append("subprotocols: " + ", ".join(o.subprotocols))
+        parts.append("deflate on" if o.deflate else "deflate off")
+        if o.tls.insecure:
+            parts.append("TLS verification OFF")
+        if o.strict:
+            parts.append("strict")
+        return "Options: " + "; ".join(parts)
+
+    def focus_url(self) -> None:
+        self.bar.focus_url()
+
+    def focus_filter(self) -> None:
+        self.timeline.focus_filter()
+
+    def shutdown(self) -> None:
+        """The tab is closing: stop listening and drop the connection."""
+        self.controller.detach()
+
+    async def aclose(self, timeout: float = 2.0) -> None:
+        await self.controller.aclose(timeout)
+
+    # ------------------------------------------------------------ events
+    def _on_store(self, store: object) -> None:
+        self.timeline.set_store(store)  # type: ignore[arg-type]
+        self.detail.clear()
+
+    def _on_capture(self, frames: int) -> None:
+        self.timeline.refresh()
+
+    def _on_state(self, event: StateChanged) -> None:
+        self.bar.set_state(event)
+        self.stateChanged.emit(event)
+        self.titleChanged.emit(self.title)
+        if (
+            event.state is ConnectionState.CLOSED
+            and event.clean is False
+            and event.code is not None
+            and self.banner.isHidden()
+        ):
+            # An abnormal end after the connection was open that no error explained.
+            detail = f": {event.detail}" if event.detail else ""
+            self.banner.show_error("close", state_text(event) + detail, fatal=False)
+
+    def _on_handshake(self, event: HandshakeCaptured) -> None:
+        self.handshake.show_handshake(event)
+
+    def _on_error(self, step: str, message: str, fatal: bool) -> None:
+        if step == "send":
+            return  # shown next to the Send button
+        self.banner.show_error(step, message, fatal=fatal)
+        if step == "handshake":
+            self.side_tabs.setCurrentWidget(self.handshake)
+
+    def _on_stats(self, stats: SessionStats) -> None:
+        self._stats = stats
+        self.statsChanged.emit(stats)
+
+    def _on_frame_selected(self, row: int) -> None:
+        store = self.controller.store
+        if row < 0 or store is None:
+            self.detail.clear()
+            return
+        self.detail.show_frame(store, row)
+        self.side_tabs.setCurrentWidget(self.detail)

@@ -1,0 +1,538 @@
+"""The main window: one tab per connection, menus, shortcuts and a status bar with the
+current tab's frame and byte counters and last round-trip time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolButton,
+    QWidget,
+)
+
+from . import theme
+from .connection_bar import state_color, state_text
+from .session import ConnectOptions, SessionStats, spawn
+from .session_panel import SessionPanel
+
+__all__ = ["MainWindow", "format_bytes"]
+
+log = logging.getLogger("inspector.gui")
+
+APP_TITLE = "ws-inspector"
+DEFAULT_SIZE = (1280, 800)
+RFC_LINKS = (
+    ("RFC 6455 — The WebSocket Protocol", "https://www.rfc-editor.org/rfc/rfc6455"),
+    (
+        "RFC 7692 — Compression Extensions (permessage-deflate)",
+        "https://www.rfc-editor.org/rfc/rfc7692",
+    ),
+    ("RFC 8441 — WebSockets over HTTP/2", "https://www.rfc-editor.org/rfc/rfc8441"),
+    ("IANA WebSocket registries", "https://www.iana.org/assignments/websocket/websocket.xhtml"),
+)
+ERROR_SHOW_MS = 20_000
+CAPTURE_FILTER = "Captures (*.jsonl);;All files (*)"
+
+
+def format_bytes(n: int) -> str:
+    """``512 B``, ``1.5 KiB``, ``3.2 MiB``..."""
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def _dot_icon(color: str) -> QIcon:
+    pix = QPixmap(12, 12)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawEllipse(QPointF(6, 6), 4.5, 4.5)
+    painter.end()
+    return QIcon(pix)
+
+
+class MainWindow(QMainWindow):
+    """Tabs of :class:`SessionPanel`. ``quitRequested`` is emitted by File > Quit and
+    by closing the window when :attr:`quit_handler` is set (the application then
+    closes the connections and quits); without one the window just closes."""
+
+    quitRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setAccessibleName("ws-inspector")
+        self.setWindowTitle(APP_TITLE)
+        self.quit_handler: Callable[[], None] | None = None
+        self._closing_for_real = False
+        self._closing_tasks: set[asyncio.Task[None]] = set()
+        self._dialog: QFileDialog | None = None
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("sessionTabs")
+        self.tabs.setAccessibleName("Connections")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._on_current_changed)
+        plus = QToolButton(self.tabs)
+        plus.setObjectName("newTabButton")
+        plus.setAccessibleName("New connection")
+        plus.setText("+")
+        plus.setToolTip("New connection (Ctrl+T)")
+        plus.setAutoRaise(True)
+        plus.clicked.connect(lambda: self.new_session())
+        self.tabs.setCornerWidget(plus, Qt.Corner.TopRightCorner)
+        self.setCentralWidget(self.tabs)
+
+        self._build_status_bar()
+        self._build_menus()
+        self._restore_geometry()
+        self.new_session()
+
+    # -------------------------------------------------------------- building
+    def _action(
+        self,
+        text: str,
+        name: str,
+        shortcut: str | QKeySequence.StandardKey | None,
+        slot: Callable[[], object],
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda *_: slot())
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.setObjectName("menuBar")
+        bar.setAccessibleName("Menu bar")
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        self.new_action = self._action(
+            "&New connection",
+            "newConnectionAction",
+            "Ctrl+T",
+            lambda: self.new_session(),
+            "Open a new connection tab",
+        )
+        self.open_action = self._action(
+            "&Open capture…",
+            "openCaptureAction",
+            "Ctrl+O",
+            self.choose_capture_to_open,
+            "Open a capture file (.jsonl) read-only",
+        )
+        self.save_action = self._action(
+            "&Save capture as…",
+            "saveCaptureAction",
+            "Ctrl+S",
+            self.choose_capture_to_save,
+            "Save this tab's frames and events as a capture file (.jsonl)",
+        )
+        self.close_tab_action = self._action(
+            "&Close tab",
+            "closeTabAction",
+            "Ctrl+W",
+            lambda: self.close_tab(self.tabs.currentIndex()),
+            "Close this connection tab",
+        )
+        self.quit_action = self._action(
+            "&Quit",
+            "quitAction",
+            "Ctrl+Q",
+            self.request_quit,
+            "Close all connections and quit",
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_tab_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        self.focus_url_action = self._action(
+            "Focus &URL", "focusUrlAction", "Ctrl+L", self.focus_url, "Type a URL to connect to"
+        )
+        self.find_action = self._action(
+            "&Find in frames",
+            "findAction",
+            "Ctrl+F",
+            self.focus_filter,
+            "Search and filter the timeline",
+        )
+        self.compose_action = self._action(
+            "&Compose",
+            "composeAction",
+            "Ctrl+E",
+            self.focus_compose,
+            "Write a message to send",
+        )
+        self.handshake_action = self._action(
+            "&Handshake",
+            "handshakeAction",
+            "Ctrl+Shift+H",
+            self.show_handshake,
+            "Show the opening handshake",
+        )
+        self.next_tab_action = self._action(
+            "&Next tab", "nextTabAction", "Ctrl+PgDown", lambda: self._step_tab(1)
+        )
+        self.prev_tab_action = self._action(
+            "&Previous tab", "previousTabAction", "Ctrl+PgUp", lambda: self._step_tab(-1)
+        )
+        for a in (
+            self.focus_url_action,
+            self.find_action,
+            self.compose_action,
+            self.handshake_action,
+        ):
+            view_menu.addAction(a)
+        view_menu.addSeparator()
+        view_menu.addAction(self.next_tab_action)
+        view_menu.addAction(self.prev_tab_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        for i, (title, url) in enumerate(RFC_LINKS):
+            act = self._action(
+                title,
+                f"rfcLink{i}",
+                None,
+                lambda u=url: QDesktopServices.openUrl(QUrl(u)),  # type: ignore[misc]
+            )
+            help_menu.addAction(act)
+        help_menu.addSeparator()
+        self.about_action = self._action("&About ws-inspector", "aboutAction", None, self.about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("statusError")
+        self.error_label.setAccessibleName("Last error")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        status.addWidget(self.error_label, 1)
+        self.out_label = QLabel(self)
+        self.out_label.setObjectName("statsOut")
+        self.out_label.setAccessibleName("Sent frames and bytes")
+        self.out_label.setToolTip("Frames and bytes we sent (frame headers + payloads)")
+        self.in_label = QLabel(self)
+        self.in_label.setObjectName("statsIn")
+        self.in_label.setAccessibleName("Received frames and bytes")
+        self.in_label.setToolTip("Frames and bytes received from the peer")
+        self.rtt_label = QLabel(self)
+        self.rtt_label.setObjectName("statsRtt")
+        self.rtt_label.setAccessibleName("Round-trip time")
+        self.rtt_label.setToolTip("Last ping → pong round-trip time")
+        for label in (self.out_label, self.in_label, self.rtt_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            status.addPermanentWidget(label)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.timeout.connect(self.error_label.hide)
+        self._show_stats(SessionStats())
+
+    # -------------------------------------------------------------- settings
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            width, height = DEFAULT_SIZE
+            screen = self.screen()
+            if screen is not None:  # a small screen: fit into it
+                available = screen.availableGeometry()
+                width = min(width, available.width())
+                height = min(height, available.height())
+            self.resize(width, height)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        panel = self.current_panel()
+        if panel is not None:
+            panel._save_splitters()
+
+    # ----------------------------------------------------------------- tabs
+    def panels(self) -> list[SessionPanel]:
+        out = []
+        for i in range(self.tabs.count()):
+            w = self.tabs.widget(i)
+            if isinstance(w, SessionPanel):
+                out.append(w)
+        return out
+
+    def current_panel(self) -> SessionPanel | None:
+        w = self.tabs.currentWidget()
+        return w if isinstance(w, SessionPanel) else None
+
+    def new_session(self, url: str | None = None, *, connect: bool = False) -> SessionPanel:
+        """Open a tab (options copied from the current one); optionally connect."""
+        current = self.current_panel()
+        options: ConnectOptions | None = current.controller.options if current else None
+        panel = SessionPanel(options, self.tabs)
+        index = self.tabs.addTab(panel, panel.title)
+        self.tabs.setTabIcon(index, _dot_icon(state_color(None)))
+        self.tabs.setTabToolTip(index, "not connected")
+        self.tabs.setCurrentIndex(index)
+        panel.titleChanged.connect(lambda _t, p=panel: self._update_tab(p))
+        panel.stateChanged.connect(lambda _e, p=panel: self._update_tab(p))
+        panel.statsChanged.connect(lambda s, p=panel: self._on_stats(p, s))
+        panel.controller.errorOccurred.connect(
+            lambda step, msg, fatal, p=panel: self._on_panel_error(p, step, msg, fatal)
+        )
+        if url:
+            panel.bar.set_url(url)
+            if connect:
+                panel.connect_to(url)
+        else:
+            panel.focus_url()
+        return panel
+
+    def close_tab(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if not isinstance(w, SessionPanel):
+            return
+        self.tabs.removeTab(index)
+        w.hide()
+        try:
+            task = spawn(self._close_panel(w), "closing a tab")
+        except RuntimeError:  # no event loop: close at once
+            w.shutdown()
+            w.deleteLater()
+        else:
+            self._closing_tasks.add(task)
+            task.add_done_callback(self._closing_tasks.discard)
+        if self.tabs.count() == 0:
+            self.new_session()
+
+    async def _close_panel(self, panel: SessionPanel) -> None:
+        try:
+            await panel.aclose(2.0)
+        finally:
+            panel.shutdown()
+            panel.deleteLater()
+
+    def _step_tab(self, delta: int) -> None:
+        n = self.tabs.count()
+        if n:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + delta) % n)
+
+    def _update_tab(self, panel: SessionPanel) -> None:
+        index = self.tabs.indexOf(panel)
+        if index < 0:
+            return
+        state = panel.bar.state
+        self.tabs.setTabText(index, panel.title)
+        self.tabs.setTabIcon(index, _dot_icon(state_color(state)))
+        url = panel.controller.url or panel.bar.url
+        self.tabs.setTabToolTip(index, f"{url}\n{state_text(state)}" if url else "not connected")
+        if panel is self.current_panel():
+            self._update_title()
+
+    def _update_title(self) -> None:
+        panel = self.current_panel()
+        if panel is not None and panel.controller.url:
+            self.setWindowTitle(f"{panel.controller.url} — {APP_TITLE}")
+        else:
+            self.setWindowTitle(APP_TITLE)
+
+    def _on_current_changed(self, _index: int) -> None:
+        panel = self.current_panel()
+        self._show_stats(panel.stats if panel is not None else SessionStats())
+        self._update_title()
+
+    # ---------------------------------------------------------------- status
+    def _on_stats(self, panel: SessionPanel, stats: SessionStats) -> None:
+        if panel is self.current_panel():
+            self._show_stats(stats)
+
+    def _show_stats(self, stats: SessionStats) -> None:
+        self.out_label.setText(f"↑ {stats.frames_out:,} frames · {format_bytes(stats.bytes_out)}")
+        self.in_label.setText(f"↓ {stats.frames_in:,} frames · {format_bytes(stats.bytes_in)}")
+        rtt = "—" if stats.rtt is None else f"{stats.rtt * 1000:.2f} ms"
+        self.rtt_label.setText(f"RTT {rtt}")
+
+    def _on_panel_error(self, panel: SessionPanel, step: str, message: str, fatal: bool) -> None:
+        if step == "send" and panel is self.current_panel():
+            self.show_error(message)
+
+    def show_error(self, text: str) -> None:
+        """Show an error in the status bar for a while (the application routes
+        unexpected exceptions here too)."""
+        color = theme.current().violation.name()
+        first = text.strip().splitlines()[0] if text.strip() else "error"
+        self.error_label.setText(f"⚠ {first}")
+        self.error_label.setToolTip(text)
+        self.error_label.setStyleSheet(f"color: {color};")
+        self.error_label.show()
+        self._error_timer.start(ERROR_SHOW_MS)
+
+    # ---------------------------------------------------------- capture files
+    def _file_dialog(self, title: str, save: bool) -> QFileDialog:
+        dialog = QFileDialog(self, title, "", CAPTURE_FILTER)
+        dialog.setObjectName("saveCaptureDialog" if save else "openCaptureDialog")
+        dialog.setAcceptMode(
+            QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen
+        )
+        dialog.setFileMode(
+            QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile
+        )
+        if save:
+            dialog.setDefaultSuffix("jsonl")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        return dialog
+
+    def choose_capture_to_open(self) -> None:
+        dialog = self._file_dialog("Open a capture", save=False)
+        dialog.fileSelected.connect(self.open_capture)
+        dialog.open()  # never exec(): it would nest an event loop under qasync
+
+    def choose_capture_to_save(self) -> None:
+        panel = self.current_panel()
+        if panel is None or panel.controller.store is None:
+            self.show_error("nothing to save yet: connect or open a capture first")
+            return
+        dialog = self._file_dialog("Save the capture", save=True)
+        dialog.fileSelected.connect(self.save_capture)
+        dialog.open()
+
+    def open_capture(self, path: str) -> asyncio.Task[bool]:
+        """Open ``path`` read-only: in this tab when it is still empty, else a new one."""
+        panel = self.current_panel()
+        if panel is None or panel.controller.store is not None:
+            panel = self.new_session()
+        return spawn(panel.open_capture(path), "opening a capture")
+
+    def save_capture(self, path: str) -> bool:
+        panel = self.current_panel()
+        if panel is None:
+            return False
+        try:
+            lines = panel.save_capture(path)
+        except OSError as exc:
+            self.show_error(f"cannot save {path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(f"Saved {lines:,} lines to {path}", 8000)
+        return True
+
+    # --------------------------------------------------------------- actions
+    def focus_url(self) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            panel.focus_url()
+
+    def focus_filter(self) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            panel.focus_filter()
+
+    def focus_compose(self) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            panel.compose.tabs.setCurrentIndex(0)
+            panel.compose.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_handshake(self) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            panel.side_tabs.setCurrentWidget(panel.handshake)
+
+    def about(self) -> None:
+        links = "".join(f'<li><a href="{url}">{title}</a></li>' for title, url in RFC_LINKS)
+        box = QMessageBox(self)
+        box.setObjectName("aboutBox")
+        box.setAccessibleName("About ws-inspector")
+        box.setWindowTitle("About ws-inspector")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"<h3>{APP_TITLE}</h3><p>A WebSocket protocol inspector: see and shape every "
+            "RFC 6455 frame on the wire.</p>"
+            f"<p>The specifications:</p><ul>{links}</ul>"
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # ------------------------------------------------------------------ quit
+    def request_quit(self) -> None:
+        if self.quit_handler is not None:
+            self.quitRequested.emit()
+            self.quit_handler()
+        else:
+            self.close()
+
+    async def aclose_all(self, timeout: float = 2.0) -> None:
+        """Close every connection (close frame 1001), waiting at most ``timeout``."""
+        panels = self.panels()
+        if panels:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(p.aclose(timeout) for p in panels), return_exceptions=True),
+                    timeout + 0.5,
+                )
+        if self._closing_tasks:
+            await asyncio.wait(list(self._closing_tasks), timeout=timeout)
+        for p in panels:
+            p.shutdown()
+
+    def close_now(self) -> None:
+        """Close without asking the quit handler (the application is quitting)."""
+        self._closing_for_real = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        if self.quit_handler is not None and not self._closing_for_real:
+            event.ignore()
+            self.quitRequested.emit()
+            self.quit_handler()
+            return
+        for panel in self.panels():
+            panel.shutdown()
+        event.accept()

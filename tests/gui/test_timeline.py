@@ -1,0 +1,613 @@
+"""The frame timeline: model over a real CaptureStore, filters, follow-tail, selection."""
+
+from __future__ import annotations
+
+import random
+import time
+from array import array
+from collections.abc import Callable
+
+import pytest
+from conftest import MASK_KEY, TIMEOUT_FACTOR, Capture
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QBrush, QIcon
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from inspector.capture.events import Direction, FramesCaptured
+from inspector.gui import theme
+from inspector.gui.timeline import (
+    COL_DIR,
+    COL_FIN,
+    COL_KEY,
+    COL_LENGTH,
+    COL_MASK,
+    COL_OPCODE,
+    COL_PAYLOAD,
+    COL_ROW,
+    COL_RSV,
+    COL_TIME,
+    COLUMNS,
+    FIRST_FRAGMENT,
+    FRAGMENT_ROLE,
+    INSIDE_MESSAGE,
+    LAST_FRAGMENT,
+    MIDDLE_FRAGMENT,
+    PREVIEW_CHARS,
+    STORE_ROW_ROLE,
+    FrameTableModel,
+    TimelineView,
+)
+from inspector.protocol.constants import Opcode
+from inspector.protocol.frames import FrameSpec
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = int(2000 * TIMEOUT_FACTOR)
+
+
+def sample(capture: Callable[..., Capture]) -> Capture:
+    """A small session with one frame of every interesting kind.
+
+    Rows: 0 out TEXT "hello server" (masked) · 1 in TEXT JSON · 2 in TEXT FIN=0 ·
+    3 in PING · 4 in CONT · 5 in CONT FIN · 6 out PONG (auto) · 7 in BINARY ·
+    8 in TEXT 300 x · 9 in TEXT RSV1 (violation) · 10 in masked TEXT (violation) ·
+    11-13 out BINARY in 3 fragments · 14 in CLOSE 1000 "bye now" · 15 out CLOSE (auto)
+    """
+    c = capture()
+    c.send(lambda p: p.send_text("hello server"))
+    c.receive(FrameSpec(1, b'{"type":"welcome","id":42}'))
+    c.receive(
+        FrameSpec(1, b"part one ", fin=False),
+        FrameSpec(9, b"ping!"),
+        FrameSpec(0, b"part two ", fin=False),
+        FrameSpec(0, b"end", fin=True),
+    )
+    c.receive(FrameSpec(2, bytes(range(64))))
+    c.receive(FrameSpec(1, b"x" * 300))
+    c.receive(FrameSpec(1, b"bad rsv", rsv1=True))
+    c.receive(FrameSpec(1, b"masked from server", mask=True, mask_key=b"\x01\x02\x03\x04"))
+    c.send(lambda p: p.send_binary(b"\x00\x01\x02" * 20, fragments=3))
+    c.receive(FrameSpec(8, b"\x03\xe8bye now"))
+    assert len(c.store) == 16
+    return c
+
+
+def cell(model: FrameTableModel, row: int, col: int, role: int = 0) -> object:
+    return model.data(model.index(row, col), role)
+
+
+def column(model: FrameTableModel, col: int) -> list[object]:
+    return [cell(model, r, col) for r in range(model.rowCount())]
+
+
+def store_rows(model: FrameTableModel) -> list[int]:
+    return [model.store_row(r) for r in range(model.rowCount())]
+
+
+# ----------------------------------------------------------------------- model
+def test_rows_appear_on_refresh_in_one_insert(
+    capture: Callable[..., Capture], qtmodeltester
+) -> None:  # type: ignore[no-untyped-def]
+    c = capture()
+    model = FrameTableModel(c.store)
+    qtmodeltester.check(model)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
+    for i in range(5):
+        c.receive(*(FrameSpec(1, f"msg {i}.{k}".encode()) for k in range(7)))
+    assert model.rowCount() == 0, "rows appear only on refresh"
+    assert model.pending() == 35
+    assert model.refresh() == 35
+    assert inserts == [(0, 34)]
+    assert model.refresh() == 0
+    assert inserts == [(0, 34)], "no signal when nothing is new"
+    c.receive(FrameSpec(2, b"\x01"), FrameSpec(2, b"\x02"))
+    assert model.refresh() == 2
+    assert inserts == [(0, 34), (35, 36)]
+    assert model.rowCount() == 37 == model.total_count()
+    qtmodeltester.check(model)
+
+
+def test_model_tester_with_filter_and_inserts(
+    capture: Callable[..., Capture], qtmodeltester
+) -> None:  # type: ignore[no-untyped-def]
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    qtmodeltester.check(model)
+    assert model.set_filter(dirs=[Direction.IN], search="a") is None
+    qtmodeltester.check(model)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
+    before = model.rowCount()
+    c.receive(FrameSpec(1, b"alpha"), FrameSpec(1, b"zzz"), FrameSpec(1, b"beta"))
+    c.send(lambda p: p.send_frame(FrameSpec(1, b"also out")))
+    assert model.refresh() == 2
+    assert inserts == [(before, before + 1)]
+    assert [cell(model, r, COL_PAYLOAD) for r in (before, before + 1)] == ["alpha", "beta"]
+    qtmodeltester.check(model)
+    model.clear_filter()
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(c.store)
+
+
+def test_columns_show_the_frame(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    assert model.columnCount() == len(COLUMNS)
+    assert [model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))] == list(
+        COLUMNS
+    )
+    row0 = [cell(model, 0, col) for col in range(len(COLUMNS))]
+    assert row0 == [
+        "0",
+        "0.001000",
+        "\u2191 out",
+        "1",
+        "---",
+        "TEXT",
+        "1",
+        MASK_KEY.hex(),
+        "12",
+        "hello server",
+    ]
+    assert cell(model, 1, COL_DIR) == "\u2193 in"
+    assert cell(model, 1, COL_MASK) == "0"
+    assert cell(model, 1, COL_KEY) == ""
+    assert cell(model, 1, COL_PAYLOAD) == '{"type":"welcome","id":42}'
+    assert cell(model, 2, COL_FIN) == "0"
+    assert cell(model, 3, COL_OPCODE) == "PING"
+    assert cell(model, 3, COL_PAYLOAD) == "ping!"
+    assert cell(model, 6, COL_OPCODE) == "PONG"
+    assert cell(model, 7, COL_OPCODE) == "BINARY"
+    assert str(cell(model, 7, COL_PAYLOAD)).startswith("00 01 02 03")
+    assert str(cell(model, 7, COL_PAYLOAD)).endswith("\u2026")
+    assert cell(model, 8, COL_LENGTH) == "300"
+    preview = str(cell(model, 8, COL_PAYLOAD))
+    assert preview == "x" * PREVIEW_CHARS + "\u2026"
+    assert cell(model, 9, COL_RSV) == "1--"
+    assert cell(model, 10, COL_KEY) == "01020304"
+    assert cell(model, 14, COL_OPCODE) == "CLOSE"
+    assert cell(model, 14, COL_PAYLOAD) == "1000 Normal closure \u00b7 bye now"
+    assert cell(model, 15, COL_PAYLOAD) == "1000 Normal closure"
+    assert cell(model, 5, COL_ROW, STORE_ROW_ROLE) == 5
+    # Alignment and fonts come from the cached class/instance values.
+    assert cell(model, 0, COL_LENGTH, Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    )
+    assert cell(model, 0, COL_KEY, Qt.ItemDataRole.FontRole) is cell(
+        model, 1, COL_KEY, Qt.ItemDataRole.FontRole
+    )
+
+
+def test_unused_roles_are_none(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    for role in (
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.SizeHintRole,
+        Qt.ItemDataRole.StatusTipRole,
+        Qt.ItemDataRole.WhatsThisRole,
+    ):
+        assert cell(model, 0, COL_TIME, role) is None
+    assert model.data(QModelIndex()) is None
+    assert cell(model, 0, COL_TIME, Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_wall_clock_toggle(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    changed: list[int] = []
+    model.dataChanged.connect(lambda a, b, roles: changed.append(a.column()))
+    model.set_wall_clock(True)
+    text = str(cell(model, 0, COL_TIME))
+    assert len(text) == len("12:00:00.001") and text[2] == ":" and text.endswith(".001")
+    assert model.headerData(COL_TIME, Qt.Orientation.Horizontal) == "Clock"
+    assert changed == [COL_TIME]
+    model.set_wall_clock(False)
+    assert cell(model, 0, COL_TIME) == "0.001000"
+
+
+def test_fragments_are_grouped(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    positions = [cell(model, r, COL_OPCODE, FRAGMENT_ROLE) for r in range(16)]
+    assert positions[2:6] == [FIRST_FRAGMENT, INSIDE_MESSAGE, MIDDLE_FRAGMENT, LAST_FRAGMENT]
+    assert positions[11:14] == [FIRST_FRAGMENT, MIDDLE_FRAGMENT, LAST_FRAGMENT]
+    assert positions[0] == positions[1] == positions[6] == positions[14] == 0
+    tip = str(cell(model, 4, COL_OPCODE, Qt.ItemDataRole.ToolTipRole))
+    assert "TEXT message that starts at row 2" in tip
+    assert cell(model, 4, COL_OPCODE, Qt.ItemDataRole.AccessibleTextRole) == "CONT, fragment"
+    fg = cell(model, 4, COL_OPCODE, Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(fg, QBrush) and fg.color() == theme.current().fragment
+
+
+def test_violation_rows(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    tip = str(cell(model, 9, COL_TIME, Qt.ItemDataRole.ToolTipRole))
+    assert "RFC 6455 \u00a75.2" in tip and "reserved-bit" in tip and "RSV1" in tip
+    tip10 = str(cell(model, 10, COL_PAYLOAD, Qt.ItemDataRole.ToolTipRole))
+    assert "RFC 6455 \u00a75.1" in tip10 and "masked-server-frame" in tip10
+    icon = cell(model, 9, COL_ROW, Qt.ItemDataRole.DecorationRole)
+    assert isinstance(icon, QIcon) and not icon.isNull()
+    assert cell(model, 8, COL_ROW, Qt.ItemDataRole.DecorationRole) is None
+    bg = cell(model, 9, COL_LENGTH, Qt.ItemDataRole.BackgroundRole)
+    assert isinstance(bg, QBrush) and bg.color() == theme.current().violation_tint
+    plain = cell(model, 8, COL_LENGTH, Qt.ItemDataRole.BackgroundRole)
+    assert isinstance(plain, QBrush) and plain.color() == theme.current().incoming_tint
+    assert cell(model, 9, COL_ROW, Qt.ItemDataRole.AccessibleTextRole) == "9, 1 violations"
+
+
+def test_preview_of_a_huge_payload_is_cheap(capture: Callable[..., Capture]) -> None:
+    c = capture()
+    big = b"A" * (64 * 2**20)
+    c.store.append_frame(
+        0.5, Direction.IN, 0, 0, bytes.fromhex("817f") + len(big).to_bytes(8, "big"), big
+    )
+    c.store.append_frame(
+        0.6, Direction.IN, 1, 0, bytes.fromhex("827f") + len(big).to_bytes(8, "big"), big
+    )
+    model = FrameTableModel(c.store)
+    t0 = time.perf_counter()
+    text = str(cell(model, 0, COL_PAYLOAD))
+    hexed = str(cell(model, 1, COL_PAYLOAD))
+    tip = str(cell(model, 0, COL_PAYLOAD, Qt.ItemDataRole.ToolTipRole))
+    elapsed = time.perf_counter() - t0
+    assert text == "A" * PREVIEW_CHARS + "\u2026"
+    assert hexed.startswith("41 41") and len(hexed) <= PREVIEW_CHARS + 2
+    assert len(tip) < 1000
+    assert elapsed < 0.05 * TIMEOUT_FACTOR
+    assert cell(model, 0, COL_LENGTH) == f"{len(big):,}"
+
+
+def test_payload_not_kept_and_empty(capture: Callable[..., Capture]) -> None:
+    c = capture()
+    c.store.append_frame(
+        0.1, Direction.IN, 0, 0, bytes.fromhex("827f") + (2**40).to_bytes(8, "big"), b""
+    )
+    c.store.append_frame(0.2, Direction.IN, 1, 0, bytes.fromhex("8900"), b"")
+    model = FrameTableModel(c.store)
+    assert cell(model, 0, COL_PAYLOAD) == f"(payload not kept: {2**40:,} bytes)"
+    assert cell(model, 1, COL_PAYLOAD) == "(empty)"
+
+
+# --------------------------------------------------------------------- filters
+def test_filter_direction_kind_ping_violations(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    assert model.set_filter(dirs=[Direction.OUT]) is None
+    assert store_rows(model) == [0, 6, 11, 12, 13, 15]
+    assert model.set_filter(dirs=["in"]) is None
+    assert store_rows(model) == [1, 2, 3, 4, 5, 7, 8, 9, 10, 14]
+    assert model.set_filter(dirs=[]) is None
+    assert model.rowCount() == 0
+    assert model.set_filter(kinds=["text"]) is None
+    assert store_rows(model) == [0, 1, 2, 8, 9, 10]
+    assert model.set_filter(kinds=["binary", "continuation"]) is None
+    assert store_rows(model) == [4, 5, 7, 11, 12, 13]
+    assert model.set_filter(kinds=["control"]) is None
+    assert store_rows(model) == [3, 6, 14, 15]
+    assert model.set_filter(kinds=["control"], hide_ping_pong=True) is None
+    assert store_rows(model) == [14, 15]
+    assert model.set_filter(hide_ping_pong=True) is None
+    assert 3 not in store_rows(model) and 6 not in store_rows(model)
+    assert model.rowCount() == 14
+    assert model.set_filter(violations_only=True) is None
+    assert store_rows(model) == [9, 10]
+    assert model.set_filter(violations_only=True, dirs=[Direction.OUT]) is None
+    assert store_rows(model) == []
+    assert model.set_filter(kinds=["bogus"]) is not None
+    assert store_rows(model) == [], "a bad filter leaves the filter as it was"
+    model.clear_filter()
+    assert model.rowCount() == 16 and not model.filter.active
+
+
+def test_filter_search_text_regex_case(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    assert model.set_filter(search="welcome") is None
+    assert store_rows(model) == [1]
+    assert model.set_filter(search="PART") is None
+    assert store_rows(model) == [2, 4, 5], "case-insensitive; the last fragment matches by message"
+    assert model.set_filter(search="PART", case=True) is None
+    assert store_rows(model) == []
+    assert model.set_filter(search="part two end") is None
+    assert store_rows(model) == [5], "text split across fragments is found in the message"
+    assert model.set_filter(search=r"h\w+o", regex=True) is None
+    assert store_rows(model) == [0]
+    assert model.set_filter(search=r"^x{300}$", regex=True) is None
+    assert store_rows(model) == [8]
+    assert model.set_filter(search="bye", dirs=[Direction.OUT]) is None
+    assert store_rows(model) == []
+
+
+def test_invalid_regex_is_reported_not_raised(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    errors: list[str] = []
+    model.filterError.connect(errors.append)
+    assert model.set_filter(search="part") is None
+    before = store_rows(model)
+    message = model.set_filter(search="part(", regex=True)
+    assert message is not None and message.startswith("Invalid regular expression")
+    assert errors[-1] == message
+    assert store_rows(model) == before, "the previous filter stays"
+    assert model.filter.search == "part"
+    assert model.set_filter(search="part(") is None, "the same text is fine as plain text"
+    assert errors[-1] == ""
+    assert store_rows(model) == []
+
+
+def test_incremental_filter_matches_full_recompute(capture: Callable[..., Capture]) -> None:
+    rng = random.Random(6455)
+    words = [b"alpha", b"beta", b"gamma", b"ALPHA", b"x"]
+    for trial in range(6):
+        c = capture()
+        live = FrameTableModel(c.store)
+        options = [
+            {"dirs": [Direction.IN]},
+            {"kinds": ["text", "control"], "search": "alpha"},
+            {"hide_ping_pong": True, "violations_only": True},
+            {"search": "a+", "regex": True, "dirs": ["out"]},
+            {"search": "ALPHA", "case": True},
+            {"kinds": ["continuation"]},
+        ][trial]
+        assert live.set_filter(**options) is None  # type: ignore[arg-type]
+        for _ in range(12):
+            specs = []
+            for _ in range(rng.randint(1, 6)):
+                op = rng.choice([1, 2, 9])
+                specs.append(FrameSpec(op, rng.choice(words), rsv2=rng.random() < 0.1))
+            if rng.random() < 0.5:
+                c.receive(*specs)
+            else:
+                c.send_frames(specs)
+            if rng.random() < 0.3:
+                c.receive(FrameSpec(1, b"al", fin=False), FrameSpec(0, b"pha", fin=True))
+            live.refresh()
+        fresh = FrameTableModel(c.store)
+        assert fresh.set_filter(**options) is None  # type: ignore[arg-type]
+        assert store_rows(live) == store_rows(fresh), options
+
+
+def test_view_row_and_store_row(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(c.store)
+    assert model.view_row(5) == 5 and model.view_row(99) is None
+    model.set_filter(dirs=[Direction.OUT])
+    assert model.view_row(11) == 2 and model.store_row(2) == 11
+    assert model.view_row(1) is None
+
+
+def test_set_store_keeps_the_filter_and_none_is_empty(capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    model = FrameTableModel(None)
+    assert model.rowCount() == 0 and model.refresh() == 0
+    model.set_filter(kinds=["control"])
+    model.set_store(c.store)
+    assert store_rows(model) == [3, 6, 14, 15]
+    model.set_store(None)
+    assert model.rowCount() == 0
+
+
+# ------------------------------------------------------------------------ view
+def make_view(qtbot: QtBot, c: Capture, height: int = 300) -> TimelineView:
+    view = TimelineView(c.store)
+    qtbot.addWidget(view)
+    view.resize(900, height)
+    view.show()
+    qtbot.waitExposed(view, timeout=WAIT_MS)
+    return view
+
+
+def flood(c: Capture, n: int, batch: int = 50) -> None:
+    for i in range(0, n, batch):
+        c.receive(*(FrameSpec(1, f"frame {i + k}".encode()) for k in range(batch)))
+
+
+def test_follow_tail(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = capture()
+    view = make_view(qtbot, c)
+    bar = view.table.verticalScrollBar()
+    flood(c, 500)
+    assert view.refresh() == 500
+    assert view.following
+    assert bar.maximum() > 0 and bar.value() == bar.maximum()
+    assert "Following" in view.follow_button.text()
+
+    bar.setValue(10)  # the user scrolls up
+    assert not view.following
+    flood(c, 100)
+    view.refresh()
+    assert bar.value() == 10, "paused: the view does not move"
+    assert "Paused" in view.follow_button.text() and "100 new" in view.follow_button.text()
+
+    bar.setValue(bar.maximum())  # back at the bottom: follow again
+    assert view.following
+    flood(c, 100)
+    view.refresh()
+    assert bar.value() == bar.maximum()
+    assert view.model.rowCount() == 700
+
+    bar.setValue(0)
+    assert not view.following
+    flood(c, 50)
+    view.refresh()
+    qtbot.mouseClick(view.follow_button, Qt.MouseButton.LeftButton)
+    assert view.following and bar.value() == bar.maximum()
+
+
+def test_follow_survives_filter_changes(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = capture()
+    view = make_view(qtbot, c)
+    flood(c, 400)
+    view.refresh()
+    view.model.set_filter(search="frame 1")
+    assert view.following
+    bar = view.table.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+    flood(c, 200)
+    view.refresh()
+    assert bar.value() == bar.maximum()
+    assert view.status_label.text() == f"{view.model.rowCount():,} of 600 frames"
+
+
+def test_selection_emits_the_store_row(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    view = make_view(qtbot, c, height=500)
+    view.refresh()
+    view.model.set_filter(dirs=[Direction.OUT])
+    selected: list[int] = []
+    view.frameSelected.connect(selected.append)
+    table = view.table
+    rect = table.visualRect(view.model.index(2, COL_PAYLOAD))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert selected == [11]
+    assert view.selected_store_row() == 11
+    assert not view.following, "looking at a frame pauses following"
+    # The selection survives a filter change that keeps the frame...
+    view.model.set_filter(dirs=[Direction.OUT], kinds=["binary", "continuation"])
+    assert table.selectionModel().selectedRows()[0].row() == view.model.view_row(11)
+    assert selected == [11]
+    # ...and is cleared (with -1) by one that hides it.
+    view.model.set_filter(dirs=[Direction.IN])
+    assert selected == [11, -1]
+    assert view.select_store_row(14)
+    assert selected[-1] == 14
+    assert not view.select_store_row(0)
+
+
+def test_filter_bar_drives_the_model(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = sample(capture)
+    view = make_view(qtbot, c)
+    view.refresh()
+    model = view.model
+    view.out_button.setChecked(False)
+    assert store_rows(model) == [1, 2, 3, 4, 5, 7, 8, 9, 10, 14]
+    view.out_button.setChecked(True)
+    view.ping_button.setChecked(True)
+    assert model.rowCount() == 14
+    view.ping_button.setChecked(False)
+    view.violations_button.setChecked(True)
+    assert store_rows(model) == [9, 10]
+    view.violations_button.setChecked(False)
+    for kind, action in view.kind_actions.items():
+        action.setChecked(kind == "control")
+    assert store_rows(model) == [3, 6, 14, 15]
+    assert view.kinds_button.text() == "Kinds (1)"
+    for action in view.kind_actions.values():
+        action.setChecked(True)
+    assert model.rowCount() == 16
+
+    # Typing is debounced, then applied.
+    view.focus_filter()
+    qtbot.keyClicks(view.search_edit, "welcome")
+    assert model.rowCount() == 16, "not applied while typing"
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=WAIT_MS)
+    assert view.status_label.text() == "1 of 16 frames"
+
+    # An invalid regex shows an error and keeps the rows.
+    view.search_edit.setText("welc(")
+    view.regex_button.setChecked(True)
+    assert view.error_label.isVisibleTo(view)
+    assert "Invalid regular expression" in view.error_label.text()
+    assert model.rowCount() == 1
+    view.search_edit.setText("welc.me")
+    qtbot.keyClick(view.search_edit, Qt.Key.Key_Return)
+    assert not view.error_label.isVisibleTo(view)
+    assert store_rows(model) == [1]
+    view.case_button.setChecked(True)
+    view.search_edit.setText("WELC.ME")
+    qtbot.keyClick(view.search_edit, Qt.Key.Key_Return)
+    assert model.rowCount() == 0
+    qtbot.keyClick(view.search_edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: model.rowCount() == 16, timeout=WAIT_MS)
+
+    view.clock_button.setChecked(True)
+    assert model.wall_clock
+
+
+def test_controls_have_names(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    view = make_view(qtbot, sample(capture))
+    controls = [
+        w
+        for w in view.findChildren(QAbstractButton) + view.findChildren(QLineEdit)
+        if w.isEnabled() and w.metaObject().className() != "QTableCornerButton"
+    ]
+    assert len(controls) >= 10
+    for w in [*controls, view.table]:
+        assert w.objectName(), w
+        assert w.accessibleName(), w.objectName()
+    names = {w.objectName() for w in view.findChildren(QWidget)}
+    assert {
+        "filterOut",
+        "filterIn",
+        "filterKinds",
+        "filterHidePingPong",
+        "filterViolations",
+        "filterSearch",
+        "filterRegex",
+        "filterCase",
+        "followButton",
+        "frameTable",
+    } <= names
+
+
+def test_table_settings_for_speed(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    from PySide6.QtWidgets import QHeaderView
+
+    view = make_view(qtbot, sample(capture))
+    table = view.table
+    vh = table.verticalHeader()
+    assert not vh.isVisible()
+    assert vh.sectionResizeMode(0) == QHeaderView.ResizeMode.Fixed
+    assert not table.wordWrap()
+    assert table.textElideMode() == Qt.TextElideMode.ElideRight
+
+
+def test_repaint_touches_only_visible_rows(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = capture()
+    view = make_view(qtbot, c)
+    flood(c, 20000, batch=1000)
+    view.refresh()
+    calls = 0
+    model = view.model
+    original = model.data
+
+    def counting(index, role=0):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return original(index, role)
+
+    model.data = counting  # type: ignore[method-assign]
+    t0 = time.perf_counter()
+    view.table.viewport().grab()
+    elapsed = time.perf_counter() - t0
+    visible_rows = (
+        view.table.viewport().height() // view.table.verticalHeader().defaultSectionSize()
+    )
+    assert calls > 0, "Qt reaches data() through the instance"
+    assert calls < (visible_rows + 2) * len(COLUMNS) * 12, "only visible cells are asked"
+    assert elapsed < 0.5 * TIMEOUT_FACTOR
+
+
+def test_grab_renders(qtbot: QtBot, capture: Callable[..., Capture], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    view = make_view(qtbot, sample(capture), height=420)
+    view.refresh()
+    view.select_store_row(9)
+    image = view.grab().toImage()
+    assert not image.isNull() and image.width() == 900
+    assert view.grab().save(str(tmp_path / "timeline.png"))
+
+
+def test_frames_in_one_event_become_rows_in_order(capture: Callable[..., Capture]) -> None:
+    c = capture()
+    frames = [c.protocol.send_frame(FrameSpec(Opcode.TEXT, f"{i}".encode())) for i in range(3)]
+    c.protocol.data_to_send()
+    c.protocol.events_sent()
+    c.store.add(FramesCaptured(0.5, Direction.OUT, frames))
+    model = FrameTableModel(c.store)
+    assert column(model, COL_PAYLOAD) == ["0", "1", "2"]
+    assert array("q", store_rows(model)) == array("q", [0, 1, 2])
