@@ -251,12 +251,15 @@ def header_fields(
 def describe_fields(fields: list[BitField]) -> str:
     """The fields as plain text, one per line (for copying and screen readers)."""
     lines = []
+    # Columns only as wide as their longest entry, so the text fits beside the figure.
+    name_w = max((len(f.name) for f in fields), default=0) + 1
+    bits_w = max((min(len(f.bits), 33) for f in fields if f.name != PAYLOAD_FIELD), default=0) + 1
     for f in fields:
         if f.name == PAYLOAD_FIELD:
-            lines.append(f"{f.name:<24} {f.text}")
+            lines.append(f"{f.name:<{name_w}} {f.text}")
             continue
         bits = f.bits if len(f.bits) <= 32 else f.bits[:32] + "\u2026"
-        lines.append(f"{f.name:<24} {bits:<33} {f.text}")
+        lines.append(f"{f.name:<{name_w}} {bits:<{bits_w}} {f.text}")
         for v in f.violations:
             lines.append(f"  \u26a0 {v.rule.rfc}: {v.message}")
     return "\n".join(lines)
@@ -303,11 +306,16 @@ class HeaderBitsWidget(QWidget):
         raise KeyError(name)
 
     # -------------------------------------------------------------- geometry
-    def _geometry(self) -> tuple[int, int, int, int, int]:
+    def _geometry(self, fit: bool = True) -> tuple[int, int, int, int, int]:
         """(cell width, ruler height, bit band height, label band height, margin)."""
         bfm = QFontMetrics(self._bit_font)
         lfm = QFontMetrics(self._label_font)
-        cw = max(20, bfm.horizontalAdvance("0") * 2 + 6, lfm.horizontalAdvance("W") + 8)
+        natural = max(20, bfm.horizontalAdvance("0") * 2 + 6, lfm.horizontalAdvance("W") + 8)
+        least = max(13, bfm.horizontalAdvance("0") + 4, lfm.horizontalAdvance("W") + 3)
+        # Shrink the cells to the pane's width (down to a legible minimum) so that the
+        # 32-bit rows of the RFC figure are never cut off at the right.
+        avail = (self.width() - 16) // self.BITS_PER_ROW if fit else 0
+        cw = max(least, min(natural, avail)) if avail > 0 else natural
         ruler = 2 * lfm.height() + 4
         bit_h = bfm.height() + 8
         label_h = 4 * lfm.height() + 6
@@ -320,13 +328,17 @@ class HeaderBitsWidget(QWidget):
         return end // self.BITS_PER_ROW + 1
 
     def sizeHint(self) -> QSize:
-        cw, ruler, bit_h, label_h, m = self._geometry()
+        cw, ruler, bit_h, label_h, m = self._geometry(fit=False)
         return QSize(
             2 * m + self.BITS_PER_ROW * cw, 2 * m + ruler + self._rows() * (bit_h + label_h)
         )
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        bfm = QFontMetrics(self._bit_font)
+        lfm = QFontMetrics(self._label_font)
+        least = max(13, bfm.horizontalAdvance("0") + 4, lfm.horizontalAdvance("W") + 3)
+        hint = self.sizeHint()
+        return QSize(16 + self.BITS_PER_ROW * least, hint.height())
 
     def _segments(self) -> list[tuple[BitField, int, int, int, bool]]:
         """(field, row, first column, columns, is first segment) for each box."""
@@ -796,7 +808,7 @@ class FrameDetailView(QWidget):
         v = QVBoxLayout(page)
         v.setContentsMargins(4, 4, 4, 4)
         self.bits = HeaderBitsWidget(page)
-        v.addWidget(self.bits, 0, Qt.AlignmentFlag.AlignLeft)
+        v.addWidget(self.bits)
         self.header_hex = _label(page, "headerHex", "Header bytes", mono=True)
         v.addWidget(self.header_hex)
         self.header_text = _label(page, "headerFields", "Header fields", mono=True)

@@ -188,7 +188,7 @@ class SessionPanel(QWidget):
             isinstance(main, QByteArray) and self.main_splitter.restoreState(main)
         )
         if not (isinstance(top, QByteArray) and self.top_splitter.restoreState(top)):
-            self.top_splitter.setSizes([740, 520])
+            self.top_splitter.setSizes([760, 500])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -1046,17 +1046,19 @@ class TimelineView(QWidget):
         hh.setHighlightSections(False)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         mono = QFontMetrics(theme.monospace_font())
-        pad = 18
+        # Narrow fixed columns leave the width to the payload preview, the column
+        # people read most; every width is still interactive.
+        pad = 12
         widths = {
-            COL_ROW: fm.horizontalAdvance("0000000") + 14 + pad,
-            COL_TIME: fm.horizontalAdvance("00:00:00.000000") + pad,
+            COL_ROW: fm.horizontalAdvance("000000") + 14 + pad,
+            COL_TIME: fm.horizontalAdvance("00:00:00.000") + pad,
             COL_DIR: fm.horizontalAdvance("\u2193 out") + pad,
             COL_FIN: fm.horizontalAdvance("FIN") + pad,
             COL_RSV: max(mono.horizontalAdvance("123"), fm.horizontalAdvance("RSV")) + pad,
-            COL_OPCODE: fm.horizontalAdvance("RESERVED_B") + _BRACKET_WIDTH + pad,
+            COL_OPCODE: fm.horizontalAdvance("BINARY") + _BRACKET_WIDTH + pad,
             COL_MASK: fm.horizontalAdvance("MASK") + pad,
             COL_KEY: mono.horizontalAdvance("00000000") + pad,
-            COL_LENGTH: fm.horizontalAdvance("00,000,000") + pad,
+            COL_LENGTH: fm.horizontalAdvance("0,000,000") + pad,
         }
         for col, w in widths.items():
             table.setColumnWidth(col, w)
@@ -1113,12 +1115,17 @@ class TimelineView(QWidget):
         return self._following
 
     def set_store(self, store: CaptureStore | None) -> None:
+        """Show ``store`` (None: nothing); the filter stays, the selection is cleared
+        (``frameSelected(-1)`` if there was one) and following starts again."""
+        had_selection = self._selected >= 0
         self._selected = -1
         self._following = True
         self._new_while_paused = 0
         self._model.set_store(store)
         self._update_follow_indicator()
         self._update_status()
+        if had_selection:
+            self.frameSelected.emit(-1)
 
     @Slot(result=int)
     def refresh(self) -> int:
