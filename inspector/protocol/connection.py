@@ -352,6 +352,9 @@ class Protocol:
                 self.deflate.reset_inflater()
             except DeflateError as exc:
                 extra.append(Violation(Rule.INFLATE_ERROR, str(exc), frame.offset))
+                # Nothing of the message could be recovered: say so, don't pass it on
+                # as an empty message.
+                self._msg_truncated = True
                 data = b""
                 self.deflate.reset_inflater()
             else:
