@@ -37,10 +37,11 @@ from .protocol.connection import Protocol
 from .protocol.constants import Role, close_code_meaning
 from .protocol.events import Message
 from .protocol.frames import Frame, FrameBatch
+from .protocol.violations import LocalProtocolError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = ("decode", "capture", "serve")
+SUBCOMMANDS = ("decode", "capture", "serve", "probe", "convert")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,7 +136,19 @@ def _build_parser() -> argparse.ArgumentParser:
         help="listen this long after the last action (default 1)",
     )
     p.add_argument("--json", action="store_true", help="print the capture as JSON Lines")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the capture to FILE (.jsonl)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the capture to FILE (.jsonl; .har writes HAR, without credentials)",
+    )
+    p.add_argument(
+        "--journal",
+        metavar="DIR",
+        help="journal the session into DIR while it runs (default: the data folder's "
+        "journal); a killed capture is recoverable from it",
+    )
+    p.add_argument("--no-journal", action="store_true", help="do not journal the session")
     p.set_defaults(func=cmd_capture, actions=[])
 
     p = sub.add_parser("serve", help="run the built-in echo server")
@@ -143,6 +156,59 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--quiet", action="store_true", help="do not log frames")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "probe",
+        help="check a server against RFC 6455: one connection per case, graded",
+        description="Run the server check-up against an echo endpoint: one fresh "
+        "connection per case, each case's frames sent, the server's answer graded "
+        "passed, non-strict, failed or info. Exit status 0 when it ran (whatever the "
+        "grades), 1 when the server could not be reached, 2 on usage errors.",
+    )
+    p.add_argument("url", nargs="?", help="ws:// or wss:// URL of an endpoint that echoes messages")
+    p.add_argument(
+        "--category",
+        action="append",
+        metavar="NAME",
+        help="run only this category (repeatable); see --list",
+    )
+    p.add_argument(
+        "--case", action="append", metavar="ID", help="run only this case or id prefix (6.4)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=3.0,
+        help="seconds per case (default 3; more for large payloads)",
+    )
+    p.add_argument("--concurrency", type=int, default=8, help="connections at a time (default 8)")
+    p.add_argument("--json", action="store_true", help="one JSON object per case and line")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every case's details")
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
+    p.add_argument("--origin")
+    p.add_argument("--insecure", action="store_true", help="skip TLS certificate verification")
+    p.add_argument("--cacert", metavar="FILE", help="trust this CA bundle (PEM)")
+    p.set_defaults(func=cmd_probe)
+    p = sub.add_parser(
+        "convert",
+        help="convert a capture to HAR or back (by the files' extensions)",
+        description="Convert between the capture format (.jsonl: captures, journals, "
+        "'capture --json' and 'decode --json' output) and HAR (.har), by the files' "
+        "extensions. A HAR file with several WebSocket connections written as .jsonl "
+        "gives one file per connection: OUT-1.jsonl, OUT-2.jsonl... HAR output leaves "
+        "out the values of Cookie, Set-Cookie, Authorization and Proxy-Authorization "
+        "unless --include-secrets. Exit status 0 when written, 2 when not.",
+    )
+    p.add_argument("input", metavar="IN", help="a .jsonl or .har file")
+    p.add_argument("output", metavar="OUT", help="the .jsonl or .har file to write")
+    p.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="keep credential header values (cookies, authorization) in HAR output",
+    )
+    p.set_defaults(func=cmd_convert)
     return parser
 
 
@@ -415,6 +481,10 @@ def _check_actions(actions: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
                 code = int(code_text)
             except ValueError:
                 raise ValueError(f"--close {value!r}: the code must be a number") from None
+            if not 0 <= code <= 0xFFFF:
+                raise ValueError(f"--close {value!r}: a close code is 0-65535 (two bytes)")
+            if len(reason.encode("utf-8")) > 123:
+                raise ValueError(f"--close {value!r}: the reason is over 123 bytes of UTF-8")
             value = (code, reason)
         checked.append((kind, value))
     return checked
@@ -427,6 +497,7 @@ async def _capture(
     from .engine.options import ConnectError
 
     conn = new_client_connection(ns.url, options)
+    journal = _start_journal(ns, conn)
     if not ns.json:
         conn.subscribe(_Printer(sys.stdout))
     status = 0
@@ -440,15 +511,18 @@ async def _capture(
         for kind, value in actions + [("send", line) for line in stdin_lines]:
             if conn.protocol is None or conn.protocol.close_sent is not None:
                 break
-            if kind == "send":
-                conn.send_text(value)
-            elif kind == "send_binary":
-                conn.send_binary(value)
-            elif kind == "ping":
-                conn.send_ping(value)
-            elif kind == "close":
-                conn.send_close(*value)
-                closed_by_us = True
+            try:
+                if kind == "send":
+                    conn.send_text(value)
+                elif kind == "send_binary":
+                    conn.send_binary(value)
+                elif kind == "ping":
+                    conn.send_ping(value)
+                elif kind == "close":
+                    conn.send_close(*value)
+                    closed_by_us = True
+            except LocalProtocolError:
+                break  # the peer ended the connection meanwhile: reported below
             await conn.drain()
             await asyncio.sleep(0)
         with contextlib.suppress(TimeoutError):
@@ -471,7 +545,8 @@ async def _capture(
                 reason += f", {last.detail})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
-    _write_outputs(ns, conn)
+    written = _write_outputs(ns, conn)
+    _end_journal(journal, keep=not written)
     if status:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
     return status
@@ -482,20 +557,28 @@ def _last_state(conn: Any) -> StateChanged | None:
     return state
 
 
-def _write_outputs(ns: argparse.Namespace, conn: Any) -> None:
+def _write_outputs(ns: argparse.Namespace, conn: Any) -> bool:
+    """Print and write the capture as asked; False if the output file failed."""
     from .capture.jsonl import iter_lines, write_jsonl
 
     if conn.store is None:
-        return
+        return True
     if ns.json:
         for line in iter_lines(conn.store):
             sys.stdout.write(line if line.endswith("\n") else line + "\n")
         sys.stdout.flush()
     if ns.output:
         try:
-            write_jsonl(conn.store, ns.output)
+            if ns.output.lower().endswith(".har"):
+                from .capture.har import write_har
+
+                write_har(conn.store, ns.output)
+            else:
+                write_jsonl(conn.store, ns.output)
         except OSError as exc:
             print(f"ws-inspector capture: cannot write {ns.output}: {exc}", file=sys.stderr)
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------- serve
@@ -548,4 +631,179 @@ def cmd_serve(ns: argparse.Namespace) -> int:
             await server.close()
 
     asyncio.run(run())
+    return 0
+
+
+# ------------------------------------------------------------------------- probe
+def cmd_probe(ns: argparse.Namespace) -> int:
+    from .engine.options import ConnectOptions, TlsOptions
+    from .engine.probe import ProbeUnreachable, run_probe, select_cases
+    from .engine.probe.report import format_table, json_lines, write_html
+
+    def usage(message: str) -> int:
+        print(f"ws-inspector probe: {message}", file=sys.stderr)
+        return 2
+
+    if not ns.timeout > 0:
+        return usage("--timeout must be a positive number of seconds")
+    if ns.concurrency < 1:
+        return usage("--concurrency must be at least 1")
+    try:
+        cases = select_cases(ns.category, ns.case)
+        headers = [_parse_header(h) for h in ns.header]
+    except ValueError as exc:
+        return usage(str(exc))
+    if ns.list:
+        for case in cases:
+            print(f"{case.id:<8} {case.category:<14} {case.title}")
+        print(f"{len(cases)} cases")
+        return 0
+    if not ns.url:
+        return usage("a URL is needed (or --list)")
+    options = ConnectOptions(
+        headers=headers,
+        origin=ns.origin,
+        open_timeout=max(ns.timeout, 1.0),
+        tls=TlsOptions(cafile=ns.cacert, insecure=ns.insecure),
+    )
+    done = [0]
+    progress = not ns.json and sys.stderr.isatty()
+
+    def on_result(result: Any) -> None:
+        done[0] += 1
+        if progress:
+            print(f"\r{done[0]}/{len(cases)} {result.id:<10}", end="", file=sys.stderr)
+
+    try:
+        report = asyncio.run(
+            run_probe(
+                ns.url,
+                cases=cases,
+                timeout=ns.timeout,
+                concurrency=ns.concurrency,
+                options=options,
+                on_result=on_result,
+                keep_captures=False,
+            )
+        )
+    except ProbeUnreachable as exc:
+        if exc.step == "url":
+            return usage(exc.message)
+        print(f"ws-inspector probe: cannot reach {ns.url}: {exc.message}", file=sys.stderr)
+        return 1
+    if progress:
+        print("\r" + " " * 30 + "\r", end="", file=sys.stderr)
+    if ns.json:
+        for line in json_lines(report):
+            sys.stdout.write(line + "\n")
+        print(report.summary(), file=sys.stderr)
+    else:
+        table = format_table(report, verbose=ns.verbose)
+        if table:
+            print(table)
+        server = f" ({report.server})" if report.server else ""
+        print(f"\n{ns.url}{server}, {report.duration:.1f} s")
+        if report.unreachable:
+            print(f"the server became unreachable: {report.unreachable}")
+        print(report.summary())
+    if ns.html:
+        try:
+            write_html(report, ns.html)
+        except OSError as exc:
+            print(f"ws-inspector probe: cannot write {ns.html}: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+# ----------------------------------------------------------------------- journal
+def _start_journal(ns: argparse.Namespace, conn: Any) -> Any:
+    """The crash journal of a capture (None with --no-journal, or if it cannot be
+    made: then a warning, and the capture goes on)."""
+    if getattr(ns, "no_journal", False):
+        return None
+    from .engine.journal import Journal
+
+    try:
+        return Journal(conn, directory=getattr(ns, "journal", None))
+    except OSError as exc:
+        where = f" in {exc.filename}" if exc.filename else ""
+        print(
+            f"ws-inspector capture: warning: no crash journal{where}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _end_journal(journal: Any, *, keep: bool) -> None:
+    """The capture ended normally: its journal is not needed, unless the output
+    could not be written (then it is kept, and said where)."""
+    if journal is None:
+        return
+    journal.close(keep=keep)
+    if keep and journal.error is None:
+        print(f"ws-inspector capture: the capture is kept in {journal.path}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------- convert
+_CONVERT_KINDS = {".jsonl": "jsonl", ".har": "har"}
+
+
+def cmd_convert(ns: argparse.Namespace) -> int:
+    """Capture format <-> HAR, by extension; exit 2 with one line on any failure."""
+    from .capture.har import HarFormatError, read_har, write_har
+    from .capture.jsonl import CaptureFormatError, read_jsonl, write_jsonl
+
+    def fail(message: str) -> int:
+        print(f"ws-inspector convert: {message}", file=sys.stderr)
+        return 2
+
+    kinds = []
+    for path in (ns.input, ns.output):
+        ext = os.path.splitext(path)[1].lower()
+        if ext not in _CONVERT_KINDS:
+            return fail(
+                f"{path}: unknown extension {ext or '(none)'!r}: use .jsonl (capture "
+                "format) or .har (HAR)"
+            )
+        kinds.append(_CONVERT_KINDS[ext])
+    source, target = kinds
+    if os.path.abspath(ns.input) == os.path.abspath(ns.output):
+        return fail(f"{ns.input}: the input and the output are the same file")
+    stores: list[Any] = []
+    try:
+        if source == "har":
+            for session in read_har(ns.input):
+                stores.append(session.store)
+                for problem in session.problems:
+                    print(
+                        f"ws-inspector convert: warning: {ns.input}: entry "
+                        f"{session.entry_index + 1}: {problem}",
+                        file=sys.stderr,
+                    )
+        else:
+            result = read_jsonl(ns.input)
+            stores.append(result.store)
+            for problem in result.problems:
+                print(f"ws-inspector convert: warning: {ns.input}: {problem}", file=sys.stderr)
+    except (CaptureFormatError, HarFormatError) as exc:
+        return fail(f"{ns.input}: {exc}")
+    except OSError as exc:
+        return fail(f"cannot read {ns.input}: {exc.strerror or exc}")
+    except MemoryError:
+        return fail(f"{ns.input}: too large to convert in memory")
+    base, ext = os.path.splitext(ns.output)
+    if target == "har" or len(stores) == 1:
+        outputs = [(ns.output, stores)]
+    else:
+        outputs = [(f"{base}-{n}{ext}", [store]) for n, store in enumerate(stores, 1)]
+    for path, group in outputs:
+        try:
+            if target == "har":
+                write_har(group, path, include_secrets=ns.include_secrets)
+            else:
+                write_jsonl(group[0], path)
+        except OSError as exc:
+            return fail(f"cannot write {path}: {exc.strerror or exc}")
+        frames = sum(len(store) for store in group)
+        print(f"{path}: {len(group)} session(s), {frames} frame(s)")
     return 0

@@ -68,7 +68,7 @@ def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | Non
 
     def name(field: str) -> str:
         parts = cert.get(field, ())
-        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)  # type: ignore[misc]
+        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)  # type: ignore[misc,str-unpack]
 
     cipher = obj.cipher()
     return TlsInfo(
@@ -132,15 +132,16 @@ async def connect(
         }.get(step[0], step[0])
         message = f"timed out after {options.open_timeout:g} s waiting for {what}"
         conn.record_error("timeout", message)
-        conn.abort()
+        # CLOSED first: abort() then finds the state final and publishes no second one.
         conn.set_state(ConnectionState.CLOSED, clean=False, detail=message)
+        conn.abort()
         raise ConnectError("timeout", message) from None
     except ConnectError as exc:
         conn.record_error(exc.step, exc.message)
-        conn.abort()
         conn.set_state(ConnectionState.CLOSED, clean=False, detail=exc.message)
+        conn.abort()
         raise
-    except asyncio.CancelledError:
+    except BaseException:  # cancelled, or a bug: never leave the socket open
         conn.abort()
         raise
     return conn
@@ -160,6 +161,23 @@ async def _connect_steps(
     conn.set_state(ConnectionState.CONNECTING, detail=url)
     target = parse_url(url)
     timings: list[tuple[str, float]] = []
+    # Built before connecting, so that options it cannot send fail without a socket.
+    offer = DeflateOffer() if options.deflate else None
+    try:
+        request = build_client_request(
+            target.host,
+            target.port if target.explicit_port else None,
+            target.resource,
+            secure=target.secure,
+            origin=options.origin,
+            subprotocols=tuple(options.subprotocols),
+            extensions=[offer.to_extension()] if offer else (),
+            extra_headers=tuple(options.headers),
+        )
+    except ValueError as exc:
+        raise ConnectError("handshake", f"cannot build the opening handshake: {exc}") from None
+    # Loaded before connecting too: a missing CA or certificate file leaves no socket open.
+    ctx = make_ssl_context(options.tls) if target.secure else None
 
     step[0] = "dns"
     t = time.perf_counter()
@@ -178,10 +196,9 @@ async def _connect_steps(
     sock: socket.socket | None = None
     errors: list[str] = []
     for family, type_, proto, _, sockaddr in infos:
+        host = str(sockaddr[0])
         address = (
-            f"[{sockaddr[0]}]:{sockaddr[1]}"
-            if family == socket.AF_INET6
-            else (f"{sockaddr[0]}:{sockaddr[1]}")
+            f"[{host}]:{target.port}" if family == socket.AF_INET6 else f"{host}:{target.port}"
         )
         candidate = socket.socket(family, type_, proto)
         candidate.setblocking(False)
@@ -201,10 +218,8 @@ async def _connect_steps(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     timings.append(("tcp", time.perf_counter() - t))
 
-    ctx: ssl.SSLContext | None = None
-    if target.secure:
+    if ctx is not None:
         step[0] = "tls"
-        ctx = make_ssl_context(options.tls)
     t = time.perf_counter()
     try:
         await loop.create_connection(
@@ -238,17 +253,6 @@ async def _connect_steps(
 
     step[0] = "handshake"
     t = time.perf_counter()
-    offer = DeflateOffer() if options.deflate else None
-    request = build_client_request(
-        target.host,
-        target.port if target.explicit_port else None,
-        target.resource,
-        secure=target.secure,
-        origin=options.origin,
-        subprotocols=tuple(options.subprotocols),
-        extensions=[offer.to_extension()] if offer else (),
-        extra_headers=tuple(options.headers),
-    )
     response = await _exchange(conn, request)
     timings.append(("handshake", time.perf_counter() - t))
     _publish_handshake(conn, request, response, timings, tls)

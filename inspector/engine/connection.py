@@ -84,6 +84,7 @@ class Connection(asyncio.BufferedProtocol):
         self.transport: asyncio.Transport | None = None
         self.protocol: Protocol | None = None
         self.state = ConnectionState.CONNECTING
+        self._announced = False  # no StateChanged published yet (not even CONNECTING)
         #: Before :meth:`open`, received bytes go to this callback (the handshake).
         self._on_handshake_data: Callable[[bytes], None] | None = None
         self._on_handshake_eof: Callable[[], None] | None = None
@@ -127,8 +128,9 @@ class Connection(asyncio.BufferedProtocol):
         clean: bool | None = None,
         detail: str = "",
     ) -> None:
-        if state is self.state and state is not ConnectionState.CLOSED:
+        if state is self.state and state is not ConnectionState.CLOSED and self._announced:
             return
+        self._announced = True
         self.state = state
         event = StateChanged(self.now(), state, code, reason, clean, detail)
         if state is ConnectionState.CLOSED:
@@ -146,6 +148,10 @@ class Connection(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        if self.closed.done():
+            # abort() came first (a server closing while this connection was being
+            # accepted): the socket must not outlive the connection.
+            transport.abort()
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._view
@@ -187,10 +193,12 @@ class Connection(asyncio.BufferedProtocol):
             self._drain_waiter.set_result(None)
 
     async def drain(self) -> None:
-        """Wait while the transport's write buffer is over its high-water mark."""
+        """Wait while the transport's write buffer is over its high-water mark (or until
+        the connection ends). Several callers may wait at once."""
         if self._paused and self.transport is not None and not self.transport.is_closing():
-            self._drain_waiter = asyncio.get_running_loop().create_future()
-            await self._drain_waiter
+            if self._drain_waiter is None or self._drain_waiter.done():
+                self._drain_waiter = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._drain_waiter)
 
     # ------------------------------------------------------------------ open
     def open(self, protocol: Protocol, trailing: bytes = b"") -> None:
@@ -234,6 +242,9 @@ class Connection(asyncio.BufferedProtocol):
                         on_message(event)
                 elif isinstance(event, Failure):
                     self.record_error("protocol", str(event), fatal=True)
+                    # Section 7.1.7: no more processing of the peer's data once failed;
+                    # later frames of this read are still captured, not acted on.
+                    on_message = None
         self.flush()
         if proto.failure is not None and self.transport is not None:
             # Failing the connection (section 7.1.7): the close frame is queued; the
@@ -299,6 +310,8 @@ class Connection(asyncio.BufferedProtocol):
     def _finish(self) -> None:
         if self._close_timer is not None:
             self._close_timer.cancel()
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)  # nothing more will be written
         if self._keepalive is not None:
             self._keepalive.cancel()
         proto = self.protocol
@@ -317,10 +330,10 @@ class Connection(asyncio.BufferedProtocol):
                 if proto.close_received is not None and code is None:
                     code = CloseCode.NO_STATUS_RCVD
                 detail = ""
-                if not proto.close_received:
-                    detail = "the TCP connection closed without a close frame"
-                elif proto.failure is not None:
+                if proto.failure is not None:  # we failed it: say why, not how it ended
                     detail = f"failed: {proto.failure}"
+                elif not proto.close_received:
+                    detail = "the TCP connection closed without a close frame"
                 self.set_state(
                     ConnectionState.CLOSED,
                     code=int(code) if code is not None else None,

@@ -66,6 +66,11 @@ def parse_url(url: str) -> Target:
     host = parts.hostname
     if not host:
         raise ConnectError("url", f"{text!r} has no host")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in host):
+        raise ConnectError(
+            "url",
+            f"{host!r} is not a valid host name: it contains white space or control characters",
+        )
     if "[" in parts.netloc:
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
@@ -83,6 +88,10 @@ def parse_url(url: str) -> Target:
         resource += "?" + parts.query
     if any(ch.isspace() for ch in resource):
         raise ConnectError("url", "the path contains white space; percent-encode it")
+    if not all(0x21 <= ord(ch) <= 0x7E for ch in resource):
+        raise ConnectError(
+            "url", "the path contains non-ASCII or control characters; percent-encode them"
+        )
     return Target(
         url=text,
         secure=secure,

@@ -12,11 +12,18 @@ import logging
 import socket
 from collections.abc import Callable
 
-from ..capture.events import CaptureEvent, ConnectionState, Direction, HandshakeCaptured
+from ..capture.events import (
+    CaptureEvent,
+    ConnectionState,
+    Direction,
+    HandshakeCaptured,
+    StateChanged,
+)
 from ..protocol.connection import Protocol
 from ..protocol.constants import Role
 from ..protocol.deflate import PerMessageDeflate, negotiate_server
 from ..protocol.events import Message
+from ..protocol.frames import parse_close_payload
 from ..protocol.handshake import (
     HandshakeRequest,
     ParseFailure,
@@ -72,6 +79,7 @@ class EchoServer:
         self.connections: set[Connection] = set()
         self.accepted = 0
         self._server: asyncio.Server | None = None
+        self._closing = False
 
     @property
     def url(self) -> str:
@@ -80,6 +88,7 @@ class EchoServer:
 
     async def start(self) -> EchoServer:
         loop = asyncio.get_running_loop()
+        self._closing = False
         self._server = await loop.create_server(
             self._make_connection, self.host, self.port, backlog=1024, reuse_address=True
         )
@@ -94,6 +103,7 @@ class EchoServer:
         await self.close()
 
     async def close(self) -> None:
+        self._closing = True
         if self._server is not None:
             self._server.close()
         for conn in list(self.connections):
@@ -137,6 +147,10 @@ class EchoServer:
         conn._on_handshake_data = on_data
         conn._on_handshake_eof = on_eof
         conn.closed.add_done_callback(lambda _: self.connections.discard(conn))
+        if self._closing:
+            # Accepted while the server closes: its transport is aborted once attached.
+            timer.cancel()
+            conn.abort()
         return conn
 
     def _handshake_timeout(self, conn: Connection) -> None:
@@ -189,9 +203,32 @@ class EchoServer:
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        protocol = Protocol(Role.SERVER, deflate=deflate, max_message_size=self.max_message_size)
+        # auto_close is off so that messages read together with the client's close
+        # frame are echoed before the close reply (see _reply_close).
+        protocol = Protocol(
+            Role.SERVER,
+            deflate=deflate,
+            max_message_size=self.max_message_size,
+            auto_close=False,
+        )
         conn.on_message = lambda message: self._echo(conn, message)
+        conn.subscribe(lambda event: self._reply_close(conn, event))
         conn.open(protocol, request.trailing)
+
+    @staticmethod
+    def _reply_close(conn: Connection, event: CaptureEvent) -> None:
+        """Answer the client's close frame once the messages read with it are echoed:
+        the connection enters CLOSING after a read's messages are handled. The reply
+        echoes the code, or gives the code of the rule a bad close frame broke."""
+        if type(event) is not StateChanged or event.state is not ConnectionState.CLOSING:
+            return
+        proto = conn.protocol
+        if proto is None or proto.close_received is None or proto.close_sent is not None:
+            return
+        if proto.failure is not None or conn.transport is None or conn.transport.is_closing():
+            return
+        code, _, problems = parse_close_payload(proto.close_received.payload)
+        conn.send_close(problems[0][0].close_code if problems else code, "")
 
     def _echo(self, conn: Connection, message: Message) -> None:
         proto = conn.protocol

@@ -83,12 +83,14 @@ class ConnectionBar(QWidget):
     connectRequested = Signal(str)
     disconnectRequested = Signal()
     optionsRequested = Signal()
+    checkRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionBar")
         self._state: StateChanged | None = None
         self._source: str | None = None
+        self._source_kind = "file"
 
         self.url_combo = QComboBox(self)
         self.url_combo.setObjectName("urlField")
@@ -134,6 +136,17 @@ class ConnectionBar(QWidget):
         self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.options_button.clicked.connect(self.optionsRequested)
 
+        self.check_button = QToolButton(self)
+        self.check_button.setObjectName("checkServerButton")
+        self.check_button.setAccessibleName("Check server")
+        self.check_button.setText("Check…")
+        self.check_button.setToolTip(
+            "Check the server at this URL against RFC 6455: a battery of cases, each on "
+            "its own connection (Ctrl+Shift+K)"
+        )
+        self.check_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.check_button.clicked.connect(self.checkRequested)
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(6)
@@ -143,6 +156,7 @@ class ConnectionBar(QWidget):
         layout.addWidget(self.url_combo, 1)
         layout.addWidget(self.connect_button)
         layout.addWidget(self.options_button)
+        layout.addWidget(self.check_button)
         layout.addWidget(self.state_badge)
 
         self.load_history()
@@ -201,9 +215,11 @@ class ConnectionBar(QWidget):
             and self._state.state is not ConnectionState.CLOSED
         )
 
-    def set_source(self, name: str | None) -> None:
-        """Mark the session as a capture loaded from file ``name`` (None: live)."""
+    def set_source(self, name: str | None, kind: str = "file") -> None:
+        """Mark the session as a capture loaded from file ``name`` (None: live);
+        ``kind`` is the badge's first word (``file``, ``probe``, ``recovered``...)."""
         self._source = name
+        self._source_kind = kind
         self.set_state(self._state)
 
     def set_state(self, event: StateChanged | None) -> None:
@@ -211,7 +227,9 @@ class ConnectionBar(QWidget):
         text = state_text(event)
         color = state_color(event)
         if self._source is not None:
-            text = f"file {self._source}" + (f" — {text}" if event is not None else "")
+            text = f"{self._source_kind} {self._source}" + (
+                f" — {text}" if event is not None else ""
+            )
         self.state_badge.setText(f"● {text}")
         self.state_badge.setStyleSheet(f"QLabel#stateBadge {{ color: {color}; font-weight: 600; }}")
         tip = text

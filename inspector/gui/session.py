@@ -8,8 +8,10 @@ hands the GUI a handful of signals per tick: one :attr:`captureUpdated` (the
 timeline refreshes once), one :attr:`statsChanged`, and the rare handshake, error
 and state events. Never one signal per frame.
 
-No other GUI module imports :mod:`inspector.engine`; the option types are
-re-exported from here.
+No other GUI module imports :mod:`inspector.engine` (except the probe tab's
+controller, :mod:`inspector.gui.probe_view`); the option types are re-exported from
+here. With :attr:`SessionController.journal_dir` set, every live connection is
+journaled to disk as it runs (:class:`~inspector.engine.journal.Journal`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..capture.events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    MessageCaptured,
     RttSample,
     StateChanged,
 )
@@ -37,6 +40,7 @@ from ..capture.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_js
 from ..capture.store import CaptureStore
 from ..engine.client import connect, new_client_connection
 from ..engine.connection import Connection
+from ..engine.journal import Journal
 from ..engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
 from ..protocol.frames import FrameSpec
 from ..protocol.violations import LocalProtocolError
@@ -156,7 +160,11 @@ class SessionController(QObject):
         self.source_path: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._close_task: asyncio.Task[None] | None = None
+        #: Events for the next tick, except frames (counted) and messages (not needed:
+        #: the store has them), which come one or more per frame in a flood.
         self._pending: list[CaptureEvent] = []
+        self._pending_frames = 0
+        self._armed = False  # something arrived since the last tick; the timer runs
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.TICK_MS)
@@ -166,6 +174,11 @@ class SessionController(QObject):
         self.options = ConnectOptions(read_size=GUI_READ_SIZE)
         #: How many drain ticks emitted captureUpdated (for tests and diagnostics).
         self.ticks = 0
+        #: Where live connections are journaled (None: not journaled); the window sets it.
+        self.journal_dir: str | None = None
+        #: The journal of the current live connection, and why there is none.
+        self.journal: Journal | None = None
+        self.journal_error = ""
 
     # --------------------------------------------------------------- reading
     @property
@@ -245,6 +258,7 @@ class SessionController(QObject):
         self._rtt = None
         conn = new_client_connection(self.url, self.options)
         conn.subscribe(self._on_event)
+        self._start_journal(conn)
         self._conn = conn
         self.storeChanged.emit(conn.store)
         task = spawn(self._run_connect(conn, self.url, self.options), "connecting")
@@ -314,6 +328,8 @@ class SessionController(QObject):
         self._drop_connection()
         self._timer.stop()
         self._pending.clear()
+        self._pending_frames = 0
+        self._armed = False
 
     def _drop_connection(self) -> None:
         conn = self._conn
@@ -327,6 +343,27 @@ class SessionController(QObject):
             # What it still published belongs to the old store: deliver it now.
             self._drain()
         self._conn = None
+
+    # --------------------------------------------------------------- journal
+    def _start_journal(self, conn: Connection) -> None:
+        """Journal ``conn`` (the previous connection's journal is deleted: its
+        capture is being replaced)."""
+        self.close_journal()
+        self.journal_error = ""
+        if self.journal_dir is None:
+            return
+        try:
+            self.journal = Journal(conn, directory=self.journal_dir)
+        except OSError as exc:
+            self.journal_error = f"the session is not journaled: {exc.strerror or exc}"
+            log.warning("cannot journal %s: %s", conn.session.url, exc)
+
+    def close_journal(self, *, keep: bool = False) -> None:
+        """Finish the current journal; delete it unless ``keep`` (keep: the session
+        stays recoverable at the next start)."""
+        journal, self.journal = self.journal, None
+        if journal is not None:
+            journal.close(keep=keep)
 
     # ---------------------------------------------------------- capture files
     async def open_capture(self, path: str) -> LoadResult | None:
@@ -352,6 +389,7 @@ class SessionController(QObject):
     def show_store(self, store: CaptureStore, path: str | None = None) -> None:
         """Show ``store`` read-only (a loaded capture): no connection, nothing to send."""
         self._drop_connection()
+        self.close_journal()
         self._loaded = store
         self.source_path = path
         self.url = store.session.url
@@ -445,24 +483,30 @@ class SessionController(QObject):
     # ---------------------------------------------------------------- events
     def _on_event(self, event: CaptureEvent) -> None:
         # Called by the engine for every event, many thousands per second in a
-        # flood: append, and arm the tick only when the list was empty.
-        pending = self._pending
-        pending.append(event)
-        if len(pending) == 1:
+        # flood (a MessageCaptured per frame): keep nothing per frame (kept objects
+        # mean young collections promoting them, and full collections), and arm the
+        # tick only when nothing was pending.
+        kind = type(event)
+        if kind is FramesCaptured:
+            self._pending_frames += len(event)  # type: ignore[arg-type]
+        elif kind is not MessageCaptured:
+            self._pending.append(event)
+        if not self._armed:
+            self._armed = True
             self._timer.start()
 
     def _drain(self) -> None:
-        events = self._pending
-        if not events:
+        if not self._armed:
             return
+        self._armed = False
+        events = self._pending
+        frames = self._pending_frames
         self._pending = []
-        frames = 0
+        self._pending_frames = 0
         rare: list[CaptureEvent] = []
         for event in events:
             kind = type(event)
-            if kind is FramesCaptured:
-                frames += len(event)  # type: ignore[arg-type]
-            elif kind is RttSample:
+            if kind is RttSample:
                 self._rtt = event.rtt  # type: ignore[union-attr]
             elif kind is StateChanged or kind is HandshakeCaptured or kind is ErrorCaptured:
                 rare.append(event)

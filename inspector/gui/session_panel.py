@@ -122,6 +122,8 @@ class SessionPanel(QWidget):
             self.controller.options = options
         self._options_dialog: OptionsDialog | None = None
         self._stats = SessionStats()
+        #: A name for the tab of a capture shown from memory (a probe case, a HAR entry).
+        self.title_override: str | None = None
 
         self.bar = ConnectionBar(self)
         self.banner = ErrorBanner(self)
@@ -208,6 +210,8 @@ class SessionPanel(QWidget):
     # ------------------------------------------------------------- title
     @property
     def title(self) -> str:
+        if self.controller.read_only and self.title_override:
+            return self.title_override
         if self.controller.read_only and self.controller.source_path:
             return "📄 " + os.path.basename(self.controller.source_path)
         url = self.controller.url or self.bar.url

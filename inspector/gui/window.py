@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .connection_bar import state_color, state_text
+from .probe_view import ProbeView
 from .session import ConnectOptions, SessionStats, spawn
 from .session_panel import SessionPanel
 
@@ -230,6 +231,17 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.next_tab_action)
         view_menu.addAction(self.prev_tab_action)
 
+        tools_menu = bar.addMenu("&Tools")
+        tools_menu.setObjectName("toolsMenu")
+        self.check_server_action = self._action(
+            "&Check server…",
+            "checkServerAction",
+            "Ctrl+Shift+K",
+            self.check_server,
+            "Check the current URL's server against RFC 6455 (a battery of cases)",
+        )
+        tools_menu.addAction(self.check_server_action)
+
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("helpMenu")
         for i, (title, url) in enumerate(RFC_LINKS):
@@ -323,6 +335,7 @@ class MainWindow(QMainWindow):
         panel.titleChanged.connect(lambda _t, p=panel: self._update_tab(p))
         panel.stateChanged.connect(lambda _e, p=panel: self._update_tab(p))
         panel.statsChanged.connect(lambda s, p=panel: self._on_stats(p, s))
+        panel.bar.checkRequested.connect(lambda p=panel: self.check_server(p))
         panel.controller.errorOccurred.connect(
             lambda step, msg, fatal, p=panel: self._on_panel_error(p, step, msg, fatal)
         )
@@ -336,6 +349,13 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         w = self.tabs.widget(index)
+        if isinstance(w, ProbeView):
+            self.tabs.removeTab(index)
+            w.shutdown()
+            w.deleteLater()
+            if self.tabs.count() == 0:
+                self.new_session()
+            return
         if not isinstance(w, SessionPanel):
             return
         self.tabs.removeTab(index)
@@ -397,6 +417,51 @@ class MainWindow(QMainWindow):
         self.in_label.setText(f"↓ {stats.frames_in:,} frames · {format_bytes(stats.bytes_in)}")
         rtt = "—" if stats.rtt is None else f"{stats.rtt * 1000:.2f} ms"
         self.rtt_label.setText(f"RTT {rtt}")
+
+    # ------------------------------------------------------------ check server
+    def probe_views(self) -> list[ProbeView]:
+        return [
+            w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), ProbeView)
+        ]
+
+    def check_server(self, panel: SessionPanel | None = None) -> ProbeView:
+        """Open a "Check server" tab for the URL of ``panel`` (default: the current
+        tab), with its headers and TLS options; an idle check tab for the same URL is
+        reused."""
+        panel = panel if panel is not None else self.current_panel()
+        url = ""
+        options = None
+        if panel is not None:
+            url = panel.controller.url if panel.controller.read_only else panel.bar.url
+            options = panel.controller.options
+        for view in self.probe_views():
+            if view.url == url and not view.running:
+                view.options = options
+                self.tabs.setCurrentWidget(view)
+                return view
+        view = ProbeView(url, options, self.tabs)
+        index = self.tabs.addTab(view, view.title)
+        self.tabs.setTabToolTip(index, "Server check: RFC 6455 cases")
+        view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
+        view.captureRequested.connect(self._open_case_capture)
+        self.tabs.setCurrentIndex(index)
+        view.url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        return view
+
+    def _retitle(self, widget: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(widget)
+        if index >= 0:
+            self.tabs.setTabText(index, title)
+
+    def _open_case_capture(self, result: object) -> SessionPanel | None:
+        from .captures import open_store_tab
+
+        store = getattr(result, "store", None)
+        case_id = getattr(result, "id", "?")
+        if store is None:
+            self.show_error(f"case {case_id} has no capture")
+            return None
+        return open_store_tab(self, store, f"case {case_id}", kind="probe")
 
     def _on_panel_error(self, panel: SessionPanel, step: str, message: str, fatal: bool) -> None:
         if step == "send" and panel is self.current_panel():
@@ -520,6 +585,8 @@ class MainWindow(QMainWindow):
             await asyncio.wait(list(self._closing_tasks), timeout=timeout)
         for p in panels:
             p.shutdown()
+        for view in self.probe_views():
+            await view.aclose(timeout)
 
     def close_now(self) -> None:
         """Close without asking the quit handler (the application is quitting)."""
@@ -535,4 +602,6 @@ class MainWindow(QMainWindow):
             return
         for panel in self.panels():
             panel.shutdown()
+        for view in self.probe_views():
+            view.shutdown()
         event.accept()

@@ -381,7 +381,7 @@ class FrameBatch:
         self,
         seq0: int,
         base: int,
-        src: bytes,
+        src: bytes | bytearray,
         offsets: array[int],
         payloads: list[bytes],
         violations: dict[int, tuple[Violation, ...]],
@@ -401,7 +401,7 @@ class FrameBatch:
 
     def header(self, i: int) -> bytes:
         off = self.offsets[i]
-        return self.src[off : off + header_length(self.src[off + 1])]
+        return bytes(self.src[off : off + header_length(self.src[off + 1])])
 
     def b0(self, i: int) -> int:
         return self.src[self.offsets[i]]
@@ -410,7 +410,7 @@ class FrameBatch:
         if i < 0:
             i += len(self.payloads)
         off = self.offsets[i]
-        header = self.src[off : off + header_length(self.src[off + 1])]
+        header = bytes(self.src[off : off + header_length(self.src[off + 1])])
         return _tuple_new(
             Frame,
             (self.seq0 + i, self.base + off, header, self.payloads[i], self.violations.get(i, ())),
@@ -502,13 +502,13 @@ class FrameParser:
                 # Still inside one frame: keep buffering without copying it again,
                 # so a large frame trickling in costs O(n), not O(n^2).
                 return FrameBatch(self._seq, self._base, _EMPTY_SRC, array("q"), [], {})
-            src = bytes(buf)
-            buf.clear()
-        else:
-            src = bytes(data)
-        return self._parse(src)
+            # The buffer itself becomes the batch's source: a large frame that came
+            # in many reads is not copied once more before its payload is sliced out.
+            self._buf = bytearray()
+            return self._parse(buf)
+        return self._parse(bytes(data))
 
-    def _parse(self, src: bytes) -> FrameBatch:
+    def _parse(self, src: bytes | bytearray) -> FrameBatch:
         base = self._base
         seq0 = self._seq
         offsets = array("q")
@@ -523,6 +523,8 @@ class FrameParser:
         expect_mask = 0x80 if self.sender is Role.CLIENT else 0
         plain = self._plain_b0
         unmask = _unmask
+        exact = type(src) is bytes  # slices of bytes are bytes; of a bytearray, not
+        view = memoryview(src)
         while n - pos >= 2:
             b0 = src[pos]
             b1 = src[pos + 1]
@@ -554,7 +556,7 @@ class FrameParser:
                 index = len(payloads)
                 add_offset(pos)
                 add_payload(b"")
-                violations[index] = self._violations(src[pos:p], b0, b1, length, base + pos)
+                violations[index] = self._violations(bytes(src[pos:p]), b0, b1, length, base + pos)
                 take = min(n - p, length)
                 self._skip = length - take
                 self._skip_start = base + pos
@@ -568,19 +570,18 @@ class FrameParser:
                 break
             if b1 & 0x80:
                 # A memoryview saves copying a large payload once more before the XOR.
-                add_payload(
-                    unmask(src[p:end] if length < 2048 else memoryview(src)[p:end], src[p - 4 : p])
-                )
+                add_payload(unmask(src[p:end] if length < 2048 else view[p:end], src[p - 4 : p]))
             else:
-                add_payload(src[p:end])
+                add_payload(src[p:end] if exact else view[p:end].tobytes())  # type: ignore[arg-type]
             add_offset(pos)
             if not (minimal and b0 in plain and (b1 & 0x80) == expect_mask):
-                found = self._violations(src[pos:p], b0, b1, length, base + pos)
+                found = self._violations(bytes(src[pos:p]), b0, b1, length, base + pos)
                 if found:
                     violations[len(payloads) - 1] = found
             pos = end
         if pos < n and not self._skip:
-            self._buf += memoryview(src)[pos:]
+            self._buf += view[pos:]
+        view.release()
         self._need = need
         self._seq = seq0 + len(payloads)
         self._base = base + pos

@@ -1,0 +1,821 @@
+"""GUI benchmark: the frame timeline under a flood, measured side by side in one run.
+
+What it measures, for N frames (default 1,000,000 small JSON text frames a server
+sends, parsed beforehand in 16 KiB socket reads):
+
+1. **Ingest**: frames added to a :class:`CaptureStore` alone, vs the same frames
+   added to a store shown by a visible (offscreen) :class:`TimelineView` that takes
+   new rows in with ``refresh()`` on a 40 ms timer (one row insert per tick,
+   follow-tail on). The producer adds batches in ~2 ms slices, the way socket reads
+   arrive in the event loop. Run with and without ``gc.freeze()`` after each flush.
+2. **GUI stall**: lateness of a 10 ms ``PreciseTimer`` during that ingest
+   (p50 / p99 / max), against an idle baseline.
+3. **Scroll / select** at N rows: move the scroll bar and repaint; select a frame
+   (timeline selection -> detail pane -> repaint).
+4. **Memory per frame** beyond the payload bytes (tracemalloc over a fresh store:
+   the columns, the payload list and each payload's bytes-object header).
+5. **Search** N frames for a word: our filter path (``set_filter(search=...)``, the
+   store's C-level scan into an ``array('q')`` of visible rows) vs a
+   ``QSortFilterProxyModel`` whose ``filterAcceptsRow`` is Python, both feeding a
+   visible table.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--frames N] [--no-proxy]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import argparse
+import asyncio
+import gc
+import random
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QEventLoop,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
+from PySide6.QtWidgets import QApplication, QSplitter, QTableView
+
+from inspector.capture.events import Direction, FramesCaptured, SessionInfo
+from inspector.capture.store import CaptureStore
+from inspector.engine.client import connect
+from inspector.engine.options import ConnectOptions
+from inspector.gui.detail import FrameDetailView
+from inspector.gui.timeline import TimelineView
+from inspector.gui.window import DEFAULT_SIZE, MainWindow
+from inspector.protocol.constants import Opcode, Role
+from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
+from inspector.protocol.handshake import (
+    HandshakeRequest,
+    RequestParser,
+    build_error_response,
+    build_server_response,
+)
+
+READ = 16 * 1024  # bytes per simulated socket read
+REFRESH_MS = 40
+PROBE_MS = 10
+SLICE_S = 0.002  # producer time per event-loop turn
+NEEDLE = "ALERT"
+
+
+def session() -> SessionInfo:
+    return SessionInfo("ws://127.0.0.1:9/", "client", "2024-05-01T12:00:00+00:00", 1714564800.0)
+
+
+def make_chunks(n: int) -> tuple[list[bytes], int]:
+    """N unmasked text frames as a server sends them, cut into READ-byte socket reads.
+    Every 100th payload holds the search word. Returns the reads and payload bytes."""
+    parts = []
+    total = 0
+    for i in range(n):
+        tag = NEEDLE if i % 100 == 37 else "tick"
+        p = b'{"seq":%d,"ev":"%s","px":%d.%02d}' % (i, tag.encode(), 100 + i % 900, i % 100)
+        parts.append(b"\x81" + bytes((len(p),)) + p)
+        total += len(p)
+    stream = b"".join(parts)
+    return [stream[off : off + READ] for off in range(0, len(stream), READ)], total
+
+
+class Feed:
+    """Parses reads and adds the frames to a store, as the engine does per read."""
+
+    def __init__(self, store: CaptureStore, chunks: list[bytes]) -> None:
+        self.store = store
+        self.chunks = chunks
+        self.parser = FrameParser(Role.SERVER)
+        self.next = 0
+        self.t0 = time.perf_counter()
+
+    @property
+    def done(self) -> bool:
+        return self.next >= len(self.chunks)
+
+    def read(self) -> None:
+        batch = self.parser.feed(self.chunks[self.next])
+        self.next += 1
+        if batch:
+            self.store.add(FramesCaptured(time.perf_counter() - self.t0, Direction.IN, batch))
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    if not values:
+        return 0.0, 0.0, 0.0
+    s = sorted(values)
+    return (
+        statistics.median(s),
+        s[min(len(s) - 1, int(len(s) * 0.99))],
+        s[-1],
+    )
+
+
+class LatenessProbe:
+    """A 10 ms PreciseTimer recording how late each tick fires, in ms."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(PROBE_MS)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.samples.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.samples.append(max(0.0, (now - self._last) * 1000 - PROBE_MS))
+        self._last = now
+
+
+def run_loop_until(done: Callable[[], bool], limit_s: float) -> None:
+    loop = QEventLoop()
+    check = QTimer()
+    check.setInterval(5)
+    deadline = time.perf_counter() + limit_s
+
+    def poll() -> None:
+        if done() or time.perf_counter() > deadline:
+            loop.quit()
+
+    check.timeout.connect(poll)
+    check.start()
+    loop.exec()
+    check.stop()
+
+
+def bench_store_alone(chunks: list[bytes]) -> float:
+    """Parse + store, no GUI: frames per second."""
+    store = CaptureStore(session())
+    feed = Feed(store, chunks)
+    t0 = time.perf_counter()
+    while not feed.done:
+        feed.read()
+    elapsed = time.perf_counter() - t0
+    return len(store) / elapsed
+
+
+def bench_gui_ingest(
+    chunks: list[bytes], frames: int, freeze: bool, pace: float | None, keep: list[object]
+) -> dict[str, float]:
+    """Parse + store + a visible timeline refreshed every 40 ms, in one event loop.
+    ``pace``: frames per second the "network" delivers (None: as fast as possible)."""
+    store = CaptureStore(session())
+    view = TimelineView(store)
+    view.resize(1100, 600)
+    view.show()
+    QApplication.processEvents()
+    feed = Feed(store, chunks)
+    probe = LatenessProbe()
+    per_read = frames / len(chunks)
+    state = {"refreshes": 0, "refresh_ms": 0.0}
+
+    def produce() -> None:
+        end = time.perf_counter() + SLICE_S
+        allowed = len(chunks)
+        if pace is not None:
+            allowed = min(allowed, int((time.perf_counter() - t0) * pace / per_read) + 1)
+        while feed.next < allowed and time.perf_counter() < end:
+            feed.read()
+        if feed.done:
+            producer.stop()
+
+    def flush() -> None:
+        t = time.perf_counter()
+        view.refresh()
+        state["refresh_ms"] += (time.perf_counter() - t) * 1000
+        state["refreshes"] += 1
+        if freeze:
+            gc.freeze()
+
+    producer = QTimer()
+    producer.setInterval(0 if pace is None else 1)
+    producer.timeout.connect(produce)
+    refresher = QTimer()
+    refresher.setInterval(REFRESH_MS)
+    refresher.timeout.connect(flush)
+    gc.collect()
+    t0 = time.perf_counter()
+    feed.t0 = t0
+    probe.start()
+    producer.start()
+    refresher.start()
+    run_loop_until(lambda: feed.done and view.model.rowCount() == len(store), 170.0)
+    elapsed = time.perf_counter() - t0
+    refresher.stop()
+    producer.stop()
+    probe.stop()
+    if freeze:
+        gc.unfreeze()
+    p50, p99, worst = percentiles(probe.samples)
+    bar = view.table.verticalScrollBar()
+    result = {
+        "rate": len(store) / elapsed,
+        "seconds": elapsed,
+        "p50": p50,
+        "p99": p99,
+        "max": worst,
+        "refreshes": state["refreshes"],
+        "refresh_ms": state["refresh_ms"] / max(1, state["refreshes"]),
+        "at_bottom": float(bar.value() == bar.maximum()),
+    }
+    keep.extend([store, view])
+    return result
+
+
+def bench_idle() -> tuple[float, float, float]:
+    probe = LatenessProbe()
+    probe.start()
+    run_loop_until(lambda: False, 1.0)
+    probe.stop()
+    return percentiles(probe.samples)
+
+
+def bench_scroll_select(
+    store: CaptureStore, view: TimelineView, keep: list[object]
+) -> dict[str, float]:
+    detail = FrameDetailView()
+    view.frameSelected.connect(lambda row: detail.show_frame(store, row))
+    split = QSplitter(Qt.Orientation.Vertical)
+    view.setParent(None)
+    split.addWidget(view)
+    split.addWidget(detail)
+    split.resize(1100, 900)
+    split.show()
+    QApplication.processEvents()
+    rng = random.Random(1)
+    bar = view.table.verticalScrollBar()
+    scrolls = []
+    for _ in range(30):
+        t = time.perf_counter()
+        bar.setValue(rng.randrange(bar.maximum() + 1))
+        view.table.viewport().repaint()
+        scrolls.append((time.perf_counter() - t) * 1000)
+    selects = []
+    n = len(store)
+    for _ in range(30):
+        row = rng.randrange(n)
+        t = time.perf_counter()
+        view.select_store_row(row)
+        view.table.viewport().repaint()
+        detail.repaint()
+        selects.append((time.perf_counter() - t) * 1000)
+        assert detail.row == row
+    keep.append(split)
+    return {
+        "scroll_p50": statistics.median(scrolls),
+        "scroll_max": max(scrolls),
+        "select_p50": statistics.median(selects),
+        "select_max": max(selects),
+    }
+
+
+def bench_memory(chunks: list[bytes], payload_bytes: int) -> tuple[float, float]:
+    """Bytes per frame a store holds beyond the payload bytes themselves: tracemalloc
+    over parsing the reads into a fresh store (the payload objects are made under
+    tracing, so their headers count), minus the payload lengths. Also the columns
+    alone, from their buffer sizes."""
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    store = CaptureStore(session())
+    feed = Feed(store, chunks)
+    while not feed.done:
+        feed.read()
+    del feed
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    n = len(store)
+    columns = sum(
+        a.buffer_info()[1] * a.itemsize
+        for a in (
+            store.t,
+            store.dir,
+            store.seq,
+            store.offset,
+            store.b0,
+            store.b1,
+            store.length,
+            store.mask_key,
+            store.msg_start,
+        )
+    )
+    return (used - payload_bytes) / n, columns / n
+
+
+class PythonFilterProxy(QSortFilterProxyModel):
+    """The reference: a proxy calling Python once per row."""
+
+    def __init__(self, store: CaptureStore) -> None:
+        super().__init__()
+        self.payloads = store.payloads
+        self.needle = b""
+
+    def set_needle(self, needle: bytes) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self.needle = needle
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self.needle = needle
+            self.invalidateFilter()
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        return not self.needle or self.needle in self.payloads[source_row]
+
+
+def bench_search(store: CaptureStore, view: TimelineView, proxy_too: bool) -> dict[str, float]:
+    model = view.model
+    QApplication.processEvents()
+    t = time.perf_counter()
+    model.set_filter(search=NEEDLE, case=True)
+    QApplication.processEvents()
+    ours = time.perf_counter() - t
+    found = model.rowCount()
+    t = time.perf_counter()
+    model.clear_filter()
+    QApplication.processEvents()
+    ours_clear = time.perf_counter() - t
+    out = {"ours": ours, "ours_clear": ours_clear, "found": found}
+    if proxy_too:
+        from inspector.gui.timeline import FrameTableModel
+
+        source = FrameTableModel(store)
+        proxy = PythonFilterProxy(store)
+        proxy.setSourceModel(source)
+        table = QTableView()
+        table.setModel(proxy)
+        table.resize(1100, 500)
+        table.show()
+        QApplication.processEvents()
+        t = time.perf_counter()
+        proxy.set_needle(NEEDLE.encode())
+        QApplication.processEvents()
+        out["proxy"] = time.perf_counter() - t
+        out["proxy_found"] = proxy.rowCount()
+        t = time.perf_counter()
+        proxy.set_needle(b"")
+        QApplication.processEvents()
+        out["proxy_clear"] = time.perf_counter() - t
+        table.hide()
+        table.setModel(None)
+        del proxy, source, table
+    return out
+
+
+# ------------------------------------------------- loopback flood into the real window
+FLOOD_N = 300_000
+FLOOD_ROUNDS = 3
+FLOOD_TIMEOUT_S = 30.0  # per run
+POLL_S = 0.002
+TARGET_RATIO = 0.9
+TARGET_P99_MS = 20.0
+TARGET_MAX_MS = 50.0
+
+
+def flood_blob(n: int) -> tuple[bytes, int]:
+    """N small JSON text frames as a server sends them (unmasked), encoded with
+    :func:`encode_frame`, in one buffer; also the payload bytes."""
+    parts = []
+    payload_bytes = 0
+    for i in range(n):
+        p = b'{"seq":%d,"ev":"tick","px":%d.%02d,"q":%d}' % (i, 100 + i % 900, i % 100, i % 7)
+        payload_bytes += len(p)
+        parts.append(b"".join(encode_frame(FrameSpec(Opcode.TEXT, p), Role.SERVER)))
+    return b"".join(parts), payload_bytes
+
+
+class FloodServer:
+    """A raw asyncio server on 127.0.0.1 (port 0): answers a valid opening handshake
+    with :func:`build_server_response`, then writes the prebuilt frames at once (the
+    transport sends them as fast as the socket takes them). Whatever the client sends
+    afterwards (its close frame) is answered with a close frame and the end of TCP."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.started: list[float] = []  # perf_counter when each flood began
+        self.transports: set[asyncio.Transport] = set()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/flood"
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: _FloodProtocol(self), "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        for transport in list(self.transports):
+            transport.abort()
+        if self.server is not None:
+            self.server.close()
+            await asyncio.wait_for(self.server.wait_closed(), 5)
+
+
+class _FloodProtocol(asyncio.Protocol):
+    def __init__(self, owner: FloodServer) -> None:
+        self.owner = owner
+        self.parser = RequestParser()
+        self.transport: asyncio.Transport | None = None
+        self.answered = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.owner.transports.add(transport)
+
+    def data_received(self, data: bytes) -> None:
+        transport = self.transport
+        assert transport is not None
+        if self.answered:  # the client's close frame: answer it and end the connection
+            if not transport.is_closing():
+                transport.write(b"\x88\x02\x03\xe8")
+                transport.close()
+            return
+        request = self.parser.feed(data)
+        if request is None:
+            return
+        if not isinstance(request, HandshakeRequest) or not request.ok:
+            transport.write(build_error_response(400))
+            transport.close()
+            return
+        self.answered = True
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport.write(build_server_response(request))
+        self.owner.started.append(time.perf_counter())
+        transport.write(self.owner.blob)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.owner.transports.discard(self.transport)
+
+
+class GcWatch:
+    """Pauses of the garbage collector (via ``gc.callbacks``), per generation."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._t = 0.0
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._cb)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._cb)
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._t) * 1000))
+
+    def summary(self) -> str:
+        full = [ms for g, ms in self.pauses if g == 2]
+        young = [ms for g, ms in self.pauses if g < 2]
+        return (
+            f"gc: {len(young)} young collections (max {max(young, default=0):.1f} ms), "
+            f"{len(full)} full (max {max(full, default=0):.1f} ms)"
+        )
+
+
+async def wait_until(done: Callable[[], bool], limit_s: float, what: str) -> float:
+    """Poll ``done`` every 2 ms; returns perf_counter when it held. Raises TimeoutError."""
+    deadline = time.perf_counter() + limit_s
+    while not done():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"timed out after {limit_s:g} s waiting for {what}")
+        await asyncio.sleep(POLL_S)
+    return time.perf_counter()
+
+
+async def flood_engine_alone(server: FloodServer, n: int) -> dict[str, Any]:
+    """(a) our engine client, the capture store only (default options)."""
+    probe = LatenessProbe()
+    gc.collect()
+    with GcWatch() as gcw:
+        probe.start()
+        started = len(server.started)
+        conn = await asyncio.wait_for(connect(server.url, ConnectOptions()), 10)
+        try:
+            store = conn.store
+            assert store is not None
+            await wait_until(lambda: len(server.started) > started, 10, "the flood to start")
+            t0 = server.started[-1]
+            t1 = await wait_until(
+                lambda: store.counters(Direction.IN).frames >= n, FLOOD_TIMEOUT_S, "the frames"
+            )
+            probe.stop()
+        finally:
+            await asyncio.wait_for(conn.close(1000, ""), 10)
+    p50, p99, worst = percentiles(probe.samples)
+    return {
+        "rate": n / (t1 - t0),
+        "p50": p50,
+        "p99": p99,
+        "max": worst,
+        "gc": gcw.summary(),
+        "read_size": ConnectOptions().read_size,
+    }
+
+
+async def flood_window(window: MainWindow, server: FloodServer, n: int) -> dict[str, Any]:
+    """(b) the same flood into the real window, through the path the application uses
+    for a URL given on the command line: the current tab's ``connect_to``."""
+    panel = window.current_panel()
+    assert panel is not None
+    probe = LatenessProbe()
+    gc.collect()
+    with GcWatch() as gcw:
+        probe.start()
+        started = len(server.started)
+        ticks0 = panel.controller.ticks
+        task = panel.connect_to(server.url)
+        assert task is not None
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 10)
+            store = panel.controller.store
+            assert store is not None and panel.controller.is_open, "the connection did not open"
+            model = panel.timeline.model
+            await wait_until(lambda: len(server.started) > started, 10, "the flood to start")
+            t0 = server.started[-1]
+            t_engine = await wait_until(
+                lambda: store.counters(Direction.IN).frames >= n, FLOOD_TIMEOUT_S, "the frames"
+            )
+            t1 = await wait_until(
+                lambda: model.rowCount() >= n and window.in_label.text().startswith(f"↓ {n:,} "),
+                FLOOD_TIMEOUT_S,
+                "the window to show them",
+            )
+            probe.stop()
+            bar = panel.timeline.table.verticalScrollBar()
+            at_bottom = panel.timeline.following and bar.value() == bar.maximum()
+            ticks = panel.controller.ticks - ticks0
+        finally:
+            await asyncio.wait_for(panel.controller.aclose(2.0), 10)
+    p50, p99, worst = percentiles(probe.samples)
+    return {
+        "rate": n / (t1 - t0),
+        "engine_rate": n / (t_engine - t0),
+        "p50": p50,
+        "p99": p99,
+        "max": worst,
+        "gc": gcw.summary(),
+        "at_bottom": at_bottom,
+        "ticks": ticks,
+        "seconds": t1 - t0,
+        "read_size": panel.controller.options.read_size,
+    }
+
+
+def bench_flood(n: int, rounds: int) -> bool:
+    """The loopback flood section; returns True when every target is met."""
+    import qasync  # the application's loop; imported here so the rest runs without it
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    # The window reads and writes QSettings: keep them away from the user's.
+    settings_dir = tempfile.mkdtemp(prefix="ws-inspector-bench-")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, settings_dir)
+    app.setOrganizationName("ws-inspector-bench")
+    app.setApplicationName("ws-inspector-bench")
+
+    t = time.perf_counter()
+    blob, payload_bytes = flood_blob(n)
+    print(
+        f"\n[flood] loopback flood into the real window: {n:,} text frames of "
+        f"{payload_bytes / n:.0f} B ({len(blob) / 2**20:.1f} MiB, prebuilt with encode_frame in "
+        f"{time.perf_counter() - t:.1f} s) from a raw asyncio server on 127.0.0.1, one "
+        f"qasync QEventLoop, {rounds} rounds of (a) then (b)"
+    )
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    errors: list[str] = []
+    loop.set_exception_handler(lambda _l, ctx: errors.append(str(ctx.get("message"))))
+    window = MainWindow()
+    if (window.width(), window.height()) != DEFAULT_SIZE:
+        # The offscreen screen is smaller than the default size; be the default anyway.
+        window.resize(*DEFAULT_SIZE)
+    window.show()
+    size = f"{window.width()}x{window.height()}"
+    server = FloodServer(blob)
+    alone: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        await server.start()
+        try:
+            for _ in range(rounds):
+                alone.append(await flood_engine_alone(server, n))
+                shown.append(await flood_window(window, server, n))
+        finally:
+            await server.close()
+
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(), 150))
+    finally:
+        window.close_now()
+        window.deleteLater()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+        shutil.rmtree(settings_dir, ignore_errors=True)
+
+    def line(label: str, runs: list[dict[str, Any]]) -> tuple[float, float, float, float]:
+        rate = statistics.median(r["rate"] for r in runs)
+        p50 = statistics.median(r["p50"] for r in runs)
+        p99 = statistics.median(r["p99"] for r in runs)
+        worst = max(r["max"] for r in runs)
+        each = ", ".join(f"{r['rate']:,.0f}" for r in runs)
+        print(f"{label}: {rate:>10,.0f} frames/s (median; runs {each})")
+        print(
+            f"         10 ms timer lateness p50 {p50:.1f}  p99 {p99:.1f} (median of runs)  "
+            f"max {worst:.1f} ms (worst run); per run p99/max: "
+            + ", ".join(f"{r['p99']:.0f}/{r['max']:.0f}" for r in runs)
+        )
+        for r in runs:
+            print(f"         {r['gc']}")
+        return rate, p50, p99, worst
+
+    kib = alone[0]["read_size"] // 1024
+    ra, *_ = line(f"[flood] (a) engine alone, capture store only, reads of {kib} KiB", alone)
+    rb, _, p99, worst = line(
+        f"[flood] (b) real MainWindow {size} offscreen, follow-tail on, reads of "
+        f"{shown[0]['read_size'] // 1024} KiB; frames shown",
+        shown,
+    )
+    print(
+        "         engine side of (b): "
+        + ", ".join(f"{r['engine_rate']:,.0f}" for r in shown)
+        + " frames/s received; "
+        + ", ".join(f"{r['ticks']} ticks in {r['seconds']:.1f} s" for r in shown)
+        + "; "
+        + ("followed to the bottom" if all(r["at_bottom"] for r in shown) else "NOT at the bottom")
+    )
+    ratio = rb / ra
+    ok = ratio >= TARGET_RATIO and p99 <= TARGET_P99_MS and worst <= TARGET_MAX_MS
+    print(
+        f"[flood] (b)/(a) = {ratio:.2f} (target >= {TARGET_RATIO}); (b) lateness p99 "
+        f"{p99:.1f} ms (target <= {TARGET_P99_MS:g}), max {worst:.1f} ms (target <= "
+        f"{TARGET_MAX_MS:g}): {'MET' if ok else 'NOT MET'}"
+    )
+    if errors:
+        print("[flood] errors reported by the event loop: " + "; ".join(errors[:5]))
+    return ok
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # pragma: no cover - not Linux
+        return 0
+
+
+def bench_simulated(args: argparse.Namespace) -> None:
+    """Sections 1-5: the simulated ingest (pre-parsed reads), scroll/select, memory and
+    search. Everything they build is freed when this returns."""
+    n = args.frames
+    t = time.perf_counter()
+    chunks, payload_bytes = make_chunks(n)
+    print(
+        f"{n:,} text frames, {payload_bytes / n:.1f} B payload on average, {len(chunks):,} "
+        f"reads of {READ // 1024} KiB (made in {time.perf_counter() - t:.1f} s); "
+        "ingest = parse + store (+ GUI)"
+    )
+
+    idle = bench_idle()
+    print(
+        f"\nidle: 10 ms timer lateness p50 {idle[0]:.1f}  p99 {idle[1]:.1f}  max {idle[2]:.1f} ms"
+    )
+
+    alone = statistics.median(bench_store_alone(chunks) for _ in range(3))
+    print(f"\n[ingest] parse + store alone: {alone:>12,.0f} frames/s")
+
+    keep: list[object] = []
+    rss0 = rss_bytes()
+    rss_gui = 0
+    runs: list[tuple[float | None, bool]] = [(None, True), (None, False)]
+    if args.pace:
+        runs += [(args.pace, True), (args.pace, False)]
+    for pace, freeze in runs:
+        r = bench_gui_ingest(chunks, n, freeze, pace, keep if not keep else [])
+        if not rss_gui:
+            rss_gui = rss_bytes() - rss0
+        what = "as fast as possible" if pace is None else f"paced at {pace:,.0f}/s"
+        print(
+            f"[ingest] + visible timeline, {what}, gc.freeze() {'on' if freeze else 'off'}: "
+            f"{r['rate']:,.0f} frames/s"
+            + (f" = {r['rate'] / alone:.2f} x store alone" if pace is None else "")
+        )
+        print(
+            f"         10 ms timer lateness p50 {r['p50']:.1f}  p99 {r['p99']:.1f}  "
+            f"max {r['max']:.1f} ms; {r['seconds']:.1f} s, {r['refreshes']:.0f} refreshes "
+            f"({r['refresh_ms']:.1f} ms each), "
+            f"{'followed to the bottom' if r['at_bottom'] else 'NOT at the bottom'}"
+        )
+        gc.collect()
+    store, view = keep[0], keep[1]
+    assert isinstance(store, CaptureStore) and isinstance(view, TimelineView)
+    print(
+        f"         RSS growth of the first GUI run: {rss_gui / n:.0f} B/frame "
+        f"(payloads {payload_bytes / n:.0f} B + their objects + columns + Qt)"
+    )
+
+    ss = bench_scroll_select(store, view, keep)
+    print(
+        f"\n[scroll] at {len(store):,} rows: set the scroll bar + repaint: "
+        f"p50 {ss['scroll_p50']:.1f} ms, max {ss['scroll_max']:.1f} ms"
+    )
+    print(
+        f"[select] select a row -> detail pane -> repaint both: p50 {ss['select_p50']:.1f} ms, "
+        f"max {ss['select_max']:.1f} ms"
+    )
+
+    per_frame, columns = bench_memory(chunks, payload_bytes)
+    print(
+        f"\n[memory] per frame beyond payload bytes: {per_frame:.0f} B (target <= 100): "
+        f"columns {columns:.0f} B, the rest is the payload list slot and the bytes object header"
+    )
+
+    sr = bench_search(store, view, not args.no_proxy)
+    print(
+        f"\n[search] '{NEEDLE}' in {len(store):,} frames, our filter: {sr['ours']:.3f} s "
+        f"({sr['found']:,.0f} rows; target < 0.5 s); clearing it: {sr['ours_clear']:.3f} s"
+    )
+    if "proxy" in sr:
+        print(
+            f"[search] QSortFilterProxyModel + Python filterAcceptsRow: {sr['proxy']:.3f} s "
+            f"({sr['proxy_found']:,.0f} rows) = {sr['proxy'] / sr['ours']:.1f} x ours; "
+            f"clearing it: {sr['proxy_clear']:.3f} s = "
+            f"{sr['proxy_clear'] / max(sr['ours_clear'], 1e-6):.0f} x ours"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=1_000_000)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=150_000,
+        help="frames/s of the paced runs (a realistic flood; 0 skips them)",
+    )
+    parser.add_argument("--no-proxy", action="store_true", help="skip the proxy reference")
+    parser.add_argument(
+        "--flood",
+        type=int,
+        default=FLOOD_N,
+        help="frames per run of the loopback flood into the real window (0 skips it)",
+    )
+    parser.add_argument("--flood-rounds", type=int, default=FLOOD_ROUNDS)
+    parser.add_argument(
+        "--flood-only", action="store_true", help="run only the loopback flood section"
+    )
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert app is not None
+    started = time.perf_counter()
+    if not args.flood_only:
+        bench_simulated(args)
+        gc.collect()
+    if args.flood:
+        bench_flood(args.flood, max(1, args.flood_rounds))  # prints MET / NOT MET
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

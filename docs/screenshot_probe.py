@@ -1,0 +1,84 @@
+"""Regenerate ``docs/screenshot-probe.png``: the "Check server" tab after a real run.
+
+    python docs/screenshot_probe.py [OUT_DIR]   (offscreen unless QT_QPA_PLATFORM says otherwise)
+
+Starts our echo server in this process (lenient on purpose, so every grade shows up),
+opens the window at its default size, runs the whole battery from Tools > Check
+server… and selects a failed case. Settings go to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import qasync  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from inspector.engine.server import EchoServer  # noqa: E402
+from inspector.gui.probe_view import ProbeView  # noqa: E402
+from inspector.gui.window import DEFAULT_SIZE, MainWindow  # noqa: E402
+
+CASE = "2.5"  # a 126-byte ping: the server should refuse it, ours answers it
+
+
+async def make_screenshot(window: MainWindow, out: Path) -> Path:
+    server = EchoServer("127.0.0.1", 0)
+    await server.start()
+    try:
+        panel = window.current_panel()
+        assert panel is not None
+        panel.bar.set_url(server.url)
+        view = window.check_server(panel)
+        assert isinstance(view, ProbeView)
+        task = view.run()
+        assert task is not None
+        await asyncio.wait_for(asyncio.shield(task), 60)
+        view.select_case(CASE)
+        await asyncio.sleep(0.2)
+        path = out / "screenshot-probe.png"
+        window.grab().save(str(path))
+        return path
+    finally:
+        await window.aclose_all(2.0)
+        await server.close()
+
+
+def main() -> int:
+    logging.getLogger("inspector").setLevel(logging.CRITICAL)
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    QCoreApplication.setOrganizationName("ws-inspector-screenshots")
+    QCoreApplication.setApplicationName("ws-inspector-screenshots")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    window.resize(*DEFAULT_SIZE)
+    window.show()
+    try:
+        path = loop.run_until_complete(asyncio.wait_for(make_screenshot(window, out), 90))
+    finally:
+        window.close_now()
+        loop.close()
+        asyncio.set_event_loop(None)
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

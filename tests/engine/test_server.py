@@ -1,0 +1,328 @@
+"""Our EchoServer as a server: echoing, negotiation, refusals, timeouts, shutdown, the
+events it reports, and that it leaves nothing open, also when closed mid-accept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+
+import pytest
+from _engine_support import (
+    connected,
+    eventually,
+    finish,
+    run_async,
+    store_frames,
+)
+
+from inspector.capture.events import (
+    CaptureEvent,
+    ConnectionState,
+    Direction,
+    ErrorCaptured,
+    FramesCaptured,
+    HandshakeCaptured,
+    StateChanged,
+    ViolationCaptured,
+)
+from inspector.engine.client import connect
+from inspector.engine.connection import Connection
+from inspector.engine.options import ConnectOptions
+from inspector.engine.server import EchoServer
+from inspector.protocol.constants import Opcode
+from inspector.protocol.frames import FrameSpec
+from inspector.protocol.violations import Rule
+
+
+class Events:
+    """on_event for EchoServer: every (connection, event) pair."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[Connection, CaptureEvent]] = []
+
+    def __call__(self, conn: Connection, event: CaptureEvent) -> None:
+        self.pairs.append((conn, event))
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [e for _, e in self.pairs if isinstance(e, kind)]
+
+
+def opts(**kwargs: object) -> ConnectOptions:
+    return ConnectOptions(open_timeout=5, close_timeout=2, **kwargs)  # type: ignore[arg-type]
+
+
+async def raw_exchange(port: int, data: bytes, timeout: float = 3.0) -> bytes:
+    """Send ``data`` on a raw TCP connection; return everything until the server closes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def test_echo_keeps_fragmentation_and_compression() -> None:
+    async def main() -> None:
+        async with (
+            EchoServer(keep_captures=True) as server,
+            connected(server.url, opts()) as (conn, rec),
+        ):
+            conn.send_text("abcdefghij" * 10, fragments=4)
+            conn.send_binary(b"\x00" * 1000, compress=False)
+            await eventually(lambda: len(rec.messages()) == 2, what="two echoes")
+            text, binary = rec.messages()
+            assert text.fragments == 4 and text.compressed
+            assert text.text == "abcdefghij" * 10
+            assert binary.data == b"\x00" * 1000
+            echoed = [f.opcode for f in store_frames(conn, Direction.IN)]
+            assert echoed[:4] == [Opcode.TEXT, Opcode.CONT, Opcode.CONT, Opcode.CONT]
+            (server_conn,) = server.connections
+            assert server_conn.store is not None and len(server_conn.store) >= 5
+            assert server.open_connections == 1
+            await conn.close()
+            await eventually(lambda: not server.connections, what="the server to forget it")
+            assert server.accepted == 1 and server.open_connections == 0
+            assert rec.errors() == []
+
+    run_async(main)
+
+
+def test_subprotocol_and_no_deflate() -> None:
+    async def main() -> None:
+        async with (
+            EchoServer(deflate=False, subprotocols=("b", "a")) as server,
+            connected(server.url, opts(subprotocols=("a", "b"))) as (conn, rec),
+        ):
+            response = rec.handshake(Direction.IN)
+            # The client's order of preference wins among those the server supports.
+            assert response.subprotocol == "a"
+            assert response.extensions is None
+            await conn.close()
+
+    run_async(main)
+
+
+def test_many_clients_at_once() -> None:
+    async def main() -> None:
+        async with EchoServer() as server:
+
+            async def one(i: int) -> str | None:
+                async with connected(server.url, opts(deflate=i % 2 == 0)) as (conn, rec):
+                    conn.send_text(f"client {i}")
+                    await eventually(lambda: rec.messages(), what="the echo")
+                    await conn.close()
+                    return rec.messages()[0].text
+
+            results = await asyncio.gather(*(one(i) for i in range(50)))
+            assert results == [f"client {i}" for i in range(50)]
+            assert server.accepted == 50
+            # keep_captures is off by default: a thousand connections cost little.
+            await eventually(lambda: not server.connections, what="all connections to end")
+
+    run_async(main)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "words"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"426", b"no Upgrade"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+            b"426",
+            b"Sec-WebSocket-Version: 13",
+        ),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40), b"400", b""),
+    ],
+    ids=["no-upgrade", "version-8", "tls-client-hello"],
+)
+def test_bad_handshakes_are_refused(request_bytes: bytes, status: bytes, words: bytes) -> None:
+    events = Events()
+
+    async def main() -> None:
+        async with EchoServer(on_event=events) as server:
+            answer = await raw_exchange(server.port, request_bytes)
+            assert answer.startswith(b"HTTP/1.1 " + status)
+            assert words in answer
+            await eventually(lambda: events.of(StateChanged), what="the connection to end")
+        (error,) = events.of(ErrorCaptured)
+        assert error.step == "handshake" and error.message
+        received, sent = events.of(HandshakeCaptured)
+        assert received.dir is Direction.IN and received.problems
+        assert sent.dir is Direction.OUT and sent.start_line.startswith(
+            "HTTP/1.1 " + status.decode()
+        )
+        (closed,) = events.of(StateChanged)
+        assert closed.state is ConnectionState.CLOSED and closed.clean is False
+
+    run_async(main)
+
+
+def test_handshake_timeout() -> None:
+    events = Events()
+
+    async def main() -> None:
+        async with EchoServer(on_event=events, handshake_timeout=0.2) as server:
+            answer = await raw_exchange(server.port, b"GET / HTTP/1.1\r\n")
+            assert answer == b""
+        (error,) = events.of(ErrorCaptured)
+        assert error.step == "timeout"
+        assert "no complete handshake in time" in error.message
+
+    run_async(main)
+
+
+def test_shutdown_closes_clients_with_1001() -> None:
+    async def main() -> None:
+        server = await EchoServer().start()
+        try:
+            async with connected(server.url, opts()) as (conn, rec):
+                conn.send_text("hello")
+                await eventually(lambda: rec.messages(), what="the echo")
+                await server.close()
+                await finish(conn)
+                final = conn.final_state
+                assert final is not None
+                assert (final.code, final.reason, final.clean) == (
+                    1001,
+                    "server shutting down",
+                    True,
+                )
+        finally:
+            await server.close()
+
+    run_async(main)
+
+
+def test_closing_while_connections_are_being_accepted_leaks_nothing() -> None:
+    request = (
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await EchoServer().start()
+        # Blocking connects: the kernel completes them before the loop accepts any.
+        socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)]
+        try:
+            while server.accepted < len(socks):
+                await asyncio.sleep(0)
+            # Close at once: the connections are made but their transports are not
+            # attached yet (connection_made runs on the next loop iteration).
+            await server.close()
+            for s in socks:
+                s.setblocking(False)
+                await loop.sock_sendall(s, request)
+                # A closed server answers nothing: no 101, no echo connection left over.
+                answer = await asyncio.wait_for(loop.sock_recv(s, 1024), 2)
+                assert answer == b""
+            assert not server.connections
+        finally:
+            for s in socks:
+                s.close()
+
+    run_async(main)
+
+
+def test_server_observes_client_violations_and_carries_on() -> None:
+    events = Events()
+
+    async def main() -> None:
+        async with (
+            EchoServer(on_event=events, keep_captures=True, deflate=False) as server,
+            connected(server.url, opts(deflate=False)) as (conn, rec),
+        ):
+            conn.send_frame(FrameSpec(Opcode.TEXT, b"naked", mask=False))
+            conn.send_frame(FrameSpec(Opcode.TEXT, b"odd", rsv3=True))
+            conn.send_text("fine")
+            await eventually(lambda: len(rec.messages()) == 3, what="three echoes")
+            assert [m.text for m in rec.messages()] == ["naked", "odd", "fine"]
+            await conn.close()
+        rules = [
+            v.rule
+            for e in events.of(FramesCaptured)
+            if e.dir is Direction.IN
+            for f in e.frames
+            for v in f.violations
+        ]
+        assert rules == [Rule.UNMASKED_CLIENT_FRAME, Rule.RESERVED_BIT]
+
+    run_async(main)
+
+
+def test_truncated_messages_are_not_echoed() -> None:
+    async def main() -> None:
+        async with (
+            EchoServer(max_message_size=1000, deflate=False) as server,
+            connected(server.url, opts()) as (conn, rec),
+        ):
+            conn.send_binary(b"x" * 600, fragments=2)
+            conn.send_binary(b"y" * 1200, fragments=3)
+            conn.send_text("small")
+            await eventually(lambda: len(rec.messages()) == 2, what="two echoes")
+            assert [len(m.data) for m in rec.messages()] == [600, 5]
+            await conn.close()
+
+    run_async(main)
+
+
+def test_client_vanishing_mid_frame_is_reported_on_the_server() -> None:
+    events = Events()
+
+    async def main() -> None:
+        async with EchoServer(on_event=events) as server:
+            conn = await connect(server.url, opts(deflate=False))
+            conn.send_raw(b"\x82\xfe\x10\x00" + b"\x00" * 100)  # 4096 announced, 104 sent
+            await asyncio.sleep(0.05)
+            conn.abort()
+            await finish(conn)
+            await eventually(
+                lambda: any(e.state is ConnectionState.CLOSED for e in events.of(StateChanged)),
+                what="the server to see the end",
+            )
+        (stray,) = events.of(ViolationCaptured)
+        assert stray.violation.rule is Rule.INCOMPLETE_FRAME
+        closed = [e for e in events.of(StateChanged) if e.state is ConnectionState.CLOSED]
+        assert closed[0].code == 1006 and closed[0].clean is False
+
+    run_async(main)
+
+
+def test_port_in_use() -> None:
+    async def main() -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            server = EchoServer("127.0.0.1", port)
+            with pytest.raises(OSError):
+                await server.start()
+            await server.close()
+
+    run_async(main)
+
+
+def test_messages_that_arrive_with_the_close_frame_are_echoed_first() -> None:
+    """A close frame in the same read as messages: the echoes go out before the close
+    reply (RFC 6455 §5.5.1 lets the reply wait for the messages being sent)."""
+
+    async def main() -> None:
+        async with EchoServer() as server, connected(server.url, opts()) as (conn, rec):
+            proto = conn.protocol
+            assert proto is not None
+            proto.send_text("one")
+            proto.send_binary(b"two", fragments=2)
+            proto.send_close(4000, "bye")
+            conn.flush()  # one write: the server reads all of it at once
+            await finish(conn)
+            assert [m.data for m in rec.messages()] == [b"one", b"two"]
+            incoming = store_frames(conn, Direction.IN)
+            assert incoming[-1].opcode == Opcode.CLOSE and incoming[-1].close_code == 4000
+            assert conn.final_state is not None and conn.final_state.clean
+
+    run_async(main)

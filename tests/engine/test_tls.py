@@ -1,0 +1,224 @@
+"""wss:// against a TLS server (the websockets library's, with certificates made by
+trustme): verification with and without the CA, insecure mode, host name checks,
+client certificates, and wss:// to a plain server."""
+
+from __future__ import annotations
+
+import datetime
+import ssl
+from pathlib import Path
+
+import pytest
+from _engine_support import (
+    OurPeer,
+    WebsocketsPeer,
+    connected,
+    eventually,
+    run_async,
+)
+
+from inspector.capture.events import Direction
+from inspector.engine.client import connect, make_ssl_context, new_client_connection
+from inspector.engine.options import ConnectError, ConnectOptions, TlsOptions
+
+trustme = pytest.importorskip("trustme")
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def server_ssl(ca: trustme.CA) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def self_signed_context(tmp: Path) -> ssl.SSLContext:
+    """A server context with a genuinely self-signed certificate for 127.0.0.1."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self-signed test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = tmp / "self.pem"
+    key_path = tmp / "self.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert_path), str(key_path))
+    return ctx
+
+
+def tls(**kwargs: object) -> ConnectOptions:
+    return ConnectOptions(open_timeout=5, close_timeout=2, tls=TlsOptions(**kwargs))  # type: ignore[arg-type]
+
+
+def test_wss_to_a_plain_server() -> None:
+    async def main() -> None:
+        async with OurPeer() as peer:
+            url = peer.url.replace("ws://", "wss://")
+            conn = new_client_connection(url)
+            with pytest.raises(ConnectError) as info:
+                await connect(url, tls(), connection=conn)
+            assert info.value.step == "tls"
+            assert "did not answer in TLS" in info.value.message
+            assert "plain ws:// server" in info.value.message
+            assert conn.final_state is not None and conn.final_state.clean is False
+
+    run_async(main)
+
+
+def test_certificate_from_an_unknown_ca_is_rejected(server_ssl: ssl.SSLContext) -> None:
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ssl) as peer:
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, tls())
+            assert info.value.step == "tls"
+            assert "the server's certificate was rejected" in info.value.message
+            assert "unable to get local issuer certificate" in info.value.message
+            assert "use a CA file" in info.value.message
+
+    run_async(main)
+
+
+def test_self_signed_certificate_is_rejected(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=self_signed_context(tmp_path)) as peer:
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, tls())
+            assert info.value.step == "tls"
+            assert "certificate was rejected" in info.value.message
+            assert "self-signed certificate" in info.value.message
+
+    run_async(main)
+
+
+def test_cacert_verifies_and_works(server_ssl: ssl.SSLContext, ca_file: str) -> None:
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ssl) as peer:
+            assert peer.url.startswith("wss://")
+            async with connected(peer.url, tls(cafile=ca_file)) as (conn, rec):
+                response = rec.handshake(Direction.IN)
+                info = response.tls
+                assert info is not None and info.verified is True
+                assert info.version in ("TLSv1.2", "TLSv1.3")
+                assert info.cipher and info.not_after
+                assert "organizationName=trustme" in info.peer_issuer
+                assert [name for name, _ in response.timings] == ["dns", "tcp", "tls", "handshake"]
+                conn.send_text("secret")
+                await eventually(lambda: rec.messages(), what="the echo")
+                assert rec.messages()[0].text == "secret"
+                await conn.close()
+            assert conn.final_state is not None and conn.final_state.clean
+
+    run_async(main)
+
+
+def test_insecure_skips_verification(server_ssl: ssl.SSLContext) -> None:
+    async def main() -> None:
+        async with (
+            WebsocketsPeer(ssl=server_ssl) as peer,
+            connected(peer.url, tls(insecure=True)) as (conn, rec),
+        ):
+            info = rec.handshake(Direction.IN).tls
+            assert info is not None and info.verified is False
+            conn.send_binary(b"\x01\x02")
+            await eventually(lambda: rec.messages(), what="the echo")
+            await conn.close()
+
+    run_async(main)
+
+
+def test_host_name_mismatch(server_ssl: ssl.SSLContext, ca_file: str) -> None:
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ssl) as peer:
+            options = tls(cafile=ca_file, server_hostname="other.example.test")
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, options)
+            assert info.value.step == "tls"
+            assert "certificate was rejected" in info.value.message
+            assert "mismatch" in info.value.message.lower()
+            assert "other.example.test" in info.value.message
+
+    run_async(main)
+
+
+def test_client_certificate(ca: trustme.CA, ca_file: str, tmp_path: Path) -> None:
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca.configure_trust(server_ctx)
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    client_pem = tmp_path / "client.pem"
+    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
+        str(client_pem)
+    )
+
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ctx) as peer:
+            options = tls(cafile=ca_file, certfile=str(client_pem))
+            async with connected(peer.url, options) as (conn, rec):
+                conn.send_text("mutual")
+                await eventually(lambda: rec.messages(), what="the echo")
+                await conn.close()
+
+    run_async(main)
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (TlsOptions(cafile="/nonexistent/ca.pem"), "cannot load CA file '/nonexistent/ca.pem'"),
+        (
+            TlsOptions(certfile="/nonexistent/client.pem"),
+            "cannot load client certificate '/nonexistent/client.pem'",
+        ),
+    ],
+)
+def test_unreadable_tls_files(options: TlsOptions, words: str) -> None:
+    with pytest.raises(ConnectError) as info:
+        make_ssl_context(options)
+    assert info.value.step == "tls" and words in info.value.message
+
+    async def main() -> None:
+        async with OurPeer() as peer:
+            url = peer.url.replace("ws://", "wss://")
+            with pytest.raises(ConnectError) as info:
+                await connect(url, ConnectOptions(tls=options, open_timeout=5))
+            assert info.value.step == "tls" and words in info.value.message
+
+    run_async(main)
