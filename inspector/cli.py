@@ -155,6 +155,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--quiet", action="store_true", help="do not log frames")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail a connection on its first RFC 6455 violation, with the prescribed "
+        "close code (default: record it and echo what can be echoed)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
@@ -612,7 +618,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
             print("\n".join(line_out), flush=True)
 
     async def run() -> None:
-        server = EchoServer(ns.host, ns.port, on_event=on_event)
+        server = EchoServer(ns.host, ns.port, on_event=on_event, strict=ns.strict)
         try:
             await server.start()
         except OSError as exc:

@@ -67,6 +67,7 @@ class EchoServer:
         keep_captures: bool = False,
         max_message_size: int | None = 64 * 2**20,
         handshake_timeout: float = 10.0,
+        strict: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -76,6 +77,9 @@ class EchoServer:
         self.keep_captures = keep_captures
         self.max_message_size = max_message_size
         self.handshake_timeout = handshake_timeout
+        #: Fail a connection on the first violation (a reference peer); off, the
+        #: server echoes whatever it can, which lets a client see its own mistakes.
+        self.strict = strict
         self.connections: set[Connection] = set()
         self.accepted = 0
         self._server: asyncio.Server | None = None
@@ -210,6 +214,7 @@ class EchoServer:
             deflate=deflate,
             max_message_size=self.max_message_size,
             auto_close=False,
+            strict=self.strict,
         )
         conn.on_message = lambda message: self._echo(conn, message)
         conn.subscribe(lambda event: self._reply_close(conn, event))
@@ -233,6 +238,12 @@ class EchoServer:
     def _echo(self, conn: Connection, message: Message) -> None:
         proto = conn.protocol
         if proto is None or proto.close_sent is not None or message.truncated:
+            return
+        closing = proto.close_received
+        if closing is not None and message.last_seq > closing.seq:
+            # Sent after the client's close frame (RFC 6455 §5.5.1): not answered.
+            return
+        if self.strict and proto.failure is not None:
             return
         proto.send_message(message.opcode, message.data, fragments=min(message.fragments, 64))
         # Written by Connection.receive's flush after this batch; nothing to do here.

@@ -213,9 +213,6 @@ class Protocol:
             if op == Opcode.CLOSE:
                 _, _, problems = parse_close_payload(frame.payload)
                 extra.extend(Violation(rule, msg, offset) for rule, msg in problems)
-            elif op == Opcode.PING and self.auto_pong and self.close_sent is None:
-                # Pong goes out after the ping is recorded; order of events is kept below.
-                pass
         elif op == Opcode.TEXT or op == Opcode.BINARY:
             if self._msg_opcode is not None:
                 extra.append(
@@ -255,7 +252,10 @@ class Protocol:
             self._after.append(message)
         if frame.violations:
             self.violation_count += len(frame.violations)
-            if self.strict and self.failure is None:
+            # Once the peer's close frame is in, the closing handshake decides the end:
+            # what the peer sends after it is recorded and discarded (section 5.5.1),
+            # not a reason to fail a connection that is already closing.
+            if self.strict and self.failure is None and self.close_received is None:
                 self.fail(frame.violations[0])
         if op == Opcode.CLOSE:
             self._on_close(frame)
@@ -264,6 +264,7 @@ class Protocol:
             and self.auto_pong
             and self.close_sent is None
             and self.failure is None
+            and self.close_received is None
         ):
             self.send_pong(frame.payload[:125])
 

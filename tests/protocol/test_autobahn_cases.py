@@ -470,16 +470,16 @@ def closing() -> list[Case]:
         case(
             "7.1.2",
             [close(1000), close(1000)],
-            [fail(Rule.FRAME_AFTER_CLOSE)],
+            [],  # recorded, not failed: the closing handshake is under way
             rules=[Rule.FRAME_AFTER_CLOSE],
-            replies=[closed(1000)],  # our echo; the failure sends no second close
+            replies=[closed(1000)],  # our echo, and nothing for the second close
             detail="CLOSE frame after the peer's close frame #0",
             state=bye,
         ),
         case(
             "7.1.3",
             [close(1000), f(PING, HELLO)],
-            [fail(Rule.FRAME_AFTER_CLOSE)],
+            [],  # recorded, not failed: the closing handshake is under way
             rules=[Rule.FRAME_AFTER_CLOSE],
             replies=[closed(1000)],  # no pong
             state=bye,
@@ -487,7 +487,7 @@ def closing() -> list[Case]:
         case(
             "7.1.4",
             [close(1000), f(TEXT, HELLO)],
-            [msg(TEXT, HELLO), fail(Rule.FRAME_AFTER_CLOSE)],
+            [msg(TEXT, HELLO)],
             rules=[Rule.FRAME_AFTER_CLOSE],
             replies=[closed(1000)],
             state=bye,
@@ -495,7 +495,7 @@ def closing() -> list[Case]:
         case(
             "7.1.5",
             [f(TEXT, "fragment1", fin=False), close(1000), f(CONT, "fragment2")],
-            [msg(TEXT, "fragment1fragment2"), fail(Rule.FRAME_AFTER_CLOSE)],
+            [msg(TEXT, "fragment1fragment2")],
             rules=[Rule.FRAME_AFTER_CLOSE],
             replies=[closed(1000)],
             state=bye,
@@ -503,7 +503,7 @@ def closing() -> list[Case]:
         case(
             "7.1.6",
             [f(TEXT, "BAsd7&jh23" * 26214), f(TEXT, HELLO), close(1000), f(PING)],
-            [msg(TEXT, "BAsd7&jh23" * 26214), msg(TEXT, HELLO), fail(Rule.FRAME_AFTER_CLOSE)],
+            [msg(TEXT, "BAsd7&jh23" * 26214), msg(TEXT, HELLO)],
             rules=[Rule.FRAME_AFTER_CLOSE],
             replies=[closed(1000)],
             chop=4096,
