@@ -4,7 +4,7 @@
 
 Starts our echo server in this process (lenient on purpose, so every grade shows up),
 opens the window at its default size, runs the whole battery from Tools > Check
-server… and selects a failed case. Settings go to a temporary directory.
+server (strict mode) and selects a non-strict case. Settings go to a temporary directory.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from inspector.engine.server import EchoServer  # noqa: E402
 from inspector.gui.probe_view import ProbeView  # noqa: E402
 from inspector.gui.window import DEFAULT_SIZE, MainWindow  # noqa: E402
 
-CASE = "2.5"  # a 126-byte ping: the server should refuse it, ours answers it
+CASE = "6.4.1"  # invalid UTF-8 found only at the message's end: "non-strict" for us
 
 
 async def make_screenshot(window: MainWindow, out: Path) -> Path:
-    server = EchoServer("127.0.0.1", 0)
+    server = EchoServer("127.0.0.1", 0, strict=True)  # a reference peer: fails on violations
     await server.start()
     try:
         panel = window.current_panel()

@@ -1,18 +1,23 @@
 """The desktop application: a Qt window over the asyncio engine, run on qasync.
 
 ``ws-inspector`` opens the window; ``ws-inspector ws://host/path`` opens it and
-connects; ``ws-inspector capture.jsonl`` opens a saved capture read-only;
+connects; ``ws-inspector capture.jsonl`` opens a saved capture read-only (a ``.har``
+file: each of its WebSocket sessions in a tab);
 ``ws-inspector --demo`` starts an echo server in this process, connects to it and
 sends a few messages so there is traffic to look at straight away.
 
 Quitting (File > Quit, closing the window, Ctrl+C in the terminal) closes every
-connection with a close frame and a bounded wait before the event loop stops.
+connection with a close frame and a bounded wait before the event loop stops. File >
+Quit and closing the window first ask about captures that were not saved; Ctrl+C does
+not ask: the journals of those sessions stay, and the next start offers them back.
 Exceptions from callbacks, tasks and Qt slots all end up in one place: the log and
 the window's status bar.
 
 For tests and scripts: ``WS_INSPECTOR_QUIT_AFTER_MS`` (or ``quit_after_ms``) quits by
 itself after that many milliseconds, and ``on_ready(window)`` runs once the window
 is up (and, with ``--demo``, once the demo traffic was sent).
+``WS_INSPECTOR_DATA_DIR`` moves the data folder (live journals), and
+``WS_INSPECTOR_UNSAVED=discard|keep|cancel`` answers the unsaved-capture question.
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "target",
         nargs="?",
         metavar="URL|FILE",
-        help="ws:// or wss:// URL to connect to, or a capture file (.jsonl) to open read-only",
+        help="ws:// or wss:// URL to connect to, or a capture (.jsonl) or HAR file (.har) "
+        "to open read-only",
     )
     parser.add_argument(
         "--demo",

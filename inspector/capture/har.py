@@ -273,6 +273,8 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
         max(float(timings[k]), 0.0)
         for k in ("blocked", "dns", "connect", "send", "wait", "receive")
     )
+    req_headers = _headers(req_pairs, include_secrets, withheld)
+    resp_headers = _headers(resp_pairs, include_secrets, withheld)
     comment = [_EXPORT_NOTE]
     if skipped:
         comment.append(f"{skipped} control frame(s) (ping, pong, close) are not listed")
@@ -298,7 +300,7 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
             "method": _text(method) or "GET",
             "url": url,
             "httpVersion": req_version or "HTTP/1.1",
-            "headers": _headers(req_pairs, include_secrets, withheld),
+            "headers": req_headers,
             "queryString": [
                 {"name": k, "value": v} for k, v in parse_qsl(query, keep_blank_values=True)
             ],
@@ -310,7 +312,7 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
             "status": status,
             "statusText": _text(reason),
             "httpVersion": resp_version,
-            "headers": _headers(resp_pairs, include_secrets, withheld),
+            "headers": resp_headers,
             "cookies": _cookies(resp_pairs, "set-cookie") if include_secrets else [],
             "content": {"size": 0, "mimeType": "x-unknown"},
             "redirectURL": "",

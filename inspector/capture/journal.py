@@ -30,8 +30,10 @@ without its end line is never deleted except by :meth:`RecoverableJournal.discar
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import datetime
+import errno
 import itertools
 import json
 import os
@@ -51,8 +53,10 @@ from .jsonl import (
     LoadResult,
     end_line,
     event_line,
+    frames_head,
     frames_line,
     iter_lines,
+    messages_line,
     read_jsonl,
     session_from_json,
     session_line,
@@ -81,6 +85,8 @@ FLUSH_BYTES: Final = 4 * 2**20
 RECOVERED_NOTE: Final = "recovered from the journal of a session that did not finish"
 
 _HLEN = tuple(header_length(b1) for b1 in range(256))
+_TAIL = b'"}\n'
+_b64encode = binascii.b2a_base64
 _OUT = Direction.OUT
 #: Journals open for writing in this process (where ``flock`` is missing).
 _OPEN: set[str] = set()
@@ -115,7 +121,10 @@ def journal_dir(data: str | os.PathLike[str] | None = None) -> Path:
 def _journal_name(session: SessionInfo) -> str:
     """``20240501-120000-echo.example-4242-1.jsonl``: sortable by start, readable,
     unique per process (the pid and a counter)."""
-    started = datetime.datetime.fromtimestamp(session.started_unix or 0.0)
+    try:
+        started = datetime.datetime.fromtimestamp(session.started_unix)
+    except (OverflowError, OSError, ValueError):
+        started = datetime.datetime.now()
     host = re.sub(r"^[a-z]+://", "", session.url).split("/", 1)[0].rsplit("@", 1)[-1]
     host = re.sub(r"[^A-Za-z0-9.\-]+", "_", host)[:60] or "session"
     return f"{started:%Y%m%d-%H%M%S}-{host}-{os.getpid()}-{next(_COUNTER)}.jsonl"
@@ -156,6 +165,10 @@ class JournalWriter:
         self.closed = False
         self._buf: list[bytes] = []
         self._pending = 0
+        # Messages not yet written: one read's (same time, same direction).
+        self._msgs: list[MessageCaptured] = []
+        self._msgs_t = 0.0
+        self._msgs_dir = Direction.IN
         self._file: IO[bytes] | None = _create_locked(self.path)
         try:
             self._buf.append(session_line(session, journal=True).encode() + b"\n")
@@ -197,13 +210,37 @@ class JournalWriter:
             m: Message = event.message  # type: ignore[union-attr,assignment]
             if m[3] == m[4] and not m[6] and not m[7]:
                 return
+            if self.compact and not self.finished:
+                # Kept to go in one messages line with the others of its read.
+                captured: MessageCaptured = event  # type: ignore[assignment]
+                msgs = self._msgs
+                if msgs and (captured.t != self._msgs_t or captured.dir is not self._msgs_dir):
+                    self._emit_messages()
+                    msgs = self._msgs
+                if not msgs:
+                    self._msgs_t = captured.t
+                    self._msgs_dir = captured.dir
+                msgs.append(captured)
+                return
         elif cls is FramesCaptured:
+            if self._msgs:
+                self._emit_messages()
             self._add_frames(event)  # type: ignore[arg-type]
             return
         if self.finished:
             return
+        if self._msgs:
+            self._emit_messages()
         self._buf.append(event_line(event).encode() + b"\n")  # type: ignore[arg-type]
         self.events += 1
+
+    def _emit_messages(self) -> None:
+        msgs = self._msgs
+        self._msgs = []
+        line = messages_line(self._msgs_t, self._msgs_dir, msgs)
+        self._buf.append(line)
+        self._pending += len(line)
+        self.events += len(msgs)
 
     def _add_frames(self, event: FramesCaptured) -> None:
         if self.finished:
@@ -221,17 +258,15 @@ class JournalWriter:
                     # No violation: every frame kept whole, minimal, masked as its
                     # sender must: the frames lie back to back in src.
                     end = last + _HLEN[src[last + 1]] + len(frames.payloads[-1])
-                    line = frames_line(
-                        event.t,
-                        event.dir,
-                        frames.seq0,
-                        frames.base + first,
-                        len(offs),
-                        memoryview(src)[first:end],
+                    data = _b64encode(memoryview(src)[first:end], newline=False)
+                    buf = self._buf
+                    buf.append(
+                        frames_head(event.t, event.dir, frames.seq0, frames.base + first, len(offs))
                     )
-                    self._buf.append(line)
+                    buf.append(data)
+                    buf.append(_TAIL)
                     self.frames += len(offs)
-                    self._pending += len(line)
+                    self._pending += len(data)
                     if self._pending > self.flush_bytes:
                         self._flush_quietly()
                     return
@@ -295,6 +330,8 @@ class JournalWriter:
         the connection), as ordinary lines."""
         if self.finished:
             return
+        if self._msgs:
+            self._emit_messages()
         lines = list(iter_lines(store))[1:-1]
         if lines:
             self._buf.append("\n".join(lines).encode() + b"\n")
@@ -310,19 +347,26 @@ class JournalWriter:
     def flush(self) -> None:
         """Write what is buffered. Raises OSError (disk full...); the buffer is then
         kept, so a later flush can try again."""
+        if self._msgs:
+            self._emit_messages()
         if not self._buf or self._file is None:
             return
-        data = b"".join(self._buf)
-        view = memoryview(data)
-        written = 0
+        parts = self._buf
+        write = self._file.write
+        done = 0
         try:
-            while written < len(data):
-                written += self._file.write(view[written:]) or 0
+            for done, part in enumerate(parts):  # noqa: B007
+                view = memoryview(part)
+                while view:
+                    n = write(view)
+                    if not n:
+                        raise OSError(errno.EIO, f"{self.path}: the file took no more bytes")
+                    view = view[n:]
         except BaseException:
-            self._buf = [data[written:]]
-            self._pending = len(data) - written
+            self._buf = [bytes(view), *parts[done + 1 :]]
+            self._pending = sum(map(len, self._buf))
             raise
-        self._buf.clear()
+        self._buf = []
         self._pending = 0
 
     def finish(self) -> None:
@@ -330,6 +374,8 @@ class JournalWriter:
         stays (and stays locked) until :meth:`close`."""
         if self.finished or self._file is None:
             return
+        if self._msgs:
+            self._emit_messages()
         self._buf.append(end_line(self.frames, self.events).encode() + b"\n")
         self.finished = True
         self.flush()
@@ -383,7 +429,10 @@ def _create_locked(path: Path) -> IO[bytes]:
     f = os.fdopen(fd, "wb", buffering=0)
     try:
         if fcntl is not None:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Nobody else has this new file: a failure means the file system has no
+            # locks (some network mounts); the journal then goes on unlocked.
+            with contextlib.suppress(OSError):
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         if path.exists():
             raise FileExistsError(f"{path} exists")
         os.replace(tmp, path)
@@ -487,8 +536,10 @@ def _locked(f: IO[bytes], path: Path) -> bool:
         return False
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
+    except BlockingIOError:
         return True
+    except OSError:
+        return False  # no locks on this file system: nothing says it is in use
     fcntl.flock(f.fileno(), fcntl.LOCK_UN)
     return False
 

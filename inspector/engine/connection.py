@@ -78,6 +78,8 @@ class Connection(asyncio.BufferedProtocol):
         self._t0 = time.monotonic()
         self.store: CaptureStore | None = CaptureStore(self.session) if keep_capture else None
         self._listeners: list[Listener] = [self.store.add] if self.store is not None else []
+        #: The listeners that take :class:`MessageCaptured` events too (see subscribe).
+        self._message_listeners: list[Listener] = list(self._listeners)
         self.close_timeout = close_timeout
         self._buffer = bytearray(read_size)
         self._view = memoryview(self._buffer)
@@ -105,15 +107,29 @@ class Connection(asyncio.BufferedProtocol):
     def now(self) -> float:
         return time.monotonic() - self._t0
 
-    def subscribe(self, listener: Listener) -> None:
+    def subscribe(self, listener: Listener, *, messages: bool = True) -> None:
+        """Call ``listener`` with every capture event. ``messages=False`` leaves out
+        the :class:`MessageCaptured` of each message received and sent (one per frame
+        in a flood of small messages), for a listener with no use for them."""
         self._listeners.append(listener)
+        if messages:
+            self._message_listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+        with contextlib.suppress(ValueError):
+            self._message_listeners.remove(listener)
 
     def publish(self, event: CaptureEvent) -> None:
         for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break the connection
+                log.exception("capture listener %r failed on %s", listener, type(event).__name__)
+
+    def _publish_message(self, event: MessageCaptured) -> None:
+        for listener in self._message_listeners:
             try:
                 listener(event)
             except Exception:  # a broken listener must not break the connection
@@ -230,6 +246,7 @@ class Connection(asyncio.BufferedProtocol):
         if events:
             t = self.now()
             publish = self.publish
+            publish_message = self._publish_message
             on_message = self.on_message
             for event in events:
                 if type(event) is FrameBatch:
@@ -237,7 +254,7 @@ class Connection(asyncio.BufferedProtocol):
                     if self._pings:
                         self._match_pongs(event, t)
                 elif type(event) is Message:
-                    publish(MessageCaptured(t, Direction.IN, event))
+                    publish_message(MessageCaptured(t, Direction.IN, event))
                     if on_message is not None:
                         on_message(event)
                 elif isinstance(event, Failure):
@@ -365,7 +382,7 @@ class Connection(asyncio.BufferedProtocol):
                     self._pings[frame.payload] = t
         for event in sent:
             if type(event) is Message:
-                self.publish(MessageCaptured(t, Direction.OUT, event))
+                self._publish_message(MessageCaptured(t, Direction.OUT, event))
         if proto.close_sent is not None and self.state is ConnectionState.OPEN:
             self.set_state(ConnectionState.CLOSING)
             if proto.close_handshake_done:

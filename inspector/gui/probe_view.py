@@ -108,7 +108,14 @@ GRADE_HELP: dict[Grade, str] = {
     Grade.INFO: "no right answer: what the server did is worth knowing",
 }
 _GRADE_ORDER = {g: i for i, g in enumerate(Grade)}
-_CASE_ORDER = {case.id: i for i, case in enumerate(CASES)}
+
+
+def _natural(case_id: str) -> tuple[tuple[int, int, str], ...]:
+    # "6.4.1" before "6.21.2", as a reader of the RFC-style numbering expects.
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in case_id.split("."))
+
+
+_CASE_ORDER = {case_id: i for i, case_id in enumerate(sorted((c.id for c in CASES), key=_natural))}
 _CASE_BY_ID = {case.id: case for case in CASES}
 _CATEGORY_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 _CATEGORY_COUNTS = {c: sum(1 for case in CASES if case.category == c) for c in CATEGORIES}
@@ -186,6 +193,7 @@ class ProbeController(QObject):
         self._t0 = 0.0
         self._task: asyncio.Task[None] | None = None
         self._running = False
+        self._detached = False  # the view is going away: no more signals
         self._pending: list[CaseResult] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -283,6 +291,9 @@ class ProbeController(QObject):
             self._end("done", "", loop)
 
     def _end(self, outcome: str, message: str, loop: asyncio.AbstractEventLoop) -> None:
+        self._running = False
+        if self._detached:
+            return
         self.duration = loop.time() - self._t0
         self._drain()
         self._running = False
@@ -305,6 +316,8 @@ class ProbeController(QObject):
                 await asyncio.wait_for(asyncio.shield(task), timeout)
 
     def detach(self) -> None:
+        """The view is going away: stop the battery and emit nothing more."""
+        self._detached = True
         self.stop()
         self._timer.stop()
         self._pending.clear()
@@ -312,6 +325,8 @@ class ProbeController(QObject):
     def _on_result(self, result: CaseResult) -> None:
         # Called by the engine once per case: append, and arm the tick only when
         # the list was empty.
+        if self._detached:
+            return
         pending = self._pending
         pending.append(result)
         if len(pending) == 1:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +113,37 @@ def spawn(coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
     return task
 
 
+class _FloodGc:
+    """No full garbage collection while any session is flooded.
+
+    In a flood each socket read makes hundreds of short-lived objects (a message
+    per frame); the young collections that run while they are alive promote some to
+    the oldest generation, which sets off a full collection every ~250,000 frames.
+    A full collection walks every live container, the store's payload list
+    included: 25-50 ms, measured, a visible stall. While a flood lasts the oldest
+    generation's threshold is raised (young collections still run); the thresholds
+    are put back when the last flood ends and the next full collection, if one is
+    due, runs then."""
+
+    floods = 0
+    saved: tuple[int, int, int] | None = None
+
+    @classmethod
+    def enter(cls) -> None:
+        cls.floods += 1
+        if cls.floods == 1:
+            cls.saved = gc.get_threshold()
+            young, middle, _ = cls.saved
+            gc.set_threshold(young, middle, 1_000_000)
+
+    @classmethod
+    def leave(cls) -> None:
+        cls.floods -= 1
+        if cls.floods == 0 and cls.saved is not None:
+            gc.set_threshold(*cls.saved)
+            cls.saved = None
+
+
 @dataclass(frozen=True, slots=True)
 class SessionStats:
     """What the status bar shows for one session."""
@@ -143,6 +176,15 @@ class SessionController(QObject):
     """
 
     TICK_MS = 40
+    #: In a flood (over :attr:`FLOOD_RATE` frames/s), the share of the time the GUI
+    #: may spend showing ticks: a tick that costs ``c`` seconds to show (the signal
+    #: handlers plus :attr:`render_cost`) is followed by ``c / RENDER_BUDGET``
+    #: seconds, at most :attr:`MAX_HOLD_MS`, in which frames are counted, not shown.
+    #: Measured: a repaint of a visible timeline costs 4-6 ms, so 25 shows a second
+    #: took 15-20% of the time from the engine.
+    RENDER_BUDGET = 0.05
+    FLOOD_RATE = 20_000
+    MAX_HOLD_MS = 250
 
     storeChanged = Signal(object)
     captureUpdated = Signal(int)
@@ -165,10 +207,17 @@ class SessionController(QObject):
         self._pending: list[CaptureEvent] = []
         self._pending_frames = 0
         self._armed = False  # something arrived since the last tick; the timer runs
+        self._unshown = 0  # frames counted in held-back ticks (a flood), not shown yet
+        self._shown_at = 0.0  # perf_counter of the last tick that was shown
+        self._hold_until = 0.0  # in a flood: no tick is shown before this
+        self._flooding = False  # counted in _FloodGc
+        #: Seconds the views need to show a tick beyond their signal handlers (their
+        #: repaint, which Qt does later); set by the view that knows it.
+        self.render_cost = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.TICK_MS)
-        self._timer.timeout.connect(self._drain)
+        self._timer.timeout.connect(self._tick)
         self._rtt: float | None = None
         self.url = ""
         self.options = ConnectOptions(read_size=GUI_READ_SIZE)
@@ -257,7 +306,7 @@ class SessionController(QObject):
         self.url = url.strip()
         self._rtt = None
         conn = new_client_connection(self.url, self.options)
-        conn.subscribe(self._on_event)
+        conn.subscribe(self._on_event, messages=False)
         self._start_journal(conn)
         self._conn = conn
         self.storeChanged.emit(conn.store)
@@ -329,7 +378,9 @@ class SessionController(QObject):
         self._timer.stop()
         self._pending.clear()
         self._pending_frames = 0
+        self._unshown = 0
         self._armed = False
+        self._set_flooding(False)
 
     def _drop_connection(self) -> None:
         conn = self._conn
@@ -342,6 +393,7 @@ class SessionController(QObject):
             conn.unsubscribe(self._on_event)
             # What it still published belongs to the old store: deliver it now.
             self._drain()
+            self._set_flooding(False)
         self._conn = None
 
     # --------------------------------------------------------------- journal
@@ -482,10 +534,9 @@ class SessionController(QObject):
 
     # ---------------------------------------------------------------- events
     def _on_event(self, event: CaptureEvent) -> None:
-        # Called by the engine for every event, many thousands per second in a
-        # flood (a MessageCaptured per frame): keep nothing per frame (kept objects
-        # mean young collections promoting them, and full collections), and arm the
-        # tick only when nothing was pending.
+        # Called by the engine for every event, per socket read in a flood (messages
+        # are not subscribed to: the store has them). Keep nothing per frame, and arm
+        # the tick only when nothing was pending.
         kind = type(event)
         if kind is FramesCaptured:
             self._pending_frames += len(event)  # type: ignore[arg-type]
@@ -495,14 +546,40 @@ class SessionController(QObject):
             self._armed = True
             self._timer.start()
 
-    def _drain(self) -> None:
-        if not self._armed:
+    def _set_flooding(self, on: bool) -> None:
+        if on != self._flooding:
+            self._flooding = on
+            if on:
+                _FloodGc.enter()
+            else:
+                _FloodGc.leave()
+
+    def _tick(self) -> None:
+        if not self._armed and not self._unshown:
+            # Nothing arrived since a flood's last tick: the flood is over.
+            self._set_flooding(False)
             return
+        now = time.perf_counter()
+        if now < self._hold_until and self._pending_frames and not self._pending:
+            # A flood, and the last tick shown is too recent: count the frames and
+            # look again in TICK_MS; a tick with no new frames (the flood is over)
+            # or with anything else than frames is shown at once.
+            self._unshown += self._pending_frames
+            self._pending_frames = 0
+            self._timer.start()
+            return
+        self._drain()
+
+    def _drain(self) -> None:
+        if not self._armed and not self._unshown:
+            return
+        start = time.perf_counter()
         self._armed = False
         events = self._pending
-        frames = self._pending_frames
+        frames = self._pending_frames + self._unshown
         self._pending = []
         self._pending_frames = 0
+        self._unshown = 0
         rare: list[CaptureEvent] = []
         for event in events:
             kind = type(event)
@@ -520,3 +597,14 @@ class SessionController(QObject):
             elif isinstance(event, StateChanged):
                 self.stateChanged.emit(event)
         self.statsChanged.emit(self.stats())
+        end = time.perf_counter()
+        flooding = frames > self.FLOOD_RATE * (start - self._shown_at)
+        self._shown_at = start
+        self._set_flooding(flooding)
+        if flooding:
+            hold = (end - start + self.render_cost) / self.RENDER_BUDGET
+            self._hold_until = start + min(hold, self.MAX_HOLD_MS / 1000)
+            if not self._timer.isActive():
+                self._timer.start()  # to see the flood end, should nothing more arrive
+        else:
+            self._hold_until = 0.0

@@ -27,6 +27,7 @@ from .compose import ComposePane
 from .connection_bar import ConnectionBar, state_text
 from .detail import FrameDetailView
 from .handshake_pane import HandshakePane
+from .notes_banner import NotesBanner
 from .options_dialog import OptionsDialog
 from .session import ConnectOptions, SessionController, SessionStats, check_url, step_name
 from .timeline import TimelineView
@@ -127,6 +128,8 @@ class SessionPanel(QWidget):
 
         self.bar = ConnectionBar(self)
         self.banner = ErrorBanner(self)
+        #: What the session's notes say about its capture (HAR import, recovery...).
+        self.notes_banner = NotesBanner(self)
         self.timeline = TimelineView(parent=self)
         self.detail = FrameDetailView(self)
         self.handshake = HandshakePane(self)
@@ -163,6 +166,10 @@ class SessionPanel(QWidget):
         banner_row.setContentsMargins(6, 0, 6, 0)
         banner_row.addWidget(self.banner)
         layout.addLayout(banner_row)
+        notes_row = QHBoxLayout()
+        notes_row.setContentsMargins(6, 0, 6, 0)
+        notes_row.addWidget(self.notes_banner)
+        layout.addLayout(notes_row)
         layout.addWidget(self.main_splitter, 1)
 
         self._restore_splitters()
@@ -321,8 +328,12 @@ class SessionPanel(QWidget):
     def _on_store(self, store: object) -> None:
         self.timeline.set_store(store)  # type: ignore[arg-type]
         self.detail.clear()
+        session = getattr(store, "session", None)
+        self.notes_banner.show_notes(getattr(session, "notes", ()))
 
     def _on_capture(self, frames: int) -> None:
+        # What showing a tick costs beyond this handler: the table's repaint.
+        self.controller.render_cost = self.timeline.paint_seconds
         self.timeline.refresh()
 
     def _on_state(self, event: StateChanged) -> None:

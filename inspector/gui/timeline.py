@@ -17,6 +17,7 @@ of a live capture while the user is at the bottom.
 from __future__ import annotations
 
 import re
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
@@ -39,7 +40,17 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -862,6 +873,18 @@ def _tool_button(
     return button
 
 
+class _FrameTable(QTableView):
+    """The timeline's table; it measures its repaints (:attr:`paint_seconds`), the
+    main cost of showing new rows, so that a controller can space its updates."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        t = time.perf_counter()
+        super().paintEvent(e)
+        self.paint_seconds = time.perf_counter() - t
+
+
 class TimelineView(QWidget):
     """The frame timeline: filter bar, table, follow-tail indicator.
 
@@ -1016,7 +1039,7 @@ class TimelineView(QWidget):
         srow.addStretch(0)
         srow.addWidget(self.follow_button)
 
-        self.table = QTableView(self)
+        self.table: QTableView = _FrameTable(self)
         table = self.table
         table.setObjectName("frameTable")
         table.setAccessibleName("Frames")
@@ -1114,6 +1137,12 @@ class TimelineView(QWidget):
     @property
     def following(self) -> bool:
         return self._following
+
+    @property
+    def paint_seconds(self) -> float:
+        """How long the table's last repaint took (0 before the first)."""
+        table = self.table
+        return table.paint_seconds if isinstance(table, _FrameTable) else 0.0
 
     def set_store(self, store: CaptureStore | None) -> None:
         """Show ``store`` (None: nothing); the filter stays, the selection is cleared

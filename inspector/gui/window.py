@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from . import theme
+from .captures import CaptureManager
 from .connection_bar import state_color, state_text
+from .copyout import install_copy_menu
 from .probe_view import ProbeView
 from .session import ConnectOptions, SessionStats, spawn
 from .session_panel import SessionPanel
@@ -52,6 +55,9 @@ RFC_LINKS = (
 )
 ERROR_SHOW_MS = 20_000
 CAPTURE_FILTER = "Captures (*.jsonl);;All files (*)"
+OPEN_FILTER = (
+    "Captures and HAR files (*.jsonl *.har);;Captures (*.jsonl);;HAR files (*.har);;All files (*)"
+)
 
 
 def format_bytes(n: int) -> str:
@@ -111,12 +117,22 @@ class MainWindow(QMainWindow):
         plus.setAutoRaise(True)
         plus.clicked.connect(lambda: self.new_session())
         self.tabs.setCornerWidget(plus, Qt.Corner.TopRightCorner)
-        self.setCentralWidget(self.tabs)
+        #: Journals, recovery, unsaved captures, HAR (see captures.py).
+        self.captures = CaptureManager(self)
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.captures.banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
 
         self._build_status_bar()
         self._build_menus()
         self._restore_geometry()
         self.new_session()
+        self.captures.offer_recovery()
 
     # -------------------------------------------------------------- building
     def _action(
@@ -183,6 +199,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.save_action)
+        self.export_har_action = self._action(
+            "&Export HAR…",
+            "exportHarAction",
+            "Ctrl+Shift+E",
+            self.captures.choose_har_export,
+            "Export this tab's session as HAR (messages only; secrets left out by default)",
+        )
+        file_menu.addAction(self.export_har_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_tab_action)
         file_menu.addSeparator()
@@ -336,6 +360,8 @@ class MainWindow(QMainWindow):
         panel.stateChanged.connect(lambda _e, p=panel: self._update_tab(p))
         panel.statsChanged.connect(lambda s, p=panel: self._on_stats(p, s))
         panel.bar.checkRequested.connect(lambda p=panel: self.check_server(p))
+        self.captures.attach(panel)
+        install_copy_menu(panel)
         panel.controller.errorOccurred.connect(
             lambda step, msg, fatal, p=panel: self._on_panel_error(p, step, msg, fatal)
         )
@@ -347,7 +373,9 @@ class MainWindow(QMainWindow):
             panel.focus_url()
         return panel
 
-    def close_tab(self, index: int) -> None:
+    def close_tab(self, index: int, *, confirmed: bool = False) -> None:
+        """Close the tab at ``index``; a capture that was not saved is asked about
+        first (Save / Discard / Cancel) unless ``confirmed``."""
         w = self.tabs.widget(index)
         if isinstance(w, ProbeView):
             self.tabs.removeTab(index)
@@ -358,12 +386,21 @@ class MainWindow(QMainWindow):
             return
         if not isinstance(w, SessionPanel):
             return
+        if not confirmed:
+            panel = w
+
+            def close_it() -> None:
+                self.close_tab(self.tabs.indexOf(panel), confirmed=True)
+
+            self.captures.confirm([panel], close_it)
+            return
         self.tabs.removeTab(index)
         w.hide()
         try:
             task = spawn(self._close_panel(w), "closing a tab")
         except RuntimeError:  # no event loop: close at once
             w.shutdown()
+            self.captures.release(w, discard=False)
             w.deleteLater()
         else:
             self._closing_tasks.add(task)
@@ -376,6 +413,7 @@ class MainWindow(QMainWindow):
             await panel.aclose(2.0)
         finally:
             panel.shutdown()
+            self.captures.release(panel, discard=False)
             panel.deleteLater()
 
     def _step_tab(self, delta: int) -> None:
@@ -480,7 +518,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------- capture files
     def _file_dialog(self, title: str, save: bool) -> QFileDialog:
-        dialog = QFileDialog(self, title, "", CAPTURE_FILTER)
+        dialog = QFileDialog(self, title, "", CAPTURE_FILTER if save else OPEN_FILTER)
         dialog.setObjectName("saveCaptureDialog" if save else "openCaptureDialog")
         dialog.setAcceptMode(
             QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen
@@ -509,14 +547,13 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_capture(self, path: str) -> asyncio.Task[bool]:
-        """Open ``path`` read-only: in this tab when it is still empty, else a new one."""
-        panel = self.current_panel()
-        if panel is None or panel.controller.store is not None:
-            panel = self.new_session()
-        return spawn(panel.open_capture(path), "opening a capture")
+        """Open ``path`` read-only (a capture, or each WebSocket session of a HAR
+        file): in this tab when it is still empty, else a new one."""
+        return spawn(self.captures.open_file(path), "opening a capture")
 
-    def save_capture(self, path: str) -> bool:
-        panel = self.current_panel()
+    def save_capture(self, path: str, panel: SessionPanel | None = None) -> bool:
+        """Save the capture of ``panel`` (default: the current tab) to ``path``."""
+        panel = panel if panel is not None else self.current_panel()
         if panel is None:
             return False
         try:
@@ -524,6 +561,7 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self.show_error(f"cannot save {path}: {exc.strerror or exc}")
             return False
+        self.captures.mark_saved(panel)
         self.statusBar().showMessage(f"Saved {lines:,} lines to {path}", 8000)
         return True
 
@@ -566,11 +604,16 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ quit
     def request_quit(self) -> None:
+        """Quit (File > Quit, closing the window): captures that were not saved are
+        asked about first, then the quit handler (or the window) closes."""
+        self.captures.confirm(self.panels(), self._quit_confirmed, quitting=True)
+
+    def _quit_confirmed(self) -> None:
         if self.quit_handler is not None:
             self.quitRequested.emit()
             self.quit_handler()
-        else:
-            self.close()
+        else:  # not from inside closeEvent: Qt ignores a close() nested in one
+            QTimer.singleShot(0, self, self.close_now)
 
     async def aclose_all(self, timeout: float = 2.0) -> None:
         """Close every connection (close frame 1001), waiting at most ``timeout``."""
@@ -587,6 +630,7 @@ class MainWindow(QMainWindow):
             p.shutdown()
         for view in self.probe_views():
             await view.aclose(timeout)
+        await self.captures.aclose(timeout)
 
     def close_now(self) -> None:
         """Close without asking the quit handler (the application is quitting)."""
@@ -595,13 +639,16 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
-        if self.quit_handler is not None and not self._closing_for_real:
+        if not self._closing_for_real and (
+            self.quit_handler is not None or self.captures.unsaved(self.panels())
+        ):
             event.ignore()
-            self.quitRequested.emit()
-            self.quit_handler()
+            self.request_quit()
             return
         for panel in self.panels():
             panel.shutdown()
         for view in self.probe_views():
             view.shutdown()
+        # Journals of captures nobody saved nor discarded stay, to be recovered.
+        self.captures.release_all()
         event.accept()

@@ -131,6 +131,17 @@ def _isolated_settings(qapp: Any, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(autouse=True)
+def _private_data(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Journals go to the test's own data folder, never the user's; a capture that
+    was not saved is discarded without asking (a test of the question sets
+    ``window.captures.policy = "ask"``). Yields the data folder."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("WS_INSPECTOR_DATA_DIR", str(data))
+    monkeypatch.setenv("WS_INSPECTOR_UNSAVED", "discard")
+    yield data
+
+
+@pytest.fixture(autouse=True)
 def _fresh_settings(_isolated_settings: None) -> Iterator[None]:
     """Each test starts from empty settings (no URL history, default geometry)."""
     QSettings().clear()

@@ -1,0 +1,86 @@
+"""A dismissible line with what a session's notes say about its capture.
+
+A session carries notes when its capture is not a plain live recording: imported
+from a HAR file (messages, not frames: no frame bits, masks or control frames),
+recovered from the journal of a session that did not finish, converted from another
+tool's output. The session panel shows them above the timeline, in words.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from . import theme
+
+__all__ = ["NotesBanner"]
+
+
+class NotesBanner(QFrame):
+    """Shows the notes of the session in the tab (hidden when there are none)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notesBanner")
+        self.setAccessibleName("About this capture")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(self)
+        self.label.setObjectName("notesBannerText")
+        self.label.setAccessibleName("Notes about this capture")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton(self)
+        self.close_button.setObjectName("notesBannerClose")
+        self.close_button.setAccessibleName("Dismiss the notes")
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.notes: tuple[str, ...] = ()
+        self._restyling = False
+        self.hide()
+
+    def show_notes(self, notes: Sequence[str]) -> None:
+        """Show ``notes`` (one line each); hide the banner when there are none."""
+        self.notes = tuple(n for n in notes if n)
+        if not self.notes:
+            self.label.clear()
+            self.hide()
+            return
+        self._restyle()
+        lines = "<br>".join(
+            f"{html.escape(n[:1].upper() + n[1:])}{'' if n.endswith('.') else '.'}"
+            for n in self.notes
+        )
+        self.label.setText(f"<b>About this capture:</b> {lines}")
+        self.setAccessibleDescription(" ".join(self.notes))
+        self.show()
+
+    def text(self) -> str:
+        return " ".join(self.notes)
+
+    def _restyle(self) -> None:
+        t = theme.current()
+        color = t.outgoing
+        tint = theme.blend(t.base, color, 0.10)
+        self.setStyleSheet(
+            f"QFrame#notesBanner {{ background: {tint.name()}; border: 1px solid "
+            f"{color.name()}; border-radius: 3px; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.notes and not self._restyling:
+            self._restyling = True  # our own style sheet must not bring us back here
+            try:
+                self._restyle()
+            finally:
+                self._restyling = False
