@@ -2,8 +2,10 @@
 
 ws-inspector [URL | FILE] [--demo]       the window
 ws-inspector decode FILE --from client|server [--hex] [--deflate] [--json]
-ws-inspector capture URL [actions...] [--json] [-o FILE]
-ws-inspector serve [--host 127.0.0.1] [--port N]
+ws-inspector capture URL [actions...] [--json] [-o FILE.jsonl|FILE.har]
+ws-inspector serve [--host 127.0.0.1] [--port N] [--strict]
+ws-inspector probe URL [--category NAME] [--json] [--html FILE]
+ws-inspector convert IN OUT [--include-secrets]     (.jsonl <-> .har)
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ws-inspector {__version__}")
         return 0
     if args and args[0] in ("-h", "--help"):
-        print(__doc__.strip())
+        print(__doc__.replace("``", "").strip())
         print("\nRun 'ws-inspector COMMAND --help' for a command's options.")
         return 0
     from .app import main as gui_main  # Qt is imported only for the window
@@ -141,6 +143,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="FILE",
         help="write the capture to FILE (.jsonl; .har writes HAR, without credentials)",
+    )
+    p.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="keep Cookie, Set-Cookie, Authorization and Proxy-Authorization values in HAR",
     )
     p.add_argument(
         "--journal",
@@ -578,7 +585,7 @@ def _write_outputs(ns: argparse.Namespace, conn: Any) -> bool:
             if ns.output.lower().endswith(".har"):
                 from .capture.har import write_har
 
-                write_har(conn.store, ns.output)
+                write_har(conn.store, ns.output, include_secrets=ns.include_secrets)
             else:
                 write_jsonl(conn.store, ns.output)
         except OSError as exc:

@@ -80,7 +80,7 @@ _LOW7 = bytes(b & 0x7F for b in range(256))
 _WHOLE_MESSAGE_B0 = frozenset(b for b in range(256) if b & 0x80 and (b & 0x0F) in (1, 2))
 
 
-def _first_bytes(src: bytes, offs: array[int]) -> tuple[bytes, bytes]:
+def _first_bytes(src: bytes | bytearray, offs: array[int]) -> tuple[bytes, bytes]:
     """The first two header bytes of the frames at ``offs`` in ``src``, gathered in C
     (a view one byte on gives the second without an addition per frame)."""
     return bytes(map(src.__getitem__, offs)), bytes(map(memoryview(src)[1:].__getitem__, offs))
@@ -229,7 +229,7 @@ class CaptureStore:
         self._wire[d] += declared + sum(map(_HLEN.__getitem__, b1s))
         self._recent[d] = (row0, row0 + n)
 
-    def _extend_lengths_keys(self, src: bytes, offs: array[int], b1s: bytes) -> None:
+    def _extend_lengths_keys(self, src: bytes | bytearray, offs: array[int], b1s: bytes) -> None:
         """Declared lengths and masking keys of the frames at ``offs`` in ``src``."""
         top = max(b1s)
         if top < 126:

@@ -5,7 +5,7 @@ captures of the window's tabs:
 
 * every live connection is journaled to disk while it runs (the controller's
   :attr:`~inspector.gui.session.SessionController.journal_dir` points into the data
-  folder: ``$WS_INSPECTOR_DATA_DIR``, else Qt's ``AppDataLocation``);
+  folder: ``$WS_INSPECTOR_DATA_DIR``, else the XDG data folder, as for the CLI);
 * at start, journals that no running session holds (a crash, a kill, a quit that did
   not ask) are offered back in a non-modal :class:`RecoveryBanner`: Recover (each in a
   read-only tab), Discard, Later;
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from ..capture.events import ConnectionState
 from ..capture.har import HarFormatError, HarSession, read_har, write_har
-from ..capture.journal import DATA_DIR_ENV, RecoverableJournal, find_recoverable, journal_dir
+from ..capture.journal import RecoverableJournal, data_dir, find_recoverable, journal_dir
 from ..capture.jsonl import CaptureFormatError, LoadResult
 from ..capture.store import CaptureStore
 from . import theme
@@ -85,11 +85,9 @@ MAX_PROBLEMS_SHOWN = 3
 
 
 def gui_data_dir() -> str:
-    """The data folder: ``$WS_INSPECTOR_DATA_DIR``, else Qt's AppDataLocation."""
-    env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        return env
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    """The data folder the command line uses too (``$WS_INSPECTOR_DATA_DIR``, else the
+    XDG data folder), so that the window offers to recover a killed ``capture``."""
+    return str(data_dir())
 
 
 def _policy_from_env() -> str:

@@ -544,7 +544,7 @@ class SessionController(QObject):
             self._pending.append(event)
         if not self._armed:
             self._armed = True
-            self._timer.start()
+            self._timer.start(self.TICK_MS)
 
     def _set_flooding(self, on: bool) -> None:
         if on != self._flooding:
@@ -562,11 +562,11 @@ class SessionController(QObject):
         now = time.perf_counter()
         if now < self._hold_until and self._pending_frames and not self._pending:
             # A flood, and the last tick shown is too recent: count the frames and
-            # look again in TICK_MS; a tick with no new frames (the flood is over)
-            # or with anything else than frames is shown at once.
+            # look again soon; a tick with no new frames (the flood is over) or with
+            # anything else than frames is shown at once.
             self._unshown += self._pending_frames
             self._pending_frames = 0
-            self._timer.start()
+            self._timer.start(self.TICK_MS // 2)
             return
         self._drain()
 
@@ -605,6 +605,6 @@ class SessionController(QObject):
             hold = (end - start + self.render_cost) / self.RENDER_BUDGET
             self._hold_until = start + min(hold, self.MAX_HOLD_MS / 1000)
             if not self._timer.isActive():
-                self._timer.start()  # to see the flood end, should nothing more arrive
+                self._timer.start(self.TICK_MS)  # to see the flood end if nothing arrives
         else:
             self._hold_until = 0.0

@@ -332,8 +332,11 @@ class SessionPanel(QWidget):
         self.notes_banner.show_notes(getattr(session, "notes", ()))
 
     def _on_capture(self, frames: int) -> None:
-        # What showing a tick costs beyond this handler: the table's repaint.
-        self.controller.render_cost = self.timeline.paint_seconds
+        # What showing a tick costs beyond this handler: the table's repaint (none
+        # while the tab is not on screen).
+        self.controller.render_cost = (
+            self.timeline.paint_seconds if self.timeline.isVisible() else 0.0
+        )
         self.timeline.refresh()
 
     def _on_state(self, event: StateChanged) -> None:

@@ -6,6 +6,7 @@ lifecycle says."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import os
@@ -50,6 +51,7 @@ from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
+from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
 from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameBatch
 
@@ -244,6 +246,101 @@ def test_messages_of_one_plain_frame_are_not_written(tmp_path: Path) -> None:
     assert kinds == ["session", "messages", "end"]
 
 
+def compressed_flood() -> Recording:
+    """Compressed messages, as a permessage-deflate feed sends them: every message is
+    one the store keeps (its data is not in the frames)."""
+    params = DeflateParams()
+    me = Protocol(Role.CLIENT, deflate=PerMessageDeflate(params, Role.CLIENT))
+    peer = Protocol(Role.SERVER, deflate=PerMessageDeflate(params, Role.SERVER))
+    store = Recording(SessionInfo("wss://feed.test/", "client", "", 0.0))
+    for i in range(3000):
+        peer.send_text(f'{{"tick":{i},"px":{i % 97}.5,"sym":"ABC"}}')
+    peer.send_binary(bytes(range(256)) * 3)
+    peer.send_text("é" * 5000, fragments=3)
+    data = b"".join(peer.data_to_send())
+    for k in range(0, len(data), 8192):
+        me.receive_data(data[k : k + 8192])
+        for e in me.events_received():
+            if isinstance(e, FrameBatch):
+                store.add(FramesCaptured(k / 1e6, IN, e))
+            elif isinstance(e, Message):
+                store.add(MessageCaptured(k / 1e6, IN, e))
+    me.send_text("subscribe " * 20)
+    sent = me.events_sent()
+    store.add(FramesCaptured(1.0, OUT, [e for e in sent if isinstance(e, Frame)]))
+    store.add(MessageCaptured(1.0, OUT, next(e for e in sent if isinstance(e, Message))))
+    return store
+
+
+def test_compressed_messages_go_in_columns(tmp_path: Path) -> None:
+    store = compressed_flood()
+    assert len(store.messages) > 3000
+    path = tmp_path / "deflate.jsonl"
+    write_journal(path, store).close(keep=True)
+    lines = journal_lines(path)
+    kinds = {o["type"] for o in lines}
+    assert "message" not in kinds and "messages" in kinds
+    batches = [o for o in lines if o["type"] == "messages"]
+    assert sum(o["count"] for o in batches) == len(store.messages)
+    typical = max(batches, key=lambda o: o["count"])
+    assert typical["count"] > 50
+    # Columns whose values are all the same are written once.
+    assert typical["opcode"] == 1 and typical["compressed"] is True
+    assert typical["truncated"] is False and typical["frame_count"] == 1
+    assert typical["text"] is True and "first_seq" not in typical
+    assert isinstance(typical["last_seq"], list) and isinstance(typical["size"], list)
+    assert any("first_seq" in o for o in batches)  # the fragmented message
+    result = read_jsonl(path)
+    assert result.complete and result.problems == []
+    assert_same(store, result.store)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"count": 0}, '"count" must be at least 1'),
+        ({"last_seq": [1, 2]}, '"last_seq" has 2 values for'),
+        ({"opcode": 99}, '"opcode" must hold integers 0-15'),
+        ({"opcode": -1}, '"opcode" must hold integers 0-15'),
+        ({"compressed": 1}, '"compressed" must hold true or false, not 1'),
+        ({"size": 0}, '"size" adds up to 0 bytes but "data_b64" holds'),
+        ({"data_b64": "!!"}, '"data_b64" is not valid base64'),
+        ({"t": "later"}, '"t" must be a number'),
+    ],
+)
+def test_a_bad_messages_line_is_skipped(tmp_path: Path, change: dict[str, Any], words: str) -> None:
+    store = compressed_flood()
+    path = tmp_path / "j.jsonl"
+    write_journal(path, store).close(keep=True)
+    lines = path.read_bytes().split(b"\n")
+    n = next(i for i, x in enumerate(lines) if x.startswith(b'{"type":"messages"'))
+    obj = json.loads(lines[n])
+    obj.update(change)
+    lines[n] = json.dumps(obj).encode()
+    result = read_jsonl(io.BytesIO(b"\n".join(lines)))
+    assert not result.complete
+    assert result.problems[0].startswith(f"line {n + 1}: messages skipped: ")
+    assert words in result.problems[0]
+    if "count" not in change:
+        assert len(result.problems) == 1  # its count still counts: the end line agrees
+    assert len(result.store) == len(store)
+
+
+def test_a_message_marked_as_text_must_be_utf8(tmp_path: Path) -> None:
+    store = compressed_flood()
+    path = tmp_path / "j.jsonl"
+    write_journal(path, store).close(keep=True)
+    lines = path.read_bytes().split(b"\n")
+    n = next(i for i, x in enumerate(lines) if x.startswith(b'{"type":"messages"'))
+    obj = json.loads(lines[n])
+    data = bytearray(base64.b64decode(obj["data_b64"]))
+    data[0] = 0xFF
+    obj["data_b64"] = base64.b64encode(bytes(data)).decode()
+    lines[n] = json.dumps(obj).encode()
+    result = read_jsonl(io.BytesIO(b"\n".join(lines)))
+    assert "message 1 is marked as text but is not UTF-8" in result.problems[0]
+
+
 def test_replay_writes_what_the_store_already_has(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -332,7 +429,7 @@ def test_a_frames_line_claiming_a_gigabyte_allocates_nothing_of_it(tmp_path: Pat
         "seq": 0,
         "offset": 0,
         "count": 1,
-        "data_b64": __import__("base64").b64encode(claim).decode(),
+        "data_b64": base64.b64encode(claim).decode(),
     }
     head = iter_lines(CaptureStore(SESSION)).__next__()
     data = (head + "\n" + json.dumps(line) + "\n").encode()
