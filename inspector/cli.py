@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -469,11 +470,10 @@ def cmd_capture(ns: argparse.Namespace) -> int:
         auto_pong=not ns.no_auto_pong,
         tls=TlsOptions(cafile=ns.cacert, certfile=ns.cert, keyfile=ns.key, insecure=ns.insecure),
     )
-    stdin_lines: list[str] = []
-    if not sys.stdin.isatty():
-        with contextlib.suppress(OSError, ValueError):
-            stdin_lines = [line.rstrip("\r\n") for line in sys.stdin]
-    return asyncio.run(_capture(ns, options, actions, stdin_lines))
+    piped = False
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        piped = sys.stdin is not None and not sys.stdin.isatty()
+    return asyncio.run(_capture(ns, options, actions, piped))
 
 
 def _check_actions(actions: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -503,8 +503,39 @@ def _check_actions(actions: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return checked
 
 
+class _StdinLines:
+    """Lines of standard input as they arrive, read by a daemon thread so that a pipe
+    left open neither delays the connection nor keeps the program from ending."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def read() -> None:
+            try:
+                for line in sys.stdin:
+                    loop.call_soon_threadsafe(self._queue.put_nowait, line.rstrip("\r\n"))
+            except (OSError, ValueError):
+                pass
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop is gone: we are exiting
+                    loop.call_soon_threadsafe(self._queue.put_nowait, None)
+
+        threading.Thread(target=read, name="stdin-lines", daemon=True).start()
+
+    async def next(self, stop: asyncio.Future[None]) -> str | None:
+        """The next line; None at end of input, or when ``stop`` is done first."""
+        getter = asyncio.ensure_future(self._queue.get())
+        waiting: list[asyncio.Future[Any]] = [getter, stop]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            return getter.result()
+        getter.cancel()
+        return None
+
+
 async def _capture(
-    ns: argparse.Namespace, options: Any, actions: list[tuple[str, Any]], stdin_lines: list[str]
+    ns: argparse.Namespace, options: Any, actions: list[tuple[str, Any]], piped: bool
 ) -> int:
     from .engine.client import connect, new_client_connection
     from .engine.options import ConnectError
@@ -521,9 +552,37 @@ async def _capture(
         status, reason = 1, f"{exc.step}: {exc.message}"
     else:
         closed_by_us = False
-        for kind, value in actions + [("send", line) for line in stdin_lines]:
-            if conn.protocol is None or conn.protocol.close_sent is not None:
+        # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
+        # with everything printed and written.
+        loop = asyncio.get_running_loop()
+        stop: asyncio.Future[None] = loop.create_future()
+
+        def interrupt() -> None:
+            if not stop.done():
+                stop.set_result(None)
+
+        conn.closed.add_done_callback(lambda _: interrupt())
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, interrupt)
+        # Lines piped to standard input are sent after the command-line actions, but
+        # before a --close, which ends the conversation.
+        if piped:
+            close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
+            actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
+        for kind, value in actions:
+            if conn.protocol is None or conn.protocol.close_sent is not None or stop.done():
                 break
+            if kind == "stdin":
+                lines = _StdinLines()
+                while (line := await lines.next(stop)) is not None:
+                    if conn.protocol.close_sent is not None:
+                        break
+                    try:
+                        conn.send_text(line)
+                    except LocalProtocolError:
+                        break
+                    await conn.drain()
+                continue
             try:
                 if kind == "send":
                     conn.send_text(value)
@@ -538,8 +597,9 @@ async def _capture(
                 break  # the peer ended the connection meanwhile: reported below
             await conn.drain()
             await asyncio.sleep(0)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(conn.wait_closed(), ns.wait)
+        if not stop.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(stop), ns.wait)
         if not conn.closed.done():
             if not closed_by_us:
                 await conn.close(1000)
