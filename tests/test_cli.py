@@ -282,6 +282,59 @@ def test_capture_actions_come_before_stdin_lines(serve: Serve) -> None:
     serve.wait_for(lambda line: "** closed" in line)
 
 
+def _start_capture(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "inspector", "capture", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_capture_streams_stdin_lines_as_they_arrive(serve: Serve) -> None:
+    # The pipe stays open between lines: each is sent when it arrives, not at EOF,
+    # and a --close waits for the end of input.
+    proc = _start_capture(serve.url, "--no-deflate", "--close", "1000:done", "--json")
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write("early\n")
+        proc.stdin.flush()
+        serve.wait_for(lambda line: "early" in line)
+        out, err = proc.communicate("late\n", timeout=30)  # writes, then closes stdin
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    sent = frames(json_lines(out), "out")
+    assert [f["text"] for f in sent] == ["early", "late", "done"]
+    assert sent[-1]["close_code"] == 1000
+
+
+def test_capture_ctrl_c_closes_cleanly_and_writes(serve: Serve, tmp_path: Path) -> None:
+    out_file = tmp_path / "interrupted.jsonl"
+    proc = _start_capture(serve.url, "--no-deflate", "-o", str(out_file))
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write("hello\n")
+        proc.stdin.flush()
+        serve.wait_for(lambda line: "hello" in line)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out_file.read_text().splitlines()]
+    closed = [o for o in lines if o["type"] == "state" and o["state"] == "closed"]
+    assert closed and closed[-1]["clean"] is True and closed[-1]["code"] == 1000
+    assert any(o.get("text") == "hello" for o in lines if o["type"] == "frame")
+
+
 @pytest.mark.parametrize("wait", [0.2, 1.2])
 def test_capture_wait_listens_after_the_last_action(serve: Serve, wait: float) -> None:
     t = time.monotonic()
