@@ -543,7 +543,7 @@ async def _capture(
     conn = new_client_connection(ns.url, options)
     journal = _start_journal(ns, conn)
     if not ns.json:
-        conn.subscribe(_Printer(sys.stdout))
+        conn.subscribe(_Printer(sys.stdout), messages="composite")
     status = 0
     reason = ""
     try:

@@ -78,8 +78,10 @@ class Connection(asyncio.BufferedProtocol):
         self._t0 = time.monotonic()
         self.store: CaptureStore | None = CaptureStore(self.session) if keep_capture else None
         self._listeners: list[Listener] = [self.store.add] if self.store is not None else []
-        #: The listeners that take :class:`MessageCaptured` events too (see subscribe).
-        self._message_listeners: list[Listener] = list(self._listeners)
+        #: Listeners of every :class:`MessageCaptured`, and of those of composite
+        #: messages only (fragmented, compressed or truncated); see :meth:`subscribe`.
+        self._message_listeners: list[Listener] = []
+        self._composite_listeners: list[Listener] = list(self._listeners)
         self.close_timeout = close_timeout
         self._buffer = bytearray(read_size)
         self._view = memoryview(self._buffer)
@@ -107,19 +109,26 @@ class Connection(asyncio.BufferedProtocol):
     def now(self) -> float:
         return time.monotonic() - self._t0
 
-    def subscribe(self, listener: Listener, *, messages: bool = True) -> None:
-        """Call ``listener`` with every capture event. ``messages=False`` leaves out
-        the :class:`MessageCaptured` of each message received and sent (one per frame
-        in a flood of small messages), for a listener with no use for them."""
+    def subscribe(self, listener: Listener, *, messages: bool | str = True) -> None:
+        """Call ``listener`` with every capture event.
+
+        ``messages`` chooses which :class:`MessageCaptured` it gets: ``True`` every one
+        (one per frame in a flood of small messages), ``"composite"`` only those that
+        are more than their one frame shows (fragmented, compressed or truncated: what
+        a capture must keep), ``False`` none.
+        """
+        if messages not in (True, False, "composite"):
+            raise ValueError("messages is True, False or 'composite'")
         self._listeners.append(listener)
-        if messages:
+        if messages is True:
             self._message_listeners.append(listener)
+        elif messages == "composite":
+            self._composite_listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
-        with contextlib.suppress(ValueError):
-            self._message_listeners.remove(listener)
+        for group in (self._listeners, self._message_listeners, self._composite_listeners):
+            with contextlib.suppress(ValueError):
+                group.remove(listener)
 
     def publish(self, event: CaptureEvent) -> None:
         for listener in self._listeners:
@@ -128,12 +137,23 @@ class Connection(asyncio.BufferedProtocol):
             except Exception:  # a broken listener must not break the connection
                 log.exception("capture listener %r failed on %s", listener, type(event).__name__)
 
-    def _publish_message(self, event: MessageCaptured) -> None:
-        for listener in self._message_listeners:
+    def _publish_message(self, t: float, direction: Direction, message: Message) -> None:
+        # A MessageCaptured costs about half a microsecond to make: only made for a
+        # message someone listens to.
+        everyone = self._message_listeners
+        composite = (
+            self._composite_listeners
+            if (message.frame_count > 1 or message.compressed or message.truncated)
+            else ()
+        )
+        if not everyone and not composite:
+            return
+        event = MessageCaptured(t, direction, message)
+        for listener in (*everyone, *composite):
             try:
                 listener(event)
             except Exception:  # a broken listener must not break the connection
-                log.exception("capture listener %r failed on %s", listener, type(event).__name__)
+                log.exception("capture listener %r failed on MessageCaptured", listener)
 
     def set_state(
         self,
@@ -254,7 +274,7 @@ class Connection(asyncio.BufferedProtocol):
                     if self._pings:
                         self._match_pongs(event, t)
                 elif type(event) is Message:
-                    publish_message(MessageCaptured(t, Direction.IN, event))
+                    publish_message(t, Direction.IN, event)
                     if on_message is not None:
                         on_message(event)
                 elif isinstance(event, Failure):
@@ -382,7 +402,7 @@ class Connection(asyncio.BufferedProtocol):
                     self._pings[frame.payload] = t
         for event in sent:
             if type(event) is Message:
-                self._publish_message(MessageCaptured(t, Direction.OUT, event))
+                self._publish_message(t, Direction.OUT, event)
         if proto.close_sent is not None and self.state is ConnectionState.OPEN:
             self.set_state(ConnectionState.CLOSING)
             if proto.close_handshake_done:

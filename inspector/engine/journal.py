@@ -64,7 +64,7 @@ class Journal:
         if store is not None and (len(store) or store.events):
             self.writer.replay(store)
         self._listening = True
-        connection.subscribe(self.writer.add)
+        connection.subscribe(self.writer.add, messages="composite")
         self._timer: asyncio.TimerHandle | None = self._loop.call_later(interval, self._tick)
         connection.closed.add_done_callback(self._on_closed)
 

@@ -217,7 +217,7 @@ class EchoServer:
             strict=self.strict,
         )
         conn.on_message = lambda message: self._echo(conn, message)
-        conn.subscribe(lambda event: self._reply_close(conn, event))
+        conn.subscribe(lambda event: self._reply_close(conn, event), messages=False)
         conn.open(protocol, request.trailing)
 
     @staticmethod

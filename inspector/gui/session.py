@@ -1,12 +1,15 @@
 """The one narrow interface between the GUI and the engine.
 
 :class:`SessionController` owns one engine connection and its capture store. The
-engine publishes capture events synchronously and, in a flood, thousands of frames
-per second; the controller's listener only appends each event to a pending list.
-A single-shot Qt timer (:attr:`SessionController.TICK_MS`) drains that list and
-hands the GUI a handful of signals per tick: one :attr:`captureUpdated` (the
-timeline refreshes once), one :attr:`statsChanged`, and the rare handshake, error
-and state events. Never one signal per frame.
+engine publishes capture events synchronously and, in a flood, hundreds of
+thousands of frames per second; the controller's listener counts the frames and
+keeps the rare events (it does not take the per-message events at all). A
+single-shot Qt timer (:attr:`SessionController.TICK_MS`) hands the GUI a handful of
+signals per tick: one :attr:`captureUpdated` (the timeline refreshes once), one
+:attr:`statsChanged`, and the rare handshake, error and state events. Never one
+signal per frame. In a flood, ticks are shown only as often as what showing them
+costs allows (:attr:`SessionController.RENDER_BUDGET`), the end of a flood is shown
+at once, and no full garbage collection runs while it lasts.
 
 No other GUI module imports :mod:`inspector.engine` (except the probe tab's
 controller, :mod:`inspector.gui.probe_view`); the option types are re-exported from
