@@ -149,6 +149,21 @@ async def ours(url: str, expected: int, read_size: int = 64 * 1024) -> tuple[flo
     return elapsed, data
 
 
+async def theirs_keeping(url: str, expected: int) -> tuple[float, int]:
+    """websockets' client keeping every message, as a capture must: retaining the data
+    costs fresh memory (page faults) that a client discarding each message never pays."""
+    from websockets.asyncio.client import connect as ws_connect
+
+    t = time.perf_counter()
+    kept: list[str | bytes] = []
+    async with ws_connect(url, compression=None, max_size=None, open_timeout=10) as ws:
+        async for message in ws:
+            kept.append(message)
+    elapsed = time.perf_counter() - t
+    assert len(kept) == expected, (len(kept), expected)
+    return elapsed, len(kept)
+
+
 async def theirs(url: str, expected: int) -> tuple[float, int]:
     from websockets.asyncio.client import connect as ws_connect
 
@@ -168,11 +183,17 @@ def flood(blaster: Blaster, n: int, size: int, op: int, rounds: int) -> dict[str
     # Warm up both (imports, the blaster's cached blob).
     asyncio.run(ours(blaster.url(min(n, 2000), size, op), min(n, 2000)))
     asyncio.run(theirs(blaster.url(min(n, 2000), size, op), min(n, 2000)))
-    times: dict[str, list[float]] = {"ours": [], "websockets": [], "ours 1 MiB reads": []}
+    times: dict[str, list[float]] = {
+        "ours": [],
+        "websockets": [],
+        "ours 1 MiB reads": [],
+        "websockets keeping": [],
+    }
     for _ in range(rounds):
         times["ours"].append(asyncio.run(ours(url, n))[0])
         times["websockets"].append(asyncio.run(theirs(url, n))[0])
         times["ours 1 MiB reads"].append(asyncio.run(ours(url, n, read_size=MiB))[0])
+        times["websockets keeping"].append(asyncio.run(theirs_keeping(url, n))[0])
     return times
 
 
@@ -351,6 +372,8 @@ def main() -> int:
     ):
         alt = {"ours": times["ours 1 MiB reads"], "websockets": times["websockets"]}
         row(f"  {label}, ours with read_size=1 MiB", alt, work, unit)
+        keep = {"ours": times["ours"], "websockets": times["websockets keeping"]}
+        row(f"  {label}, websockets keeping each message", keep, work, unit)
     print()
     ok = True
     c = args.connections
