@@ -12,41 +12,27 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from . import theme
+from .banner import DismissibleBanner
 
 __all__ = ["NotesBanner"]
 
 
-class NotesBanner(QFrame):
+class NotesBanner(DismissibleBanner):
     """Shows the notes of the session in the tab (hidden when there are none)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("notesBanner")
-        self.setAccessibleName("About this capture")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(self)
-        self.label.setObjectName("notesBannerText")
-        self.label.setAccessibleName("Notes about this capture")
-        self.label.setWordWrap(True)
+        super().__init__(
+            "notesBanner",
+            accessible="About this capture",
+            text_accessible="Notes about this capture",
+            close_accessible="Dismiss the notes",
+            parent=parent,
+        )
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QToolButton(self)
-        self.close_button.setObjectName("notesBannerClose")
-        self.close_button.setAccessibleName("Dismiss the notes")
-        self.close_button.setText("✕")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip("Dismiss")
-        self.close_button.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.notes: tuple[str, ...] = ()
-        self._restyling = False
-        self.hide()
 
     def show_notes(self, notes: Sequence[str]) -> None:
         """Show ``notes`` (one line each); hide the banner when there are none."""

@@ -11,18 +11,16 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..capture.events import ConnectionState, HandshakeCaptured, StateChanged
 from . import theme
+from .banner import DismissibleBanner
 from .compose import ComposePane
 from .connection_bar import ConnectionBar, state_text
 from .detail import FrameDetailView
@@ -41,35 +39,20 @@ SPLITTER_KEYS = {
 }
 
 
-class ErrorBanner(QFrame):
+class ErrorBanner(DismissibleBanner):
     """A dismissible line saying what failed, at which step."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("errorBanner")
-        self.setAccessibleName("Error")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(self)
-        self.label.setObjectName("errorBannerText")
-        self.label.setAccessibleName("Error message")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QToolButton(self)
-        self.close_button.setObjectName("errorBannerClose")
-        self.close_button.setAccessibleName("Dismiss error")
-        self.close_button.setText("✕")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip("Dismiss")
-        self.close_button.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        super().__init__(
+            "errorBanner",
+            accessible="Error",
+            text_accessible="Error message",
+            close_accessible="Dismiss error",
+            parent=parent,
+        )
         self.step = ""
         self.message = ""
         self._fatal = True
-        self._restyling = False
-        self.hide()
 
     def show_error(self, step: str, message: str, *, fatal: bool = True) -> None:
         t = theme.current()

@@ -365,8 +365,24 @@ class ParseFailure:
 # --------------------------------------------------------------------------------------
 
 
+class _HeaderLookup:
+    """Case-insensitive header lookup for the messages below (all have ``headers``)."""
+
+    __slots__ = ()
+    headers: HeaderList
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        values = _values(self.headers, name)
+        return values[0] if values else None
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of header ``name`` (case-insensitive), in order."""
+        return _values(self.headers, name)
+
+
 @dataclass(frozen=True, slots=True)
-class ClientRequest:
+class ClientRequest(_HeaderLookup):
     """An opening handshake request as we send it (RFC 6455 section 4.1).
 
     ``key``, ``subprotocols`` and ``extensions`` describe what is on the wire, after
@@ -382,15 +398,6 @@ class ClientRequest:
     key: str
     subprotocols: tuple[str, ...]
     extensions: tuple[ExtensionOffer, ...]
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or ``None``."""
-        values = _values(self.headers, name)
-        return values[0] if values else None
-
-    def header_values(self, name: str) -> tuple[str, ...]:
-        """Every value of header ``name`` (case-insensitive), in order."""
-        return _values(self.headers, name)
 
 
 def _host_header(host: str, port: int | None, secure: bool) -> str:
@@ -508,7 +515,7 @@ def build_client_request(
 
 
 @dataclass(frozen=True, slots=True)
-class HandshakeRequest:
+class HandshakeRequest(_HeaderLookup):
     """A client's opening handshake as a server received it (RFC 6455 section 4.2.1).
 
     ``raw`` is the header block exactly as received, up to and including the blank
@@ -535,15 +542,6 @@ class HandshakeRequest:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or ``None``."""
-        values = _values(self.headers, name)
-        return values[0] if values else None
-
-    def header_values(self, name: str) -> tuple[str, ...]:
-        """Every value of header ``name`` (case-insensitive), in order."""
-        return _values(self.headers, name)
 
 
 def _make_request(
@@ -623,7 +621,7 @@ def _make_request(
 
 
 @dataclass(frozen=True, slots=True)
-class HandshakeResponse:
+class HandshakeResponse(_HeaderLookup):
     """A server's answer to our opening handshake, checked against our request.
 
     ``raw`` is the header block exactly as received, up to and including the blank
@@ -649,15 +647,6 @@ class HandshakeResponse:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or ``None``."""
-        values = _values(self.headers, name)
-        return values[0] if values else None
-
-    def header_values(self, name: str) -> tuple[str, ...]:
-        """Every value of header ``name`` (case-insensitive), in order."""
-        return _values(self.headers, name)
 
 
 @dataclass(frozen=True, slots=True)
