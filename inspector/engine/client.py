@@ -8,12 +8,16 @@ captured before a failure stays in the connection's capture.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
+import os
 import socket
 import ssl
+import tempfile
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from ..capture.events import (
     AcceptCheck,
@@ -60,21 +64,48 @@ def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
     return ctx
 
 
+def _decode_unverified(der: bytes | None) -> dict[str, Any]:
+    """The fields of a certificate Python would not decode because it was not verified.
+
+    ``getpeercert()`` is empty without verification, yet someone testing a server with a
+    self-signed certificate wants to see its subject and expiry most of all. The
+    standard library's decoder is private API, so any failure just shows nothing.
+    """
+    decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
+    if not der or decode is None:
+        return {}
+    path = None
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
+            f.write(ssl.DER_cert_to_PEM_cert(der))
+            path = f.name
+        decoded = decode(path)
+        return decoded if isinstance(decoded, dict) else {}
+    except Exception:  # a certificate we cannot read is shown as unknown, nothing worse
+        return {}
+    finally:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
 def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | None:
     obj = transport.get_extra_info("ssl_object")
     if not isinstance(obj, ssl.SSLObject):
         return None
-    cert = obj.getpeercert() or {}
+    cert: dict[str, Any] = dict(obj.getpeercert() or {})
+    if not cert:
+        cert = _decode_unverified(obj.getpeercert(binary_form=True))
 
     def name(field: str) -> str:
         parts = cert.get(field, ())
-        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)  # type: ignore[misc,str-unpack]
+        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)
 
     cipher = obj.cipher()
     return TlsInfo(
         version=obj.version() or "?",
         cipher=cipher[0] if cipher else "?",
-        peer_subject=name("subject") or ("(not verified: not shown)" if not verified else ""),
+        peer_subject=name("subject") or "(unknown)",
         peer_issuer=name("issuer"),
         not_after=str(cert.get("notAfter", "")),
         verified=verified,

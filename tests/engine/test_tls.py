@@ -157,6 +157,12 @@ def test_insecure_skips_verification(server_ssl: ssl.SSLContext) -> None:
         ):
             info = rec.handshake(Direction.IN).tls
             assert info is not None and info.verified is False
+            # Unverified, the certificate is still read: what a tester of a
+            # self-signed server most wants to see is who it claims to be and when
+            # it expires.
+            assert "organizationName=trustme" in info.peer_issuer
+            assert info.peer_subject and info.peer_subject != "(unknown)"
+            assert info.not_after
             conn.send_binary(b"\x01\x02")
             await eventually(lambda: rec.messages(), what="the echo")
             await conn.close()
