@@ -6,7 +6,9 @@ Starts the demo echo server in this process, opens the window at its default siz
 sends real traffic (text, JSON, binary, a fragmented message, ping/pong and a
 deliberately malformed frame that the server answers), selects an interesting row
 and saves ``screenshot-main.png`` and ``screenshot-handshake.png`` next to this file.
-Settings go to a temporary directory, so the user's are not touched.
+Settings and the data folder (live journals) go to temporary directories, so the
+user's are not touched: no journal of this session is left to be offered for recovery,
+and the user's journals do not show up in the pictures.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -104,6 +107,8 @@ async def make_screenshots(window: MainWindow, out: Path) -> None:
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
     settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
+    data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
+    os.environ["WS_INSPECTOR_DATA_DIR"] = data_dir
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
@@ -121,6 +126,8 @@ def main() -> int:
         window.close_now()
         loop.close()
         asyncio.set_event_loop(None)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(settings_dir, ignore_errors=True)
     print(f"saved {out / 'screenshot-main.png'} and {out / 'screenshot-handshake.png'}")
     return 0
 

@@ -2,9 +2,10 @@
 
     python docs/screenshot_probe.py [OUT_DIR]   (offscreen unless QT_QPA_PLATFORM says otherwise)
 
-Starts our echo server in this process (lenient on purpose, so every grade shows up),
-opens the window at its default size, runs the whole battery from Tools > Check
-server (strict mode) and selects a non-strict case. Settings go to a temporary directory.
+Starts our echo server in this process in strict mode (a reference peer that fails
+the connection on a violation), opens the window at its default size, runs the whole
+battery from Tools > Check server and selects the first case graded non-strict.
+Settings and the data folder go to temporary directories, so the user's are not touched.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
 import logging
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -26,11 +28,10 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from inspector.engine.probe import Grade  # noqa: E402
 from inspector.engine.server import EchoServer  # noqa: E402
 from inspector.gui.probe_view import ProbeView  # noqa: E402
 from inspector.gui.window import DEFAULT_SIZE, MainWindow  # noqa: E402
-
-CASE = "6.4.1"  # invalid UTF-8 found only at the message's end: "non-strict" for us
 
 
 async def make_screenshot(window: MainWindow, out: Path) -> Path:
@@ -45,7 +46,11 @@ async def make_screenshot(window: MainWindow, out: Path) -> Path:
         task = view.run()
         assert task is not None
         await asyncio.wait_for(asyncio.shield(task), 60)
-        view.select_case(CASE)
+        # The first non-strict case in the table's order: its amber badge and the
+        # expected vs observed words show what the grade means.
+        shown = view.proxy.visible_results()
+        case = next((r for r in shown if r.grade is Grade.NON_STRICT), shown[-1])
+        view.select_case(case.id)
         await asyncio.sleep(0.2)
         path = out / "screenshot-probe.png"
         window.grab().save(str(path))
@@ -59,6 +64,8 @@ def main() -> int:
     logging.getLogger("inspector").setLevel(logging.CRITICAL)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
     settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
+    data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
+    os.environ["WS_INSPECTOR_DATA_DIR"] = data_dir
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
@@ -76,6 +83,8 @@ def main() -> int:
         window.close_now()
         loop.close()
         asyncio.set_event_loop(None)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(settings_dir, ignore_errors=True)
     print(f"saved {path}")
     return 0
 

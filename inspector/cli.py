@@ -269,7 +269,7 @@ def format_frame(frame: Frame, direction: str = "") -> str:
         code, reason = frame.close_code, frame.close_reason
         body = (
             f"code={code} ({close_code_meaning(code).split(':')[0]}) reason={reason!r}"
-            if code
+            if code is not None
             else "(no code)"
         )
     else:

@@ -674,6 +674,15 @@ def test_decode_stdin_and_errors() -> None:
     assert "No such file or directory" in missing.stderr
 
 
+def test_decode_shows_close_code_zero() -> None:
+    # Code 0 is a code (an invalid one); only an empty close payload has none.
+    rows = cli("decode", "-", "--from", "server", "--hex", stdin="8802 0000 8800").stdout
+    first, violation, second = rows.splitlines()[:3]
+    assert "code=0 (Invalid) reason=''" in first
+    assert "close code 0" in violation
+    assert second.endswith("(no code)")
+
+
 def test_version_and_help() -> None:
     assert cli("--version").stdout.startswith("ws-inspector ")
     assert "capture URL" in cli("--help").stdout

@@ -248,7 +248,7 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
     except ValueError:
         status = 0
     url = _text(session.url)
-    query = urlsplit(url).query if "?" in url else ""
+    query = _split_url(url)[1] if "?" in url else ""
     messages, skipped, bad_text, cut = _messages(store, client, control_frames)
     last_t = max([store.t[-1] if len(store) else 0.0, *(ev.t for ev in store.events)])
     steps = dict(resp.timings) if resp is not None else {}
@@ -605,8 +605,8 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
     method = request.get("method") if isinstance(request.get("method"), str) else "GET"
     version = request.get("httpVersion")
     version = version if isinstance(version, str) and version else "HTTP/1.1"
-    split = urlsplit(url)
-    target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+    path, query = _split_url(url)
+    target = (path or "/") + (f"?{query}" if query else "")
     store.add(StateChanged(0.0, ConnectionState.CONNECTING))
     start_line = f"{method} {target} {version}"
     store.add(
@@ -686,6 +686,16 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
         )
     )
     return HarSession(store, index, url, problems)
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """The path and query of ``url``; empty for a URL ``urlsplit`` refuses (a bad
+    IPv6 literal such as ``ws://[::1/``): a file's URL is only described, not used."""
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return "", ""
+    return split.path, split.query
 
 
 def _raw(start_line: str, pairs: Sequence[tuple[str, str]]) -> bytes:

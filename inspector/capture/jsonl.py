@@ -861,6 +861,9 @@ def _add_wire_frames(store: CaptureStore, obj: dict[str, Any]) -> int:
     offset = _int(obj, "offset")
     count = _int(obj, "count", minimum=1)
     wire = _bytes(obj, "data_b64")
+    # The store keeps seq and offset in signed 64-bit columns.
+    if seq + count - 1 > _MAX_INT64 or offset + len(wire) > _MAX_INT64:
+        raise _Bad(f'"seq" or "offset" is too large (the limit is {_MAX_INT64})')
     offsets: array[int] = array("q")
     payloads: list[bytes] = []
     n = len(wire)
@@ -897,11 +900,17 @@ def _add_wire_frames(store: CaptureStore, obj: dict[str, Any]) -> int:
 
 _unpack_H = struct.Struct("!H").unpack_from
 _unpack_Q = struct.Struct("!Q").unpack_from
+_MAX_INT64: Final = 2**63 - 1
 
 
-def _column(obj: dict[str, Any], key: str, count: int, kind: type, what: str) -> list[Any]:
-    """A ``messages`` column: a list of ``count`` values, or one value for all."""
+def _column(
+    obj: dict[str, Any], key: str, count: int, kind: type, what: str, *, scalar: bool = True
+) -> list[Any]:
+    """A ``messages`` column: a list of ``count`` values, or (if ``scalar``) one value
+    for all."""
     value = obj.get(key)
+    if not isinstance(value, list) and not scalar:
+        raise _Bad(f'"{key}" must be a list of {count} {what}, not {_show(value)}')
     values: list[Any] = value if isinstance(value, list) else [value] * count
     if len(values) != count:
         raise _Bad(f'"{key}" has {len(values)} values for {count} messages')
@@ -921,10 +930,12 @@ def _add_messages(store: CaptureStore, obj: dict[str, Any]) -> int:
     t = _num(obj, "t")
     d = _dir(obj)
     count = _int(obj, "count", minimum=1)
+    # Each message ends at a frame of its own, so "last_seq" lists them all; checked
+    # first, it bounds "count" by the line's size before other columns are expanded.
+    lasts = _column(obj, "last_seq", count, int, "integers", scalar=count == 1)
     opcodes = _column(obj, "opcode", count, int, "integers 0-15")
     if any(op > 15 for op in opcodes):
         raise _Bad('"opcode" must hold integers 0-15')
-    lasts = _column(obj, "last_seq", count, int, "integers")
     firsts = _column(obj, "first_seq", count, int, "integers") if "first_seq" in obj else lasts
     wires = _column(obj, "wire_size", count, int, "integers")
     compressed = _column(obj, "compressed", count, bool, "true or false")

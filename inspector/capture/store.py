@@ -212,8 +212,15 @@ class CaptureStore:
         # to check this store's memory cost) scans a function's line table from its
         # start on every allocation, so one long function measured 4x slower.
         b0s, b1s = _first_bytes(batch.src, batch.offsets)
-        self._extend_lengths_keys(batch.src, batch.offsets, b1s)
-        self._extend_rows(t, d, batch.seq0, batch.base, batch.offsets)
+        try:
+            self._extend_lengths_keys(batch.src, batch.offsets, b1s)
+            self._extend_rows(t, d, batch.seq0, batch.base, batch.offsets)
+        except BaseException:
+            # A value that does not fit its column (a seq or offset past 2**63 from a
+            # damaged file): undo, so that the columns stay the same length.
+            for col in self._columns():
+                del col[row0:]
+            raise
         self.b0.frombytes(b0s)
         self.b1.frombytes(b1s)
         self.payloads.extend(payloads)

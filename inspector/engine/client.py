@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -36,6 +37,7 @@ from ..protocol.handshake import (
     ResponseParser,
     build_client_request,
     derive_accept,
+    split_head,
 )
 from ..protocol.headers import format_extensions
 from .connection import Connection, Listener
@@ -119,19 +121,6 @@ def _describe_os_error(exc: OSError, target: Target, address: str) -> str:
     if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return f"{address} is unreachable: {exc.strerror}"
     return f"cannot connect to {address}: {exc.strerror or exc}"
-
-
-def _headers_of(raw: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
-    text = raw.decode("latin-1")
-    lines = text.split("\r\n")
-    start = lines[0]
-    headers = []
-    for line in lines[1:]:
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        headers.append((name.strip(), value.strip()))
-    return start, tuple(headers)
 
 
 async def connect(
@@ -325,9 +314,14 @@ async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeRespon
     loop = asyncio.get_running_loop()
     done: asyncio.Future[HandshakeResponse | ParseFailure] = loop.create_future()
     parser = ResponseParser(request)
+    # Reads that come after the response but before this coroutine resumes (TLS
+    # schedules its next read ahead of our wake-up when a read fills the buffer):
+    # frames, which must reach the frame parser like the response's trailing bytes.
+    late: list[bytes] = []
 
     def on_data(data: bytes) -> None:
         if done.done():
+            late.append(data)
             return
         result = parser.feed(data)
         if result is not None:
@@ -341,13 +335,16 @@ async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeRespon
     conn._on_handshake_eof = on_eof
     assert conn.transport is not None
     conn.transport.write(request.raw)
-    start, headers = _headers_of(request.raw)
+    start, headers = split_head(request.raw)
     conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers))
     try:
-        return await done
+        response = await done
     finally:
         conn._on_handshake_data = None
         conn._on_handshake_eof = None
+    if late and isinstance(response, HandshakeResponse):
+        response = dataclasses.replace(response, trailing=response.trailing + b"".join(late))
+    return response
 
 
 def _publish_handshake(
@@ -359,7 +356,7 @@ def _publish_handshake(
 ) -> None:
     raw = response.raw
     if isinstance(response, ParseFailure):
-        start, headers = _headers_of(raw) if raw else ("", ())
+        start, headers = split_head(raw)
         conn.publish(
             HandshakeCaptured(
                 conn.now(),

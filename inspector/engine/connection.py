@@ -287,6 +287,7 @@ class Connection(asyncio.BufferedProtocol):
             # Failing the connection (section 7.1.7): the close frame is queued; the
             # TCP connection goes once it is written.
             self.transport.close()
+            self._arm_close_timer()
         elif proto.close_received is not None:
             self._closing_handshake_progress()
 
@@ -307,8 +308,7 @@ class Connection(asyncio.BufferedProtocol):
             if self.role is Role.SERVER:
                 # The server closes TCP first (section 7.1.1).
                 self.transport.close()
-            else:
-                self._arm_close_timer()
+            self._arm_close_timer()
 
     def _arm_close_timer(self) -> None:
         if self._close_timer is None and self.transport is not None:
@@ -316,14 +316,29 @@ class Connection(asyncio.BufferedProtocol):
             self._close_timer = loop.call_later(self.close_timeout, self._close_timed_out)
 
     def _close_timed_out(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+        self._close_timer = None
+        transport = self.transport
+        if transport is None or self.closed.done():
+            return
+        if not transport.is_closing():
             self.record_error(
                 "close",
                 f"the peer did not close the TCP connection within {self.close_timeout:g} s "
                 "after the closing handshake; closing it here",
                 fatal=False,
             )
-            self.transport.close()
+            transport.close()
+            self._arm_close_timer()  # closing waits for the peer to read what is queued
+        else:
+            # Closed, but what was written is still queued: the peer does not read.
+            self.record_error(
+                "close",
+                f"the peer has not read the {transport.get_write_buffer_size()} bytes still "
+                f"queued for it {self.close_timeout:g} s after the connection was closed; "
+                "dropping it",
+                fatal=False,
+            )
+            transport.abort()
 
     def _after_eof(self) -> None:
         proto = self.protocol
@@ -343,6 +358,7 @@ class Connection(asyncio.BufferedProtocol):
             )
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
+            self._arm_close_timer()
 
     def _finish(self) -> None:
         if self._close_timer is not None:

@@ -30,6 +30,7 @@ from ..protocol.handshake import (
     RequestParser,
     build_error_response,
     build_server_response,
+    split_head,
 )
 from .connection import Connection
 
@@ -38,17 +39,6 @@ __all__ = ["EchoServer"]
 log = logging.getLogger("inspector.engine.server")
 
 ServerListener = Callable[[Connection, CaptureEvent], None]
-
-
-def _start_and_headers(raw: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
-    lines = raw.decode("latin-1").split("\r\n")
-    headers = []
-    for line in lines[1:]:
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        headers.append((name.strip(), value.strip()))
-    return lines[0], tuple(headers)
 
 
 class EchoServer:
@@ -68,6 +58,7 @@ class EchoServer:
         max_message_size: int | None = 64 * 2**20,
         handshake_timeout: float = 10.0,
         strict: bool = False,
+        close_timeout: float = 5.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -77,6 +68,8 @@ class EchoServer:
         self.keep_captures = keep_captures
         self.max_message_size = max_message_size
         self.handshake_timeout = handshake_timeout
+        #: Seconds a closed connection may take to flush before it is dropped.
+        self.close_timeout = close_timeout
         #: Fail a connection on the first violation (a reference peer); off, the
         #: server echoes whatever it can, which lets a client see its own mistakes.
         self.strict = strict
@@ -129,7 +122,9 @@ class EchoServer:
             self._server = None
 
     def _make_connection(self) -> Connection:
-        conn = Connection(Role.SERVER, self.url, keep_capture=self.keep_captures)
+        conn = Connection(
+            Role.SERVER, self.url, keep_capture=self.keep_captures, close_timeout=self.close_timeout
+        )
         self.accepted += 1
         self.connections.add(conn)
         if self.on_event is not None:
@@ -167,7 +162,7 @@ class EchoServer:
         assert transport is not None
         if isinstance(request, ParseFailure) or not request.ok:
             problems = request.problems
-            start, headers = _start_and_headers(request.raw) if request.raw else ("", ())
+            start, headers = split_head(request.raw)
             conn.publish(
                 HandshakeCaptured(
                     conn.now(), Direction.IN, request.raw, start, headers, problems=problems
@@ -177,12 +172,12 @@ class EchoServer:
             status = 426 if version_bad else 400
             response = build_error_response(status, body="\n".join(problems) + "\n")
             transport.write(response)
-            start, headers = _start_and_headers(response)
+            start, headers = split_head(response)
             conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, response, start, headers))
             conn.record_error("handshake", "; ".join(problems))
             transport.close()
             return
-        start, headers = _start_and_headers(request.raw)
+        start, headers = split_head(request.raw)
         conn.publish(HandshakeCaptured(conn.now(), Direction.IN, request.raw, start, headers))
         conn.url = f"ws://{request.header('host') or self.host}{request.target}"
         deflate: PerMessageDeflate | None = None
@@ -198,7 +193,7 @@ class EchoServer:
         subprotocol = next((p for p in request.subprotocols if p in self.subprotocols), None)
         response = build_server_response(request, subprotocol=subprotocol, extensions=accepted_ext)
         transport.write(response)
-        start, headers = _start_and_headers(response)
+        start, headers = split_head(response)
         conn.publish(
             HandshakeCaptured(
                 conn.now(), Direction.OUT, response, start, headers, subprotocol=subprotocol

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -268,6 +268,7 @@ class RecoveryBanner(QFrame):
         self.recover_button.clicked.connect(self.recoverRequested)
         self.discard_button.clicked.connect(self.discardRequested)
         self.later_button.clicked.connect(self.hide)
+        self._restyling = False
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 6, 4)
         layout.addWidget(self.label, 1)
@@ -297,17 +298,31 @@ class RecoveryBanner(QFrame):
             url = j.session.url if j.session is not None else j.path.name
             urls.append(html.escape(url))
         more = f" and {len(journals) - 3} more" if len(journals) > 3 else ""
-        t = theme.current()
-        tint = theme.blend(t.base, t.control, 0.14)
-        self.setStyleSheet(
-            f"QFrame#recoveryBanner {{ background: {tint.name()}; border: 1px solid "
-            f"{t.control.name()}; border-radius: 3px; }}"
-        )
+        self._restyle()
         self.label.setText(
             f"<b>Captures to recover:</b> {'; '.join(parts)}: {', '.join(urls)}{more}."
         )
         self.setAccessibleDescription(self.label.text())
         self.show()
+
+    def _restyle(self) -> None:
+        t = theme.current()
+        tint = theme.blend(t.base, t.control, 0.14)
+        self._restyling = True  # our own style sheet must not bring us back here
+        try:
+            self.setStyleSheet(
+                f"QFrame#recoveryBanner {{ background: {tint.name()}; border: 1px solid "
+                f"{t.control.name()}; border-radius: 3px; }}"
+            )
+        finally:
+            self._restyling = False
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Light <-> dark: the tint of the old palette would hide the new text colour.
+        restyling = getattr(self, "_restyling", True)  # (no attribute while being built)
+        if event.type() == QEvent.Type.PaletteChange and self.styleSheet() and not restyling:
+            self._restyle()
 
 
 class HarExportDialog(QDialog):

@@ -321,6 +321,14 @@ class ComposePane(QWidget):
         self._update_history_buttons()
         self._update_send()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark: colour again
+            for label in self.findChildren(QLabel):
+                level = label.property("level")
+                if level:
+                    self._show(label, label.text(), str(level))
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
@@ -442,7 +450,7 @@ class ComposePane(QWidget):
             "A ping's payload comes back in the pong; the round-trip time shows in the status bar."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet(f"color: {theme.current().muted.name()};")
+        self._show(hint, hint.text(), "muted")
         layout.addWidget(hint, 3, 0, 1, 3)
         layout.setRowStretch(4, 1)
         layout.setColumnStretch(1, 1)

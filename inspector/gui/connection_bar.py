@@ -57,9 +57,10 @@ def state_color(event: StateChanged | None) -> str:
         return t.incoming.name()
     if event.state in (ConnectionState.CONNECTING, ConnectionState.CLOSING):
         return t.control.name()
-    if event.clean or event.code == 1000:
-        return t.muted.name()
-    return t.violation.name()
+    if event.clean is False and event.code != 1000:
+        return t.violation.name()
+    # A clean end, or one the capture does not describe (clean is None: a HAR import).
+    return t.muted.name()
 
 
 def _stored_urls() -> list[str]:

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -503,8 +503,16 @@ class JsonHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        th = theme.current()
         self._formats: dict[str, QTextCharFormat] = {}
+        self._make_formats()
+
+    def update_theme(self) -> None:
+        """Colour the document again with the current palette's colours."""
+        self._make_formats()
+        self.rehighlight()
+
+    def _make_formats(self) -> None:
+        th = theme.current()
         for name, color in (
             ("key", th.json_key),
             ("str", th.json_string),
@@ -672,6 +680,12 @@ class PayloadPane(QWidget):
     def data(self) -> bytes:
         return self._data
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        highlighter = getattr(self, "_highlighter", None)  # (None while being built)
+        if event.type() == QEvent.Type.PaletteChange and highlighter is not None:
+            highlighter.update_theme()  # light <-> dark
+
     @Slot(int)
     def _load_current(self, index: int) -> None:
         if index == 1 and not self._text_loaded:
@@ -823,6 +837,9 @@ class FrameDetailView(QWidget):
         scroll.setWidget(page)
         self._header_page = page
         self._header_scroll = scroll
+        # A long line of the text (a 64-bit length, a violation) may make the page
+        # wider than the pane; the figure still fits what is on screen (see eventFilter).
+        scroll.viewport().installEventFilter(self)
         self.tabs.addTab(scroll, "Header")
 
     def _build_masking_tab(self) -> None:
@@ -932,29 +949,9 @@ class FrameDetailView(QWidget):
         frame = store.frame(row)
         self.frame = frame
         th = theme.current(self.palette())
-        incoming = store.dir[row] == 1
         op = frame.opcode
         kind_op, compressed = self._message_kind(store, row)
-
-        arrow = "\u2193 received" if incoming else "\u2191 sent"
-        color = (th.incoming if incoming else th.outgoing).name()
-        parts = [
-            f"<b>Row {row}</b>",
-            f"<span style='color:{color}'>{arrow}</span>",
-            f"frame #{frame.seq} at byte {frame.offset:,}",
-            f"t = {store.t[row]:.6f} s",
-            f"<b>{_esc(frame.opcode_name)}</b>",
-            f"{frame.length:,} bytes",
-        ]
-        if compressed:
-            parts.append("compressed")
-        if frame.violations:
-            n = len(frame.violations)
-            parts.append(
-                f"<span style='color:{th.violation.name()}'>\u26a0 {n} violation"
-                f"{'s' if n > 1 else ''}</span>"
-            )
-        self.summary.setText(" \u00b7 ".join(parts))
+        self._fill_summary(store, row, frame, compressed)
 
         # Header
         self.bits.set_frame(frame)
@@ -1008,6 +1005,54 @@ class FrameDetailView(QWidget):
             index = self.TAB_HEADER
         self.tabs.setCurrentIndex(index)
         self._relayout_header()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "frame", None) is not None:
+            self._recolour()  # light <-> dark
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._header_scroll.viewport():
+            layout = self._header_page.layout()
+            margins = layout.contentsMargins() if layout is not None else QMargins()
+            width = self._header_scroll.viewport().width() - margins.left() - margins.right()
+            self.bits.setMaximumWidth(max(self.bits.minimumSizeHint().width(), width))
+        return super().eventFilter(watched, event)
+
+    def _fill_summary(self, store: CaptureStore, row: int, frame: Frame, compressed: bool) -> None:
+        th = theme.current(self.palette())
+        incoming = store.dir[row] == 1
+        arrow = "\u2193 received" if incoming else "\u2191 sent"
+        color = (th.incoming if incoming else th.outgoing).name()
+        parts = [
+            f"<b>Row {row}</b>",
+            f"<span style='color:{color}'>{arrow}</span>",
+            f"frame #{frame.seq} at byte {frame.offset:,}",
+            f"t = {store.t[row]:.6f} s",
+            f"<b>{_esc(frame.opcode_name)}</b>",
+            f"{frame.length:,} bytes",
+        ]
+        if compressed:
+            parts.append("compressed")
+        if frame.violations:
+            n = len(frame.violations)
+            parts.append(
+                f"<span style='color:{th.violation.name()}'>\u26a0 {n} violation"
+                f"{'s' if n > 1 else ''}</span>"
+            )
+        self.summary.setText(" \u00b7 ".join(parts))
+
+    def _recolour(self) -> None:
+        """Colour what :meth:`show_frame` coloured again, from the current palette."""
+        store, frame, row = self._store, self.frame, self._row
+        if store is None or frame is None:
+            return
+        self._fill_summary(store, row, frame, self._message_kind(store, row)[1])
+        th = theme.current(self.palette())
+        self.tabs.tabBar().setTabTextColor(self.TAB_VIOLATIONS, th.violation)
+        self._fill_violations(frame.violations)
+        if frame.opcode == Opcode.CLOSE:
+            self._fill_close(frame)
 
     def _relayout_header(self) -> None:
         # The figure's height depends on the header's length; lay the page out now

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -228,6 +228,16 @@ class HandshakePane(QWidget):
         layout.addLayout(head)
         layout.addWidget(halves, 1)
         self.clear()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        response = getattr(self, "response", None)  # (no attribute while being built)
+        if event.type() == QEvent.Type.PaletteChange and response is not None:
+            # The status line, accept check and TLS lines hold the old palette's
+            # colours (light <-> dark): show the response again, on the same tab.
+            current = self.halves.currentIndex()
+            self.set_response(response)
+            self.halves.setCurrentIndex(current)
 
     # ------------------------------------------------------------------ API
     def clear(self) -> None:

@@ -89,6 +89,10 @@ class _FileField(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
+        # The form's label is this widget's buddy: its shortcut (Alt+C...) must reach
+        # the line edit (a label gives focus only to a buddy that takes it).
+        self.setFocusProxy(self.edit)
+        self.setFocusPolicy(self.edit.focusPolicy())
         self._dialog: QFileDialog | None = None
 
     def _browse(self) -> None:

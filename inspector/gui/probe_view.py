@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -80,6 +81,7 @@ from ..engine.probe import (
 )
 from ..engine.probe.report import json_lines, render_html
 from ..protocol.constants import close_code_meaning
+from . import theme
 from .session import ConnectOptions, check_url, spawn
 
 __all__ = [
@@ -108,6 +110,19 @@ GRADE_HELP: dict[Grade, str] = {
     Grade.INFO: "no right answer: what the server did is worth knowing",
 }
 _GRADE_ORDER = {g: i for i, g in enumerate(Grade)}
+
+
+def _word_colors() -> dict[Grade, str]:
+    """Grade colours for words on the window's background, from the palette's theme:
+    the badge colours are made for white text and are too dark on a dark palette
+    (the failed red: 2.6:1 on a near-black window)."""
+    t = theme.current()
+    return {
+        Grade.PASSED: t.incoming.name(),
+        Grade.NON_STRICT: t.control.name(),
+        Grade.FAILED: t.violation.name(),
+        Grade.INFO: t.muted.name(),
+    }
 
 
 def _natural(case_id: str) -> tuple[tuple[int, int, str], ...]:
@@ -622,6 +637,7 @@ class ProbeView(QWidget):
         c.finished.connect(self._on_finished)
         self._update_buttons()
         self._show_detail(None)
+        self._built = True
 
     # -------------------------------------------------------------- building
     def _build(self, url: str) -> None:
@@ -699,7 +715,7 @@ class ProbeView(QWidget):
                 f"{_CATEGORY_COUNTS[cat]} cases: {_CATEGORY_RFC[cat]}",
             )
             box.setChecked(True)
-            box.toggled.connect(self._update_buttons)
+            box.toggled.connect(self._on_categories_changed)
             self.category_checks[cat] = box
             grid.addWidget(box, i // columns, i % columns)
         self.all_button = QToolButton(self.categories_box)
@@ -781,15 +797,10 @@ class ProbeView(QWidget):
                 f"Show {grade.value} cases",
                 f"{grade.value}: {GRADE_HELP[grade]}",
             )
-            color = GRADE_COLORS[grade]
-            button.setStyleSheet(
-                f"QToolButton {{ border: 1px solid {color}; border-radius: 3px; "
-                f"padding: 1px 6px; color: {color}; font-weight: 600; }}"
-                f"QToolButton:checked {{ background: {color}; color: white; }}"
-            )
             button.toggled.connect(self._on_grade_filter)
             self.grade_buttons[grade] = button
             filter_row.addWidget(button)
+        self._style_grade_buttons()
         filter_row.addSpacing(8)
         self.search_edit = QLineEdit(self)
         _named(self.search_edit, "probeSearch", "Search the results")
@@ -1030,6 +1041,11 @@ class ProbeView(QWidget):
         self._update_buttons()
         self.titleChanged.emit(self.title)
 
+    def _on_categories_changed(self, *_: object) -> None:
+        self._update_buttons()
+        if not self.controller.running and not self.controller.outcome:
+            self._show_summary()  # before the first run: how many cases are ticked
+
     def _on_category_filter(self, _index: int) -> None:
         data = self.category_filter.currentData()
         self.proxy.set_category(data if isinstance(data, str) else None)
@@ -1080,6 +1096,22 @@ class ProbeView(QWidget):
             button.setText(f"{grade.value} {counts[grade]}")
 
     # ---------------------------------------------------------------- words
+    def _style_grade_buttons(self) -> None:
+        words = _word_colors()
+        for grade, button in self.grade_buttons.items():
+            badge = GRADE_COLORS[grade]
+            button.setStyleSheet(
+                f"QToolButton {{ border: 1px solid {badge}; border-radius: 3px; "
+                f"padding: 1px 6px; color: {words[grade]}; font-weight: 600; }}"
+                f"QToolButton:checked {{ background: {badge}; color: white; }}"
+            )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "_built", False):
+            self._style_grade_buttons()  # light <-> dark
+            self._show_summary()
+
     def _show_message(self, text: str, *, error: bool = False) -> None:
         self._show_summary(extra=text, error=error)
 
@@ -1087,8 +1119,10 @@ class ProbeView(QWidget):
         c = self.controller
         results = c.results
         counts = _counts(results)
+        words = _word_colors()
+        red = words[Grade.FAILED]
         parts = ", ".join(
-            f'<span style="color:{GRADE_COLORS[g]}; font-weight:600">{counts[g]} {g.value}</span>'
+            f'<span style="color:{words[g]}; font-weight:600">{counts[g]} {g.value}</span>'
             for g in Grade
         )
         plain_parts = ", ".join(f"{counts[g]} {g.value}" for g in Grade)
@@ -1105,7 +1139,7 @@ class ProbeView(QWidget):
                     extra_words += f" · server says {html.escape(report.server)}"
                 if report.unreachable:
                     extra_words += (
-                        f' · <span style="color:{GRADE_COLORS[Grade.FAILED]}">'
+                        f' · <span style="color:{red}">'
                         f"the server became unreachable: {html.escape(report.unreachable)}</span>"
                     )
             head, plain = f"<b>{cases}</b>: {parts}{extra_words}", f"{cases}: "
@@ -1113,13 +1147,14 @@ class ProbeView(QWidget):
             head = f"<b>Stopped after {n} of {c.total} cases</b>: {parts}"
             plain = f"Stopped after {n} of {c.total} cases: "
         elif c.outcome == "error":
-            color = GRADE_COLORS[Grade.FAILED]
-            head = f'<span style="color:{color}"><b>{html.escape(c.message)}</b></span>'
+            head = f'<span style="color:{red}"><b>{html.escape(c.message)}</b></span>'
             plain = c.message + " "
             if n:
                 head += f" — {parts}"
         else:
             total = sum(_CATEGORY_COUNTS[cat] for cat in self.selected_categories())
+            self.progress.setRange(0, max(total, 1))  # "0 / 327", not "0 / 1"
+            self.progress.setValue(0)
             head = (
                 f"{total} cases ticked. The server must echo every text and binary "
                 "message; each case opens its own connection."
@@ -1127,7 +1162,7 @@ class ProbeView(QWidget):
             plain = head
             plain_parts = ""
         if extra:
-            color = GRADE_COLORS[Grade.FAILED] if error else "palette(text)"
+            color = red if error else "palette(text)"
             head += f'<br><span style="color:{color}">{html.escape(extra)}</span>'
         self.summary_label.setText(head)
         self.summary_label.setAccessibleDescription((plain + plain_parts + " " + extra).strip())

@@ -55,10 +55,17 @@ class ErrorBanner(DismissibleBanner):
         self._fatal = True
 
     def show_error(self, step: str, message: str, *, fatal: bool = True) -> None:
+        self.step, self.message, self._fatal = step, message, fatal
+        self._render()
+        self.show()
+
+    def _render(self) -> None:
+        """Word and colour the banner from the current palette (visibility unchanged:
+        a dismissed banner stays dismissed when the palette changes)."""
+        step, message, fatal = self.step, self.message, self._fatal
         t = theme.current()
         color = t.violation if fatal else t.control
         tint = theme.blend(t.base, color, 0.14)
-        self.step, self.message, self._fatal = step, message, fatal
         title = "Failed" if fatal else "Warning"
         where = step_name(step)
         self.label.setText(
@@ -70,14 +77,13 @@ class ErrorBanner(DismissibleBanner):
             f"QFrame#errorBanner {{ background: {tint.name()}; border: 1px solid "
             f"{color.name()}; border-radius: 3px; }}"
         )
-        self.show()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.message and not self._restyling:
             self._restyling = True  # our own style sheet must not bring us back here
             try:
-                self.show_error(self.step, self.message, fatal=self._fatal)
+                self._render()
             finally:
                 self._restyling = False
 
@@ -168,6 +174,7 @@ class SessionPanel(QWidget):
         self.bar.disconnectRequested.connect(self.close_connection)
         self.bar.optionsRequested.connect(self.open_options)
         self.timeline.frameSelected.connect(self._on_frame_selected)
+        self.detail.frameRequested.connect(self._on_frame_requested)
         self.main_splitter.splitterMoved.connect(self._save_splitters)
         self.top_splitter.splitterMoved.connect(self._save_splitters)
 
@@ -357,3 +364,9 @@ class SessionPanel(QWidget):
             return
         self.detail.show_frame(store, row)
         self.side_tabs.setCurrentWidget(self.detail)
+
+    def _on_frame_requested(self, row: int) -> None:
+        # A frame of the message was clicked in the detail pane's Message tab: select
+        # it in the timeline, or show it on its own when the filter hides it there.
+        if not self.timeline.select_store_row(row):
+            self._on_frame_selected(row)

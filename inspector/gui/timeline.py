@@ -1079,7 +1079,9 @@ class TimelineView(QWidget):
             COL_DIR: fm.horizontalAdvance("\u2193 out") + pad,
             COL_FIN: fm.horizontalAdvance("FIN") + pad,
             COL_RSV: max(mono.horizontalAdvance("123"), fm.horizontalAdvance("RSV")) + pad,
-            COL_OPCODE: fm.horizontalAdvance("BINARY") + _BRACKET_WIDTH + pad,
+            # Every opcode's name in full, a reserved one's included (what a broken peer
+            # sends), beside the fragment bracket and its spacing.
+            COL_OPCODE: max(map(fm.horizontalAdvance, _OPNAME)) + _BRACKET_WIDTH + pad + 4,
             COL_MASK: fm.horizontalAdvance("MASK") + pad,
             COL_KEY: mono.horizontalAdvance("00000000") + pad,
             COL_LENGTH: fm.horizontalAdvance("0,000,000") + pad,

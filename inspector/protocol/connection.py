@@ -289,13 +289,21 @@ class Protocol:
         self._msg_size = before + len(payload)
         self._msg_wire += frame.length
         if not self._msg_truncated:
-            if self._msg_size > self.max_message_size and not self._msg_compressed:
+            limit = self.max_message_size
+            if self._msg_compressed:
+                # Kept compressed until its last frame, then inflated (and checked
+                # against the limit). Past the most that ``limit`` bytes deflate to
+                # (zlib's bound is ~0.03% more), it cannot fit the limit: stop keeping
+                # it, or a peer that never ends a message could fill our memory.
+                limit += (limit >> 10) + 1024
+            if self._msg_size > limit:
                 self._msg_truncated = True
+                what = "compressed message" if self._msg_compressed else "message"
                 extra.append(
                     Violation(
                         Rule.MESSAGE_TOO_LARGE,
-                        f"message reaches {self._msg_size} bytes; the limit is "
-                        f"{self.max_message_size}; the rest is not kept",
+                        f"{what} reaches {self._msg_size} bytes; the limit is "
+                        f"{limit}; the rest is not kept",
                         frame.offset,
                     )
                 )
@@ -370,6 +378,11 @@ class Protocol:
                                 frame.offset,
                             )
                         )
+        elif self._msg_compressed and self.deflate is not None:
+            # Not inflated (truncated): the peer's window now holds data ours never
+            # saw. Start from an empty one, so that later messages referring to it
+            # fail to inflate, and say so, instead of inflating to wrong bytes.
+            self.deflate.reset_inflater()
         elif op == Opcode.TEXT and self._msg_utf8_ok and not self._msg_truncated:
             text = "".join(self._msg_text)
         message = Message(

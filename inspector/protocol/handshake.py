@@ -79,6 +79,7 @@ __all__ = [
     "generate_key",
     "parse_request",
     "parse_response",
+    "split_head",
     "validate_response",
 ]
 
@@ -1119,3 +1120,21 @@ def build_error_response(
     if version_header or (version_header is None and status == 426):
         generated.append(("Sec-WebSocket-Version", "13"))
     return _serialize(f"HTTP/1.1 {status} {reason}", _merge_headers(generated, headers)) + payload
+
+
+def split_head(raw: bytes) -> tuple[str, HeaderList]:
+    """The start line and the headers of a raw header block, as they are, for display.
+
+    Unlike the parsers this never judges: it is for showing any bytes that were sent or
+    received (even a malformed head) as a start line and name/value pairs.
+    """
+    if not raw:
+        return "", ()
+    lines = raw.decode("latin-1").split("\r\n")
+    headers = []
+    for line in lines[1:]:
+        if not line:
+            break
+        name, _, value = line.partition(":")
+        headers.append((name.strip(), value.strip()))
+    return lines[0], tuple(headers)

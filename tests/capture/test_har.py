@@ -505,6 +505,18 @@ def test_other_tools_http_urls_and_millisecond_or_iso_times() -> None:
     assert len(store) == 8
 
 
+def test_a_url_urlsplit_refuses_is_kept_as_it_is() -> None:
+    # A bad IPv6 literal: urlsplit raises ValueError, which must not escape.
+    entry = chrome_ws_entry()
+    entry["request"]["url"] = "wss://[::1/socket?x=1"
+    (session,) = read_har(io.BytesIO(har_with(entry)))
+    assert session.url == "wss://[::1/socket?x=1"
+    assert len(session.store) == 8
+    har = to_har(session.store)
+    assert entry_of(har)["request"]["url"] == "wss://[::1/socket?x=1"
+    assert entry_of(har)["request"]["queryString"] == []
+
+
 def test_several_websocket_entries_are_several_sessions() -> None:
     first = chrome_ws_entry()
     second = chrome_ws_entry()

@@ -306,6 +306,9 @@ def test_compressed_messages_go_in_columns(tmp_path: Path) -> None:
         ({"size": 0}, '"size" adds up to 0 bytes but "data_b64" holds'),
         ({"data_b64": "!!"}, '"data_b64" is not valid base64'),
         ({"t": "later"}, '"t" must be a number'),
+        # A huge count is refused before any column is expanded to it.
+        ({"count": 10**30}, '"last_seq" has'),
+        ({"count": 2**40, "last_seq": 7}, '"last_seq" must be a list of'),
     ],
 )
 def test_a_bad_messages_line_is_skipped(tmp_path: Path, change: dict[str, Any], words: str) -> None:
@@ -401,6 +404,9 @@ def test_an_ordinary_capture_cut_short_still_says_so_in_its_own_words(tmp_path: 
         ({"data_b64": "not base64!"}, '"data_b64" is not valid base64'),
         ({"count": 0}, '"count" must be at least 1'),
         ({"dir": "sideways"}, '"dir" must be "out" or "in"'),
+        ({"seq": 2**63}, '"seq" or "offset" is too large'),
+        ({"seq": 2**63 - 2}, '"seq" or "offset" is too large'),
+        ({"offset": 2**63 - 2}, '"seq" or "offset" is too large'),
     ],
 )
 def test_a_bad_frames_line_is_skipped(tmp_path: Path, change: dict[str, Any], words: str) -> None:
@@ -416,7 +422,10 @@ def test_a_bad_frames_line_is_skipped(tmp_path: Path, change: dict[str, Any], wo
     assert not result.complete
     assert result.problems[0].startswith(f"line {n + 1}: frames skipped: ")
     assert words in result.problems[0]
-    assert len(result.store) < len(store)
+    got = result.store
+    assert len(got) < len(store)
+    # What was skipped left no trace: every column has a value for each frame kept.
+    assert {len(col) for col in got._columns()} == {len(got)} == {len(got.payloads)}
 
 
 def test_a_frames_line_claiming_a_gigabyte_allocates_nothing_of_it(tmp_path: Path) -> None:

@@ -395,6 +395,25 @@ def test_append_frame_checks_and_keeps_columns_aligned() -> None:
     assert len(store.payloads) == 1
 
 
+@pytest.mark.parametrize(("seq0", "base"), [(2**63, 0), (0, 2**63), (2**63 - 3, 0)])
+def test_a_batch_that_does_not_fit_its_columns_keeps_them_aligned(seq0: int, base: int) -> None:
+    store = CaptureStore(session())
+    add_batches(store, received(wire(FrameSpec(Opcode.TEXT, b"kept"))), IN, 0.5)
+    data = wire(*[FrameSpec(Opcode.TEXT, b"x")] * 5)
+    batch = received(data)[0]
+    with pytest.raises(OverflowError):
+        store.add(
+            FramesCaptured(
+                1.0, OUT, FrameBatch(seq0, base, batch.src, batch.offsets, batch.payloads, {})
+            )
+        )
+    assert len(store) == 1
+    assert {len(col) for col in store._columns()} == {1}
+    assert len(store.payloads) == 1
+    add_batches(store, received(wire(FrameSpec(Opcode.TEXT, b"next"))), IN, 2.0)
+    assert store.direction(1) is IN and store.t[1] == 2.0 and store.payloads[1] == b"next"
+
+
 def flood(n: int, sender: Role = Role.SERVER) -> list[FrameBatch]:
     header, payload = encode_frame(FrameSpec(Opcode.TEXT, b'{"px": 101.25, "q": 7}'), sender)
     parser = FrameParser(sender)

@@ -474,6 +474,7 @@ PEERS: dict[str, type[Peer]] = {
 @contextlib.asynccontextmanager
 async def tcp_server(
     handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    ssl: Any = None,
 ):  # type: ignore[no-untyped-def]
     """A raw asyncio server on 127.0.0.1:0 whose handler tasks are all finished (or
     cancelled) on exit, so that nothing is left pending."""
@@ -490,7 +491,7 @@ async def tcp_server(
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 2)
 
-    server = await asyncio.start_server(on_client, "127.0.0.1", 0)
+    server = await asyncio.start_server(on_client, "127.0.0.1", 0, ssl=ssl)
     try:
         yield server, server.sockets[0].getsockname()[1]
     finally:
@@ -624,10 +625,12 @@ class HostileConn:
 class HostileServer:
     """``async with HostileServer(script) as server``: each connection runs
     ``script(HostileConn)``; ``await server.done()`` waits (bounded) for the scripts
-    to finish and returns their results (or raises their exceptions)."""
+    to finish and returns their results (or raises their exceptions). With ``ssl``
+    (a server context) it speaks TLS and its URL is wss://."""
 
-    def __init__(self, script: Callable[[HostileConn], Awaitable[Any]]) -> None:
+    def __init__(self, script: Callable[[HostileConn], Awaitable[Any]], *, ssl: Any = None) -> None:
         self.script = script
+        self.ssl = ssl
         self.results: list[Any] = []
         self.conns: list[HostileConn] = []
         self._finished: list[asyncio.Future[Any]] = []
@@ -648,7 +651,7 @@ class HostileServer:
             fut.set_result(result)
 
     async def __aenter__(self) -> HostileServer:
-        self._cm = tcp_server(self._handle)
+        self._cm = tcp_server(self._handle, ssl=self.ssl)
         _, self.port = await self._cm.__aenter__()
         return self
 
@@ -660,7 +663,7 @@ class HostileServer:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
+        return f"{'wss' if self.ssl else 'ws'}://127.0.0.1:{self.port}/"
 
     async def done(self, timeout: float = 5.0) -> list[Any]:
         loop = asyncio.get_running_loop()

@@ -261,6 +261,16 @@ CASES: dict[str, Case] = {
     "compressed-control-frame": Case(
         [frame(PING, b"z", rsv1=True)], Rule.COMPRESSED_CONTROL_FRAME, 1002, deflate=True
     ),
+    # RSV1 belongs on the first frame of a compressed message only (RFC 7692 §6.1).
+    "compressed-continuation": Case(
+        [
+            frame(TEXT, bomb(64)[:3], rsv1=True, fin=False),
+            frame(CONT, bomb(64)[3:], rsv1=True),
+        ],
+        Rule.COMPRESSED_CONTINUATION,
+        1002,
+        deflate=True,
+    ),
 }
 
 

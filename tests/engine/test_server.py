@@ -23,6 +23,7 @@ from inspector.capture.events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    MessageCaptured,
     StateChanged,
     ViolationCaptured,
 )
@@ -30,8 +31,8 @@ from inspector.engine.client import connect
 from inspector.engine.connection import Connection
 from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
-from inspector.protocol.constants import Opcode
-from inspector.protocol.frames import FrameSpec
+from inspector.protocol.constants import Opcode, Role
+from inspector.protocol.frames import FrameSpec, encode_frame
 from inspector.protocol.violations import Rule
 
 
@@ -172,6 +173,44 @@ def test_handshake_timeout() -> None:
         (error,) = events.of(ErrorCaptured)
         assert error.step == "timeout"
         assert "no complete handshake in time" in error.message
+
+    run_async(main)
+
+
+def test_a_client_that_stops_reading_does_not_keep_its_connection() -> None:
+    # After the closing handshake the server closes TCP, which waits for what it has
+    # written to be read; a client that never reads must not hold the connection (and
+    # the megabytes queued for it) for ever.
+    events = Events()
+    request = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    big = FrameSpec(Opcode.BINARY, b"x" * (16 * 2**20), mask_key=b"abcd")
+    close = FrameSpec(Opcode.CLOSE, (1000).to_bytes(2, "big"), mask_key=b"abcd")
+
+    async def main() -> None:
+        async with EchoServer(
+            on_event=events, deflate=False, max_message_size=None, close_timeout=0.3
+        ) as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            writer.write(request)
+            await reader.readuntil(b"\r\n\r\n")
+            writer.transport.pause_reading()  # and never read again
+            for spec in (big, close):
+                header, wire = encode_frame(spec, Role.CLIENT)
+                writer.write(header + wire)
+            await writer.drain()
+            await eventually(lambda: events.of(MessageCaptured), what="the message")
+            await eventually(lambda: not server.connections, timeout=3, what="the drop")
+            writer.close()
+        (error,) = events.of(ErrorCaptured)
+        assert error.step == "close" and not error.fatal
+        assert "not read" in error.message
+        (closed,) = [e for e in events.of(StateChanged) if e.state is ConnectionState.CLOSED]
+        assert closed.code == 1000 and closed.clean is True
 
     run_async(main)
 

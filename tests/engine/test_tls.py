@@ -10,16 +10,21 @@ from pathlib import Path
 
 import pytest
 from _engine_support import (
+    HostileConn,
+    HostileServer,
     OurPeer,
+    Recorder,
     WebsocketsPeer,
     connected,
     eventually,
+    finish,
     run_async,
 )
 
 from inspector.capture.events import Direction
 from inspector.engine.client import connect, make_ssl_context, new_client_connection
 from inspector.engine.options import ConnectError, ConnectOptions, TlsOptions
+from inspector.protocol.constants import Opcode
 
 trustme = pytest.importorskip("trustme")
 
@@ -86,6 +91,31 @@ def self_signed_context(tmp: Path) -> ssl.SSLContext:
 
 def tls(**kwargs: object) -> ConnectOptions:
     return ConnectOptions(open_timeout=5, close_timeout=2, tls=TlsOptions(**kwargs))  # type: ignore[arg-type]
+
+
+def test_frames_right_behind_the_101_are_all_kept(server_ssl: ssl.SSLContext, ca_file: str) -> None:
+    # TLS hands the client a full read buffer and schedules the next read before the
+    # handshake's waiter resumes: bytes of that read must still reach the frame
+    # parser, not be dropped between the response and the switch to frames.
+    big = bytes(range(256)) * 800  # 200 KiB, several reads' worth
+    first = HostileConn.frame(Opcode.BINARY, big) + HostileConn.frame(Opcode.TEXT, b"after")
+
+    async def script(hs: HostileConn) -> None:
+        await hs.handshake(first=first)
+        await hs.read_client()
+
+    async def main() -> None:
+        async with HostileServer(script, ssl=server_ssl) as server:
+            rec = Recorder()
+            options = ConnectOptions(deflate=False, tls=TlsOptions(cafile=ca_file))
+            conn = await connect(server.url, options, listeners=[rec])
+            await eventually(lambda: len(rec.messages()) == 2, what="both messages")
+            assert [m.data for m in rec.messages()] == [big, b"after"]
+            assert conn.store is not None and not conn.store.violations
+            await conn.close()
+            await finish(conn)
+
+    run_async(main)
 
 
 def test_wss_to_a_plain_server() -> None:

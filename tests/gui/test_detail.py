@@ -28,7 +28,7 @@ from inspector.gui.hexview import BYTES_PER_LINE, HexView, format_line
 from inspector.gui.timeline import TimelineView
 from inspector.protocol.constants import Role
 from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
-from inspector.protocol.frames import FrameSpec, apply_mask, encode_frame
+from inspector.protocol.frames import FrameSpec, LengthForm, apply_mask, encode_frame
 from inspector.protocol.violations import Rule
 
 pytestmark = pytest.mark.gui
@@ -517,3 +517,72 @@ def test_timeline_and_detail_render(
     path = tmp_path / "timeline.png"
     assert splitter.grab().save(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_the_header_figure_fits_the_pane_whatever_the_text_below(
+    qtbot: QtBot, capture: Callable[..., Capture]
+) -> None:
+    # The text under the figure has long lines (a 64-bit length, a rule a field
+    # breaks); they may scroll, but all 32 columns of the figure stay in view.
+    c = capture()
+    c.send_frames([FrameSpec(2, bytes(300), length_form=LengthForm.LONG)])
+    c.receive(FrameSpec(1, b"masked", mask=True, mask_key=b"\x01\x02\x03\x04", rsv2=True))
+    view = FrameDetailView()
+    qtbot.addWidget(view)
+    view.resize(500, 600)
+    view.show()
+    qtbot.waitExposed(view, timeout=int(2000 * TIMEOUT_FACTOR))
+    viewport = view._header_scroll.viewport()
+    for row in (0, 1):
+        view.show_frame(c.store, row)
+        QApplication.processEvents()
+        assert view.header_text.sizeHint().width() > viewport.width(), "a long line below"
+        figure = view.bits.geometry()
+        assert figure.left() >= 0 and figure.right() < viewport.width(), (row, figure)
+        # ...and the figure uses it: bit 31's cell ends inside the widget.
+        cw, *_ = view.bits._geometry()
+        assert view.bits.BITS_PER_ROW * cw <= view.bits.width()
+
+
+def test_a_frame_clicked_in_the_message_tab_is_selected_in_the_timeline(
+    qtbot: QtBot, capture: Callable[..., Capture]
+) -> None:
+    from inspector.gui.session_panel import SessionPanel
+
+    c = capture()
+    c.receive(
+        FrameSpec(1, b"part one ", fin=False),
+        FrameSpec(9, b"ping"),
+        FrameSpec(0, b"part two ", fin=False),
+        FrameSpec(0, b"end"),
+    )
+    panel = SessionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel, timeout=int(2000 * TIMEOUT_FACTOR))
+    panel.controller.show_store(c.store)
+    detail, timeline = panel.detail, panel.timeline
+    assert timeline.select_store_row(0)
+    detail.show_tab("Message")
+    rows = detail.message_rows
+    assert rows == [0, 2, 3]
+
+    def click(index: int) -> None:
+        frames = detail.message_frames
+        rect = frames.visualItemRect(frames.item(index))
+        qtbot.mouseClick(frames.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    click(2)
+    assert timeline.selected_store_row() == 3
+    assert detail.row == 3
+    assert detail.tabs.currentIndex() == FrameDetailView.TAB_MESSAGE, "the tab is kept"
+    assert "this frame" in detail.message_frames.item(2).text()
+
+    # A frame the timeline's filter hides is shown in the detail pane all the same.
+    timeline.model.set_filter(kinds=["text"])
+    assert timeline.select_store_row(0)
+    detail.show_tab("Message")
+    click(1)
+    assert detail.row == 2
+    assert timeline.selected_store_row() == 0

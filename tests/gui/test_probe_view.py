@@ -318,3 +318,18 @@ def test_closing_a_running_check_tab_stops_it(
         await asyncio.sleep(0.1)  # the view is deleted; nothing may reach it now
 
     arun(scenario(), 15)
+
+
+def test_before_a_run_the_summary_and_progress_count_the_ticked_cases(qtbot: Any) -> None:
+    from inspector.engine.probe import CASES
+
+    view = ProbeView("ws://127.0.0.1:9/")
+    qtbot.addWidget(view)
+    assert view.summary_text().startswith(f"{len(CASES)} cases ticked")
+    assert (view.progress.value(), view.progress.maximum()) == (0, len(CASES))
+    view.set_categories(["pings", "limits"])
+    n = sum(1 for case in CASES if case.category in ("pings", "limits"))
+    assert view.summary_text().startswith(f"{n} cases ticked")
+    assert view.progress.maximum() == n
+    qtbot.mouseClick(view.none_button, Qt.MouseButton.LeftButton)
+    assert view.summary_text().startswith("0 cases ticked")

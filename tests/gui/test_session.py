@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -272,12 +273,19 @@ def test_main_connects_to_a_url_routes_errors_and_quits_on_ctrl_c(
             await asyncio.sleep(0.05)
             seen["error"] = window.error_label.text()
             # Ctrl+C in the terminal quits (closing the connection first).
+            seen["store"] = panel.controller.store
+            seen["interrupted"] = time.monotonic()
             os.kill(os.getpid(), signal.SIGINT)
-            seen["panel"] = panel
 
         code = _run_main([f"ws://127.0.0.1:{port}/"], on_ready=ready, quit_after_ms=10_000)
+        quit_after = time.monotonic() - seen["interrupted"]
         server.shutdown()
         thread.join(5)
     assert code == 0
     assert seen["open"] is True
     assert "ZeroDivisionError" in seen["error"]
+    # It was Ctrl+C that quit, not the 10 s fallback, and it closed with "going away".
+    assert quit_after < 5, quit_after
+    state = seen["store"].state
+    assert state is not None and state.state is ConnectionState.CLOSED
+    assert state.code == 1001 and state.clean

@@ -611,3 +611,22 @@ def test_frames_in_one_event_become_rows_in_order(capture: Callable[..., Capture
     model = FrameTableModel(c.store)
     assert column(model, COL_PAYLOAD) == ["0", "1", "2"]
     assert array("q", store_rows(model)) == array("q", [0, 1, 2])
+
+
+def test_every_opcode_name_fits_its_column(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    # A reserved opcode is what a broken peer sends; "RESE…" would not say which one.
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    c = capture()
+    c.receive(*(FrameSpec(op, b"x") for op in (*range(3, 8), *range(0xB, 0x10), 0x2)))
+    c.receive(FrameSpec(1, b"a", fin=False), FrameSpec(0, b"b"))  # with a bracket
+    view = make_view(qtbot, c)
+    view.refresh()
+    table = view.table
+    option = QStyleOptionViewItem()
+    table.initViewItemOption(option)
+    width = table.columnWidth(COL_OPCODE)
+    for row in range(view.model.rowCount()):
+        index = view.model.index(row, COL_OPCODE)
+        needed = table.itemDelegate().sizeHint(option, index).width()
+        assert needed <= width, (cell(view.model, row, COL_OPCODE), needed, width)

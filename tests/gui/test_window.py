@@ -593,3 +593,57 @@ def test_splitter_sizes_are_remembered(window: MainWindow) -> None:
     other = window.current_panel()
     assert other is not None and other is not panel
     assert other.top_splitter.saveState() == panel.top_splitter.saveState()
+
+
+def test_the_options_labels_take_the_focus_to_their_fields(qtbot: Any) -> None:
+    # A label's Alt+letter focuses its field, the file fields (line edit + Browse) too.
+    from inspector.gui.options_dialog import OptionsDialog
+
+    dialog = OptionsDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    handle = dialog.windowHandle()
+    assert handle is not None
+    handle.requestActivate()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    dialog.tabs.setCurrentIndex(1)  # TLS
+    for key, field in (
+        (Qt.Key.Key_C, dialog.cafile.edit),
+        (Qt.Key.Key_E, dialog.certfile.edit),
+        (Qt.Key.Key_K, dialog.keyfile.edit),
+        (Qt.Key.Key_N, dialog.sni_edit),
+    ):
+        qtbot.keyClick(dialog, key, Qt.KeyboardModifier.AltModifier)
+        assert QApplication.focusWidget() is field, field.objectName()
+
+
+def test_a_dismissed_error_banner_stays_dismissed(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from inspector.gui.session_panel import ErrorBanner
+
+    banner = ErrorBanner()
+    qtbot.addWidget(banner)
+    banner.show_error("tcp", "connection refused")
+    assert not banner.isHidden()
+    qtbot.mouseClick(banner.close_button, Qt.MouseButton.LeftButton)
+    assert banner.isHidden()
+    dark = QPalette(banner.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    banner.setPalette(dark)  # light <-> dark: restyled, not shown again
+    assert banner.isHidden()
+    assert "connection refused" in banner.label.text()
+
+
+def test_state_colours_say_failure_only_for_an_unclean_end() -> None:
+    from inspector.capture.events import StateChanged
+    from inspector.gui import theme
+    from inspector.gui.connection_bar import state_color
+
+    t = theme.current()
+    closed = ConnectionState.CLOSED
+    assert state_color(StateChanged(0.0, closed, 1000, clean=True)) == t.muted.name()
+    assert state_color(StateChanged(0.0, closed, 1006, clean=False)) == t.violation.name()
+    assert state_color(StateChanged(0.0, closed, clean=False)) == t.violation.name()  # refused
+    # A HAR import: the file does not say how the connection ended, which is no failure.
+    assert state_color(StateChanged(0.0, closed)) == t.muted.name()

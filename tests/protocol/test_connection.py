@@ -4,7 +4,10 @@ automatic replies, observe and strict modes, limits, and what we send."""
 from __future__ import annotations
 
 import itertools
+import random
 import struct
+import tracemalloc
+import zlib
 from collections.abc import Iterable
 
 import pytest
@@ -525,6 +528,90 @@ def test_no_message_limit() -> None:
     payload = b"m" * (DEFAULT_MAX_MESSAGE_SIZE // 64)
     events = feed(proto, frame(Opcode.BINARY, payload, fin=False) + frame(0, payload))
     assert messages_in(events)[0].data == payload * 2
+
+
+def deflating_client(**kwargs: object) -> Protocol:
+    from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
+
+    return client(deflate=PerMessageDeflate(DeflateParams(), Role.CLIENT), **kwargs)
+
+
+def deflated(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+
+def test_an_endless_compressed_message_is_not_kept_past_the_limit() -> None:
+    # A compressed message is kept compressed until its last frame: without a bound
+    # a peer that never ends one could make us hold any amount of memory.
+    proto = deflating_client(max_message_size=2**20)
+    feed(proto, frame(Opcode.BINARY, deflated(b"x" * 100), rsv1=True, fin=False))
+    chunk = frame(Opcode.CONT, b"\0" * 60_000, fin=False)
+    tracemalloc.start()
+    for _ in range(100):
+        events = feed(proto, chunk)
+        del events
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 3 * 2**20
+    events = feed(proto, frame(Opcode.CONT, b"\0") + frame(Opcode.TEXT, b"after"))
+    big, after = messages_in(events)
+    assert big.compressed and big.truncated
+    assert after.text == "after"
+
+
+def test_a_compressed_message_over_the_limit_is_flagged_once() -> None:
+    proto = deflating_client(max_message_size=1000)
+    data = frame(Opcode.BINARY, deflated(b"a"), rsv1=True, fin=False)
+    data += frame(Opcode.CONT, b"\0" * 1500, fin=False) + frame(Opcode.CONT, b"\0" * 1500)
+    events = feed(proto, data)
+    assert rules_in(events) == [Rule.MESSAGE_TOO_LARGE]
+    assert "compressed" in frames_in(events)[2].violations[0].message
+    (message,) = messages_in(events)
+    assert message.truncated and message.compressed
+    strict = deflating_client(max_message_size=1000, strict=True)
+    (failure,) = failures_in(feed(strict, data))
+    assert failure.close_code == 1009
+
+
+def test_a_compressed_message_not_inflated_leaves_no_stale_window() -> None:
+    # With context takeover the peer's next message may refer to the one we could
+    # not inflate; our window must not hold older data that would fill in for it.
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+
+    def message(data: bytes) -> bytes:
+        return frame(Opcode.BINARY, (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4], rsv1=True)
+
+    proto = deflating_client(max_frame_size=40)
+    events = feed(
+        proto,
+        message(b"A" * 100),
+        message(random.Random(1).randbytes(60) + b"B" * 100),  # over the frame limit
+        message(b"B" * 100),  # refers to the B's of the message not inflated
+    )
+    first, skipped, last = messages_in(events)
+    assert first.data == b"A" * 100 and skipped.truncated
+    assert last.data != b"A" * 100  # not the stale window's bytes passed off as data
+    assert last.truncated and rules_in(events)[-1] is Rule.INFLATE_ERROR
+
+
+def test_a_compressed_message_that_inflates_within_the_limit_is_kept() -> None:
+    # Random bytes do not compress: their deflated form is a little longer than they
+    # are, and must not be refused for it.
+    data = random.Random(5).randbytes(100_000)
+    wire = deflated(data)
+    assert len(wire) > len(data)
+    proto = deflating_client(max_message_size=len(data))
+    third = len(wire) // 3
+    events = feed(
+        proto,
+        frame(Opcode.BINARY, wire[:third], rsv1=True, fin=False),
+        frame(Opcode.CONT, wire[third : 2 * third], fin=False),
+        frame(Opcode.CONT, wire[2 * third :]),
+    )
+    assert rules_in(events) == []
+    (message,) = messages_in(events)
+    assert message.data == data and not message.truncated
 
 
 def test_utf8_is_not_checked_past_a_skipped_frame() -> None:
