@@ -18,21 +18,17 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import run_in_window  # noqa: E402
 
 from inspector.app import run_demo  # noqa: E402
 from inspector.capture.events import Direction  # noqa: E402
-from inspector.gui.window import DEFAULT_SIZE, MainWindow  # noqa: E402
+from inspector.gui.window import MainWindow  # noqa: E402
 from inspector.protocol.constants import Opcode  # noqa: E402
 from inspector.protocol.frames import FrameSpec  # noqa: E402
 
@@ -106,28 +102,7 @@ async def make_screenshots(window: MainWindow, out: Path) -> None:
 
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
-    data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
-    os.environ["WS_INSPECTOR_DATA_DIR"] = data_dir
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
-    QCoreApplication.setOrganizationName("ws-inspector-screenshots")
-    QCoreApplication.setApplicationName("ws-inspector-screenshots")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    window = MainWindow()
-    window.resize(*DEFAULT_SIZE)
-    window.show()
-    try:
-        loop.run_until_complete(asyncio.wait_for(make_screenshots(window, out), 30))
-    finally:
-        window.close_now()
-        loop.close()
-        asyncio.set_event_loop(None)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        shutil.rmtree(settings_dir, ignore_errors=True)
+    run_in_window(lambda window: make_screenshots(window, out), 30)
     print(f"saved {out / 'screenshot-main.png'} and {out / 'screenshot-handshake.png'}")
     return 0
 

@@ -16,22 +16,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
 import logging
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from shots import run_in_window  # noqa: E402
 
 from inspector.engine.probe import Grade  # noqa: E402
 from inspector.engine.server import EchoServer  # noqa: E402
 from inspector.gui.probe_view import ProbeView  # noqa: E402
-from inspector.gui.window import DEFAULT_SIZE, MainWindow  # noqa: E402
+from inspector.gui.window import MainWindow  # noqa: E402
 
 
 async def make_screenshot(window: MainWindow, out: Path) -> Path:
@@ -63,28 +59,7 @@ async def make_screenshot(window: MainWindow, out: Path) -> Path:
 def main() -> int:
     logging.getLogger("inspector").setLevel(logging.CRITICAL)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
-    data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
-    os.environ["WS_INSPECTOR_DATA_DIR"] = data_dir
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
-    QCoreApplication.setOrganizationName("ws-inspector-screenshots")
-    QCoreApplication.setApplicationName("ws-inspector-screenshots")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    window = MainWindow()
-    window.resize(*DEFAULT_SIZE)
-    window.show()
-    try:
-        path = loop.run_until_complete(asyncio.wait_for(make_screenshot(window, out), 90))
-    finally:
-        window.close_now()
-        loop.close()
-        asyncio.set_event_loop(None)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        shutil.rmtree(settings_dir, ignore_errors=True)
+    path = run_in_window(lambda window: make_screenshot(window, out), 90)
     print(f"saved {path}")
     return 0
 

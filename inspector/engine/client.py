@@ -304,6 +304,7 @@ async def _connect_steps(
         max_message_size=options.max_message_size,
         deflate=deflate,
         auto_pong=options.auto_pong,
+        defer_failure_close=True,
     )
     conn.open(protocol, response.trailing)
     if options.keepalive_interval:

@@ -278,6 +278,8 @@ class Connection(asyncio.BufferedProtocol):
                     if on_message is not None:
                         on_message(event)
                 elif isinstance(event, Failure):
+                    # Messages before the failure have been answered: now the close.
+                    proto.send_failure_close()
                     self.record_error("protocol", str(event), fatal=True)
                     # Section 7.1.7: no more processing of the peer's data once failed;
                     # later frames of this read are still captured, not acted on.

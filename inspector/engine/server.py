@@ -210,6 +210,7 @@ class EchoServer:
             max_message_size=self.max_message_size,
             auto_close=False,
             strict=self.strict,
+            defer_failure_close=True,
         )
         conn.on_message = lambda message: self._echo(conn, message)
         conn.subscribe(lambda event: self._reply_close(conn, event), messages=False)
@@ -237,8 +238,6 @@ class EchoServer:
         closing = proto.close_received
         if closing is not None and message.last_seq > closing.seq:
             # Sent after the client's close frame (RFC 6455 §5.5.1): not answered.
-            return
-        if self.strict and proto.failure is not None:
             return
         proto.send_message(message.opcode, message.data, fragments=min(message.fragments, 64))
         # Written by Connection.receive's flush after this batch; nothing to do here.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from . import theme
 
 __all__ = ["DismissibleBanner"]
 
@@ -46,3 +49,33 @@ class DismissibleBanner(QFrame):
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self._restyling = False
         self.hide()
+
+    # ------------------------------------------------------------- colours
+    def _has_content(self) -> bool:
+        """Whether there is anything to re-colour (subclasses say what they show)."""
+        return bool(self.label.text())
+
+    def _restyle(self) -> None:
+        """Colour the banner from the current palette; subclasses override."""
+
+    def _style(self, color: QColor, amount: float) -> None:
+        tint = theme.blend(theme.current().base, color, amount)
+        self.setStyleSheet(
+            f"QFrame#{self.objectName()} {{ background: {tint.name()}; border: 1px solid "
+            f"{color.name()}; border-radius: 3px; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Follow a light/dark switch; visibility is left alone, so a dismissed banner
+        # stays dismissed.
+        if (
+            event.type() == QEvent.Type.PaletteChange
+            and self._has_content()
+            and not self._restyling
+        ):
+            self._restyling = True  # our own style sheet must not bring us back here
+            try:
+                self._restyle()
+            finally:
+                self._restyling = False

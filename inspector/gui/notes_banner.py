@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from . import theme
@@ -53,20 +53,8 @@ class NotesBanner(DismissibleBanner):
     def text(self) -> str:
         return " ".join(self.notes)
 
-    def _restyle(self) -> None:
-        t = theme.current()
-        color = t.outgoing
-        tint = theme.blend(t.base, color, 0.10)
-        self.setStyleSheet(
-            f"QFrame#notesBanner {{ background: {tint.name()}; border: 1px solid "
-            f"{color.name()}; border-radius: 3px; }}"
-        )
+    def _has_content(self) -> bool:
+        return bool(self.notes)
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.notes and not self._restyling:
-            self._restyling = True  # our own style sheet must not bring us back here
-            try:
-                self._restyle()
-            finally:
-                self._restyling = False
+    def _restyle(self) -> None:
+        self._style(theme.current().outgoing, 0.10)

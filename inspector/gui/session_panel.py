@@ -8,7 +8,7 @@ import html
 import os
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -65,7 +65,6 @@ class ErrorBanner(DismissibleBanner):
         step, message, fatal = self.step, self.message, self._fatal
         t = theme.current()
         color = t.violation if fatal else t.control
-        tint = theme.blend(t.base, color, 0.14)
         title = "Failed" if fatal else "Warning"
         where = step_name(step)
         self.label.setText(
@@ -73,19 +72,13 @@ class ErrorBanner(DismissibleBanner):
             f"{html.escape(message)}"
         )
         self.setAccessibleDescription(f"{title} at step {where}: {message}")
-        self.setStyleSheet(
-            f"QFrame#errorBanner {{ background: {tint.name()}; border: 1px solid "
-            f"{color.name()}; border-radius: 3px; }}"
-        )
+        self._style(color, 0.14)
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.message and not self._restyling:
-            self._restyling = True  # our own style sheet must not bring us back here
-            try:
-                self._render()
-            finally:
-                self._restyling = False
+    def _has_content(self) -> bool:
+        return bool(self.message)
+
+    def _restyle(self) -> None:
+        self._render()
 
     def clear(self) -> None:
         self.step = self.message = ""

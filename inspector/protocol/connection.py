@@ -67,6 +67,7 @@ class Protocol:
         auto_pong: bool = True,
         auto_close: bool = True,
         mask_key_source: Callable[[], bytes] | None = None,
+        defer_failure_close: bool = False,
     ) -> None:
         self.role = role
         self.strict = strict
@@ -75,6 +76,10 @@ class Protocol:
         self.auto_close = auto_close
         self.max_message_size = max_message_size if max_message_size is not None else 2**64
         self._mask_key_source = mask_key_source
+        #: When set, fail() leaves the close frame to send_failure_close(), so that a
+        #: caller acting on the messages before the failure (an echo server) can answer
+        #: them first, in stream order.
+        self.defer_failure_close = defer_failure_close
         self._parser = FrameParser(
             role.peer, max_frame_size=max_frame_size, rsv_allowed=0x40 if deflate else 0
         )
@@ -248,8 +253,6 @@ class Protocol:
         if extra:
             batch.add_violations(index, extra)
             frame = frame.with_violations(*extra)
-        if message is not None:
-            self._after.append(message)
         if frame.violations:
             self.violation_count += len(frame.violations)
             # Once the peer's close frame is in, the closing handshake decides the end:
@@ -257,6 +260,10 @@ class Protocol:
             # not a reason to fail a connection that is already closing.
             if self.strict and self.failure is None and self.close_received is None:
                 self.fail(frame.violations[0])
+        if message is not None:
+            # After the failure its own frame caused: a caller stops acting on messages
+            # at the Failure event, and must not act on the offending one.
+            self._after.append(message)
         if op == Opcode.CLOSE:
             self._on_close(frame)
         elif (
@@ -422,10 +429,17 @@ class Protocol:
         if self.failure is None:
             self.failure = failure
         self._after.append(failure)
-        if self.close_sent is None:
-            reason = violation.rule.summary.encode("utf-8")[:123].decode("utf-8", "ignore")
-            self.send_close(failure.close_code, reason)
+        if not self.defer_failure_close:
+            self.send_failure_close()
         return failure
+
+    def send_failure_close(self) -> Frame | None:
+        """Queue the close frame of the failure, unless a close frame went out already."""
+        if self.failure is None or self.close_sent is not None:
+            return None
+        violation = self.failure.violation
+        reason = violation.rule.summary.encode("utf-8")[:123].decode("utf-8", "ignore")
+        return self.send_close(self.failure.close_code, reason)
 
     # ----------------------------------------------------------------- output
     def data_to_send(self) -> list[bytes]:

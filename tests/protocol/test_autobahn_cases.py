@@ -148,26 +148,26 @@ def reserved_bits() -> list[Case]:
 
     r = Rule.RESERVED_BIT
     return [
-        bad("3.1", [f(TEXT, HELLO, rsv1=True)], [msg(TEXT, HELLO), fail(r)], "whole"),
+        bad("3.1", [f(TEXT, HELLO, rsv1=True)], [fail(r), msg(TEXT, HELLO)], "whole"),
         bad(
             "3.2",
             [f(TEXT, HELLO), f(TEXT, HELLO, rsv2=True), f(PING, HELLO)],
-            [msg(TEXT, HELLO), msg(TEXT, HELLO), fail(r)],
+            [msg(TEXT, HELLO), fail(r), msg(TEXT, HELLO)],
             "whole",
         ),
         bad(
             "3.3",
             [f(TEXT, HELLO), f(TEXT, HELLO, rsv2=True, rsv3=True), f(PING, HELLO)],
-            [msg(TEXT, HELLO), msg(TEXT, HELLO), fail(r)],
+            [msg(TEXT, HELLO), fail(r), msg(TEXT, HELLO)],
             "frames",
         ),
         bad(
             "3.4",
             [f(TEXT, HELLO), f(TEXT, HELLO, rsv1=True), f(PING, HELLO)],
-            [msg(TEXT, HELLO), msg(TEXT, HELLO), fail(r)],
+            [msg(TEXT, HELLO), fail(r), msg(TEXT, HELLO)],
             "bytes",
         ),
-        bad("3.5", [f(BINARY, BIN, rsv1=True, rsv3=True)], [msg(BINARY, BIN), fail(r)], "whole"),
+        bad("3.5", [f(BINARY, BIN, rsv1=True, rsv3=True)], [fail(r), msg(BINARY, BIN)], "whole"),
         bad("3.6", [f(PING, HELLO, rsv1=True, rsv2=True)], [fail(r)], "whole"),
         bad("3.7", [f(CLOSE, b"\x03\xe8", rsv1=True, rsv2=True, rsv3=True)], [fail(r)], "whole"),
     ]
@@ -303,7 +303,7 @@ def fragmentation() -> list[Case]:
         case(
             "5.18",
             [f(TEXT, "fragment1", fin=False), f(TEXT, "fragment2")],
-            [msg(TEXT, "fragment2"), fail(Rule.EXPECTED_CONTINUATION)],
+            [fail(Rule.EXPECTED_CONTINUATION), msg(TEXT, "fragment2")],
             rules=[Rule.EXPECTED_CONTINUATION],
             replies=[closed(1002)],
             detail="TEXT frame while the TEXT message begun at frame #0 is unfinished",
@@ -433,9 +433,9 @@ def utf8() -> list[Case]:
     for id, payload, at, det, reason in INVALID_UTF8:
         for suffix, make, chop in UTF8_MODES:
             per_frame = suffix == "per-frame"
-            events = [msg(TEXT, payload), fail(Rule.INVALID_UTF8)]
-            if per_frame and det < len(payload) - 1:
-                events.reverse()  # failed before the message ended
+            # The failure comes first: on the frame that breaks the text, which is the
+            # message's last frame or an earlier one.
+            events = [fail(Rule.INVALID_UTF8), msg(TEXT, payload)]
             out.append(
                 case(
                     f"{id}/{suffix}",
@@ -697,8 +697,9 @@ def test_fail_fast_on_the_frame_that_breaks_utf8() -> None:
         for chunk in chop_frames:
             proto.receive_data(chunk)
             received.append(proto.events_received())
-        batch, failure = received[1][0], received[1][-1]
-        assert isinstance(batch, FrameBatch) and isinstance(failure, Failure)
+        batch = received[1][0]
+        failure = next(e for e in received[1] if isinstance(e, Failure))
+        assert isinstance(batch, FrameBatch)
         assert [v.rule for v in batch[0].violations] == [Rule.INVALID_UTF8]
         assert failure.close_code == 1007
         assert all(

@@ -1,0 +1,46 @@
+"""What the screenshot scripts share: a window at its default size on a qasync loop,
+with settings and the data folder (live journals) in temporary directories, so the
+user's are not touched and theirs do not show up in the pictures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from inspector.gui.window import DEFAULT_SIZE, MainWindow
+
+T = TypeVar("T")
+
+
+def run_in_window(shoot: Callable[[MainWindow], Awaitable[T]], timeout: float) -> T:
+    settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
+    data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
+    os.environ["WS_INSPECTOR_DATA_DIR"] = data_dir
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    QCoreApplication.setOrganizationName("ws-inspector-screenshots")
+    QCoreApplication.setApplicationName("ws-inspector-screenshots")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    window.resize(*DEFAULT_SIZE)
+    window.show()
+    try:
+        return loop.run_until_complete(asyncio.wait_for(shoot(window), timeout))
+    finally:
+        window.close_now()
+        loop.close()
+        asyncio.set_event_loop(None)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(settings_dir, ignore_errors=True)
