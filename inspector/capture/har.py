@@ -53,6 +53,7 @@ from .events import (
     SessionInfo,
     StateChanged,
 )
+from .jsonl import json_preview
 from .store import CaptureStore
 
 __all__ = [
@@ -719,7 +720,7 @@ def _message(n: int, obj: Any, problems: list[str]) -> _Parsed | None:
         return None
     kind = obj.get("type")
     if kind not in ("send", "receive", "error"):
-        skip(f'"type" must be "send", "receive" or "error", not {_show(kind)}')
+        skip(f'"type" must be "send", "receive" or "error", not {json_preview(kind)}')
         return None
     when = obj.get("time")
     seconds = _number(when)
@@ -728,19 +729,19 @@ def _message(n: int, obj: Any, problems: list[str]) -> _Parsed | None:
     elif seconds > 1e11:  # milliseconds, as some tools write
         seconds /= 1000.0
     if seconds is None:
-        skip(f'"time" must be seconds since the Unix epoch, not {_show(when)}')
+        skip(f'"time" must be seconds since the Unix epoch, not {json_preview(when)}')
         return None
     data = obj.get("data")
     if data is None:
         data = ""
     if not isinstance(data, str):
-        skip(f'"data" must be a string, not {_show(data)}')
+        skip(f'"data" must be a string, not {json_preview(data)}')
         return None
     if kind == "error":
         return kind, seconds, -1, b"", data
     opcode = obj.get("opcode")
     if isinstance(opcode, bool) or not isinstance(opcode, int):
-        skip(f'"opcode" must be a number, not {_show(opcode)}')
+        skip(f'"opcode" must be a number, not {json_preview(opcode)}')
         return None
     if opcode == 1:
         try:
@@ -773,8 +774,3 @@ def _control_payload(obj: dict[str, Any], data: str) -> bytes:
         return binascii.a2b_base64(data, strict_mode=True)
     except (binascii.Error, ValueError):
         return data.encode("utf-8", "replace")
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."

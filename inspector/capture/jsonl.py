@@ -508,7 +508,7 @@ def _need(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: st
         raise _Bad(f'"{key}" is missing')
     value = obj[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
-        raise _Bad(f'"{key}" must be {what}, not {_show(value)}')
+        raise _Bad(f'"{key}" must be {what}, not {json_preview(value)}')
     return value
 
 
@@ -523,7 +523,8 @@ def _opt(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str
     return _need(obj, key, kind, what)
 
 
-def _show(value: Any) -> str:
+def json_preview(value: Any) -> str:
+    """A value as JSON, cut to 40 characters, for messages about a bad line."""
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -548,7 +549,7 @@ def _dir(obj: dict[str, Any]) -> Direction:
     value = obj.get("dir")
     if isinstance(value, str) and value in _DIRS:
         return _DIRS[value]
-    raise _Bad(f'"dir" must be "out" or "in", not {_show(value)}')
+    raise _Bad(f'"dir" must be "out" or "in", not {json_preview(value)}')
 
 
 def _bytes(obj: dict[str, Any], key: str) -> bytes:
@@ -568,7 +569,7 @@ def _str_list(obj: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def _violation(v: Any) -> Violation:
     if not isinstance(v, dict):
-        raise _Bad(f"a violation must be an object, not {_show(v)}")
+        raise _Bad(f"a violation must be an object, not {json_preview(v)}")
     slug = _str(v, "rule")
     try:
         rule = Rule.from_slug(slug)
@@ -576,7 +577,7 @@ def _violation(v: Any) -> Violation:
         raise _UnknownRule(slug) from None
     offset = v.get("offset")
     if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)):
-        raise _Bad(f'violation "offset" must be an integer or null, not {_show(offset)}')
+        raise _Bad(f'violation "offset" must be an integer or null, not {json_preview(offset)}')
     return Violation(rule, _str(v, "message"), offset)
 
 
@@ -640,7 +641,7 @@ def _read_state(obj: dict[str, Any], _store: CaptureStore) -> StateChanged:
     try:
         state = ConnectionState(name)
     except ValueError:
-        raise _Bad(f'unknown "state" {_show(name)}') from None
+        raise _Bad(f'unknown "state" {json_preview(name)}') from None
     detail = _opt(obj, "detail", str, "a string")
     return StateChanged(
         _num(obj, "t"),
@@ -659,13 +660,13 @@ def _read_handshake(obj: dict[str, Any], _store: CaptureStore) -> HandshakeCaptu
         if not (
             isinstance(h, list) and len(h) == 2 and isinstance(h[0], str) and isinstance(h[1], str)
         ):
-            raise _Bad(f'"headers" must hold [name, value] string pairs, not {_show(h)}')
+            raise _Bad(f'"headers" must hold [name, value] string pairs, not {json_preview(h)}')
         pairs.append((h[0], h[1]))
     timings = _opt(obj, "timings", dict, "an object") or {}
     steps: list[tuple[str, float]] = []
     for name, secs in timings.items():
         if not isinstance(secs, int | float) or isinstance(secs, bool):
-            raise _Bad(f'timing "{name}" must be a number, not {_show(secs)}')
+            raise _Bad(f'timing "{name}" must be a number, not {json_preview(secs)}')
         steps.append((name, float(secs)))
     a = _opt(obj, "accept", dict, "an object or null")
     accept = None
@@ -749,11 +750,11 @@ def _read_session(obj: Any, notes: list[str]) -> SessionInfo:
     fmt = obj.get("format")
     if fmt != FORMAT_NAME:
         raise CaptureFormatError(
-            f"not a ws-inspector capture: the format is {_show(fmt)}, not {FORMAT_NAME!r}"
+            f"not a ws-inspector capture: the format is {json_preview(fmt)}, not {FORMAT_NAME!r}"
         )
     version = obj.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise CaptureFormatError(f"the capture format version {_show(version)} is not valid")
+        raise CaptureFormatError(f"the capture format version {json_preview(version)} is not valid")
     if version > FORMAT_VERSION:
         raise CaptureFormatError(
             f"this capture uses format version {version}, newer than this program reads "
@@ -910,7 +911,7 @@ def _column(
     for all."""
     value = obj.get(key)
     if not isinstance(value, list) and not scalar:
-        raise _Bad(f'"{key}" must be a list of {count} {what}, not {_show(value)}')
+        raise _Bad(f'"{key}" must be a list of {count} {what}, not {json_preview(value)}')
     values: list[Any] = value if isinstance(value, list) else [value] * count
     if len(values) != count:
         raise _Bad(f'"{key}" has {len(values)} values for {count} messages')
@@ -920,7 +921,7 @@ def _column(
         else:
             ok = isinstance(v, kind)
         if not ok:
-            raise _Bad(f'"{key}" must hold {what}, not {_show(v)}')
+            raise _Bad(f'"{key}" must hold {what}, not {json_preview(v)}')
     return values
 
 
@@ -1297,7 +1298,7 @@ def _read_body(
         reader = _EVENT_READERS.get(kind) if isinstance(kind, str) else None
         if reader is None:
             # A line type from a later revision of this version: skipping it is the rule.
-            name = kind if isinstance(kind, str) else _show(kind)
+            name = kind if isinstance(kind, str) else json_preview(kind)
             unknown[name] = unknown.get(name, 0) + 1
             continue
         try:
@@ -1330,8 +1331,8 @@ def _read_body(
         lost = True
     elif end.get("frames") != frames or end.get("events") != others:
         problems.append(
-            f"the end line (line {end_at}) counts {_show(end.get('frames'))} frames and "
-            f"{_show(end.get('events'))} other lines, but the file holds {frames} and "
+            f"the end line (line {end_at}) counts {json_preview(end.get('frames'))} frames and "
+            f"{json_preview(end.get('events'))} other lines, but the file holds {frames} and "
             f"{others}: lines are missing or were added"
         )
         lost = True

@@ -46,6 +46,7 @@ from ..capture.events import ConnectionState, StateChanged
 from ..protocol.constants import Role, close_code_meaning, is_valid_close_code, opcode_name
 from ..protocol.frames import FrameSpec, LengthForm, encode_frame
 from . import theme
+from .naming import named as _named
 from .session import SessionController
 
 __all__ = [
@@ -194,11 +195,6 @@ def _scrolled(page: QWidget) -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setWidget(page)
     return area
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
 
 
 def _bytes_count(n: int) -> str:

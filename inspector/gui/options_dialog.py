@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .naming import named as _named
 from .session import ConnectOptions, TlsOptions
 
 __all__ = ["OptionsDialog", "header_problem"]
@@ -61,11 +62,6 @@ def header_problem(name: str, value: str) -> str | None:
     if "\r" in value or "\n" in value:
         return f"the value of {name} contains a line break"
     return None
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
 
 
 class _FileField(QWidget):

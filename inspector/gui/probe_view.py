@@ -82,6 +82,7 @@ from ..engine.probe import (
 from ..engine.probe.report import json_lines, render_html
 from ..protocol.constants import close_code_meaning
 from . import theme
+from .naming import named as _named
 from .session import ConnectOptions, check_url, spawn
 
 __all__ = [
@@ -603,13 +604,6 @@ class GradeBadgeDelegate(QStyledItemDelegate):
 
 
 # ---------------------------------------------------------------------------- view
-def _named(widget: QWidget, name: str, accessible: str, tip: str = "") -> None:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    if tip:
-        widget.setToolTip(tip)
-
-
 class ProbeView(QWidget):
     """The "Check server" tab. ``captureRequested(CaseResult)`` asks the window to
     open a case's capture read-only; ``titleChanged(str)`` updates the tab text."""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .captures import CaptureManager
+from .captures import CAPTURE_SAVE_FILTER, CaptureManager
 from .connection_bar import state_color, state_text
 from .copyout import install_copy_menu
 from .probe_view import ProbeView
@@ -54,7 +54,6 @@ RFC_LINKS = (
     ("IANA WebSocket registries", "https://www.iana.org/assignments/websocket/websocket.xhtml"),
 )
 ERROR_SHOW_MS = 20_000
-CAPTURE_FILTER = "Captures (*.jsonl);;All files (*)"
 OPEN_FILTER = (
     "Captures and HAR files (*.jsonl *.har);;Captures (*.jsonl);;HAR files (*.har);;All files (*)"
 )
@@ -518,7 +517,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------- capture files
     def _file_dialog(self, title: str, save: bool) -> QFileDialog:
-        dialog = QFileDialog(self, title, "", CAPTURE_FILTER if save else OPEN_FILTER)
+        dialog = QFileDialog(self, title, "", CAPTURE_SAVE_FILTER if save else OPEN_FILTER)
         dialog.setObjectName("saveCaptureDialog" if save else "openCaptureDialog")
         dialog.setAcceptMode(
             QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen

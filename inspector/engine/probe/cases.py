@@ -298,7 +298,8 @@ def describe_messages(messages: Sequence[tuple[int, Payload]]) -> str:
     return f"the {len(messages)} {what}messages, in order"
 
 
-def _code(code: int | None) -> str:
+def code_words(code: int | None) -> str:
+    """``1002`` -> ``"1002 (protocol error)"``: a close code as the reports word it."""
     if code is None:
         return "no status code"
     return f"{code} ({close_code_meaning(code).split(':')[0].lower()})"
@@ -326,7 +327,7 @@ def describe_expectation(expect: Expectation) -> str:
             text += " (refusing it with 1009, message too big, is graded info)"
         return text[0].upper() + text[1:]
     if isinstance(expect, Fail):
-        codes = " or ".join(_code(c) for c in expect.codes)
+        codes = " or ".join(code_words(c) for c in expect.codes)
         text = f"Fail the connection: a close frame with {codes}"
         if expect.before:
             text = f"Echo {describe_messages(expect.before)} first, then f" + text[1:]
@@ -336,10 +337,10 @@ def describe_expectation(expect: Expectation) -> str:
             text += "; waiting for the rest of the message is non-strict"
         return text + "; another error code, or dropping TCP without a close frame, is non-strict"
     if isinstance(expect, CloseReply):
-        codes = " or ".join(_code(c) for c in expect.codes)
+        codes = " or ".join(code_words(c) for c in expect.codes)
         text = f"A close frame with {codes} in reply"
         if expect.lenient:
-            text += " (" + " or ".join(_code(c) for c in expect.lenient) + ": non-strict)"
+            text += " (" + " or ".join(code_words(c) for c in expect.lenient) + ": non-strict)"
         if expect.drop_ok:
             text += "; dropping TCP without a close frame is non-strict"
         text += "; no data after the close frame"

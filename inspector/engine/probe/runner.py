@@ -36,7 +36,7 @@ from ...capture.events import (
 )
 from ...capture.store import CaptureStore
 from ...protocol.connection import Protocol
-from ...protocol.constants import Opcode, Role, close_code_meaning
+from ...protocol.constants import Opcode, Role
 from ...protocol.deflate import DeflateError, DeflateOffer, PerMessageDeflate, negotiate_client
 from ...protocol.events import Message as ReceivedMessage
 from ...protocol.frames import Frame, FrameSpec, encode_frame
@@ -59,6 +59,7 @@ from .cases import (
     Pause,
     Payload,
     Sync,
+    code_words,
     describe_messages,
     materialize,
     payload_size,
@@ -752,16 +753,10 @@ async def run_probe(
 
 
 # ------------------------------------------------------------------------------ grading
-def _code(code: int | None) -> str:
-    if code is None:
-        return "no status code"
-    return f"{code} ({close_code_meaning(code).split(':')[0].lower()})"
-
-
 def _close_words(frame: Frame) -> str:
     code = frame.close_code
     reason = frame.close_reason
-    text = _code(code)
+    text = code_words(code)
     if reason:
         shown = reason if len(reason) <= 60 else reason[:57] + "..."
         text += f" and reason {shown!r}"
@@ -960,7 +955,7 @@ def _grade_close(expect: CloseReply, obs: _Observer, timeout: float) -> tuple[Gr
         elif code in expect.lenient:
             grade = Grade.NON_STRICT
         else:
-            want = " or ".join(_code(c) for c in expect.codes)
+            want = " or ".join(code_words(c) for c in expect.codes)
             return Grade.FAILED, f"{words}; {want} is expected"
         if grade is Grade.PASSED and (obs.final is None or obs.tcp_left_open):
             grade = Grade.NON_STRICT
