@@ -44,9 +44,9 @@ from inspector.capture.events import (
     SessionInfo,
     StateChanged,
 )
-from inspector.capture.har import read_har, write_har
-from inspector.capture.journal import JournalWriter
-from inspector.capture.jsonl import read_jsonl, write_jsonl
+from inspector.capture.formats.har import read_har, write_har
+from inspector.capture.formats.journal import JournalWriter
+from inspector.capture.formats.jsonl import read_jsonl, write_jsonl
 from inspector.capture.store import CaptureStore
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role

@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from shots import run_in_window  # noqa: E402
 
-from inspector.engine.probe import Grade  # noqa: E402
+from inspector.probe import Grade  # noqa: E402
 from inspector.engine.server import EchoServer  # noqa: E402
 from inspector.gui.probe_view import ProbeView  # noqa: E402
 from inspector.gui.window import MainWindow  # noqa: E402

@@ -632,7 +632,7 @@ def _last_state(conn: Any) -> StateChanged | None:
 
 def _write_outputs(ns: argparse.Namespace, conn: Any) -> bool:
     """Print and write the capture as asked; False if the output file failed."""
-    from .capture.jsonl import iter_lines, write_jsonl
+    from .capture.formats.jsonl import iter_lines, write_jsonl
 
     if conn.store is None:
         return True
@@ -643,7 +643,7 @@ def _write_outputs(ns: argparse.Namespace, conn: Any) -> bool:
     if ns.output:
         try:
             if ns.output.lower().endswith(".har"):
-                from .capture.har import write_har
+                from .capture.formats.har import write_har
 
                 write_har(conn.store, ns.output, include_secrets=ns.include_secrets)
             else:
@@ -710,8 +710,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------- probe
 def cmd_probe(ns: argparse.Namespace) -> int:
     from .engine.options import ConnectOptions, TlsOptions
-    from .engine.probe import ProbeUnreachable, run_probe, select_cases
-    from .engine.probe.report import format_table, json_lines, write_html
+    from .probe import ProbeUnreachable, run_probe, select_cases
+    from .probe.report import format_table, json_lines, write_html
 
     def usage(message: str) -> int:
         print(f"ws-inspector probe: {message}", file=sys.stderr)
@@ -823,8 +823,8 @@ _CONVERT_KINDS = {".jsonl": "jsonl", ".har": "har"}
 
 def cmd_convert(ns: argparse.Namespace) -> int:
     """Capture format <-> HAR, by extension; exit 2 with one line on any failure."""
-    from .capture.har import HarFormatError, read_har, write_har
-    from .capture.jsonl import CaptureFormatError, read_jsonl, write_jsonl
+    from .capture.formats.har import HarFormatError, read_har, write_har
+    from .capture.formats.jsonl import CaptureFormatError, read_jsonl, write_jsonl
 
     def fail(message: str) -> int:
         print(f"ws-inspector convert: {message}", file=sys.stderr)

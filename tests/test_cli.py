@@ -236,7 +236,7 @@ def test_capture_writes_the_file(serve: Serve, tmp_path: Path) -> None:
     assert lines[0]["type"] == "session" and lines[0]["format"] == "ws-inspector-capture"
     assert lines[-1] == {"type": "end", "frames": 4, "events": lines[-1]["events"]}
     assert sorted(f["dir"] for f in frames(lines)) == ["in", "in", "out", "out"]
-    from inspector.capture.jsonl import read_jsonl
+    from inspector.capture.formats.jsonl import read_jsonl
 
     loaded = read_jsonl(str(path))
     assert len(loaded.store) == 4

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from inspector.capture.events import SessionInfo, StateChanged
-from inspector.capture.har import WITHHELD
-from inspector.capture.journal import JournalWriter
-from inspector.capture.jsonl import JOURNAL_UNFINISHED, read_jsonl, write_jsonl
+from inspector.capture.formats.har import WITHHELD
+from inspector.capture.formats.journal import JournalWriter
+from inspector.capture.formats.jsonl import JOURNAL_UNFINISHED, read_jsonl, write_jsonl
 from inspector.capture.store import CaptureStore
 from inspector.engine.server import EchoServer
 

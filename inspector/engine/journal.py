@@ -1,6 +1,6 @@
 """Journaling a live connection to disk while it runs (crash-safe capture).
 
-:class:`Journal` subscribes a :class:`~inspector.capture.journal.JournalWriter` to a
+:class:`Journal` subscribes a :class:`~inspector.capture.formats.journal.JournalWriter` to a
 :class:`~inspector.engine.connection.Connection` and writes what it buffered every
 ``interval`` seconds (0.1 by default) from an asyncio timer, so that if the program
 is killed, at most the last ~0.1 s of the session (plus the time the event loop
@@ -11,7 +11,7 @@ have the handshake); when the connection closes, its end line is written but the
 stays, because the capture still lives only in memory; :meth:`Journal.close` deletes
 it once the session is saved or closed by the user (``keep=True`` keeps it). Journals
 of sessions that crashed are found with
-:func:`~inspector.capture.journal.find_recoverable`.
+:func:`~inspector.capture.formats.journal.find_recoverable`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..capture.journal import JournalWriter, journal_dir
+from ..capture.formats.journal import JournalWriter, journal_dir
 from .connection import Connection
 
 __all__ = ["DEFAULT_INTERVAL", "Journal"]
@@ -38,7 +38,7 @@ class Journal:
     """The journal of one live connection. Create it in a running event loop.
 
     ``directory`` is where the journal goes (default: ``journal`` in the data folder,
-    see :func:`~inspector.capture.journal.data_dir`, moved by ``data_dir``). Raises
+    see :func:`~inspector.capture.formats.journal.data_dir`, moved by ``data_dir``). Raises
     OSError if the journal cannot be created; later write errors do not stop the
     connection: the journal stops, keeps what it wrote, and :attr:`error` says why.
     """

@@ -53,9 +53,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..capture.events import ConnectionState
-from ..capture.har import HarFormatError, HarSession, read_har, write_har
-from ..capture.journal import RecoverableJournal, data_dir, find_recoverable, journal_dir
-from ..capture.jsonl import CaptureFormatError, LoadResult
+from ..capture.formats.har import HarFormatError, HarSession, read_har, write_har
+from ..capture.formats.journal import RecoverableJournal, data_dir, find_recoverable, journal_dir
+from ..capture.formats.jsonl import CaptureFormatError, LoadResult
 from ..capture.store import CaptureStore
 from . import theme
 from .session import spawn

@@ -67,7 +67,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.probe import (
+from ..probe import (
     CASES,
     CATEGORIES,
     DEFAULT_CONCURRENCY,
@@ -79,7 +79,7 @@ from ..engine.probe import (
     run_probe,
     select_cases,
 )
-from ..engine.probe.report import json_lines, render_html
+from ..probe.report import json_lines, render_html
 from ..protocol.constants import close_code_meaning
 from . import theme
 from .naming import named as _named

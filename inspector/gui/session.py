@@ -41,7 +41,7 @@ from ..capture.events import (
     RttSample,
     StateChanged,
 )
-from ..capture.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
+from ..capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
 from ..capture.store import CaptureStore
 from ..engine.client import connect, new_client_connection
 from ..engine.connection import Connection

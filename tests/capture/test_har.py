@@ -1,4 +1,4 @@
-"""Tests of inspector.capture.har: exports are what Chrome DevTools writes (and its
+"""Tests of inspector.capture.formats.har: exports are what Chrome DevTools writes (and its
 importer accepts), credentials stay out unless asked, a Chrome HAR file imports, and
 broken or foreign files fail in plain words."""
 
@@ -27,7 +27,7 @@ from inspector.capture.events import (
     SessionInfo,
     StateChanged,
 )
-from inspector.capture.har import (
+from inspector.capture.formats.har import (
     HAR_NOTE,
     WITHHELD,
     HarFormatError,

@@ -1,4 +1,4 @@
-"""Tests of the live journal (inspector.capture.journal, inspector.engine.journal): what
+"""Tests of the live journal (inspector.capture.formats.journal, inspector.engine.journal): what
 it writes reads back as the session, it is never more than a moment behind, a killed
 process leaves a journal that loads, and journals are found, kept and deleted as the
 lifecycle says."""
@@ -26,7 +26,6 @@ import pytest
 import test_jsonl  # the capture format tests' sample sessions (tests/capture on sys.path)
 from test_jsonl import assert_same
 
-from inspector.capture import journal as journal_mod
 from inspector.capture.events import (
     ConnectionState,
     Direction,
@@ -35,7 +34,8 @@ from inspector.capture.events import (
     SessionInfo,
     StateChanged,
 )
-from inspector.capture.journal import (
+from inspector.capture.formats import journal as journal_mod
+from inspector.capture.formats.journal import (
     RECOVERED_NOTE,
     JournalWriter,
     RecoverableJournal,
@@ -43,7 +43,7 @@ from inspector.capture.journal import (
     find_recoverable,
     journal_dir,
 )
-from inspector.capture.jsonl import JOURNAL_UNFINISHED, iter_lines, read_jsonl, write_jsonl
+from inspector.capture.formats.jsonl import JOURNAL_UNFINISHED, iter_lines, read_jsonl, write_jsonl
 from inspector.capture.store import CaptureStore, StoredEvent
 from inspector.engine.client import connect, new_client_connection
 from inspector.engine.journal import Journal

@@ -1,4 +1,4 @@
-"""Tests of inspector.capture.jsonl: the capture file round-trips every field, keeps
+"""Tests of inspector.capture.formats.jsonl: the capture file round-trips every field, keeps
 the true order of events, and damaged or foreign files fail in the documented way."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.capture import jsonl
 from inspector.capture.events import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -32,7 +31,8 @@ from inspector.capture.events import (
     TlsInfo,
     ViolationCaptured,
 )
-from inspector.capture.jsonl import (
+from inspector.capture.formats import jsonl
+from inspector.capture.formats.jsonl import (
     CaptureFormatError,
     LoadResult,
     iter_lines,

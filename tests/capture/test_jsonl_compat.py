@@ -18,7 +18,7 @@ import pytest
 from test_jsonl import assert_same  # tests/capture is on sys.path
 
 from inspector.capture.events import Direction
-from inspector.capture.jsonl import (
+from inspector.capture.formats.jsonl import (
     DECODE_NOTE,
     CaptureFormatError,
     read_jsonl,

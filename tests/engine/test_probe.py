@@ -28,7 +28,8 @@ from typing import Any, TypeVar
 import pytest
 
 from inspector.capture.events import Direction, HandshakeCaptured
-from inspector.engine.probe import (
+from inspector.engine.server import EchoServer
+from inspector.probe import (
     CASES,
     CATEGORIES,
     CaseResult,
@@ -39,9 +40,8 @@ from inspector.engine.probe import (
     run_probe,
     select_cases,
 )
-from inspector.engine.probe.cases import Echo, Fail
-from inspector.engine.probe.report import format_table, json_lines, render_html
-from inspector.engine.server import EchoServer
+from inspector.probe.cases import Echo, Fail
+from inspector.probe.report import format_table, json_lines, render_html
 from inspector.protocol.handshake import derive_accept
 
 T = TypeVar("T")

@@ -17,8 +17,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from inspector.capture.events import ConnectionState, Direction
-from inspector.capture.har import WITHHELD, write_har
-from inspector.capture.journal import RECOVERED_NOTE, JournalWriter, find_recoverable
+from inspector.capture.formats.har import WITHHELD, write_har
+from inspector.capture.formats.journal import RECOVERED_NOTE, JournalWriter, find_recoverable
 from inspector.gui.captures import UnsavedPrompt
 from inspector.gui.session import TlsOptions
 from inspector.gui.session_panel import SessionPanel
@@ -196,7 +196,7 @@ def test_har_export_then_import(
 def test_damaged_capture_opens_as_far_as_readable(
     window: MainWindow, capture: Any, arun: Any, tmp_path: Path
 ) -> None:
-    from inspector.capture.jsonl import write_jsonl
+    from inspector.capture.formats.jsonl import write_jsonl
 
     cap = capture()
     for i in range(20):

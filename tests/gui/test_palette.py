@@ -14,8 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from inspector.capture.events import Direction, HandshakeCaptured, SessionInfo
-from inspector.capture.journal import RecoverableJournal
-from inspector.engine.probe import Grade
+from inspector.capture.formats.journal import RecoverableJournal
 from inspector.gui import theme
 from inspector.gui.captures import RecoveryBanner
 from inspector.gui.compose import ComposePane
@@ -24,6 +23,7 @@ from inspector.gui.handshake_pane import HandshakePane
 from inspector.gui.probe_view import ProbeView
 from inspector.gui.session import SessionController
 from inspector.gui.session_panel import ErrorBanner
+from inspector.probe import Grade
 from inspector.protocol.frames import FrameSpec
 
 pytestmark = pytest.mark.gui

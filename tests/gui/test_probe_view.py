@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from inspector.capture.events import Direction
-from inspector.engine.probe import Grade, run_probe
 from inspector.gui.probe_view import ProbeView
 from inspector.gui.session_panel import SessionPanel
 from inspector.gui.window import MainWindow
+from inspector.probe import Grade, run_probe
 from inspector.protocol.constants import Opcode
 
 pytestmark = pytest.mark.gui
@@ -321,7 +321,7 @@ def test_closing_a_running_check_tab_stops_it(
 
 
 def test_before_a_run_the_summary_and_progress_count_the_ticked_cases(qtbot: Any) -> None:
-    from inspector.engine.probe import CASES
+    from inspector.probe import CASES
 
     view = ProbeView("ws://127.0.0.1:9/")
     qtbot.addWidget(view)

@@ -45,9 +45,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Final
 
-from ..protocol.events import Message
-from ..protocol.frames import Frame, FrameBatch, apply_mask, header_length
-from .events import Direction, FramesCaptured, MessageCaptured, SessionInfo
+from ...protocol.events import Message
+from ...protocol.frames import Frame, FrameBatch, apply_mask, header_length
+from ..events import Direction, FramesCaptured, MessageCaptured, SessionInfo
+from ..store import CaptureStore, StoredEvent
 from .jsonl import (
     CaptureFormatError,
     LoadResult,
@@ -61,7 +62,6 @@ from .jsonl import (
     session_from_json,
     session_line,
 )
-from .store import CaptureStore, StoredEvent
 
 try:
     import fcntl
@@ -143,7 +143,7 @@ class JournalWriter:
     journals hold handshake headers, so often cookies and tokens) and writes the
     session line at once. :meth:`create` picks a new name in a directory.
     ``compact=False`` writes every frame as an ordinary ``frame`` line (byte for byte
-    what :func:`~inspector.capture.jsonl.write_jsonl` writes; ~50 times the CPU cost).
+    what :func:`~inspector.capture.formats.jsonl.write_jsonl` writes; ~50 times the CPU cost).
     """
 
     def __init__(
@@ -461,7 +461,7 @@ class RecoverableJournal:
     finished: bool = False
 
     def load(self) -> LoadResult:
-        """Read it (see :func:`~inspector.capture.jsonl.read_jsonl`: an unfinished
+        """Read it (see :func:`~inspector.capture.formats.jsonl.read_jsonl`: an unfinished
         journal loads with ``complete=False`` and says so). The session is marked
         as recovered in its notes."""
         result = read_jsonl(self.path)

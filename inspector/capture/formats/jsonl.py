@@ -36,11 +36,11 @@ from json.encoder import encode_basestring
 from operator import attrgetter, is_not, itemgetter
 from typing import IO, Any, Final
 
-from ..protocol.constants import Opcode, opcode_name
-from ..protocol.events import Message
-from ..protocol.frames import FrameBatch, apply_mask, header_length, parse_close_payload
-from ..protocol.violations import Rule, Violation
-from .events import (
+from ...protocol.constants import Opcode, opcode_name
+from ...protocol.events import Message
+from ...protocol.frames import FrameBatch, apply_mask, header_length, parse_close_payload
+from ...protocol.violations import Rule, Violation
+from ..events import (
     FORMAT_NAME,
     FORMAT_VERSION,
     AcceptCheck,
@@ -57,7 +57,7 @@ from .events import (
     TlsInfo,
     ViolationCaptured,
 )
-from .store import CaptureStore, StoredEvent
+from ..store import CaptureStore, StoredEvent
 
 __all__ = [
     "DEFAULT_MAX_LINE_BYTES",
@@ -109,7 +109,7 @@ class LoadResult:
 
     ``kind`` says what the file was: ``"capture"`` (a saved capture, or the output
     of ``ws-inspector capture --json``), ``"journal"`` (a live journal, see
-    :mod:`inspector.capture.journal`; one without its end line is a session that
+    :mod:`inspector.capture.formats.journal`; one without its end line is a session that
     did not finish) or ``"decode"`` (the output of ``ws-inspector decode --json``).
     """
 

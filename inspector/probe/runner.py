@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...capture.events import (
+from ..capture.events import (
     CaptureEvent,
     ConnectionState,
     Direction,
@@ -34,17 +34,17 @@ from ...capture.events import (
     MessageCaptured,
     StateChanged,
 )
-from ...capture.store import CaptureStore
-from ...protocol.connection import Protocol
-from ...protocol.constants import Opcode, Role
-from ...protocol.deflate import DeflateError, DeflateOffer, PerMessageDeflate, negotiate_client
-from ...protocol.events import Message as ReceivedMessage
-from ...protocol.frames import Frame, FrameSpec, encode_frame
-from ...protocol.headers import HeaderParseError, parse_extensions
-from ...protocol.violations import LocalProtocolError
-from ..client import connect, new_client_connection
-from ..connection import Connection
-from ..options import ConnectError, ConnectOptions
+from ..capture.store import CaptureStore
+from ..engine.client import connect, new_client_connection
+from ..engine.connection import Connection
+from ..engine.options import ConnectError, ConnectOptions
+from ..protocol.connection import Protocol
+from ..protocol.constants import Opcode, Role
+from ..protocol.deflate import DeflateError, DeflateOffer, PerMessageDeflate, negotiate_client
+from ..protocol.events import Message as ReceivedMessage
+from ..protocol.frames import Frame, FrameSpec, encode_frame
+from ..protocol.headers import HeaderParseError, parse_extensions
+from ..protocol.violations import LocalProtocolError
 from .cases import (
     Case,
     Chopped,
@@ -76,7 +76,7 @@ __all__ = [
     "run_probe",
 ]
 
-log = logging.getLogger("inspector.engine.probe")
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_CONCURRENCY = 8

@@ -26,8 +26,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ...protocol.constants import Opcode, close_code_meaning
-from ...protocol.frames import FrameSpec
+from ..protocol.constants import Opcode, close_code_meaning
+from ..protocol.frames import FrameSpec
 
 __all__ = [
     "CASES",

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import __version__
-from ..protocol.frames import encode_header
-from .events import (
+from ... import __version__
+from ...protocol.frames import encode_header
+from ..events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
@@ -53,8 +53,8 @@ from .events import (
     SessionInfo,
     StateChanged,
 )
+from ..store import CaptureStore
 from .jsonl import json_preview
-from .store import CaptureStore
 
 __all__ = [
     "DEFAULT_MAX_HAR_BYTES",

@@ -1,0 +1,1 @@
+"""Capture file formats: JSON Lines captures, the live journal, HAR."""
