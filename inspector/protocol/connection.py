@@ -19,10 +19,17 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .constants import CloseCode, Opcode, Role, State, opcode_name
+from .constants import (
+    DEFAULT_MAX_FRAME_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    CloseCode,
+    Opcode,
+    Role,
+    State,
+    opcode_name,
+)
 from .events import Failure, Message
 from .frames import (
-    DEFAULT_MAX_FRAME_SIZE,
     Frame,
     FrameBatch,
     FrameParser,
@@ -39,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Event", "Protocol"]
 
-DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
 
 Event = FrameBatch | Message | Failure
 

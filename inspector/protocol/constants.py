@@ -5,15 +5,25 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "DEFAULT_MAX_FRAME_SIZE",
+    "DEFAULT_MAX_MESSAGE_SIZE",
     "GUID",
     "CloseCode",
     "Opcode",
     "Role",
     "State",
     "close_code_meaning",
+    "close_code_name",
+    "describe_close",
     "is_valid_close_code",
     "opcode_name",
 ]
+
+#: Limits on what one frame, and one reassembled (inflated) message, may hold; past
+#: them the rest is skipped and recorded, never buffered. One definition for the
+#: protocol, the engine, the command line and the window.
+DEFAULT_MAX_FRAME_SIZE = 64 * 2**20
+DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
 
 #: The GUID RFC 6455 section 1.3 appends to the key to compute Sec-WebSocket-Accept.
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -148,3 +158,21 @@ def close_code_meaning(code: int) -> str:
     if 4000 <= code <= 4999:
         return "Private use: meaning agreed between the application's endpoints"
     return "Invalid: outside the range a close code may have"
+
+
+def close_code_name(code: int) -> str:
+    """The short name of a close code: ``"Normal closure"``, ``"Protocol error"``..."""
+    return close_code_meaning(code).split(":", 1)[0]
+
+
+def describe_close(code: int | None, reason: str | None = None) -> str:
+    """A close frame in words: ``1000 (normal closure) "done"``; ``no status code``
+    for a close frame without one. The reason is quoted with :func:`repr`, so a
+    peer's control characters stay escaped."""
+    if code is None:
+        return "no status code"
+    text = f"{code} ({close_code_name(code).lower()})"
+    if reason:
+        shown = reason if len(reason) <= 60 else reason[:57] + "..."
+        text += f" {shown!r}"
+    return text

@@ -20,7 +20,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .constants import Opcode, Role, close_code_meaning, is_valid_close_code, opcode_name
+from .constants import (
+    DEFAULT_MAX_FRAME_SIZE,
+    Opcode,
+    Role,
+    close_code_meaning,
+    is_valid_close_code,
+    opcode_name,
+)
 from .violations import Rule, Violation
 
 try:  # The C helper of the websockets library XORs near memory-copy speed.
@@ -42,7 +49,6 @@ __all__ = [
     "parse_close_payload",
 ]
 
-DEFAULT_MAX_FRAME_SIZE = 64 * 2**20
 
 _unpack_H = struct.Struct("!H").unpack_from
 _unpack_Q = struct.Struct("!Q").unpack_from
