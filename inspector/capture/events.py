@@ -22,12 +22,15 @@ __all__ = [
     "ConnectionState",
     "Direction",
     "ErrorCaptured",
+    "ErrorStep",
     "FramesCaptured",
     "HandshakeCaptured",
     "MessageCaptured",
     "RawBytesSent",
     "RttSample",
     "SessionInfo",
+    "SessionRole",
+    "SessionSource",
     "StateChanged",
     "TlsInfo",
     "ViolationCaptured",
@@ -53,15 +56,59 @@ class ConnectionState(enum.Enum):
     CLOSED = "closed"
 
 
+class SessionRole(enum.StrEnum):
+    """Which position recorded a session: one end of the connection, or the middle."""
+
+    CLIENT = "client"
+    SERVER = "server"
+    PROXY = "proxy"  # both ends' frames, relayed and recorded by a proxy
+
+
+class SessionSource(enum.StrEnum):
+    """Where a session's frames came from."""
+
+    LIVE = "live"  # a connection of ours, recorded as it happened
+    FILE = "file"  # opened from a capture file
+    DECODE = "decode"  # a raw byte stream decoded by ``ws-inspector decode``
+    HAR = "har"  # imported from a HAR file (messages only, no frames)
+
+
+class ErrorStep(enum.StrEnum):
+    """Where something failed, for a person and for a script: which step of connecting,
+    or what went wrong on an open connection."""
+
+    URL = "url"
+    DNS = "dns"
+    PROXY = "proxy"  # the upstream HTTP CONNECT or SOCKS5 proxy
+    TCP = "tcp"
+    TLS = "tls"
+    HANDSHAKE = "handshake"
+    TIMEOUT = "timeout"
+    CONNECT = "connect"  # connecting failed in a way no single step names
+    READ = "read"
+    WRITE = "write"
+    CLOSE = "close"
+    PROTOCOL = "protocol"  # the connection was failed for a violation (strict mode)
+    CAPTURE = "capture"  # the capture itself: a budget reached, a journal that failed
+    OTHER = "other"  # a step this version does not know (read from a newer file)
+
+    @classmethod
+    def parse(cls, text: str) -> ErrorStep:
+        try:
+            return cls(text)
+        except ValueError:
+            return cls.OTHER
+
+
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
     """What the session is: the first line of a capture file."""
 
     url: str
-    role: str  # "client" or "server"
+    role: SessionRole
     started_at: str  # ISO-8601 wall-clock time with time zone
     started_unix: float  # the same, as seconds since the Unix epoch
-    source: str = "live"  # "live", "file", "decode", "har"
+    source: SessionSource = SessionSource.LIVE
     notes: tuple[str, ...] = ()
 
 
@@ -157,11 +204,10 @@ class RawBytesSent:
 
 @dataclass(frozen=True, slots=True)
 class ErrorCaptured:
-    """Something failed: ``step`` names which (url, dns, tcp, tls, handshake, read,
-    write, close, timeout, protocol) and ``message`` says why in plain words."""
+    """Something failed: ``step`` names which and ``message`` says why in plain words."""
 
     t: float
-    step: str
+    step: ErrorStep
     message: str
     fatal: bool = True
 

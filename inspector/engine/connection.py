@@ -22,11 +22,14 @@ from ..capture.events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
+    ErrorStep,
     FramesCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
     SessionInfo,
+    SessionRole,
+    SessionSource,
     StateChanged,
     ViolationCaptured,
 )
@@ -44,11 +47,11 @@ log = logging.getLogger("inspector.engine")
 Listener = Callable[[CaptureEvent], None]
 
 
-def new_session(url: str, role: Role, source: str = "live") -> SessionInfo:
+def new_session(url: str, role: Role, source: SessionSource = SessionSource.LIVE) -> SessionInfo:
     now = datetime.datetime.now(datetime.UTC).astimezone()
     return SessionInfo(
         url=url,
-        role=role.value,
+        role=SessionRole(role.value),
         started_at=now.isoformat(timespec="milliseconds"),
         started_unix=now.timestamp(),
         source=source,
@@ -173,8 +176,10 @@ class Connection(asyncio.BufferedProtocol):
             self.final_state = event
         self.publish(event)
 
-    def record_error(self, step: str, message: str, *, fatal: bool = True) -> ErrorCaptured:
-        error = ErrorCaptured(self.now(), step, message, fatal)
+    def record_error(
+        self, step: ErrorStep | str, message: str, *, fatal: bool = True
+    ) -> ErrorCaptured:
+        error = ErrorCaptured(self.now(), ErrorStep(step), message, fatal)
         if fatal and self.error is None:
             self.error = error
         self.publish(error)
@@ -495,6 +500,33 @@ class Connection(asyncio.BufferedProtocol):
             self.transport.abort()
         else:
             self._finish()
+
+    # ------------------------------------------------- what callers may ask
+    # The GUI and the command line ask these instead of reaching into the protocol
+    # state or the transport.
+    @property
+    def is_open(self) -> bool:
+        """Frames can be exchanged: the handshake succeeded and TCP is up."""
+        return self.protocol is not None and not self.is_closing
+
+    @property
+    def is_closing(self) -> bool:
+        """The transport is gone or closing: nothing more can be written."""
+        return self.transport is None or self.transport.is_closing()
+
+    @property
+    def close_sent(self) -> bool:
+        """We sent a close frame (or a crafted frame with the CLOSE opcode)."""
+        return self.protocol is not None and self.protocol.close_sent is not None
+
+    @property
+    def close_received(self) -> bool:
+        return self.protocol is not None and self.protocol.close_received is not None
+
+    @property
+    def deflate_negotiated(self) -> bool:
+        """permessage-deflate is in use on this connection (RFC 7692)."""
+        return self.protocol is not None and self.protocol.deflate is not None
 
     async def wait_closed(self) -> None:
         await asyncio.shield(self.closed)

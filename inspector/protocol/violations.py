@@ -132,11 +132,14 @@ class Violation:
     """One broken rule, with a sentence about this occurrence and where it was found.
 
     ``offset`` is the byte offset in the stream (of the frame, or inside it for UTF-8).
+    ``deliberate`` marks a rule we broke on purpose, in a frame we crafted and sent:
+    recorded like a peer's violation, so that it is visible, but never the peer's fault.
     """
 
     rule: Rule
     message: str
     offset: int | None = None
+    deliberate: bool = False
 
     @property
     def rfc(self) -> str:
@@ -153,4 +156,5 @@ class Violation:
             "message": self.message,
             "offset": self.offset,
             "close_code": self.rule.close_code,
+            "deliberate": self.deliberate,
         }

@@ -27,6 +27,7 @@ from inspector.capture.events import (
     RawBytesSent,
     RttSample,
     SessionInfo,
+    SessionRole,
     StateChanged,
     TlsInfo,
     ViolationCaptured,
@@ -393,7 +394,7 @@ def test_a_capture_from_a_newer_version_says_so() -> None:
 def test_a_damaged_session_line_is_read_with_defaults() -> None:
     head = {"type": "session", "format": FORMAT_NAME, "version": 1, "url": 5, "notes": "x"}
     result = load(json.dumps(head).encode() + b'\n{"type":"end","frames":0,"events":0}\n')
-    assert result.store.session == SessionInfo("", "", "", 0.0)
+    assert result.store.session == SessionInfo("", SessionRole.CLIENT, "", 0.0)
     assert not result.complete and len(result.store) == 0
     assert any('"url" must be a string' in p for p in result.problems)
     assert any('"notes"' in p for p in result.problems)
@@ -426,7 +427,7 @@ def test_cut_anywhere(rich: CaptureStore, rich_file: bytes) -> None:
             continue
         assert not result.complete
         assert result.problems and "line " in result.problems[-1]
-        if cut in line_starts or rich_file[cut - 1 : cut] == b"}":
+        if cut in line_starts or rich_file[cut : cut + 1] == b"\n":
             # Cut between lines (or just before a newline): nothing is cut off.
             assert "end line" in result.problems[-1]
         else:

@@ -732,6 +732,7 @@ def test_to_json_fields() -> None:
                 "message": "client frame is not masked",
                 "offset": 0,
                 "close_code": 1002,
+                "deliberate": False,
             }
         ],
     }

@@ -48,9 +48,12 @@ from ..events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
+    ErrorStep,
     HandshakeCaptured,
     MessageCaptured,
     SessionInfo,
+    SessionRole,
+    SessionSource,
     StateChanged,
 )
 from ..store import CaptureStore
@@ -599,7 +602,9 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
     if started is None or (first is not None and first < started):
         started = first if first is not None else (started or 0.0)
     started_at = _iso(started)
-    store = CaptureStore(SessionInfo(url, "client", started_at, started, "har", tuple(notes)))
+    store = CaptureStore(
+        SessionInfo(url, SessionRole.CLIENT, started_at, started, SessionSource.HAR, tuple(notes))
+    )
 
     req_pairs = _pairs(request.get("headers"), "request", problems)
     resp_pairs = _pairs(response.get("headers"), "response", problems)
@@ -670,7 +675,7 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
         t = when - started
         last_t = max(last_t, t)
         if kind == "error":
-            store.add(ErrorCaptured(t, "protocol", text or "", fatal=False))
+            store.add(ErrorCaptured(t, ErrorStep.PROTOCOL, text or "", fatal=False))
             continue
         d = 0 if kind == "send" else 1
         header = encode_header(0x80 | opcode, len(payload), None)

@@ -47,12 +47,15 @@ from ..events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
+    ErrorStep,
     FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
     SessionInfo,
+    SessionRole,
+    SessionSource,
     StateChanged,
     TlsInfo,
     ViolationCaptured,
@@ -709,7 +712,10 @@ def _read_handshake(obj: dict[str, Any], _store: CaptureStore) -> HandshakeCaptu
 def _read_error(obj: dict[str, Any], _store: CaptureStore) -> ErrorCaptured:
     fatal = _opt(obj, "fatal", bool, "true or false")
     return ErrorCaptured(
-        _num(obj, "t"), _str(obj, "step"), _str(obj, "message"), True if fatal is None else fatal
+        _num(obj, "t"),
+        ErrorStep.parse(_str(obj, "step")),
+        _str(obj, "message"),
+        True if fatal is None else fatal,
     )
 
 
@@ -773,12 +779,24 @@ def _read_session(obj: Any, notes: list[str]) -> SessionInfo:
     if not isinstance(raw_notes, list) or not all(isinstance(n, str) for n in raw_notes):
         notes.append('line 1: session "notes" must be a list of strings; ignored')
         raw_notes = []
+    role_text = get("role", str, "a string", "client")
+    try:
+        role = SessionRole(role_text)
+    except ValueError:
+        notes.append(f"line 1: unknown session role {role_text!r}; read as a client's capture")
+        role = SessionRole.CLIENT
+    source_text = get("source", str, "a string", "live")
+    try:
+        source = SessionSource(source_text)
+    except ValueError:
+        notes.append(f"line 1: unknown session source {source_text!r}; read as a live capture")
+        source = SessionSource.LIVE
     return SessionInfo(
         url=get("url", str, "a string", ""),
-        role=get("role", str, "a string", ""),
+        role=role,
         started_at=get("started_at", str, "a string", ""),
         started_unix=float(started_unix),
-        source=get("source", str, "a string", "live"),
+        source=source,
         notes=tuple(raw_notes),
     )
 
@@ -832,7 +850,7 @@ def _decode_session(obj: dict[str, Any]) -> SessionInfo:
     if isinstance(header, str) and len(header) >= 4:
         with contextlib.suppress(ValueError):
             role = "server" if int(header[2:4], 16) & 0x80 else "client"
-    return SessionInfo("", role, "", 0.0, "decode", (DECODE_NOTE,))
+    return SessionInfo("", SessionRole(role), "", 0.0, SessionSource.DECODE, (DECODE_NOTE,))
 
 
 def _decode_defaults(obj: dict[str, Any]) -> dict[str, Any]:
