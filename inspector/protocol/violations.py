@@ -94,6 +94,9 @@ class Rule(enum.Enum):
         1009,
         "the message inflates past the configured limit (decompression bomb)",
     )
+    # The opening handshake (section 4). Specific rules come before this generic one,
+    # which names any problem no specific rule covers (and the prose of older files).
+    HANDSHAKE_INVALID = ("6455", "4", 1002, "the opening handshake is not valid")
 
     @property
     def rfc(self) -> str:
