@@ -42,7 +42,19 @@ from .events import (
     ViolationCaptured,
 )
 
-__all__ = ["CaptureStore", "DirectionCounters", "StoredEvent"]
+__all__ = [
+    "CAPPED_PAYLOAD",
+    "DEFAULT_MAX_CAPTURE_BYTES",
+    "CaptureStore",
+    "DirectionCounters",
+    "StoredEvent",
+]
+
+#: How many payload bytes one session keeps by default; past it, frames keep their
+#: headers and only the first :data:`CAPPED_PAYLOAD` bytes of payload (marked
+#: truncated), so that a peer streaming without end cannot fill our memory.
+DEFAULT_MAX_CAPTURE_BYTES = 512 * 2**20
+CAPPED_PAYLOAD = 4096
 
 #: Events kept in :attr:`CaptureStore.events`. A :class:`MessageCaptured` lands there
 #: only when the frame it ends with is not in the store (it is kept, not lost).
