@@ -1,0 +1,150 @@
+"""What a payload view is: the contract every format (text, JSON, MessagePack, Socket.IO,
+MQTT...) implements, and the records it returns.
+
+In the spirit of mitmproxy's content views: a view has a ``name``; given a payload and
+what is known about it (:class:`PayloadMeta`: opcode, who sent it, the negotiated
+subprotocol, compressed or not) it says how well it can show it (:meth:`View.priority`,
+negative: cannot); it renders the payload to text with a highlighting hint and, for
+structured data, a tree (:meth:`View.render`); and it gives a one-line summary for a
+table row from a bounded prefix of the payload (:meth:`View.summary`).
+
+A view never raises on bad input: a payload that is not what the view expects renders
+with :attr:`Rendered.error` set ("not valid MessagePack at byte 12") and as much as could
+be decoded. The registry (:mod:`inspector.views.registry`) enforces this for views
+that fail anyway, so a wrong guess never hides the raw bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+__all__ = [
+    "SUMMARY_PREFIX",
+    "PayloadMeta",
+    "Rendered",
+    "Sender",
+    "Syntax",
+    "TreeNode",
+    "View",
+    "ViewError",
+]
+
+#: The most payload bytes :meth:`View.summary` is given: a row's summary must cost the
+#: same for a 20-byte message and a 64 MiB one.
+SUMMARY_PREFIX = 4096
+
+
+class Sender(enum.StrEnum):
+    """Who sent a payload: what a view needs to know, whatever position recorded it."""
+
+    CLIENT = "client"
+    SERVER = "server"
+
+
+class Syntax(enum.StrEnum):
+    """How a rendered text may be highlighted."""
+
+    NONE = "none"
+    JSON = "json"
+    HEX = "hex"
+    KEY_VALUE = "key-value"  # header-like "name: value" lines (STOMP, MQTT properties)
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadMeta:
+    """What is known about a payload besides its bytes.
+
+    ``opcode`` is the message's (1 text, 2 binary) or, for a control frame, the
+    frame's (8 close, 9 ping, 10 pong). ``size`` is the whole payload's size, which is
+    more than the data given when only a prefix is at hand (a summary, a capped
+    capture). ``subprotocol`` is what the handshake negotiated.
+    """
+
+    opcode: int
+    sender: Sender | None = None
+    subprotocol: str | None = None
+    compressed: bool = False
+    truncated: bool = False
+    size: int | None = None
+
+    @property
+    def is_text(self) -> bool:
+        return self.opcode == 1
+
+    @property
+    def is_binary(self) -> bool:
+        return self.opcode == 2
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """One node of a structured payload: ``label`` (a key, an index, a field number)
+    and ``value`` (a scalar's text, or a summary of a container), with its children."""
+
+    label: str
+    value: str = ""
+    children: tuple[TreeNode, ...] = ()
+    #: The value's type in words ("str", "int", "ext 5", "tag 1", "varint"...).
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A payload as one view shows it.
+
+    ``fields`` holds the decoded values worth searching and summarising (an event name,
+    a destination, a topic, a GraphQL operation, a JSON-RPC method), by name.
+    ``error`` says what was wrong when the payload is not valid for the view; ``text``
+    then shows what could be decoded.
+    """
+
+    view: str
+    text: str
+    syntax: Syntax = Syntax.NONE
+    tree: TreeNode | None = None
+    error: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+class ViewError(ValueError):
+    """Raised inside a view for a payload it cannot read; ``offset`` is where.
+
+    Views may raise it from :meth:`View.render`; the registry turns it into a
+    :class:`Rendered` with :attr:`Rendered.error` ("not valid CBOR at byte 7: ...").
+    """
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class View(ABC):
+    """A way to show a payload. Subclasses set :attr:`name` and :attr:`title`."""
+
+    #: Stable machine name, used by ``--view NAME`` and in ``"view"`` JSON fields.
+    name: ClassVar[str]
+    #: What the window's view switcher shows.
+    title: ClassVar[str]
+
+    @abstractmethod
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        """How well this view can show ``data``: negative when it cannot at all; 0-1 for
+        content sniffing (1: certain); above 1 when the negotiated subprotocol names this
+        format. Must be cheap: read a bounded prefix of ``data``."""
+
+    @abstractmethod
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        """The payload shown in full. May raise :class:`ViewError`."""
+
+    def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+        """One line for a table row from at most :data:`SUMMARY_PREFIX` bytes (``meta.size``
+        gives the whole size). None: this view has no summary of its own."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,157 @@
+"""The one registry of payload views: the window, the command line and reports ask it.
+
+:func:`default_registry` holds the built-in formats, loaded on first use (so that
+starting the window does not import MessagePack, CBOR or protobuf decoders). A format is
+one module in :mod:`inspector.views.formats` with a ``register(registry)`` function,
+named once in :data:`BUILTIN_FORMATS`.
+
+Choosing: :meth:`Registry.best` asks every view for its priority and takes the highest
+(ties: the order of registration). The user can force a view by name; a forced view
+that cannot read the payload still renders, with its error, and the raw views (text,
+hex) stay one click away because they accept everything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+
+from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, Syntax, View, ViewError
+
+__all__ = [
+    "BUILTIN_FORMATS",
+    "Registry",
+    "default_registry",
+]
+
+log = logging.getLogger(__name__)
+
+#: Built-in formats, by module name under :mod:`inspector.views.formats`.
+BUILTIN_FORMATS: tuple[str, ...] = ("raw",)
+
+
+class Registry:
+    """Views by name, in registration order."""
+
+    def __init__(self, views: Iterable[View] = ()) -> None:
+        self._views: dict[str, View] = {}
+        for view in views:
+            self.add(view)
+
+    def add(self, view: View) -> None:
+        """Register ``view``; a view of the same name is replaced (a user's own view may
+        replace a built-in one)."""
+        self._views[view.name] = view
+
+    def remove(self, name: str) -> None:
+        self._views.pop(name, None)
+
+    def __iter__(self) -> Iterator[View]:
+        return iter(list(self._views.values()))
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._views
+
+    def names(self) -> list[str]:
+        return list(self._views)
+
+    def get(self, name: str) -> View:
+        """The view called ``name``; ``KeyError`` lists the names that exist."""
+        try:
+            return self._views[name]
+        except KeyError:
+            known = ", ".join(self._views)
+            raise KeyError(f"no view called {name!r} (views: {known})") from None
+
+    # ------------------------------------------------------------------ choice
+    def _priority(self, view: View, data: bytes, meta: PayloadMeta) -> float:
+        try:
+            return float(view.priority(data, meta))
+        except Exception:  # a broken view must not hide the payload
+            log.exception("view %r failed to rate a payload", view.name)
+            return -1.0
+
+    def ranked(self, data: bytes, meta: PayloadMeta) -> list[tuple[float, View]]:
+        """Every view that can show ``data``, best first."""
+        rated = [(self._priority(v, data, meta), i, v) for i, v in enumerate(self._views.values())]
+        rated = [r for r in rated if r[0] >= 0]
+        rated.sort(key=lambda r: (-r[0], r[1]))
+        return [(p, v) for p, _, v in rated]
+
+    def applicable(self, data: bytes, meta: PayloadMeta) -> list[View]:
+        """The views a switcher lists for this payload, best first."""
+        return [v for _, v in self.ranked(data, meta)]
+
+    def best(self, data: bytes, meta: PayloadMeta) -> View:
+        ranked = self.ranked(data, meta)
+        if ranked:
+            return ranked[0][1]
+        return self.get("hex") if "hex" in self._views else next(iter(self._views.values()))
+
+    # --------------------------------------------------------------- rendering
+    def render(self, data: bytes, meta: PayloadMeta, view: str | View | None = None) -> Rendered:
+        """``data`` rendered by ``view`` (a name or a view; None: the best one). Never
+        raises: a view that fails renders as its error plus the payload in hex."""
+        chosen = self._resolve(view, data, meta)
+        try:
+            return chosen.render(data, meta)
+        except ViewError as exc:
+            where = f" at byte {exc.offset}" if exc.offset is not None else ""
+            return _failed(chosen, f"not valid {chosen.title}{where}: {exc}", data)
+        except Exception as exc:  # a view's bug is reported, never raised
+            log.exception("view %r failed to render a payload", chosen.name)
+            return _failed(chosen, f"the {chosen.title} view failed: {exc!r}", data)
+
+    def summary(self, data: bytes, meta: PayloadMeta, view: str | View | None = None) -> str:
+        """One line for a table row, reading at most :data:`SUMMARY_PREFIX` bytes."""
+        prefix = data[:SUMMARY_PREFIX]
+        chosen = self._resolve(view, prefix, meta)
+        try:
+            line = chosen.summary(prefix, meta)
+        except Exception:
+            log.debug("view %r has no summary for this payload", chosen.name, exc_info=True)
+            line = None
+        if line is None:
+            fallback = self._views.get("text") or self._views.get("hex")
+            if fallback is not None and fallback is not chosen:
+                try:
+                    line = fallback.summary(prefix, meta)
+                except Exception:
+                    log.exception("view %r failed to summarise a payload", fallback.name)
+        return line or ""
+
+    def _resolve(self, view: str | View | None, data: bytes, meta: PayloadMeta) -> View:
+        if isinstance(view, View):
+            return view
+        if view is not None:
+            return self.get(view)
+        return self.best(data, meta)
+
+
+def _failed(view: View, message: str, data: bytes) -> Rendered:
+    shown = data[:4096].hex(" ")
+    more = f"\n... ({len(data) - 4096} more bytes)" if len(data) > 4096 else ""
+    return Rendered(view.name, shown + more, Syntax.HEX, error=message)
+
+
+_default: Registry | None = None
+_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The built-in views, loaded on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                registry = Registry()
+                for name in BUILTIN_FORMATS:
+                    module = importlib.import_module(f"{__package__}.formats.{name}")
+                    module.register(registry)
+                _default = registry
+    return _default
