@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..protocol.constants import Role
+
 __all__ = [
     "SUMMARY_PREFIX",
     "PayloadMeta",
     "Rendered",
-    "Sender",
     "Syntax",
     "TreeNode",
     "View",
@@ -36,13 +37,6 @@ __all__ = [
 #: The most payload bytes :meth:`View.summary` is given: a row's summary must cost the
 #: same for a 20-byte message and a 64 MiB one.
 SUMMARY_PREFIX = 4096
-
-
-class Sender(enum.StrEnum):
-    """Who sent a payload: what a view needs to know, whatever position recorded it."""
-
-    CLIENT = "client"
-    SERVER = "server"
 
 
 class Syntax(enum.StrEnum):
@@ -66,7 +60,8 @@ class PayloadMeta:
     """
 
     opcode: int
-    sender: Sender | None = None
+    #: Who sent it (whatever position recorded it: client, server or proxy).
+    sender: Role | None = None
     subprotocol: str | None = None
     compressed: bool = False
     truncated: bool = False
