@@ -1,0 +1,155 @@
+"""The view state of one captured session: which payload a row shows, how, and its summary.
+
+A timeline row is a frame; what a person wants to read is the message it completes (the
+fragments reassembled, the payload inflated). :class:`Conversation` answers, for a row
+of a :class:`~inspector.capture.store.CaptureStore`: the payload to show and what is
+known about it (:meth:`Conversation.payload`), the one-line summary (cached, computed
+only when asked, so only for the rows a table paints), the full rendering by the best
+view or by the one the user forced for this connection or this message.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from ..capture.events import Direction, SessionRole
+from ..capture.store import CaptureStore
+from ..protocol.constants import Opcode, Role
+from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
+from .registry import Registry, default_registry
+
+__all__ = ["Conversation", "sender_of"]
+
+#: Summaries kept per session; a table paints a few hundred rows at a time.
+SUMMARY_CACHE = 20_000
+
+
+def sender_of(role: SessionRole, direction: Direction) -> Role:
+    """Who sent what went ``direction`` in a session recorded by ``role``: a client's
+    OUT is the client's; a server's OUT the server's; a proxy records OUT for
+    client-to-server and IN for server-to-client."""
+    if role is SessionRole.SERVER:
+        return Role.SERVER if direction is Direction.OUT else Role.CLIENT
+    return Role.CLIENT if direction is Direction.OUT else Role.SERVER
+
+
+class Conversation:
+    """Views over one session's store. The store may grow (a live session)."""
+
+    def __init__(self, store: CaptureStore, registry: Registry | None = None) -> None:
+        self.store = store
+        self.registry = registry or default_registry()
+        self._forced: str | None = None
+        self._forced_rows: dict[int, str] = {}
+        self._summaries: OrderedDict[int, str] = OrderedDict()
+
+    # ------------------------------------------------------------- what it is
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the handshake agreed (the response's), if any."""
+        for direction in (Direction.IN, Direction.OUT):
+            hs = self.store.handshake(direction)
+            if hs is not None and hs.subprotocol:
+                return hs.subprotocol
+        return None
+
+    def sender(self, row: int) -> Role:
+        return sender_of(self.store.session.role, self.store.direction(row))
+
+    def payload(self, row: int) -> tuple[bytes, PayloadMeta]:
+        """What ``row`` shows: the whole message when the row's frame completes a
+        fragmented or compressed one, else the frame's own payload (a fragment in the
+        middle of a message shows its own bytes, with the message's opcode)."""
+        store = self.store
+        op = store.opcode(row)
+        message = store.message_for(row)
+        if message is not None:
+            data = message.data
+            meta = PayloadMeta(
+                opcode=message.opcode,
+                sender=self.sender(row),
+                subprotocol=self.subprotocol,
+                compressed=message.compressed,
+                truncated=message.truncated,
+                size=len(data),
+            )
+            return data, meta
+        data = store.payloads[row]
+        if op == Opcode.CONT:
+            start = store.msg_start[row]
+            op = store.opcode(start) if start >= 0 else Opcode.BINARY
+            partial = True
+        else:
+            partial = op in (Opcode.TEXT, Opcode.BINARY) and not store.b0[row] & 0x80
+        declared = store.length[row]
+        meta = PayloadMeta(
+            opcode=op,
+            sender=self.sender(row),
+            subprotocol=self.subprotocol,
+            compressed=bool(store.b0[store.msg_start[row]] & 0x40)
+            if store.msg_start[row] >= 0
+            else False,
+            truncated=partial or len(data) < declared,
+            size=declared,
+        )
+        return data, meta
+
+    # ------------------------------------------------------------------ views
+    def force(self, view: str | None, row: int | None = None) -> None:
+        """Show every message (``row`` None) or one message with ``view``; None goes
+        back to the best view. ``KeyError`` for a name the registry does not know."""
+        if view is not None:
+            self.registry.get(view)
+        if row is None:
+            self._forced = view
+            self._forced_rows.clear()
+        elif view is None:
+            self._forced_rows.pop(row, None)
+        else:
+            self._forced_rows[row] = view
+        self._summaries.clear()
+
+    def forced(self, row: int | None = None) -> str | None:
+        if row is not None and row in self._forced_rows:
+            return self._forced_rows[row]
+        return self._forced
+
+    def _view_for(self, row: int, data: bytes, meta: PayloadMeta) -> View:
+        # A view forced for one message applies whatever it makes of it; one forced
+        # for the connection applies where it can read (a close frame stays a close).
+        name = self._forced_rows.get(row)
+        if name is not None:
+            return self.registry.get(name)
+        if self._forced is not None:
+            view = self.registry.get(self._forced)
+            if view.priority(data[:SUMMARY_PREFIX], meta) >= 0:
+                return view
+        return self.registry.best(data, meta)
+
+    def applicable(self, row: int) -> list[View]:
+        data, meta = self.payload(row)
+        return self.registry.applicable(data, meta)
+
+    def render(self, row: int, view: str | None = None) -> Rendered:
+        data, meta = self.payload(row)
+        chosen: str | View = view if view is not None else self._view_for(row, data, meta)
+        return self.registry.render(data, meta, chosen)
+
+    def fields(self, row: int) -> Mapping[str, str]:
+        """Decoded values worth searching (an event name, a topic...), by name."""
+        return self.render(row).fields
+
+    def summary(self, row: int) -> str:
+        """One line for ``row``'s table cell (cached)."""
+        cached = self._summaries.get(row)
+        if cached is not None:
+            return cached
+        data, meta = self.payload(row)
+        prefix = data[:SUMMARY_PREFIX]
+        line = self.registry.summary(prefix, meta, self._view_for(row, prefix, meta))
+        summaries = self._summaries
+        summaries[row] = line
+        if len(summaries) > SUMMARY_CACHE:
+            summaries.popitem(last=False)
+        return line

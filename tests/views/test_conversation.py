@@ -1,0 +1,70 @@
+"""Tests of inspector.views.conversation: what a row shows, its summary, forced views."""
+
+from __future__ import annotations
+
+from inspector.capture.events import (
+    Direction,
+    FramesCaptured,
+    MessageCaptured,
+    SessionInfo,
+    SessionRole,
+)
+from inspector.capture.store import CaptureStore
+from inspector.protocol.connection import Protocol
+from inspector.protocol.constants import Role
+from inspector.protocol.frames import FrameBatch
+from inspector.views.conversation import Conversation, sender_of
+
+
+def store_of(
+    wire: bytes, role: SessionRole = SessionRole.CLIENT, direction: Direction = Direction.IN
+) -> CaptureStore:
+    """A store holding what a peer sent, parsed as the recorder would."""
+    store = CaptureStore(SessionInfo("ws://x/", role, "", 0.0))
+    receiver = Role.CLIENT if sender_of(role, direction) is Role.SERVER else Role.SERVER
+    proto = Protocol(receiver, auto_pong=False, auto_close=False)
+    proto.receive_data(wire)
+    for event in proto.events_received():
+        if isinstance(event, FrameBatch):
+            store.add(FramesCaptured(0.0, direction, event))
+        elif hasattr(event, "first_seq"):
+            store.add(MessageCaptured(0.0, direction, event))  # type: ignore[arg-type]
+    return store
+
+
+def test_sender_of_every_position() -> None:
+    assert sender_of(SessionRole.CLIENT, Direction.OUT) is Role.CLIENT
+    assert sender_of(SessionRole.SERVER, Direction.OUT) is Role.SERVER
+    assert sender_of(SessionRole.PROXY, Direction.OUT) is Role.CLIENT
+    assert sender_of(SessionRole.PROXY, Direction.IN) is Role.SERVER
+
+
+def test_a_fragmented_message_shows_whole_on_its_last_row() -> None:
+    # {"a": 1} in two fragments from a server, then a close.
+    conv = Conversation(store_of(b'\x01\x04{"a"\x80\x04: 1}\x88\x02\x03\xe8'))
+    data, meta = conv.payload(1)
+    assert data == b'{"a": 1}' and meta.opcode == 1 and meta.sender is Role.SERVER
+    first, first_meta = conv.payload(0)
+    assert first == b'{"a"' and first_meta.truncated  # a fragment is part of a message
+    assert conv.render(1).view == "json"
+    assert conv.summary(2) == "1000 Normal closure"
+
+
+def test_forced_views_per_connection_and_per_message() -> None:
+    conv = Conversation(store_of(b"\x81\x02{}\x81\x02hi\x88\x00"))
+    assert conv.render(0).view == "json"
+    conv.force("hex")
+    assert [conv.render(r).view for r in range(3)] == ["hex", "hex", "hex"]
+    conv.force("json")  # a connection's forced view applies where it can read
+    assert [conv.render(r).view for r in range(3)] == ["json", "text", "close"]
+    conv.force("json", row=1)
+    assert conv.render(1).view == "json" and conv.render(1).error is not None
+    conv.force(None)
+    assert conv.render(0).view == "json" and conv.forced(1) is None
+
+
+def test_summaries_are_cached_and_bounded() -> None:
+    conv = Conversation(store_of(b"\x81\x7e\x10\x00" + b"y" * 4096))
+    line = conv.summary(0)
+    assert line.startswith("yyy") and len(line) <= 241
+    assert conv.summary(0) is line
