@@ -94,7 +94,8 @@ class Serve:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         self.url = self.next_line(timeout=15)
 
     def _pump(self) -> None:
@@ -131,6 +132,11 @@ class Serve:
             self.proc.kill()
             self.proc.wait(timeout=5)
             raise
+        finally:
+            # The pipe is read to its end, then closed (no file left for the GC).
+            self._pump_thread.join(5)
+            assert self.proc.stdout is not None
+            self.proc.stdout.close()
 
 
 @contextlib.contextmanager
