@@ -1,17 +1,18 @@
 """The desktop application: a Qt window over the asyncio engine, run on qasync.
 
-``ws-inspector`` opens the window; ``ws-inspector ws://host/path`` opens it and
-connects; ``ws-inspector capture.jsonl`` opens a saved capture read-only (a ``.har``
-file: each of its WebSocket sessions in a tab);
-``ws-inspector --demo`` starts an echo server in this process, connects to it and
-sends a few messages so there is traffic to look at straight away.
+:func:`run_window` starts it: with a ``ws://`` URL it connects; with a capture
+(``.jsonl``) it opens it read-only (a ``.har`` file: each of its WebSocket sessions
+in a tab); with ``demo`` it starts an echo server in this process, connects to it and
+sends a few messages so there is traffic to look at straight away. The command line
+(``ws-inspector [URL | FILE] [--demo]``) is parsed by :mod:`inspector.cli`, which
+checks for a usable display before anything of Qt starts.
 
 Quitting (File > Quit, closing the window, Ctrl+C in the terminal) closes every
 connection with a close frame and a bounded wait before the event loop stops. File >
 Quit and closing the window first ask about captures that were not saved; Ctrl+C does
 not ask: the journals of those sessions stay, and the next start offers them back.
 Exceptions from callbacks, tasks and Qt slots all end up in one place: the log and
-the window's status bar.
+the window's status bar. Qt's own messages go to the log too (:mod:`.gui.qtlog`).
 
 For tests and scripts: ``WS_INSPECTOR_QUIT_AFTER_MS`` (or ``quit_after_ms``) quits by
 itself after that many milliseconds, and ``on_ready(window)`` runs once the window
@@ -22,7 +23,6 @@ is up (and, with ``--demo``, once the demo traffic was sent).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -37,16 +37,17 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
 from .engine.server import EchoServer
+from .gui.qtlog import install_qt_message_handler
 from .gui.window import MainWindow
 
-__all__ = ["QUIT_AFTER_ENV", "main", "run_demo"]
+__all__ = ["QUIT_AFTER_ENV", "main", "run_demo", "run_window"]
 
-log = logging.getLogger("inspector.app")
+log = logging.getLogger(__name__)
 
 APP_NAME = "ws-inspector"
 ORG_NAME = "ws-inspector"
@@ -57,26 +58,6 @@ SIGNAL_POLL_MS = 200
 
 DEMO_SUBPROTOCOL = "demo.v1"
 DEMO_JSON = '{"type": "subscribe", "channel": "ticker", "symbols": ["BTC-USD", "ETH-USD"], "id": 1}'
-
-
-def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="ws-inspector", description="WebSocket protocol inspector (window)"
-    )
-    parser.add_argument(
-        "target",
-        nargs="?",
-        metavar="URL|FILE",
-        help="ws:// or wss:// URL to connect to, or a capture (.jsonl) or HAR file (.har) "
-        "to open read-only",
-    )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="start a local echo server, connect to it and send a few messages",
-    )
-    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
-    return parser.parse_args(list(argv))
 
 
 async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
@@ -138,17 +119,33 @@ def _quit_after_ms(value: int | None) -> int | None:
         return None
 
 
+ReadyCallback = Callable[[MainWindow], Awaitable[Any] | Any]
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     quit_after_ms: int | None = None,
-    on_ready: Callable[[MainWindow], Awaitable[Any] | Any] | None = None,
+    on_ready: ReadyCallback | None = None,
 ) -> int:
-    """Run the window until the user quits; returns the exit code (0)."""
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    """The window from the window's command-line arguments (``[URL | FILE] [--demo]``,
+    parsed by the command's one parser); see :func:`run_window`."""
+    from .cli.main import parse_window_args
 
+    ns = parse_window_args(sys.argv[1:] if argv is None else argv)
+    return run_window(ns.target, demo=ns.demo, quit_after_ms=quit_after_ms, on_ready=on_ready)
+
+
+def run_window(
+    target: str | None = None,
+    *,
+    demo: bool = False,
+    quit_after_ms: int | None = None,
+    on_ready: ReadyCallback | None = None,
+) -> int:
+    """Run the window until the user quits; returns the exit code (0). ``target`` is
+    a URL to connect to or a capture or HAR file to open; ``demo`` starts the demo."""
+    previous_qt_handler = install_qt_message_handler()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     if not app.organizationName():
@@ -213,11 +210,16 @@ def main(
 
     async def shutdown() -> None:
         window.save_settings()
-        with contextlib.suppress(Exception):
+        # Quitting goes on whatever fails here; what failed is logged.
+        try:
             await asyncio.wait_for(window.aclose_all(SHUTDOWN_TIMEOUT), SHUTDOWN_TIMEOUT + 1)
+        except Exception:
+            log.warning("closing the connections on quit failed", exc_info=True)
         for server in demo_server:
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.wait_for(server.close(), SHUTDOWN_TIMEOUT + 1)
+            except Exception:
+                log.warning("closing the demo server on quit failed", exc_info=True)
         current = asyncio.current_task()
         leftovers = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
         for t in leftovers:
@@ -231,13 +233,13 @@ def main(
         if quit_timer is not None and delay is not None:
             quit_timer.start(delay)
         try:
-            if args.demo:
+            if demo:
                 demo_server.append(await run_demo(window))
-            elif args.target and "://" not in args.target and os.path.exists(args.target):
-                await window.open_capture(args.target)
-            elif args.target:
+            elif target and "://" not in target and os.path.exists(target):
+                await window.open_capture(target)
+            elif target:
                 panel = window.current_panel() or window.new_session()
-                panel.connect_to(args.target)
+                panel.connect_to(target)
             if on_ready is not None:
                 result = on_ready(window)
                 if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
@@ -252,8 +254,10 @@ def main(
     def about_to_quit() -> None:
         quit_event.set()
         for panel in window.panels():
-            with contextlib.suppress(Exception):
+            try:
                 panel.shutdown()
+            except Exception:
+                log.warning("closing a tab as Qt quit failed", exc_info=True)
 
     app.aboutToQuit.connect(about_to_quit)
     code = 0
@@ -277,8 +281,11 @@ def main(
         window.quit_handler = None
         window.close_now()
         window.deleteLater()
-        with contextlib.suppress(Exception):
+        try:
             loop.run_until_complete(asyncio.sleep(0))
+        except Exception:
+            log.warning("the event loop's last turn failed", exc_info=True)
         loop.close()
         asyncio.set_event_loop(None)
+        qInstallMessageHandler(previous_qt_handler)
     return code

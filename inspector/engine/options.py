@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
+
 __all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
 
 
@@ -126,3 +128,4 @@ class ConnectOptions:
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
+    max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES  # payload kept per session

@@ -19,6 +19,7 @@ from ..capture.events import (
     HandshakeCaptured,
     StateChanged,
 )
+from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.connection import Protocol
 from ..protocol.constants import Role
 from ..protocol.deflate import PerMessageDeflate, negotiate_server
@@ -59,6 +60,7 @@ class EchoServer:
         handshake_timeout: float = 10.0,
         strict: bool = False,
         close_timeout: float = 5.0,
+        max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
     ) -> None:
         self.host = host
         self.port = port
@@ -67,6 +69,7 @@ class EchoServer:
         self.subprotocols = subprotocols
         self.keep_captures = keep_captures
         self.max_message_size = max_message_size
+        self.max_capture_bytes = max_capture_bytes  # per connection, when captures are kept
         self.handshake_timeout = handshake_timeout
         #: Seconds a closed connection may take to flush before it is dropped.
         self.close_timeout = close_timeout

@@ -15,12 +15,8 @@ from .runner import CaseResult, ProbeReport
 
 __all__ = ["format_table", "json_lines", "render_html", "write_html"]
 
-_MARK = {
-    Grade.PASSED: "ok",
-    Grade.NON_STRICT: "non-strict",
-    Grade.FAILED: "FAILED",
-    Grade.INFO: "info",
-}
+#: The grade words of the window, so that a table and the window say the same.
+_MARK = {grade: grade.value for grade in Grade}
 
 
 def format_table(results: Iterable[CaseResult], *, verbose: bool = False) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape_control", "format_bytes", "shorten"]
+__all__ = ["escape_control", "escape_json_line", "format_bytes", "shorten"]
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB")
 
@@ -50,6 +50,17 @@ def escape_control(text: str, *, keep_newlines: bool = False) -> str:
     if keep_newlines:
         return "\n".join(_CONTROL.sub(_escape_one, line) for line in text.split("\n"))
     return _CONTROL.sub(_escape_one, text)
+
+
+def _json_escape_one(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def escape_json_line(line: str) -> str:
+    """A line of JSON with the control characters a JSON encoder leaves as they are
+    (C1 controls, bidirectional overrides, line separators, with ``ensure_ascii``
+    off) written as ``\\u`` escapes: the same JSON value, harmless on a terminal."""
+    return _CONTROL.sub(_json_escape_one, line)
 
 
 def shorten(text: str, limit: int) -> str:

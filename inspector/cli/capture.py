@@ -1,0 +1,488 @@
+"""``ws-inspector capture URL [actions...]``: connect, act in order, print, close.
+
+The actions (``--send``, ``--send-binary``, ``--send-file``, ``--frame``, ``--ping``,
+``--close``) run in command-line order; lines on standard input, when it is not a
+terminal, are sent as text messages after them and before a ``--close``. Every frame
+both ways is printed as it happens (or the capture as JSON Lines with ``--json``) and
+written with ``-o``. Exit status 0 only when the connection opened and closed
+cleanly; otherwise 1, with a one-line reason on standard error (what was captured is
+still printed and written); 2 for a command line that cannot be run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..capture.events import (
+    CaptureEvent,
+    Direction,
+    ErrorCaptured,
+    ErrorStep,
+    FramesCaptured,
+    HandshakeCaptured,
+    MessageCaptured,
+    RttSample,
+    StateChanged,
+    ViolationCaptured,
+)
+from ..engine.options import ConnectError, ConnectOptions
+from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
+from ..protocol.violations import LocalProtocolError
+from ..views.text import escape_json_line
+from .options import (
+    UsageError,
+    add_capture_budget,
+    add_connection_options,
+    add_logging_options,
+    add_tls_options,
+    capture_budget,
+    request_headers,
+    tls_options,
+)
+from .render import (
+    format_frame,
+    format_message,
+    format_state,
+    handshake_lines,
+    peer_text,
+    upgrade_failure,
+)
+
+if TYPE_CHECKING:
+    from ..engine.connection import Connection
+    from ..engine.journal import Journal
+
+__all__ = ["CapturePrinter", "register", "run"]
+
+Action = tuple[str, Any]
+
+
+class _Ordered(argparse.Action):
+    """Keeps the actions in command-line order, across the different options."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        actions = list(getattr(namespace, "actions", None) or [])
+        actions.append((self.dest, values))
+        namespace.actions = actions
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "capture",
+        help="connect, perform actions, print every frame both ways, close",
+        description="Connect to URL, perform the actions in the order given, print every "
+        "frame both ways and close. Lines on standard input are sent as text messages "
+        "when it is not a terminal. Exit status 0 only when the connection opened and "
+        "closed cleanly, 1 otherwise (with a one-line reason on standard error), 2 for "
+        "usage errors.",
+    )
+    p.add_argument("url")
+    add_connection_options(p)
+    p.add_argument("--no-deflate", action="store_true", help="do not offer permessage-deflate")
+    p.add_argument("--timeout", type=float, default=10.0, help="connect + handshake timeout (s)")
+    p.add_argument("--strict", action="store_true", help="fail the connection on any violation")
+    p.add_argument("--no-auto-pong", action="store_true", help="do not answer pings")
+    add_tls_options(p)
+    acts = p.add_argument_group("actions (in the order given)")
+    acts.add_argument("--send", action=_Ordered, metavar="TEXT", help="send a text message")
+    acts.add_argument("--send-binary", action=_Ordered, metavar="HEX", help="send a binary message")
+    acts.add_argument(
+        "--send-file",
+        action=_Ordered,
+        metavar="PATH",
+        help="send the file's bytes as one binary message",
+    )
+    acts.add_argument(
+        "--frame",
+        action=_Ordered,
+        metavar="SPEC",
+        help=f"send one crafted frame, valid or not: {FRAME_SPEC_HELP}",
+    )
+    acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
+    acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="listen this long after the last action (default 1)",
+    )
+    out = p.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print the capture as JSON Lines")
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the capture to FILE (.jsonl; .har writes HAR, without credentials)",
+    )
+    out.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="keep Cookie, Set-Cookie, Authorization and Proxy-Authorization values in HAR",
+    )
+    out.add_argument(
+        "--journal",
+        metavar="DIR",
+        help="journal the session into DIR while it runs (default: the data folder's "
+        "journal); a killed capture is recoverable from it",
+    )
+    out.add_argument("--no-journal", action="store_true", help="do not journal the session")
+    add_capture_budget(p)
+    add_logging_options(p)
+    p.set_defaults(run=run, actions=[])
+
+
+def check_actions(actions: list[Action]) -> list[Action]:
+    """The actions with their values parsed; :class:`UsageError` for one that cannot be."""
+    checked: list[Action] = []
+    for kind, value in actions:
+        if kind == "send_binary":
+            try:
+                value = parse_hex(value)
+            except ValueError:
+                raise UsageError(f"--send-binary {value!r} is not hex") from None
+        elif kind == "send_file":
+            try:
+                with open(value, "rb") as f:
+                    value = f.read()
+            except OSError as exc:
+                raise UsageError(f"--send-file {value!r}: {exc.strerror or exc}") from None
+        elif kind == "frame":
+            try:
+                value = parse_frame_spec(value)
+            except ValueError as exc:
+                raise UsageError(f"--frame {value!r}: {exc}") from None
+        elif kind == "ping":
+            value = value.encode("utf-8")
+            if len(value) > 125:
+                raise UsageError("a ping payload is at most 125 bytes")
+        elif kind == "close":
+            code_text, _, reason = value.partition(":")
+            try:
+                code = int(code_text)
+            except ValueError:
+                raise UsageError(f"--close {value!r}: the code must be a number") from None
+            if not 0 <= code <= 0xFFFF:
+                raise UsageError(f"--close {value!r}: a close code is 0-65535 (two bytes)")
+            if len(reason.encode("utf-8")) > 123:
+                raise UsageError(f"--close {value!r}: the reason is over 123 bytes of UTF-8")
+            value = (code, reason)
+        checked.append((kind, value))
+    return checked
+
+
+def connect_options(ns: argparse.Namespace) -> ConnectOptions:
+    return ConnectOptions(
+        headers=request_headers(ns),
+        subprotocols=ns.subprotocol,
+        deflate=not ns.no_deflate,
+        origin=ns.origin,
+        open_timeout=ns.timeout,
+        strict=ns.strict,
+        auto_pong=not ns.no_auto_pong,
+        tls=tls_options(ns),
+        max_capture_bytes=capture_budget(ns),
+    )
+
+
+# ---------------------------------------------------------------------- printing
+def _arrow(direction: Direction) -> str:
+    return "-> " if direction is Direction.OUT else "<- "
+
+
+class _Watcher:
+    """What the command needs to know about the session, whatever it prints: the
+    server's response (for a failed upgrade's reason) and the capture notes (said
+    once, on standard error when standard output is JSON)."""
+
+    def __init__(self, notes: TextIO | None) -> None:
+        self.response: HandshakeCaptured | None = None
+        self._notes = notes
+
+    def __call__(self, event: CaptureEvent) -> None:
+        if isinstance(event, HandshakeCaptured) and event.dir is Direction.IN:
+            self.response = event
+        elif (
+            isinstance(event, ErrorCaptured)
+            and event.step is ErrorStep.CAPTURE
+            and self._notes is not None
+        ):
+            print(f"ws-inspector capture: {peer_text(event.message)}", file=self._notes)
+
+    def summary(self, error: ErrorCaptured) -> str:
+        """The error as printed after the events: a 101 whose problems were printed
+        just before is not described a second time."""
+        response = self.response
+        if (
+            error.step is ErrorStep.HANDSHAKE
+            and response is not None
+            and response.problems
+            and upgrade_failure(response) is None
+        ):
+            n = len(response.problems)
+            return f"{error.step}: the upgrade failed (the problem{'s' if n > 1 else ''} above)"
+        return self.describe(error)
+
+    def describe(self, error: ErrorCaptured | ConnectError) -> str:
+        """The one-line reason for a fatal error: a failed upgrade in a few words (the
+        status and what the body is), anything else as the engine said it."""
+        if str(error.step) == ErrorStep.HANDSHAKE and self.response is not None:
+            failed = upgrade_failure(self.response)
+            if failed is not None:
+                return f"{error.step}: {failed}"
+        return f"{error.step}: {peer_text(error.message, 400)}"
+
+
+class CapturePrinter:
+    """Prints capture events as they happen: frames both ways, composite messages,
+    the handshake, states, errors. A fatal error is said once: the closed state
+    after it leaves out the detail that repeats it."""
+
+    def __init__(self, out: TextIO, watcher: _Watcher) -> None:
+        self.out = out
+        self._watcher = watcher
+        self._said: set[str] = set()
+
+    def __call__(self, event: CaptureEvent) -> None:
+        out = self.out
+        if isinstance(event, FramesCaptured):
+            arrow = _arrow(event.dir)
+            for frame in event.frames:
+                out.write(format_frame(frame, arrow) + "\n")
+        elif isinstance(event, MessageCaptured):
+            if event.message.fragments > 1 or event.message.compressed:
+                out.write(format_message(event.message, _arrow(event.dir)) + "\n")
+        elif isinstance(event, HandshakeCaptured):
+            for line in handshake_lines(event, _arrow(event.dir)):
+                out.write(line + "\n")
+        elif isinstance(event, StateChanged):
+            out.write(format_state(event, detail=event.detail not in self._said) + "\n")
+        elif isinstance(event, ErrorCaptured):
+            if event.fatal:
+                self._said.add(event.message)
+            out.write(f"!! {self._watcher.summary(event)}\n")
+        elif isinstance(event, ViolationCaptured):
+            out.write(f"!! {peer_text(str(event.violation))}\n")
+        elif isinstance(event, RttSample):
+            out.write(f"   rtt {event.rtt * 1000:.2f} ms\n")
+        out.flush()
+
+
+# ------------------------------------------------------------------------- stdin
+class _StdinLines:
+    """Lines of standard input as they arrive, read by a daemon thread so that a pipe
+    left open neither delays the connection nor keeps the program from ending."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def read() -> None:
+            try:
+                for line in sys.stdin:
+                    loop.call_soon_threadsafe(self._queue.put_nowait, line.rstrip("\r\n"))
+            except (OSError, ValueError):
+                pass
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop is gone: we are exiting
+                    loop.call_soon_threadsafe(self._queue.put_nowait, None)
+
+        threading.Thread(target=read, name="stdin-lines", daemon=True).start()
+
+    async def next(self, stop: asyncio.Future[None]) -> str | None:
+        """The next line; None at end of input, or when ``stop`` is done first."""
+        getter = asyncio.ensure_future(self._queue.get())
+        waiting: list[asyncio.Future[Any]] = [getter, stop]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            return getter.result()
+        getter.cancel()
+        return None
+
+
+# ----------------------------------------------------------------------- session
+def _perform(conn: Connection, kind: str, value: Any) -> None:
+    if kind == "send":
+        conn.send_text(value)
+    elif kind in ("send_binary", "send_file"):
+        conn.send_binary(value)
+    elif kind == "frame":
+        conn.send_frame(value)
+    elif kind == "ping":
+        conn.send_ping(value)
+    elif kind == "close":
+        conn.send_close(*value)
+
+
+async def _converse(
+    conn: Connection, actions: list[Action], piped: bool, wait: float, close_timeout: float
+) -> None:
+    """The actions, the piped lines, the listening, and the close."""
+    # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
+    # with everything printed and written.
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def interrupt() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    conn.closed.add_done_callback(lambda _: interrupt())
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+    # Lines piped to standard input are sent after the command-line actions, but
+    # before a --close, which ends the conversation.
+    if piped:
+        close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
+        actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
+    for kind, value in actions:
+        if not conn.is_open or conn.close_sent or stop.done():
+            break
+        if kind == "stdin":
+            lines = _StdinLines()
+            while (line := await lines.next(stop)) is not None:
+                if conn.close_sent:
+                    break
+                try:
+                    conn.send_text(line)
+                except LocalProtocolError:
+                    break
+                await conn.drain()
+            continue
+        try:
+            _perform(conn, kind, value)
+        except LocalProtocolError:
+            break  # the peer ended the connection meanwhile: reported by the caller
+        await conn.drain()
+        await asyncio.sleep(0)
+    if not stop.done():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(stop), wait)
+    if not conn.closed.done():
+        if not conn.close_sent:
+            await conn.close(1000)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.wait_closed(), close_timeout * 2)
+            conn.abort()
+    await asyncio.sleep(0)
+
+
+async def _capture(
+    ns: argparse.Namespace, options: ConnectOptions, actions: list[Action], piped: bool
+) -> int:
+    from ..engine.client import connect, new_client_connection
+
+    conn = new_client_connection(ns.url, options)
+    journal = _start_journal(ns, conn)
+    watcher = _Watcher(sys.stderr if ns.json else None)
+    conn.subscribe(watcher, messages=False)
+    if not ns.json:
+        conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+    reason = ""
+    try:
+        await connect(ns.url, options, connection=conn)
+    except ConnectError as exc:
+        reason = watcher.describe(exc)
+    else:
+        await _converse(conn, actions, piped, ns.wait, options.close_timeout)
+        last = conn.final_state
+        # Exit 0 only for a connection that opened (it did: connect returned) and
+        # closed cleanly, in the engine's strict sense of clean.
+        if last is None or not last.clean:
+            if conn.error is not None:
+                reason = watcher.describe(conn.error)
+            elif last is not None:
+                reason = f"the connection did not close cleanly (code {last.code}"
+                reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
+            else:
+                reason = "the connection did not close"
+    written = _write_outputs(ns, conn)
+    _end_journal(journal, keep=not written)
+    if reason:
+        print(f"ws-inspector capture: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
+    """Print and write the capture as asked; False if the output file failed."""
+    from ..capture.formats.jsonl import iter_lines, write_jsonl
+
+    if conn.store is None:
+        return True
+    if ns.json:
+        write = sys.stdout.write
+        for line in iter_lines(conn.store):
+            write(escape_json_line(line.rstrip("\n")) + "\n")
+        sys.stdout.flush()
+    if ns.output:
+        try:
+            if ns.output.lower().endswith(".har"):
+                from ..capture.formats.har import write_har
+
+                write_har(conn.store, ns.output, include_secrets=ns.include_secrets)
+            else:
+                write_jsonl(conn.store, ns.output)
+        except OSError as exc:
+            print(f"ws-inspector capture: cannot write {ns.output}: {exc}", file=sys.stderr)
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------- journal
+def _start_journal(ns: argparse.Namespace, conn: Connection) -> Journal | None:
+    """The crash journal of a capture (None with --no-journal, or if it cannot be
+    made: then a warning, and the capture goes on)."""
+    if ns.no_journal:
+        return None
+    from ..engine.journal import Journal
+
+    try:
+        return Journal(conn, directory=ns.journal)
+    except OSError as exc:
+        where = f" in {exc.filename}" if exc.filename else ""
+        print(
+            f"ws-inspector capture: warning: no crash journal{where}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _end_journal(journal: Journal | None, *, keep: bool) -> None:
+    """The capture ended normally: its journal is not needed, unless the output
+    could not be written (then it is kept, and said where)."""
+    if journal is None:
+        return
+    journal.close(keep=keep)
+    if keep and journal.error is None:
+        print(f"ws-inspector capture: the capture is kept in {journal.path}", file=sys.stderr)
+
+
+def _stdin_is_piped() -> bool:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return sys.stdin is not None and not sys.stdin.isatty()
+    return False
+
+
+def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) -> int:
+    try:
+        actions = check_actions(ns.actions)
+        options = connect_options(ns)
+    except UsageError as exc:
+        print(f"ws-inspector capture: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_capture(ns, options, actions, piped()))

@@ -1,0 +1,653 @@
+"""``ws-inspector capture``, run as a user runs it: a subprocess each, bounded by a
+timeout, against ``ws-inspector serve`` or small hand-made servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inspector.capture.store import DEFAULT_MAX_CAPTURE_BYTES
+from inspector.cli.capture import check_actions, connect_options
+from inspector.cli.main import parse_args
+from inspector.cli.options import UsageError
+
+from ._cli_support import (
+    FRAME_KEYS,
+    TERMINAL_CONTROLS,
+    Serve,
+    cli,
+    frames,
+    free_port,
+    json_lines,
+    read_until_eof,
+    start_cli,
+    thread_server,
+    unmask_frames,
+    upgrade_response,
+)
+
+
+@pytest.mark.slow
+def test_capture_json_against_serve(serve: Serve) -> None:
+    result = cli(
+        "capture",
+        serve.url,
+        "--send",
+        "hi",
+        "--ping",
+        "x",
+        "--send-binary",
+        "0102",
+        "--close",
+        "4000:bye",
+        "--no-deflate",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = json_lines(result.stdout)
+    assert lines[0]["type"] == "session"
+    assert lines[0]["url"] == serve.url and lines[0]["role"] == "client"
+    assert lines[-1]["type"] == "end"
+    for frame in frames(lines):
+        assert set(frame) == FRAME_KEYS
+        assert frame["dir"] in ("in", "out") and isinstance(frame["t"], float)
+    out = frames(lines, "out")
+    assert [(f["opcode_name"], f["masked"]) for f in out] == [
+        ("TEXT", True),
+        ("PING", True),
+        ("BINARY", True),
+        ("CLOSE", True),
+    ]
+    assert out[0]["text"] == "hi"
+    assert out[1]["text"] == "x"
+    assert base64.b64decode(out[2]["payload_b64"]) == b"\x01\x02"
+    assert (out[3]["close_code"], out[3]["close_reason"]) == (4000, "bye")
+    inn = frames(lines, "in")
+    # The server's automatic pong may overtake the echo of the message before it.
+    assert sorted(f["opcode_name"] for f in inn[:3]) == ["BINARY", "PONG", "TEXT"]
+    by_name = {f["opcode_name"]: f for f in inn}
+    assert by_name["TEXT"]["text"] == "hi" and not by_name["TEXT"]["masked"]
+    assert by_name["PONG"]["text"] == "x"
+    assert base64.b64decode(by_name["BINARY"]["payload_b64"]) == b"\x01\x02"
+    assert inn[3]["opcode_name"] == "CLOSE" and inn[3]["close_code"] == 4000
+    assert [f["seq"] for f in inn] == [0, 1, 2, 3]
+    states = [o["state"] for o in lines if o["type"] == "state"]
+    assert states == ["connecting", "open", "closing", "closed"]
+    closed = [o for o in lines if o["type"] == "state"][-1]
+    assert (closed["code"], closed["clean"]) == (4000, True)
+    handshakes = [o for o in lines if o["type"] == "handshake"]
+    assert [h["dir"] for h in handshakes] == ["out", "in"]
+    assert handshakes[1]["accept"]["ok"] is True
+    assert any(o["type"] == "rtt" for o in lines)
+    # serve logged the same connection, frames both ways.
+    logged = serve.wait_for(lambda line: "** closed code=4000" in line)
+    assert any("<- #0" in line and '"hi"' in line for line in logged)
+    assert any("-> #" in line and "TEXT" in line and '"hi"' in line for line in logged)
+    assert any("-> " in line and "PONG" in line for line in logged)
+
+
+@pytest.mark.slow
+def test_capture_with_deflate_reports_the_inflated_messages(serve: Serve) -> None:
+    result = cli("capture", serve.url, "--send", "hello hello hello", "--close", "1000", "--json")
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    handshake_in = next(o for o in lines if o["type"] == "handshake" and o["dir"] == "in")
+    assert handshake_in["extensions"] == "permessage-deflate"
+    sent, echoed = frames(lines, "out")[0], frames(lines, "in")[0]
+    assert sent["rsv1"] and echoed["rsv1"] and sent["text"] is None
+    messages = [o for o in lines if o["type"] == "message"]
+    assert [(m["dir"], m["text"], m["compressed"]) for m in messages] == [
+        ("out", "hello hello hello", True),
+        ("in", "hello hello hello", True),
+    ]
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@pytest.mark.slow
+def test_capture_human_output_shows_frames_both_ways(serve: Serve) -> None:
+    result = cli("capture", serve.url, "--send", "hi", "--ping", "x", "--close", "4000:bye")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[0] == "** connecting"
+    assert out[1] == "-> GET / HTTP/1.1"
+    assert out[2] == "<- HTTP/1.1 101 Switching Protocols"
+    assert out[3].startswith("   Sec-WebSocket-Accept ok (expected ")
+    sent = [line for line in out if line.startswith("-> #")]
+    got = [line for line in out if line.startswith("<- #")]
+    assert len(sent) == 3 and len(got) == 3
+    assert "TEXT" in sent[0] and "mask=" in sent[0] and "mask=-" not in sent[0]
+    assert "CLOSE" in sent[2] and "code=4000 (Private use) reason='bye'" in sent[2]
+    assert "mask=-" in got[0]
+    assert any("PONG" in line and '"x"' in line for line in got)
+    assert any(line.startswith("   rtt ") and line.endswith(" ms") for line in out)
+    assert out[-1] == "** closed code=4000 reason='' clean=True"
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@pytest.mark.slow
+def test_capture_writes_the_file(serve: Serve, tmp_path: Path) -> None:
+    path = tmp_path / "session.jsonl"
+    result = cli("capture", serve.url, "--send", "saved", "--close", "1000", "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "-> #0" in result.stdout  # the human output still goes to the terminal
+    lines = json_lines(path.read_text("utf-8"))
+    assert lines[0]["type"] == "session" and lines[0]["format"] == "ws-inspector-capture"
+    assert lines[-1] == {"type": "end", "frames": 4, "events": lines[-1]["events"]}
+    assert sorted(f["dir"] for f in frames(lines)) == ["in", "in", "out", "out"]
+    from inspector.capture.formats.jsonl import read_jsonl
+
+    loaded = read_jsonl(str(path))
+    assert len(loaded.store) == 4
+    assert sorted(loaded.store.frame(r).opcode for r in range(4)) == [1, 1, 8, 8]
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@pytest.mark.slow
+def test_capture_sends_piped_stdin_lines(serve: Serve) -> None:
+    result = cli(
+        "capture", serve.url, "--no-deflate", "--wait", "0.3", "--json", stdin="alpha\nbeta\n"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert [f["text"] for f in frames(lines, "out") if f["opcode_name"] == "TEXT"] == [
+        "alpha",
+        "beta",
+    ]
+    assert [f["text"] for f in frames(lines, "in") if f["opcode_name"] == "TEXT"] == [
+        "alpha",
+        "beta",
+    ]
+    # No --close: capture closes with 1000 after --wait.
+    close = [f for f in frames(lines, "out") if f["opcode_name"] == "CLOSE"]
+    assert [f["close_code"] for f in close] == [1000]
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@pytest.mark.slow
+def test_capture_actions_come_before_stdin_lines(serve: Serve) -> None:
+    result = cli(
+        "capture",
+        serve.url,
+        "--no-deflate",
+        "--send",
+        "first",
+        "--wait",
+        "0.2",
+        "--json",
+        stdin="second\n",
+    )
+    assert result.returncode == 0, result.stderr
+    texts = [f["text"] for f in frames(json_lines(result.stdout), "out")]
+    assert texts[:2] == ["first", "second"]
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@pytest.mark.slow
+def test_capture_streams_stdin_lines_as_they_arrive(serve: Serve) -> None:
+    # The pipe stays open between lines: each is sent when it arrives, not at EOF,
+    # and a --close waits for the end of input.
+    proc = start_cli("capture", serve.url, "--no-deflate", "--close", "1000:done", "--json")
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write("early\n")
+        proc.stdin.flush()
+        serve.wait_for(lambda line: "early" in line)
+        out, err = proc.communicate("late\n", timeout=30)  # writes, then closes stdin
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    sent = frames(json_lines(out), "out")
+    assert [f["text"] for f in sent] == ["early", "late", "done"]
+    assert sent[-1]["close_code"] == 1000
+
+
+@pytest.mark.slow
+def test_capture_ctrl_c_closes_cleanly_and_writes(serve: Serve, tmp_path: Path) -> None:
+    out_file = tmp_path / "interrupted.jsonl"
+    proc = start_cli("capture", serve.url, "--no-deflate", "-o", str(out_file))
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write("hello\n")
+        proc.stdin.flush()
+        serve.wait_for(lambda line: "hello" in line)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out_file.read_text().splitlines()]
+    closed = [o for o in lines if o["type"] == "state" and o["state"] == "closed"]
+    assert closed and closed[-1]["clean"] is True and closed[-1]["code"] == 1000
+    assert any(o.get("text") == "hello" for o in lines if o["type"] == "frame")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("wait", [0.2, 1.2])
+def test_capture_wait_listens_after_the_last_action(serve: Serve, wait: float) -> None:
+    result = cli("capture", serve.url, "--send", "x", "--wait", str(wait), "--json")
+    assert result.returncode == 0, result.stderr
+    # The session's own clock: the close came --wait seconds after the connection opened.
+    lines = json_lines(result.stdout)
+    closing = next(o for o in lines if o["type"] == "state" and o["state"] == "closing")
+    opened = next(o for o in lines if o["type"] == "state" and o["state"] == "open")
+    assert closing["t"] - opened["t"] >= wait * 0.9
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+# ------------------------------------------------------------- what can be sent
+@pytest.mark.slow
+def test_send_file_sends_one_binary_message(serve: Serve, tmp_path: Path) -> None:
+    blob = bytes(range(256)) * 40  # 10 KiB, every byte value
+    path = tmp_path / "blob.bin"
+    path.write_bytes(blob)
+    result = cli(
+        "capture", serve.url, "--no-deflate", "--send-file", str(path), "--close", "1000", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    (sent,) = [f for f in frames(lines, "out") if f["opcode_name"] != "CLOSE"]
+    assert (sent["opcode_name"], sent["fin"], sent["length"]) == ("BINARY", True, len(blob))
+    (echoed,) = [f for f in frames(lines, "in") if f["opcode_name"] != "CLOSE"]
+    assert base64.b64decode(echoed["payload_b64"]) == blob
+    serve.wait_for(lambda line: "** closed" in line)
+
+
+@contextlib.contextmanager
+def recording_server(received: list[bytes]) -> Iterator[int]:
+    """Upgrades, then keeps what the client sends, answering its close frame."""
+
+    def record(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head))
+        data = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                data += chunk
+                if any(b0 & 0x0F == 8 for b0, _, _ in unmask_frames(data)):
+                    sock.sendall(b"\x88\x02\x03\xe8")
+                    break
+        received.append(data)
+
+    with thread_server(record) as port:
+        yield port
+
+
+@pytest.mark.slow
+def test_frame_puts_exactly_the_crafted_bytes_on_the_wire() -> None:
+    received: list[bytes] = []
+    spec = "fin=0,rsv2=1,opcode=0x1,mask=01020304,length=5,payload=hi"
+    with recording_server(received) as port:
+        result = cli(
+            "capture",
+            f"ws://127.0.0.1:{port}/",
+            "--no-deflate",
+            "--no-journal",
+            "--frame",
+            spec,
+            "--frame",
+            "opcode=8,mask=0a0b0c0d,payload=hex:03e8",
+            "--json",
+        )
+    masked_hi = bytes(b ^ k for b, k in zip(b"hi", b"\x01\x02\x03\x04", strict=False))
+    # FIN 0, RSV2, TEXT; MASK, a declared length of 5 for a 2-byte payload.
+    crafted = bytes.fromhex("21 85 01020304") + masked_hi
+    close = bytes.fromhex("88 82 0a0b0c0d") + bytes([0x03 ^ 0x0A, 0xE8 ^ 0x0B])
+    assert received == [crafted + close]
+    lines = json_lines(result.stdout)
+    sent = frames(lines, "out")
+    assert [f["header_hex"] for f in sent] == ["218501020304", "88820a0b0c0d"]
+    assert (sent[0]["fin"], sent[0]["rsv2"], sent[0]["length"]) == (False, True, 5)
+    assert sent[0]["masked"] and sent[0]["mask_key"] == "01020304"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="needs p1-engine")
+def test_frame_flags_the_rules_it_breaks_as_ours() -> None:
+    received: list[bytes] = []
+    with recording_server(received) as port:
+        url = f"ws://127.0.0.1:{port}/"
+        spec = ["--frame", "rsv2=1,opcode=1,payload=hi", "--close", "1000"]
+        as_json = cli("capture", url, "--no-deflate", "--no-journal", *spec, "--json")
+        human = cli("capture", url, "--no-deflate", "--no-journal", *spec)
+    (crafted, _) = frames(json_lines(as_json.stdout), "out")
+    assert [(v["rule"], v["deliberate"]) for v in crafted["violations"]] == [("reserved-bit", True)]
+    assert any(line.endswith("(sent on purpose)") for line in human.stdout.splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--send-binary", "zz"], "--send-binary 'zz' is not hex"),
+        (["--close", "abc"], "--close 'abc': the code must be a number"),
+        (["-H", "no colon"], "header 'no colon' is not 'Name: value'"),
+        (["--ping", "p" * 126], "a ping payload is at most 125 bytes"),
+        (["--close", "70000"], "--close '70000': a close code is 0-65535 (two bytes)"),
+        (["--close=-1:x"], "--close '-1:x': a close code is 0-65535 (two bytes)"),
+        (["--close", "1000:" + "r" * 124], "the reason is over 123 bytes of UTF-8"),
+        (
+            ["--send-file", "/nonexistent/blob"],
+            "--send-file '/nonexistent/blob': No such file or directory",
+        ),
+        (["--frame", "opcode=99"], "--frame 'opcode=99': opcode 99 does not fit in 4 bits (0-15)"),
+        (["--frame", "payload=x"], "--frame 'payload=x': a frame needs opcode=N"),
+    ],
+)
+def test_capture_usage_errors(args: list[str], words: str) -> None:
+    result = cli("capture", "ws://127.0.0.1:9/", *args)
+    assert result.returncode == 2
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith("ws-inspector capture: ")
+    assert words in reason
+    assert result.stdout == ""
+
+
+# --------------------------------------------------------------------- failures
+@pytest.mark.slow
+def test_capture_refused_port() -> None:
+    port = free_port()
+    result = cli("capture", f"ws://127.0.0.1:{port}/", "--json")
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason == (
+        f"ws-inspector capture: tcp: connection to 127.0.0.1:{port} refused: "
+        f"nothing is listening on port {port}"
+    )
+    lines = json_lines(result.stdout)
+    assert lines[0]["type"] == "session"
+    (error,) = [o for o in lines if o["type"] == "error"]
+    assert error["step"] == "tcp"
+    assert [o["state"] for o in lines if o["type"] == "state"] == ["connecting", "closed"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("ftp://127.0.0.1/", "url: unknown scheme 'ftp'"),
+        ("127.0.0.1:9", "url: '127.0.0.1:9' has no scheme"),
+        ("ws://[::1/", "url: 'ws://[::1/' is not a valid URL"),
+    ],
+)
+def test_capture_bad_url(url: str, words: str, tmp_path: Path) -> None:
+    path = tmp_path / "failed.jsonl"
+    result = cli("capture", url, "-o", str(path))
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith(f"ws-inspector capture: {words}")
+    assert "!! url:" in result.stdout
+    lines = json_lines(path.read_text("utf-8"))
+    assert [o["type"] for o in lines] == ["session", "state", "error", "state", "end"]
+
+
+@pytest.mark.slow
+def test_capture_handshake_rejected(tmp_path: Path) -> None:
+    def refuse(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 10\r\n\r\nforbidden\n")
+
+    path = tmp_path / "rejected.jsonl"
+    with thread_server(refuse) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "-o", str(path))
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith(
+        "ws-inspector capture: handshake: the server answered 403 Forbidden instead of "
+        "101 Switching Protocols; body: "
+    )
+    assert "<- HTTP/1.1 403 Forbidden" in result.stdout.splitlines()
+    lines = json_lines(path.read_text("utf-8"))
+    response = next(o for o in lines if o["type"] == "handshake" and o["dir"] == "in")
+    assert response["start_line"] == "HTTP/1.1 403 Forbidden"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="needs p1-engine (the response body in the record)")
+def test_a_short_plain_body_is_quoted_in_the_reason() -> None:
+    def refuse(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 10\r\n\r\nforbidden\n")
+
+    with thread_server(refuse) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal")
+    assert result.stderr.splitlines() == [
+        "ws-inspector capture: handshake: the server answered 403 Forbidden instead of "
+        "101 Switching Protocols; body: forbidden"
+    ]
+
+
+HTML = (
+    b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>"
+    + (b"<p>This is a web page, not a WebSocket endpoint.</p>" * 30)
+    + b"</body></html>"
+)
+
+
+@pytest.mark.slow
+def test_a_failed_upgrade_is_one_line_and_no_html() -> None:
+    def web_page(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(HTML) + HTML
+        )
+
+    with thread_server(web_page) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "ws-inspector capture: handshake: the server answered 200 OK instead of 101 "
+        f"Switching Protocols; body: {len(HTML) / 1024:.1f} KiB of text/html"
+    ]
+    out = result.stdout.splitlines()
+    assert "<" not in result.stdout.replace("<- ", "")  # no HTML, anywhere
+    assert "   Sec-WebSocket-Accept missing (expected " in "\n".join(out)
+    assert "WRONG" not in result.stdout
+    # The reason is said once on standard output too, not again in the closed state.
+    assert sum("the server answered 200 OK" in line for line in out) == 1
+    assert out[-1] == "** closed code=None reason=None clean=False"
+
+
+@pytest.mark.slow
+def test_capture_keeps_what_came_before_an_abnormal_end(tmp_path: Path) -> None:
+    def hang_up(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head) + b"\x81\x0blast words!")
+        time.sleep(0.2)  # then close TCP without a close frame
+
+    path = tmp_path / "abnormal.jsonl"
+    with thread_server(hang_up) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--json", "-o", str(path), "--wait", "5")
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason == (
+        "ws-inspector capture: the connection did not close cleanly "
+        "(code 1006, the TCP connection closed without a close frame)"
+    )
+    for text in (result.stdout, path.read_text("utf-8")):
+        lines = json_lines(text)
+        (got,) = frames(lines, "in")
+        assert got["text"] == "last words!"
+        assert lines[-2]["type"] == "state" and lines[-2]["code"] == 1006
+
+
+@pytest.mark.slow
+def test_capture_survives_the_peer_hanging_up_during_the_actions() -> None:
+    def hang_up_at_once(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head))
+        sock.shutdown(socket.SHUT_WR)
+        time.sleep(0.5)
+
+    sends = [arg for i in range(300) for arg in ("--send", f"m{i}")]
+    with thread_server(hang_up_at_once) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-deflate", *sends)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith("ws-inspector capture: the connection did not close cleanly")
+
+
+@pytest.mark.slow
+def test_capture_strict_mode_reports_the_violation() -> None:
+    received: list[bytes] = []
+
+    def bad_utf8(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head) + b"\x81\x02ok\x81\x02\xff\xfe")
+        received.append(read_until_eof(sock))
+
+    with thread_server(bad_utf8) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--strict", "--no-deflate")
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith("ws-inspector capture: protocol: failing the connection with 1007")
+    assert "invalid-utf8" in reason
+    assert "! RFC 6455 §8.1: invalid UTF-8" in result.stdout
+    ((b0, _, payload), *_) = unmask_frames(b"".join(received))
+    assert b0 == 0x88 and int.from_bytes(payload[:2], "big") == 1007  # a close with 1007
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="needs p1-engine")
+@pytest.mark.parametrize(
+    "close_frame",
+    [
+        "880203e7",  # code 999
+        "880203ed",  # 1005 on the wire
+        "8802a58d",  # 42381
+        "880103",  # a 1-byte payload
+        "880403e8fffe",  # a reason that is not UTF-8
+    ],
+)
+def test_a_bad_close_from_the_server_is_not_clean(close_frame: str) -> None:
+    def bad_close(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head) + bytes.fromhex(close_frame))
+        sock.recv(4096)  # our answer (1002 or 1007), then the server closes TCP
+
+    with thread_server(bad_close) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal", "--json")
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith("ws-inspector capture: ")
+    closed = [o for o in json_lines(result.stdout) if o["type"] == "state"][-1]
+    assert closed["clean"] is False
+
+
+# ------------------------------------------------------- peer-controlled text
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\u2066"
+
+
+@pytest.mark.slow
+def test_a_hostile_handshake_reaches_the_terminal_escaped() -> None:
+    def hostile(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(
+            upgrade_response(
+                head,
+                status=b"Switching \x1b]0;pwned\x07 Protocols",
+                extra=b"X-Evil: \x1b[2J\xc2\x9b31m\r\n"
+                b"Sec-WebSocket-Protocol: \x1b[31mred\xe2\x80\xae\r\n",
+            )
+        )
+        read_until_eof(sock)
+
+    with thread_server(hostile) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal", "--timeout", "5")
+    assert result.returncode == 1
+    for text in (result.stdout, result.stderr):
+        assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
+    assert "<- HTTP/1.1 101 Switching \\e]0;pwned\\x07 Protocols" in result.stdout
+    assert "Sec-WebSocket-Protocol" in result.stderr  # the reason names the header
+    # ... and is said once on standard output: the problem line, not again after it.
+    assert "!! handshake: the upgrade failed (the problem above)" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_hostile_close_reason_reaches_the_terminal_escaped() -> None:
+    reason = HOSTILE.encode()
+
+    def hostile(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head) + bytes([0x88, 2 + len(reason)]) + b"\x03\xe8" + reason)
+        sock.recv(4096)
+
+    with thread_server(hostile) as port:
+        url = f"ws://127.0.0.1:{port}/"
+        human = cli("capture", url, "--no-journal")
+        as_json = cli("capture", url, "--no-journal", "--json")
+    for result in (human, as_json):
+        assert result.returncode == 0, result.stderr
+        assert not any(c in result.stdout for c in TERMINAL_CONTROLS), repr(result.stdout)
+    escaped = "'\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066'"
+    assert human.stdout.splitlines()[-1] == f"** closed code=1000 reason={escaped} clean=True"
+    closed = [o for o in json_lines(as_json.stdout) if o["type"] == "state"][-1]
+    assert closed["reason"] == HOSTILE  # JSON keeps the value, written with \u escapes
+
+
+# ---------------------------------------------------------------- capture budget
+def _ns(*args: str) -> argparse.Namespace:
+    return parse_args(["capture", "ws://127.0.0.1:9/", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "budget"),
+    [((), DEFAULT_MAX_CAPTURE_BYTES), (("--max-capture", "64"), 64 * 2**20),
+     (("--max-capture", "0.5"), 2**19), (("--max-capture", "0"), 0)],
+)  # fmt: skip
+def test_max_capture_is_the_connection_budget(args: tuple[str, ...], budget: int) -> None:
+    assert connect_options(_ns(*args)).max_capture_bytes == budget
+
+
+@pytest.mark.parametrize("bad", ["-1", "lots", "nan", "inf"])
+def test_max_capture_must_be_a_size(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _ns("--max-capture", bad)
+    assert exited.value.code == 2
+    assert "--max-capture" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="needs p1-engine and p1-capture (the capture budget)")
+def test_the_budget_note_is_said_once(serve: Serve) -> None:
+    sends = [a for i in range(4) for a in ("--send-binary", f"{i:02x}" * 8192)]
+    args = (
+        "capture",
+        serve.url,
+        "--no-deflate",
+        "--max-capture",
+        "0.01",
+        *sends,
+        "--close",
+        "1000",
+    )
+    human = cli(*args)
+    assert human.returncode == 0, human.stderr
+    notes = [line for line in human.stdout.splitlines() if line.startswith("!! capture:")]
+    assert len(notes) == 1 and "capture budget" in notes[0]
+    as_json = cli(*args, "--json")
+    assert as_json.returncode == 0
+    assert len(as_json.stderr.splitlines()) == 1 and "capture budget" in as_json.stderr
+    assert any(f["truncated"] for f in frames(json_lines(as_json.stdout)))
+
+
+# ---------------------------------------------------------------- in-process checks
+def test_actions_are_parsed_before_connecting(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x00\xff")
+    ns = _ns("--send", "a", "--send-file", str(path), "--frame", "opcode=2,payload=hex:0102",
+             "--send-binary", "0x01:02", "--ping", "--close", "1001:bye")  # fmt: skip
+    checked = check_actions(ns.actions)
+    assert [kind for kind, _ in checked] == [
+        "send", "send_file", "frame", "send_binary", "ping", "close"
+    ]  # fmt: skip
+    assert checked[1][1] == b"\x00\xff" and checked[3][1] == b"\x01\x02"
+    assert checked[2][1].opcode == 2 and checked[2][1].payload == b"\x01\x02"
+    assert checked[4][1] == b"" and checked[5][1] == (1001, "bye")
+    with pytest.raises(UsageError):
+        check_actions(_ns("--frame", "fin=2,opcode=1").actions)

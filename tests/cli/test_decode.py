@@ -1,0 +1,237 @@
+"""``ws-inspector decode``: every bundled sample, as a user runs it (a subprocess each),
+and the decoding and output functions in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from inspector.cli.decode import decode_stream, write_json, write_text
+from inspector.protocol.constants import Role
+from inspector.protocol.frames import FrameSpec, encode_frame
+
+from ._cli_support import FRAME_KEYS, SAMPLES, TERMINAL_CONTROLS, cli, json_lines
+
+SAMPLE_ARGS = {
+    "client-chat.bin": ["--from", "client"],
+    "rfc6455-examples.hex": ["--from", "server", "--hex"],
+    "rfc6455-masked.hex": ["--from", "client", "--hex"],
+    "server-deflate.bin": ["--from", "server", "--deflate"],
+    "server-violations.bin": ["--from", "server"],
+}
+
+
+def server_bytes(*specs: FrameSpec) -> bytes:
+    return b"".join(b"".join(encode_frame(s, Role.SERVER)) for s in specs)
+
+
+def test_every_sample_is_covered() -> None:
+    assert sorted(p.name for p in SAMPLES.iterdir()) == sorted(SAMPLE_ARGS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SAMPLE_ARGS))
+def test_decode_every_sample(name: str) -> None:
+    human = cli("decode", str(SAMPLES / name), *SAMPLE_ARGS[name])
+    as_json = cli("decode", str(SAMPLES / name), *SAMPLE_ARGS[name], "--json")
+    assert human.returncode == 0 and as_json.returncode == 0
+    assert human.stderr == "" and as_json.stderr == ""
+    lines = json_lines(as_json.stdout)
+    frame_lines = [o for o in lines if o["type"] == "frame"]
+    rows = [line for line in human.stdout.splitlines() if line.startswith("#")]
+    assert len(rows) == len(frame_lines) > 0
+    summary = human.stdout.splitlines()[-1]
+    violations = sum(len(f["violations"]) for f in frame_lines)
+    assert summary.startswith(f"-- {len(frame_lines)} frame(s), ")
+    assert f"{violations} violation(s)" in summary
+    for f in frame_lines:
+        assert set(f) == FRAME_KEYS - {"dir", "t"}
+        assert f["seq"] == frame_lines.index(f)
+
+
+def _decode_json(name: str, *args: str) -> list[dict[str, object]]:
+    data = (SAMPLES / name).read_bytes()
+    if "--hex" in args:
+        from inspector.cli.decode import read_stream
+
+        data = read_stream(str(SAMPLES / name), True)
+    out = io.StringIO()
+    sender = Role(args[args.index("--from") + 1])
+    write_json(decode_stream(data, sender, deflate="--deflate" in args), out)
+    return json_lines(out.getvalue())
+
+
+def test_decode_client_chat() -> None:
+    lines = _decode_json("client-chat.bin", "--from", "client")
+    frame_lines = [o for o in lines if o["type"] == "frame"]
+    assert [f["opcode_name"] for f in frame_lines] == [
+        "TEXT",
+        "TEXT",
+        "PING",
+        "CONT",
+        "BINARY",
+        "CLOSE",
+    ]
+    first = frame_lines[0]
+    assert (first["masked"], first["mask_key"], first["text"]) == (True, "37fa213d", "Hello")
+    assert first["header_hex"] == "818537fa213d"
+    assert frame_lines[-1]["close_code"] == 1000 and frame_lines[-1]["close_reason"] == "bye"
+    fragmented = next(o for o in lines if o["type"] == "message" and o["first_seq"] == 1)
+    assert fragmented["last_seq"] == 3
+    assert fragmented["text"] == '{"op": "subscribe", "channel": "prices"}'
+    assert not any(f["violations"] for f in frame_lines)
+
+
+def test_decode_violations_and_truncation() -> None:
+    path = str(SAMPLES / "server-violations.bin")
+    lines = _decode_json("server-violations.bin", "--from", "server")
+    found = {
+        (v["rule"], v["rfc"]): v
+        for o in lines
+        if o["type"] == "frame"
+        for v in o["violations"]  # type: ignore[attr-defined]
+    }
+    assert set(found) == {
+        ("masked-server-frame", "RFC 6455 §5.1"),
+        ("reserved-bit", "RFC 6455 §5.2"),
+        ("reserved-opcode", "RFC 6455 §5.2"),
+        ("fragmented-control-frame", "RFC 6455 §5.5"),
+        ("control-frame-too-long", "RFC 6455 §5.5"),
+        ("non-minimal-length", "RFC 6455 §5.2"),
+        ("invalid-utf8", "RFC 6455 §8.1"),
+        ("unexpected-continuation", "RFC 6455 §5.4"),
+        ("invalid-close-code", "RFC 6455 §7.4"),
+    }
+    assert found[("reserved-opcode", "RFC 6455 §5.2")]["message"] == "reserved opcode 0x3"
+    assert found[("masked-server-frame", "RFC 6455 §5.1")]["close_code"] == 1002
+    assert found[("invalid-utf8", "RFC 6455 §8.1")]["close_code"] == 1007
+    assert lines[-1] == {
+        "type": "truncated",
+        "offset": 257,
+        "incomplete_bytes": 8,
+        "message": "the stream ends with 8 bytes of an incomplete frame",
+    }
+    out = io.StringIO()
+    write_text(decode_stream(Path(path).read_bytes(), Role.SERVER), out)
+    human = out.getvalue().splitlines()
+    assert "    ! RFC 6455 §5.2: reserved opcode 0x3" in human
+    assert human[-1] == (
+        "-- 10 frame(s), 265 bytes, 9 violation(s); "
+        "the stream ends with 8 bytes of an incomplete frame"
+    )
+
+
+def test_decode_hex_examples() -> None:
+    lines = _decode_json("rfc6455-examples.hex", "--from", "server", "--hex")
+    frame_lines = [o for o in lines if o["type"] == "frame"]
+    assert [f["header_hex"] for f in frame_lines[:4]] == ["8105", "0103", "8002", "8905"]
+    assert frame_lines[4]["length"] == 256 and frame_lines[4]["length_form"] == 16
+    reassembled = next(o for o in lines if o["type"] == "message" and o["first_seq"] == 1)
+    assert reassembled["text"] == "Hello" and reassembled["last_seq"] == 2
+    # The same bytes as raw input are not hex: --hex is what makes them readable.
+    raw = decode_stream((SAMPLES / "rfc6455-examples.hex").read_bytes(), Role.SERVER)
+    assert raw.violations > 0
+
+
+def test_decode_deflate() -> None:
+    lines = _decode_json("server-deflate.bin", "--from", "server", "--deflate")
+    messages = [o for o in lines if o["type"] == "message"]
+    assert [m["compressed"] for m in messages] == [True, True, True]
+    assert [m["text"] for m in messages[:2]] == ["Hello", "Hello"]
+    assert messages[2]["size"] == 99 and messages[2]["wire_size"] == 36
+    assert all(not o["violations"] for o in lines if o["type"] == "frame")
+    # Without --deflate, RSV1 is a violation and the payload is not text.
+    plain = _decode_json("server-deflate.bin", "--from", "server")
+    rules = {
+        v["rule"]
+        for o in plain
+        if o["type"] == "frame"
+        for v in o["violations"]  # type: ignore[attr-defined]
+    }
+    assert "reserved-bit" in rules
+
+
+def test_decode_wrong_side_flags_masking() -> None:
+    lines = _decode_json("client-chat.bin", "--from", "server")
+    rules = [
+        v["rule"]
+        for o in lines
+        if o["type"] == "frame"
+        for v in o["violations"]  # type: ignore[attr-defined]
+    ]
+    assert rules == ["masked-server-frame"] * 6
+
+
+@pytest.mark.slow
+def test_decode_stdin_and_errors() -> None:
+    piped = cli("decode", "-", "--from", "server", "--hex", stdin="81 02 68 69  # 'hi'\n")
+    assert piped.returncode == 0
+    assert piped.stdout.splitlines()[0].endswith('len=2  "hi"')
+    bad_hex = cli("decode", "-", "--from", "server", "--hex", stdin="81 02 # ok\nzz")
+    assert bad_hex.returncode == 2
+    # The position is the file's (the comment counts), not the digits'.
+    assert bad_hex.stderr.startswith("ws-inspector decode: -: not valid hex ('z' at character 12")
+    missing = cli("decode", "/nonexistent/stream.bin", "--from", "server")
+    assert missing.returncode == 2
+    assert "No such file or directory" in missing.stderr
+
+
+def test_decode_shows_close_code_zero() -> None:
+    # Code 0 is a code (an invalid one); only an empty close payload has none.
+    out = io.StringIO()
+    write_text(decode_stream(bytes.fromhex("880200008800"), Role.SERVER), out)
+    first, violation, second = out.getvalue().splitlines()[:3]
+    assert "code=0 (Invalid) reason=''" in first
+    assert "close code 0" in violation
+    assert second.endswith("(no code)")
+
+
+# --------------------------------------------------------- --fail-on-violation
+@pytest.mark.slow
+def test_fail_on_violation_exit_status() -> None:
+    clean = str(SAMPLES / "client-chat.bin")
+    dirty = str(SAMPLES / "server-violations.bin")
+    assert cli("decode", clean, "--from", "client", "--fail-on-violation").returncode == 0
+    assert cli("decode", dirty, "--from", "server").returncode == 0  # without the flag
+    failed = cli("decode", dirty, "--from", "server", "--fail-on-violation", "--json")
+    assert failed.returncode == 1
+    assert json_lines(failed.stdout)[-1]["type"] == "truncated"  # the output is whole
+
+
+def test_an_incomplete_last_frame_counts_as_a_violation() -> None:
+    result = decode_stream(bytes.fromhex("8105 4865"), Role.SERVER)
+    assert result.rows == () and result.incomplete == 4
+    assert result.violations == 1
+    assert decode_stream(bytes.fromhex("8100"), Role.SERVER).violations == 0
+
+
+# ------------------------------------------------------------- peer-controlled text
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\u2066"
+
+
+def test_human_output_escapes_what_the_sender_wrote() -> None:
+    data = server_bytes(
+        FrameSpec(opcode=1, payload=HOSTILE.encode()),
+        FrameSpec(opcode=8, payload=b"\x03\xe8" + HOSTILE.encode()),
+    )
+    out = io.StringIO()
+    write_text(decode_stream(data, Role.SERVER), out)
+    text = out.getvalue()
+    assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
+    assert "\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066" in text
+    assert "reason='\\e]0;pwned" in text
+
+
+def test_json_output_keeps_the_values_and_escapes_the_controls() -> None:
+    out = io.StringIO()
+    data = server_bytes(FrameSpec(opcode=1, payload=HOSTILE.encode()))
+    write_json(decode_stream(data, Role.SERVER), out)
+    text = out.getvalue()
+    assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
+    frame, message = (json.loads(line) for line in text.splitlines())
+    # The same JSON values, only written safely.
+    assert frame["type"] == "frame" and frame["text"] == HOSTILE
+    assert message["type"] == "message" and message["text"] == HOSTILE

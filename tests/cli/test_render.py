@@ -1,0 +1,134 @@
+"""What the commands print for a person, checked without running them: payloads,
+frames, the handshake and a failed upgrade, with peer-controlled text escaped."""
+
+from __future__ import annotations
+
+from inspector.capture.events import (
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    HandshakeCaptured,
+    StateChanged,
+)
+from inspector.cli.render import (
+    accept_line,
+    format_frame,
+    format_problem,
+    format_state,
+    handshake_lines,
+    render_payload,
+    upgrade_failure,
+)
+from inspector.protocol.connection import Protocol
+from inspector.protocol.constants import Role
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
+from inspector.protocol.violations import Rule, Violation
+
+from ._cli_support import TERMINAL_CONTROLS
+
+HOSTILE = "\x1b]0;pwned\x07\x9b2J\u202eevil\u2028"
+
+
+def parsed(spec: FrameSpec) -> Frame:
+    proto = Protocol(Role.CLIENT)
+    proto.receive_data(b"".join(encode_frame(spec, Role.SERVER)))
+    batch = next(e for e in proto.events_received() if isinstance(e, FrameBatch))
+    return batch[0]
+
+
+def test_payloads() -> None:
+    assert render_payload(b"hi", 1) == '"hi"'
+    assert (
+        render_payload(HOSTILE.encode(), 1) == '"\\u001b]0;pwned\\u0007\\x9b2J\\u202eevil\\u2028"'
+    )
+    assert render_payload(b"\x00\x01\xff", 2) == "00 01 ff"
+    assert render_payload(b"\xff\xfe", 1) == "ff fe"  # not UTF-8: bytes
+    assert render_payload(b"", 2) == ""
+    assert render_payload(b"a" * 200, 1, limit=10) == '"aaaaaaa..."'
+    assert render_payload(bytes(100), 2, limit=30).endswith(" ...")
+
+
+def test_frames_escape_close_reasons_and_mark_our_own_violations() -> None:
+    frame = parsed(FrameSpec(opcode=8, payload=b"\x03\xe8" + HOSTILE.encode()))
+    row = format_frame(frame, "<- ")
+    assert "reason='\\e]0;pwned\\x07\\x9b2J\\u202eevil\\u2028'" in row
+    assert not any(c in row for c in TERMINAL_CONTROLS)
+    ours = Frame(
+        0, 0, b"\xa1\x00", b"", violations=(Violation(Rule.RESERVED_BIT, "RSV2 set", 0, True),)
+    )
+    theirs = Frame(
+        0, 0, b"\xa1\x00", b"", violations=(Violation(Rule.RESERVED_BIT, "RSV2 set", 0),)
+    )
+    assert format_frame(ours).splitlines()[1] == "    ! RFC 6455 §5.2: RSV2 set (sent on purpose)"
+    assert format_frame(theirs).splitlines()[1] == "    ! RFC 6455 §5.2: RSV2 set"
+
+
+def test_accept_lines() -> None:
+    check = AcceptCheck(key="k", expected="E=", received="E=", ok=True)
+    assert accept_line(check) == "Sec-WebSocket-Accept ok (expected E=)"
+    missing = AcceptCheck(key="k", expected="E=", received=None, ok=False)
+    assert accept_line(missing) == "Sec-WebSocket-Accept missing (expected E=)"
+    wrong = AcceptCheck(key="k", expected="E=", received="\x1b[2Jx", ok=False)
+    assert accept_line(wrong) == "Sec-WebSocket-Accept WRONG: \\e[2Jx (expected E=)"
+
+
+def test_problems_structured_or_not() -> None:
+    v = Violation(Rule.HANDSHAKE_INVALID, "status 200 \x1b[2J, expected 101")
+    assert format_problem(v) == "! status 200 \\e[2J, expected 101 (RFC 6455 §4)"
+    assert format_problem("a sentence\x07") == "! a sentence\\x07"
+
+
+def response(
+    start: str, headers: tuple[tuple[str, str], ...] = (), body: bytes = b""
+) -> HandshakeCaptured:
+    head = "\r\n".join([start, *(f"{n}: {v}" for n, v in headers)]) + "\r\n\r\n"
+    return HandshakeCaptured(0.1, Direction.IN, head.encode("latin-1") + body, start, headers)
+
+
+def test_a_failed_upgrade_in_one_line() -> None:
+    assert upgrade_failure(response("HTTP/1.1 101 Switching Protocols")) is None
+    assert upgrade_failure(response("garbage")) is None
+    html = b"<html>" + b"x" * 3059 + b"</html>"  # 3 KiB
+    page = response("HTTP/1.1 200 OK", (("Content-Type", "text/html; charset=utf-8"),), html)
+    assert upgrade_failure(page) == (
+        "the server answered 200 OK instead of 101 Switching Protocols; body: 3.0 KiB of text/html"
+    )
+    short = response("HTTP/1.1 401 Unauthorized", (("Content-Length", "14"),), b"token expired\n")
+    assert upgrade_failure(short) == (
+        "the server answered 401 Unauthorized instead of 101 Switching Protocols; "
+        "body: token expired"
+    )
+    # The body not kept in the record: its declared length still says what it was.
+    declared = response("HTTP/1.1 403 Forbidden", (("Content-Length", "10"),))
+    assert upgrade_failure(declared) == (
+        "the server answered 403 Forbidden instead of 101 Switching Protocols; body: 10 B"
+    )
+    moved = response("HTTP/1.1 301 Moved Permanently", (("Location", "wss://x/\x1b"),))
+    assert upgrade_failure(moved) == (
+        "the server answered 301 Moved Permanently instead of 101 Switching Protocols "
+        "(a redirect to wss://x/\\e)"
+    )
+    hostile = response("HTTP/1.1 200 \x1b]0;x\x07", (), HOSTILE.encode())
+    line = upgrade_failure(hostile)
+    assert line is not None and not any(c in line for c in TERMINAL_CONTROLS)
+
+
+def test_handshake_lines_and_states() -> None:
+    event = HandshakeCaptured(
+        0.1,
+        Direction.IN,
+        b"",
+        "HTTP/1.1 101 \x1b[2J",
+        (),
+        accept=AcceptCheck(key="k", expected="E=", received=None, ok=False),
+        problems=("Sec-WebSocket-Accept is missing (RFC 6455 §4.1)",),
+    )
+    assert list(handshake_lines(event, "<- ")) == [
+        "<- HTTP/1.1 101 \\e[2J",
+        "   Sec-WebSocket-Accept missing (expected E=)",
+        "   ! Sec-WebSocket-Accept is missing (RFC 6455 §4.1)",
+    ]
+    closed = StateChanged(1.0, ConnectionState.CLOSED, 1000, "bye\x9b", True, "de\x1btail")
+    assert format_state(closed) == "** closed code=1000 reason='bye\\x9b' clean=True (de\\etail)"
+    assert format_state(closed, detail=False) == "** closed code=1000 reason='bye\\x9b' clean=True"
+    assert format_state(StateChanged(0.0, ConnectionState.OPEN)) == "** open"
