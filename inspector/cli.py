@@ -33,6 +33,9 @@ from .capture.events import (
     HandshakeCaptured,
     MessageCaptured,
     RttSample,
+    SessionInfo,
+    SessionRole,
+    SessionSource,
     StateChanged,
     ViolationCaptured,
 )
@@ -40,7 +43,7 @@ from .protocol.connection import Protocol
 from .protocol.constants import Role, close_code_meaning
 from .protocol.events import Message
 from .protocol.frames import Frame, FrameBatch
-from .protocol.violations import LocalProtocolError
+from .protocol.violations import LocalProtocolError, Rule, Violation
 
 __all__ = ["main"]
 
@@ -301,25 +304,6 @@ def format_message(message: Message, direction: str = "") -> str:
     return f"{direction}  = {kind} message, {size} bytes{details} {preview}".rstrip()
 
 
-def message_json(message: Message) -> dict[str, Any]:
-    import base64
-
-    return {
-        "type": "message",
-        "opcode": message.opcode,
-        "first_seq": message.first_seq,
-        "last_seq": message.last_seq,
-        "size": len(message.data),
-        "wire_size": message.wire_size,
-        "compressed": message.compressed,
-        "truncated": message.truncated,
-        "text": message.text,
-        "data_b64": base64.b64encode(message.data).decode("ascii")
-        if message.text is None
-        else None,
-    }
-
-
 # ------------------------------------------------------------------------ decode
 def read_stream(path: str, as_hex: bool) -> bytes:
     if path == "-":
@@ -360,9 +344,13 @@ def cmd_decode(ns: argparse.Namespace) -> int:
     proto.receive_data(data)
     proto.receive_eof()
     out = sys.stdout
+    events = proto.events_received()
+    incomplete = proto.incomplete_bytes
+    if ns.json:
+        _decode_json(out, sender, events, proto.bytes_received - incomplete, incomplete)
+        return 0
     frames = 0
     violations = 0
-    events = proto.events_received()
     # Print each message right after its last frame, as a reader follows the stream.
     messages = {e.last_seq: e for e in events if isinstance(e, Message)}
     for event in events:
@@ -372,35 +360,40 @@ def cmd_decode(ns: argparse.Namespace) -> int:
             frames += 1
             violations += len(frame.violations)
             message = messages.get(frame.seq)
-            if ns.json:
-                out.write(json.dumps(frame.to_json(), ensure_ascii=False) + "\n")
-                if message is not None:
-                    out.write(json.dumps(message_json(message), ensure_ascii=False) + "\n")
-            else:
-                out.write(format_frame(frame) + "\n")
-                if message is not None:
-                    out.write(format_message(message) + "\n")
-    incomplete = proto.incomplete_bytes
-    if ns.json:
-        if incomplete:
-            out.write(
-                json.dumps(
-                    {
-                        "type": "truncated",
-                        "offset": proto.bytes_received - incomplete,
-                        "incomplete_bytes": incomplete,
-                        "message": f"the stream ends with {incomplete} bytes of an "
-                        "incomplete frame",
-                    }
-                )
-                + "\n"
-            )
-    else:
-        summary = f"{frames} frame(s), {len(data)} bytes, {violations} violation(s)"
-        if incomplete:
-            summary += f"; the stream ends with {incomplete} bytes of an incomplete frame"
-        out.write(f"-- {summary}\n")
+            out.write(format_frame(frame) + "\n")
+            if message is not None:
+                out.write(format_message(message) + "\n")
+    summary = f"{frames} frame(s), {len(data)} bytes, {violations} violation(s)"
+    if incomplete:
+        summary += f"; the stream ends with {incomplete} bytes of an incomplete frame"
+    out.write(f"-- {summary}\n")
     return 0
+
+
+def _decode_json(
+    out: TextIO, sender: Role, events: Sequence[Any], cut_at: int, incomplete: int
+) -> None:
+    """``decode --json``: the stream as an ordinary capture (session line, frame and
+    message lines, the end line), every frame received from ``sender`` at time 0."""
+    from .capture.formats.jsonl import DECODE_NOTE, CaptureLineWriter
+
+    writer = CaptureLineWriter(out)
+    writer.session(
+        SessionInfo(
+            "", SessionRole(sender.peer.value), "", 0.0, SessionSource.DECODE, (DECODE_NOTE,)
+        )
+    )
+    for event in events:
+        if isinstance(event, FrameBatch):
+            writer.frames(FramesCaptured(0.0, Direction.IN, event))
+        elif isinstance(event, Message):
+            writer.message(MessageCaptured(0.0, Direction.IN, event))
+    if incomplete:
+        message = f"the stream ends with {incomplete} bytes of an incomplete frame"
+        writer.event(
+            ViolationCaptured(0.0, Direction.IN, Violation(Rule.INCOMPLETE_FRAME, message, cut_at))
+        )
+    writer.end()
 
 
 # ----------------------------------------------------------------------- capture
@@ -427,7 +420,7 @@ class _Printer:
                 mark = "ok" if event.accept.ok else "WRONG"
                 out.write(f"   Sec-WebSocket-Accept {mark} (expected {event.accept.expected})\n")
             for problem in event.problems:
-                out.write(f"   ! {problem}\n")
+                out.write(f"   ! {problem.message} ({problem.rfc})\n")
         elif isinstance(event, StateChanged):
             text = event.state.value
             if event.state is ConnectionState.CLOSED:

@@ -566,7 +566,7 @@ def test_decode_every_sample(name: str) -> None:
     assert summary.startswith(f"-- {len(frame_lines)} frame(s), ")
     assert f"{violations} violation(s)" in summary
     for f in frame_lines:
-        assert set(f) == FRAME_KEYS - {"dir", "t"}
+        assert set(f) == FRAME_KEYS  # ordinary capture lines (decode output is a capture)
         assert f["seq"] == frame_lines.index(f)
 
 
@@ -613,12 +613,18 @@ def test_decode_violations_and_truncation() -> None:
     assert found[("reserved-opcode", "RFC 6455 §5.2")]["message"] == "reserved opcode 0x3"
     assert found[("masked-server-frame", "RFC 6455 §5.1")]["close_code"] == 1002
     assert found[("invalid-utf8", "RFC 6455 §8.1")]["close_code"] == 1007
-    assert lines[-1] == {
-        "type": "truncated",
+    assert lines[-2] == {
+        "type": "violation",
+        "t": 0.0,
+        "dir": "in",
+        "rule": "incomplete-frame",
+        "rfc": "RFC 6455 §5.2",
         "offset": 257,
-        "incomplete_bytes": 8,
+        "close_code": 1006,
+        "deliberate": False,
         "message": "the stream ends with 8 bytes of an incomplete frame",
     }
+    assert lines[-1] == {"type": "end", "frames": 10, "events": 1}
     human = cli("decode", path, "--from", "server").stdout.splitlines()
     assert "    ! RFC 6455 §5.2: reserved opcode 0x3" in human
     assert human[-1] == (

@@ -49,7 +49,7 @@ class PayloadBudget:
     that every later payload goes through :meth:`keep` and is cut there.
     """
 
-    __slots__ = ("capped", "held", "limit", "room")
+    __slots__ = ("capped", "cut", "held", "limit", "room")
 
     def __init__(self, limit: int | None = DEFAULT_MAX_CAPTURE_BYTES) -> None:
         if limit is not None and limit < 0:
@@ -57,6 +57,8 @@ class PayloadBudget:
         self.limit = limit
         self.held = 0
         self.capped = False
+        #: Payloads (of frames and messages) cut to their first CAPPED_PAYLOAD bytes.
+        self.cut = 0
         self.room = sys.maxsize if limit is None else limit
 
     def keep(self, payload: bytes) -> bytes:
@@ -69,6 +71,7 @@ class PayloadBudget:
             if n > CAPPED_PAYLOAD:
                 payload = payload[:CAPPED_PAYLOAD]
                 n = CAPPED_PAYLOAD
+                self.cut += 1
         self.held += n
         return payload
 
@@ -109,5 +112,6 @@ class PayloadBudget:
         other = PayloadBudget(self.limit)
         other.held = self.held
         other.capped = self.capped
+        other.cut = self.cut
         other.room = self.room
         return other

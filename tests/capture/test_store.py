@@ -12,16 +12,17 @@ from typing import Any
 
 import pytest
 
+from capture.conftest import IN, OUT, received, session_info, wire
 from inspector.capture.events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
+    ErrorStep,
     FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
-    SessionInfo,
     SessionRole,
     StateChanged,
     ViolationCaptured,
@@ -38,29 +39,7 @@ from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
 from inspector.protocol.violations import Rule, Violation
 
-OUT, IN = Direction.OUT, Direction.IN
 KEY = b"\x01\x02\x03\x04"
-
-
-def session() -> SessionInfo:
-    return SessionInfo(
-        "ws://example.test/feed", "client", "2024-05-01T12:00:00+00:00", 1714564800.0
-    )
-
-
-def wire(*specs: FrameSpec, sender: Role = Role.SERVER) -> bytes:
-    out = b""
-    for spec in specs:
-        header, payload = encode_frame(spec, sender)
-        out += header + payload
-    return out
-
-
-def received(data: bytes, *, sender: Role = Role.SERVER, chunks: int = 1) -> list[FrameBatch]:
-    """Batches from the real parser, fed in ``chunks`` pieces so offsets have a base."""
-    parser = FrameParser(sender, max_frame_size=100_000)
-    step = -(-len(data) // chunks)
-    return [parser.feed(data[i : i + step]) for i in range(0, len(data), step)]
 
 
 def add_batches(store: CaptureStore, batches: list[FrameBatch], d: Direction, t: float) -> None:
@@ -114,7 +93,7 @@ def test_rows_give_back_every_frame_exactly(
     expected = [frame for batch in batches for frame in batch]
     assert len(expected) == len(specs)
     assert any(f.violations for f in expected)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, batches, IN, 1.5)
     assert len(store) == len(expected)
     for row, frame in enumerate(expected):
@@ -138,7 +117,7 @@ def test_flood_fast_paths_match_the_parser(sender: Role) -> None:
     plain = wire(*(FrameSpec(Opcode.TEXT, b"tick %d" % i) for i in range(50)), sender=sender)
     odd = wire(FrameSpec(Opcode.BINARY, b"x" * 200), sender=sender)
     batches = received(plain + odd + plain, sender=sender, chunks=3)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, batches, IN, 0.0)
     expected = [f for b in batches for f in b]
     assert [store.frame(r) for r in range(len(store))] == expected
@@ -153,7 +132,7 @@ def test_sent_frames_as_a_list() -> None:
     proto.send_close(1000, "done")
     sent = proto.events_sent()
     frames = [e for e in sent if isinstance(e, Frame)]
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     store.add(FramesCaptured(0.25, OUT, frames))
     for e in sent:
         if isinstance(e, Message):
@@ -172,7 +151,7 @@ def test_sent_frames_as_a_list() -> None:
 def test_oversized_frame_keeps_its_declared_length() -> None:
     parser = FrameParser(Role.SERVER, max_frame_size=10)
     batch = parser.feed(wire(FrameSpec(Opcode.BINARY, b"z" * 300), FrameSpec(Opcode.TEXT, b"ok")))
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     store.add(FramesCaptured(0.0, IN, batch))
     big = store.frame(0)
     assert big == batch[0] and big.truncated and big.length == 300 and big.payload == b""
@@ -183,7 +162,7 @@ def test_oversized_frame_keeps_its_declared_length() -> None:
 def conversation() -> tuple[CaptureStore, list[Frame], list[Message]]:
     """A client's view: our fragmented message, the server's fragmented reply with a
     ping in the middle, an abandoned message, a stray continuation, a close."""
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     client = Protocol(Role.CLIENT)
     server = Protocol(Role.SERVER)
     frames: list[Frame] = []
@@ -225,7 +204,7 @@ def conversation() -> tuple[CaptureStore, list[Frame], list[Message]]:
         0.2,
     )
     send(0.3)  # the automatic pong: row 9
-    store.add(ErrorCaptured(0.35, "read", "slow peer", fatal=False))
+    store.add(ErrorCaptured(0.35, ErrorStep.READ, "slow peer", fatal=False))
     receive(wire(FrameSpec(Opcode.TEXT, b"tail", fin=False)), 0.4)  # row 10, unfinished
     return store, frames, messages
 
@@ -271,7 +250,7 @@ def test_events_keep_their_place_among_rows() -> None:
 
 
 def test_kept_messages_and_lookup_of_their_last_frame() -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     batch = received(wire(*(FrameSpec(Opcode.TEXT, b"m%d" % i) for i in range(20))))[0]
     store.add(FramesCaptured(0.0, IN, batch))
     other = received(wire(FrameSpec(Opcode.TEXT, b"x")) * 5)[0]
@@ -301,7 +280,7 @@ def test_compressed_messages_are_kept_and_searchable() -> None:
     server.send_text("compressible " * 20)
     server.send_text("needle in a deflated haystack " * 3, fragments=2)
     client.receive_data(b"".join(server.data_to_send()))
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     for e in client.events_received():
         if isinstance(e, FrameBatch):
             store.add(FramesCaptured(1.0, IN, e))
@@ -327,7 +306,7 @@ def search_store() -> CaptureStore:
         b"",
         b"HELLO",
     ]
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     specs = [FrameSpec(Opcode.TEXT, p) for p in payloads]
     specs[4] = FrameSpec(Opcode.BINARY, payloads[4])
     specs[6] = FrameSpec(Opcode.PING, b"")
@@ -385,7 +364,7 @@ def test_select() -> None:
 
 
 def test_append_frame_checks_and_keeps_columns_aligned() -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     header, _ = encode_frame(FrameSpec(Opcode.TEXT, b"abc", mask=True, mask_key=KEY), Role.CLIENT)
     assert store.append_frame(0.5, OUT, 0, 0, header, b"abc") == 0
     assert store.frame(0) == Frame(0, 0, header, b"abc")
@@ -404,7 +383,7 @@ def test_append_frame_checks_and_keeps_columns_aligned() -> None:
 
 @pytest.mark.parametrize(("seq0", "base"), [(2**63, 0), (0, 2**63), (2**63 - 3, 0)])
 def test_a_batch_that_does_not_fit_its_columns_keeps_them_aligned(seq0: int, base: int) -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, received(wire(FrameSpec(Opcode.TEXT, b"kept"))), IN, 0.5)
     data = wire(*[FrameSpec(Opcode.TEXT, b"x")] * 5)
     batch = received(data)[0]
@@ -429,7 +408,7 @@ def flood(n: int, sender: Role = Role.SERVER) -> list[FrameBatch]:
 
 def test_no_container_object_per_frame() -> None:
     batches = flood(20_000)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     gc.collect()
     before = len(gc.get_objects())
     add_batches(store, batches, IN, 0.0)
@@ -443,7 +422,7 @@ def test_memory_per_frame() -> None:
     """200,000 small frames cost the store well under 100 bytes each beyond the
     payload objects the parser made (measured ~62: 9 columns, one list slot)."""
     batches = flood(200_000)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     gc.collect()
     tracemalloc.start()
     try:
@@ -485,7 +464,7 @@ def endless_fragments(n: int, size: int, *, seq0: int = 0, chunk: int = 16) -> l
 def test_an_endless_fragment_stream_stays_within_the_budget() -> None:
     budget = 2 * 2**20
     size = 64 * 1024
-    store = CaptureStore(session(), max_payload_bytes=budget)
+    store = CaptureStore(session_info(), max_payload_bytes=budget)
     calls: list[int | None] = []
     store.on_capped = lambda: calls.append(store.capped_at_row)
     total = 0
@@ -511,7 +490,7 @@ def test_an_endless_fragment_stream_stays_within_the_budget() -> None:
 
 
 def test_frames_past_the_budget_keep_small_payloads_whole() -> None:
-    store = CaptureStore(session(), max_payload_bytes=100)
+    store = CaptureStore(session_info(), max_payload_bytes=100)
     store.add(FramesCaptured(0.0, IN, received(wire(FrameSpec(Opcode.BINARY, b"a" * 90)))[0]))
     assert store.capped_at_row is None
     specs = [FrameSpec(Opcode.TEXT, b"b" * 20), FrameSpec(Opcode.BINARY, b"z" * 5000)]
@@ -528,7 +507,7 @@ def test_the_budget_applies_to_frames_given_one_by_one() -> None:
     for _ in range(3):
         client.send_binary(b"\x07" * 10_000)
     frames = [e for e in client.events_sent() if isinstance(e, Frame)]
-    store = CaptureStore(session(), max_payload_bytes=15_000)
+    store = CaptureStore(session_info(), max_payload_bytes=15_000)
     calls: list[int] = []
     store.on_capped = lambda: calls.append(1)
     store.add(FramesCaptured(0.0, OUT, frames))
@@ -540,7 +519,7 @@ def test_the_budget_applies_to_frames_given_one_by_one() -> None:
 
 
 def test_composite_messages_past_the_budget_keep_a_prefix() -> None:
-    store = CaptureStore(session(), max_payload_bytes=10_000)
+    store = CaptureStore(session_info(), max_payload_bytes=10_000)
     text = "ü" * 6000  # 12,000 bytes of UTF-8 in two fragments
     data = text.encode()
     specs = [FrameSpec(Opcode.TEXT, data[:6000], fin=False), FrameSpec(Opcode.CONT, data[6000:])]
@@ -557,7 +536,7 @@ def test_composite_messages_past_the_budget_keep_a_prefix() -> None:
     assert list(store.message_frames(1)) == [0, 1]
     assert list(store.search("ü")) == [0, 1]
     # A message reaching the budget by itself starts the capping too.
-    other = CaptureStore(session(), max_payload_bytes=10_000)
+    other = CaptureStore(session_info(), max_payload_bytes=10_000)
     other.add(FramesCaptured(0.0, IN, received(wire(*specs[:1]))[0]))
     other.add(MessageCaptured(0.0, IN, Message(Opcode.TEXT, b"x" * 9000, None, 0, 0, 10, True)))
     assert other.capped_at_row == 0
@@ -566,12 +545,12 @@ def test_composite_messages_past_the_budget_keep_a_prefix() -> None:
 
 
 def test_no_budget_keeps_everything() -> None:
-    store = CaptureStore(session(), max_payload_bytes=None)
+    store = CaptureStore(session_info(), max_payload_bytes=None)
     for batch in endless_fragments(200, 64 * 1024):
         store.add(FramesCaptured(0.5, IN, batch))
     assert store.capped_at_row is None
     assert store.held_payload_bytes == 200 * 64 * 1024 == held_bytes(store)
-    assert CaptureStore(session()).max_payload_bytes == DEFAULT_MAX_CAPTURE_BYTES
+    assert CaptureStore(session_info()).max_payload_bytes == DEFAULT_MAX_CAPTURE_BYTES
 
 
 # ------------------------------------------------------- is this message compressed?
@@ -618,7 +597,7 @@ def rsv1_frames(*, deflate: bool) -> list[FrameBatch]:
 def test_is_compressed_is_one_rule(
     events: list[HandshakeCaptured], deflate: bool, expected: bool
 ) -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     for e in events:
         store.add(e)
     for batch in rsv1_frames(deflate=deflate):
@@ -635,7 +614,7 @@ def test_is_compressed_is_one_rule(
 
 def test_is_compressed_reads_the_handshake_headers_when_the_event_does_not_say() -> None:
     # A server's own response: the extension is in the headers it sent.
-    store = CaptureStore(dataclasses.replace(session(), role=SessionRole.SERVER))
+    store = CaptureStore(session_info(role=SessionRole.SERVER))
     response = dataclasses.replace(handshake_response("permessage-deflate"), dir=OUT)
     store.add(response)
     store.add(FramesCaptured(0.1, OUT, [encode_sent(FrameSpec(Opcode.TEXT, b"\x00", rsv1=True))]))

@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime
 import json
 import math
 import os
-import tempfile
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
@@ -57,7 +56,8 @@ from ..events import (
     StateChanged,
 )
 from ..store import CaptureStore
-from .jsonl import json_preview
+from .files import atomic_text_file
+from .jsonl.schema import json_preview, loads
 
 __all__ = [
     "DEFAULT_MAX_HAR_BYTES",
@@ -145,25 +145,16 @@ def write_har(
     private). ``dest`` may also be a text stream.
     """
     har = to_har(stores, include_secrets=include_secrets, control_frames=control_frames)
-    count = len(har["log"]["entries"])
+    # Strict JSON: a NaN or an infinity (made in code: no reader gives one) raises
+    # ValueError instead of writing what no JSON reader reads. Every string is
+    # Unicode text by then (see _Texts), so the UTF-8 file takes it.
+    text = json.dumps(har, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if not isinstance(dest, str | os.PathLike):
-        json.dump(har, dest, indent=2, ensure_ascii=False)
-        dest.write("\n")
-        return count
-    path = os.fspath(dest)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path) or "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            json.dump(har, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return count
+        dest.write(text)
+    else:
+        with atomic_text_file(dest) as out:
+            out.write(text)
+    return len(har["log"]["entries"])
 
 
 def _iso(unix: float) -> str:
@@ -182,29 +173,44 @@ def _split_start(line: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _text(value: str) -> str:
-    """``value`` writable as UTF-8: header bytes that were not text (kept as surrogate
-    escapes) become U+FFFD."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return value
+class _Texts:
+    """Strings made writable as UTF-8, counted: header bytes that were not text (kept
+    as surrogate escapes) and lone surrogates (in a message's text read from a file)
+    become U+FFFD, and the entry's comment says how many values were changed."""
+
+    def __init__(self) -> None:
+        self.replaced = 0
+
+    def __call__(self, value: str) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.replaced += 1
+            # Surrogate escapes go back to their bytes (decoded where they are UTF-8),
+            # any other surrogate is replaced as it is.
+            value = _LONE_SURROGATE.sub("\ufffd", value)
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return value
+
+
+#: Surrogates that are not surrogate escapes of bytes (U+DC80-U+DCFF).
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 def _headers(
-    pairs: Sequence[tuple[str, str]], include_secrets: bool, withheld: set[str]
+    pairs: Sequence[tuple[str, str]], include_secrets: bool, withheld: set[str], text: _Texts
 ) -> list[dict[str, str]]:
     out = []
     for name, value in pairs:
+        shown = text(name)
         if not include_secrets and name.lower() in SECRET_HEADERS:
-            withheld.add(name)
+            withheld.add(shown)
             value = WITHHELD
-        out.append({"name": _text(name), "value": _text(value)})
+        out.append({"name": shown, "value": text(value)})
     return out
 
 
-def _cookies(pairs: Sequence[tuple[str, str]], header: str) -> list[dict[str, Any]]:
+def _cookies(pairs: Sequence[tuple[str, str]], header: str, _text: _Texts) -> list[dict[str, Any]]:
     cookies: list[dict[str, Any]] = []
     for name, value in pairs:
         if name.lower() != header:
@@ -237,6 +243,7 @@ def _ms(seconds: float | None) -> float:
 
 def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) -> dict[str, Any]:
     session = store.session
+    _text = _Texts()
     client = session.role != "server"
     # HAR sees a WebSocket from the client (the browser): the request is what the
     # client sent, "send" what the client sent.
@@ -253,7 +260,7 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
         status = 0
     url = _text(session.url)
     query = _split_url(url)[1] if "?" in url else ""
-    messages, skipped, bad_text, cut = _messages(store, client, control_frames)
+    messages, dropped, bad_text, cut = _messages(store, client, control_frames, _text)
     last_t = max([store.t[-1] if len(store) else 0.0, *(ev.t for ev in store.events)])
     steps = dict(resp.timings) if resp is not None else {}
     dns = steps.get("dns")
@@ -277,11 +284,17 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
         max(float(timings[k]), 0.0)
         for k in ("blocked", "dns", "connect", "send", "wait", "receive")
     )
-    req_headers = _headers(req_pairs, include_secrets, withheld)
-    resp_headers = _headers(resp_pairs, include_secrets, withheld)
+    req_headers = _headers(req_pairs, include_secrets, withheld, _text)
+    resp_headers = _headers(resp_pairs, include_secrets, withheld, _text)
     comment = [_EXPORT_NOTE]
-    if skipped:
-        comment.append(f"{skipped} control frame(s) (ping, pong, close) are not listed")
+    if dropped.control:
+        comment.append(f"{dropped.control} control frame(s) (ping, pong, close) are not listed")
+    if dropped.reserved:
+        opcodes = ", ".join(f"0x{op:X}" for op in sorted(dropped.reserved_opcodes))
+        comment.append(
+            f"{dropped.reserved} frame(s) with a reserved opcode ({opcodes}) are not listed: "
+            "HAR has no place for them"
+        )
     if cut:
         comment.append(
             f"{cut} message(s) were not kept whole (larger than the capture's size limit): "
@@ -290,6 +303,21 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
     if bad_text:
         comment.append(
             f"{bad_text} text message(s) were not valid UTF-8: U+FFFD replaces the bad bytes"
+        )
+    request = {
+        "method": _text(method) or "GET",
+        "url": url,
+        "httpVersion": _text(req_version) or "HTTP/1.1",
+    }
+    response_head = {
+        "status": status,
+        "statusText": _text(reason),
+        "httpVersion": _text(resp_version),
+    }
+    if _text.replaced:
+        comment.append(
+            f"{_text.replaced} text value(s) were not Unicode text (header bytes that were "
+            "not UTF-8, or a lone surrogate): U+FFFD replaces what could not be written"
         )
     if withheld:
         comment.append(
@@ -301,23 +329,19 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
         "startedDateTime": _iso(session.started_unix),
         "time": round(total, 3),
         "request": {
-            "method": _text(method) or "GET",
-            "url": url,
-            "httpVersion": req_version or "HTTP/1.1",
+            **request,
             "headers": req_headers,
             "queryString": [
                 {"name": k, "value": v} for k, v in parse_qsl(query, keep_blank_values=True)
             ],
-            "cookies": _cookies(req_pairs, "cookie") if include_secrets else [],
+            "cookies": _cookies(req_pairs, "cookie", _text) if include_secrets else [],
             "headersSize": len(req.raw) if req is not None else -1,
             "bodySize": 0,
         },
         "response": {
-            "status": status,
-            "statusText": _text(reason),
-            "httpVersion": resp_version,
+            **response_head,
             "headers": resp_headers,
-            "cookies": _cookies(resp_pairs, "set-cookie") if include_secrets else [],
+            "cookies": _cookies(resp_pairs, "set-cookie", _text) if include_secrets else [],
             "content": {"size": 0, "mimeType": "x-unknown"},
             "redirectURL": "",
             "headersSize": len(resp.raw) if resp is not None else -1,
@@ -333,11 +357,22 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
     }
 
 
+@dataclass(slots=True)
+class _Dropped:
+    """Frames the message list leaves out, by kind, for the entry's comment."""
+
+    control: int = 0
+    reserved: int = 0
+    reserved_opcodes: set[int] = field(default_factory=set)
+
+
 def _messages(
-    store: CaptureStore, client: bool, control_frames: bool
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    """Chrome's message list of a session; the number of control frames left out,
-    of text messages that were not UTF-8 and of messages not kept whole."""
+    store: CaptureStore, client: bool, control_frames: bool, text_of: _Texts
+) -> tuple[list[dict[str, Any]], _Dropped, int, int]:
+    """Chrome's message list of a session; the frames left out (control frames,
+    unless asked for, and frames with a reserved opcode, which HAR has no place
+    for), and the numbers of text messages that were not UTF-8 and of messages not
+    kept whole."""
     start = store.session.started_unix
     sends = 0 if client else 1  # the store's direction code of what the client sent
     found: list[tuple[float, int, int, bytes, str | None]] = []
@@ -350,7 +385,7 @@ def _messages(
         store.t,
         store.dir,
     )
-    skipped = 0
+    dropped = _Dropped()
     for row in range(len(b0s)):
         captured = messages.get(row)
         if captured is not None:
@@ -361,14 +396,18 @@ def _messages(
         b0 = b0s[row]
         op = b0 & 0x0F
         if op in (1, 2):
-            # A message of one plain frame has no message of its own in the store.
-            if b0 & 0x80 and not b0 & 0x40 and starts[row] == row:
+            # A message of one plain frame has no message of its own in the store
+            # (RSV1 without deflate is a reserved bit, not compression: still plain).
+            if b0 & 0x80 and starts[row] == row and not (b0 & 0x40 and store.is_compressed(row)):
                 found.append((times[row], dirs[row], op, payloads[row], None))
         elif op in (8, 9, 10):
             if control_frames:
                 found.append((times[row], dirs[row], op, payloads[row], None))
             else:
-                skipped += 1
+                dropped.control += 1
+        elif op != 0:
+            dropped.reserved += 1
+            dropped.reserved_opcodes.add(op)
     for ev in store.events:
         if isinstance(ev, MessageCaptured):  # its frames are not in the store
             m = ev.message
@@ -385,6 +424,8 @@ def _messages(
                 except UnicodeDecodeError:
                     text = data.decode("utf-8", "replace")
                     bad_text += 1
+            else:
+                text = text_of(text)
             payload = text
         else:
             payload = base64.b64encode(data).decode("ascii")
@@ -396,7 +437,7 @@ def _messages(
                 "data": payload,
             }
         )
-    return out, skipped, bad_text, cut
+    return out, dropped, bad_text, cut
 
 
 # ------------------------------------------------------------------------ import
@@ -469,7 +510,7 @@ def _parse(raw: bytes | str) -> dict[str, Any]:
     if not text.strip():
         raise HarFormatError("the file is empty: not a HAR file")
     try:
-        root = json.loads(text)
+        root = loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith('{"type":"session"'):
             raise HarFormatError(
@@ -532,9 +573,14 @@ def _parse_time(value: Any) -> float | None:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None: not a number, NaN, an infinity (``1e999`` reads as
+    one) or an integer too large for a float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -766,7 +812,7 @@ def _message(n: int, obj: Any, problems: list[str]) -> _Parsed | None:
             skip(f"a control frame (opcode {opcode}) holds at most 125 bytes, not {len(payload)}")
             return None
     else:
-        skip(f"opcode {opcode} is not a message (1, 2) or a control frame (8, 9, 10)")
+        skip(f"opcode {json_preview(opcode)} is not a message (1, 2) or a control frame (8, 9, 10)")
         return None
     return kind, seconds, opcode, payload, None
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_jsonl  # tests/capture is on sys.path
 
+from capture.conftest import received, rich_store, wire
 from inspector.capture.events import (
     ConnectionState,
     Direction,
@@ -25,6 +25,8 @@ from inspector.capture.events import (
     HandshakeCaptured,
     MessageCaptured,
     SessionInfo,
+    SessionRole,
+    SessionSource,
     StateChanged,
 )
 from inspector.capture.formats.har import (
@@ -38,10 +40,10 @@ from inspector.capture.formats.har import (
 )
 from inspector.capture.store import CaptureStore
 from inspector.protocol.connection import Protocol
-from inspector.protocol.constants import Role
+from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
 from inspector.protocol.events import Message
-from inspector.protocol.frames import Frame, FrameBatch
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chrome-devtools.har"
 OUT, IN = Direction.OUT, Direction.IN
@@ -132,7 +134,7 @@ def conversation(role: Role = Role.CLIENT) -> tuple[CaptureStore, list[tuple[str
     and the data messages in it: ("send" or "receive" from the client's side, t, m)."""
     session = SessionInfo(
         "wss://chat.example.com/socket?room=lobby",
-        role.value,
+        SessionRole(role.value),
         "2024-05-01T12:00:00.250+00:00",
         START,
     )
@@ -354,7 +356,7 @@ def test_write_har_is_private_and_whole(tmp_path: Path) -> None:
 
 
 def test_header_bytes_that_are_not_text_still_write(tmp_path: Path) -> None:
-    store = test_jsonl.rich_store()  # its response has a header byte 0xff
+    store = rich_store()  # its response has a header byte 0xff
     path = tmp_path / "rich.har"
     write_har(store, path)
     har = json.loads(path.read_text(encoding="utf-8"))
@@ -366,7 +368,7 @@ def test_header_bytes_that_are_not_text_still_write(tmp_path: Path) -> None:
 
 
 def test_a_session_without_a_handshake_exports(tmp_path: Path) -> None:
-    store = CaptureStore(SessionInfo("", "server", "", 0.0, "decode"))
+    store = CaptureStore(SessionInfo("", SessionRole.SERVER, "", 0.0, SessionSource.DECODE))
     har = to_har(store)
     assert chrome_import_problems(har) == []
     assert entry_of(har)["_webSocketMessages"] == []
@@ -631,3 +633,117 @@ def test_broken_entry_parts_are_listed_not_fatal() -> None:
     assert any('no "response" object' in p for p in session.problems)
     assert any("startedDateTime" in p for p in session.problems)
     assert session.store.session.started_unix == pytest.approx(1714564804.573928)
+
+
+# ----------------------------------------------------------- strict JSON, both ways
+
+HUGE = 10**400  # 401 digits: more than a float holds
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """json.loads that refuses what JSON (RFC 8259) has no form for."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def odd_store() -> CaptureStore:
+    """A session with what HAR cannot say as it is: a lone surrogate in a message's
+    text (a capture file can hold one), frames with reserved opcodes, a ping."""
+    store = CaptureStore(SessionInfo("ws://x/", SessionRole.CLIENT, "2024-01-01T00:00:00Z", START))
+    store.add(HandshakeCaptured(0.0, OUT, b"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1", ()))
+    store.add(HandshakeCaptured(0.1, IN, b"HTTP/1.1 101 OK\r\n\r\n", "HTTP/1.1 101 OK", ()))
+    specs = [
+        FrameSpec(Opcode.TEXT, b"a", fin=False),
+        FrameSpec(Opcode.CONT, b"b"),
+        FrameSpec(0x3, b"reserved"),
+        FrameSpec(0xB, b"reserved control"),
+        FrameSpec(0x3, b"again"),
+        FrameSpec(Opcode.PING, b""),
+        FrameSpec(Opcode.TEXT, b"rsv1, no deflate", rsv1=True),
+    ]
+    store.add(FramesCaptured(0.2, IN, received(wire(*specs))[0]))
+    message = Message(Opcode.TEXT, b"ab", "a\ud800b", 0, 1, 2, frame_count=2)
+    store.add(MessageCaptured(0.2, IN, message))
+    return store
+
+
+def test_a_lone_surrogate_is_replaced_and_the_comment_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "s.har"
+    write_har(odd_store(), path)
+    entry = entry_of(strict_loads(path.read_bytes().decode("utf-8")))
+    assert [m["data"] for m in entry["_webSocketMessages"]] == ["a\ufffdb", "rsv1, no deflate"]
+    assert "1 text value(s) were not Unicode text" in entry["comment"]
+    assert "lone surrogate" in entry["comment"]
+    buf = io.StringIO()
+    write_har(odd_store(), buf)
+    strict_loads(buf.getvalue())
+
+
+def test_reserved_opcode_frames_are_noted_like_control_frames() -> None:
+    comment = entry_of(to_har(odd_store()))["comment"]
+    assert (
+        "3 frame(s) with a reserved opcode (0x3, 0xB) are not listed: HAR has no place for them"
+        in comment
+    )
+    assert "1 control frame(s) (ping, pong, close) are not listed" in comment
+    listed = entry_of(to_har(odd_store(), control_frames=True))
+    assert "reserved opcode (0x3, 0xB)" in listed["comment"]
+    assert "control frame(s)" not in listed["comment"]
+    assert [m["opcode"] for m in listed["_webSocketMessages"]] == [1, 9, 1]
+
+
+def test_a_number_json_cannot_hold_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    store = CaptureStore(SessionInfo("ws://x/", SessionRole.CLIENT, "", math.nan))
+    store.add(FramesCaptured(0.0, IN, received(wire(FrameSpec(Opcode.TEXT, b"x")))[0]))
+    with pytest.raises(ValueError):
+        write_har(store, tmp_path / "nan.har")
+    assert os.listdir(tmp_path) == []
+
+
+def websocket_har(**message: Any) -> bytes:
+    entry = chrome_ws_entry()
+    entry["_webSocketMessages"] = [
+        {"type": "send", "time": START, "opcode": 1, "data": "ok"},
+        {"type": "receive", "time": START + 0.1, "opcode": 1, "data": "x", **message},
+    ]
+    return har_with(entry)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "words"),
+    [
+        (
+            "time",
+            str(HUGE),
+            'message 2 skipped: "time" must be seconds since the Unix epoch, not 1000',
+        ),
+        ("time", "NaN", 'message 2 skipped: "time" must be seconds since the Unix epoch, not NaN'),
+        (
+            "time",
+            "1e999",
+            'message 2 skipped: "time" must be seconds since the Unix epoch, not a number too',
+        ),
+        ("opcode", str(HUGE), "message 2 skipped: opcode 1000000"),
+    ],
+)
+def test_a_number_no_field_can_hold_skips_the_message(field: str, raw: str, words: str) -> None:
+    data = websocket_har(**{field: 12345}).replace(b"12345", raw.encode())
+    (session,) = read_har(io.BytesIO(data))
+    (problem,) = session.problems
+    assert problem.startswith(words) and len(problem) < 150
+    assert len(session.store) == 1
+
+
+def test_a_huge_status_or_timing_is_a_problem_not_a_crash() -> None:
+    entry = chrome_ws_entry()
+    entry["response"]["status"] = 12345
+    entry["timings"] = {"dns": 12346, "wait": 12347}
+    data = har_with(entry).replace(b"12345", str(HUGE).encode())
+    data = data.replace(b"12346", b"NaN").replace(b"12347", b"-1e999")
+    (session,) = read_har(io.BytesIO(data))
+    assert session.problems == ['the response "status" is not a number']
+    response = session.store.handshake(IN)
+    assert response is not None and response.timings == ()
