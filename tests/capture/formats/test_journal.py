@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from capture.conftest import assert_same, frame_rows_are_a_prefix, rich_store
+from capture.conftest import assert_same, frame_rows_are_a_prefix, rich_store, wire
 from inspector.capture.events import (
     ConnectionState,
     Direction,
@@ -36,15 +36,16 @@ from inspector.capture.formats.journal import (
 )
 from inspector.capture.formats.jsonl import JOURNAL_UNFINISHED, iter_lines, read_jsonl, write_jsonl
 from inspector.capture.store import (
+    CAPPED_PAYLOAD,
     DEFAULT_MAX_CAPTURE_BYTES,
     CaptureStore,
     StoredEvent,
 )
 from inspector.protocol.connection import Protocol
-from inspector.protocol.constants import Role
+from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
 from inspector.protocol.events import Message
-from inspector.protocol.frames import Frame, FrameBatch
+from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT, IN = Direction.OUT, Direction.IN
@@ -572,6 +573,87 @@ def test_load_discard_and_archive(tmp_path: Path) -> None:
     assert find_recoverable(directory=tmp_path) == []
     again = RecoverableJournal(moved, None, 0, 0.0)
     assert again.archive() != moved  # archiving twice keeps both
+
+
+# ------------------------------------------------------------------- the budget
+
+
+def endless_fragments(n: int, size: int, budget: int | None) -> Recording:
+    """A message that never ends (a TEXT frame without FIN, then continuation frames
+    of ``size`` bytes, 16 per socket read), recorded by a store with ``budget``."""
+    store = Recording(SESSION, max_payload_bytes=budget)
+    parser = FrameParser(Role.SERVER, max_frame_size=size + 1)
+    store.add(StateChanged(0.0, ConnectionState.OPEN))
+    store.add(
+        FramesCaptured(0.0, IN, parser.feed(wire(FrameSpec(Opcode.TEXT, b"s" * size, fin=False))))
+    )
+    cont = wire(FrameSpec(Opcode.CONT, b"c" * size, fin=False))
+    for k in range(1, n, 16):
+        store.add(FramesCaptured(k / 1000, IN, parser.feed(cont * min(16, n - k))))
+    return store
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_a_journal_of_an_endless_stream_keeps_to_the_budget(tmp_path: Path, compact: bool) -> None:
+    budget, size, n = 2**20, 64 * 1024, 400  # 25 MiB offered
+    store = endless_fragments(n, size, budget)
+    assert store.capped_at_row == budget // size
+    path = tmp_path / "endless.jsonl"
+    writer = JournalWriter(path, SESSION, compact=compact, max_payload_bytes=budget)
+    for event in store.given:
+        writer.add(event)
+    writer.close(keep=True)
+    assert writer.budget.held == store.held_payload_bytes
+    # Of what the store keeps: base64 (4/3), the text of a text frame again (1), and
+    # a line of JSON around each frame.
+    on_disk = path.stat().st_size
+    assert on_disk < (budget + n * CAPPED_PAYLOAD) * 7 / 3 + n * 600
+    assert on_disk < n * size / 4
+    result = read_jsonl(path, max_payload_bytes=budget)
+    assert result.complete and result.problems == []
+    assert capture_text(result.store) == capture_text(store)  # what the window held
+
+
+def test_journal_messages_past_the_budget_keep_a_prefix(tmp_path: Path) -> None:
+    store = Recording(SESSION, max_payload_bytes=6000)
+    params = DeflateParams()
+    me = Protocol(Role.CLIENT, deflate=PerMessageDeflate(params, Role.CLIENT))
+    peer = Protocol(Role.SERVER, deflate=PerMessageDeflate(params, Role.SERVER))
+    for i in range(4):
+        peer.send_text(f"{i} " + "compressible " * 400)  # 5 KiB each, inflated
+    me.receive_data(b"".join(peer.data_to_send()))
+    for e in me.events_received():
+        if isinstance(e, FrameBatch):
+            store.add(FramesCaptured(0.1, IN, e))
+        elif isinstance(e, Message):
+            store.add(MessageCaptured(0.1, IN, e))
+    kept = [c.message for c in store.messages.values()]
+    assert [m.truncated for m in kept] == [False, True, True, True]
+    assert all(len(m.data) == CAPPED_PAYLOAD and m.text is None for m in kept[1:])
+    for compact in (True, False):
+        path = tmp_path / f"{compact}.jsonl"
+        writer = JournalWriter(path, SESSION, compact=compact, max_payload_bytes=6000)
+        for event in store.given:
+            writer.add(event)
+        writer.close(keep=True)
+        loaded = read_jsonl(path, max_payload_bytes=6000).store
+        assert [c.message for c in loaded.messages.values()] == kept
+
+
+def test_a_journal_started_late_continues_the_stores_budget(tmp_path: Path) -> None:
+    store = endless_fragments(40, 64 * 1024, 2**20)
+    writer = JournalWriter(tmp_path / "late.jsonl", SESSION, max_payload_bytes=2**20)
+    writer.replay(store)
+    assert writer.budget.capped and writer.budget.held == store.held_payload_bytes
+    more = wire(FrameSpec(Opcode.BINARY, b"x" * 10_000))
+    parser = FrameParser(Role.SERVER)
+    event = FramesCaptured(1.0, IN, parser.feed(more))
+    store.add(event)
+    writer.add(event)
+    writer.close(keep=True)
+    loaded = read_jsonl(tmp_path / "late.jsonl", max_payload_bytes=2**20).store
+    assert loaded.payloads[-1] == b"x" * CAPPED_PAYLOAD
+    assert capture_text(loaded) == capture_text(store)
 
 
 # ------------------------------------------------- numbers JSON has no form for
