@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from inspector.capture.budget import DEFAULT_MAX_CAPTURE_BYTES
 from inspector.capture.events import (
     AcceptCheck,
     ConnectionState,
@@ -26,8 +28,9 @@ from inspector.capture.events import (
     TlsInfo,
     ViolationCaptured,
 )
+from inspector.capture.formats.journal import JournalWriter
 from inspector.capture.formats.jsonl import write_jsonl
-from inspector.capture.store import CaptureStore
+from inspector.capture.store import CaptureStore, StoredEvent
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message
@@ -189,6 +192,107 @@ def assert_same(a: CaptureStore, b: CaptureStore) -> None:
         assert b.counters(d) == a.counters(d)
         assert b.handshake(d) == a.handshake(d)
     assert b.state == a.state
+
+
+# ------------------------------------------------------- sessions as events
+
+
+class Recording(CaptureStore):
+    """A store that remembers the events it was given, in order."""
+
+    def __init__(
+        self, session: SessionInfo, *, max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
+    ) -> None:
+        super().__init__(session, max_payload_bytes=max_payload_bytes)
+        self.given: list[FramesCaptured | StoredEvent] = []
+
+    def add(self, event: FramesCaptured | StoredEvent) -> None:
+        self.given.append(event)
+        super().add(event)
+
+
+def clean_events(role: Role = Role.CLIENT) -> Recording:
+    """Ordinary traffic, as a connection publishes it: batches of received frames,
+    lists of sent frames, messages (fragmented ones too), no violations."""
+    peer = role.peer
+    store = Recording(SessionInfo("ws://clean.test/", SessionRole(role.value), "", 0.0))
+    me = Protocol(role)
+    other = Protocol(peer)
+    keys = iter([b"\x01\x02\x03\x04", b"\xa0\xb0\xc0\xd0"] * 1000)
+    sender = Protocol(role, mask_key_source=lambda: next(keys))
+    store.add(StateChanged(0.0, ConnectionState.OPEN))
+    t = 0.0
+    for round_ in range(5):
+        t += 0.01
+        for i in range(40):
+            sender.send_text(f"out {round_} {i}")
+        sender.send_binary(bytes(range(200)), fragments=3)
+        sent = sender.events_sent()
+        sender.data_to_send()
+        store.add(FramesCaptured(t, Direction.OUT, [e for e in sent if isinstance(e, Frame)]))
+        for e in sent:
+            if isinstance(e, Message):
+                store.add(MessageCaptured(t, Direction.OUT, e))
+        for i in range(300):
+            other.send_text(f"in {round_} {i} " + "x" * (i % 200))
+        other.send_binary(b"\x00" * 70000)
+        other.send_text("fragmented " * 30, fragments=4)
+        data = b"".join(other.data_to_send())
+        t += 0.01
+        for k in range(0, len(data), 4096):  # several socket reads
+            me.receive_data(data[k : k + 4096])
+            for got in me.events_received():
+                if isinstance(got, FrameBatch):
+                    store.add(FramesCaptured(t, Direction.IN, got))
+                elif isinstance(got, Message):
+                    store.add(MessageCaptured(t, Direction.IN, got))
+    store.add(StateChanged(t, ConnectionState.CLOSED, 1000, "", True))
+    return store
+
+
+def compressed_flood() -> Recording:
+    """Compressed messages, as a permessage-deflate feed sends them: every message is
+    one the store keeps (its data is not in the frames)."""
+    params = DeflateParams()
+    me = Protocol(Role.CLIENT, deflate=PerMessageDeflate(params, Role.CLIENT))
+    peer = Protocol(Role.SERVER, deflate=PerMessageDeflate(params, Role.SERVER))
+    store = Recording(SessionInfo("wss://feed.test/", SessionRole.CLIENT, "", 0.0))
+    for i in range(3000):
+        peer.send_text(f'{{"tick":{i},"px":{i % 97}.5,"sym":"ABC"}}')
+    peer.send_binary(bytes(range(256)) * 3)
+    peer.send_text("é" * 5000, fragments=3)
+    data = b"".join(peer.data_to_send())
+    for k in range(0, len(data), 8192):
+        me.receive_data(data[k : k + 8192])
+        for e in me.events_received():
+            if isinstance(e, FrameBatch):
+                store.add(FramesCaptured(k / 1e6, IN, e))
+            elif isinstance(e, Message):
+                store.add(MessageCaptured(k / 1e6, IN, e))
+    me.send_text("subscribe " * 20)
+    sent = me.events_sent()
+    store.add(FramesCaptured(1.0, OUT, [e for e in sent if isinstance(e, Frame)]))
+    store.add(MessageCaptured(1.0, OUT, next(e for e in sent if isinstance(e, Message))))
+    return store
+
+
+def write_journal(
+    path: Path, store: Recording, *, compact: bool = True, finish: bool = True
+) -> JournalWriter:
+    writer = JournalWriter(path, store.session, compact=compact)
+    for event in store.given:
+        writer.add(event)
+    if finish:
+        writer.finish()
+    else:
+        writer.flush()
+    return writer
+
+
+def capture_text(store: CaptureStore) -> str:
+    buf = io.StringIO()
+    write_jsonl(store, buf)
+    return buf.getvalue()
 
 
 def frame_rows_are_a_prefix(original: CaptureStore, loaded: CaptureStore) -> None:

@@ -7,10 +7,12 @@ follow in the order they happened, each a JSON object with a ``type`` and ``t``
 counts, so a file cut short at a line boundary is recognised.
 
 :mod:`.schema` holds the format's vocabulary and the checks of each field,
-:mod:`.write` the writers (a whole store, a capture as it happens, the journal's
-lines), :mod:`.read` the reader, :mod:`.lines` the splitting of a stream into lines.
+:mod:`.write` the writers (a whole store, a capture as it happens), :mod:`.read`
+the reader, :mod:`.journal_lines` the line types only live journals write, and
+:mod:`.lines` the splitting of a stream into lines.
 """
 
+from .journal_lines import frames_head, frames_line, messages_line
 from .read import LoadResult, read_jsonl, session_from_json
 from .schema import (
     DECODE_NOTE,
@@ -24,10 +26,7 @@ from .write import (
     end_line,
     event_line,
     frame_lines,
-    frames_head,
-    frames_line,
     iter_lines,
-    messages_line,
     session_line,
     write_jsonl,
 )

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import binascii
 import os
-import struct
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
 from ....protocol.events import Message
-from ....protocol.frames import FrameBatch, apply_mask, header_length
 from ....protocol.violations import Rule, Violation
 from ...budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES
 from ...events import (
@@ -33,7 +30,6 @@ from ...events import (
     Direction,
     ErrorCaptured,
     ErrorStep,
-    FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
     RawBytesSent,
@@ -47,6 +43,7 @@ from ...events import (
 )
 from ...store import CaptureStore, StoredEvent
 from . import schema
+from .journal_lines import read_frames_line, read_messages_line
 from .lines import (
     HAR_HINT,
     LAST,
@@ -86,8 +83,6 @@ _MAX_FIRST_LINE: Final = 2**20
 #: Per-line problems reported before they are summarised as "and N more".
 _MAX_PROBLEMS: Final = 50
 
-_unpack_H = struct.Struct("!H").unpack_from
-_unpack_Q = struct.Struct("!Q").unpack_from
 _DIR_TOKENS: Final[dict[bytes | str, Direction]] = {
     b"out": Direction.OUT,
     b"in": Direction.IN,
@@ -426,7 +421,7 @@ class _CaptureReader:
     def frames(self, obj: dict[str, Any]) -> None:
         """A ``frames`` line (journals): consecutive frames as their wire bytes."""
         try:
-            self.frame_count += self._wire_frames(obj)
+            self.frame_count += read_frames_line(self.store, obj)
         except Bad as exc:
             declared = obj.get("count")
             if isinstance(declared, int) and not isinstance(declared, bool):
@@ -436,105 +431,15 @@ class _CaptureReader:
         except (ValueError, OverflowError) as exc:  # the store's own checks
             self.problem(f"line {self.lineno}: frames skipped: {exc}")
 
-    def _wire_frames(self, obj: dict[str, Any]) -> int:
-        t = num(obj, "t")
-        d = direction(obj)
-        seq = integer(obj, "seq")
-        offset = integer(obj, "offset")
-        count = integer(obj, "count", minimum=1)
-        wire = b64_field(obj, "data_b64")
-        # The store keeps seq and offset in signed 64-bit columns.
-        if seq + count - 1 > MAX_INT64 or offset + len(wire) > MAX_INT64:
-            raise Bad(f'"seq" or "offset" is too large (the most is {MAX_INT64})')
-        offsets: array[int] = array("q")
-        payloads: list[bytes] = []
-        n = len(wire)
-        pos = 0
-        while pos < n:
-            if n - pos < 2:
-                raise Bad(f'"data_b64" ends inside the header of frame {len(payloads) + 1}')
-            b1 = wire[pos + 1]
-            p = pos + header_length(b1)
-            if p > n:
-                raise Bad(f'"data_b64" ends inside the header of frame {len(payloads) + 1}')
-            n7 = b1 & 0x7F
-            length = (
-                n7
-                if n7 < 126
-                else _unpack_H(wire, pos + 2)[0]
-                if n7 == 126
-                else _unpack_Q(wire, pos + 2)[0]
-            )
-            end = p + length
-            if end > n:
-                raise Bad(f'"data_b64" ends inside the payload of frame {len(payloads) + 1}')
-            payload = wire[p:end]
-            if b1 & 0x80:
-                payload = apply_mask(payload, wire[p - 4 : p])
-            offsets.append(pos)
-            payloads.append(payload)
-            pos = end
-        if len(payloads) != count:
-            raise Bad(f'"count" is {count} but "data_b64" holds {len(payloads)} frames')
-        self.store.add(FramesCaptured(t, d, FrameBatch(seq, offset, wire, offsets, payloads, {})))
-        return count
-
     def messages(self, obj: dict[str, Any]) -> None:
         """A ``messages`` line (journals): the messages of one socket read, in columns."""
         try:
-            self.other_count += self._messages(obj)
+            self.other_count += read_messages_line(self.store, obj)
         except Bad as exc:
             declared = obj.get("count")
             if isinstance(declared, int) and not isinstance(declared, bool):
                 self.other_count += min(declared, MAX_INT64)
             self.problem(f"line {self.lineno}: messages skipped: {exc}")
-
-    def _messages(self, obj: dict[str, Any]) -> int:
-        t = num(obj, "t")
-        d = direction(obj)
-        count = integer(obj, "count", minimum=1)
-        # Each message ends at a frame of its own, so "last_seq" lists them all; checked
-        # first, it bounds "count" by the line's size before other columns are expanded.
-        lasts = _column(obj, "last_seq", count, int, "integers", scalar=count == 1)
-        opcodes = _column(obj, "opcode", count, int, "integers 0-15")
-        if any(op > 15 for op in opcodes):
-            raise Bad('"opcode" must hold integers 0-15')
-        firsts = _column(obj, "first_seq", count, int, "integers") if "first_seq" in obj else lasts
-        wires = _column(obj, "wire_size", count, int, "integers")
-        compressed = _column(obj, "compressed", count, bool, "true or false")
-        truncated = _column(obj, "truncated", count, bool, "true or false")
-        frame_counts = _column(obj, "frame_count", count, int, "integers")
-        sizes = _column(obj, "size", count, int, "integers")
-        texts = _column(obj, "text", count, bool, "true or false")
-        data = b64_field(obj, "data_b64")
-        if sum(sizes) != len(data):
-            raise Bad(f'"size" adds up to {sum(sizes)} bytes but "data_b64" holds {len(data)}')
-        events: list[MessageCaptured] = []
-        pos = 0
-        for i in range(count):
-            chunk = data[pos : pos + sizes[i]]
-            pos += sizes[i]
-            text = None
-            if texts[i]:
-                try:
-                    text = chunk.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise Bad(f"message {i + 1} is marked as text but is not UTF-8") from None
-            message = Message(
-                opcodes[i],
-                chunk,
-                text,
-                firsts[i],
-                lasts[i],
-                wires[i],
-                compressed[i],
-                truncated[i],
-                frame_counts[i],
-            )
-            events.append(MessageCaptured(t, d, message))
-        for event in events:
-            self.store.add(event)
-        return count
 
     # --------------------------------------------------------- event lines
     def message(self, obj: dict[str, Any]) -> MessageCaptured:
@@ -680,27 +585,6 @@ class _CaptureReader:
 
     def violation(self, obj: dict[str, Any]) -> ViolationCaptured:
         return ViolationCaptured(num(obj, "t"), direction(obj), schema.violation(obj))
-
-
-def _column(
-    obj: dict[str, Any], key: str, count: int, kind: type, what: str, *, scalar: bool = True
-) -> list[Any]:
-    """A ``messages`` column: a list of ``count`` values, or (if ``scalar``) one value
-    for all."""
-    value = obj.get(key)
-    if not isinstance(value, list) and not scalar:
-        raise Bad(f'"{key}" must be a list of {count} {what}, not {json_preview(value)}')
-    values: list[Any] = value if isinstance(value, list) else [value] * count
-    if len(values) != count:
-        raise Bad(f'"{key}" has {len(values)} values for {count} messages')
-    for v in values:
-        if kind is int:
-            ok = isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_INT64
-        else:
-            ok = isinstance(v, kind)
-        if not ok:
-            raise Bad(f'"{key}" must hold {what}, not {json_preview(v)}')
-    return values
 
 
 # ---------------------------------------------------------------- the session line

@@ -14,10 +14,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
-from operator import attrgetter, is_not, itemgetter
 from typing import IO, Any, Final
 
 from ....protocol.constants import Opcode, opcode_name
@@ -26,7 +24,6 @@ from ...budget import is_plain_message
 from ...events import (
     FORMAT_NAME,
     FORMAT_VERSION,
-    Direction,
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
@@ -46,10 +43,7 @@ __all__ = [
     "end_line",
     "event_line",
     "frame_lines",
-    "frames_head",
-    "frames_line",
     "iter_lines",
-    "messages_line",
     "session_line",
     "write_jsonl",
 ]
@@ -322,93 +316,6 @@ def end_line(frames: int, events: int) -> str:
     """The end line: ``frames`` frames, ``events`` other lines (``frames`` lines
     are counted by the frames they hold, not as lines)."""
     return dumps({"type": "end", "frames": frames, "events": events})
-
-
-_FRAMES_DIR = (b'"out"', b'"in"')
-
-
-def frames_line(
-    t: float, direction: Direction, seq: int, offset: int, count: int, wire: bytes | memoryview
-) -> bytes:
-    """A ``frames`` line, UTF-8, with its line end: ``count`` consecutive frames of
-    one direction (``seq`` and stream ``offset`` of the first), given as the bytes
-    that crossed the wire, headers and payloads, masked payloads still masked.
-
-    Live journals write frames this way: one base64 call per socket read instead of
-    a formatted line per frame (which costs more than receiving the frame did), and
-    the file grows by 4/3 of the traffic instead of ~20 times it for small frames.
-    :func:`write_jsonl` never writes them; the reader reads them.
-    """
-    return b"".join(
-        (frames_head(t, direction, seq, offset, count), b64encode(wire, newline=False), b'"}\n')
-    )
-
-
-def frames_head(t: float, direction: Direction, seq: int, offset: int, count: int) -> bytes:
-    """A ``frames`` line up to its base64 data: the line is this, the base64 of the
-    wire bytes, and ``"}`` and a newline (for writers that avoid joining them)."""
-    return b'{"type":"frames","t":%b,"dir":%b,"seq":%d,"offset":%d,"count":%d,"data_b64":"' % (
-        json_float(t).encode("ascii"),
-        _FRAMES_DIR[0 if direction is Direction.OUT else 1],
-        seq,
-        offset,
-        count,
-    )
-
-
-_get_message = attrgetter("message")
-#: Message fields by index (Message is a NamedTuple): opcode, first_seq, last_seq,
-#: wire_size, compressed, truncated, frame_count; data and text.
-_MESSAGE_COLUMNS: Final = (
-    ("opcode", 0),
-    ("last_seq", 4),
-    ("wire_size", 5),
-    ("compressed", 6),
-    ("truncated", 7),
-    ("frame_count", 8),
-)
-_get_data = itemgetter(1)
-_get_text = itemgetter(2)
-_get_first = itemgetter(3)
-
-
-def messages_line(t: float, direction: Direction, events: Sequence[MessageCaptured]) -> bytes:
-    """A ``messages`` line, UTF-8, with its line end: the messages of one socket read
-    (one time, one direction), in columns (journals only, see docs/capture-format.md).
-
-    A journal of a compressed flood has a message line per message (the inflated
-    data is not in the frames); formatting each costs ~4 us, about what receiving the
-    message cost. In columns, with C-level maps, it is ~0.5 us. A column whose values
-    are all the same is written once as a scalar; ``first_seq`` is left out when it
-    equals ``last_seq``.
-    """
-    messages = list(map(_get_message, events))
-    parts = [
-        b'{"type":"messages","t":%b,"dir":%b,"count":%d'
-        % (
-            json_float(t).encode("ascii"),
-            _FRAMES_DIR[0 if direction is Direction.OUT else 1],
-            len(messages),
-        )
-    ]
-    for name, index in _MESSAGE_COLUMNS:
-        column = list(map(itemgetter(index), messages))
-        if name == "last_seq":
-            firsts = list(map(_get_first, messages))
-            if firsts != column:
-                parts.append(b',"first_seq":%b' % dumps(firsts).encode())
-        value: Any = column[0] if column.count(column[0]) == len(column) else column
-        if name == "last_seq":
-            value = column
-        parts.append(b',"%b":%b' % (name.encode(), dumps(value).encode()))
-    datas = list(map(_get_data, messages))
-    texts = list(map(is_not, map(_get_text, messages), repeat(None)))
-    parts.append(b',"size":%b' % dumps(list(map(len, datas))).encode())
-    parts.append(
-        b',"text":%b' % dumps(texts[0] if texts.count(texts[0]) == len(texts) else texts).encode()
-    )
-    parts.append(b',"data_b64":"%b"}\n' % b64encode(b"".join(datas), newline=False))
-    return b"".join(parts)
 
 
 # ------------------------------------------------------------- as it happens
