@@ -75,11 +75,13 @@ class PayloadBudget:
         self.held += n
         return payload
 
-    def keep_all(self, payloads: list[bytes]) -> tuple[list[bytes], int]:
+    def keep_all(self, payloads: list[bytes], total: int | None = None) -> tuple[list[bytes], int]:
         """What is kept of a batch of payloads, and the index of the first one past
         the budget if this batch reached it (else -1). The list itself is returned
-        when nothing in it was cut (a journal then writes the frames as they came)."""
-        total = sum(map(len, payloads))
+        when nothing in it was cut (a journal then writes the frames as they came).
+        ``total`` is the sum of the payloads' lengths, when the caller knows it."""
+        if total is None:
+            total = sum(map(len, payloads))
         if self.held + total <= self.room:
             self.held += total
             return payloads, -1

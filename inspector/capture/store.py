@@ -224,7 +224,11 @@ class CaptureStore:
             raise
         self.b0.frombytes(b0s)
         self.b1.frombytes(b1s)
-        payloads, first_capped = self._budget.keep_all(payloads)
+        declared = sum(self.length[row0:])
+        # A batch without violations holds every payload whole (the parser flags a
+        # frame it did not keep whole), so the declared lengths are the payloads'.
+        total = None if batch.violations else declared
+        payloads, first_capped = self._budget.keep_all(payloads, total)
         self.payloads.extend(payloads)
         self._group(d, row0, b0s)
         if batch.violations:
@@ -232,7 +236,6 @@ class CaptureStore:
             for i, found in batch.violations.items():
                 if found:
                     vs[row0 + i] = found
-        declared = sum(self.length[row0:])
         self._frames[d] += n
         self._payload[d] += declared
         self._wire[d] += declared + sum(map(_HLEN.__getitem__, b1s))
