@@ -418,6 +418,7 @@ def test_no_container_object_per_frame() -> None:
     assert not gc.is_tracked(store.payloads[0])
 
 
+@pytest.mark.slow  # big data
 def test_memory_per_frame() -> None:
     """200,000 small frames cost the store well under 100 bytes each beyond the
     payload objects the parser made (measured ~62: 9 columns, one list slot)."""
@@ -461,6 +462,7 @@ def endless_fragments(n: int, size: int, *, seq0: int = 0, chunk: int = 16) -> l
     return batches
 
 
+@pytest.mark.slow  # big data
 def test_an_endless_fragment_stream_stays_within_the_budget() -> None:
     budget = 2 * 2**20
     size = 64 * 1024

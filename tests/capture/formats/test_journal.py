@@ -387,6 +387,7 @@ def endless_fragments(n: int, size: int, budget: int | None) -> Recording:
     return store
 
 
+@pytest.mark.slow  # big data
 @pytest.mark.parametrize("compact", [True, False])
 def test_a_journal_of_an_endless_stream_keeps_to_the_budget(tmp_path: Path, compact: bool) -> None:
     budget, size, n = 2**20, 64 * 1024, 400  # 25 MiB offered
