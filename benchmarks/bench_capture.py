@@ -4,8 +4,10 @@ what journaling costs a live connection under a flood.
 1. **Save / open**: a session of F frames (default 1,000,000: 90% small text frames
    received from a server in 64 KiB socket reads, 10% masked frames we sent) is saved
    with ``write_jsonl`` and opened with ``read_jsonl``; the same session written as a
-   live journal (``frames`` lines) is opened too; and its first 100,000 messages go
-   through HAR (``write_har`` / ``read_har``). Each must take < 10 s for a million.
+   live journal (``frames`` lines) is opened too; it is converted to HAR and back
+   as ``ws-inspector convert`` does (read one format, write the other); and its
+   first 100,000 messages go through HAR (``write_har`` / ``read_har``). Each must
+   take < 10 s for a million.
 2. **Journal cost**: a frame blaster (a plain-socket server in its own process, so that
    the client has a CPU to itself) sends N small text messages (default 200,000) to
    our engine client, which captures every frame; the same flood is received without
@@ -140,6 +142,25 @@ def bench_files(frames: int, folder: Path) -> None:
     assert result.complete and len(result.store) == n, result.problems
     print(f"journal read_jsonl  {secs:6.2f} s  {n / secs:>10,.0f} frames/s")
     del result
+    gc.collect()
+
+    # convert, as the command does it: read one format, write the other, the whole
+    # session (issue 13's goal: at most 5 s each way for a million frames).
+    har_all = folder / "all.har"
+
+    def to_har_file() -> None:
+        write_har(read_jsonl(path).store, har_all)
+
+    def to_jsonl_file() -> None:
+        (imported,) = read_har(har_all)
+        write_jsonl(imported.store, folder / "from-har.jsonl")
+
+    secs, _ = timed(to_har_file)
+    print(f"convert jsonl->HAR  {secs:6.2f} s  {n / secs:>10,.0f} frames/s  "
+          f"{har_all.stat().st_size / MiB:7.1f} MiB")  # fmt: skip
+    secs, _ = timed(to_jsonl_file)
+    print(f"convert HAR->jsonl  {secs:6.2f} s  {n / secs:>10,.0f} frames/s")
+    har_all.unlink()
     gc.collect()
 
     # HAR: the first 100,000 data messages (one JSON document, read whole).

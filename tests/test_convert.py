@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from inspector.capture.events import SessionInfo, StateChanged
+from inspector.capture.events import ConnectionState, SessionInfo, SessionRole, StateChanged
 from inspector.capture.formats.har import WITHHELD
 from inspector.capture.formats.journal import JournalWriter
 from inspector.capture.formats.jsonl import JOURNAL_UNFINISHED, read_jsonl, write_jsonl
@@ -21,7 +21,10 @@ from inspector.capture.store import CaptureStore
 from inspector.engine.server import EchoServer
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "capture" / "fixtures" / "chrome-devtools.har"
+FIXTURE = ROOT / "tests" / "capture" / "formats" / "fixtures" / "chrome-devtools.har"
+HUGE = str(10**400)
+
+pytestmark = pytest.mark.slow  # a subprocess each
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -141,7 +144,7 @@ def test_several_websocket_entries_give_numbered_files(tmp_path: Path) -> None:
     second = chrome_ws_entry()
     second["request"]["url"] = "wss://chat.example.com/second"
     second["_webSocketMessages"] = second["_webSocketMessages"][:3]
-    log = {"version": "1.2", "creator": {"name": "t", "version": "1"}}
+    log: dict[str, Any] = {"version": "1.2", "creator": {"name": "t", "version": "1"}}
     log["entries"] = [chrome_ws_entry(), second]
     source = tmp_path / "two.har"
     source.write_text(json.dumps({"log": log}), encoding="utf-8")
@@ -162,13 +165,9 @@ def test_several_websocket_entries_give_numbered_files(tmp_path: Path) -> None:
 
 
 def test_a_crashed_journal_converts_with_a_warning(tmp_path: Path) -> None:
-    session = SessionInfo("ws://crashed.test/", "client", "", 0.0)
+    session = SessionInfo("ws://crashed.test/", SessionRole.CLIENT, "", 0.0)
     writer = JournalWriter(tmp_path / "crashed.jsonl", session)
-    writer.add(
-        StateChanged(
-            0.0, __import__("inspector.capture.events").capture.events.ConnectionState.OPEN
-        )
-    )
+    writer.add(StateChanged(0.0, ConnectionState.OPEN))
     writer.flush()
     writer.abandon()
     result = cli("convert", str(tmp_path / "crashed.jsonl"), str(tmp_path / "saved.jsonl"))
@@ -193,12 +192,51 @@ def test_har_problems_are_warnings(tmp_path: Path) -> None:
     ]
 
 
+def strict_loads(text: str) -> Any:
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_numbers_json_cannot_hold_are_warnings_not_tracebacks(tmp_path: Path) -> None:
+    store = CaptureStore(SessionInfo("ws://x/", SessionRole.CLIENT, "", 0.0))
+    store.add(StateChanged(0.5, ConnectionState.OPEN))
+    store.add(StateChanged(0.6, ConnectionState.CLOSED, 1000, "", True))
+    source = tmp_path / "odd.jsonl"
+    write_jsonl(store, source)
+    lines = source.read_text().splitlines()
+    lines[1] = lines[1].replace('"t":0.5', f'"t":{HUGE}')
+    lines[2] = lines[2].replace('"t":0.6', '"t":NaN')
+    source.write_text("\n".join(lines) + "\n")
+    for target in (tmp_path / "odd.har", tmp_path / "again.jsonl"):
+        result = cli("convert", str(source), str(target))
+        assert result.returncode == 0 and "Traceback" not in result.stderr
+        warnings = result.stderr.splitlines()
+        assert warnings[:2] == [
+            f"ws-inspector convert: warning: {source}: line 2: state skipped: "
+            '"t" must be a finite number, not ' + HUGE[:37] + "...",
+            f"ws-inspector convert: warning: {source}: line 3: state skipped: "
+            '"t" must be a finite number, not NaN',
+        ]
+        text = target.read_text(encoding="utf-8")
+        for line in text.splitlines() if target.suffix == ".jsonl" else [text]:
+            strict_loads(line)
+    entry = chrome_ws_entry()
+    entry["response"]["status"] = 12345
+    har = tmp_path / "huge.har"
+    har.write_text(json.dumps({"log": {"entries": [entry]}}).replace("12345", HUGE))
+    result = cli("convert", str(har), str(tmp_path / "huge.jsonl"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert 'the response "status" is not a number' in result.stderr
+
+
 # --------------------------------------------------------------------- failures
 
 
 def capture_file(tmp_path: Path) -> Path:
     path = tmp_path / "small.jsonl"
-    write_jsonl(CaptureStore(SessionInfo("ws://x/", "client", "", 0.0)), path)
+    write_jsonl(CaptureStore(SessionInfo("ws://x/", SessionRole.CLIENT, "", 0.0)), path)
     return path
 
 

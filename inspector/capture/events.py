@@ -155,7 +155,10 @@ class HandshakeCaptured:
     start_line: str
     headers: tuple[tuple[str, str], ...]
     accept: AcceptCheck | None = None
-    problems: tuple[str, ...] = ()
+    #: What is wrong with this half, each with its rule and RFC section (the generic
+    #: :attr:`~inspector.protocol.violations.Rule.HANDSHAKE_INVALID` where no specific
+    #: rule names it); ``offset`` is a byte offset in :attr:`raw`, or None.
+    problems: tuple[Violation, ...] = ()
     subprotocol: str | None = None
     extensions: str | None = None  # the negotiated Sec-WebSocket-Extensions value
     #: Step timings in seconds: dns, tcp, tls, handshake (response side only).

@@ -17,18 +17,18 @@ in :attr:`CaptureStore.event_rows`, so a timeline can interleave the two.
 
 from __future__ import annotations
 
-import re
 import struct
-import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import contains, itemgetter
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch, encode_header, header_length
-from ..protocol.violations import Violation
+from ..protocol.violations import Rule, Violation
+from .budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
+from .bulk import and_masks, counting, first_bytes, matcher, plus
 from .events import (
     Direction,
     ErrorCaptured,
@@ -48,13 +48,8 @@ __all__ = [
     "CaptureStore",
     "DirectionCounters",
     "StoredEvent",
+    "and_masks",
 ]
-
-#: How many payload bytes one session keeps by default; past it, frames keep their
-#: headers and only the first :data:`CAPPED_PAYLOAD` bytes of payload (marked
-#: truncated), so that a peer streaming without end cannot fill our memory.
-DEFAULT_MAX_CAPTURE_BYTES = 512 * 2**20
-CAPPED_PAYLOAD = 4096
 
 #: Events kept in :attr:`CaptureStore.events`. A :class:`MessageCaptured` lands there
 #: only when the frame it ends with is not in the store (it is kept, not lost).
@@ -92,34 +87,6 @@ _LOW7 = bytes(b & 0x7F for b in range(256))
 _WHOLE_MESSAGE_B0 = frozenset(b for b in range(256) if b & 0x80 and (b & 0x0F) in (1, 2))
 
 
-def _first_bytes(src: bytes | bytearray, offs: array[int]) -> tuple[bytes, bytes]:
-    """The first two header bytes of the frames at ``offs`` in ``src``, gathered in C
-    (a view one byte on gives the second without an addition per frame)."""
-    return bytes(map(src.__getitem__, offs)), bytes(map(memoryview(src)[1:].__getitem__, offs))
-
-
-_LANE = (1).to_bytes(8, sys.byteorder)
-_IOTA: array[int] = array("q")
-
-
-def _plus(lanes: bytes | memoryview, k: int) -> bytes:
-    """``k`` added to every 64-bit integer packed in ``lanes`` (as ``array('q')`` packs
-    them), in one big-integer addition: no Python int is made per element, which
-    makes bulk appends 5-9x faster than ``map`` (measured). The lanes and results
-    must be in 0..2**63-1 so that no lane carries into the next: true of rows,
-    sequence numbers and stream offsets."""
-    n = len(lanes) // 8
-    ones = int.from_bytes(_LANE * n, sys.byteorder)
-    return (int.from_bytes(lanes, sys.byteorder) + k * ones).to_bytes(8 * n, sys.byteorder)
-
-
-def _counting(start: int, n: int) -> bytes:
-    """``array('q', range(start, start + n)).tobytes()``, made without n ints."""
-    if len(_IOTA) < n:
-        _IOTA.extend(range(len(_IOTA), max(n, 2 * len(_IOTA))))
-    return _plus(memoryview(_IOTA)[:n].cast("B"), start)
-
-
 class DirectionCounters(NamedTuple):
     """Totals for one direction. ``wire_bytes`` counts headers plus declared payload
     lengths (what crossed the wire, even where an oversized payload was not kept);
@@ -152,13 +119,32 @@ class CaptureStore:
     compressed or truncated) to its :class:`MessageCaptured`. Messages that are one
     plain frame are not kept: the frame says everything.
 
+    Memory is bounded by ``max_payload_bytes`` (see :mod:`inspector.capture.budget`;
+    None: no bound): from the first frame or message that does not fit on, frames
+    keep their headers and the first :data:`CAPPED_PAYLOAD` bytes of payload, kept
+    messages the same prefix of their data. :attr:`capped_at_row` is the first row
+    past the budget and :attr:`on_capped` is called once, when it is reached.
+
     The columns are public for fast reading (a table model reads them directly);
     change them only through :meth:`add`. Frame seq numbers must increase within
     each direction, as parsers and senders make them.
     """
 
-    def __init__(self, session: SessionInfo) -> None:
+    def __init__(
+        self,
+        session: SessionInfo,
+        *,
+        max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
+    ) -> None:
         self.session = session
+        #: The first row past the capture budget, or None while everything is kept.
+        self.capped_at_row: int | None = None
+        #: Called once, with the row in :attr:`capped_at_row`, when the budget is reached.
+        self.on_capped: Callable[[], None] | None = None
+        self._budget = PayloadBudget(max_payload_bytes)
+        # Whether the handshake response negotiated permessage-deflate; None until a
+        # response is seen (see is_compressed).
+        self._deflate: bool | None = None
         self.t: array[float] = array("d")
         self.dir: array[int] = array("B")
         self.seq: array[int] = array("q")
@@ -197,14 +183,17 @@ class CaptureStore:
             return
         if isinstance(event, MessageCaptured):
             msg = event.message
-            if msg.last_seq == msg.first_seq and not msg.compressed and not msg.truncated:
+            if is_plain_message(msg):
                 return
             row = self.row_of(event.dir, msg.last_seq)
+            event = self._keep_message(event, len(self.b0) if row is None else row)
             if row is not None:
                 self.messages[row] = event
                 return
         elif isinstance(event, HandshakeCaptured):
             self._handshakes[event.dir] = event
+            if event.start_line.startswith("HTTP/"):
+                self._deflate = _negotiates_deflate(event)
         elif isinstance(event, StateChanged):
             self._state = event
         elif not isinstance(event, ViolationCaptured | RawBytesSent | ErrorCaptured | RttSample):
@@ -223,7 +212,7 @@ class CaptureStore:
         # The bulk work is split into short functions on purpose: tracemalloc (used
         # to check this store's memory cost) scans a function's line table from its
         # start on every allocation, so one long function measured 4x slower.
-        b0s, b1s = _first_bytes(batch.src, batch.offsets)
+        b0s, b1s = first_bytes(batch.src, batch.offsets)
         try:
             self._extend_lengths_keys(batch.src, batch.offsets, b1s)
             self._extend_rows(t, d, batch.seq0, batch.base, batch.offsets)
@@ -235,6 +224,11 @@ class CaptureStore:
             raise
         self.b0.frombytes(b0s)
         self.b1.frombytes(b1s)
+        declared = sum(self.length[row0:])
+        # A batch without violations holds every payload whole (the parser flags a
+        # frame it did not keep whole), so the declared lengths are the payloads'.
+        total = None if batch.violations else declared
+        payloads, first_capped = self._budget.keep_all(payloads, total)
         self.payloads.extend(payloads)
         self._group(d, row0, b0s)
         if batch.violations:
@@ -242,11 +236,12 @@ class CaptureStore:
             for i, found in batch.violations.items():
                 if found:
                     vs[row0 + i] = found
-        declared = sum(self.length[row0:])
         self._frames[d] += n
         self._payload[d] += declared
         self._wire[d] += declared + sum(map(_HLEN.__getitem__, b1s))
         self._recent[d] = (row0, row0 + n)
+        if first_capped >= 0:
+            self._reached_budget(row0 + first_capped)
 
     def _extend_lengths_keys(self, src: bytes | bytearray, offs: array[int], b1s: bytes) -> None:
         """Declared lengths and masking keys of the frames at ``offs`` in ``src``."""
@@ -285,8 +280,8 @@ class CaptureStore:
             self.seq.extend(range(seq0, seq0 + n))
             self.offset.extend(offs if base == 0 else map(base.__add__, offs))
             return
-        self.seq.frombytes(_counting(seq0, n))
-        self.offset.frombytes(_plus(offs.tobytes(), base) if base else offs.tobytes())
+        self.seq.frombytes(counting(seq0, n))
+        self.offset.frombytes(plus(offs.tobytes(), base) if base else offs.tobytes())
 
     def _group(self, d: int, row0: int, b0s: bytes) -> None:
         """Extend ``msg_start`` for frames with first bytes ``b0s`` appended at
@@ -298,7 +293,7 @@ class CaptureStore:
             if n < 16:
                 self.msg_start.extend(range(row0, row0 + n))
             else:
-                self.msg_start.frombytes(_counting(row0, n))
+                self.msg_start.frombytes(counting(row0, n))
             self._open[d] = -1
             return
         ms = self.msg_start
@@ -390,7 +385,15 @@ class CaptureStore:
             for col in self._columns():
                 del col[row:]
             raise
-        self.payloads.append(payload)
+        budget = self._budget
+        if budget.held + len(payload) <= budget.room:  # PayloadBudget.keep, inlined
+            budget.held += len(payload)
+            self.payloads.append(payload)
+        else:
+            was_capped = budget.capped
+            self.payloads.append(budget.keep(payload))
+            if not was_capped:
+                self._reached_budget(row)
         self._open[d] = open_row
         if violations:
             self.violations[row] = violations
@@ -399,6 +402,21 @@ class CaptureStore:
         self._wire[d] += length + hlen
         self._recent[d] = (row, row + 1)
         return row
+
+    def _keep_message(self, event: MessageCaptured, row: int) -> MessageCaptured:
+        budget = self._budget
+        was_capped = budget.capped
+        message = budget.keep_message(event.message)
+        if budget.capped and not was_capped:
+            self._reached_budget(row)
+        if message is event.message:
+            return event
+        return MessageCaptured(event.t, event.dir, message)
+
+    def _reached_budget(self, row: int) -> None:
+        self.capped_at_row = row
+        if self.on_capped is not None:
+            self.on_capped()
 
     def _columns(self) -> tuple[array[Any], ...]:
         return (
@@ -517,6 +535,55 @@ class CaptureStore:
         """The last state change, or None before the first."""
         return self._state
 
+    @property
+    def max_payload_bytes(self) -> int | None:
+        """The capture budget: payload bytes kept whole (None: no limit)."""
+        return self._budget.limit
+
+    @property
+    def held_payload_bytes(self) -> int:
+        """Payload bytes the store holds: frame payloads and kept messages' data."""
+        return self._budget.held
+
+    @property
+    def budget(self) -> PayloadBudget:
+        """The budget's state (a live journal started late continues from it)."""
+        return self._budget
+
+    @property
+    def deflate_negotiated(self) -> bool | None:
+        """Whether the handshake response agreed on permessage-deflate (RFC 7692);
+        None when the capture has no handshake response."""
+        return self._deflate
+
+    def is_compressed(self, row: int) -> bool:
+        """Whether the data message the frame at ``row`` belongs to is compressed.
+
+        The one rule, for every view: a frame that belongs to no data message (a
+        control frame, a stray continuation, a reserved opcode) is not; otherwise
+        RSV1 on the message's *first* frame decides (RFC 7692 section 6: only the
+        first frame carries it), and it means "compressed" only if permessage-deflate
+        was negotiated. When the capture has no handshake response (``decode``
+        output, a capture started late, a hand-made file), negotiation is inferred
+        from RSV1 itself, unless the receiver flagged that RSV1 as a reserved bit
+        (its parser had no extension defining it).
+        """
+        row = self._row(row)
+        start = self.msg_start[row]
+        if start < 0:
+            return False
+        b0 = self.b0[start]
+        if not b0 & 0x40:
+            return False
+        if self._deflate is not None:
+            return self._deflate
+        for v in self.violations.get(start, ()):
+            # RSV1 is the bit meant when it is the only one set (the parser names the
+            # bits it flags; RSV2/RSV3 may share the violation).
+            if v.rule is Rule.RESERVED_BIT and (not b0 & 0x30 or "RSV1" in v.message):
+                return False
+        return True
+
     # ---------------------------------------------------------------- filtering
     def select(
         self,
@@ -542,7 +609,7 @@ class CaptureStore:
             if len(wanted) < 2:
                 table = bytes(1 if b in wanted else 0 for b in range(256))
                 dmask = self.dir.tobytes().translate(table)
-                mask = dmask if mask is None else _and(mask, dmask)
+                mask = dmask if mask is None else and_masks(mask, dmask)
         if violations_only:
             marked = sorted(self.violations)
             if mask is not None:
@@ -574,7 +641,7 @@ class CaptureStore:
 
         Runs in C-level loops over the payload list: ~0.2 s per million frames.
         """
-        test = _matcher(pattern, regex=regex, case=case)
+        test = matcher(pattern, regex=regex, case=case)
         payloads = self.payloads
         if rows is None:
             found = array("q", compress(range(len(payloads)), test(payloads)))
@@ -593,39 +660,12 @@ class CaptureStore:
         return found
 
 
-def _and(a: bytes, b: bytes) -> bytes:
-    """Bytewise AND of two 0/1 masks of equal length, through big integers (C speed)."""
-    n = len(a)
-    return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little")
-
-
-def _matcher(
-    pattern: str | bytes, *, regex: bool, case: bool
-) -> Callable[[Iterable[bytes]], Iterator[Any]]:
-    """A function mapping payloads to truthy match results, built from C callables."""
-    if isinstance(pattern, str) and not pattern.isascii() and (regex or not case):
-        # A str pattern with non-ASCII characters: as UTF-8 bytes it would break
-        # inside character classes and quantifiers, and bytes case-folding is ASCII
-        # only. Decode the payloads (about as fast, measured) and match text.
-        flags = 0 if case else re.IGNORECASE
-        rx = re.compile(pattern if regex else re.escape(pattern), flags)
-        search_text = rx.search
-
-        def test_text(payloads: Iterable[bytes]) -> Iterator[Any]:
-            return map(search_text, map(bytes.decode, payloads, repeat("utf-8"), repeat("replace")))
-
-        return test_text
-    needle = pattern.encode("utf-8") if isinstance(pattern, str) else bytes(pattern)
-    if not regex and case:
-
-        def test_plain(payloads: Iterable[bytes]) -> Iterator[Any]:
-            return map(contains, payloads, repeat(needle))
-
-        return test_plain
-    rxb = re.compile(needle if regex else re.escape(needle), 0 if case else re.IGNORECASE)
-    search_bytes = rxb.search
-
-    def test_regex(payloads: Iterable[bytes]) -> Iterator[Any]:
-        return map(search_bytes, payloads)
-
-    return test_regex
+def _negotiates_deflate(response: HandshakeCaptured) -> bool:
+    """The response names permessage-deflate among its extensions: in the
+    negotiated value the engine recorded, or in its Sec-WebSocket-Extensions
+    headers (what a server sent is only in its headers)."""
+    values = [v for k, v in response.headers if k.lower() == "sec-websocket-extensions"]
+    if response.extensions:
+        values.append(response.extensions)
+    names = (item.split(";", 1)[0].strip().lower() for v in values for item in v.split(","))
+    return "permessage-deflate" in names

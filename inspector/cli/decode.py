@@ -10,19 +10,26 @@ was found; 2 when the stream cannot be read.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..capture.events import (
+    Direction,
+    FramesCaptured,
+    MessageCaptured,
+    SessionInfo,
+    SessionRole,
+    SessionSource,
+    ViolationCaptured,
+)
 from ..protocol.connection import Protocol
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, Role
 from ..protocol.crafting import parse_hex
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch
+from ..protocol.violations import Rule, Violation
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
 from .render import format_frame, format_message
@@ -140,45 +147,44 @@ def decode_stream(
 
 
 # ------------------------------------------------------------------------ output
-def message_json(message: Message) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "opcode": message.opcode,
-        "first_seq": message.first_seq,
-        "last_seq": message.last_seq,
-        "size": len(message.data),
-        "wire_size": message.wire_size,
-        "compressed": message.compressed,
-        "truncated": message.truncated,
-        "text": message.text,
-        "data_b64": base64.b64encode(message.data).decode("ascii")
-        if message.text is None
-        else None,
-    }
+class TerminalSafe:
+    """A text stream that writes JSON with the control characters a JSON encoder leaves
+    as they are (C1 controls, bidirectional overrides) as ``\\u`` escapes: the same
+    values, harmless on a terminal."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        # Line by line: the newlines ending the lines are the writer's, not a value's.
+        return self._out.write("\n".join(escape_json_line(part) for part in text.split("\n")))
+
+    def flush(self) -> None:
+        self._out.flush()
 
 
-def _json_lines(result: DecodeResult) -> Iterator[dict[str, Any]]:
+def write_json(result: DecodeResult, sender: Role, out: TextIO) -> None:
+    """The ``--json`` output: the stream as an ordinary capture (a session line, frame
+    and message lines, the end line), every frame received from ``sender`` at time 0,
+    so that ``ws-inspector FILE`` and every capture reader open it. A stream that ends
+    inside a frame gets a violation line before the end line."""
+    from ..capture.formats.jsonl import DECODE_NOTE, CaptureLineWriter
+
+    writer = CaptureLineWriter(TerminalSafe(out))
+    writer.session(
+        SessionInfo(
+            "", SessionRole(sender.peer.value), "", 0.0, SessionSource.DECODE, (DECODE_NOTE,)
+        )
+    )
     for frame, message in result.rows:
-        yield frame.to_json()
+        writer.frames(FramesCaptured(0.0, Direction.IN, (frame,)))
         if message is not None:
-            yield message_json(message)
+            writer.message(MessageCaptured(0.0, Direction.IN, message))
     if result.incomplete:
-        yield {
-            "type": "truncated",
-            "offset": result.incomplete_offset,
-            "incomplete_bytes": result.incomplete,
-            "message": f"the stream ends with {result.incomplete} bytes of an incomplete frame",
-        }
-
-
-def write_json(result: DecodeResult, out: TextIO) -> None:
-    """The ``--json`` output, the one place it is written: frame lines as
-    :meth:`Frame.to_json` makes them (no ``t``, no ``dir``: a raw stream has
-    neither), a message line after a message's last frame, and a ``truncated`` line
-    when the stream ends inside a frame. (The capture writer's streaming line writer
-    takes this over once it exists, so that decode output is ordinary capture lines.)"""
-    for obj in _json_lines(result):
-        out.write(escape_json_line(json.dumps(obj, ensure_ascii=False)) + "\n")
+        text = f"the stream ends with {result.incomplete} bytes of an incomplete frame"
+        violation = Violation(Rule.INCOMPLETE_FRAME, text, result.incomplete_offset)
+        writer.event(ViolationCaptured(0.0, Direction.IN, violation))
+    writer.end()
 
 
 def write_text(result: DecodeResult, out: TextIO) -> None:
@@ -203,7 +209,7 @@ def run(ns: argparse.Namespace) -> int:
         data, Role(ns.sender), deflate=ns.deflate, max_frame_size=ns.max_frame_size
     )
     if ns.json:
-        write_json(result, sys.stdout)
+        write_json(result, Role(ns.sender), sys.stdout)
     else:
         write_text(result, sys.stdout)
     return 1 if ns.fail_on_violation and result.violations else 0

@@ -40,6 +40,7 @@ from ..protocol.handshake import (
     split_head,
 )
 from ..protocol.headers import format_extensions
+from ..protocol.violations import Rule, Violation
 from .connection import Connection, Listener
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
 
@@ -365,7 +366,7 @@ def _publish_handshake(
                 raw,
                 start,
                 headers,
-                problems=(response.reason,),
+                problems=(Violation(Rule.HANDSHAKE_INVALID, response.reason),),
                 timings=tuple(timings),
                 tls=tls,
             )
@@ -390,7 +391,7 @@ def _publish_handshake(
             start,
             tuple(response.headers),
             accept=accept,
-            problems=tuple(response.problems),
+            problems=tuple(Violation(Rule.HANDSHAKE_INVALID, p) for p in response.problems),
             subprotocol=response.subprotocol,
             extensions=format_extensions(response.extensions) if response.extensions else None,
             timings=tuple(timings),

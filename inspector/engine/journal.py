@@ -22,12 +22,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..capture.budget import DEFAULT_MAX_CAPTURE_BYTES
 from ..capture.formats.journal import JournalWriter, journal_dir
 from .connection import Connection
 
 __all__ = ["DEFAULT_INTERVAL", "Journal"]
 
-log = logging.getLogger("inspector.engine.journal")
+log = logging.getLogger(__name__)
 
 #: Seconds between writes. A kill loses at most this much of the session plus the
 #: event loop's delay in running the timer (one socket read's worth, milliseconds).
@@ -41,6 +42,8 @@ class Journal:
     see :func:`~inspector.capture.formats.journal.data_dir`, moved by ``data_dir``). Raises
     OSError if the journal cannot be created; later write errors do not stop the
     connection: the journal stops, keeps what it wrote, and :attr:`error` says why.
+    The journal keeps to the capture budget of the connection's store (the default
+    budget when it has none), so that it holds what the store holds.
     """
 
     def __init__(
@@ -59,8 +62,11 @@ class Journal:
         self.error: OSError | None = None
         self._loop = asyncio.get_running_loop()
         folder = Path(directory) if directory is not None else journal_dir(data_dir)
-        self.writer = JournalWriter.create(folder, connection.session, compact=compact)
         store = connection.store
+        budget = store.max_payload_bytes if store is not None else DEFAULT_MAX_CAPTURE_BYTES
+        self.writer = JournalWriter.create(
+            folder, connection.session, compact=compact, max_payload_bytes=budget
+        )
         if store is not None and (len(store) or store.events):
             self.writer.replay(store)
         self._listening = True

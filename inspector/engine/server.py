@@ -33,6 +33,7 @@ from ..protocol.handshake import (
     build_server_response,
     split_head,
 )
+from ..protocol.violations import Rule, Violation
 from .connection import Connection
 
 __all__ = ["EchoServer"]
@@ -166,9 +167,10 @@ class EchoServer:
         if isinstance(request, ParseFailure) or not request.ok:
             problems = request.problems
             start, headers = split_head(request.raw)
+            found = tuple(Violation(Rule.HANDSHAKE_INVALID, p) for p in problems)
             conn.publish(
                 HandshakeCaptured(
-                    conn.now(), Direction.IN, request.raw, start, headers, problems=problems
+                    conn.now(), Direction.IN, request.raw, start, headers, problems=found
                 )
             )
             version_bad = isinstance(request, HandshakeRequest) and request.version != "13"

@@ -3,6 +3,7 @@ fragment grouping, messages, events, search and filters, and the memory cost."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 import tracemalloc
@@ -11,49 +12,34 @@ from typing import Any
 
 import pytest
 
+from capture.conftest import IN, OUT, received, session_info, wire
 from inspector.capture.events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
+    ErrorStep,
     FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
-    SessionInfo,
+    SessionRole,
     StateChanged,
     ViolationCaptured,
 )
-from inspector.capture.store import CaptureStore, DirectionCounters
+from inspector.capture.store import (
+    CAPPED_PAYLOAD,
+    DEFAULT_MAX_CAPTURE_BYTES,
+    CaptureStore,
+    DirectionCounters,
+)
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
 from inspector.protocol.violations import Rule, Violation
 
-OUT, IN = Direction.OUT, Direction.IN
 KEY = b"\x01\x02\x03\x04"
-
-
-def session() -> SessionInfo:
-    return SessionInfo(
-        "ws://example.test/feed", "client", "2024-05-01T12:00:00+00:00", 1714564800.0
-    )
-
-
-def wire(*specs: FrameSpec, sender: Role = Role.SERVER) -> bytes:
-    out = b""
-    for spec in specs:
-        header, payload = encode_frame(spec, sender)
-        out += header + payload
-    return out
-
-
-def received(data: bytes, *, sender: Role = Role.SERVER, chunks: int = 1) -> list[FrameBatch]:
-    """Batches from the real parser, fed in ``chunks`` pieces so offsets have a base."""
-    parser = FrameParser(sender, max_frame_size=100_000)
-    step = -(-len(data) // chunks)
-    return [parser.feed(data[i : i + step]) for i in range(0, len(data), step)]
 
 
 def add_batches(store: CaptureStore, batches: list[FrameBatch], d: Direction, t: float) -> None:
@@ -107,7 +93,7 @@ def test_rows_give_back_every_frame_exactly(
     expected = [frame for batch in batches for frame in batch]
     assert len(expected) == len(specs)
     assert any(f.violations for f in expected)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, batches, IN, 1.5)
     assert len(store) == len(expected)
     for row, frame in enumerate(expected):
@@ -131,7 +117,7 @@ def test_flood_fast_paths_match_the_parser(sender: Role) -> None:
     plain = wire(*(FrameSpec(Opcode.TEXT, b"tick %d" % i) for i in range(50)), sender=sender)
     odd = wire(FrameSpec(Opcode.BINARY, b"x" * 200), sender=sender)
     batches = received(plain + odd + plain, sender=sender, chunks=3)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, batches, IN, 0.0)
     expected = [f for b in batches for f in b]
     assert [store.frame(r) for r in range(len(store))] == expected
@@ -146,7 +132,7 @@ def test_sent_frames_as_a_list() -> None:
     proto.send_close(1000, "done")
     sent = proto.events_sent()
     frames = [e for e in sent if isinstance(e, Frame)]
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     store.add(FramesCaptured(0.25, OUT, frames))
     for e in sent:
         if isinstance(e, Message):
@@ -165,7 +151,7 @@ def test_sent_frames_as_a_list() -> None:
 def test_oversized_frame_keeps_its_declared_length() -> None:
     parser = FrameParser(Role.SERVER, max_frame_size=10)
     batch = parser.feed(wire(FrameSpec(Opcode.BINARY, b"z" * 300), FrameSpec(Opcode.TEXT, b"ok")))
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     store.add(FramesCaptured(0.0, IN, batch))
     big = store.frame(0)
     assert big == batch[0] and big.truncated and big.length == 300 and big.payload == b""
@@ -176,7 +162,7 @@ def test_oversized_frame_keeps_its_declared_length() -> None:
 def conversation() -> tuple[CaptureStore, list[Frame], list[Message]]:
     """A client's view: our fragmented message, the server's fragmented reply with a
     ping in the middle, an abandoned message, a stray continuation, a close."""
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     client = Protocol(Role.CLIENT)
     server = Protocol(Role.SERVER)
     frames: list[Frame] = []
@@ -218,7 +204,7 @@ def conversation() -> tuple[CaptureStore, list[Frame], list[Message]]:
         0.2,
     )
     send(0.3)  # the automatic pong: row 9
-    store.add(ErrorCaptured(0.35, "read", "slow peer", fatal=False))
+    store.add(ErrorCaptured(0.35, ErrorStep.READ, "slow peer", fatal=False))
     receive(wire(FrameSpec(Opcode.TEXT, b"tail", fin=False)), 0.4)  # row 10, unfinished
     return store, frames, messages
 
@@ -264,7 +250,7 @@ def test_events_keep_their_place_among_rows() -> None:
 
 
 def test_kept_messages_and_lookup_of_their_last_frame() -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     batch = received(wire(*(FrameSpec(Opcode.TEXT, b"m%d" % i) for i in range(20))))[0]
     store.add(FramesCaptured(0.0, IN, batch))
     other = received(wire(FrameSpec(Opcode.TEXT, b"x")) * 5)[0]
@@ -294,7 +280,7 @@ def test_compressed_messages_are_kept_and_searchable() -> None:
     server.send_text("compressible " * 20)
     server.send_text("needle in a deflated haystack " * 3, fragments=2)
     client.receive_data(b"".join(server.data_to_send()))
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     for e in client.events_received():
         if isinstance(e, FrameBatch):
             store.add(FramesCaptured(1.0, IN, e))
@@ -320,7 +306,7 @@ def search_store() -> CaptureStore:
         b"",
         b"HELLO",
     ]
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     specs = [FrameSpec(Opcode.TEXT, p) for p in payloads]
     specs[4] = FrameSpec(Opcode.BINARY, payloads[4])
     specs[6] = FrameSpec(Opcode.PING, b"")
@@ -378,7 +364,7 @@ def test_select() -> None:
 
 
 def test_append_frame_checks_and_keeps_columns_aligned() -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     header, _ = encode_frame(FrameSpec(Opcode.TEXT, b"abc", mask=True, mask_key=KEY), Role.CLIENT)
     assert store.append_frame(0.5, OUT, 0, 0, header, b"abc") == 0
     assert store.frame(0) == Frame(0, 0, header, b"abc")
@@ -397,7 +383,7 @@ def test_append_frame_checks_and_keeps_columns_aligned() -> None:
 
 @pytest.mark.parametrize(("seq0", "base"), [(2**63, 0), (0, 2**63), (2**63 - 3, 0)])
 def test_a_batch_that_does_not_fit_its_columns_keeps_them_aligned(seq0: int, base: int) -> None:
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     add_batches(store, received(wire(FrameSpec(Opcode.TEXT, b"kept"))), IN, 0.5)
     data = wire(*[FrameSpec(Opcode.TEXT, b"x")] * 5)
     batch = received(data)[0]
@@ -422,7 +408,7 @@ def flood(n: int, sender: Role = Role.SERVER) -> list[FrameBatch]:
 
 def test_no_container_object_per_frame() -> None:
     batches = flood(20_000)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     gc.collect()
     before = len(gc.get_objects())
     add_batches(store, batches, IN, 0.0)
@@ -432,11 +418,12 @@ def test_no_container_object_per_frame() -> None:
     assert not gc.is_tracked(store.payloads[0])
 
 
+@pytest.mark.slow  # big data
 def test_memory_per_frame() -> None:
     """200,000 small frames cost the store well under 100 bytes each beyond the
     payload objects the parser made (measured ~62: 9 columns, one list slot)."""
     batches = flood(200_000)
-    store = CaptureStore(session())
+    store = CaptureStore(session_info())
     gc.collect()
     tracemalloc.start()
     try:
@@ -447,3 +434,195 @@ def test_memory_per_frame() -> None:
     assert len(store) == 200_000
     assert used / len(store) < 100
     assert store.frame(123_456) == batches[123][456]
+
+
+# ------------------------------------------------------------------ the budget
+
+
+def held_bytes(store: CaptureStore) -> int:
+    """Payload bytes the store keeps alive, counted from what it holds."""
+    frames = sum(map(len, store.payloads))
+    messages = sum(len(c.message.data) for c in store.messages.values())
+    events = sum(len(e.message.data) for e in store.events if isinstance(e, MessageCaptured))
+    return frames + messages + events
+
+
+def endless_fragments(n: int, size: int, *, seq0: int = 0, chunk: int = 16) -> list[FrameBatch]:
+    """A message that never ends: a TEXT frame without FIN, then continuation frames
+    of ``size`` bytes, as a parser batches them (``chunk`` frames per socket read)."""
+    parser = FrameParser(Role.SERVER, max_frame_size=size + 1)
+    first = wire(FrameSpec(Opcode.TEXT, b"s" * size, fin=False))
+    cont = wire(FrameSpec(Opcode.CONT, b"c" * size, fin=False))
+    batches = [parser.feed(first)]
+    sent = 1
+    while sent < n:
+        k = min(chunk, n - sent)
+        batches.append(parser.feed(cont * k))
+        sent += k
+    return batches
+
+
+@pytest.mark.slow  # big data
+def test_an_endless_fragment_stream_stays_within_the_budget() -> None:
+    budget = 2 * 2**20
+    size = 64 * 1024
+    store = CaptureStore(session_info(), max_payload_bytes=budget)
+    calls: list[int | None] = []
+    store.on_capped = lambda: calls.append(store.capped_at_row)
+    total = 0
+    for batch in endless_fragments(1000, size):  # 64 MiB offered
+        store.add(FramesCaptured(0.5, IN, batch))
+        total += sum(map(len, batch.payloads))
+    assert len(store) == 1000 and total == 1000 * size
+    assert store.capped_at_row == budget // size  # the first frame that did not fit
+    assert calls == [store.capped_at_row]  # told once, when it happened
+    held = held_bytes(store)
+    assert held == store.held_payload_bytes
+    assert held <= budget + (1000 - budget // size) * CAPPED_PAYLOAD
+    assert held < total / 10
+    # Headers are all there: every frame keeps its declared length and wire count.
+    header = len(store.header(0))  # 10: 64 KiB needs the 64-bit length form
+    assert store.counters(IN) == DirectionCounters(1000, 1000 * (size + header), 1000 * size)
+    row = store.capped_at_row
+    assert store.frame(row - 1).payload == b"c" * size and not store.frame(row - 1).truncated
+    capped = store.frame(row)
+    assert capped.truncated and capped.length == size
+    assert capped.payload == b"c" * CAPPED_PAYLOAD
+    assert store.header(row) == endless_fragments(2, size)[1][0].header
+
+
+def test_frames_past_the_budget_keep_small_payloads_whole() -> None:
+    store = CaptureStore(session_info(), max_payload_bytes=100)
+    store.add(FramesCaptured(0.0, IN, received(wire(FrameSpec(Opcode.BINARY, b"a" * 90)))[0]))
+    assert store.capped_at_row is None
+    specs = [FrameSpec(Opcode.TEXT, b"b" * 20), FrameSpec(Opcode.BINARY, b"z" * 5000)]
+    store.add(FramesCaptured(0.1, IN, received(wire(*specs))[0]))
+    assert store.capped_at_row == 1
+    small, big = store.frame(1), store.frame(2)
+    assert small.payload == b"b" * 20 and not small.truncated
+    assert big.truncated and big.payload == b"z" * CAPPED_PAYLOAD and big.length == 5000
+    assert store.held_payload_bytes == 90 + 20 + CAPPED_PAYLOAD
+
+
+def test_the_budget_applies_to_frames_given_one_by_one() -> None:
+    client = Protocol(Role.CLIENT)
+    for _ in range(3):
+        client.send_binary(b"\x07" * 10_000)
+    frames = [e for e in client.events_sent() if isinstance(e, Frame)]
+    store = CaptureStore(session_info(), max_payload_bytes=15_000)
+    calls: list[int] = []
+    store.on_capped = lambda: calls.append(1)
+    store.add(FramesCaptured(0.0, OUT, frames))
+    row = store.append_frame(0.1, OUT, 3, 40_000, frames[0].header, frames[0].payload)
+    assert store.capped_at_row == 1 and calls == [1]
+    assert [len(store.payloads[r]) for r in range(4)] == [10_000] + [CAPPED_PAYLOAD] * 3
+    assert store.frame(row).truncated and store.frame(row).header == frames[0].header
+    assert store.frame(0) == frames[0]
+
+
+def test_composite_messages_past_the_budget_keep_a_prefix() -> None:
+    store = CaptureStore(session_info(), max_payload_bytes=10_000)
+    text = "ü" * 6000  # 12,000 bytes of UTF-8 in two fragments
+    data = text.encode()
+    specs = [FrameSpec(Opcode.TEXT, data[:6000], fin=False), FrameSpec(Opcode.CONT, data[6000:])]
+    store.add(FramesCaptured(0.0, IN, received(wire(*specs))[0]))
+    assert store.capped_at_row == 1  # the second fragment did not fit
+    whole = Message(Opcode.TEXT, data, text, 0, 1, len(data), frame_count=2)
+    store.add(MessageCaptured(0.0, IN, whole))
+    kept = store.message_for(1)
+    assert kept is not None
+    assert kept.truncated and kept.data == data[:CAPPED_PAYLOAD] and kept.text is None
+    assert (kept.first_seq, kept.last_seq, kept.wire_size, kept.frame_count) == (0, 1, 12_000, 2)
+    assert store.held_payload_bytes == held_bytes(store) == 6000 + 2 * CAPPED_PAYLOAD
+    # Search and grouping still work on capped rows.
+    assert list(store.message_frames(1)) == [0, 1]
+    assert list(store.search("ü")) == [0, 1]
+    # A message reaching the budget by itself starts the capping too.
+    other = CaptureStore(session_info(), max_payload_bytes=10_000)
+    other.add(FramesCaptured(0.0, IN, received(wire(*specs[:1]))[0]))
+    other.add(MessageCaptured(0.0, IN, Message(Opcode.TEXT, b"x" * 9000, None, 0, 0, 10, True)))
+    assert other.capped_at_row == 0
+    capped = other.message_for(0)
+    assert capped is not None and capped.truncated and len(capped.data) == CAPPED_PAYLOAD
+
+
+def test_no_budget_keeps_everything() -> None:
+    store = CaptureStore(session_info(), max_payload_bytes=None)
+    for batch in endless_fragments(200, 64 * 1024):
+        store.add(FramesCaptured(0.5, IN, batch))
+    assert store.capped_at_row is None
+    assert store.held_payload_bytes == 200 * 64 * 1024 == held_bytes(store)
+    assert CaptureStore(session_info()).max_payload_bytes == DEFAULT_MAX_CAPTURE_BYTES
+
+
+# ------------------------------------------------------- is this message compressed?
+
+
+def handshake_response(extensions: str | None) -> HandshakeCaptured:
+    headers = [("Upgrade", "websocket")]
+    if extensions is not None:
+        headers.append(("Sec-WebSocket-Extensions", extensions))
+    return HandshakeCaptured(
+        0.0, IN, b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "HTTP/1.1 101 Switching Protocols",
+        tuple(headers),
+    )  # fmt: skip
+
+
+def rsv1_frames(*, deflate: bool) -> list[FrameBatch]:
+    """A compressed single frame, a fragmented compressed message with a ping between
+    its fragments, a plain frame; parsed with or without permessage-deflate."""
+    specs = [
+        FrameSpec(Opcode.TEXT, b"\xf2H\xcd\xc9\xc9\x07\x00", rsv1=True),
+        FrameSpec(Opcode.TEXT, b"\xf2H", rsv1=True, fin=False),
+        FrameSpec(Opcode.PING, b"p"),
+        FrameSpec(Opcode.CONT, b"\xcd\xc9\xc9\x07\x00"),
+        FrameSpec(Opcode.TEXT, b"plain"),
+    ]
+    parser = FrameParser(Role.SERVER, rsv_allowed=0x40 if deflate else 0)
+    return [parser.feed(wire(*specs))]
+
+
+@pytest.mark.parametrize(
+    ("events", "deflate", "expected"),
+    [
+        # The handshake says: permessage-deflate negotiated, or not.
+        ([handshake_response("permessage-deflate; client_max_window_bits")], True, True),
+        ([handshake_response("x-other, permessage-deflate")], True, True),
+        ([handshake_response(None)], False, False),
+        ([handshake_response("x-other")], False, False),
+        # No handshake: RSV1 on the first frame says it, unless the receiver flagged
+        # RSV1 as a reserved bit (it had no extension defining it).
+        ([], True, True),
+        ([], False, False),
+    ],
+)
+def test_is_compressed_is_one_rule(
+    events: list[HandshakeCaptured], deflate: bool, expected: bool
+) -> None:
+    store = CaptureStore(session_info())
+    for e in events:
+        store.add(e)
+    for batch in rsv1_frames(deflate=deflate):
+        store.add(FramesCaptured(0.1, IN, batch))
+    assert [store.is_compressed(r) for r in range(5)] == [
+        expected,
+        expected,
+        False,  # a control frame belongs to no message
+        expected,  # a continuation: its message's first frame says
+        False,
+    ]
+    assert store.is_compressed(-2) is expected
+
+
+def test_is_compressed_reads_the_handshake_headers_when_the_event_does_not_say() -> None:
+    # A server's own response: the extension is in the headers it sent.
+    store = CaptureStore(session_info(role=SessionRole.SERVER))
+    response = dataclasses.replace(handshake_response("permessage-deflate"), dir=OUT)
+    store.add(response)
+    store.add(FramesCaptured(0.1, OUT, [encode_sent(FrameSpec(Opcode.TEXT, b"\x00", rsv1=True))]))
+    assert store.is_compressed(0)
+
+
+def encode_sent(spec: FrameSpec) -> Frame:
+    header, payload = encode_frame(spec, Role.SERVER)
+    return Frame(0, 0, header, payload)

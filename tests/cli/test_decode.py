@@ -48,7 +48,7 @@ def test_decode_every_sample(name: str) -> None:
     assert summary.startswith(f"-- {len(frame_lines)} frame(s), ")
     assert f"{violations} violation(s)" in summary
     for f in frame_lines:
-        assert set(f) == FRAME_KEYS - {"dir", "t"}
+        assert set(f) == FRAME_KEYS  # ordinary capture lines (decode output is a capture)
         assert f["seq"] == frame_lines.index(f)
 
 
@@ -60,7 +60,7 @@ def _decode_json(name: str, *args: str) -> list[dict[str, object]]:
         data = read_stream(str(SAMPLES / name), True)
     out = io.StringIO()
     sender = Role(args[args.index("--from") + 1])
-    write_json(decode_stream(data, sender, deflate="--deflate" in args), out)
+    write_json(decode_stream(data, sender, deflate="--deflate" in args), sender, out)
     return json_lines(out.getvalue())
 
 
@@ -108,12 +108,18 @@ def test_decode_violations_and_truncation() -> None:
     assert found[("reserved-opcode", "RFC 6455 §5.2")]["message"] == "reserved opcode 0x3"
     assert found[("masked-server-frame", "RFC 6455 §5.1")]["close_code"] == 1002
     assert found[("invalid-utf8", "RFC 6455 §8.1")]["close_code"] == 1007
-    assert lines[-1] == {
-        "type": "truncated",
+    assert lines[-2] == {
+        "type": "violation",
+        "t": 0.0,
+        "dir": "in",
+        "rule": "incomplete-frame",
+        "rfc": "RFC 6455 §5.2",
         "offset": 257,
-        "incomplete_bytes": 8,
+        "close_code": 1006,
+        "deliberate": False,
         "message": "the stream ends with 8 bytes of an incomplete frame",
     }
+    assert lines[-1] == {"type": "end", "frames": 10, "events": 1}
     out = io.StringIO()
     write_text(decode_stream(Path(path).read_bytes(), Role.SERVER), out)
     human = out.getvalue().splitlines()
@@ -198,7 +204,7 @@ def test_fail_on_violation_exit_status() -> None:
     assert cli("decode", dirty, "--from", "server").returncode == 0  # without the flag
     failed = cli("decode", dirty, "--from", "server", "--fail-on-violation", "--json")
     assert failed.returncode == 1
-    assert json_lines(failed.stdout)[-1]["type"] == "truncated"  # the output is whole
+    assert json_lines(failed.stdout)[-1]["type"] == "end"  # the output is whole
 
 
 def test_an_incomplete_last_frame_counts_as_a_violation() -> None:
@@ -228,10 +234,11 @@ def test_human_output_escapes_what_the_sender_wrote() -> None:
 def test_json_output_keeps_the_values_and_escapes_the_controls() -> None:
     out = io.StringIO()
     data = server_bytes(FrameSpec(opcode=1, payload=HOSTILE.encode()))
-    write_json(decode_stream(data, Role.SERVER), out)
+    write_json(decode_stream(data, Role.SERVER), Role.SERVER, out)
     text = out.getvalue()
     assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
-    frame, message = (json.loads(line) for line in text.splitlines())
+    session, frame, end = (json.loads(line) for line in text.splitlines())
+    assert session["type"] == "session" and end["type"] == "end"
     # The same JSON values, only written safely.
     assert frame["type"] == "frame" and frame["text"] == HOSTILE
-    assert message["type"] == "message" and message["text"] == HOSTILE
+    # A one-frame message has no line of its own: the frame says everything.

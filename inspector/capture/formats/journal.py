@@ -20,6 +20,15 @@ holding their wire bytes in base64 (one C call per read) instead of one formatte
 ~20 times the traffic in bytes for small frames). Frames with violations, or that
 were not kept whole, are written as ordinary ``frame`` lines.
 
+The journal follows the capture budget (:mod:`inspector.capture.budget`) exactly as
+the store does: past it, frames keep their headers and the first 4 KiB of payload,
+messages the same prefix of their data, so that a journal recovered after a crash
+holds what the window held. Its size still grows with every frame (a header and at
+most 4 KiB, plus the line around them) for as long as the peer sends: that is the
+record of what crossed the wire, which an inspector is for, and it is the same
+bound as the store's memory; an endless stream of large frames no longer writes
+their payloads to disk at the speed of the network.
+
 Lifecycle. A writer holds an exclusive ``flock`` on its file while it is open, so
 that :func:`find_recoverable` (in this process or another) never offers the journal
 of a session that is still running. :meth:`JournalWriter.finish` writes the end line
@@ -45,8 +54,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Final
 
-from ...protocol.events import Message
 from ...protocol.frames import Frame, FrameBatch, apply_mask, header_length
+from ..budget import DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
 from ..events import Direction, FramesCaptured, MessageCaptured, SessionInfo
 from ..store import CaptureStore, StoredEvent
 from .jsonl import (
@@ -54,6 +63,7 @@ from .jsonl import (
     LoadResult,
     end_line,
     event_line,
+    frame_lines,
     frames_head,
     frames_line,
     iter_lines,
@@ -144,6 +154,7 @@ class JournalWriter:
     session line at once. :meth:`create` picks a new name in a directory.
     ``compact=False`` writes every frame as an ordinary ``frame`` line (byte for byte
     what :func:`~inspector.capture.formats.jsonl.write_jsonl` writes; ~50 times the CPU cost).
+    ``max_payload_bytes`` is the capture budget (that of the store it shadows).
     """
 
     def __init__(
@@ -153,6 +164,7 @@ class JournalWriter:
         *,
         compact: bool = True,
         flush_bytes: int = FLUSH_BYTES,
+        max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
     ) -> None:
         self.path = Path(path)
         self.session = session
@@ -163,6 +175,7 @@ class JournalWriter:
         self.events = 0
         self.finished = False
         self.closed = False
+        self.budget = PayloadBudget(max_payload_bytes)
         self._buf: list[bytes] = []
         self._pending = 0
         # Messages not yet written: one read's (same time, same direction).
@@ -186,6 +199,7 @@ class JournalWriter:
         session: SessionInfo,
         *,
         compact: bool = True,
+        max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
     ) -> JournalWriter:
         """A journal for ``session`` under a new name in ``directory`` (created, mode
         0700, if missing)."""
@@ -193,7 +207,12 @@ class JournalWriter:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for _ in range(100):
             try:
-                return cls(folder / _journal_name(session), session, compact=compact)
+                return cls(
+                    folder / _journal_name(session),
+                    session,
+                    compact=compact,
+                    max_payload_bytes=max_payload_bytes,
+                )
             except FileExistsError:
                 continue
         raise FileExistsError(f"cannot find a free journal name in {folder}")
@@ -205,14 +224,15 @@ class JournalWriter:
         says everything."""
         cls = type(event)
         if cls is MessageCaptured:
-            # Called for every message of a flood: indexes are faster than names
-            # (first_seq, last_seq, compressed, truncated).
-            m: Message = event.message  # type: ignore[union-attr,assignment]
-            if m[3] == m[4] and not m[6] and not m[7]:
+            captured: MessageCaptured = event  # type: ignore[assignment]
+            if is_plain_message(captured.message) or self.finished:
                 return
-            if self.compact and not self.finished:
+            kept = self.budget.keep_message(captured.message)
+            if kept is not captured.message:
+                captured = MessageCaptured(captured.t, captured.dir, kept)
+            event = captured
+            if self.compact:
                 # Kept to go in one messages line with the others of its read.
-                captured: MessageCaptured = event  # type: ignore[assignment]
                 msgs = self._msgs
                 if msgs and (captured.t != self._msgs_t or captured.dir is not self._msgs_dir):
                     self._emit_messages()
@@ -248,7 +268,23 @@ class JournalWriter:
         frames = event.frames
         if not len(frames):
             return
-        if self.compact:
+        if type(frames) is FrameBatch:
+            kept, _ = self.budget.keep_all(frames.payloads)
+            cut = kept is not frames.payloads
+            if cut:
+                frames = FrameBatch(
+                    frames.seq0, frames.base, frames.src, frames.offsets, kept, frames.violations
+                )
+        else:
+            payloads = [f.payload for f in frames]
+            kept, _ = self.budget.keep_all(payloads)
+            cut = kept is not payloads
+            if cut:
+                frames = [f._replace(payload=p) for f, p in zip(frames, kept, strict=True)]
+        if cut:
+            # Past the capture budget: cut payloads are no longer the wire's bytes.
+            event = FramesCaptured(event.t, event.dir, frames)
+        elif self.compact:
             if type(frames) is FrameBatch:
                 if not frames.violations:
                     src = frames.src
@@ -315,9 +351,7 @@ class JournalWriter:
 
     def _add_frame_lines(self, event: FramesCaptured) -> None:
         """Ordinary frame lines, made by the capture format's own writer."""
-        store = CaptureStore(self.session)
-        store.add(event)
-        lines = list(itertools.islice(iter_lines(store), 1, 1 + len(store)))
+        lines = frame_lines(event)
         data = "\n".join(lines).encode() + b"\n"
         self._buf.append(data)
         self._pending += len(data)
@@ -332,6 +366,7 @@ class JournalWriter:
             return
         if self._msgs:
             self._emit_messages()
+        self.budget = store.budget.copy()
         lines = list(iter_lines(store))[1:-1]
         if lines:
             self._buf.append("\n".join(lines).encode() + b"\n")

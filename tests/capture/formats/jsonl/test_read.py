@@ -1,211 +1,65 @@
-"""Tests of inspector.capture.formats.jsonl: the capture file round-trips every field, keeps
-the true order of events, and damaged or foreign files fail in the documented way."""
+"""Tests of inspector.capture.formats.jsonl.read: a capture reads back exactly as it
+was written; damaged, hostile or foreign files fail in the documented way, naming
+the line and the field, and never with an exception that is not documented."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import dataclasses
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from capture.conftest import (
+    IN,
+    KEY,
+    OUT,
+    assert_same,
+    capture_bytes,
+    frame_rows_are_a_prefix,
+    received,
+    rich_store,
+    session_info,
+    wire,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector.capture.events import (
     FORMAT_NAME,
     FORMAT_VERSION,
-    AcceptCheck,
     ConnectionState,
-    Direction,
-    ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
-    RawBytesSent,
-    RttSample,
     SessionInfo,
     SessionRole,
+    SessionSource,
     StateChanged,
-    TlsInfo,
-    ViolationCaptured,
 )
-from inspector.capture.formats import jsonl
 from inspector.capture.formats.jsonl import (
     CaptureFormatError,
     LoadResult,
-    iter_lines,
     read_jsonl,
+    schema,
     write_jsonl,
 )
 from inspector.capture.store import CaptureStore
+from inspector.engine.client import connect
+from inspector.engine.options import ConnectOptions
+from inspector.engine.server import EchoServer
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameBatch, FrameSpec
 from inspector.protocol.violations import Rule, Violation
 
-try:
-    from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
-except ImportError:  # pragma: no cover - the deflate module is optional here
-    PerMessageDeflate = None  # type: ignore[assignment,misc]
-
-OUT, IN = Direction.OUT, Direction.IN
-KEY = b"\x11\x22\x33\x44"
-
-
-def rich_store() -> CaptureStore:
-    """A client session with every kind of line: handshakes with TLS and timings,
-    masked and unmasked frames, all length forms, fragments with a ping between,
-    compressed messages, violations, a frame too large to keep, awkward text, and
-    every other event type."""
-    store = CaptureStore(
-        SessionInfo(
-            "wss://example.test/feed?x=1",
-            "client",
-            "2024-05-01T12:00:00.123456+02:00",
-            1714557600.123456,
-            "live",
-            ("first note", "ünïcode note"),
-        )
-    )
-    deflate = PerMessageDeflate is not None
-    store.add(StateChanged(0.0, ConnectionState.CONNECTING, detail="dialling"))
-    store.add(
-        HandshakeCaptured(
-            0.01,
-            OUT,
-            b"GET /feed HTTP/1.1\r\nHost: example.test\r\n\r\n",
-            "GET /feed HTTP/1.1",
-            (("Host", "example.test"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")),
-        )
-    )
-    store.add(
-        HandshakeCaptured(
-            0.02,
-            IN,
-            b"HTTP/1.1 101 Switching Protocols\r\nX-Odd: \xff\r\n\r\n",
-            "HTTP/1.1 101 Switching Protocols",
-            (("Upgrade", "websocket"), ("X-Odd", "\udcff")),
-            AcceptCheck(
-                "dGhlIHNhbXBsZSBub25jZQ==",
-                "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
-                "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
-                True,
-                "dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
-                "b37a4f2cc0624f1690f64606cf385945b2bec4ea",
-            ),
-            ("a header is odd",),
-            "chat.v2",
-            "permessage-deflate" if deflate else None,
-            (("dns", 0.001), ("tcp", 0.004), ("tls", 0.0105), ("handshake", 0.02)),
-            TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", "CN=example.test", "CN=CA", "Jan 1", True),
-        )
-    )
-    store.add(StateChanged(0.021, ConnectionState.OPEN))
-
-    params = DeflateParams() if deflate else None
-    keys = iter([KEY, b"\x00\x00\x00\x00", b"\xff\xfe\xfd\xfc"] * 20)
-    client = Protocol(
-        Role.CLIENT,
-        max_frame_size=1000,
-        deflate=PerMessageDeflate(params, Role.CLIENT) if params else None,
-        mask_key_source=lambda: next(keys),
-    )
-    server = Protocol(
-        Role.SERVER, deflate=PerMessageDeflate(params, Role.SERVER) if params else None
-    )
-
-    def send(t: float) -> None:
-        sent = client.events_sent()
-        store.add(FramesCaptured(t, OUT, [e for e in sent if isinstance(e, Frame)]))
-        for e in sent:
-            if isinstance(e, Message):
-                store.add(MessageCaptured(t, OUT, e))
-        client.data_to_send()
-
-    def receive(t: float) -> None:
-        client.receive_data(b"".join(server.data_to_send()))
-        for e in client.events_received():
-            if isinstance(e, FrameBatch):
-                store.add(FramesCaptured(t, IN, e))
-            elif isinstance(e, Message):
-                store.add(MessageCaptured(t, IN, e))
-
-    client.send_text('hello "server"\\ \n\t\x01 \u2028 ✓ 😀', fragments=3, compress=False)
-    client.send_binary(bytes(range(256)), compress=True)
-    client.send_ping(b"\x00ping")
-    client.send_frame(FrameSpec(Opcode.TEXT, b"16-bit form", length_form=16))
-    send(0.1)
-    server.send_text("reply " * 40)  # compressed when deflate is on
-    server.send_binary(b"\x00" * 300, fragments=2, compress=False)
-    server.send_ping(b"in the middle")
-    server.send_frame(FrameSpec(Opcode.TEXT, b"\xff\xfe not utf-8"))
-    server.send_frame(FrameSpec(Opcode.TEXT, b"64-bit form", length_form=64, rsv2=True))
-    server.send_frame(FrameSpec(0x5, b"reserved"))
-    server.send_frame(FrameSpec(Opcode.BINARY, b"B" * 5000))  # over max_frame_size
-    server.send_frame(FrameSpec(Opcode.PONG, b"", mask=True, mask_key=KEY))
-    receive(0.2)
-    send(0.21)  # the automatic pong
-    store.add(RttSample(0.22, 0.0123, b"\x00ping"))
-    store.add(RawBytesSent(0.23, b"\x81\x05hel", 9999))
-    store.add(ViolationCaptured(0.24, IN, Violation(Rule.INVALID_UTF8, "cut short", None)))
-    store.add(ErrorCaptured(0.25, "read", 'peer said "no"', fatal=False))
-    server.send_close(1001, "gône")
-    receive(0.3)
-    send(0.31)
-    store.add(StateChanged(0.4, ConnectionState.CLOSED, 1001, "gône", True, "clean"))
-    store.add(ErrorCaptured(0.5, "close", "done"))
-    return store
-
-
-def assert_same(a: CaptureStore, b: CaptureStore) -> None:
-    assert b.session == a.session
-    assert len(b) == len(a)
-    for row in range(len(a)):
-        assert b.frame(row) == a.frame(row), row
-        assert b.header(row) == a.header(row)
-    for col_a, col_b in zip(a._columns(), b._columns(), strict=True):
-        assert col_b == col_a
-    assert b.payloads == a.payloads
-    assert b.violations == a.violations
-    assert b.messages == a.messages
-    assert b.events == a.events
-    assert b.event_rows == a.event_rows
-    for d in Direction:
-        assert b.counters(d) == a.counters(d)
-        assert b.handshake(d) == a.handshake(d)
-    assert b.state == a.state
-
-
-def capture_bytes(store: CaptureStore) -> bytes:
-    buf = io.StringIO()
-    write_jsonl(store, buf)
-    return buf.getvalue().encode("utf-8")
-
 
 def load(data: bytes, **kwargs: Any) -> LoadResult:
     return read_jsonl(io.BytesIO(data), **kwargs)
-
-
-@pytest.fixture(scope="module")
-def rich() -> CaptureStore:
-    return rich_store()
-
-
-@pytest.fixture(scope="module")
-def rich_file(rich: CaptureStore) -> bytes:
-    return capture_bytes(rich)
-
-
-def test_the_sample_session_has_what_it_should(rich: CaptureStore) -> None:
-    assert len(rich) > 15 and len(rich.messages) >= 2 and len(rich.violations) >= 4
-    assert any(rich.frame(r).truncated for r in range(len(rich)))
-    assert {rich.frame(r).length_form for r in range(len(rich))} == {7, 16, 64}
-    if PerMessageDeflate is not None:
-        assert any(c.message.compressed for c in rich.messages.values())
 
 
 def test_round_trip_through_a_file(rich: CaptureStore, tmp_path: Path) -> None:
@@ -229,82 +83,6 @@ def test_round_trip_through_streams(rich: CaptureStore, rich_file: bytes, kind: 
     assert_same(rich, result.store)
 
 
-def test_frame_lines_are_frame_to_json_plus_time_and_direction(rich: CaptureStore) -> None:
-    frame_lines = [json.loads(x) for x in iter_lines(rich) if x.startswith('{"type":"frame"')]
-    assert len(frame_lines) == len(rich)
-    for row, obj in enumerate(frame_lines):
-        frame = rich.frame(row)
-        expected = frame.to_json()
-        expected["t"] = rich.t[row]
-        expected["dir"] = rich.direction(row).value
-        assert obj == expected
-        assert list(obj)[:3] == ["type", "t", "dir"]
-
-
-def test_session_line_and_end_line(rich: CaptureStore) -> None:
-    lines = [json.loads(x) for x in iter_lines(rich)]
-    assert lines[0] == {
-        "type": "session",
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "url": rich.session.url,
-        "role": "client",
-        "started_at": rich.session.started_at,
-        "started_unix": rich.session.started_unix,
-        "source": "live",
-        "notes": list(rich.session.notes),
-    }
-    assert lines[-1] == {
-        "type": "end",
-        "frames": len(rich),
-        "events": len(rich.events) + len(rich.messages),
-    }
-
-
-def test_lines_keep_the_true_order(rich: CaptureStore) -> None:
-    """Each event line comes after exactly as many frame lines as there were rows
-    when it was recorded, and each message right after its last frame."""
-    frames_seen = 0
-    events_seen = 0
-    last_frame_row = -1
-    for text in list(iter_lines(rich))[1:-1]:
-        obj = json.loads(text)
-        if obj["type"] == "frame":
-            last_frame_row = frames_seen
-            frames_seen += 1
-        elif obj["type"] == "message" and last_frame_row in rich.messages:
-            kept = rich.messages[last_frame_row].message
-            assert obj["last_seq"] == kept.last_seq
-        else:
-            assert rich.event_rows[events_seen] == frames_seen
-            assert obj["t"] == rich.events[events_seen].t
-            events_seen += 1
-    assert events_seen == len(rich.events)
-
-
-def test_message_and_event_lines(rich: CaptureStore) -> None:
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for text in iter_lines(rich):
-        obj = json.loads(text)
-        by_type.setdefault(obj["type"], []).append(obj)
-    assert set(by_type) == {
-        "session", "frame", "message", "handshake", "state", "error", "rtt", "raw",
-        "violation", "end",
-    }  # fmt: skip
-    first = by_type["message"][0]
-    assert set(first) == {
-        "type", "t", "dir", "opcode", "first_seq", "last_seq", "size", "wire_size",
-        "compressed", "truncated", "frame_count", "data_b64", "text",
-    }  # fmt: skip
-    assert first["text"] == 'hello "server"\\ \n\t\x01 \u2028 ✓ 😀'
-    response = by_type["handshake"][1]
-    assert response["timings"] == {"dns": 0.001, "tcp": 0.004, "tls": 0.0105, "handshake": 0.02}
-    assert response["tls"]["version"] == "TLSv1.3" and response["accept"]["ok"] is True
-    assert by_type["raw"][0]["offset"] == 9999
-    assert by_type["violation"][0]["rule"] == "invalid-utf8"
-    assert [s["state"] for s in by_type["state"]] == ["connecting", "open", "closed"]
-
-
 def test_lines_in_another_layout_read_the_same(rich: CaptureStore, rich_file: bytes) -> None:
     """Spaces, another key order and CRLF line ends take the general json.loads path
     for every line (the canonical layout has a faster one): same result."""
@@ -320,42 +98,29 @@ def test_canonical_frame_lines_skip_json_loads(
     rich: CaptureStore, rich_file: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    real = json.loads
+    real = schema.loads
 
     def counting(text: Any) -> Any:
         nonlocal calls
         calls += 1
         return real(text)
 
-    monkeypatch.setattr(jsonl, "_loads", counting)
+    monkeypatch.setattr(schema, "loads", counting)
     assert_same(rich, load(rich_file).store)
     lines = rich_file.split(b"\n")[:-1]
     frames_with_violations = len(rich.violations)
     assert calls == len(lines) - len(rich) + frames_with_violations
 
 
-def test_write_through_a_temporary_file(rich: CaptureStore, tmp_path: Path) -> None:
-    path = tmp_path / "keep.jsonl"
-    path.write_text("the old capture\n")
-    broken = CaptureStore(rich.session)
-    broken.events.append("not an event")  # type: ignore[arg-type]
-    broken.event_rows.append(0)
-    with pytest.raises(AttributeError):
-        write_jsonl(broken, path)
-    assert path.read_text() == "the old capture\n"
-    assert os.listdir(tmp_path) == ["keep.jsonl"]
-
-
 def test_an_empty_session() -> None:
-    store = CaptureStore(SessionInfo("ws://x", "server", "2024-01-01T00:00:00Z", 0.0, "decode"))
+    store = CaptureStore(
+        SessionInfo("ws://x", SessionRole.SERVER, "2024-01-01T00:00:00Z", 0.0, SessionSource.DECODE)
+    )
     data = capture_bytes(store)
     assert data.count(b"\n") == 2
     result = load(data)
     assert result.complete and result.lines_read == 2
     assert_same(store, result.store)
-
-
-# --------------------------------------------------------------------- not captures
 
 
 @pytest.mark.parametrize(
@@ -398,16 +163,6 @@ def test_a_damaged_session_line_is_read_with_defaults() -> None:
     assert not result.complete and len(result.store) == 0
     assert any('"url" must be a string' in p for p in result.problems)
     assert any('"notes"' in p for p in result.problems)
-
-
-# ------------------------------------------------------------------ damaged captures
-
-
-def frame_rows_are_a_prefix(original: CaptureStore, loaded: CaptureStore) -> None:
-    assert len(loaded) <= len(original)
-    for row in range(len(loaded)):
-        assert loaded.frame(row) == original.frame(row)
-        assert loaded.t[row] == original.t[row] and loaded.dir[row] == original.dir[row]
 
 
 def test_cut_anywhere(rich: CaptureStore, rich_file: bytes) -> None:
@@ -746,7 +501,7 @@ def test_random_damage_never_raises_anything_undocumented(data: st.DataObject) -
 
 
 def _small_file() -> bytes:
-    store = CaptureStore(SessionInfo("ws://x", "client", "2024-01-01T00:00:00Z", 0.0))
+    store = CaptureStore(SessionInfo("ws://x", SessionRole.CLIENT, "2024-01-01T00:00:00Z", 0.0))
     proto = Protocol(Role.CLIENT, mask_key_source=lambda: KEY)
     proto.send_text("abc", fragments=2)
     proto.send_close(1000, "ok")
@@ -764,3 +519,275 @@ def test_frames_are_plain_columns_after_loading(rich_file: bytes) -> None:
     store = load(rich_file).store
     assert all(type(p) is bytes for p in store.payloads)
     assert dataclasses.is_dataclass(store.events[0])
+
+
+def har_text() -> bytes:
+    har = {"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": []}}
+    return json.dumps(har, indent=2).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02\x03" * 1000, "binary data"),
+        (b"\xff\xfe\x00h\x00e\x00l\x00l\x00o", "binary data"),
+        (b"\xffhello\xfe\n", "not UTF-8 text: byte 0"),
+        (b"Lorem ipsum dolor sit amet\n", "the first line is not JSON"),
+        (b"1,2,3\n4,5,6\n", "the first line is not JSON"),
+        (b'{"type": "frame", "seq": 0}\n', "not a session object"),
+        (b'{"type": "frame", "seq": 0, "header_hex": "8100"}\n', "older 'ws-inspector decode"),
+        (b'{"type": "message", "opcode": 1}\n', "not a session object"),
+        (har_text(), "it looks like a HAR file"),
+        (json.dumps({"log": {"entries": []}}).encode(), "it looks like a HAR file"),
+        (b'{"type":"session","format":"ws-inspector-capture","version":99}\n', "newer"),
+        (b'{"type":"session","format":"pcap","version":1}\n', "'ws-inspector-capture'"),
+    ],
+)
+def test_what_is_not_a_capture_is_refused_in_plain_words(data: bytes, words: str) -> None:
+    with pytest.raises(CaptureFormatError, match=words) as info:
+        read_jsonl(io.BytesIO(data))
+    assert "\n" not in str(info.value)
+
+
+def small_capture() -> bytes:
+    proto = Protocol(Role.SERVER)
+    proto.send_text("one")
+    proto.send_binary(b"\x00two")
+    proto.send_text("three")
+    client = Protocol(Role.CLIENT)
+    client.receive_data(b"".join(proto.data_to_send()))
+    store = CaptureStore(session_info("ws://damage.test/"))
+    for e in client.events_received():
+        if isinstance(e, FrameBatch):
+            store.add(FramesCaptured(0.5, IN, e))
+    buf = io.StringIO()
+    write_jsonl(store, buf)
+    return buf.getvalue().encode()
+
+
+def damaged(kind: str) -> bytes:
+    data = small_capture()
+    lines = data.split(b"\n")
+    if kind == "cut mid-line":
+        return data[: len(data) - len(lines[-2]) - 30]
+    if kind == "bad JSON":
+        lines[2] = lines[2].replace(b'"seq":', b'"seq":,')
+        return b"\n".join(lines)
+    if kind == "binary junk":
+        return b"\n".join(lines[:2]) + b"\n" + bytes(range(256)) * 20
+    if kind == "wrong version":
+        head = json.loads(lines[0])
+        head["version"] = 7
+        return json.dumps(head).encode() + b"\n" + b"\n".join(lines[1:])
+    if kind == "a 1 GB claim":
+        # A frame whose header declares 1 GiB and whose line holds 4 bytes of it.
+        obj = json.loads(lines[1])
+        obj["header_hex"] = "827f" + (2**30).to_bytes(8, "big").hex()
+        obj["payload_b64"] = base64.b64encode(b"abcd").decode()
+        lines[1] = json.dumps(obj).encode()
+        return b"\n".join(lines)
+    if kind == "a 1 GB line":
+        return b"\n".join(lines[:2]) + b'\n{"type":"frame","payload_b64":"' + b"A" * 3_000_000
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("cut mid-line", "is cut off: the file ends in the middle of it"),
+        ("bad JSON", "line 3 is not valid JSON"),
+        ("binary junk", "line 3 is not valid JSON"),
+        ("a 1 GB line", "line 3 is longer than 2097152 bytes"),
+    ],
+)
+def test_damaged_captures_load_as_far_as_they_go(kind: str, words: str) -> None:
+    result = read_jsonl(io.BytesIO(damaged(kind)), max_line_bytes=2 * 2**20)
+    assert not result.complete
+    assert words in result.problems[-1]
+    assert len(result.store) >= 1
+
+
+def test_a_wrong_version_is_refused() -> None:
+    with pytest.raises(CaptureFormatError, match="format version 7, newer than this program"):
+        read_jsonl(io.BytesIO(damaged("wrong version")))
+
+
+def test_a_line_claiming_a_gigabyte_payload_costs_nothing() -> None:
+    import tracemalloc
+
+    data = damaged("a 1 GB claim")
+    tracemalloc.start()
+    result = read_jsonl(io.BytesIO(data))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10 * 2**20
+    frame = result.store.frame(0)
+    assert frame.length == 2**30 and frame.payload == b"abcd" and frame.truncated
+    assert result.complete  # the file is as written: a frame not kept whole
+
+
+def test_a_live_session_saved_and_opened_keeps_every_field(tmp_path: Path) -> None:
+    async def main() -> CaptureStore:
+        async with EchoServer("127.0.0.1", 0) as server:
+            conn = await connect(server.url, ConnectOptions())
+            conn.send_text("plain")
+            conn.send_text("fragmented " * 100, fragments=4)
+            conn.send_binary(bytes(range(256)) * 40)
+            conn.send_ping(b"ping")
+            await asyncio.sleep(0.2)
+            await conn.close(4001, "bye")
+            assert conn.store is not None
+            return conn.store
+
+    store = asyncio.run(asyncio.wait_for(main(), 20))
+    assert any(c.message.compressed for c in store.messages.values())
+    path = tmp_path / "live.jsonl"
+    write_jsonl(store, path)
+    result = read_jsonl(path)
+    assert result.complete and result.problems == []
+    assert_same(store, result.store)
+
+
+# ------------------------------------------------------ numbers JSON has no form for
+
+HUGE = 10**400  # 401 digits: more than a float holds, less than Python's int limit
+BAD_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999", str(HUGE), f"-{HUGE}"]
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """json.loads that refuses what JSON (RFC 8259) has no form for."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def small_store() -> CaptureStore:
+    store = CaptureStore(session_info())
+    store.add(StateChanged(0.0, ConnectionState.OPEN))  # line 2
+    store.add(FramesCaptured(0.5, IN, received(wire(FrameSpec(Opcode.TEXT, b"hello")) * 3)[0]))
+    store.add(StateChanged(0.9, ConnectionState.CLOSED, 1000, "bye", True))  # line 6
+    store.add(
+        HandshakeCaptured(1.0, IN, b"HTTP/1.1 101 OK\r\n\r\n", "HTTP/1.1 101 OK", (),
+                          timings=(("dns", 0.001),))
+    )  # fmt: skip
+    return store
+
+
+def capture_lines(store: CaptureStore) -> list[str]:
+    buf = io.StringIO()
+    write_jsonl(store, buf)
+    return buf.getvalue().splitlines()
+
+
+def with_text(lines: list[str], n: int, old: str, new: str) -> bytes:
+    """The file with ``old`` replaced by ``new`` in line ``n`` (from 1), as raw text:
+    NaN and huge numbers are not what json.dumps writes."""
+    assert old in lines[n - 1], lines[n - 1]
+    changed = list(lines)
+    changed[n - 1] = changed[n - 1].replace(old, new, 1)
+    return ("\n".join(changed) + "\n").encode()
+
+
+@pytest.mark.parametrize("bad", BAD_NUMBERS)
+def test_a_bad_number_in_t_skips_the_line_and_says_where(bad: str) -> None:
+    lines = capture_lines(small_store())
+    for n, kind in ((3, "frame"), (2, "state")):
+        result = load(with_text(lines, n, '"t":', f'"t":{bad},"x":'))
+        assert not result.complete
+        (problem,) = [p for p in result.problems if p.startswith(f"line {n}:")]
+        assert problem.startswith(f'line {n}: {kind} skipped: "t" must be a finite number, not ')
+        assert len(problem) < 150
+        # Nothing that is not JSON goes back out.
+        for line in capture_lines(result.store):
+            strict_loads(line)
+
+
+@pytest.mark.parametrize(
+    ("n", "field", "value", "words"),
+    [
+        (3, '"seq":0', f'"seq":{HUGE}', '"seq" is too large'),
+        (3, '"offset":0', f'"offset":{HUGE}', '"offset" is too large'),
+        (6, '"code":1000', f'"code":{HUGE}', '"code" is too large'),
+        (6, '"code":1000', '"code":70000', '"code" is too large (the most is 65535)'),
+    ],
+)
+def test_an_integer_too_large_for_its_field_is_refused(
+    n: int, field: str, value: str, words: str
+) -> None:
+    result = load(with_text(capture_lines(small_store()), n, field, value))
+    assert not result.complete
+    (problem,) = [p for p in result.problems if p.startswith(f"line {n}:")]
+    assert words in problem and "skipped" in problem and len(problem) < 150
+
+
+@pytest.mark.parametrize("bad", BAD_NUMBERS)
+def test_bad_numbers_in_the_session_line_and_in_timings(bad: str) -> None:
+    lines = capture_lines(small_store())
+    result = load(with_text(lines, 1, '"started_unix":1714564800.0', f'"started_unix":{bad}'))
+    assert result.store.session.started_unix == 0.0
+    assert any(
+        p.startswith('line 1: session "started_unix" must be a finite number')
+        for p in result.problems
+    )
+    n = next(i for i, x in enumerate(lines, 1) if '"type":"handshake"' in x)
+    timing = load(with_text(lines, n, '"dns":0.001', f'"dns":{bad}'))
+    (problem,) = [p for p in timing.problems if p.startswith(f"line {n}:")]
+    assert 'timing "dns" must be a finite number' in problem
+
+
+def test_an_integer_of_thousands_of_digits_skips_its_line() -> None:
+    lines = capture_lines(small_store())
+    result = load(with_text(lines, 2, '"t":0.0', '"t":' + "9" * 5000))
+    assert len(result.store) == 3 and len(result.store.events) == 2  # the rest is read
+    assert result.problems[0] == "line 2 holds an integer thousands of digits long; skipped"
+    assert not result.complete
+
+
+# ----------------------------------------------------------- handshake problems
+
+
+def test_old_string_problems_read_as_handshake_invalid() -> None:
+    store = CaptureStore(session_info())
+    store.add(HandshakeCaptured(0.1, IN, b"HTTP/1.1 200 OK\r\n\r\n", "HTTP/1.1 200 OK", ()))
+    lines = capture_lines(store)
+    old = with_text(lines, 2, '"problems":[]', '"problems":["status 200 OK, expected 101"]')
+    result = load(old)
+    assert result.complete and result.problems == []
+    hs = result.store.handshake(IN)
+    assert hs is not None
+    assert hs.problems == (Violation(Rule.HANDSHAKE_INVALID, "status 200 OK, expected 101"),)
+    future = with_text(
+        lines, 2, '"problems":[]',
+        '"problems":[{"rule":"handshake-from-the-future","message":"odd","offset":3}]',
+    )  # fmt: skip
+    result = load(future)
+    hs = result.store.handshake(IN)
+    assert hs is not None
+    assert hs.problems == (Violation(Rule.HANDSHAKE_INVALID, "odd", 3),)
+    assert result.problems == [
+        "line 2: handshake problem of rule 'handshake-from-the-future', unknown to this "
+        "version, read as 'handshake-invalid'"
+    ]
+    bad = load(with_text(lines, 2, '"problems":[]', '"problems":[{"rule":"x"}]'))
+    assert bad.problems[0] == 'line 2: handshake skipped: "message" is missing'
+
+
+# ------------------------------------------------------------------ the budget
+
+
+def test_a_capture_larger_than_the_budget_loads_capped_and_says_so() -> None:
+    store = CaptureStore(session_info(), max_payload_bytes=None)
+    big = FrameSpec(Opcode.BINARY, b"\xab" * 9000)
+    store.add(FramesCaptured(0.5, IN, received(wire(big, big, big))[0]))
+    data = capture_bytes(store)
+    assert load(data).complete  # the default budget holds it
+    result = load(data, max_payload_bytes=10_000)
+    assert not result.complete and result.store.capped_at_row == 1
+    assert result.problems == [
+        "the capture holds more than the capture budget of 10000 bytes of payload: from "
+        "frame 2 on, frames and messages keep only their first 4096 bytes (2 were cut)"
+    ]
+    assert [len(p) for p in result.store.payloads] == [9000, 4096, 4096]

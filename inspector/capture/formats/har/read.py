@@ -1,81 +1,42 @@
-"""HAR 1.2 export and import of WebSocket sessions, the way Chrome DevTools writes them.
-
-A HAR file records HTTP exchanges; Chrome DevTools (since version 76) adds, to the
-entry of a WebSocket's opening handshake, ``"_resourceType": "websocket"`` and
-``"_webSocketMessages"``: one ``{"type", "time", "opcode", "data"}`` object per
-*message* (reassembled, after inflation), never per frame; control frames are not
-listed. ``type`` is ``"send"`` (sent by the browser, the client) or ``"receive"``
-(``"error"`` for a frame error, with opcode -1); ``time`` is seconds since the Unix
-epoch (a float); ``opcode`` is 1 (``data`` is the text) or 2 (``data`` is base64).
-Chrome writes ``request.url`` as the ``ws://``/``wss://`` URL. Its importer requires
-numbers for ``time``, ``request.headersSize``/``bodySize``,
-``response.status``/``headersSize``/``bodySize``, ``response.content.size`` and
-``timings.send``/``wait``/``receive``, and a valid ``startedDateTime``; the export
-below always writes them.
-
-Export (:func:`to_har`, :func:`write_har`) writes one entry per session. Header values
-that are credentials (``Cookie``, ``Set-Cookie``, ``Authorization``,
-``Proxy-Authorization``) are replaced by :data:`WITHHELD` unless
-``include_secrets=True``, and the entry's ``comment`` says so.
-
-Import (:func:`read_har`) turns every WebSocket entry of a HAR file (Chrome's, and
-other tools' that follow it) into a read-only session with ``source="har"``: one
-synthesized frame per message (FIN set, unmasked, minimal length), because a HAR file
-has no frames. :data:`HAR_NOTE`, in the session's notes, says so, and
-:func:`is_message_level` is the flag for a viewer. Firefox's HAR export (as far as
-its source shows) lists WebSocket handshakes without messages: those import as
-sessions with a handshake and no frames.
-"""
+"""HAR import: every WebSocket entry of a HAR file as a read-only session of
+synthesized frames (see :mod:`inspector.capture.formats.har`)."""
 
 from __future__ import annotations
 
-import base64
 import binascii
-import contextlib
 import datetime
 import json
 import math
 import os
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
-from urllib.parse import parse_qsl, urlsplit
 
-from ... import __version__
-from ...protocol.frames import encode_header
-from ..events import (
+from ....protocol.frames import encode_header
+from ...events import (
     ConnectionState,
     Direction,
     ErrorCaptured,
     ErrorStep,
     HandshakeCaptured,
-    MessageCaptured,
     SessionInfo,
     SessionRole,
     SessionSource,
     StateChanged,
 )
-from ..store import CaptureStore
-from .jsonl import json_preview
+from ...store import CaptureStore
+from ..jsonl.schema import json_preview, loads
+from .schema import iso_time, split_url
 
 __all__ = [
     "DEFAULT_MAX_HAR_BYTES",
     "HAR_NOTE",
-    "SECRET_HEADERS",
-    "WITHHELD",
     "HarFormatError",
     "HarSession",
     "is_message_level",
     "read_har",
-    "to_har",
-    "write_har",
 ]
 
-#: Header names (lower case) whose values exports leave out unless asked.
-SECRET_HEADERS: Final = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
-#: What a left-out header value is replaced by.
-WITHHELD: Final = "[withheld by ws-inspector]"
 #: Files larger than this are refused before reading them (a HAR is one JSON document,
 #: read whole).
 DEFAULT_MAX_HAR_BYTES: Final = 1 << 30
@@ -87,319 +48,10 @@ HAR_NOTE: Final = (
     "close) are not in the file"
 )
 
-_CREATOR: Final = "ws-inspector"
-_EXPORT_NOTE: Final = (
-    "WebSocket session exported by ws-inspector: messages only, as Chrome DevTools "
-    "writes them (frame headers, masks, fragmentation, compression and control "
-    "frames are not in HAR)"
-)
-
 
 class HarFormatError(ValueError):
     """The file is not a HAR file this program can read, or has no WebSocket entry;
     the message says which, in plain words."""
-
-
-# ------------------------------------------------------------------------ export
-
-
-def to_har(
-    stores: CaptureStore | Iterable[CaptureStore],
-    *,
-    include_secrets: bool = False,
-    control_frames: bool = False,
-) -> dict[str, Any]:
-    """The HAR document (a dict, ready for :func:`json.dump`) of one or more
-    sessions, one entry each, in the order given.
-
-    ``control_frames`` adds pings, pongs and close frames to the messages with their
-    opcodes (9, 10, 8; data in base64): Chrome does not list them, but reads them.
-    """
-    if isinstance(stores, CaptureStore):
-        stores = [stores]
-    entries = [
-        _entry(store, include_secrets=include_secrets, control_frames=control_frames)
-        for store in stores
-    ]
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": _CREATOR, "version": __version__},
-            "pages": [],
-            "entries": entries,
-        }
-    }
-
-
-def write_har(
-    stores: CaptureStore | Iterable[CaptureStore],
-    dest: str | os.PathLike[str] | IO[str],
-    *,
-    include_secrets: bool = False,
-    control_frames: bool = False,
-) -> int:
-    """Write the HAR file of ``stores`` and return the number of entries.
-
-    A path is written through a temporary file renamed into place when complete
-    (mode 0600, like captures: even without secrets, a session's data may be
-    private). ``dest`` may also be a text stream.
-    """
-    har = to_har(stores, include_secrets=include_secrets, control_frames=control_frames)
-    count = len(har["log"]["entries"])
-    if not isinstance(dest, str | os.PathLike):
-        json.dump(har, dest, indent=2, ensure_ascii=False)
-        dest.write("\n")
-        return count
-    path = os.fspath(dest)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path) or "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            json.dump(har, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return count
-
-
-def _iso(unix: float) -> str:
-    """``2024-05-01T12:00:00.123Z``, as JavaScript's ``Date.toJSON`` writes it."""
-    try:
-        when = datetime.datetime.fromtimestamp(unix, datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        when = datetime.datetime.fromtimestamp(0, datetime.UTC)
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _split_start(line: str) -> tuple[str, str, str]:
-    """(method, target, version) of a request line; (version, status, text) of a
-    status line."""
-    parts = [*line.split(" ", 2), "", ""]
-    return parts[0], parts[1], parts[2]
-
-
-def _text(value: str) -> str:
-    """``value`` writable as UTF-8: header bytes that were not text (kept as surrogate
-    escapes) become U+FFFD."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return value
-
-
-def _headers(
-    pairs: Sequence[tuple[str, str]], include_secrets: bool, withheld: set[str]
-) -> list[dict[str, str]]:
-    out = []
-    for name, value in pairs:
-        if not include_secrets and name.lower() in SECRET_HEADERS:
-            withheld.add(name)
-            value = WITHHELD
-        out.append({"name": _text(name), "value": _text(value)})
-    return out
-
-
-def _cookies(pairs: Sequence[tuple[str, str]], header: str) -> list[dict[str, Any]]:
-    cookies: list[dict[str, Any]] = []
-    for name, value in pairs:
-        if name.lower() != header:
-            continue
-        if header == "cookie":
-            for part in value.split(";"):
-                key, sep, val = part.strip().partition("=")
-                if sep and key:
-                    cookies.append({"name": _text(key), "value": _text(val)})
-        else:
-            first, *attrs = value.split(";")
-            key, sep, val = first.strip().partition("=")
-            if not (sep and key):
-                continue
-            cookie: dict[str, Any] = {"name": _text(key), "value": _text(val)}
-            for attr in attrs:
-                a_name, _, a_value = attr.strip().partition("=")
-                low = a_name.lower()
-                if low in ("path", "domain", "expires"):
-                    cookie[low] = _text(a_value)
-                elif low in ("httponly", "secure"):
-                    cookie["httpOnly" if low == "httponly" else "secure"] = True
-            cookies.append(cookie)
-    return cookies
-
-
-def _ms(seconds: float | None) -> float:
-    return -1 if seconds is None else round(seconds * 1000.0, 3)
-
-
-def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) -> dict[str, Any]:
-    session = store.session
-    client = session.role != "server"
-    # HAR sees a WebSocket from the client (the browser): the request is what the
-    # client sent, "send" what the client sent.
-    req = store.handshake(Direction.OUT if client else Direction.IN)
-    resp = store.handshake(Direction.IN if client else Direction.OUT)
-    withheld: set[str] = set()
-    req_pairs = req.headers if req is not None else ()
-    resp_pairs = resp.headers if resp is not None else ()
-    method, _, req_version = _split_start(req.start_line) if req else ("GET", "", "")
-    resp_version, status_text, reason = _split_start(resp.start_line) if resp else ("", "0", "")
-    try:
-        status = int(status_text)
-    except ValueError:
-        status = 0
-    url = _text(session.url)
-    query = _split_url(url)[1] if "?" in url else ""
-    messages, skipped, bad_text, cut = _messages(store, client, control_frames)
-    last_t = max([store.t[-1] if len(store) else 0.0, *(ev.t for ev in store.events)])
-    steps = dict(resp.timings) if resp is not None else {}
-    dns = steps.get("dns")
-    tcp = steps.get("tcp")
-    tls = steps.get("tls")
-    wait = steps.get("handshake")
-    connect = None if tcp is None else tcp + (tls or 0.0)
-    resp_t = resp.t if resp is not None else 0.0
-    timings = {
-        "blocked": -1,
-        "dns": _ms(dns),
-        "ssl": _ms(tls),
-        "connect": _ms(connect),
-        "send": 0,
-        "wait": _ms(wait) if wait is not None else 0,
-        # As Chrome does for a WebSocket: from the response to the last message.
-        "receive": _ms(max(0.0, last_t - resp_t)) if resp is not None else 0,
-        "_blocked_queueing": -1,
-    }
-    total = sum(
-        max(float(timings[k]), 0.0)
-        for k in ("blocked", "dns", "connect", "send", "wait", "receive")
-    )
-    req_headers = _headers(req_pairs, include_secrets, withheld)
-    resp_headers = _headers(resp_pairs, include_secrets, withheld)
-    comment = [_EXPORT_NOTE]
-    if skipped:
-        comment.append(f"{skipped} control frame(s) (ping, pong, close) are not listed")
-    if cut:
-        comment.append(
-            f"{cut} message(s) were not kept whole (larger than the capture's size limit): "
-            "their data is cut short"
-        )
-    if bad_text:
-        comment.append(
-            f"{bad_text} text message(s) were not valid UTF-8: U+FFFD replaces the bad bytes"
-        )
-    if withheld:
-        comment.append(
-            f"the values of the {', '.join(sorted(withheld))} header(s) were left out "
-            f"(replaced by {WITHHELD!r}); export with include_secrets (ws-inspector "
-            "convert --include-secrets) to keep them"
-        )
-    return {
-        "startedDateTime": _iso(session.started_unix),
-        "time": round(total, 3),
-        "request": {
-            "method": _text(method) or "GET",
-            "url": url,
-            "httpVersion": req_version or "HTTP/1.1",
-            "headers": req_headers,
-            "queryString": [
-                {"name": k, "value": v} for k, v in parse_qsl(query, keep_blank_values=True)
-            ],
-            "cookies": _cookies(req_pairs, "cookie") if include_secrets else [],
-            "headersSize": len(req.raw) if req is not None else -1,
-            "bodySize": 0,
-        },
-        "response": {
-            "status": status,
-            "statusText": _text(reason),
-            "httpVersion": resp_version,
-            "headers": resp_headers,
-            "cookies": _cookies(resp_pairs, "set-cookie") if include_secrets else [],
-            "content": {"size": 0, "mimeType": "x-unknown"},
-            "redirectURL": "",
-            "headersSize": len(resp.raw) if resp is not None else -1,
-            "bodySize": 0,
-            "_transferSize": len(resp.raw) if resp is not None else 0,
-            "_error": None,
-        },
-        "cache": {},
-        "timings": timings,
-        "comment": "; ".join(comment),
-        "_resourceType": "websocket",
-        "_webSocketMessages": messages,
-    }
-
-
-def _messages(
-    store: CaptureStore, client: bool, control_frames: bool
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    """Chrome's message list of a session; the number of control frames left out,
-    of text messages that were not UTF-8 and of messages not kept whole."""
-    start = store.session.started_unix
-    sends = 0 if client else 1  # the store's direction code of what the client sent
-    found: list[tuple[float, int, int, bytes, str | None]] = []
-    cut = 0
-    messages = store.messages
-    b0s, starts, payloads, times, dirs = (
-        store.b0,
-        store.msg_start,
-        store.payloads,
-        store.t,
-        store.dir,
-    )
-    skipped = 0
-    for row in range(len(b0s)):
-        captured = messages.get(row)
-        if captured is not None:
-            m = captured.message
-            cut += m.truncated
-            found.append((times[row], dirs[row], m.opcode, m.data, m.text))
-            continue
-        b0 = b0s[row]
-        op = b0 & 0x0F
-        if op in (1, 2):
-            # A message of one plain frame has no message of its own in the store.
-            if b0 & 0x80 and not b0 & 0x40 and starts[row] == row:
-                found.append((times[row], dirs[row], op, payloads[row], None))
-        elif op in (8, 9, 10):
-            if control_frames:
-                found.append((times[row], dirs[row], op, payloads[row], None))
-            else:
-                skipped += 1
-    for ev in store.events:
-        if isinstance(ev, MessageCaptured):  # its frames are not in the store
-            m = ev.message
-            cut += m.truncated
-            found.append((ev.t, 0 if ev.dir is Direction.OUT else 1, m.opcode, m.data, m.text))
-    found.sort(key=lambda item: item[0])
-    out: list[dict[str, Any]] = []
-    bad_text = 0
-    for t, d, op, data, text in found:
-        if op == 1:
-            if text is None:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = data.decode("utf-8", "replace")
-                    bad_text += 1
-            payload = text
-        else:
-            payload = base64.b64encode(data).decode("ascii")
-        out.append(
-            {
-                "type": "send" if d == sends else "receive",
-                "time": round(start + t, 6),
-                "opcode": op,
-                "data": payload,
-            }
-        )
-    return out, skipped, bad_text, cut
-
-
-# ------------------------------------------------------------------------ import
 
 
 @dataclass(slots=True)
@@ -469,7 +121,7 @@ def _parse(raw: bytes | str) -> dict[str, Any]:
     if not text.strip():
         raise HarFormatError("the file is empty: not a HAR file")
     try:
-        root = json.loads(text)
+        root = loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith('{"type":"session"'):
             raise HarFormatError(
@@ -532,9 +184,14 @@ def _parse_time(value: Any) -> float | None:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None: not a number, NaN, an infinity (``1e999`` reads as
+    one) or an integer too large for a float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -601,7 +258,7 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
     first = min(times) if times else None
     if started is None or (first is not None and first < started):
         started = first if first is not None else (started or 0.0)
-    started_at = _iso(started)
+    started_at = iso_time(started)
     store = CaptureStore(
         SessionInfo(url, SessionRole.CLIENT, started_at, started, SessionSource.HAR, tuple(notes))
     )
@@ -611,7 +268,7 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
     method = request.get("method") if isinstance(request.get("method"), str) else "GET"
     version = request.get("httpVersion")
     version = version if isinstance(version, str) and version else "HTTP/1.1"
-    path, query = _split_url(url)
+    path, query = split_url(url)
     target = (path or "/") + (f"?{query}" if query else "")
     store.add(StateChanged(0.0, ConnectionState.CONNECTING))
     start_line = f"{method} {target} {version}"
@@ -694,16 +351,6 @@ def _session(index: int, entry: dict[str, Any]) -> HarSession:
     return HarSession(store, index, url, problems)
 
 
-def _split_url(url: str) -> tuple[str, str]:
-    """The path and query of ``url``; empty for a URL ``urlsplit`` refuses (a bad
-    IPv6 literal such as ``ws://[::1/``): a file's URL is only described, not used."""
-    try:
-        split = urlsplit(url)
-    except ValueError:
-        return "", ""
-    return split.path, split.query
-
-
 def _raw(start_line: str, pairs: Sequence[tuple[str, str]]) -> bytes:
     """The handshake's bytes rebuilt from the HAR's headers (HAR does not keep them)."""
     text = start_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in pairs) + "\r\n"
@@ -766,7 +413,7 @@ def _message(n: int, obj: Any, problems: list[str]) -> _Parsed | None:
             skip(f"a control frame (opcode {opcode}) holds at most 125 bytes, not {len(payload)}")
             return None
     else:
-        skip(f"opcode {opcode} is not a message (1, 2) or a control frame (8, 9, 10)")
+        skip(f"opcode {json_preview(opcode)} is not a message (1, 2) or a control frame (8, 9, 10)")
         return None
     return kind, seconds, opcode, payload, None
 

@@ -1,0 +1,666 @@
+"""Reading a capture file (or a live journal) into a
+:class:`~inspector.capture.store.CaptureStore`.
+
+Reading splits 1 MiB blocks into lines and appends straight to the store's columns;
+a frame line in exactly the layout the writer makes is taken apart by one regular
+expression (3x faster than :func:`json.loads`), any other line goes through
+``json.loads`` and the method of :class:`_CaptureReader` for its type.
+
+Reading is tolerant. A file that is not a capture at all raises
+:class:`~.schema.CaptureFormatError`; a damaged capture loads as far as it can be
+read and :class:`LoadResult` says what was lost and where (line and field).
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Final
+
+from ....protocol.events import Message
+from ....protocol.violations import Rule, Violation
+from ...budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES
+from ...events import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    ErrorCaptured,
+    ErrorStep,
+    HandshakeCaptured,
+    MessageCaptured,
+    RawBytesSent,
+    RttSample,
+    SessionInfo,
+    SessionRole,
+    SessionSource,
+    StateChanged,
+    TlsInfo,
+    ViolationCaptured,
+)
+from ...store import CaptureStore, StoredEvent
+from . import schema
+from .journal_lines import read_frames_line, read_messages_line
+from .lines import (
+    HAR_HINT,
+    LAST,
+    TOO_LONG,
+    UNDECODABLE,
+    binary_hint,
+    is_utf8,
+    json_document_hint,
+    split_lines,
+)
+from .schema import (
+    DEFAULT_MAX_LINE_BYTES,
+    FRAME_LINE_BYTES,
+    FRAME_LINE_STR,
+    JOURNAL_UNFINISHED,
+    MAX_INT64,
+    Bad,
+    CaptureFormatError,
+    UnknownRule,
+    b64_field,
+    direction,
+    finite,
+    integer,
+    json_preview,
+    need,
+    num,
+    opt,
+    opt_integer,
+    string,
+)
+
+__all__ = ["LoadResult", "read_jsonl", "session_from_json"]
+
+#: The first line is a small session object; a file whose first "line" is longer is
+#: not a capture, and we find out without reading 256 MiB of it.
+_MAX_FIRST_LINE: Final = 2**20
+#: Per-line problems reported before they are summarised as "and N more".
+_MAX_PROBLEMS: Final = 50
+
+_DIR_TOKENS: Final[dict[bytes | str, Direction]] = {
+    b"out": Direction.OUT,
+    b"in": Direction.IN,
+    "out": Direction.OUT,
+    "in": Direction.IN,
+}
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What :func:`read_jsonl` made of a file.
+
+    ``complete`` is True when every line up to the ``"end"`` line was read and kept.
+    Otherwise ``problems`` says what was lost and where (line numbers count from 1);
+    ``problems`` may also hold notes that lose nothing (lines of a type this version
+    does not know). ``lines_read`` counts the lines parsed, up to where reading
+    stopped.
+
+    ``kind`` says what the file was: ``"capture"`` (a saved capture, or the output
+    of ``ws-inspector capture --json`` or ``decode --json``: its session's
+    ``source`` says which) or ``"journal"`` (a live journal, see
+    :mod:`inspector.capture.formats.journal`; one without its end line is a session
+    that did not finish).
+    """
+
+    store: CaptureStore
+    problems: list[str] = field(default_factory=list)
+    complete: bool = True
+    lines_read: int = 0
+    kind: str = "capture"
+
+
+def read_jsonl(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
+) -> LoadResult:
+    """Read a capture file (a path, or a binary or text stream).
+
+    Raises :class:`CaptureFormatError` when the file is not a capture this program
+    reads: empty, binary, not JSON, no session line first, another format or a newer
+    version. Otherwise returns a :class:`LoadResult`, whose store holds everything
+    readable: reading stops at the first line that is not JSON (a line cut off by a
+    crash, binary junk) or is longer than ``max_line_bytes`` (bytes for a path or
+    binary stream, characters for a text stream), so memory stays bounded by that
+    limit whatever the file claims; a line that is JSON but not a valid line of its
+    type (a field of the wrong type, a number JSON has no form for or too large for
+    its field) is skipped with a problem naming the line and the field, and reading
+    goes on. The store keeps at most ``max_payload_bytes`` of payload whole, as a
+    live capture does (see :mod:`inspector.capture.budget`; the problems say so when
+    the file holds more). OSError (no such file, no permission) propagates.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as f:
+            return _read(f.read, max_line_bytes, max_payload_bytes)
+    return _read(source.read, max_line_bytes, max_payload_bytes)
+
+
+def _read(read: Callable[[int], bytes | str], max_line: int, max_payload: int | None) -> LoadResult:
+    first_limit = min(max_line, _MAX_FIRST_LINE)
+    lines = split_lines(read, first_limit, max_line)
+    first, how = next(lines, (None, LAST))
+    if first is None:
+        raise CaptureFormatError("the file is empty: not a ws-inspector capture")
+    if how == UNDECODABLE:
+        raise CaptureFormatError(f"not a ws-inspector capture: the file is {first}")
+    if how == TOO_LONG:
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the first line is longer than {first_limit} "
+            f"bytes{binary_hint(first)}"
+        )
+    if first[:3] == b"\xef\xbb\xbf" or first[:1] == "\ufeff":
+        # A byte order mark an editor added: json.loads refuses it, nothing else is wrong.
+        first = first[3:] if isinstance(first, bytes) else first[1:]
+    try:
+        head = schema.loads(first)
+    except (ValueError, RecursionError):
+        hint = binary_hint(first) or json_document_hint(first)
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the first line is not JSON{hint}"
+        ) from None
+    notes: list[str] = []
+    store = CaptureStore(_read_session(head, notes), max_payload_bytes=max_payload)
+    result = LoadResult(store, notes, lines_read=1)
+    if head.get("journal") is True:
+        result.kind = "journal"
+    _CaptureReader(result, max_line).read(lines)
+    return result
+
+
+class _CaptureReader:
+    """Reads the lines after the session line into a :class:`LoadResult`: one method
+    per line type, and the bookkeeping that tells a complete file from a damaged one
+    (the end line's counts, where reading stopped, what was skipped)."""
+
+    def __init__(self, result: LoadResult, max_line: int) -> None:
+        self.result = result
+        self.store = result.store
+        self.max_line = max_line
+        self.lineno = 1
+        self.frame_count = 0  # frames read (frame lines, and frames in frames lines)
+        self.other_count = 0  # other lines, for the end line's second count
+        self.lost = bool(result.problems)  # the session line had fields replaced
+        self.reported = 0
+        self.suppressed = 0
+        self.unknown: dict[str, int] = {}
+        self.end_obj: dict[str, Any] | None = None
+        self.end_at = 0
+        self.stop: str | None = None
+        self.cut_off = False
+        #: Readers of the event lines; each returns the event the line holds.
+        self.events: dict[str, Callable[[dict[str, Any]], StoredEvent]] = {
+            "message": self.message,
+            "state": self.state,
+            "handshake": self.handshake,
+            "error": self.error,
+            "rtt": self.rtt,
+            "raw": self.raw,
+            "violation": self.violation,
+        }
+
+    def problem(self, text: str) -> None:
+        """A line lost (skipped, or part of it dropped): said, up to a number of them."""
+        self.lost = True
+        if self.reported < _MAX_PROBLEMS:
+            self.result.problems.append(text)
+            self.reported += 1
+        else:
+            self.suppressed += 1
+
+    # ------------------------------------------------------------- the loop
+    def read(self, lines: Iterator[tuple[Any, int]]) -> None:
+        store = self.store
+        result = self.result
+        append_frame = store.append_frame
+        match_str = FRAME_LINE_STR.fullmatch
+        match_bytes = FRAME_LINE_BYTES.fullmatch
+        dir_tokens = _DIR_TOKENS
+        a2b_hex = binascii.a2b_hex
+        b64decode = schema.b64decode
+        loads = schema.loads
+        lineno = self.lineno
+        for line, how in lines:
+            lineno += 1
+            if how == TOO_LONG:
+                self.stop = (
+                    f"line {lineno} is longer than {self.max_line} bytes{binary_hint(line)}; "
+                    "stopped reading there"
+                )
+                break
+            if how == UNDECODABLE:
+                self.stop = f"from line {lineno} on the file is {line}; stopped reading there"
+                break
+            if self.end_obj is None:
+                m = (match_bytes if isinstance(line, bytes) else match_str)(line)
+                if m is not None and (line.isascii() or is_utf8(line)):
+                    t, d, seq, offset, header, payload = m.groups()
+                    t = float(t)
+                    # Finite only (t - t is NaN for the infinities, 1e999 among them):
+                    # the general path says what is wrong with the others.
+                    if not t - t:
+                        try:
+                            append_frame(
+                                t,
+                                dir_tokens[d],
+                                int(seq),
+                                int(offset),
+                                a2b_hex(header),
+                                b64decode(payload, strict_mode=True),
+                            )
+                        except (ValueError, OverflowError):
+                            pass  # the general path below says what is wrong with it
+                        else:
+                            self.frame_count += 1
+                            result.lines_read = lineno
+                            continue
+            self.lineno = lineno
+            try:
+                obj = loads(line)
+            except (ValueError, RecursionError) as exc:
+                if not line.strip():
+                    continue  # a blank line (an editor's trailing newline) says nothing
+                if how == LAST:
+                    self.cut_off = True
+                    self.stop = (
+                        f"line {lineno} is cut off: the file ends in the middle of it "
+                        "(was the capture still being written?)"
+                    )
+                elif "integer string conversion" in str(exc):
+                    # Valid JSON with an integer of thousands of digits, which Python
+                    # refuses to convert: the line is damage, the file goes on.
+                    self.other_count += 1
+                    result.lines_read = lineno
+                    self.problem(
+                        f"line {lineno} holds an integer thousands of digits long; skipped"
+                    )
+                    continue
+                else:
+                    cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                    self.stop = (
+                        f"line {lineno} is not valid JSON ({cause}){binary_hint(line)}; "
+                        "stopped reading there"
+                    )
+                break
+            if self.end_obj is not None:
+                self.stop = (
+                    f"line {lineno} comes after the end line (line {self.end_at}); "
+                    "what follows it was not read"
+                )
+                break
+            result.lines_read = lineno
+            self.line(obj)
+            if self.stop is not None:
+                break
+        self.lineno = lineno
+        self.finish()
+
+    def line(self, obj: Any) -> None:
+        """One parsed line, by its type."""
+        kind = obj.get("type") if isinstance(obj, dict) else None
+        if kind == "end":
+            self.end_obj = obj
+            self.end_at = self.lineno
+        elif kind == "frame":
+            self.frame(obj)
+        elif kind == "frames":
+            self.frames(obj)
+        elif kind == "messages":
+            self.messages(obj)
+        elif kind == "session":
+            self.stop = (
+                f"line {self.lineno} starts another session (files joined together?); "
+                "only the first session was read"
+            )
+        else:
+            self.other_count += 1
+            if not isinstance(obj, dict):
+                self.problem(f"line {self.lineno} is not a JSON object; skipped")
+                return
+            reader = self.events.get(kind) if isinstance(kind, str) else None
+            if reader is None:
+                # A line type from a later revision of this version: skipping it is the rule.
+                name = kind if isinstance(kind, str) else json_preview(kind)
+                self.unknown[name] = self.unknown.get(name, 0) + 1
+                return
+            try:
+                self.store.add(reader(obj))
+            except Bad as exc:
+                self.problem(f"line {self.lineno}: {kind} skipped: {exc}")
+            except UnknownRule as exc:
+                self.problem(f"line {self.lineno}: {kind} skipped: unknown rule {exc.slug!r}")
+
+    def finish(self) -> None:
+        """What the file as a whole says: summaries, where reading stopped, whether
+        the end line agrees with what was read."""
+        problems = self.result.problems
+        store = self.store
+        if self.suppressed:
+            problems.append(f"... and {self.suppressed} more problems like these")
+        for name, count in self.unknown.items():
+            problems.append(f"ignored {count} line(s) of type {name!r}, unknown to this version")
+        end = self.end_obj
+        journal = self.result.kind == "journal"
+        if self.stop is not None:
+            problems.append(
+                f"{self.stop}; {len(store)} frames and {len(store.events)} events loaded"
+            )
+            self.lost = True
+            if journal and end is None and self.cut_off:
+                problems.append(JOURNAL_UNFINISHED)
+        elif end is None:
+            if journal:
+                problems.append(JOURNAL_UNFINISHED)
+            else:
+                problems.append(
+                    f"the file ends after line {self.lineno} without its end line: the "
+                    "capture may have been cut short (for example the program stopped "
+                    "while saving)"
+                )
+            self.lost = True
+        elif end.get("frames") != self.frame_count or end.get("events") != self.other_count:
+            problems.append(
+                f"the end line (line {self.end_at}) counts {json_preview(end.get('frames'))} "
+                f"frames and {json_preview(end.get('events'))} other lines, but the file holds "
+                f"{self.frame_count} and {self.other_count}: lines are missing or were added"
+            )
+            self.lost = True
+        if store.capped_at_row is not None and store.budget.cut:
+            # Cut while loading (a file recorded within a budget reaches it again
+            # after its last whole payload, with nothing left to cut).
+            limit = store.max_payload_bytes or 0
+            size = f"{limit / 2**20:g} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
+            problems.append(
+                f"the capture holds more than the capture budget of {size} of payload: from "
+                f"frame {store.capped_at_row + 1} on, frames and messages keep only their "
+                f"first {CAPPED_PAYLOAD} bytes ({store.budget.cut} were cut)"
+            )
+            self.lost = True
+        self.result.complete = not self.lost
+
+    # -------------------------------------------------- frames and messages
+    def frame(self, obj: dict[str, Any]) -> None:
+        """A frame line the fast path did not take: checked field by field."""
+        self.frame_count += 1
+        try:
+            t = num(obj, "t")
+            d = direction(obj)
+            seq = integer(obj, "seq")
+            offset = integer(obj, "offset")
+            try:
+                header = bytes.fromhex(string(obj, "header_hex"))
+            except ValueError as exc:
+                raise Bad(f'"header_hex" is not hexadecimal ({exc})') from None
+            payload = b64_field(obj, "payload_b64")
+            found: list[Violation] = []
+            dropped: list[str] = []
+            for v in opt(obj, "violations", list, "a list") or []:
+                try:
+                    found.append(schema.violation(v))
+                except UnknownRule as exc:
+                    dropped.append(exc.slug)
+            self.store.append_frame(t, d, seq, offset, header, payload, tuple(found))
+        except ValueError as exc:  # Bad, and the store's own header/payload checks
+            self.problem(f"line {self.lineno}: frame skipped: {exc}")
+            return
+        except OverflowError:
+            self.problem(f"line {self.lineno}: frame skipped: a number is too large for its column")
+            return
+        if dropped:
+            self.problem(
+                f"line {self.lineno}: violations of rules this version does not know were "
+                f"dropped: {', '.join(dropped)}"
+            )
+
+    def frames(self, obj: dict[str, Any]) -> None:
+        """A ``frames`` line (journals): consecutive frames as their wire bytes."""
+        try:
+            self.frame_count += read_frames_line(self.store, obj)
+        except Bad as exc:
+            declared = obj.get("count")
+            if isinstance(declared, int) and not isinstance(declared, bool):
+                # Lost, but not missing: the end line agrees.
+                self.frame_count += min(declared, MAX_INT64)
+            self.problem(f"line {self.lineno}: frames skipped: {exc}")
+        except (ValueError, OverflowError) as exc:  # the store's own checks
+            self.problem(f"line {self.lineno}: frames skipped: {exc}")
+
+    def messages(self, obj: dict[str, Any]) -> None:
+        """A ``messages`` line (journals): the messages of one socket read, in columns."""
+        try:
+            self.other_count += read_messages_line(self.store, obj)
+        except Bad as exc:
+            declared = obj.get("count")
+            if isinstance(declared, int) and not isinstance(declared, bool):
+                self.other_count += min(declared, MAX_INT64)
+            self.problem(f"line {self.lineno}: messages skipped: {exc}")
+
+    # --------------------------------------------------------- event lines
+    def message(self, obj: dict[str, Any]) -> MessageCaptured:
+        opcode = integer(obj, "opcode")
+        if opcode > 15:
+            raise Bad(f'"opcode" must be 0-15, not {opcode}')
+        d = direction(obj)
+        first_seq = integer(obj, "first_seq")
+        last_seq = integer(obj, "last_seq")
+        frame_count = opt_integer(obj, "frame_count")
+        if frame_count is None:
+            # Optional: the frames of the message are in the store, so count them there
+            # (control frames between fragments are not part of the message).
+            row = self.store.row_of(d, last_seq)
+            frame_count = (
+                len(self.store.message_frames(row)) if row is not None else last_seq - first_seq + 1
+            )
+        message = Message(
+            opcode,
+            b64_field(obj, "data_b64"),
+            opt(obj, "text", str, "a string or null"),
+            first_seq,
+            last_seq,
+            integer(obj, "wire_size"),
+            need(obj, "compressed", bool, "true or false"),
+            need(obj, "truncated", bool, "true or false"),
+            frame_count,
+        )
+        return MessageCaptured(num(obj, "t"), d, message)
+
+    def state(self, obj: dict[str, Any]) -> StateChanged:
+        name = string(obj, "state")
+        try:
+            state = ConnectionState(name)
+        except ValueError:
+            raise Bad(f'unknown "state" {json_preview(name)}') from None
+        detail = opt(obj, "detail", str, "a string")
+        return StateChanged(
+            num(obj, "t"),
+            state,
+            opt_integer(obj, "code", maximum=0xFFFF),  # two bytes on the wire
+            opt(obj, "reason", str, "a string or null"),
+            opt(obj, "clean", bool, "true, false or null"),
+            "" if detail is None else detail,
+        )
+
+    def handshake(self, obj: dict[str, Any]) -> HandshakeCaptured:
+        headers = opt(obj, "headers", list, "a list of [name, value] pairs") or []
+        pairs: list[tuple[str, str]] = []
+        for h in headers:
+            if not (
+                isinstance(h, list)
+                and len(h) == 2
+                and isinstance(h[0], str)
+                and isinstance(h[1], str)
+            ):
+                raise Bad(f'"headers" must hold [name, value] string pairs, not {json_preview(h)}')
+            pairs.append((h[0], h[1]))
+        timings = opt(obj, "timings", dict, "an object") or {}
+        steps: list[tuple[str, float]] = []
+        for name, secs in timings.items():
+            if not isinstance(secs, int | float) or isinstance(secs, bool):
+                raise Bad(f'timing "{name}" must be a number, not {json_preview(secs)}')
+            steps.append((name, finite(f'timing "{name}"', secs)))
+        a = opt(obj, "accept", dict, "an object or null")
+        accept = None
+        if a is not None:
+            accept = AcceptCheck(
+                string(a, "key"),
+                string(a, "expected"),
+                opt(a, "received", str, "a string or null"),
+                need(a, "ok", bool, "true or false"),
+                opt(a, "concatenated", str, "a string") or "",
+                opt(a, "sha1_hex", str, "a string") or "",
+            )
+        s = opt(obj, "tls", dict, "an object or null")
+        tls = None
+        if s is not None:
+            tls = TlsInfo(
+                string(s, "version"),
+                string(s, "cipher"),
+                string(s, "peer_subject"),
+                string(s, "peer_issuer"),
+                string(s, "not_after"),
+                need(s, "verified", bool, "true or false"),
+                opt(s, "alpn", str, "a string or null"),
+            )
+        return HandshakeCaptured(
+            num(obj, "t"),
+            direction(obj),
+            b64_field(obj, "raw_b64"),
+            string(obj, "start_line"),
+            tuple(pairs),
+            accept,
+            self._handshake_problems(obj),
+            opt(obj, "subprotocol", str, "a string or null"),
+            opt(obj, "extensions", str, "a string or null"),
+            tuple(steps),
+            tls,
+        )
+
+    def _handshake_problems(self, obj: dict[str, Any]) -> tuple[Violation, ...]:
+        """Violation objects; files from before they were structured hold sentences,
+        read as the generic handshake rule, as is a rule this version does not know."""
+        items = opt(obj, "problems", list, "a list of violations") or []
+        found: list[Violation] = []
+        for item in items:
+            if isinstance(item, str):
+                found.append(Violation(Rule.HANDSHAKE_INVALID, item))
+                continue
+            try:
+                found.append(schema.violation(item))
+            except UnknownRule as exc:
+                found.append(
+                    Violation(
+                        Rule.HANDSHAKE_INVALID,
+                        string(item, "message"),
+                        opt_integer(item, "offset"),
+                        bool(opt(item, "deliberate", bool, "true or false")),
+                    )
+                )
+                self.problem(
+                    f"line {self.lineno}: handshake problem of rule {exc.slug!r}, unknown to "
+                    f"this version, read as {Rule.HANDSHAKE_INVALID.slug!r}"
+                )
+        return tuple(found)
+
+    def error(self, obj: dict[str, Any]) -> ErrorCaptured:
+        fatal = opt(obj, "fatal", bool, "true or false")
+        return ErrorCaptured(
+            num(obj, "t"),
+            ErrorStep.parse(string(obj, "step")),
+            string(obj, "message"),
+            True if fatal is None else fatal,
+        )
+
+    def rtt(self, obj: dict[str, Any]) -> RttSample:
+        payload = b64_field(obj, "payload_b64") if "payload_b64" in obj else b""
+        return RttSample(num(obj, "t"), num(obj, "rtt"), payload)
+
+    def raw(self, obj: dict[str, Any]) -> RawBytesSent:
+        return RawBytesSent(num(obj, "t"), b64_field(obj, "data_b64"), integer(obj, "offset"))
+
+    def violation(self, obj: dict[str, Any]) -> ViolationCaptured:
+        return ViolationCaptured(num(obj, "t"), direction(obj), schema.violation(obj))
+
+
+# ---------------------------------------------------------------- the session line
+
+
+def _read_session(obj: Any, notes: list[str]) -> SessionInfo:
+    """The session from the first line, or CaptureFormatError if it is not one.
+    Damaged descriptive fields are replaced by defaults with a note: the frames
+    that follow are still worth reading."""
+    if not isinstance(obj, dict) or obj.get("type") != "session":
+        if isinstance(obj, dict) and "log" in obj:
+            hint = HAR_HINT
+        elif isinstance(obj, dict) and obj.get("type") in ("frame", "truncated") and "t" not in obj:
+            hint = _OLD_DECODE_HINT
+        else:
+            hint = ""
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the first line is not a session object{hint}"
+        )
+    fmt = obj.get("format")
+    if fmt != FORMAT_NAME:
+        raise CaptureFormatError(
+            f"not a ws-inspector capture: the format is {json_preview(fmt)}, not {FORMAT_NAME!r}"
+        )
+    version = obj.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CaptureFormatError(f"the capture format version {json_preview(version)} is not valid")
+    if version > FORMAT_VERSION:
+        raise CaptureFormatError(
+            f"this capture uses format version {version}, newer than this program reads "
+            f"(version {FORMAT_VERSION}); open it with a newer ws-inspector"
+        )
+
+    def get(key: str, kind: type | tuple[type, ...], what: str, default: Any) -> Any:
+        try:
+            value = need(obj, key, kind, what)
+            return finite(f'"{key}"', value) if kind == (int, float) else value
+        except Bad as exc:
+            notes.append(f"line 1: session {exc}; using {default!r}")
+            return default
+
+    started_unix = get("started_unix", (int, float), "a number", 0.0)
+    raw_notes = obj.get("notes", [])
+    if not isinstance(raw_notes, list) or not all(isinstance(n, str) for n in raw_notes):
+        notes.append('line 1: session "notes" must be a list of strings; ignored')
+        raw_notes = []
+    role_text = get("role", str, "a string", "client")
+    try:
+        role = SessionRole(role_text)
+    except ValueError:
+        notes.append(f"line 1: unknown session role {role_text!r}; read as a client's capture")
+        role = SessionRole.CLIENT
+    source_text = get("source", str, "a string", "live")
+    try:
+        source = SessionSource(source_text)
+    except ValueError:
+        notes.append(f"line 1: unknown session source {source_text!r}; read as a live capture")
+        source = SessionSource.LIVE
+    return SessionInfo(
+        url=get("url", str, "a string", ""),
+        role=role,
+        started_at=get("started_at", str, "a string", ""),
+        started_unix=float(started_unix),
+        source=source,
+        notes=tuple(raw_notes),
+    )
+
+
+_OLD_DECODE_HINT: Final = (
+    " (it looks like the output of an older 'ws-inspector decode --json'; decode the "
+    "stream again with this version, whose output is a capture)"
+)
+
+
+def session_from_json(obj: Any) -> SessionInfo:
+    """The session described by a parsed session line (the first line of a capture
+    or journal); raises :class:`CaptureFormatError` as :func:`read_jsonl` would.
+    Damaged descriptive fields get their defaults."""
+    return _read_session(obj, [])

@@ -1,0 +1,43 @@
+"""Tests of inspector.capture.bulk: whole-column operations give what the obvious
+per-element loop gives."""
+
+from __future__ import annotations
+
+import random
+from array import array
+
+from inspector.capture.bulk import and_masks, counting, first_bytes, matcher, plus
+
+
+def test_and_masks() -> None:
+    rng = random.Random(7)
+    a = bytes(rng.randint(0, 1) for _ in range(1001))
+    b = bytes(rng.randint(0, 1) for _ in range(1001))
+    assert and_masks(a, b) == bytes(x & y for x, y in zip(a, b, strict=True))
+    assert and_masks(b"\x00\x01", b"\x01\x01") == b"\x00\x01"  # leading zeros are kept
+
+
+def test_counting_and_plus() -> None:
+    assert array("q", counting(5, 40)) == array("q", range(5, 45))
+    assert array("q", counting(2**62, 3)) == array("q", [2**62, 2**62 + 1, 2**62 + 2])
+    lanes = array("q", [0, 7, 2**40]).tobytes()
+    assert array("q", plus(lanes, 10)) == array("q", [10, 17, 2**40 + 10])
+
+
+def test_first_bytes() -> None:
+    src = b"\x81\x02hi\x82\x01z"
+    assert first_bytes(src, array("q", [0, 4])) == (b"\x81\x82", b"\x02\x01")
+
+
+def test_matcher() -> None:
+    payloads = [b"Hello", b"hello", "Grüße".encode(), b"\xff"]
+    found = [bool(x) for x in matcher("hello", regex=False, case=False)(payloads)]
+    assert found == [True, True, False, False]
+    assert [bool(x) for x in matcher("GRÜSSE", regex=False, case=False)(payloads)][2] is False
+    assert [bool(x) for x in matcher("grüße", regex=False, case=False)(payloads)][2] is True
+    assert [bool(x) for x in matcher(b"\xff", regex=False, case=True)(payloads)] == [
+        False, False, False, True
+    ]  # fmt: skip
+    assert [bool(x) for x in matcher("h.l+o", regex=True, case=True)(payloads)] == [
+        False, True, False, False
+    ]  # fmt: skip
