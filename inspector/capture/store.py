@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch, encode_header, header_length
-from ..protocol.violations import Violation
+from ..protocol.violations import Rule, Violation
 from .events import (
     Direction,
     ErrorCaptured,
@@ -48,6 +48,7 @@ __all__ = [
     "CaptureStore",
     "DirectionCounters",
     "StoredEvent",
+    "and_masks",
 ]
 
 #: How many payload bytes one session keeps by default; past it, frames keep their
@@ -174,6 +175,9 @@ class CaptureStore:
         self.events: list[StoredEvent] = []
         self.event_rows: array[int] = array("q")
         self._handshakes: dict[Direction, HandshakeCaptured] = {}
+        # Whether the handshake response negotiated permessage-deflate; None until a
+        # response is seen (see is_compressed).
+        self._deflate: bool | None = None
         self._state: StateChanged | None = None
         # Per direction (index 0 out, 1 in): totals, the row where the fragmented
         # message now open began (-1: none), and the rows [start, end) most recently
@@ -205,6 +209,8 @@ class CaptureStore:
                 return
         elif isinstance(event, HandshakeCaptured):
             self._handshakes[event.dir] = event
+            if event.start_line.startswith("HTTP/"):
+                self._deflate = _negotiates_deflate(event)
         elif isinstance(event, StateChanged):
             self._state = event
         elif not isinstance(event, ViolationCaptured | RawBytesSent | ErrorCaptured | RttSample):
@@ -517,6 +523,40 @@ class CaptureStore:
         """The last state change, or None before the first."""
         return self._state
 
+    @property
+    def deflate_negotiated(self) -> bool | None:
+        """Whether the handshake response agreed on permessage-deflate (RFC 7692);
+        None when the capture has no handshake response."""
+        return self._deflate
+
+    def is_compressed(self, row: int) -> bool:
+        """Whether the data message the frame at ``row`` belongs to is compressed.
+
+        The one rule, for every view: a frame that belongs to no data message (a
+        control frame, a stray continuation, a reserved opcode) is not; otherwise
+        RSV1 on the message's *first* frame decides (RFC 7692 section 6: only the
+        first frame carries it), and it means "compressed" only if permessage-deflate
+        was negotiated. When the capture has no handshake response (``decode``
+        output, a capture started late, a hand-made file), negotiation is inferred
+        from RSV1 itself, unless the receiver flagged that RSV1 as a reserved bit
+        (its parser had no extension defining it).
+        """
+        row = self._row(row)
+        start = self.msg_start[row]
+        if start < 0:
+            return False
+        b0 = self.b0[start]
+        if not b0 & 0x40:
+            return False
+        if self._deflate is not None:
+            return self._deflate
+        for v in self.violations.get(start, ()):
+            # RSV1 is the bit meant when it is the only one set (the parser names the
+            # bits it flags; RSV2/RSV3 may share the violation).
+            if v.rule is Rule.RESERVED_BIT and (not b0 & 0x30 or "RSV1" in v.message):
+                return False
+        return True
+
     # ---------------------------------------------------------------- filtering
     def select(
         self,
@@ -542,7 +582,7 @@ class CaptureStore:
             if len(wanted) < 2:
                 table = bytes(1 if b in wanted else 0 for b in range(256))
                 dmask = self.dir.tobytes().translate(table)
-                mask = dmask if mask is None else _and(mask, dmask)
+                mask = dmask if mask is None else and_masks(mask, dmask)
         if violations_only:
             marked = sorted(self.violations)
             if mask is not None:
@@ -593,7 +633,18 @@ class CaptureStore:
         return found
 
 
-def _and(a: bytes, b: bytes) -> bytes:
+def _negotiates_deflate(response: HandshakeCaptured) -> bool:
+    """The response names permessage-deflate among its extensions: in the
+    negotiated value the engine recorded, or in its Sec-WebSocket-Extensions
+    headers (what a server sent is only in its headers)."""
+    values = [v for k, v in response.headers if k.lower() == "sec-websocket-extensions"]
+    if response.extensions:
+        values.append(response.extensions)
+    names = (item.split(";", 1)[0].strip().lower() for v in values for item in v.split(","))
+    return "permessage-deflate" in names
+
+
+def and_masks(a: bytes, b: bytes) -> bytes:
     """Bytewise AND of two 0/1 masks of equal length, through big integers (C speed)."""
     n = len(a)
     return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little")
