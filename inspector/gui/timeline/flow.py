@@ -69,7 +69,11 @@ class FlowLayout(QLayout):
         for item in self._items:
             if item.isEmpty():
                 continue
-            w = min(item.sizeHint().width(), area.width())
+            if item.expandingDirections() & Qt.Orientation.Horizontal:
+                # An expanding widget claims its minimum and grows into what is left.
+                w = item.minimumSize().width()
+            else:
+                w = min(item.sizeHint().width(), area.width())
             w = max(w, item.minimumSize().width())
             line = lines[-1]
             need = w if not line else used + self._spacing + w

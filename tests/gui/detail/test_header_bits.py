@@ -80,3 +80,41 @@ def test_bits_widget_geometry_and_painting(qtbot: QtBot, capture: Callable[..., 
     assert widget.field_at(rect.center()).name == "Extended payload length"  # type: ignore[union-attr]
     assert widget.field_at(QPoint(0, 0)) is None
     assert "opcode" in widget.accessibleDescription()
+
+
+def test_labels_wrap_between_words_and_elide_only_what_still_does_not_fit(
+    qtbot: QtBot,
+) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from inspector.gui.detail.bits import wrap_label
+
+    widget = HeaderBitsWidget()
+    qtbot.addWidget(widget)
+    fm = QFontMetrics(widget.font())
+    word = fm.horizontalAdvance("CLOSE") + 2
+    assert wrap_label("0x8 CLOSE", fm, word, 3) == ["0x8", "CLOSE"]
+    assert wrap_label("0x8 CLOSE", fm, 10 * word, 3) == ["0x8 CLOSE"]
+    lines = wrap_label("one two three four", fm, word, 2)
+    assert len(lines) == 2 and lines[0] == "one" and lines[1].endswith("\u2026")
+
+
+def test_a_narrow_figure_folds_to_16_bits_a_line(qtbot: QtBot) -> None:
+    widget = HeaderBitsWidget()
+    qtbot.addWidget(widget)
+    header = bytes([0x81, 0x80 | 126]) + (300).to_bytes(2, "big") + MASK_KEY
+    widget.set_fields(header_fields(header))
+    wide = widget.sizeHint()
+    widget.resize(wide)
+    assert widget.per_row() == 32 and widget.heightForWidth(wide.width()) == wide.height()
+    narrow = widget.minimumSizeHint().width()
+    assert narrow < wide.width() // 2 + 20
+    widget.resize(narrow, widget.heightForWidth(narrow))
+    assert widget.per_row() == 16
+    assert widget.heightForWidth(narrow) > wide.height(), "more lines"
+    # Bit 16 (the extended length) starts the second line; the key the third.
+    assert widget.field_at(widget._cell_rect(1, 0, 1).center()).name == (  # type: ignore[union-attr]
+        "Extended payload length"
+    )
+    assert widget.field_at(widget._cell_rect(2, 3, 1).center()).name == "Masking-key"  # type: ignore[union-attr]
+    assert not widget.grab().toImage().isNull()

@@ -4,10 +4,10 @@ formatted), the line format, selecting and copying."""
 from __future__ import annotations
 
 import pytest
-from _detail_samples import BIG
-from conftest import TIMEOUT_FACTOR
+from _detail_samples import BIG, WAIT_MS
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from inspector.gui.detail import BYTES_PER_LINE, HexView, format_line
@@ -21,7 +21,7 @@ def test_hexview_opens_64_mib_instantly(qtbot: QtBot) -> None:
     qtbot.addWidget(view)
     view.resize(700, 400)
     view.show()
-    qtbot.waitExposed(view, timeout=int(2000 * TIMEOUT_FACTOR))
+    qtbot.waitExposed(view, timeout=WAIT_MS)
     view.set_data(data)
     view.viewport().grab()  # paints now (repaint() may wait for the first expose)
     assert view.data() is data, "the bytes are kept by reference, not copied"
@@ -77,3 +77,29 @@ def test_hexview_mouse_selects_bytes(qtbot: QtBot) -> None:
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
     assert view.selection() in ((18, 22), (18, 21))
     assert view.selected_bytes()[:1] == bytes([18])
+
+
+def test_a_narrow_hexview_takes_8_bytes_a_line(qtbot: QtBot) -> None:
+    view = HexView()
+    qtbot.addWidget(view)
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view, timeout=WAIT_MS)
+    data = bytes(range(256)) * 16
+    view.set_data(data)
+    view.scroll_to_offset(16)
+    assert view.bytes_per_line == BYTES_PER_LINE and view.visible_lines().start == 1
+    view.resize(380, 300)
+    QApplication.processEvents()
+    assert view.bytes_per_line == 8
+    assert view.horizontalScrollBar().maximum() == 0, "the ASCII column is in view"
+    assert view.line_count() == len(data) // 8
+    assert view.visible_lines().start == 2, "the top line shows the same bytes"
+    assert view.line_text(1) == "00000008  08 09 0a 0b  0c 0d 0e 0f |........|"
+    assert view.line_text(1) == format_line(data, 1, per_line=8)
+    view.set_selection(9, 12)
+    assert view.selected_bytes() == bytes([9, 10, 11])
+    assert not view.grab().toImage().isNull()
+    view.resize(700, 300)
+    QApplication.processEvents()
+    assert view.bytes_per_line == BYTES_PER_LINE
