@@ -351,8 +351,6 @@ class TimelineView(QWidget):
         short pause)."""
         self.filter_bar.apply_now()
 
-    _apply_now = apply_filter_now
-
     @Slot()
     def _apply_filter(self) -> None:
         criteria = self.filter_bar.criteria()
@@ -485,8 +483,8 @@ class TimelineView(QWidget):
         else:
             self._set_status_text(f"{total:,} frame{'s' if total != 1 else ''}")
         hidden = self._selected >= 0 and m.view_row(self._selected) is None
-        if hidden:
-            text = f"selected row {self._selected} is hidden by the filter"
+        text = f"selected row {self._selected} is hidden by the filter"
+        if hidden and text != self.hidden_label.text():
             self.hidden_label.setText(text)
             self.hidden_label.setToolTip(
                 f"The detail pane still shows row {self._selected}; change the filter to "
