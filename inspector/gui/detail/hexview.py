@@ -4,6 +4,9 @@ A 64 MiB payload is 4 Mi lines; building that as text (or a ``QTextDocument``) w
 take seconds and hundreds of MiB. :class:`HexView` keeps a reference to the bytes,
 sets its scroll range from the line count and formats the ~40 visible lines per
 paint, so opening any payload costs the same.
+
+A line holds 16 bytes when the view is wide enough for them and their ASCII column,
+8 when it is not: the ASCII column is never cut off in a narrow pane.
 """
 
 from __future__ import annotations
@@ -25,33 +28,42 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from . import theme
+from .. import theme
 
-__all__ = ["BYTES_PER_LINE", "HexView", "format_line"]
+__all__ = ["BYTES_PER_LINE", "NARROW_BYTES_PER_LINE", "HexView", "format_line"]
 
+#: Bytes per line when the view is wide enough, and when it is not.
 BYTES_PER_LINE = 16
+NARROW_BYTES_PER_LINE = 8
 #: The most a copy puts on the clipboard, so Ctrl+A Ctrl+C on 64 MiB stays responsive.
 COPY_LIMIT = 1 << 20
 
 _CTRL = Qt.KeyboardModifier.ControlModifier
 _ASCII = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
-_HEX_CHARS = BYTES_PER_LINE * 3  # "xx " per byte, plus one gap in the middle (below)
 
 
-def _hex_part(chunk: bytes) -> str:
+def _hex_chars(per_line: int) -> int:
+    return per_line * 3  # "xx " per byte, plus one gap in the middle, less the last space
+
+
+def _hex_part(chunk: bytes, per_line: int = BYTES_PER_LINE) -> str:
     h = chunk.hex(" ")
-    if len(chunk) > 8:
-        h = h[:23] + " " + h[23:]
+    half = per_line // 2
+    if len(chunk) > half:
+        cut = half * 3 - 1
+        h = h[:cut] + " " + h[cut:]
     return h
 
 
-def format_line(data: bytes | memoryview, line: int, offset_digits: int = 8) -> str:
+def format_line(
+    data: bytes | memoryview, line: int, offset_digits: int = 8, per_line: int = BYTES_PER_LINE
+) -> str:
     """One line of the dump as text, the way it is painted:
     ``00000010  48 65 6c 6c 6f 20 77 6f  72 6c 64 0a           |Hello world.|``"""
-    start = line * BYTES_PER_LINE
-    chunk = bytes(data[start : start + BYTES_PER_LINE])
+    start = line * per_line
+    chunk = bytes(data[start : start + per_line])
     return (
-        f"{start:0{offset_digits}x}  {_hex_part(chunk):<{_HEX_CHARS}} "
+        f"{start:0{offset_digits}x}  {_hex_part(chunk, per_line):<{_hex_chars(per_line)}} "
         f"|{chunk.translate(_ASCII).decode('ascii')}|"
     )
 
@@ -74,6 +86,7 @@ class HexView(QAbstractScrollArea):
         self._sel_start = 0
         self._sel_end = 0
         self._base_offset = 0
+        self._per_line = BYTES_PER_LINE
         #: How many lines the last paint formatted; tests check painting stays bounded.
         self.lines_painted = 0
         self.setObjectName("hexView")
@@ -95,6 +108,7 @@ class HexView(QAbstractScrollArea):
         self._base_offset = base_offset
         last = max(0, base_offset + len(data) - 1)
         self._offset_digits = max(8, len(f"{last:x}"))
+        self._fit_line_length()
         self._sel_anchor = -1
         self._sel_start = self._sel_end = 0
         self.verticalScrollBar().setValue(0)
@@ -110,15 +124,21 @@ class HexView(QAbstractScrollArea):
         return self._data
 
     def line_count(self) -> int:
-        return (len(self._data) + BYTES_PER_LINE - 1) // BYTES_PER_LINE
+        per = self._per_line
+        return (len(self._data) + per - 1) // per
+
+    @property
+    def bytes_per_line(self) -> int:
+        """16, or 8 when the view is too narrow for 16 bytes and their ASCII column."""
+        return self._per_line
 
     def line_text(self, line: int) -> str:
         """The text of dump line ``line`` (what the view paints there)."""
         if not 0 <= line < self.line_count():
             raise IndexError(line)
-        text = format_line(self._data, line, self._offset_digits)
+        text = format_line(self._data, line, self._offset_digits, self._per_line)
         if self._base_offset:
-            off = self._base_offset + line * BYTES_PER_LINE
+            off = self._base_offset + line * self._per_line
             text = f"{off:0{self._offset_digits}x}" + text[self._offset_digits :]
         return text
 
@@ -128,7 +148,7 @@ class HexView(QAbstractScrollArea):
         return range(first, min(self.line_count(), first + self._page_lines() + 1))
 
     def scroll_to_offset(self, offset: int) -> None:
-        self.verticalScrollBar().setValue(offset // BYTES_PER_LINE)
+        self.verticalScrollBar().setValue(offset // self._per_line)
 
     # ------------------------------------------------------------- selection
     def selection(self) -> tuple[int, int]:
@@ -164,8 +184,22 @@ class HexView(QAbstractScrollArea):
         cw = fm.horizontalAdvance("0" * 64) / 64
         return max(1.0, cw), max(1, math.ceil(fm.height())), round(fm.ascent())
 
-    def _line_chars(self) -> int:
-        return self._offset_digits + 2 + _HEX_CHARS + 1 + BYTES_PER_LINE + 2
+    def _line_chars(self, per_line: int | None = None) -> int:
+        per = self._per_line if per_line is None else per_line
+        return self._offset_digits + 2 + _hex_chars(per) + 1 + per + 2
+
+    def _fit_line_length(self) -> None:
+        """16 bytes a line when they fit the viewport, else 8; the top line keeps
+        showing the same bytes."""
+        cw, _, _ = self._metrics()
+        wide = math.ceil((self._line_chars(BYTES_PER_LINE) + 2) * cw)
+        per = BYTES_PER_LINE if self.viewport().width() >= wide else NARROW_BYTES_PER_LINE
+        if per != self._per_line:
+            top = self.verticalScrollBar().value() * self._per_line
+            self._per_line = per
+            self._update_scrollbars()
+            self.verticalScrollBar().setValue(top // per)
+            self.viewport().update()
 
     def _page_lines(self) -> int:
         _, lh, _ = self._metrics()
@@ -187,7 +221,7 @@ class HexView(QAbstractScrollArea):
     def sizeHint(self) -> QSize:
         cw, lh, _ = self._metrics()
         bar = self.verticalScrollBar().sizeHint().width()
-        width = math.ceil((self._line_chars() + 2) * cw)
+        width = math.ceil((self._line_chars(BYTES_PER_LINE) + 2) * cw)
         return QSize(width + bar + 2 * self.frameWidth(), 16 * lh)
 
     def minimumSizeHint(self) -> QSize:
@@ -197,10 +231,12 @@ class HexView(QAbstractScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_scrollbars()
+        self._fit_line_length()
 
     def changeEvent(self, event: object) -> None:
         super().changeEvent(event)  # type: ignore[arg-type]
         self._update_scrollbars()
+        self._fit_line_length()
 
     # ---------------------------------------------------------------- painting
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -213,7 +249,9 @@ class HexView(QAbstractScrollArea):
         x0 = cw - self.horizontalScrollBar().value()
         digits = self._offset_digits
         hex_x = x0 + (digits + 2) * cw
-        ascii_x = hex_x + (_HEX_CHARS + 1) * cw
+        per = self._per_line
+        half = per // 2
+        ascii_x = hex_x + (_hex_chars(per) + 1) * cw
         data = self._data
         sel_start, sel_end = self._sel_start, self._sel_end
         sel_brush = pal.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
@@ -229,15 +267,15 @@ class HexView(QAbstractScrollArea):
                 break
             if y + lh < clip.top():
                 continue
-            start = line * BYTES_PER_LINE
-            chunk = bytes(data[start : start + BYTES_PER_LINE])
+            start = line * per
+            chunk = bytes(data[start : start + per])
             painted += 1
             selected = QRegion()
             if sel_end > start and sel_start < start + len(chunk):
                 a = max(sel_start, start) - start
                 b = min(sel_end, start + len(chunk)) - start
-                hx0 = hex_x + (a * 3 + (a >= 8)) * cw
-                hx1 = hex_x + ((b - 1) * 3 + 2 + (b - 1 >= 8)) * cw
+                hx0 = hex_x + (a * 3 + (a >= half)) * cw
+                hx1 = hex_x + ((b - 1) * 3 + 2 + (b - 1 >= half)) * cw
                 rects = (
                     QRectF(hx0, y, hx1 - hx0, lh).toAlignedRect(),
                     QRectF(ascii_x + (1 + a) * cw, y, (b - a) * cw, lh).toAlignedRect(),
@@ -246,7 +284,7 @@ class HexView(QAbstractScrollArea):
                     painter.fillRect(rect, sel_brush)
                     selected += QRegion(rect)
             baseline = y + ascent
-            hex_text = _hex_part(chunk)
+            hex_text = _hex_part(chunk, per)
             ascii_text = chunk.translate(_ASCII).decode("ascii")
             if not selected.isEmpty():
                 painter.save()
@@ -275,18 +313,19 @@ class HexView(QAbstractScrollArea):
         cw, lh, _ = self._metrics()
         x0 = cw - self.horizontalScrollBar().value()
         hex_x = x0 + (self._offset_digits + 2) * cw
-        ascii_x = hex_x + (_HEX_CHARS + 1) * cw
+        per = self._per_line
+        ascii_x = hex_x + (_hex_chars(per) + 1) * cw
         line = self.verticalScrollBar().value() + max(0, pos.y()) // lh
         x = pos.x()
         if x >= ascii_x + cw:
             col = int((x - ascii_x - cw) // cw)
         else:
             c = int(max(0.0, x - hex_x) // cw)
-            if c >= 24:
+            if c >= (per // 2) * 3:
                 c -= 1
             col = c // 3
-        col = max(0, min(BYTES_PER_LINE - 1, col))
-        return max(0, min(len(self._data) - 1, line * BYTES_PER_LINE + col))
+        col = max(0, min(per - 1, col))
+        return max(0, min(len(self._data) - 1, line * per + col))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self._data:

@@ -1,0 +1,251 @@
+"""The frame detail pane: every bit of one frame, explained.
+
+:class:`FrameDetailView` shows the frame at a store row in tabs: the header laid out
+like the figure in RFC 6455 section 5.2 with this frame's bits, how masking turned
+the wire bytes into the payload, the payload as hex / text / JSON, a close frame's
+code and reason, the message a fragment belongs to, and the rules the frame breaks.
+Everything is read-only and selectable; nothing here is proportional to the
+payload's size except what the user explicitly asks to load.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...capture.store import CaptureStore
+from ...protocol.constants import Opcode
+from ...protocol.events import Message
+from ...protocol.frames import Frame
+from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_kind
+from .. import theme
+from ..timeline.icons import deliberate_color
+from .bits import HeaderBitsWidget
+from .close import CloseTab
+from .header_tab import HeaderTab
+from .masking import MaskingTab
+from .message import MessageTab
+from .payload import PayloadPane
+from .summary import SummaryLine, summary_html
+from .violations import ViolationsTab
+
+__all__ = ["EMPTY_HINT", "FrameDetailView"]
+
+EMPTY_HINT = (
+    "No frame selected.\n\nSelect a frame in the timeline to see its header bit by bit, "
+    "its payload as hex, text or JSON, the message it belongs to and any rule it breaks."
+)
+
+
+class FrameDetailView(QWidget):
+    """Everything about the frame at one store row.
+
+    ``frameRequested(int)`` asks for another store row to be selected (a frame
+    clicked in the Message tab's list).
+    """
+
+    frameRequested = Signal(int)
+
+    TAB_HEADER, TAB_MASKING, TAB_PAYLOAD, TAB_CLOSE, TAB_MESSAGE, TAB_VIOLATIONS = range(6)
+    TAB_NAMES = ("Header", "Masking", "Payload", "Close", "Message", "Violations")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("frameDetail")
+        self.setAccessibleName("Frame detail")
+        self._store: CaptureStore | None = None
+        self._row = -1
+        self.frame: Frame | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        self.summary = SummaryLine(self)
+        layout.addWidget(self.summary)
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("detailStack")
+        layout.addWidget(self.stack, 1)
+
+        self.empty = QLabel(EMPTY_HINT, self.stack)
+        self.empty.setObjectName("detailEmpty")
+        self.empty.setAccessibleName("No frame selected")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setMargin(24)
+        self.stack.addWidget(self.empty)
+
+        self.tabs = QTabWidget(self.stack)
+        self.tabs.setObjectName("detailTabs")
+        self.tabs.setAccessibleName("Frame detail sections")
+        self.tabs.setUsesScrollButtons(True)
+        self.stack.addWidget(self.tabs)
+
+        self.header_tab = HeaderTab(self.tabs)
+        self.tabs.addTab(self.header_tab, "Header")
+        self.masking_tab = MaskingTab(self.tabs)
+        self.tabs.addTab(self.masking_tab, "Masking")
+        self.payload = PayloadPane("payload", self.tabs)
+        self.tabs.addTab(self.payload, "Payload")
+        self.close_tab = CloseTab(self.tabs)
+        self.tabs.addTab(self.close_tab, "Close")
+        self.message_tab = MessageTab(self.tabs)
+        self.message_tab.frameRequested.connect(self.frameRequested)
+        self.tabs.addTab(self.message_tab, "Message")
+        self.violations_view = ViolationsTab(self.tabs)
+        self.tabs.addTab(self.violations_view, "Violations")
+
+        # The parts, by the names tests and tools use.
+        self.bits: HeaderBitsWidget = self.header_tab.bits
+        self.header_hex = self.header_tab.header_hex
+        self.header_text = self.header_tab.header_text
+        self._header_scroll = self.header_tab
+        self.mask_key_label = self.masking_tab.key_label
+        self.mask_explain = self.masking_tab.explain
+        self.mask_table: QPlainTextEdit = self.masking_tab.table
+        self.close_labels = self.close_tab.labels
+        self.message_info = self.message_tab.info
+        self.message_frames: QListWidget = self.message_tab.frames
+        self.message_payload: PayloadPane = self.message_tab.payload
+        self._style_empty()
+        self.clear()
+
+    # ------------------------------------------------------------ public API
+    @property
+    def row(self) -> int:
+        return self._row
+
+    @property
+    def message(self) -> Message | None:
+        return self.message_tab.message
+
+    @property
+    def message_rows(self) -> list[int]:
+        return self.message_tab.rows
+
+    @property
+    def masking_rows(self) -> list[MaskRow]:
+        return self.masking_tab.rows
+
+    @property
+    def close_fields(self) -> dict[str, str]:
+        return self.close_tab.fields
+
+    def visible_tabs(self) -> list[str]:
+        return [self.TAB_NAMES[i] for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
+
+    def tab_visible(self, name: str) -> bool:
+        return self.tabs.isTabVisible(self.TAB_NAMES.index(name))
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(self.TAB_NAMES.index(name))
+
+    def clear(self) -> None:
+        self._store = None
+        self._row = -1
+        self.frame = None
+        self.masking_tab.clear()
+        self.close_tab.clear()
+        self.message_tab.clear()
+        self.summary.setText("")
+        self.header_tab.show_frame(None)
+        self.payload.set_payload(b"")
+        for i in range(1, self.tabs.count()):
+            self.tabs.setTabVisible(i, i == self.TAB_PAYLOAD)
+        self.tabs.setTabVisible(self.TAB_HEADER, True)
+        self.stack.setCurrentWidget(self.empty)
+
+    def show_frame(self, store: CaptureStore, row: int) -> None:
+        """Show the frame at ``row`` of ``store`` (a negative row: :meth:`clear`)."""
+        if row < 0 or row >= len(store):
+            self.clear()
+            return
+        current = self.TAB_NAMES[self.tabs.currentIndex()]
+        self._store = store
+        self._row = row
+        frame = self.frame = store.frame(row)
+        op = frame.opcode
+        kind = message_kind(store, row)
+        self.summary.setText(summary_html(frame_summary(store, row), self))
+        self.header_tab.show_frame(frame)
+
+        key = frame.mask_key
+        self.tabs.setTabVisible(self.TAB_MASKING, key is not None)
+        if key is not None:
+            self.masking_tab.show_masking(frame.payload, key)
+        else:
+            self.masking_tab.clear()
+
+        note = ""
+        if kind.compressed:
+            note = "compressed with permessage-deflate; the Message tab shows it inflated"
+        elif frame.truncated:
+            note = "over the frame size limit: the payload was not kept"
+        if op == Opcode.CLOSE:
+            self.payload.set_payload(frame.payload, is_text=False, declared=frame.length)
+        else:
+            self.payload.set_payload(
+                frame.payload, is_text=is_text_kind(kind, op), declared=frame.length, note=note
+            )
+
+        self.tabs.setTabVisible(self.TAB_CLOSE, op == Opcode.CLOSE)
+        if op == Opcode.CLOSE:
+            self.close_tab.show_close(frame)
+        else:
+            self.close_tab.clear()
+
+        shown = self.message_tab.show_message(store, row, kind.compressed)
+        self.tabs.setTabVisible(self.TAB_MESSAGE, shown)
+
+        found = frame.violations
+        self.tabs.setTabVisible(self.TAB_VIOLATIONS, bool(found))
+        self.tabs.setTabText(
+            self.TAB_VIOLATIONS, f"Violations ({len(found)})" if found else "Violations"
+        )
+        self._colour_violations_tab()
+        self.violations_view.show_violations(found)
+
+        index = self.TAB_NAMES.index(current)
+        if not self.tabs.isTabVisible(index):
+            index = self.TAB_HEADER
+        self.tabs.setCurrentIndex(index)
+        self.stack.setCurrentWidget(self.tabs)
+        self.header_tab.relayout()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "tabs", None) is not None:
+            self._style_empty()
+            if self.frame is not None:
+                self._recolour()  # light <-> dark
+
+    # -------------------------------------------------------------- colours
+    def _colour_violations_tab(self) -> None:
+        th = theme.current(self.palette())
+        found = self.frame.violations if self.frame is not None else ()
+        ours = bool(found) and all(v.deliberate for v in found)
+        self.tabs.tabBar().setTabTextColor(
+            self.TAB_VIOLATIONS, deliberate_color(th) if ours else th.violation
+        )
+
+    def _style_empty(self) -> None:
+        self.empty.setStyleSheet(f"color: {theme.current(self.palette()).muted.name()};")
+
+    def _recolour(self) -> None:
+        """Colour what :meth:`show_frame` coloured again, from the current palette."""
+        store, frame, row = self._store, self.frame, self._row
+        if store is None or frame is None:
+            return
+        self.summary.setText(summary_html(frame_summary(store, row), self))
+        self._colour_violations_tab()
+        self.violations_view.show_violations(frame.violations)
+        self.header_tab.recolour()
+        if frame.opcode == Opcode.CLOSE:
+            self.close_tab.show_close(frame)
