@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ from ..protocol.constants import CloseCode, Opcode, Role, State
 from ..protocol.events import Failure, Message
 from ..protocol.frames import Frame, FrameBatch, FrameSpec
 from ..protocol.violations import LocalProtocolError, Rule, Violation
+from .leftovers import read_leftovers, read_tls_leftovers_on_error
 
 __all__ = ["Connection", "Listener", "new_session"]
 
@@ -107,6 +109,9 @@ class Connection(asyncio.BufferedProtocol):
         self.final_state: StateChanged | None = None
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
+        #: A write failed: nothing more reaches the peer, so nothing more is recorded
+        #: as sent (automatic replies included).
+        self._write_failed = False
 
     # ------------------------------------------------------------ listeners
     def now(self) -> float:
@@ -193,12 +198,16 @@ class Connection(asyncio.BufferedProtocol):
             # abort() came first (a server closing while this connection was being
             # accepted): the socket must not outlive the connection.
             transport.abort()
+            return
+        read_tls_leftovers_on_error(transport, weakref.WeakMethod(self._writing_failed))
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        data = self._view[:nbytes]
+        self._dispatch(self._view[:nbytes])
+
+    def _dispatch(self, data: bytes | memoryview) -> None:
         if self.protocol is None:
             if self._on_handshake_data is not None:
                 self._on_handshake_data(bytes(data))
@@ -215,6 +224,17 @@ class Connection(asyncio.BufferedProtocol):
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if isinstance(exc, OSError) and self.transport is not None:
+            # A failed write (or read) stopped the transport reading: what the peer
+            # sent before the end may still be in the socket buffer.
+            chunks = read_leftovers(self.transport.get_extra_info("socket"))
+            if chunks:
+                log.debug(
+                    "read %d bytes left in the socket after %r", sum(map(len, chunks)), exc
+                )
+                self._writing_failed()
+                for chunk in chunks:
+                    self._dispatch(chunk)
         if self.protocol is None:
             if self._on_handshake_eof is not None:
                 self._on_handshake_eof()
@@ -224,6 +244,14 @@ class Connection(asyncio.BufferedProtocol):
                 self.record_error("read", f"the connection was lost: {exc}")
             self._after_eof()
         self._finish()
+
+    def _writing_failed(self) -> None:
+        """Nothing can be written any more: the peer's leftovers are read without
+        automatic replies, which would be recorded as sent and never be."""
+        self._write_failed = True
+        if self.protocol is not None:
+            self.protocol.auto_pong = False
+            self.protocol.auto_close = False
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -413,6 +441,9 @@ class Connection(asyncio.BufferedProtocol):
         data = proto.data_to_send()
         sent = proto.events_sent()
         if not data and not sent:
+            return []
+        if self._write_failed:
+            log.debug("%d frames not sent: writing failed already", len(sent))
             return []
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.writelines(data)

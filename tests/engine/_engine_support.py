@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import select
 import socket
 import warnings
 from collections.abc import Awaitable, Callable
@@ -97,6 +98,18 @@ async def eventually(
 async def finish(conn: Connection, timeout: float = 5.0) -> None:
     """Wait (bounded) for a connection to end."""
     await asyncio.wait_for(conn.wait_closed(), timeout)
+
+
+async def until_reset(sock: socket.socket | None, timeout: float = 3.0) -> None:
+    """Wait (bounded) until the peer's RST has reached ``sock``, without reading it."""
+    assert sock is not None
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLERR | select.POLLHUP)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not poller.poll(0):
+        assert loop.time() < deadline, "the reset never arrived"
+        await asyncio.sleep(0.005)
 
 
 def free_port() -> int:

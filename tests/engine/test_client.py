@@ -11,7 +11,19 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-from _engine_support import (
+
+from inspector.capture.events import (
+    ConnectionState,
+    Direction,
+    ErrorCaptured,
+    RttSample,
+    StateChanged,
+)
+from inspector.engine.client import connect, new_client_connection
+from inspector.engine.options import ConnectError, ConnectOptions, parse_url
+from inspector.protocol.constants import Opcode
+
+from ._engine_support import (
     BIG,
     PEERS,
     SUBPROTOCOL,
@@ -26,17 +38,6 @@ from _engine_support import (
     store_frames,
     tcp_server,
 )
-
-from inspector.capture.events import (
-    ConnectionState,
-    Direction,
-    ErrorCaptured,
-    RttSample,
-    StateChanged,
-)
-from inspector.engine.client import connect, new_client_connection
-from inspector.engine.options import ConnectError, ConnectOptions, parse_url
-from inspector.protocol.constants import Opcode
 
 PEER_NAMES = list(PEERS)
 

@@ -14,15 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from _engine_support import (
-    HostileConn,
-    HostileServer,
-    Recorder,
-    close_frames,
-    finish,
-    run_async,
-    store_frames,
-)
 
 from inspector.capture.events import ConnectionState, Direction
 from inspector.engine.client import connect, new_client_connection
@@ -31,6 +22,16 @@ from inspector.engine.options import ConnectError, ConnectOptions
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import Frame
 from inspector.protocol.violations import Rule
+
+from ._engine_support import (
+    HostileConn,
+    HostileServer,
+    Recorder,
+    close_frames,
+    finish,
+    run_async,
+    store_frames,
+)
 
 frame = HostileConn.frame
 TEXT, BINARY, CONT, PING = Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.PING

@@ -8,13 +8,6 @@ import contextlib
 import socket
 
 import pytest
-from _engine_support import (
-    connected,
-    eventually,
-    finish,
-    run_async,
-    store_frames,
-)
 
 from inspector.capture.events import (
     CaptureEvent,
@@ -34,6 +27,14 @@ from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameSpec, encode_frame
 from inspector.protocol.violations import Rule
+
+from ._engine_support import (
+    connected,
+    eventually,
+    finish,
+    run_async,
+    store_frames,
+)
 
 
 class Events:
