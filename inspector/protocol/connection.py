@@ -23,9 +23,9 @@ from .constants import (
     DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
     CloseCode,
+    ConnectionState,
     Opcode,
     Role,
-    State,
     opcode_name,
 )
 from .events import Failure, Message
@@ -89,7 +89,7 @@ class Protocol:
         self._parser = FrameParser(
             role.peer, max_frame_size=max_frame_size, rsv_allowed=0x40 if deflate else 0
         )
-        self.state = State.OPEN
+        self.state = ConnectionState.OPEN
         self._events: list[Event] = []
         self._after: list[Event] = self._events  # where message/failure events go now
         self._out: list[bytes] = []
@@ -170,7 +170,7 @@ class Protocol:
         """The peer closed its side of the TCP connection."""
         self.eof_received = True
         self.incomplete_bytes = self._parser.incomplete
-        self.state = State.CLOSED
+        self.state = ConnectionState.CLOSED
 
     def events_received(self) -> list[Event]:
         """What was received since the last call: each :class:`FrameBatch` of frames,
@@ -426,7 +426,7 @@ class Protocol:
             else:
                 reply_code = code
             self.send_close(reply_code, "")
-        self.state = State.CLOSING
+        self.state = ConnectionState.CLOSING
 
     def fail(self, violation: Violation) -> Failure:
         """Fail the connection (section 7.1.7): queue a close frame with the code the
@@ -491,7 +491,7 @@ class Protocol:
             raise LocalProtocolError(
                 "a close frame was already sent; use send_frame() to send past it on purpose"
             )
-        if self.state is State.CLOSED:
+        if self.state is ConnectionState.CLOSED:
             raise LocalProtocolError("the connection is closed")
 
     def send_message(
@@ -582,8 +582,8 @@ class Protocol:
     def _after_close_sent(self, frame: Frame) -> None:
         if self.close_sent is None:
             self.close_sent = frame
-        if self.state is State.OPEN:
-            self.state = State.CLOSING
+        if self.state is ConnectionState.OPEN:
+            self.state = ConnectionState.CLOSING
 
     def send_frame(self, spec: FrameSpec) -> Frame:
         """Send one hand-crafted frame exactly as described, valid or not, regardless of

@@ -97,7 +97,7 @@ def rich_store() -> CaptureStore:
                 "dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
                 "b37a4f2cc0624f1690f64606cf385945b2bec4ea",
             ),
-            ("a header is odd",),
+            (Violation(Rule.HANDSHAKE_INVALID, "a header is odd"),),
             "chat.v2",
             "permessage-deflate" if deflate else None,
             (("dns", 0.001), ("tcp", 0.004), ("tls", 0.0105), ("handshake", 0.02)),

@@ -361,7 +361,7 @@ def _handshake_json(ev: HandshakeCaptured) -> dict[str, Any]:
             "concatenated": accept.concatenated,
             "sha1_hex": accept.sha1_hex,
         },
-        "problems": list(ev.problems),
+        "problems": [p.to_json() for p in ev.problems],
         "subprotocol": ev.subprotocol,
         "extensions": ev.extensions,
         "timings": dict(ev.timings),
@@ -584,6 +584,11 @@ def _violation(v: Any) -> Violation:
     return Violation(rule, _str(v, "message"), offset)
 
 
+def _handshake_problem(v: Any) -> Violation:
+    # Files before structured handshake problems have sentences.
+    return Violation(Rule.HANDSHAKE_INVALID, v) if isinstance(v, str) else _violation(v)
+
+
 class _UnknownRule(Exception):
     """A violation names a rule this version does not know (a newer writer's)."""
 
@@ -701,7 +706,7 @@ def _read_handshake(obj: dict[str, Any], _store: CaptureStore) -> HandshakeCaptu
         _str(obj, "start_line"),
         tuple(pairs),
         accept,
-        _str_list(obj, "problems"),
+        tuple(map(_handshake_problem, _opt(obj, "problems", list, "a list") or ())),
         _opt(obj, "subprotocol", str, "a string or null"),
         _opt(obj, "extensions", str, "a string or null"),
         tuple(steps),
