@@ -666,7 +666,12 @@ def test_sent_records_match_the_bytes() -> None:
     data = b"".join(proto.data_to_send())
     assert data == b"".join(f.header + apply_mask(f.payload, f.mask_key or KEY) for f in frames)
     parsed = list(FrameParser(Role.CLIENT).feed(data))
-    assert [f._replace(violations=()) for f in parsed] == frames
+    assert [f._replace(violations=()) for f in parsed] == [
+        f._replace(violations=()) for f in frames
+    ]
+    # The crafted frame's record carries the rule it breaks, as sent on purpose.
+    assert [(v.rule, v.deliberate) for v in frames[6].violations] == [(Rule.RESERVED_BIT, True)]
+    assert [f for f in frames if f.violations] == [frames[6]]
     assert [f.seq for f in frames] == list(range(8))
     assert [f.mask_key for f in frames] == [KEY, b"\x00\x01\x02\x03", b"\xff" * 4] * 2 + [
         KEY,
@@ -738,7 +743,12 @@ def test_send_frame_past_close_and_on_purpose_broken() -> None:
     data = b"".join(proto.data_to_send())
     assert data == b"\x81\x0bafter close\x81"
     assert proto.bytes_sent == 8 + len(data)
-    assert proto.events_sent()[-1] == Frame(1, 8, b"\x81\x0b", b"after close")
+    last = proto.events_sent()[-1]
+    assert last._replace(violations=()) == Frame(1, 8, b"\x81\x0b", b"after close")
+    assert [(v.rule, v.deliberate) for v in last.violations] == [
+        (Rule.UNMASKED_CLIENT_FRAME, True),
+        (Rule.FRAME_AFTER_CLOSE, True),
+    ]
 
 
 def test_send_frame_close_starts_the_handshake() -> None:
