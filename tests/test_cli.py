@@ -425,7 +425,7 @@ def test_capture_handshake_rejected(tmp_path: Path) -> None:
     assert result.returncode == 1
     (reason,) = result.stderr.splitlines()
     assert reason.startswith("ws-inspector capture: handshake: the server answered 403 Forbidden")
-    assert "body: forbidden" in reason
+    assert "body, 10 bytes, is in the capture" in reason  # one line; the body is kept
     assert "<- HTTP/1.1 403 Forbidden" in result.stdout.splitlines()
     lines = json_lines(path.read_text("utf-8"))
     response = next(o for o in lines if o["type"] == "handshake" and o["dir"] == "in")

@@ -157,8 +157,13 @@ class CaptureStore:
     each direction, as parsers and senders make them.
     """
 
-    def __init__(self, session: SessionInfo) -> None:
+    def __init__(
+        self, session: SessionInfo, *, max_payload_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
+    ) -> None:
         self.session = session
+        self.max_payload_bytes = max_payload_bytes
+        self.capped_at_row: int | None = None
+        self.on_capped: Callable[[], None] | None = None
         self.t: array[float] = array("d")
         self.dir: array[int] = array("B")
         self.seq: array[int] = array("q")

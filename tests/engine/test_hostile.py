@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from inspector.capture.events import ConnectionState, Direction
-from inspector.engine.client import connect, new_client_connection
+from inspector.engine.client import MAX_REFUSAL_BODY, connect, new_client_connection
 from inspector.engine.connection import Connection
 from inspector.engine.options import ConnectError, ConnectOptions
 from inspector.protocol.constants import Opcode
@@ -72,12 +72,59 @@ def test_answer_200_instead_of_101() -> None:
     async def main() -> None:
         error, conn = await _handshake_failure(script)
         assert error.step == "handshake"
-        assert "the server answered 200 OK" in error.message
-        assert "expected 101 Switching Protocols" in error.message
-        assert "body: <html>hi</html>" in error.message
+        assert "the server answered 200 OK, not 101 Switching Protocols" in error.message
+        assert (error.status, error.body) == (200, b"<html>hi</html>\n")
         response = conn.store.handshake(Direction.IN)
-        assert response.start_line == "HTTP/1.1 200 OK" and response.problems
+        assert response.start_line == "HTTP/1.1 200 OK"
+        assert [p.rule for p in response.problems] == [Rule.RESPONSE_STATUS]
+        assert response.raw.endswith(b"\r\n\r\n<html>hi</html>\n")
+        assert response.accept is not None and response.accept.missing
         assert conn.store.handshake(Direction.OUT) is not None
+
+    run_async(main)
+
+
+def test_a_refusal_keeps_its_body_bounded_and_says_why_in_one_line() -> None:
+    """Issue 9 item 17: an HTML error page sent in several writes after the head is
+    kept in the capture (the first 64 KiB), and the reason is one line."""
+    page = b"<html>" + b"<p>not here</p>\n" * 10_000 + b"</html>"
+
+    async def script(hs: HostileConn) -> None:
+        await hs.read_request()
+        await hs.send(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + f"Content-Length: {len(page)}\r\n\r\n".encode()
+        )
+        await asyncio.sleep(0.05)
+        for i in range(0, len(page), 4096):
+            await hs.send(page[i : i + 4096])
+
+    async def main() -> None:
+        error, conn = await _handshake_failure(script)
+        assert error.message == (
+            "the server answered 404 Not Found, not 101 Switching Protocols "
+            f"(its text/html body, {MAX_REFUSAL_BODY:,} bytes, is in the capture)"
+        )
+        assert error.status == 404 and error.body == page[:MAX_REFUSAL_BODY]
+        response = conn.store.handshake(Direction.IN)
+        head, _, body = response.raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 404 Not Found") and body == page[:MAX_REFUSAL_BODY]
+
+    run_async(main)
+
+
+def test_a_101_without_accept_says_missing_not_wrong() -> None:
+    async def script(hs: HostileConn) -> None:
+        await hs.read_request()
+        await hs.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                      b"Connection: Upgrade\r\n\r\n")
+
+    async def main() -> None:
+        error, conn = await _handshake_failure(script)
+        assert error.message == "no Sec-WebSocket-Accept header (RFC 6455 §4.1)"
+        response = conn.store.handshake(Direction.IN)
+        assert [p.rule for p in response.problems] == [Rule.ACCEPT_MISSING]
+        assert response.accept is not None and response.accept.missing
 
     run_async(main)
 
