@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -28,6 +27,7 @@ from ._engine_support import (
     BIG,
     PEERS,
     SUBPROTOCOL,
+    TIMEOUT_FACTOR,
     OurPeer,
     Peer,
     Recorder,
@@ -108,12 +108,10 @@ def test_16_mib_messages_both_ways(kind: str) -> None:
     async def body(peer: Peer) -> None:
         options = plain(max_message_size=BIG, max_frame_size=BIG)
         async with connected(peer.url, options) as (conn, rec):
-            t = time.perf_counter()
             conn.send_binary(payload)
             await eventually(lambda: rec.messages(), timeout=20, what="the 16 MiB echo")
             (echo,) = rec.messages()
             assert echo.data == payload and not echo.truncated
-            assert time.perf_counter() - t < 15
             store = conn.store
             assert store is not None
             assert store.counters(Direction.OUT).payload_bytes == BIG
@@ -311,9 +309,8 @@ def test_close_after_peer_vanishes_is_bounded() -> None:
         async with tcp_server(handler) as (_, port):
             options = ConnectOptions(deflate=False, close_timeout=0.2)
             async with connected(f"ws://127.0.0.1:{port}/", options) as (conn, _rec):
-                t = time.perf_counter()
-                await conn.close(1000)
-                assert time.perf_counter() - t < 2
+                # Bounded by close_timeout, not by the peer.
+                await asyncio.wait_for(conn.close(1000), 2 * TIMEOUT_FACTOR)
                 assert conn.final_state is not None and conn.final_state.clean is False
                 assert conn.final_state.code == 1006
 
@@ -507,12 +504,13 @@ def test_timeout_when_the_server_never_answers() -> None:
     async def main() -> None:
         async with tcp_server(silent) as (_, port):
             conn = new_client_connection(f"ws://127.0.0.1:{port}/")
-            t = time.perf_counter()
             with pytest.raises(ConnectError) as info:
-                await connect(
-                    f"ws://127.0.0.1:{port}/", ConnectOptions(open_timeout=0.3), connection=conn
+                await asyncio.wait_for(
+                    connect(
+                        f"ws://127.0.0.1:{port}/", ConnectOptions(open_timeout=0.3), connection=conn
+                    ),
+                    2 * TIMEOUT_FACTOR,
                 )
-            assert time.perf_counter() - t < 2
             assert info.value.step == "timeout"
             assert "timed out after 0.3 s" in info.value.message
             assert "handshake response" in info.value.message

@@ -8,7 +8,6 @@ the wire, which the hostile server reads back."""
 from __future__ import annotations
 
 import asyncio
-import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -501,10 +500,9 @@ def test_server_keeps_tcp_open_after_the_closing_handshake() -> None:
         async with HostileServer(script) as server:
             rec = Recorder()
             conn = await connect(server.url, options(close_timeout=0.2), listeners=[rec])
-            t = time.perf_counter()
-            await server.done()
-            await finish(conn)
-            assert time.perf_counter() - t < 2
+            # Ended by our close_timeout: well before the server script's own bounds.
+            await server.done(timeout=2)
+            await finish(conn, timeout=2)
         final = conn.final_state
         assert final is not None and (final.code, final.clean) == (1000, True)
         (late,) = rec.errors()
@@ -583,18 +581,16 @@ def test_trickled_256_kib_frame() -> None:
     async def main() -> None:
         async with HostileServer(script) as server:
             rec = Recorder()
-            t = time.perf_counter()
             conn = await connect(server.url, options(read_size=4096), listeners=[rec])
-            await server.done(timeout=10)
+            # Quadratic buffering would take minutes: bounded well below that.
+            await server.done(timeout=8)
             await finish(conn)
-            elapsed = time.perf_counter() - t
         (message,) = rec.messages()
         assert message.data == payload
         incoming = store_frames(conn, Direction.IN)
         assert [f.opcode for f in incoming] == [BINARY, Opcode.CLOSE]
         assert not incoming[0].violations
         assert conn.final_state is not None and conn.final_state.clean
-        assert elapsed < 8, f"trickle took {elapsed:.1f} s"
 
     run_async(main, timeout=20)
 
@@ -684,9 +680,10 @@ def test_drain_waits_for_a_slow_reader() -> None:
             conn = await connect(server.url, options())
             while not conn._paused:
                 conn.send_binary(b"y" * 2**20)
-            t = time.perf_counter()
-            await asyncio.wait_for(conn.drain(), 5)
-            assert time.perf_counter() - t > 0.05  # it did wait for the reader
+            waiter = asyncio.ensure_future(conn.drain())
+            await asyncio.sleep(0)
+            assert not waiter.done()  # it waits for the reader...
+            await asyncio.wait_for(waiter, 5)  # ... which reads in time
             assert conn.transport is not None
             assert conn.transport.get_write_buffer_size() <= 64 * 1024
             conn.send_close(1000)

@@ -12,7 +12,7 @@ from inspector.protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MES
 
 def test_connect_error_step_is_an_error_step() -> None:
     error = ConnectError("tcp", "refused")
-    assert error.step is ErrorStep.TCP and error.step == "tcp"
+    assert error.step is ErrorStep.TCP and str(error.step) == "tcp"
     assert str(error) == "tcp: refused"
     assert (error.status, error.body) == (None, b"")
     refused = ConnectError(ErrorStep.HANDSHAKE, "403", status=403, body=b"no")

@@ -8,6 +8,7 @@ import asyncio
 import datetime
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -29,7 +30,10 @@ from ._engine_support import (
     until_reset,
 )
 
-trustme = pytest.importorskip("trustme")
+if TYPE_CHECKING:
+    import trustme
+else:
+    trustme = pytest.importorskip("trustme")
 
 
 @pytest.fixture(scope="module")

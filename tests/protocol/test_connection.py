@@ -744,6 +744,7 @@ def test_send_frame_past_close_and_on_purpose_broken() -> None:
     assert data == b"\x81\x0bafter close\x81"
     assert proto.bytes_sent == 8 + len(data)
     last = proto.events_sent()[-1]
+    assert isinstance(last, Frame)
     assert last._replace(violations=()) == Frame(1, 8, b"\x81\x0b", b"after close")
     assert [(v.rule, v.deliberate) for v in last.violations] == [
         (Rule.UNMASKED_CLIENT_FRAME, True),

@@ -19,7 +19,6 @@ from inspector.protocol.handshake import (
     ResponseParser,
     parse_request,
     parse_response,
-    split_head,
 )
 from inspector.protocol.violations import LocalProtocolError, Rule
 
@@ -319,10 +318,3 @@ def test_extra_headers_survive_a_trip_through_the_request_parser(
     assert received.ok
     assert received.headers == sent.headers
     assert received.raw == sent.raw
-
-
-def test_split_head_shows_any_head_as_sent() -> None:
-    raw = b"HTTP/1.1 200 OK\r\nX-A:  1 \r\nbad line\r\n\r\nbody: not a header"
-    assert split_head(raw) == ("HTTP/1.1 200 OK", (("X-A", "1"), ("bad line", "")))
-    assert split_head(b"") == ("", ())
-    assert split_head(b"\xff\xfe") == ("\xff\xfe", ())
