@@ -256,7 +256,13 @@ class Connection(asyncio.BufferedProtocol):
         event = StateChanged(self.now(), state, code, reason, clean, detail)
         if state is ConnectionState.CLOSED:
             self.final_state = event
-            log.debug("state closed code=%s clean=%s %s (%s)", code, clean, detail, self.url)
+            log.debug(
+                "state closed code=%s clean=%s%s (%s)",
+                code,
+                clean,
+                f": {detail}" if detail else "",
+                self.url,
+            )
         else:
             log.debug("state %s (%s)", state.value, self.url)
         self.publish(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import weakref
 
 import pytest
@@ -275,3 +276,17 @@ def test_subscribe_takes_a_message_filter() -> None:
             conn.subscribe(none, messages="some")
 
     run_async(main)
+
+
+def test_state_changes_are_logged_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        async with EchoServer() as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            await conn.close()
+            await finish(conn)
+
+    with caplog.at_level(logging.DEBUG, logger="inspector.engine.connection"):
+        run_async(main)
+    lines = [r.getMessage() for r in caplog.records if r.name == "inspector.engine.connection"]
+    assert any(line.startswith("state open (ws://127.0.0.1:") for line in lines)
+    assert any(line.startswith("state closed code=1000 clean=True (") for line in lines)

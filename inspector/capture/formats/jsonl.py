@@ -581,7 +581,7 @@ def _violation(v: Any) -> Violation:
     offset = v.get("offset")
     if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool)):
         raise _Bad(f'violation "offset" must be an integer or null, not {json_preview(offset)}')
-    return Violation(rule, _str(v, "message"), offset)
+    return Violation(rule, _str(v, "message"), offset, v.get("deliberate") is True)
 
 
 def _handshake_problem(v: Any) -> Violation:
