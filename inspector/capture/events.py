@@ -13,11 +13,14 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..protocol.constants import ConnectionState
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch
+from ..protocol.handshake.accept import AcceptCheck
 from ..protocol.violations import Violation
 
 __all__ = [
+    "AcceptCheck",
     "CaptureEvent",
     "ConnectionState",
     "Direction",
@@ -47,13 +50,6 @@ class Direction(enum.Enum):
     @property
     def arrow(self) -> str:
         return "\u2192" if self is Direction.OUT else "\u2190"
-
-
-class ConnectionState(enum.Enum):
-    CONNECTING = "connecting"
-    OPEN = "open"
-    CLOSING = "closing"
-    CLOSED = "closed"
 
 
 class SessionRole(enum.StrEnum):
@@ -131,17 +127,6 @@ class TlsInfo:
     not_after: str  # the peer certificate's expiry, as the certificate gives it
     verified: bool
     alpn: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptCheck:
-    key: str
-    expected: str
-    received: str | None
-    ok: bool
-    #: Derivation steps for learners: key + GUID, SHA-1 (hex), base64.
-    concatenated: str = ""
-    sha1_hex: str = ""
 
 
 @dataclass(frozen=True, slots=True)

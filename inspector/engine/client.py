@@ -8,7 +8,6 @@ captured before a failure stays in the connection's capture.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import errno
 import logging
@@ -21,9 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..capture.events import (
-    AcceptCheck,
     ConnectionState,
     Direction,
+    ErrorStep,
     HandshakeCaptured,
     TlsInfo,
 )
@@ -36,7 +35,6 @@ from ..protocol.handshake import (
     ParseFailure,
     ResponseParser,
     build_client_request,
-    derive_accept,
     split_head,
 )
 from ..protocol.headers import format_extensions
@@ -44,22 +42,29 @@ from ..protocol.violations import Rule, Violation
 from .connection import Connection, Listener
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
 
-__all__ = ["connect", "make_ssl_context"]
+__all__ = ["MAX_REFUSAL_BODY", "connect", "make_ssl_context", "new_client_connection"]
 
-log = logging.getLogger("inspector.engine.client")
+log = logging.getLogger(__name__)
+
+#: How much of the body of a refused upgrade (a status other than 101) is kept.
+MAX_REFUSAL_BODY = 64 * 1024
+#: How long to wait for the rest of that body once the status line is in.
+_REFUSAL_BODY_WAIT = 1.0
 
 
 def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
     try:
         ctx = ssl.create_default_context(cafile=options.cafile)
     except (OSError, ssl.SSLError) as exc:
-        raise ConnectError("tls", f"cannot load CA file {options.cafile!r}: {exc}") from None
+        raise ConnectError(
+            ErrorStep.TLS, f"cannot load CA file {options.cafile!r}: {exc}"
+        ) from None
     if options.certfile:
         try:
             ctx.load_cert_chain(options.certfile, options.keyfile)
         except (OSError, ssl.SSLError) as exc:
             raise ConnectError(
-                "tls", f"cannot load client certificate {options.certfile!r}: {exc}"
+                ErrorStep.TLS, f"cannot load client certificate {options.certfile!r}: {exc}"
             ) from None
     if options.insecure:
         ctx.check_hostname = False
@@ -85,11 +90,14 @@ def _decode_unverified(der: bytes | None) -> dict[str, Any]:
         decoded = decode(path)
         return decoded if isinstance(decoded, dict) else {}
     except Exception:  # a certificate we cannot read is shown as unknown, nothing worse
+        log.debug("cannot decode the unverified peer certificate", exc_info=True)
         return {}
     finally:
         if path is not None:
-            with contextlib.suppress(OSError):
+            try:
                 os.unlink(path)
+            except OSError:
+                log.debug("cannot remove the temporary certificate file %s", path, exc_info=True)
 
 
 def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | None:
@@ -140,23 +148,23 @@ async def connect(
     conn = connection or new_client_connection(url, options)
     for listener in listeners:
         conn.subscribe(listener)
-    step = ["url"]
+    step = [ErrorStep.URL]
     try:
         async with asyncio.timeout(options.open_timeout):
             await _connect_steps(conn, url, options, step)
     except TimeoutError:
         what = {
-            "dns": "resolving the host name",
-            "tcp": "the TCP connection",
-            "tls": "the TLS handshake",
-            "handshake": "the server's handshake response",
-        }.get(step[0], step[0])
+            ErrorStep.DNS: "resolving the host name",
+            ErrorStep.TCP: "the TCP connection",
+            ErrorStep.TLS: "the TLS handshake",
+            ErrorStep.HANDSHAKE: "the server's handshake response",
+        }.get(step[0], str(step[0]))
         message = f"timed out after {options.open_timeout:g} s waiting for {what}"
-        conn.record_error("timeout", message)
+        conn.record_error(ErrorStep.TIMEOUT, message)
         # CLOSED first: abort() then finds the state final and publishes no second one.
         conn.set_state(ConnectionState.CLOSED, clean=False, detail=message)
         conn.abort()
-        raise ConnectError("timeout", message) from None
+        raise ConnectError(ErrorStep.TIMEOUT, message) from None
     except ConnectError as exc:
         conn.record_error(exc.step, exc.message)
         conn.set_state(ConnectionState.CLOSED, clean=False, detail=exc.message)
@@ -171,12 +179,16 @@ async def connect(
 def new_client_connection(url: str, options: ConnectOptions | None = None) -> Connection:
     options = options or ConnectOptions()
     return Connection(
-        Role.CLIENT, url, read_size=options.read_size, close_timeout=options.close_timeout
+        Role.CLIENT,
+        url,
+        read_size=options.read_size,
+        close_timeout=options.close_timeout,
+        max_capture_bytes=options.max_capture_bytes,
     )
 
 
 async def _connect_steps(
-    conn: Connection, url: str, options: ConnectOptions, step: list[str]
+    conn: Connection, url: str, options: ConnectOptions, step: list[ErrorStep]
 ) -> None:
     loop = asyncio.get_running_loop()
     conn.set_state(ConnectionState.CONNECTING, detail=url)
@@ -196,23 +208,27 @@ async def _connect_steps(
             extra_headers=tuple(options.headers),
         )
     except ValueError as exc:
-        raise ConnectError("handshake", f"cannot build the opening handshake: {exc}") from None
+        raise ConnectError(
+            ErrorStep.HANDSHAKE, f"cannot build the opening handshake: {exc}"
+        ) from None
     # Loaded before connecting too: a missing CA or certificate file leaves no socket open.
     ctx = make_ssl_context(options.tls) if target.secure else None
 
-    step[0] = "dns"
+    step[0] = ErrorStep.DNS
     t = time.perf_counter()
     try:
         infos = await loop.getaddrinfo(
             target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
     except socket.gaierror as exc:
-        raise ConnectError("dns", f"cannot resolve host {target.host!r}: {exc.strerror}") from None
+        raise ConnectError(
+            ErrorStep.DNS, f"cannot resolve host {target.host!r}: {exc.strerror}"
+        ) from None
     timings.append(("dns", time.perf_counter() - t))
     if not infos:
-        raise ConnectError("dns", f"host {target.host!r} has no address")
+        raise ConnectError(ErrorStep.DNS, f"host {target.host!r} has no address")
 
-    step[0] = "tcp"
+    step[0] = ErrorStep.TCP
     t = time.perf_counter()
     sock: socket.socket | None = None
     errors: list[str] = []
@@ -235,12 +251,12 @@ async def _connect_steps(
         sock = candidate
         break
     if sock is None:
-        raise ConnectError("tcp", "; ".join(dict.fromkeys(errors)))
+        raise ConnectError(ErrorStep.TCP, "; ".join(dict.fromkeys(errors)))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     timings.append(("tcp", time.perf_counter() - t))
 
     if ctx is not None:
-        step[0] = "tls"
+        step[0] = ErrorStep.TLS
     t = time.perf_counter()
     try:
         await loop.create_connection(
@@ -253,7 +269,7 @@ async def _connect_steps(
     except ssl.SSLCertVerificationError as exc:
         sock.close()
         raise ConnectError(
-            "tls",
+            ErrorStep.TLS,
             f"the server's certificate was rejected: {exc.verify_message or exc.reason}"
             " (use a CA file, or skip verification only if you trust this network)",
         ) from None
@@ -261,43 +277,42 @@ async def _connect_steps(
         sock.close()
         if ctx is not None and "WRONG_VERSION_NUMBER" in str(exc):
             raise ConnectError(
-                "tls",
+                ErrorStep.TLS,
                 f"the server did not answer in TLS: it may be a plain ws:// server ({exc})",
             ) from None
         raise ConnectError(
-            "tls" if ctx else "tcp", f"{'TLS handshake' if ctx else 'connection'} failed: {exc}"
+            ErrorStep.TLS if ctx else ErrorStep.TCP,
+            f"{'TLS handshake' if ctx else 'connection'} failed: {exc}",
         ) from None
     if ctx is not None:
         timings.append(("tls", time.perf_counter() - t))
     assert conn.transport is not None
     tls = _tls_info(conn.transport, not options.tls.insecure) if ctx else None
 
-    step[0] = "handshake"
+    step[0] = ErrorStep.HANDSHAKE
     t = time.perf_counter()
-    response = await _exchange(conn, request)
+    parser = ResponseParser(request)
+    try:
+        response = await _exchange(conn, parser)
+    except asyncio.CancelledError:
+        # Timed out (or cancelled) mid-response: keep what the server sent so far, as
+        # for any other handshake failure.
+        partial = parser.feed_timeout(time.perf_counter() - t)
+        timings.append(("handshake", time.perf_counter() - t))
+        _publish_handshake(conn, partial, timings, tls)
+        raise
     timings.append(("handshake", time.perf_counter() - t))
-    _publish_handshake(conn, request, response, timings, tls)
-    if isinstance(response, ParseFailure):
-        raise ConnectError("handshake", response.reason)
-    if not response.ok:
-        status = f"{response.status_code} {response.reason}".strip()
-        first = response.problems[0]
-        if response.status_code != 101:
-            body = response.trailing[:200].decode("utf-8", "replace").strip()
-            more = f"; body: {body}" if body else ""
-            raise ConnectError("handshake", f"the server answered {status}{more}. {first}")
-        raise ConnectError("handshake", "; ".join(response.problems))
-
     deflate: PerMessageDeflate | None = None
-    for name, params in response.extensions:
-        if name == "permessage-deflate" and offer is not None:
-            try:
-                negotiated = negotiate_client(offer, (name, params))
-            except DeflateError as exc:
-                raise ConnectError("handshake", str(exc)) from None
-            deflate = PerMessageDeflate(
-                negotiated, Role.CLIENT, max_inflated_size=options.max_message_size
-            )
+    if isinstance(response, HandshakeResponse) and response.ok:
+        deflate, response = _negotiate_deflate(response, offer, options)
+    _publish_handshake(conn, response, timings, tls)
+    if isinstance(response, ParseFailure):
+        raise ConnectError(ErrorStep.HANDSHAKE, response.reason)
+    if response.status_code != 101:
+        raise _refusal(response)
+    if not response.ok:
+        raise ConnectError(ErrorStep.HANDSHAKE, "; ".join(p.sentence for p in response.problems))
+
     protocol = Protocol(
         Role.CLIENT,
         strict=options.strict,
@@ -312,18 +327,69 @@ async def _connect_steps(
         conn.start_keepalive(options.keepalive_interval)
 
 
-async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeResponse | ParseFailure:
+def _negotiate_deflate(
+    response: HandshakeResponse, offer: DeflateOffer | None, options: ConnectOptions
+) -> tuple[PerMessageDeflate | None, HandshakeResponse]:
+    """The permessage-deflate state the response agrees to, or the response with the
+    negotiation's problem added (RFC 7692 section 7: the client fails the connection)."""
+    for name, params in response.extensions:
+        if name == "permessage-deflate" and offer is not None:
+            try:
+                negotiated = negotiate_client(offer, (name, params))
+            except DeflateError as exc:
+                problem = Violation(Rule.DEFLATE_NEGOTIATION, exc.reason)
+                return None, dataclasses.replace(response, problems=(problem,))
+            return PerMessageDeflate(
+                negotiated, Role.CLIENT, max_inflated_size=options.max_message_size
+            ), response
+    return None, response
+
+
+def _refusal(response: HandshakeResponse) -> ConnectError:
+    """The one-line reason for an upgrade the server refused, with its status and body."""
+    status = f"{response.status_code} {response.reason}".strip()
+    message = f"the server answered {status}, not 101 Switching Protocols"
+    supported = response.header_values("sec-websocket-version")
+    if supported:
+        message += f"; it supports Sec-WebSocket-Version {', '.join(supported)}"
+    body = response.trailing
+    if body:
+        kind = response.header("content-type")
+        kind_words = f" {kind.split(';')[0].strip()}" if kind else ""
+        message += f" (its{kind_words} body, {len(body):,} bytes, is in the capture)"
+    return ConnectError(ErrorStep.HANDSHAKE, message, status=response.status_code, body=body)
+
+
+def _body_wanted(response: HandshakeResponse) -> int:
+    """How many body bytes of a refusal to wait for (bounded): its Content-Length, or
+    everything until the server closes."""
+    length = response.header("content-length")
+    if length is not None and length.strip().isdigit():
+        return min(int(length), MAX_REFUSAL_BODY)
+    return MAX_REFUSAL_BODY
+
+
+async def _exchange(conn: Connection, parser: ResponseParser) -> HandshakeResponse | ParseFailure:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[HandshakeResponse | ParseFailure] = loop.create_future()
-    parser = ResponseParser(request)
+    body_done: asyncio.Future[None] = loop.create_future()
+    request = parser.request
+    assert isinstance(request, ClientRequest)
     # Reads that come after the response but before this coroutine resumes (TLS
     # schedules its next read ahead of our wake-up when a read fills the buffer):
-    # frames, which must reach the frame parser like the response's trailing bytes.
+    # frames, which must reach the frame parser like the response's trailing bytes;
+    # or, after a refusal, more of its body.
     late: list[bytes] = []
+    wanted = [MAX_REFUSAL_BODY]
+
+    def body_complete() -> None:
+        if not body_done.done() and sum(map(len, late)) >= wanted[0]:
+            body_done.set_result(None)
 
     def on_data(data: bytes) -> None:
         if done.done():
             late.append(data)
+            body_complete()
             return
         result = parser.feed(data)
         if result is not None:
@@ -332,6 +398,8 @@ async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeRespon
     def on_eof() -> None:
         if not done.done():
             done.set_result(parser.feed_eof())
+        if not body_done.done():
+            body_done.set_result(None)
 
     conn._on_handshake_data = on_data
     conn._on_handshake_eof = on_eof
@@ -341,6 +409,17 @@ async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeRespon
     conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers))
     try:
         response = await done
+        if isinstance(response, HandshakeResponse) and response.status_code != 101:
+            # A refusal's body says why (an HTML error page, a JSON error): keep it,
+            # bounded, waiting a little for the rest of it.
+            wanted[0] = max(0, _body_wanted(response) - len(response.trailing))
+            body_complete()
+            try:
+                await asyncio.wait_for(asyncio.shield(body_done), _REFUSAL_BODY_WAIT)
+            except TimeoutError:
+                log.debug("the refusal's body did not end within %g s", _REFUSAL_BODY_WAIT)
+            body = (response.trailing + b"".join(late))[:MAX_REFUSAL_BODY]
+            return dataclasses.replace(response, trailing=body)
     finally:
         conn._on_handshake_data = None
         conn._on_handshake_eof = None
@@ -351,38 +430,28 @@ async def _exchange(conn: Connection, request: ClientRequest) -> HandshakeRespon
 
 def _publish_handshake(
     conn: Connection,
-    request: ClientRequest,
     response: HandshakeResponse | ParseFailure,
     timings: list[tuple[str, float]],
     tls: TlsInfo | None,
 ) -> None:
-    raw = response.raw
     if isinstance(response, ParseFailure):
-        start, headers = split_head(raw)
+        start, headers = split_head(response.raw)
         conn.publish(
             HandshakeCaptured(
                 conn.now(),
                 Direction.IN,
-                raw,
+                response.raw,
                 start,
                 headers,
-                problems=(Violation(Rule.HANDSHAKE_INVALID, response.reason),),
+                problems=response.problems,
                 timings=tuple(timings),
                 tls=tls,
             )
         )
         return
-    derivation = derive_accept(request.key)
-    check = response.accept_check
-    accept = AcceptCheck(
-        key=request.key,
-        expected=derivation.accept,
-        received=check.received,
-        ok=check.ok,
-        concatenated=derivation.concatenated,
-        sha1_hex=derivation.sha1_hex,
-    )
     start = f"HTTP/{response.http_version} {response.status_code} {response.reason}".rstrip()
+    # A refusal's body is kept after its head, so that the capture shows it.
+    raw = response.raw + response.trailing if response.status_code != 101 else response.raw
     conn.publish(
         HandshakeCaptured(
             conn.now(),
@@ -390,8 +459,8 @@ def _publish_handshake(
             raw,
             start,
             tuple(response.headers),
-            accept=accept,
-            problems=tuple(Violation(Rule.HANDSHAKE_INVALID, p) for p in response.problems),
+            accept=response.accept_check,
+            problems=response.problems,
             subprotocol=response.subprotocol,
             extensions=format_extensions(response.extensions) if response.extensions else None,
             timings=tuple(timings),

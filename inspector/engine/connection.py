@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import enum
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -33,18 +35,56 @@ from ..capture.events import (
     StateChanged,
     ViolationCaptured,
 )
-from ..capture.store import CaptureStore
+from ..capture.store import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, CaptureStore
 from ..protocol.connection import Protocol
-from ..protocol.constants import CloseCode, Opcode, Role, State
+from ..protocol.constants import CloseCode, Opcode, Role, describe_close
 from ..protocol.events import Failure, Message
 from ..protocol.frames import Frame, FrameBatch, FrameSpec
 from ..protocol.violations import LocalProtocolError, Rule, Violation
+from ..views.text import format_bytes
+from .leftovers import read_leftovers, read_tls_leftovers_on_error
 
-__all__ = ["Connection", "Listener", "new_session"]
+__all__ = ["Connection", "Listener", "MessageFilter", "new_session"]
 
-log = logging.getLogger("inspector.engine")
+log = logging.getLogger(__name__)
 
 Listener = Callable[[CaptureEvent], None]
+
+#: Close rules whose breach makes an end unclean (contract 4), and the codes that say
+#: a protocol error whichever side sent them.
+_CLOSE_RULES = frozenset(
+    {Rule.CLOSE_PAYLOAD_ONE_BYTE, Rule.INVALID_CLOSE_CODE, Rule.INVALID_CLOSE_REASON}
+)
+_ERROR_CODES = frozenset({CloseCode.PROTOCOL_ERROR, CloseCode.INVALID_FRAME_PAYLOAD_DATA})
+
+
+class MessageFilter(enum.StrEnum):
+    """Which :class:`MessageCaptured` events a listener gets (see
+    :meth:`Connection.subscribe`)."""
+
+    ALL = "all"  # every message: one per frame in a flood of small messages
+    COMPOSITE = "composite"  # those more than their one frame shows: what a capture keeps
+    NONE = "none"
+
+
+def _message_filter(messages: MessageFilter | bool | str) -> MessageFilter:
+    # True, False and "composite" are the spellings before the enum; still accepted.
+    if messages is True:
+        return MessageFilter.ALL
+    if messages is False:
+        return MessageFilter.NONE
+    try:
+        return MessageFilter(messages)
+    except ValueError:
+        raise ValueError(f"messages is a MessageFilter, not {messages!r}") from None
+
+
+def _size(n: int) -> str:
+    # A budget is a round number: "512 MiB", not "512.0 MiB".
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return format_bytes(n)
 
 
 def new_session(url: str, role: Role, source: SessionSource = SessionSource.LIVE) -> SessionInfo:
@@ -56,6 +96,40 @@ def new_session(url: str, role: Role, source: SessionSource = SessionSource.LIVE
         started_unix=now.timestamp(),
         source=source,
     )
+
+
+def _unclean_because(proto: Protocol) -> str:
+    """Why the end is not clean (contract 4), or "" for a clean one: the closing
+    handshake completed, nobody failed the connection, the peer's close frame broke no
+    close rule, and neither side's close code says a protocol error."""
+    if proto.failure is not None:  # we failed it: say why, not how it ended
+        return f"failed: {proto.failure}"
+    received = proto.close_received
+    sent = proto.close_sent
+    if received is None:
+        if sent is not None:
+            return "the TCP connection closed before the peer answered our close frame"
+        return "the TCP connection closed without a close frame"
+    broken = [v for v in received.violations if v.rule in _CLOSE_RULES]
+    if broken:
+        return f"the peer's close frame broke a rule: {broken[0].sentence}"
+    theirs = (
+        f"the peer closed with {describe_close(proto.close_code, proto.close_reason)}"
+        if proto.close_code in _ERROR_CODES
+        else ""
+    )
+    ours = (
+        f"we closed with {describe_close(sent.close_code, sent.close_reason)}"
+        if sent is not None and sent.close_code in _ERROR_CODES
+        else ""
+    )
+    # Whoever started the closing handshake with an error code is the one to name.
+    first, second = (ours, theirs) if proto.closing_started_by is proto.role else (theirs, ours)
+    if first or second:
+        return first or second
+    if sent is None:
+        return "the peer's close frame was not answered: the connection ended first"
+    return ""
 
 
 class Connection(asyncio.BufferedProtocol):
@@ -74,12 +148,16 @@ class Connection(asyncio.BufferedProtocol):
         read_size: int = 64 * 1024,
         close_timeout: float = 5.0,
         keep_capture: bool = True,
+        max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
     ) -> None:
         self.role = role
         self.url = url
         self.session = new_session(url, role)
         self._t0 = time.monotonic()
-        self.store: CaptureStore | None = CaptureStore(self.session) if keep_capture else None
+        self.store: CaptureStore | None = None
+        if keep_capture:
+            self.store = CaptureStore(self.session, max_payload_bytes=max_capture_bytes)
+            self.store.on_capped = self._capture_capped
         self._listeners: list[Listener] = [self.store.add] if self.store is not None else []
         #: Listeners of every :class:`MessageCaptured`, and of those of composite
         #: messages only (fragmented, compressed or truncated); see :meth:`subscribe`.
@@ -107,25 +185,29 @@ class Connection(asyncio.BufferedProtocol):
         self.final_state: StateChanged | None = None
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
+        #: A write failed: nothing more reaches the peer, so nothing more is recorded
+        #: as sent (automatic replies included).
+        self._write_failed = False
 
     # ------------------------------------------------------------ listeners
     def now(self) -> float:
         return time.monotonic() - self._t0
 
-    def subscribe(self, listener: Listener, *, messages: bool | str = True) -> None:
+    def subscribe(
+        self, listener: Listener, *, messages: MessageFilter | bool | str = MessageFilter.ALL
+    ) -> None:
         """Call ``listener`` with every capture event.
 
-        ``messages`` chooses which :class:`MessageCaptured` it gets: ``True`` every one
-        (one per frame in a flood of small messages), ``"composite"`` only those that
-        are more than their one frame shows (fragmented, compressed or truncated: what
-        a capture must keep), ``False`` none.
+        ``messages`` chooses which :class:`MessageCaptured` it gets: every one, only
+        those that are more than their one frame shows (fragmented, compressed or
+        truncated: what a capture must keep), or none. ``True``, ``False`` and
+        ``"composite"`` are accepted for ALL, NONE and COMPOSITE.
         """
-        if messages not in (True, False, "composite"):
-            raise ValueError("messages is True, False or 'composite'")
+        which = _message_filter(messages)
         self._listeners.append(listener)
-        if messages is True:
+        if which is MessageFilter.ALL:
             self._message_listeners.append(listener)
-        elif messages == "composite":
+        elif which is MessageFilter.COMPOSITE:
             self._composite_listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
@@ -174,6 +256,15 @@ class Connection(asyncio.BufferedProtocol):
         event = StateChanged(self.now(), state, code, reason, clean, detail)
         if state is ConnectionState.CLOSED:
             self.final_state = event
+            log.debug(
+                "state closed code=%s clean=%s%s (%s)",
+                code,
+                clean,
+                f": {detail}" if detail else "",
+                self.url,
+            )
+        else:
+            log.debug("state %s (%s)", state.value, self.url)
         self.publish(event)
 
     def record_error(
@@ -182,8 +273,21 @@ class Connection(asyncio.BufferedProtocol):
         error = ErrorCaptured(self.now(), ErrorStep(step), message, fatal)
         if fatal and self.error is None:
             self.error = error
+        log.debug("error %s: %s (%s)", error.step, message, self.url)
         self.publish(error)
         return error
+
+    def _capture_capped(self) -> None:
+        store = self.store
+        if store is None or store.max_payload_bytes is None:
+            return
+        self.record_error(
+            ErrorStep.CAPTURE,
+            f"capture budget of {_size(store.max_payload_bytes)} reached at frame "
+            f"{store.capped_at_row}: later frames keep their headers and the first "
+            f"{_size(CAPPED_PAYLOAD)} of payload",
+            fatal=False,
+        )
 
     # ------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -193,12 +297,16 @@ class Connection(asyncio.BufferedProtocol):
             # abort() came first (a server closing while this connection was being
             # accepted): the socket must not outlive the connection.
             transport.abort()
+            return
+        read_tls_leftovers_on_error(transport, weakref.WeakMethod(self._writing_failed))
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        data = self._view[:nbytes]
+        self._dispatch(self._view[:nbytes])
+
+    def _dispatch(self, data: bytes | memoryview) -> None:
         if self.protocol is None:
             if self._on_handshake_data is not None:
                 self._on_handshake_data(bytes(data))
@@ -215,15 +323,34 @@ class Connection(asyncio.BufferedProtocol):
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if isinstance(exc, OSError) and self.transport is not None:
+            # A failed write (or read) stopped the transport reading: what the peer
+            # sent before the end may still be in the socket buffer.
+            chunks = read_leftovers(self.transport.get_extra_info("socket"))
+            if chunks:
+                log.debug(
+                    "read %d bytes left in the socket after %r", sum(map(len, chunks)), exc
+                )
+                self._writing_failed()
+                for chunk in chunks:
+                    self._dispatch(chunk)
         if self.protocol is None:
             if self._on_handshake_eof is not None:
                 self._on_handshake_eof()
         elif not self.protocol.eof_received:
             self.protocol.receive_eof()
             if exc is not None and self.error is None:
-                self.record_error("read", f"the connection was lost: {exc}")
+                self.record_error(ErrorStep.READ, f"the connection was lost: {exc}")
             self._after_eof()
         self._finish()
+
+    def _writing_failed(self) -> None:
+        """Nothing can be written any more: the peer's leftovers are read without
+        automatic replies, which would be recorded as sent and never be."""
+        self._write_failed = True
+        if self.protocol is not None:
+            self.protocol.auto_pong = False
+            self.protocol.auto_close = False
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -255,9 +382,10 @@ class Connection(asyncio.BufferedProtocol):
             self._keepalive = asyncio.get_running_loop().create_task(self._keepalive_loop(interval))
 
     async def _keepalive_loop(self, interval: float) -> None:
-        while self.protocol is not None and self.protocol.state is State.OPEN:
+        while self.protocol is not None and self.protocol.state is ConnectionState.OPEN:
             await asyncio.sleep(interval)
-            if self.protocol.state is not State.OPEN or self.protocol.close_sent is not None:
+            proto = self.protocol
+            if proto.state is not ConnectionState.OPEN or proto.close_sent is not None:
                 return
             self._ping_counter += 1
             self.send_ping(b"ka-" + str(self._ping_counter).encode())
@@ -285,7 +413,7 @@ class Connection(asyncio.BufferedProtocol):
                 elif isinstance(event, Failure):
                     # Messages before the failure have been answered: now the close.
                     proto.send_failure_close()
-                    self.record_error("protocol", str(event), fatal=True)
+                    self.record_error(ErrorStep.PROTOCOL, str(event), fatal=True)
                     # Section 7.1.7: no more processing of the peer's data once failed;
                     # later frames of this read are still captured, not acted on.
                     on_message = None
@@ -328,10 +456,16 @@ class Connection(asyncio.BufferedProtocol):
         if transport is None or self.closed.done():
             return
         if not transport.is_closing():
+            proto = self.protocol
+            if proto is not None and proto.close_sent is not None and proto.close_received is None:
+                what = "did not answer our close frame"
+            else:
+                what = "did not close the TCP connection"
             self.record_error(
-                "close",
-                f"the peer did not close the TCP connection within {self.close_timeout:g} s "
-                "after the closing handshake; closing it here",
+                ErrorStep.CLOSE,
+                f"the peer {what} within {self.close_timeout:g} s"
+                + (" after the closing handshake" if what.startswith("did not close") else "")
+                + "; closing it here",
                 fatal=False,
             )
             transport.close()
@@ -339,7 +473,7 @@ class Connection(asyncio.BufferedProtocol):
         else:
             # Closed, but what was written is still queued: the peer does not read.
             self.record_error(
-                "close",
+                ErrorStep.CLOSE,
                 f"the peer has not read the {transport.get_write_buffer_size()} bytes still "
                 f"queued for it {self.close_timeout:g} s after the connection was closed; "
                 "dropping it",
@@ -381,7 +515,6 @@ class Connection(asyncio.BufferedProtocol):
                     ConnectionState.CLOSED, clean=False, detail="closed during the handshake"
                 )
             else:
-                clean = proto.close_handshake_done and proto.failure is None
                 code = (
                     proto.close_code
                     if proto.close_received is not None
@@ -389,20 +522,29 @@ class Connection(asyncio.BufferedProtocol):
                 )
                 if proto.close_received is not None and code is None:
                     code = CloseCode.NO_STATUS_RCVD
-                detail = ""
-                if proto.failure is not None:  # we failed it: say why, not how it ended
-                    detail = f"failed: {proto.failure}"
-                elif not proto.close_received:
-                    detail = "the TCP connection closed without a close frame"
+                detail = _unclean_because(proto)
                 self.set_state(
                     ConnectionState.CLOSED,
                     code=int(code) if code is not None else None,
                     reason=proto.close_reason,
-                    clean=clean,
+                    clean=not detail,
                     detail=detail,
                 )
         if not self.closed.done():
             self.closed.set_result(None)
+        self._break_cycles()
+
+    def _break_cycles(self) -> None:
+        """Drop the callbacks that point back at this connection, so that a closed one
+        is freed at once, without waiting for a full garbage collection (a long-running
+        server closes thousands). Listeners stay: events may follow the end (a failed
+        connect reports its error after the transport is gone)."""
+        self._on_handshake_data = None
+        self._on_handshake_eof = None
+        self.on_message = None
+        self._close_timer = None
+        if self.store is not None:
+            self.store.on_capped = None
 
     # ------------------------------------------------------------------ send
     def flush(self) -> list[Frame]:
@@ -413,6 +555,9 @@ class Connection(asyncio.BufferedProtocol):
         data = proto.data_to_send()
         sent = proto.events_sent()
         if not data and not sent:
+            return []
+        if self._write_failed:
+            log.debug("%d frames not sent: writing failed already", len(sent))
             return []
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.writelines(data)

@@ -7,19 +7,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..capture.events import ErrorStep
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
+from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
 __all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
 
 
 class ConnectError(Exception):
-    """A connection could not be made or went wrong: ``step`` says where (url, dns,
-    tcp, tls, handshake, timeout, read, write) and the message says why, plainly."""
+    """A connection could not be made or went wrong: ``step`` says where and the
+    message says why, plainly, in one line.
 
-    def __init__(self, step: str, message: str) -> None:
+    When the server answered the upgrade with something other than 101, ``status`` is
+    its status code and ``body`` the first bytes of the body it sent (bounded).
+    """
+
+    def __init__(
+        self,
+        step: ErrorStep | str,
+        message: str,
+        *,
+        status: int | None = None,
+        body: bytes = b"",
+    ) -> None:
         super().__init__(message)
-        self.step = step
+        self.step = ErrorStep(step)
         self.message = message
+        self.status = status
+        self.body = body
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
@@ -46,41 +61,41 @@ def parse_url(url: str) -> Target:
     """Parse and check a WebSocket URL (RFC 6455 section 3); raise ConnectError("url")."""
     text = url.strip()
     if not text:
-        raise ConnectError("url", "no URL given")
+        raise ConnectError(ErrorStep.URL, "no URL given")
     if "://" not in text:
-        raise ConnectError("url", f"{text!r} has no scheme: write ws://{text} or wss://{text}")
+        raise ConnectError(ErrorStep.URL, f"{text!r} has no scheme: write ws://{text} or wss://{text}")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise ConnectError("url", f"{text!r} is not a valid URL: {exc}") from None
+        raise ConnectError(ErrorStep.URL, f"{text!r} is not a valid URL: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         raise ConnectError(
-            "url",
+            ErrorStep.URL,
             f"scheme {scheme}:// is HTTP; a WebSocket URL starts with "
             f"{'wss' if scheme == 'https' else 'ws'}://",
         )
     if scheme not in ("ws", "wss"):
-        raise ConnectError("url", f"unknown scheme {scheme!r}: use ws:// or wss://")
+        raise ConnectError(ErrorStep.URL, f"unknown scheme {scheme!r}: use ws:// or wss://")
     if parts.fragment or "#" in text:
-        raise ConnectError("url", "a WebSocket URL must not have a #fragment (RFC 6455 §3)")
+        raise ConnectError(ErrorStep.URL, "a WebSocket URL must not have a #fragment (RFC 6455 §3)")
     host = parts.hostname
     if not host:
-        raise ConnectError("url", f"{text!r} has no host")
+        raise ConnectError(ErrorStep.URL, f"{text!r} has no host")
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in host):
         raise ConnectError(
-            "url",
+            ErrorStep.URL,
             f"{host!r} is not a valid host name: it contains white space or control characters",
         )
     if "[" in parts.netloc:
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
-            raise ConnectError("url", f"{host!r} is not a valid IPv6 address") from None
+            raise ConnectError(ErrorStep.URL, f"{host!r} is not a valid IPv6 address") from None
     if parts.username or parts.password:
         raise ConnectError(
-            "url",
+            ErrorStep.URL,
             "credentials in the URL are not sent by WebSocket clients; "
             "add an Authorization header instead",
         )
@@ -89,10 +104,10 @@ def parse_url(url: str) -> Target:
     if parts.query:
         resource += "?" + parts.query
     if any(ch.isspace() for ch in resource):
-        raise ConnectError("url", "the path contains white space; percent-encode it")
+        raise ConnectError(ErrorStep.URL, "the path contains white space; percent-encode it")
     if not all(0x21 <= ord(ch) <= 0x7E for ch in resource):
         raise ConnectError(
-            "url", "the path contains non-ASCII or control characters; percent-encode them"
+            ErrorStep.URL, "the path contains non-ASCII or control characters; percent-encode them"
         )
     return Target(
         url=text,
@@ -121,11 +136,13 @@ class ConnectOptions:
     origin: str | None = None
     open_timeout: float = 10.0  # DNS + TCP + TLS + handshake
     close_timeout: float = 5.0
-    max_message_size: int | None = 64 * 2**20
-    max_frame_size: int | None = 64 * 2**20
+    max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE
+    max_frame_size: int | None = DEFAULT_MAX_FRAME_SIZE
+    #: Payload bytes one session's capture keeps in full; past it, frames keep their
+    #: headers and the first 4 KiB (None: no budget).
+    max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
     auto_pong: bool = True
     keepalive_interval: float | None = None  # seconds between pings that measure RTT
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
-    max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES  # payload kept per session

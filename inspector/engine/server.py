@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import weakref
 from collections.abc import Callable
 
 from ..capture.events import (
     CaptureEvent,
     ConnectionState,
     Direction,
+    ErrorStep,
     HandshakeCaptured,
     StateChanged,
 )
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.connection import Protocol
-from ..protocol.constants import Role
+from ..protocol.constants import DEFAULT_MAX_MESSAGE_SIZE, Role
 from ..protocol.deflate import PerMessageDeflate, negotiate_server
 from ..protocol.events import Message
 from ..protocol.frames import parse_close_payload
@@ -33,12 +35,11 @@ from ..protocol.handshake import (
     build_server_response,
     split_head,
 )
-from ..protocol.violations import Rule, Violation
-from .connection import Connection
+from .connection import Connection, MessageFilter
 
 __all__ = ["EchoServer"]
 
-log = logging.getLogger("inspector.engine.server")
+log = logging.getLogger(__name__)
 
 ServerListener = Callable[[Connection, CaptureEvent], None]
 
@@ -57,7 +58,7 @@ class EchoServer:
         deflate: bool = True,
         subprotocols: tuple[str, ...] = (),
         keep_captures: bool = False,
-        max_message_size: int | None = 64 * 2**20,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         handshake_timeout: float = 10.0,
         strict: bool = False,
         close_timeout: float = 5.0,
@@ -70,7 +71,7 @@ class EchoServer:
         self.subprotocols = subprotocols
         self.keep_captures = keep_captures
         self.max_message_size = max_message_size
-        self.max_capture_bytes = max_capture_bytes  # per connection, when captures are kept
+        self.max_capture_bytes = max_capture_bytes
         self.handshake_timeout = handshake_timeout
         #: Seconds a closed connection may take to flush before it is dropped.
         self.close_timeout = close_timeout
@@ -112,6 +113,7 @@ class EchoServer:
                 try:
                     conn.send_close(1001, "server shutting down")
                 except Exception:  # closing anyway
+                    log.debug("could not send the shutdown close to %s", conn.url, exc_info=True)
                     conn.abort()
             else:
                 conn.abort()
@@ -127,39 +129,60 @@ class EchoServer:
 
     def _make_connection(self) -> Connection:
         conn = Connection(
-            Role.SERVER, self.url, keep_capture=self.keep_captures, close_timeout=self.close_timeout
+            Role.SERVER,
+            self.url,
+            keep_capture=self.keep_captures,
+            close_timeout=self.close_timeout,
+            max_capture_bytes=self.max_capture_bytes,
         )
         self.accepted += 1
         self.connections.add(conn)
+        # The connection's own callbacks hold it weakly: a closed connection must not
+        # stay alive in a cycle until a full garbage collection.
+        ref = weakref.ref(conn)
         if self.on_event is not None:
-            callback = self.on_event
-            conn.subscribe(lambda event: callback(conn, event))
+            conn.subscribe(_Forward(self.on_event, ref))
         parser = RequestParser()
         loop = asyncio.get_running_loop()
-        timer = loop.call_later(self.handshake_timeout, self._handshake_timeout, conn)
+        timer = loop.call_later(self.handshake_timeout, self._handshake_timeout, ref, parser)
 
         def on_data(data: bytes) -> None:
             result = parser.feed(data)
-            if result is not None:
+            live = ref()
+            if result is not None and live is not None:
                 timer.cancel()
-                self._answer(conn, result)
+                self._answer(live, result)
 
         def on_eof() -> None:
             timer.cancel()
 
         conn._on_handshake_data = on_data
         conn._on_handshake_eof = on_eof
-        conn.closed.add_done_callback(lambda _: self.connections.discard(conn))
+        connections = self.connections
+        conn.closed.add_done_callback(lambda _: _discard(connections, ref))
         if self._closing:
             # Accepted while the server closes: its transport is aborted once attached.
             timer.cancel()
             conn.abort()
         return conn
 
-    def _handshake_timeout(self, conn: Connection) -> None:
-        if conn.protocol is None:
-            conn.record_error("timeout", "the client sent no complete handshake in time")
-            conn.abort()
+    def _handshake_timeout(
+        self, ref: weakref.ReferenceType[Connection], parser: RequestParser
+    ) -> None:
+        conn = ref()
+        if conn is None or conn.protocol is not None:
+            return
+        partial = parser.feed_timeout(self.handshake_timeout)
+        if partial.raw:
+            # Keep what the client sent, as for any other handshake failure.
+            start, headers = split_head(partial.raw)
+            conn.publish(
+                HandshakeCaptured(
+                    conn.now(), Direction.IN, partial.raw, start, headers, problems=partial.problems
+                )
+            )
+        conn.record_error(ErrorStep.TIMEOUT, "the client sent no complete handshake in time")
+        conn.abort()
 
     def _answer(self, conn: Connection, request: HandshakeRequest | ParseFailure) -> None:
         transport = conn.transport
@@ -167,19 +190,19 @@ class EchoServer:
         if isinstance(request, ParseFailure) or not request.ok:
             problems = request.problems
             start, headers = split_head(request.raw)
-            found = tuple(Violation(Rule.HANDSHAKE_INVALID, p) for p in problems)
             conn.publish(
                 HandshakeCaptured(
-                    conn.now(), Direction.IN, request.raw, start, headers, problems=found
+                    conn.now(), Direction.IN, request.raw, start, headers, problems=problems
                 )
             )
             version_bad = isinstance(request, HandshakeRequest) and request.version != "13"
             status = 426 if version_bad else 400
-            response = build_error_response(status, body="\n".join(problems) + "\n")
+            sentences = [p.sentence for p in problems]
+            response = build_error_response(status, body="\n".join(sentences) + "\n")
             transport.write(response)
             start, headers = split_head(response)
             conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, response, start, headers))
-            conn.record_error("handshake", "; ".join(problems))
+            conn.record_error(ErrorStep.HANDSHAKE, "; ".join(sentences))
             transport.close()
             return
         start, headers = split_head(request.raw)
@@ -217,9 +240,15 @@ class EchoServer:
             strict=self.strict,
             defer_failure_close=True,
         )
-        conn.on_message = lambda message: self._echo(conn, message)
-        conn.subscribe(lambda event: self._reply_close(conn, event), messages=False)
+        ref = weakref.ref(conn)
+        conn.on_message = lambda message: self._echo_to(ref, message)
+        conn.subscribe(_ReplyClose(ref), messages=MessageFilter.NONE)
         conn.open(protocol, request.trailing)
+
+    def _echo_to(self, ref: weakref.ReferenceType[Connection], message: Message) -> None:
+        conn = ref()
+        if conn is not None:
+            self._echo(conn, message)
 
     @staticmethod
     def _reply_close(conn: Connection, event: CaptureEvent) -> None:
@@ -250,3 +279,38 @@ class EchoServer:
     @property
     def open_connections(self) -> int:
         return sum(1 for c in self.connections if c.state is ConnectionState.OPEN)
+
+
+def _discard(connections: set[Connection], ref: weakref.ReferenceType[Connection]) -> None:
+    conn = ref()
+    if conn is not None:
+        connections.discard(conn)
+
+
+class _Forward:
+    """A connection's events to the server's ``on_event``, holding the connection weakly."""
+
+    __slots__ = ("callback", "ref")
+
+    def __init__(self, callback: ServerListener, ref: weakref.ReferenceType[Connection]) -> None:
+        self.callback = callback
+        self.ref = ref
+
+    def __call__(self, event: CaptureEvent) -> None:
+        conn = self.ref()
+        if conn is not None:
+            self.callback(conn, event)
+
+
+class _ReplyClose:
+    """:meth:`EchoServer._reply_close` for one connection, held weakly."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: weakref.ReferenceType[Connection]) -> None:
+        self.ref = ref
+
+    def __call__(self, event: CaptureEvent) -> None:
+        conn = self.ref()
+        if conn is not None:
+            EchoServer._reply_close(conn, event)

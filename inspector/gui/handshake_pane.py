@@ -292,7 +292,7 @@ class HandshakePane(QWidget):
         # A failed handshake: show what the server actually said.
         self.halves.setCurrentWidget(self.overview if ok else self.response_view)
         if event.problems:
-            items = "".join(f"<li>{html.escape(p.message)}</li>" for p in event.problems)
+            items = "".join(f"<li>{html.escape(p.sentence)}</li>" for p in event.problems)
             self.problems_label.setText(
                 f'<b style="color:{t.violation.name()}">Problems</b><ul style="margin:0">'
                 f"{items}</ul>"

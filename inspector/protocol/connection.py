@@ -23,11 +23,12 @@ from .constants import (
     DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
     CloseCode,
+    ConnectionState,
     Opcode,
     Role,
-    State,
     opcode_name,
 )
+from .crafting import split_payload
 from .events import Failure, Message
 from .frames import (
     Frame,
@@ -39,6 +40,7 @@ from .frames import (
     encode_header,
     parse_close_payload,
 )
+from .outgoing import OutgoingChecks
 from .violations import LocalProtocolError, Rule, Violation
 
 if TYPE_CHECKING:
@@ -89,13 +91,15 @@ class Protocol:
         self._parser = FrameParser(
             role.peer, max_frame_size=max_frame_size, rsv_allowed=0x40 if deflate else 0
         )
-        self.state = State.OPEN
+        self.state = ConnectionState.OPEN
         self._events: list[Event] = []
         self._after: list[Event] = self._events  # where message/failure events go now
         self._out: list[bytes] = []
         self._sent: list[Frame | Message] = []
         self._out_seq = 0
         self._out_offset = 0
+        #: Rules our crafted frames break, and the state those rules need.
+        self._outgoing = OutgoingChecks(role, deflate=deflate is not None)
         # The data message being received, if it is fragmented.
         self._msg_opcode: int | None = None
         self._msg_parts: list[bytes] = []
@@ -111,6 +115,8 @@ class Protocol:
         #: The close frames of the closing handshake, once seen.
         self.close_received: Frame | None = None
         self.close_sent: Frame | None = None
+        #: Which side's close frame came first: who started the closing handshake.
+        self.closing_started_by: Role | None = None
         #: Set when the connection was failed (strict mode or a hard limit).
         self.failure: Failure | None = None
         self.eof_received = False
@@ -170,7 +176,7 @@ class Protocol:
         """The peer closed its side of the TCP connection."""
         self.eof_received = True
         self.incomplete_bytes = self._parser.incomplete
-        self.state = State.CLOSED
+        self.state = ConnectionState.CLOSED
 
     def events_received(self) -> list[Event]:
         """What was received since the last call: each :class:`FrameBatch` of frames,
@@ -419,6 +425,8 @@ class Protocol:
         if self.close_received is not None:
             return
         self.close_received = frame
+        if self.close_sent is None:
+            self.closing_started_by = self.role.peer
         if self.close_sent is None and self.auto_close and self.failure is None:
             code, _, problems = parse_close_payload(frame.payload)
             if problems:
@@ -426,7 +434,7 @@ class Protocol:
             else:
                 reply_code = code
             self.send_close(reply_code, "")
-        self.state = State.CLOSING
+        self.state = ConnectionState.CLOSING
 
     def fail(self, violation: Violation) -> Failure:
         """Fail the connection (section 7.1.7): queue a close frame with the code the
@@ -470,8 +478,12 @@ class Protocol:
             return self._mask_key_source()
         return os.urandom(4)
 
-    def _queue(self, header: bytes, wire: bytes, payload: bytes) -> Frame:
-        frame = _tuple_new(Frame, (self._out_seq, self._out_offset, header, payload, ()))
+    def _queue(
+        self, header: bytes, wire: bytes, payload: bytes, violations: tuple[Violation, ...] = ()
+    ) -> Frame:
+        frame = _tuple_new(Frame, (self._out_seq, self._out_offset, header, payload, violations))
+        if self._outgoing.raw_pending:
+            self._outgoing.forget_raw()
         self._out_seq += 1
         self._out_offset += len(header) + len(wire)
         self._out.append(header)
@@ -480,18 +492,20 @@ class Protocol:
         self._sent.append(frame)
         return frame
 
-    def _send_plain(self, b0: int, payload: bytes) -> Frame:
+    def _send_plain(
+        self, b0: int, payload: bytes, violations: tuple[Violation, ...] = ()
+    ) -> Frame:
         key = self._key()
         header = encode_header(b0, len(payload), key)
         wire = apply_mask(payload, key) if key is not None else payload
-        return self._queue(header, wire, payload)
+        return self._queue(header, wire, payload, violations)
 
     def _check_can_send(self) -> None:
         if self.close_sent is not None:
             raise LocalProtocolError(
                 "a close frame was already sent; use send_frame() to send past it on purpose"
             )
-        if self.state is State.CLOSED:
+        if self.state is ConnectionState.CLOSED:
             raise LocalProtocolError("the connection is closed")
 
     def send_message(
@@ -512,17 +526,26 @@ class Protocol:
         do_compress = self.deflate is not None and compress is not False
         wire_payload = self.deflate.compress(payload) if do_compress and self.deflate else payload
         n = len(wire_payload)
-        fragments = min(fragments, max(n, 1))
-        frames: list[Frame] = []
+        # A crafted fragmented message of ours still open: this one breaks it off.
+        broken = (
+            self._outgoing.interrupts(opcode, self._out_offset)
+            if self._outgoing.open_message is not None
+            else ()
+        )
         first_seq = self._out_seq
-        for i in range(fragments):
-            # Even split: with fragments <= n no fragment is empty.
-            chunk = wire_payload[i * n // fragments : (i + 1) * n // fragments]
-            fin = i == fragments - 1
-            b0 = (0x80 if fin else 0) | (opcode if i == 0 else 0)
-            if i == 0 and do_compress:
-                b0 |= 0x40
-            frames.append(self._send_plain(b0, chunk))
+        if fragments == 1:
+            b0 = (0xC0 if do_compress else 0x80) | opcode
+            frames = [self._send_plain(b0, wire_payload, broken)]
+        else:
+            chunks = split_payload(wire_payload, fragments)
+            fragments = len(chunks)
+            last = fragments - 1
+            frames = []
+            for i, chunk in enumerate(chunks):
+                b0 = (0x80 if i == last else 0) | (opcode if i == 0 else 0)
+                if i == 0 and do_compress:
+                    b0 |= 0x40
+                frames.append(self._send_plain(b0, chunk, broken if i == 0 else ()))
         text = payload.decode("utf-8", "replace") if opcode == Opcode.TEXT else None
         self._sent.append(
             Message(
@@ -575,29 +598,53 @@ class Protocol:
             payload = code.to_bytes(2, "big") + reason.encode("utf-8")
         if len(payload) > 125:
             raise LocalProtocolError("close code and reason exceed 125 bytes; use send_frame()")
-        frame = self._send_plain(0x88, payload)
+        # A code that may not be sent (999, 1005...) is the caller's choice: recorded.
+        broken = self._outgoing.close_payload(payload, self._out_offset)
+        frame = self._send_plain(0x88, payload, broken)
         self._after_close_sent(frame)
         return frame
 
     def _after_close_sent(self, frame: Frame) -> None:
         if self.close_sent is None:
             self.close_sent = frame
-        if self.state is State.OPEN:
-            self.state = State.CLOSING
+            if self.close_received is None:
+                self.closing_started_by = self.role
+        if self.state is ConnectionState.OPEN:
+            self.state = ConnectionState.CLOSING
 
     def send_frame(self, spec: FrameSpec) -> Frame:
         """Send one hand-crafted frame exactly as described, valid or not, regardless of
-        the connection's state (an inspector must be able to break the rules)."""
+        the connection's state (an inspector must be able to break the rules). The
+        rules it breaks for our role are on its record, marked deliberate."""
         if spec.mask is None and spec.mask_key is None and self._mask_key_source is not None:
             key = self._key()
             spec = dataclasses.replace(spec, mask_key=key)
         header, wire = encode_frame(spec, self.role)
-        frame = self._queue(header, wire, spec.payload)
+        declared = len(spec.payload) if spec.declared_length is None else spec.declared_length
+        close_seq = self.close_sent.seq if self.close_sent is not None else None
+        found = self._outgoing.check(header, spec.payload, declared, self._out_offset, close_seq)
+        frame = self._queue(header, wire, spec.payload, found)
         if spec.opcode == Opcode.CLOSE:
             self._after_close_sent(frame)
         return frame
 
-    def send_raw(self, data: bytes) -> None:
-        """Queue bytes verbatim (no framing at all)."""
-        self._out.append(bytes(data))
+    def send_raw(self, data: bytes) -> list[Frame]:
+        """Queue bytes verbatim (no framing at all). The frames they complete, as the
+        peer will read them, are recorded like sent frames, with the rules they break
+        marked deliberate; a frame may span several raw sends."""
+        data = bytes(data)
+        close_seq = self.close_sent.seq if self.close_sent is not None else None
+        found = self._outgoing.raw(data, self._out_offset, self._out_seq, close_seq)
+        self._out.append(data)
         self._out_offset += len(data)
+        frames: list[Frame] = []
+        for raw in found:
+            frame = _tuple_new(
+                Frame, (self._out_seq, raw.offset, raw.header, raw.payload, raw.violations)
+            )
+            self._out_seq += 1
+            self._sent.append(frame)
+            frames.append(frame)
+            if raw.header[0] & 0x0F == Opcode.CLOSE:
+                self._after_close_sent(frame)
+        return frames

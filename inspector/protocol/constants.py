@@ -9,9 +9,9 @@ __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "GUID",
     "CloseCode",
+    "ConnectionState",
     "Opcode",
     "Role",
-    "State",
     "close_code_meaning",
     "close_code_name",
     "describe_close",
@@ -40,13 +40,15 @@ class Role(enum.Enum):
         return Role.SERVER if self is Role.CLIENT else Role.CLIENT
 
 
-class State(enum.IntEnum):
-    """Connection state (RFC 6455 sections 4 and 7)."""
+class ConnectionState(enum.Enum):
+    """Where a connection is in its life (RFC 6455 sections 4 and 7): the one state
+    name of the protocol, the engine and the capture. The protocol object exists only
+    once the handshake succeeded, so it is never CONNECTING; a connection is."""
 
-    CONNECTING = 0
-    OPEN = 1
-    CLOSING = 2
-    CLOSED = 3
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
 
 
 class Opcode(enum.IntEnum):

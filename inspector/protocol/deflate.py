@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from inspector.protocol.constants import Role
-from inspector.protocol.headers import ExtensionOffer
+from .constants import DEFAULT_MAX_MESSAGE_SIZE, Role
+from .headers import ExtensionOffer
 
 __all__ = [
     "EXTENSION_NAME",
@@ -485,7 +485,7 @@ class PerMessageDeflate:
         params: DeflateParams,
         role: Role,
         *,
-        max_inflated_size: int | None = 64 * 2**20,
+        max_inflated_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         compress_level: int = 6,
     ) -> None:
         if max_inflated_size is not None and max_inflated_size < 0:

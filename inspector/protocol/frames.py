@@ -13,6 +13,7 @@ on demand, and the parse loop avoids Python work on frames that break no rule.
 
 from __future__ import annotations
 
+import enum
 import os
 import struct
 from array import array
@@ -45,6 +46,7 @@ __all__ = [
     "apply_mask",
     "encode_frame",
     "encode_header",
+    "frame_violations",
     "header_length",
     "parse_close_payload",
 ]
@@ -79,15 +81,16 @@ def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
 _unmask = _c_apply_mask if _c_apply_mask is not None else _py_apply_mask
 
 
-class LengthForm:
-    """Which encoding of the payload length a frame used (section 5.2)."""
+class LengthForm(enum.IntEnum):
+    """Which encoding of the payload length a frame used (section 5.2); the value is
+    the number of bits the length takes."""
 
     SHORT = 7  # length in the 7 bits of the second byte (0-125)
     MEDIUM = 16  # 126, then a 16-bit length
     LONG = 64  # 127, then a 64-bit length
 
     @staticmethod
-    def minimal(length: int) -> int:
+    def minimal(length: int) -> LengthForm:
         if length < 126:
             return LengthForm.SHORT
         if length < 65536:
@@ -177,7 +180,7 @@ class Frame(NamedTuple):
         return self.header[-4:] if self.header[1] & 0x80 else None
 
     @property
-    def length_form(self) -> int:
+    def length_form(self) -> LengthForm:
         n = self.header[1] & 0x7F
         return LengthForm.LONG if n == 127 else LengthForm.MEDIUM if n == 126 else LengthForm.SHORT
 
@@ -331,7 +334,11 @@ def encode_header(
     b0: int, length: int, mask_key: bytes | None, length_form: int | None = None
 ) -> bytes:
     """Header bytes for a frame whose first byte is ``b0``."""
-    form = length_form or LengthForm.minimal(length)
+    # Plain ints on this path: every frame we send comes here.
+    if length_form is None:
+        form = 7 if length < 126 else 16 if length < 65536 else 64
+    else:
+        form = length_form
     mbit = 0x80 if mask_key is not None else 0
     if form == 7:
         head = _pack_BB(b0, mbit | length)
@@ -597,82 +604,75 @@ class FrameParser:
         self, header: bytes, b0: int, b1: int, length: int, offset: int
     ) -> tuple[Violation, ...]:
         """The slow path: every frame-level violation of a frame that is not plain."""
-        out: list[Violation] = []
-        masked = bool(b1 & 0x80)
-        if self.sender is Role.CLIENT and not masked:
-            out.append(Violation(Rule.UNMASKED_CLIENT_FRAME, "client frame is not masked", offset))
-        elif self.sender is Role.SERVER and masked:
-            out.append(
-                Violation(
-                    Rule.MASKED_SERVER_FRAME,
-                    f"server frame is masked with key {header[-4:].hex()}",
-                    offset,
-                )
+        return frame_violations(
+            header,
+            length,
+            offset,
+            self.sender,
+            rsv_allowed=self.rsv_allowed,
+            max_frame_size=self.max_frame_size,
+        )
+
+
+def frame_violations(
+    header: bytes,
+    length: int,
+    offset: int | None,
+    sender: Role,
+    *,
+    rsv_allowed: int = 0,
+    max_frame_size: int | None = None,
+    deliberate: bool = False,
+) -> tuple[Violation, ...]:
+    """Every frame-level rule of section 5 that a frame with this ``header`` (declaring
+    ``length`` payload bytes), sent by ``sender``, breaks. ``deliberate`` marks the
+    violations of a frame we sent on purpose."""
+    b0 = header[0]
+    b1 = header[1]
+    out: list[Violation] = []
+
+    def add(rule: Rule, message: str) -> None:
+        out.append(Violation(rule, message, offset, deliberate))
+
+    masked = bool(b1 & 0x80)
+    if sender is Role.CLIENT and not masked:
+        add(Rule.UNMASKED_CLIENT_FRAME, "client frame is not masked")
+    elif sender is Role.SERVER and masked:
+        add(Rule.MASKED_SERVER_FRAME, f"server frame is masked with key {header[-4:].hex()}")
+    rsv = b0 & 0x70 & ~rsv_allowed
+    if rsv:
+        names = [n for bit, n in ((0x40, "RSV1"), (0x20, "RSV2"), (0x10, "RSV3")) if rsv & bit]
+        add(Rule.RESERVED_BIT, f"{', '.join(names)} set with no negotiated extension defining it")
+    opcode = b0 & 0x0F
+    if Opcode(opcode).is_reserved:
+        add(Rule.RESERVED_OPCODE, f"reserved opcode 0x{opcode:X}")
+    elif opcode >= 8:
+        if length > 125:
+            add(
+                Rule.CONTROL_FRAME_TOO_LONG,
+                f"{opcode_name(opcode)} frame with a {length}-byte payload",
             )
-        rsv = b0 & 0x70 & ~self.rsv_allowed
-        if rsv:
-            names = [n for bit, n in ((0x40, "RSV1"), (0x20, "RSV2"), (0x10, "RSV3")) if rsv & bit]
-            out.append(
-                Violation(
-                    Rule.RESERVED_BIT,
-                    f"{', '.join(names)} set with no negotiated extension defining it",
-                    offset,
-                )
+        if not b0 & 0x80:
+            add(Rule.FRAGMENTED_CONTROL_FRAME, f"{opcode_name(opcode)} frame with FIN=0")
+    form = b1 & 0x7F
+    if form == 126 and length < 126:
+        add(Rule.NON_MINIMAL_LENGTH, f"length {length} sent in the 16-bit form; it fits in 7 bits")
+    elif form == 127:
+        if length >= 2**63:
+            add(
+                Rule.LENGTH_TOP_BIT,
+                f"64-bit length 0x{length:016X} has its most significant bit set",
             )
-        opcode = b0 & 0x0F
-        if Opcode(opcode).is_reserved:
-            out.append(Violation(Rule.RESERVED_OPCODE, f"reserved opcode 0x{opcode:X}", offset))
-        elif opcode >= 8:
-            if length > 125:
-                out.append(
-                    Violation(
-                        Rule.CONTROL_FRAME_TOO_LONG,
-                        f"{opcode_name(opcode)} frame with a {length}-byte payload",
-                        offset,
-                    )
-                )
-            if not b0 & 0x80:
-                out.append(
-                    Violation(
-                        Rule.FRAGMENTED_CONTROL_FRAME,
-                        f"{opcode_name(opcode)} frame with FIN=0",
-                        offset,
-                    )
-                )
-        form = b1 & 0x7F
-        if form == 126 and length < 126:
-            out.append(
-                Violation(
-                    Rule.NON_MINIMAL_LENGTH,
-                    f"length {length} sent in the 16-bit form; it fits in 7 bits",
-                    offset,
-                )
+        elif length < 65536:
+            what = "7 bits" if length < 126 else "16 bits"
+            add(
+                Rule.NON_MINIMAL_LENGTH,
+                f"length {length} sent in the 64-bit form; it fits in {what}",
             )
-        elif form == 127:
-            if length >= 2**63:
-                out.append(
-                    Violation(
-                        Rule.LENGTH_TOP_BIT,
-                        f"64-bit length 0x{length:016X} has its most significant bit set",
-                        offset,
-                    )
-                )
-            elif length < 65536:
-                what = "7 bits" if length < 126 else "16 bits"
-                out.append(
-                    Violation(
-                        Rule.NON_MINIMAL_LENGTH,
-                        f"length {length} sent in the 64-bit form; it fits in {what}",
-                        offset,
-                    )
-                )
-        if length > self.max_frame_size:
-            out.append(
-                Violation(
-                    Rule.FRAME_TOO_LARGE,
-                    f"frame declares {length} bytes; the limit is {self.max_frame_size}; "
-                    "its payload is skipped",
-                    offset,
-                )
-            )
-        return tuple(out)
+    if max_frame_size is not None and length > max_frame_size:
+        add(
+            Rule.FRAME_TOO_LARGE,
+            f"frame declares {length} bytes; the limit is {max_frame_size}; "
+            "its payload is skipped",
+        )
+    return tuple(out)

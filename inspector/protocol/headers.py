@@ -12,17 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "TCHARS",
     "ExtensionOffer",
     "HeaderParseError",
     "format_extension",
     "format_extensions",
+    "is_token",
     "parse_extensions",
     "parse_token_list",
 ]
 
 # RFC 7230 section 3.2.6: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "."
 #  / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def is_token(text: str) -> bool:
+    """True for a non-empty HTTP token (RFC 7230 section 3.2.6): a header name, a
+    subprotocol name, a request method."""
+    return bool(text) and all(ch in TCHARS for ch in text)
 
 ExtensionParams = tuple[tuple[str, str | None], ...]
 #: One extension as offered or accepted: its name and its parameters in order.
@@ -47,7 +55,7 @@ def _skip_ows(value: str, pos: int) -> int:
 
 def _token(value: str, pos: int) -> tuple[str, int]:
     start = pos
-    while pos < len(value) and value[pos] in _TCHARS:
+    while pos < len(value) and value[pos] in TCHARS:
         pos += 1
     if pos == start:
         raise HeaderParseError(value, pos, "expected a token")

@@ -94,8 +94,128 @@ class Rule(enum.Enum):
         1009,
         "the message inflates past the configured limit (decompression bomb)",
     )
-    # The opening handshake (section 4). Specific rules come before this generic one,
-    # which names any problem no specific rule covers (and the prose of older files).
+    # Frames we craft may break a rule no received frame can: the header's length
+    # does not match the payload that follows it.
+    LENGTH_MISMATCH = (
+        "6455",
+        "5.2",
+        1002,
+        "the declared payload length must be the number of payload bytes that follow",
+    )
+    # The opening handshake (section 4). A close code means little before the
+    # connection is open; 1002 is what failing it would send. The request, as a server
+    # checks it (section 4.2.1):
+    REQUEST_NOT_GET = ("6455", "4.2.1", 1002, "the opening handshake is an HTTP GET request")
+    REQUEST_HTTP_VERSION = (
+        "6455",
+        "4.2.1",
+        1002,
+        "the opening handshake needs HTTP/1.1 or higher",
+    )
+    REQUEST_NO_HOST = ("6455", "4.2.1", 1002, "the opening handshake needs a Host header")
+    REQUEST_UPGRADE = ("6455", "4.2.1", 1002, "the request must carry 'Upgrade: websocket'")
+    REQUEST_CONNECTION = (
+        "6455",
+        "4.2.1",
+        1002,
+        "the request's Connection header must contain 'Upgrade'",
+    )
+    REQUEST_KEY = (
+        "6455",
+        "4.2.1",
+        1002,
+        "the request must carry a Sec-WebSocket-Key: base64 of 16 bytes",
+    )
+    KEY_REPEATED = ("6455", "11.3.1", 1002, "Sec-WebSocket-Key must appear only once")
+    REQUEST_VERSION = (
+        "6455",
+        "4.2.1",
+        1002,
+        "the request must carry 'Sec-WebSocket-Version: 13'",
+    )
+    VERSION_REPEATED = (
+        "6455",
+        "11.3.5",
+        1002,
+        "Sec-WebSocket-Version must appear only once in a request",
+    )
+    SUBPROTOCOL_SYNTAX = (
+        "6455",
+        "4.1",
+        1002,
+        "Sec-WebSocket-Protocol is a comma-separated list of tokens",
+    )
+    EXTENSIONS_SYNTAX = (
+        "6455",
+        "9.1",
+        1002,
+        "Sec-WebSocket-Extensions must follow its grammar",
+    )
+    # The response, as a client checks it (section 4.1):
+    RESPONSE_STATUS = ("6455", "4.1", 1002, "the server must answer 101 Switching Protocols")
+    RESPONSE_HTTP_VERSION = ("6455", "4.2.2", 1002, "the upgrade response needs HTTP/1.1")
+    RESPONSE_UPGRADE = ("6455", "4.1", 1002, "the response must carry 'Upgrade: websocket'")
+    RESPONSE_CONNECTION = (
+        "6455",
+        "4.1",
+        1002,
+        "the response's Connection header must contain 'Upgrade'",
+    )
+    ACCEPT_MISSING = ("6455", "4.1", 1002, "the response must carry Sec-WebSocket-Accept")
+    ACCEPT_MISMATCH = (
+        "6455",
+        "4.1",
+        1002,
+        "Sec-WebSocket-Accept must be base64(SHA-1(key + GUID)) of the request's key",
+    )
+    ACCEPT_REPEATED = ("6455", "11.3.3", 1002, "Sec-WebSocket-Accept must appear only once")
+    SUBPROTOCOL_REPEATED = (
+        "6455",
+        "11.3.4",
+        1002,
+        "Sec-WebSocket-Protocol must appear only once in a response",
+    )
+    SUBPROTOCOL_NOT_ONE = (
+        "6455",
+        "4.2.2",
+        1002,
+        "the server chooses exactly one subprotocol, a token",
+    )
+    SUBPROTOCOL_NOT_OFFERED = (
+        "6455",
+        "4.1",
+        1002,
+        "the server may only choose a subprotocol the client offered",
+    )
+    EXTENSION_NOT_OFFERED = (
+        "6455",
+        "4.1",
+        1002,
+        "the server may only accept extensions the client offered",
+    )
+    DEFLATE_NEGOTIATION = (
+        "7692",
+        "7",
+        1002,
+        "the permessage-deflate response must fit the client's offer",
+    )
+    # Either side, the bytes themselves:
+    HANDSHAKE_NOT_HTTP = ("7230", "3", 1002, "the opening handshake is an HTTP/1.1 message")
+    HANDSHAKE_MALFORMED = ("7230", "3", 1002, "an HTTP message follows the HTTP/1.1 syntax")
+    HEADERS_TOO_LARGE = (
+        "7230",
+        "3.2.5",
+        1002,
+        "the header block is larger than this end accepts",
+    )
+    HANDSHAKE_INCOMPLETE = (
+        "6455",
+        "4",
+        1002,
+        "the header block ended (a blank line) before the connection closed or timed out",
+    )
+    # The generic rule: any handshake problem no specific rule covers (and the prose
+    # of older capture files).
     HANDSHAKE_INVALID = ("6455", "4", 1002, "the opening handshake is not valid")
 
     @property
@@ -147,6 +267,11 @@ class Violation:
     @property
     def rfc(self) -> str:
         return self.rule.rfc
+
+    @property
+    def sentence(self) -> str:
+        """The message and where the RFC says so: ``no Upgrade header (RFC 6455 §4.1)``."""
+        return f"{self.message} ({self.rule.rfc})"
 
     def __str__(self) -> str:
         where = f" at byte {self.offset}" if self.offset is not None else ""

@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
+import select
 import socket
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +37,7 @@ from inspector.capture.events import (
     ViolationCaptured,
 )
 from inspector.engine.connection import Connection
+from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode
 from inspector.protocol.events import Message
@@ -42,24 +45,31 @@ from inspector.protocol.frames import Frame
 
 T = TypeVar("T")
 
+#: Waits in tests are multiplied by this (slow CI machines: set it to 3 or 5).
+TIMEOUT_FACTOR = float(os.environ.get("WS_INSPECTOR_TIMEOUT_FACTOR", "1"))
+
 SUBPROTOCOL = "chat.v1"
 BIG = 16 * 2**20
 MAX_SIZE = 32 * 2**20
 
 
 # --------------------------------------------------------------------- running
-def run_async(main: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
+def run_async(
+    main: Callable[[], Awaitable[T]], timeout: float = 15.0, *, collect: bool = True
+) -> T:
     """Run ``main()`` in a fresh event loop, bounded by ``timeout``, and fail the test
     if it leaves tasks running, the loop reported an error (for example "Task was
     destroyed but it is pending" or an exception in a callback) or a transport or
-    socket was left unclosed (ResourceWarning)."""
+    socket was left unclosed (ResourceWarning). ``collect=False`` skips the garbage
+    collection that brings unclosed resources to light, for tests of what is freed
+    without it."""
     loop_errors: list[dict[str, Any]] = []
     leftover: list[asyncio.Task[Any]] = []
 
     async def wrapper() -> T:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(lambda _loop, context: loop_errors.append(context))
-        result = await asyncio.wait_for(main(), timeout)
+        result = await asyncio.wait_for(main(), timeout * TIMEOUT_FACTOR)
         me = asyncio.current_task()
         deadline = loop.time() + 2.0
         while True:
@@ -73,7 +83,8 @@ def run_async(main: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         result = asyncio.run(wrapper())
-        gc.collect()
+        if collect:
+            gc.collect()
     unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert not leftover, f"tasks still running at the end: {leftover}"
     assert not unclosed, f"resources left open: {unclosed}"
@@ -87,7 +98,7 @@ async def eventually(
 ) -> None:
     """Wait (bounded) until ``predicate()`` is true."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + timeout * TIMEOUT_FACTOR
     while not predicate():
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
@@ -96,7 +107,19 @@ async def eventually(
 
 async def finish(conn: Connection, timeout: float = 5.0) -> None:
     """Wait (bounded) for a connection to end."""
-    await asyncio.wait_for(conn.wait_closed(), timeout)
+    await asyncio.wait_for(conn.wait_closed(), timeout * TIMEOUT_FACTOR)
+
+
+async def until_reset(sock: socket.socket | None, timeout: float = 3.0) -> None:
+    """Wait (bounded) until the peer's RST has reached ``sock``, without reading it."""
+    assert sock is not None
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLERR | select.POLLHUP)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not poller.poll(0):
+        assert loop.time() < deadline, "the reset never arrived"
+        await asyncio.sleep(0.005)
 
 
 def free_port() -> int:
@@ -332,9 +355,10 @@ class WebsocketsPeer(Peer):
 
     async def start(self) -> None:
         from websockets.asyncio.server import serve
+        from websockets.typing import Subprotocol
 
-        def select(_conn: Any, offered: Any) -> str | None:
-            return SUBPROTOCOL if SUBPROTOCOL in offered else None
+        def select(_conn: Any, offered: Any) -> Subprotocol | None:
+            return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in offered else None
 
         self.server = await serve(
             self._handler,
@@ -475,7 +499,7 @@ PEERS: dict[str, type[Peer]] = {
 async def tcp_server(
     handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
     ssl: Any = None,
-):  # type: ignore[no-untyped-def]
+) -> AsyncIterator[tuple[asyncio.Server, int]]:
     """A raw asyncio server on 127.0.0.1:0 whose handler tasks are all finished (or
     cancelled) on exit, so that nothing is left pending."""
     tasks: set[asyncio.Task[None]] = set()
@@ -507,7 +531,9 @@ async def tcp_server(
 
 
 @contextlib.asynccontextmanager
-async def connected(url: str, options: Any = None):  # type: ignore[no-untyped-def]
+async def connected(
+    url: str, options: ConnectOptions | None = None
+) -> AsyncIterator[tuple[Connection, Recorder]]:
     """Connect with a Recorder listening from the first event; on exit close the
     connection (bounded) if the test did not."""
     from inspector.engine.client import connect
@@ -666,6 +692,7 @@ class HostileServer:
         return f"{'wss' if self.ssl else 'ws'}://127.0.0.1:{self.port}/"
 
     async def done(self, timeout: float = 5.0) -> list[Any]:
+        timeout *= TIMEOUT_FACTOR
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self._finished:

@@ -7,25 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-from _engine_support import (
-    BIG,
-    PEERS,
-    SUBPROTOCOL,
-    OurPeer,
-    Peer,
-    close_frames,
-    connected,
-    eventually,
-    free_port,
-    ipv6_available,
-    run_async,
-    store_frames,
-    tcp_server,
-)
 
 from inspector.capture.events import (
     ConnectionState,
@@ -35,8 +19,27 @@ from inspector.capture.events import (
     StateChanged,
 )
 from inspector.engine.client import connect, new_client_connection
-from inspector.engine.options import ConnectError, ConnectOptions, parse_url
+from inspector.engine.options import ConnectError, ConnectOptions
 from inspector.protocol.constants import Opcode
+from inspector.protocol.violations import Rule
+
+from ._engine_support import (
+    BIG,
+    PEERS,
+    SUBPROTOCOL,
+    TIMEOUT_FACTOR,
+    OurPeer,
+    Peer,
+    Recorder,
+    close_frames,
+    connected,
+    eventually,
+    free_port,
+    ipv6_available,
+    run_async,
+    store_frames,
+    tcp_server,
+)
 
 PEER_NAMES = list(PEERS)
 
@@ -105,12 +108,10 @@ def test_16_mib_messages_both_ways(kind: str) -> None:
     async def body(peer: Peer) -> None:
         options = plain(max_message_size=BIG, max_frame_size=BIG)
         async with connected(peer.url, options) as (conn, rec):
-            t = time.perf_counter()
             conn.send_binary(payload)
             await eventually(lambda: rec.messages(), timeout=20, what="the 16 MiB echo")
             (echo,) = rec.messages()
             assert echo.data == payload and not echo.truncated
-            assert time.perf_counter() - t < 15
             store = conn.store
             assert store is not None
             assert store.counters(Direction.OUT).payload_bytes == BIG
@@ -308,9 +309,8 @@ def test_close_after_peer_vanishes_is_bounded() -> None:
         async with tcp_server(handler) as (_, port):
             options = ConnectOptions(deflate=False, close_timeout=0.2)
             async with connected(f"ws://127.0.0.1:{port}/", options) as (conn, _rec):
-                t = time.perf_counter()
-                await conn.close(1000)
-                assert time.perf_counter() - t < 2
+                # Bounded by close_timeout, not by the peer.
+                await asyncio.wait_for(conn.close(1000), 2 * TIMEOUT_FACTOR)
                 assert conn.final_state is not None and conn.final_state.clean is False
                 assert conn.final_state.code == 1006
 
@@ -413,34 +413,6 @@ def test_our_server_without_deflate_and_the_capture_of_a_session() -> None:
 
 # ------------------------------------------------------------------------ URLs
 @pytest.mark.parametrize(
-    ("url", "secure", "host", "port", "resource", "explicit"),
-    [
-        ("ws://example.test", False, "example.test", 80, "/", False),
-        ("wss://example.test/", True, "example.test", 443, "/", False),
-        ("WS://Example.Test:8080/a/b?c=d", False, "example.test", 8080, "/a/b?c=d", True),
-        ("wss://example.test:443/x", True, "example.test", 443, "/x", True),
-        ("ws://[::1]/", False, "::1", 80, "/", False),
-        ("ws://[::1]:9001/?q", False, "::1", 9001, "/?q", True),
-        ("  ws://127.0.0.1:1/  ", False, "127.0.0.1", 1, "/", True),
-        ("ws://example.test?only=query", False, "example.test", 80, "/?only=query", False),
-    ],
-)
-def test_parse_url(
-    url: str, secure: bool, host: str, port: int, resource: str, explicit: bool
-) -> None:
-    target = parse_url(url)
-    assert (target.secure, target.host, target.port, target.resource, target.explicit_port) == (
-        secure,
-        host,
-        port,
-        resource,
-        explicit,
-    )
-    if ":" in host:
-        assert target.netloc == f"[{host}]:{port}"
-
-
-@pytest.mark.parametrize(
     ("url", "words"),
     [
         ("", "no URL given"),
@@ -532,12 +504,13 @@ def test_timeout_when_the_server_never_answers() -> None:
     async def main() -> None:
         async with tcp_server(silent) as (_, port):
             conn = new_client_connection(f"ws://127.0.0.1:{port}/")
-            t = time.perf_counter()
             with pytest.raises(ConnectError) as info:
-                await connect(
-                    f"ws://127.0.0.1:{port}/", ConnectOptions(open_timeout=0.3), connection=conn
+                await asyncio.wait_for(
+                    connect(
+                        f"ws://127.0.0.1:{port}/", ConnectOptions(open_timeout=0.3), connection=conn
+                    ),
+                    2 * TIMEOUT_FACTOR,
                 )
-            assert time.perf_counter() - t < 2
             assert info.value.step == "timeout"
             assert "timed out after 0.3 s" in info.value.message
             assert "handshake response" in info.value.message
@@ -547,6 +520,39 @@ def test_timeout_when_the_server_never_answers() -> None:
             request = store.handshake(Direction.OUT)
             assert request is not None and request.raw.startswith(b"GET / HTTP/1.1\r\n")
             assert conn.final_state is not None and conn.final_state.clean is False
+
+    run_async(main)
+
+
+def test_a_response_cut_short_by_the_timeout_is_kept() -> None:
+    """Issue 9 item 8: a server that sends one header line at a time and never ends its
+    header block; the bytes it did send are in the capture, with the reason."""
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for line in (b"HTTP/1.1 101 Switching Protocols\r\n", b"Upgrade: websocket\r\n"):
+            writer.write(line)
+            await writer.drain()
+        await reader.read()  # and nothing more, until the client gives up
+
+    async def main() -> None:
+        async with tcp_server(trickle) as (_, port):
+            rec = Recorder()
+            conn = new_client_connection(f"ws://127.0.0.1:{port}/")
+            conn.subscribe(rec)
+            with pytest.raises(ConnectError) as info:
+                await connect(
+                    f"ws://127.0.0.1:{port}/", ConnectOptions(open_timeout=0.3), connection=conn
+                )
+            assert info.value.step == "timeout"
+        response = rec.handshake(Direction.IN)
+        assert response.raw == b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        assert response.start_line == "HTTP/1.1 101 Switching Protocols"
+        (problem,) = response.problems
+        assert problem.rule is Rule.HANDSHAKE_INCOMPLETE
+        assert "but not the end of its header block" in problem.message
+        assert [name for name, _ in response.timings][-1] == "handshake"
+        assert conn.store is not None and conn.store.handshake(Direction.IN) == response
 
     run_async(main)
 
@@ -581,11 +587,13 @@ def test_handshake_rejected_with_status() -> None:
                 await connect(f"ws://127.0.0.1:{port}/", plain(), connection=conn)
             assert info.value.step == "handshake"
             assert "the server answered 403 Forbidden" in info.value.message
-            assert "body: no entry here" in info.value.message
+            assert "\n" not in info.value.message and "no entry" not in info.value.message
+            assert (info.value.status, info.value.body) == (403, b"no entry here\n")
             store = conn.store
             assert store is not None
             response = store.handshake(Direction.IN)
             assert response is not None and response.start_line == "HTTP/1.1 403 Forbidden"
+            assert response.raw.endswith(b"\r\n\r\nno entry here\n")
 
     run_async(main)
 

@@ -8,13 +8,6 @@ import contextlib
 import socket
 
 import pytest
-from _engine_support import (
-    connected,
-    eventually,
-    finish,
-    run_async,
-    store_frames,
-)
 
 from inspector.capture.events import (
     CaptureEvent,
@@ -34,6 +27,14 @@ from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameSpec, encode_frame
 from inspector.protocol.violations import Rule
+
+from ._engine_support import (
+    connected,
+    eventually,
+    finish,
+    run_async,
+    store_frames,
+)
 
 
 class Events:
@@ -116,7 +117,8 @@ def test_many_clients_at_once() -> None:
                     conn.send_text(f"client {i}")
                     await eventually(lambda: rec.messages(), what="the echo")
                     await conn.close()
-                    return rec.messages()[0].text
+                    text: str | None = rec.messages()[0].text
+                    return text
 
             results = await asyncio.gather(*(one(i) for i in range(50)))
             assert results == [f"client {i}" for i in range(50)]
@@ -198,7 +200,9 @@ def test_a_client_that_stops_reading_does_not_keep_its_connection() -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             writer.write(request)
             await reader.readuntil(b"\r\n\r\n")
-            writer.transport.pause_reading()  # and never read again
+            transport = writer.transport
+            assert isinstance(transport, asyncio.Transport)
+            transport.pause_reading()  # and never read again
             for spec in (big, close):
                 header, wire = encode_frame(spec, Role.CLIENT)
                 writer.write(header + wire)

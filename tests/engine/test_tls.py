@@ -4,12 +4,20 @@ client certificates, and wss:// to a plain server."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from _engine_support import (
+
+from inspector.capture.events import Direction
+from inspector.engine.client import connect, make_ssl_context, new_client_connection
+from inspector.engine.options import ConnectError, ConnectOptions, TlsOptions
+from inspector.protocol.constants import Opcode
+
+from ._engine_support import (
     HostileConn,
     HostileServer,
     OurPeer,
@@ -19,14 +27,13 @@ from _engine_support import (
     eventually,
     finish,
     run_async,
+    until_reset,
 )
 
-from inspector.capture.events import Direction
-from inspector.engine.client import connect, make_ssl_context, new_client_connection
-from inspector.engine.options import ConnectError, ConnectOptions, TlsOptions
-from inspector.protocol.constants import Opcode
-
-trustme = pytest.importorskip("trustme")
+if TYPE_CHECKING:
+    import trustme
+else:
+    trustme = pytest.importorskip("trustme")
 
 
 @pytest.fixture(scope="module")
@@ -256,5 +263,37 @@ def test_unreadable_tls_files(options: TlsOptions, words: str) -> None:
             with pytest.raises(ConnectError) as info:
                 await connect(url, ConnectOptions(tls=options, open_timeout=5))
             assert info.value.step == "tls" and words in info.value.message
+
+    run_async(main)
+
+
+def test_a_close_frame_left_in_the_socket_when_a_write_fails_is_read_over_tls(
+    server_ssl: ssl.SSLContext, ca_file: str
+) -> None:
+    """Issue 9 item 2 over TLS: the bytes left in the raw socket after a failed write
+    go through the TLS layer before the loss is reported."""
+    ready = asyncio.Event()
+
+    async def script(hs: HostileConn) -> None:
+        await hs.handshake()
+        await asyncio.wait_for(ready.wait(), 5)
+        await hs.send(hs.close(1002, "bad frame"))
+        hs.reset()
+
+    async def main() -> None:
+        async with HostileServer(script, ssl=server_ssl) as server:
+            rec = Recorder()
+            options = ConnectOptions(deflate=False, tls=TlsOptions(cafile=ca_file))
+            conn = await connect(server.url, options, listeners=[rec])
+            assert conn.transport is not None
+            # The raw transport under TLS stops reading: the write comes first.
+            conn.transport._ssl_protocol._transport.pause_reading()  # type: ignore[attr-defined]
+            ready.set()
+            await server.done()
+            await until_reset(conn.transport.get_extra_info("socket"))
+            conn.send_text("too late")
+            await finish(conn)
+        closes = [f for f in rec.frames(Direction.IN) if f.opcode == Opcode.CLOSE]
+        assert [(f.close_code, f.close_reason) for f in closes] == [(1002, "bad frame")]
 
     run_async(main)

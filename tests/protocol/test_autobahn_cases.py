@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from inspector.protocol.connection import Protocol
-from inspector.protocol.constants import Opcode, Role, State
+from inspector.protocol.constants import ConnectionState, Opcode, Role
 from inspector.protocol.events import Failure, Message
 from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
 from inspector.protocol.violations import Rule
@@ -59,7 +59,7 @@ class Case:
     replies: tuple[tuple[Any, ...], ...] = ()  # what we send back
     chop: str | int = "whole"  # "whole", "frames", "bytes" or a chunk size
     detail: str = ""  # text the first violation's message contains
-    state: State = State.OPEN
+    state: ConnectionState = ConnectionState.OPEN
     bad_seq: int | None = None  # the frame that carries the first violation
 
 
@@ -120,7 +120,7 @@ def pings() -> list[Case]:
             rules=[Rule.CONTROL_FRAME_TOO_LONG],
             replies=[closed(1002)],
             detail="PING frame with a 126-byte payload",
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case("2.6", [f(PING, b"\xfe" * 125)], [], replies=[pong(b"\xfe" * 125)], chop="bytes"),
         case("2.7", [f(PONG)], []),
@@ -143,7 +143,7 @@ def reserved_bits() -> list[Case]:
             rules=[Rule.RESERVED_BIT],
             replies=[closed(1002)],  # and no pong for the ping after the bad frame
             chop=chop,
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         )
 
     r = Rule.RESERVED_BIT
@@ -197,7 +197,7 @@ def opcodes() -> list[Case]:
                     replies=[closed(1002)],
                     chop="bytes" if i == 5 else "whole",
                     detail=f"reserved opcode 0x{op:X}",
-                    state=State.CLOSING,
+                    state=ConnectionState.CLOSING,
                 )
             )
     return out
@@ -215,7 +215,7 @@ def fragmentation() -> list[Case]:
             [fail(Rule.FRAGMENTED_CONTROL_FRAME)],
             rules=[Rule.FRAGMENTED_CONTROL_FRAME, unexpected],
             replies=[closed(1002)],
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case(
             "5.2",
@@ -224,7 +224,7 @@ def fragmentation() -> list[Case]:
             rules=[Rule.FRAGMENTED_CONTROL_FRAME, unexpected],
             replies=[closed(1002)],
             detail="PONG frame with FIN=0",
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case("5.3", frag2, [msg(TEXT, "fragment1fragment2")]),
         case("5.4", frag2, [msg(TEXT, "fragment1fragment2")], chop="frames"),
@@ -266,7 +266,7 @@ def fragmentation() -> list[Case]:
                 replies=[closed(1002)],
                 chop=chop,
                 detail="continuation frame with no fragmented message to continue",
-                state=State.CLOSING,
+                state=ConnectionState.CLOSING,
             )
         )
     out += [
@@ -281,7 +281,7 @@ def fragmentation() -> list[Case]:
             [msg(TEXT, "fragment1fragment2"), fail(unexpected), msg(TEXT, "fragment4")],
             rules=[unexpected],
             replies=[closed(1002)],
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case(
             "5.16",
@@ -290,7 +290,7 @@ def fragmentation() -> list[Case]:
             [fail(unexpected), msg(TEXT, "fragment2fragment3"), msg(TEXT, "fragment2fragment3")],
             rules=[unexpected, unexpected],
             replies=[closed(1002)],
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case(
             "5.17",
@@ -298,7 +298,7 @@ def fragmentation() -> list[Case]:
             [fail(unexpected), msg(TEXT, "fragment2fragment3"), msg(TEXT, "fragment2fragment3")],
             rules=[unexpected, unexpected],
             replies=[closed(1002)],
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
         case(
             "5.18",
@@ -307,7 +307,7 @@ def fragmentation() -> list[Case]:
             rules=[Rule.EXPECTED_CONTINUATION],
             replies=[closed(1002)],
             detail="TEXT frame while the TEXT message begun at frame #0 is unfinished",
-            state=State.CLOSING,
+            state=ConnectionState.CLOSING,
         ),
     ]
     five = [
@@ -445,7 +445,7 @@ def utf8() -> list[Case]:
                     replies=[closed(1007)],
                     chop=chop,
                     detail=f"invalid UTF-8 at byte {at} of the message",
-                    state=State.CLOSING,
+                    state=ConnectionState.CLOSING,
                     bad_seq=det if per_frame else 0,
                 )
             )
@@ -458,7 +458,7 @@ INVALID_REASONS = {id: reason for id, _, _, _, reason in INVALID_UTF8}
 
 # ---------------------------------------------------------------- 7.x close
 def closing() -> list[Case]:
-    bye = State.CLOSING
+    bye = ConnectionState.CLOSING
     out = [
         case(
             "7.1.1",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pytest
 
 from inspector.protocol.connection import DEFAULT_MAX_MESSAGE_SIZE, Event, Protocol
-from inspector.protocol.constants import Opcode, Role, State
+from inspector.protocol.constants import ConnectionState, Opcode, Role
 from inspector.protocol.events import Failure, Message
 from inspector.protocol.frames import (
     Frame,
@@ -271,7 +271,7 @@ def test_close_with_invalid_code(code: int) -> None:
     assert proto.close_code == code and proto.close_reason == "r"
     (reply,) = sent(proto)
     assert reply.close_code == 1002 and reply.close_reason == ""
-    assert proto.state is State.CLOSING
+    assert proto.state is ConnectionState.CLOSING
 
 
 def test_close_with_invalid_utf8_reason() -> None:
@@ -294,16 +294,16 @@ def test_close_with_valid_code_is_echoed(code: int) -> None:
 
 def test_peer_starts_the_closing_handshake() -> None:
     proto = client()
-    assert proto.state is State.OPEN
+    assert proto.state is ConnectionState.OPEN
     feed(proto, close_frame(1000, b"bye"))
-    assert proto.state is State.CLOSING  # type: ignore[comparison-overlap]
+    assert proto.state is ConnectionState.CLOSING  # type: ignore[comparison-overlap]
     assert proto.close_received is not None and proto.close_received.seq == 0
     assert proto.close_sent is not None and proto.close_sent.close_code == 1000
     assert proto.close_handshake_done
     (reply,) = sent(proto)
     assert reply.header == proto.close_sent.header and reply.payload == b"\x03\xe8"
     proto.receive_eof()
-    assert proto.state is State.CLOSED and proto.incomplete_bytes == 0
+    assert proto.state is ConnectionState.CLOSED and proto.incomplete_bytes == 0
 
 
 def test_empty_close_is_answered_with_an_empty_close() -> None:
@@ -317,16 +317,16 @@ def test_empty_close_is_answered_with_an_empty_close() -> None:
 def test_we_start_the_closing_handshake() -> None:
     proto = client()
     ours = proto.send_close(1001, "going")
-    assert proto.state is State.CLOSING and proto.close_sent == ours
+    assert proto.state is ConnectionState.CLOSING and proto.close_sent == ours
     assert not proto.close_handshake_done
     (on_wire,) = sent(proto)
     assert (on_wire.close_code, on_wire.close_reason) == (1001, "going")
     feed(proto, close_frame(1001))
     assert proto.close_handshake_done and proto.close_code == 1001
     assert proto.data_to_send() == []  # nothing more to say
-    assert proto.state is State.CLOSING  # until the TCP connection closes
+    assert proto.state is ConnectionState.CLOSING  # until the TCP connection closes
     proto.receive_eof()
-    assert proto.state is State.CLOSED
+    assert proto.state is ConnectionState.CLOSED
 
 
 def test_auto_close_off() -> None:
@@ -334,7 +334,7 @@ def test_auto_close_off() -> None:
     feed(proto, close_frame(1000))
     assert proto.close_received is not None and proto.close_sent is None
     assert proto.data_to_send() == []
-    assert proto.state is State.CLOSING
+    assert proto.state is ConnectionState.CLOSING
     proto.send_close(1000)
     assert proto.close_handshake_done
 
@@ -442,7 +442,7 @@ def test_strict_mode_fails_with_the_rfc_close_code(data: bytes, rule: Rule, code
     (close,) = sent(proto)
     assert close.opcode == Opcode.CLOSE and close.close_code == code
     assert close.close_reason == rule.summary
-    assert proto.close_sent is not None and proto.state is State.CLOSING
+    assert proto.close_sent is not None and proto.state is ConnectionState.CLOSING
     # Once failed, the connection answers nothing more and fails only once.
     events = feed(proto, frame(Opcode.PING, b"?") + frame(7) + close_frame(1000))
     assert failures_in(events) == []
@@ -461,7 +461,7 @@ def test_observe_mode_goes_on(data: bytes, rule: Rule, code: int) -> None:
     assert messages_in(events)[-1].text == "after"
     pings = sum(f.opcode == Opcode.PING for f in frames_in(events))
     assert [f.opcode for f in sent(proto)] == [Opcode.PONG] * pings  # only automatic pongs
-    assert proto.state is State.OPEN
+    assert proto.state is ConnectionState.OPEN
     assert proto.violation_count == len(rules_in(events))
 
 
@@ -643,7 +643,7 @@ def test_receive_eof_mid_frame(cut: int) -> None:
     events = feed(proto, data[: 6 + cut])
     assert len(messages_in(events)) == 1
     proto.receive_eof()
-    assert proto.eof_received and proto.state is State.CLOSED
+    assert proto.eof_received and proto.state is ConnectionState.CLOSED
     assert proto.incomplete_bytes == cut
     assert proto.bytes_received == 6 + cut
     with pytest.raises(LocalProtocolError):
@@ -666,7 +666,12 @@ def test_sent_records_match_the_bytes() -> None:
     data = b"".join(proto.data_to_send())
     assert data == b"".join(f.header + apply_mask(f.payload, f.mask_key or KEY) for f in frames)
     parsed = list(FrameParser(Role.CLIENT).feed(data))
-    assert [f._replace(violations=()) for f in parsed] == frames
+    assert [f._replace(violations=()) for f in parsed] == [
+        f._replace(violations=()) for f in frames
+    ]
+    # The crafted frame's record carries the rule it breaks, as sent on purpose.
+    assert [(v.rule, v.deliberate) for v in frames[6].violations] == [(Rule.RESERVED_BIT, True)]
+    assert [f for f in frames if f.violations] == [frames[6]]
     assert [f.seq for f in frames] == list(range(8))
     assert [f.mask_key for f in frames] == [KEY, b"\x00\x01\x02\x03", b"\xff" * 4] * 2 + [
         KEY,
@@ -738,13 +743,19 @@ def test_send_frame_past_close_and_on_purpose_broken() -> None:
     data = b"".join(proto.data_to_send())
     assert data == b"\x81\x0bafter close\x81"
     assert proto.bytes_sent == 8 + len(data)
-    assert proto.events_sent()[-1] == Frame(1, 8, b"\x81\x0b", b"after close")
+    last = proto.events_sent()[-1]
+    assert isinstance(last, Frame)
+    assert last._replace(violations=()) == Frame(1, 8, b"\x81\x0b", b"after close")
+    assert [(v.rule, v.deliberate) for v in last.violations] == [
+        (Rule.UNMASKED_CLIENT_FRAME, True),
+        (Rule.FRAME_AFTER_CLOSE, True),
+    ]
 
 
 def test_send_frame_close_starts_the_handshake() -> None:
     proto = client()
     proto.send_frame(FrameSpec(Opcode.CLOSE, b"\x03\xe8"))
-    assert proto.close_sent is not None and proto.state is State.CLOSING
+    assert proto.close_sent is not None and proto.state is ConnectionState.CLOSING
     with pytest.raises(LocalProtocolError):
         proto.send_text("no")
 
@@ -766,7 +777,7 @@ def test_local_protocol_errors(call: object) -> None:
     proto = client()
     with pytest.raises(LocalProtocolError):
         call(proto)  # type: ignore[operator]
-    assert proto.data_to_send() == [] and proto.state is State.OPEN
+    assert proto.data_to_send() == [] and proto.state is ConnectionState.OPEN
 
 
 @pytest.mark.parametrize(

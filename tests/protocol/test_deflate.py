@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 import tracemalloc
 import zlib
 from types import SimpleNamespace
@@ -445,16 +444,14 @@ def test_bomb_is_stopped_at_the_limit_without_allocating_it() -> None:
     bomb = chunk * 100
     assert len(bomb) < 200_000
     _, server = pair(DeflateParams(), max_inflated_size=2**20)
+    # How fast it is stopped is measured by benchmarks/bench_codec.py, not here.
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(InflateTooLarge) as info:
             server.decompress(bomb)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 1.0
     assert peak < 8 * 2**20  # the payload and one MiB of output, not 100 MiB
     assert (info.value.limit, info.value.compressed_size) == (2**20, len(bomb))
     assert "1,048,576" in str(info.value)

@@ -32,6 +32,9 @@ from inspector.protocol.events import Failure, Message
 from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
 from inspector.protocol.violations import Rule
 
+# Characterisations of other libraries: the slow lane.
+pytestmark = pytest.mark.slow
+
 SIZES = [0, 1, 125, 126, 65535, 65536]
 
 

@@ -1,0 +1,292 @@
+"""Tests of the asyncio connection (inspector.engine.connection): what it reads when the
+connection dies, how it reports the end, and what it leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import weakref
+
+import pytest
+
+from inspector.capture.events import CaptureEvent, Direction, ErrorStep
+from inspector.engine.client import connect, new_client_connection
+from inspector.engine.connection import Connection, MessageFilter
+from inspector.engine.options import ConnectOptions
+from inspector.engine.server import EchoServer
+from inspector.protocol.constants import Opcode, Role
+from inspector.protocol.frames import Frame, FrameSpec
+from inspector.protocol.violations import Rule
+
+from ._engine_support import (
+    HostileConn,
+    HostileServer,
+    Recorder,
+    close_frames,
+    eventually,
+    finish,
+    run_async,
+    until_reset,
+)
+
+
+def test_what_the_peer_sent_before_a_reset_is_read_when_a_write_fails() -> None:
+    """The server sends its close frame and resets the connection; our next write fails
+    (ECONNRESET) before the event loop read the close frame. The frame is still in the
+    socket buffer: it must be read, parsed and recorded, and the server not blamed for
+    dropping TCP without a close frame (issue 9 item 2)."""
+    ready = asyncio.Event()
+
+    async def script(hs: HostileConn) -> None:
+        await hs.handshake()
+        await asyncio.wait_for(ready.wait(), 5)
+        await hs.send(hs.close(1002, "bad frame"))
+        hs.reset()
+
+    async def main() -> None:
+        async with HostileServer(script) as server:
+            rec = Recorder()
+            conn = await connect(server.url, listeners=[rec])
+            assert conn.transport is not None
+            # The race made certain: the write runs before the loop sees the frame.
+            conn.transport.pause_reading()
+            ready.set()
+            await server.done()
+            await until_reset(conn.transport.get_extra_info("socket"))
+            conn.send_text("too late")
+            await finish(conn)
+        (close,) = close_frames(rec.frames(Direction.IN))
+        assert (close.close_code, close.close_reason) == (1002, "bad frame")
+        final = conn.final_state
+        assert final is not None and final.code == 1002 and final.clean is False
+        assert "without a close frame" not in final.detail
+        # The write that failed was tried; the close reply could not be written at
+        # all, so it is not recorded as sent.
+        assert [f.opcode for f in rec.frames(Direction.OUT)] == [Opcode.TEXT]
+
+    run_async(main)
+
+
+# ----------------------------------------------------------------- clean or not
+@pytest.mark.parametrize(
+    ("payload", "rule", "reply"),
+    [
+        ((42381).to_bytes(2, "big"), Rule.INVALID_CLOSE_CODE, 1002),
+        ((999).to_bytes(2, "big"), Rule.INVALID_CLOSE_CODE, 1002),
+        ((1005).to_bytes(2, "big"), Rule.INVALID_CLOSE_CODE, 1002),
+        (b"\x03", Rule.CLOSE_PAYLOAD_ONE_BYTE, 1002),
+        ((1000).to_bytes(2, "big") + b"\xff\xfe", Rule.INVALID_CLOSE_REASON, 1007),
+    ],
+    ids=["42381", "999", "1005-on-the-wire", "1-byte", "non-utf8-reason"],
+)
+def test_a_bad_close_frame_is_not_a_clean_close(payload: bytes, rule: Rule, reply: int) -> None:
+    """Issue 9 item 5 (contract 4): the closing handshake completes, but the peer's close
+    frame broke a close rule and we answered with a protocol-error code."""
+
+    async def script(hs: HostileConn) -> Frame | None:
+        await hs.handshake()
+        await hs.send(hs.frame(Opcode.CLOSE, payload))
+        return await hs.read_client()
+
+    async def main() -> None:
+        async with HostileServer(script) as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            (answer,) = await server.done()
+            await finish(conn)
+        assert answer is not None and answer.close_code == reply
+        assert conn.close_received and conn.close_sent
+        final = conn.final_state
+        assert final is not None and final.clean is False
+        assert final.detail.startswith("the peer's close frame broke a rule: ")
+        assert rule.rfc in final.detail
+
+    run_async(main)
+
+
+@pytest.mark.parametrize(
+    ("theirs", "ours", "detail"),
+    [
+        (1000, None, ""),
+        (1002, None, "the peer closed with 1002 (protocol error) 'no'"),
+        (1007, None, "the peer closed with 1007 (invalid frame payload data) 'no'"),
+        (None, 1002, "we closed with 1002 (protocol error) 'no'"),
+        (None, 1000, ""),
+    ],
+)
+def test_a_protocol_error_code_on_either_side_is_not_clean(
+    theirs: int | None, ours: int | None, detail: str
+) -> None:
+    async def script(hs: HostileConn) -> Frame | None:
+        await hs.handshake()
+        if theirs is not None:
+            await hs.send(hs.close(theirs, "no"))
+            return await hs.read_client()
+        closing = await hs.read_client()
+        assert closing is not None
+        await hs.send(hs.close(closing.close_code or 1000))
+        return closing
+
+    async def main() -> None:
+        async with HostileServer(script) as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            if ours is not None:
+                conn.send_close(ours, "no")
+            await server.done()
+            await finish(conn)
+        final = conn.final_state
+        assert final is not None and (final.clean, final.detail) == (not detail, detail)
+
+    run_async(main)
+
+
+# ---------------------------------------------------- what the close timer says
+def test_a_peer_that_never_answers_our_close_is_told_as_such() -> None:
+    """Issue 9 item 8: not "did not close the TCP connection after the closing
+    handshake" when there was no closing handshake: the peer never answered."""
+
+    async def script(hs: HostileConn) -> None:
+        await hs.handshake()
+        await hs.read_client()  # our close frame, never answered
+        await hs.reader.read()  # hold TCP open until the client gives up
+
+    async def main() -> None:
+        async with HostileServer(script) as server:
+            rec = Recorder()
+            options = ConnectOptions(deflate=False, close_timeout=0.2)
+            conn = await connect(server.url, options, listeners=[rec])
+            conn.send_close(1000)
+            await server.done()
+            await finish(conn)
+        (late,) = rec.errors()
+        assert late.step == "close" and not late.fatal
+        assert late.message == (
+            "the peer did not answer our close frame within 0.2 s; closing it here"
+        )
+        final = conn.final_state
+        assert final is not None and final.clean is False
+        assert final.detail == "the TCP connection closed before the peer answered our close frame"
+
+    run_async(main)
+
+
+# ------------------------------------------------------------ nothing left behind
+def test_closed_connections_are_freed_without_the_garbage_collector() -> None:
+    """Issue 9 item 9: a closed Connection is in no reference cycle, so a long-running
+    server frees each one as it ends, not at the next full collection."""
+    refs: list[weakref.ReferenceType[Connection]] = []
+
+    def on_event(conn: Connection, event: CaptureEvent) -> None:
+        if not any(r() is conn for r in refs):
+            refs.append(weakref.ref(conn))
+
+    async def main() -> None:
+        async with EchoServer(on_event=on_event, keep_captures=True) as server:
+            for _ in range(50):
+                conn = await connect(server.url, ConnectOptions(keepalive_interval=30))
+                refs.append(weakref.ref(conn))
+                conn.send_text("hello")
+                await conn.close()
+                await finish(conn)
+                del conn
+            await eventually(lambda: not server.connections, what="the server to let go")
+            # Let the event loop drop its last handles (transports' close callbacks).
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+    gc.collect()
+    gc.disable()
+    try:
+        run_async(main, collect=False)
+        alive = [r() for r in refs if r() is not None]
+        assert len(refs) == 100
+        assert alive == [], f"{len(alive)} connections are kept alive by reference cycles"
+    finally:
+        gc.enable()
+
+
+# ------------------------------------------------------------- capture budget
+def test_the_capture_budget_reaches_the_store_and_is_reported_once_as_an_error() -> None:
+    """Issue 9 item 4, the engine's side: ConnectOptions.max_capture_bytes becomes the
+    store's budget, and the store's one call of on_capped becomes one ErrorCaptured."""
+
+    async def main() -> None:
+        conn = Connection(Role.CLIENT, "ws://example.test/", max_capture_bytes=2**20)
+        rec = Recorder()
+        conn.subscribe(rec)
+        store = conn.store
+        assert store is not None and store.max_payload_bytes == 2**20
+        assert store.on_capped is not None
+        store.capped_at_row = 17
+        store.on_capped()
+        (error,) = rec.errors()
+        assert (error.step, error.fatal) == (ErrorStep.CAPTURE, False)
+        assert error.message == (
+            "capture budget of 1 MiB reached at frame 17: later frames keep their headers "
+            "and the first 4 KiB of payload"
+        )
+        assert conn.error is None  # not fatal: the connection goes on
+        client = new_client_connection("ws://example.test/", ConnectOptions(max_capture_bytes=None))
+        assert client.store is not None and client.store.max_payload_bytes is None
+
+    run_async(main)
+
+
+# ------------------------------------------------------------ our own frames
+def test_a_crafted_frame_is_captured_with_its_deliberate_violation() -> None:
+    """Contract 1: the FramesCaptured(OUT) event and the store carry the rules a frame
+    we sent on purpose breaks, marked deliberate."""
+
+    async def main() -> None:
+        async with EchoServer() as server:
+            rec = Recorder()
+            conn = await connect(server.url, ConnectOptions(deflate=False), listeners=[rec])
+            conn.send_frame(FrameSpec(Opcode.TEXT, b"odd", rsv2=True))
+            conn.send_text("plain")
+            await conn.close()
+            await finish(conn)
+        crafted, plain, _close = rec.frames(Direction.OUT)
+        assert [(v.rule, v.deliberate) for v in crafted.violations] == [(Rule.RESERVED_BIT, True)]
+        assert plain.violations == ()
+        store = conn.store
+        assert store is not None
+        rows = [row for row in range(len(store)) if store.direction(row) is Direction.OUT]
+        assert store.frame(rows[0]).violations == crafted.violations
+
+    run_async(main)
+
+
+def test_subscribe_takes_a_message_filter() -> None:
+    async def main() -> None:
+        async with EchoServer() as server:
+            everything, composite, none = Recorder(), Recorder(), Recorder()
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            conn.subscribe(everything, messages=MessageFilter.ALL)
+            conn.subscribe(composite, messages=MessageFilter.COMPOSITE)
+            conn.subscribe(none, messages=MessageFilter.NONE)
+            conn.send_text("one frame")
+            conn.send_text("two frames", fragments=2)
+            await eventually(lambda: len(everything.messages()) == 2, what="both echoes")
+            await conn.close()
+            await finish(conn)
+        assert [m.text for m in everything.messages()] == ["one frame", "two frames"]
+        assert [m.text for m in composite.messages()] == ["two frames"]
+        assert none.messages() == [] and none.frames(Direction.IN)
+        with pytest.raises(ValueError):
+            conn.subscribe(none, messages="some")
+
+    run_async(main)
+
+
+def test_state_changes_are_logged_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        async with EchoServer() as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            await conn.close()
+            await finish(conn)
+
+    with caplog.at_level(logging.DEBUG, logger="inspector.engine.connection"):
+        run_async(main)
+    lines = [r.getMessage() for r in caplog.records if r.name == "inspector.engine.connection"]
+    assert any(line.startswith("state open (ws://127.0.0.1:") for line in lines)
+    assert any(line.startswith("state closed code=1000 clean=True (") for line in lines)
