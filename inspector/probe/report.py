@@ -10,8 +10,8 @@ import html
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
-from .cases import CATEGORIES, Grade
-from .runner import CaseResult, ProbeReport
+from .model import CATEGORIES, Grade
+from .results import CaseResult, ProbeReport
 
 __all__ = ["format_table", "json_lines", "render_html", "write_html"]
 

@@ -1,0 +1,143 @@
+"""Shared helpers for the probe tests: bounded runs and real echo servers on loopback.
+
+The servers: our EchoServer (observe mode unless ``strict``; in process, or as the
+``ws-inspector serve`` command in a subprocess), the ``websockets`` library, aiohttp
+and tornado. All listen on 127.0.0.1, port 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from inspector.engine.server import EchoServer
+from inspector.probe import Grade, ProbeReport, run_probe
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(coro: Awaitable[T], timeout: float = 60.0) -> T:
+    async def bounded() -> T:
+        return await asyncio.wait_for(coro, timeout)
+
+    return asyncio.run(bounded())
+
+
+def grades(report: ProbeReport) -> dict[str, Grade]:
+    return {r.id: r.grade for r in report}
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then closed again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+# ----------------------------------------------------------------------------- servers
+@contextlib.asynccontextmanager
+async def own_server(*, strict: bool = False) -> AsyncIterator[str]:
+    async with EchoServer(strict=strict) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def serve_command(*args: str) -> Iterator[str]:
+    """``ws-inspector serve --quiet ARGS`` in a subprocess (a server with its own
+    process, as a user runs it); yields its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "serve", "--quiet", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("ws://"), url
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@contextlib.asynccontextmanager
+async def websockets_server() -> AsyncIterator[str]:
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def echo(ws: ServerConnection) -> None:
+        with contextlib.suppress(Exception):
+            async for message in ws:
+                await ws.send(message)
+
+    async with serve(echo, "127.0.0.1", 0, close_timeout=1) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        yield f"ws://127.0.0.1:{port}/"
+
+
+@contextlib.asynccontextmanager
+async def aiohttp_server() -> AsyncIterator[str]:
+    from aiohttp import WSMsgType, web
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await ws.send_str(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await ws.send_bytes(msg.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    site = web.SockSite(runner, sock)
+    await site.start()
+    try:
+        yield f"ws://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def tornado_server() -> AsyncIterator[str]:
+    import tornado.httpserver
+    import tornado.netutil
+    import tornado.web
+    import tornado.websocket
+
+    class Echo(tornado.websocket.WebSocketHandler):
+        def on_message(self, message: str | bytes) -> None:
+            self.write_message(message, binary=isinstance(message, bytes))
+
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/", Echo)]))
+    server.add_sockets(sockets)
+    try:
+        yield f"ws://127.0.0.1:{sockets[0].getsockname()[1]}/"
+    finally:
+        server.stop()
+        await server.close_all_connections()
+
+
+async def probe_with(server: Any, *args: Any, **kw: Any) -> ProbeReport:
+    async with server() as url:
+        return await run_probe(url, *args, **kw)
