@@ -89,7 +89,7 @@ class Observation:
     @property
     def dropped(self) -> bool:
         """The server closed TCP without a close frame."""
-        return self.tcp_closed and self.close is None
+        return self.tcp_closed and self.close is None and not self.aborted
 
     @property
     def server_closed_first(self) -> bool:
