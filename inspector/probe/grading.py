@@ -87,9 +87,14 @@ class Observation:
         return self.close is not None or self.tcp_closed
 
     @property
+    def closed_by_server(self) -> bool:
+        """TCP ended, and not by us (neither our abort nor our engine's close timer)."""
+        return self.tcp_closed and not self.aborted and not self.tcp_left_open
+
+    @property
     def dropped(self) -> bool:
         """The server closed TCP without a close frame."""
-        return self.tcp_closed and self.close is None and not self.aborted
+        return self.closed_by_server and self.close is None
 
     @property
     def server_closed_first(self) -> bool:
@@ -99,7 +104,7 @@ class Observation:
     def reacted(self) -> bool:
         """The server did something: sent a frame, or closed TCP itself. A TCP drop in
         answer to our frames is a reaction, not silence."""
-        return self.frames_in > 0 or (self.tcp_closed and not self.we_closed)
+        return self.frames_in > 0 or self.closed_by_server
 
 
 def grade(case: Case, obs: Observation, waited: float) -> tuple[Grade, str]:

@@ -9,8 +9,9 @@ Then we close (unless the server or the case already did) and grade what was see
 (:mod:`.grading`): echoed messages, pongs, the server's close frame and code, or a
 TCP drop.
 
-Once a connection cannot be made (refused, timed out, no route), the server is
-marked unreachable and the cases not yet started are graded failed at once.
+When new connections fail (refused, timed out, no route), or the server stopped
+answering altogether, the cases not yet started are graded failed at once (see
+:mod:`.gate`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ..protocol.headers import HeaderParseError, parse_extensions
 from ..protocol.violations import LocalProtocolError
 from .case import Case
 from .cases import select_cases
+from .gate import UNREACHABLE_STEPS, Gate
 from .grading import grade
 from .model import (
     Chopped,
@@ -78,9 +80,6 @@ _WRITE_LOW = 64 * 1024
 _STUCK = 2**20
 #: The probe's frames and messages may be as large as the largest case needs.
 _CASE_LIMIT = 64 * 2**20
-#: After this many cases in a row without a single frame back, the server is down.
-_SILENT_CASES = 5
-_UNREACHABLE_STEPS = frozenset({"url", "dns", "tcp", "tls", "timeout"})
 _PING = int(Opcode.PING)
 _CLOSE = int(Opcode.CLOSE)
 
@@ -90,27 +89,6 @@ class ProbeUnreachable(ConnectError):
 
 
 # ------------------------------------------------------------------------------ running
-class _Gate:
-    """Shared by the cases of one battery: once the server cannot be reached, or has
-    stopped answering, it is not tried again."""
-
-    def __init__(self) -> None:
-        self.down: str | None = None
-        self.silent = 0  # cases in a row that got no frame at all, not even a pong
-
-    def count_silence(self, case: Case, obs: Observer, waited: float) -> None:
-        server_acted = obs.frames_in > 0 or (obs.tcp_closed and not obs.we_closed)
-        if case.wait is not None or server_acted:
-            self.silent = 0  # a frame, a drop, or a case that expects silence
-            return
-        self.silent += 1
-        if self.silent >= _SILENT_CASES and self.down is None:
-            self.down = (
-                f"the server stopped answering: {self.silent} cases in a row got no frame "
-                f"at all within {waited:g} s, not even a pong"
-            )
-
-
 def _case_options(case: Case, base: ConnectOptions, budget: float) -> ConnectOptions:
     headers = [(n, v) for n, v in base.headers if n.lower() != "sec-websocket-extensions"]
     if case.deflate:
@@ -131,7 +109,7 @@ def _case_options(case: Case, base: ConnectOptions, budget: float) -> ConnectOpt
 
 class _CaseRun:
     def __init__(
-        self, case: Case, url: str, options: ConnectOptions, timeout: float, gate: _Gate
+        self, case: Case, url: str, options: ConnectOptions, timeout: float, gate: Gate
     ) -> None:
         self.case = case
         self.url = url
@@ -168,29 +146,32 @@ class _CaseRun:
         )
 
     async def run(self) -> CaseResult:
+        await self.gate.settle()
         t0 = self.loop.time()
         if self.gate.down is not None:
-            return self.result(Grade.FAILED, f"server unreachable: {self.gate.down}", t0)
+            return self.result(Grade.FAILED, f"not run: {self.gate.down}", t0)
         deadline = t0 + self.budget
-        conn = new_client_connection(self.url, self.options)
-        obs = Observer()
-        conn.subscribe(obs)
-        try:
-            await connect(self.url, self.options, connection=conn)
-        except ConnectError as exc:
-            if exc.step in _UNREACHABLE_STEPS:
-                if self.gate.down is None:
-                    self.gate.down = f"{exc.step}: {exc.message}"
-                return self.result(
-                    Grade.FAILED, f"server unreachable: {exc.step}: {exc.message}", t0, conn, obs
-                )
-            return self.result(
-                Grade.FAILED, f"the opening handshake failed: {exc.message}", t0, conn, obs
-            )
-        except Exception as exc:  # a bug must not stop the battery
-            log.exception("case %s could not connect", self.case.id)
-            conn.abort()
-            return self.result(Grade.FAILED, f"the probe could not connect: {exc}", t0, conn, obs)
+        for attempt in (1, 2):
+            conn = new_client_connection(self.url, self.options)
+            obs = Observer()
+            conn.subscribe(obs)
+            try:
+                await connect(self.url, self.options, connection=conn)
+            except ConnectError as exc:
+                if exc.step not in UNREACHABLE_STEPS:
+                    words = f"the opening handshake failed: {exc.message}"
+                    return self.result(Grade.FAILED, words, t0, conn, obs)
+                if attempt == 1 and self.gate.down is None:
+                    continue  # one failed connection is not yet an unreachable server
+                self.gate.unreachable(f"new connections fail: {exc.step}: {exc.message}")
+                words = f"server unreachable: {exc.step}: {exc.message}"
+                return self.result(Grade.FAILED, words, t0, conn, obs)
+            except Exception as exc:  # a bug must not stop the battery
+                log.exception("case %s could not connect", self.case.id)
+                conn.abort()
+                words = f"the probe could not connect: {exc}"
+                return self.result(Grade.FAILED, words, t0, conn, obs)
+            break
         try:
             if self.case.deflate is not None:
                 problem = self._setup_deflate(conn, obs)
@@ -214,7 +195,7 @@ class _CaseRun:
             return self.result(
                 Grade.FAILED, f"the probe could not run this case: {exc}", t0, conn, obs
             )
-        self.gate.count_silence(self.case, obs, self.waited)
+        self.gate.after(self.case, obs)
         verdict, words = grade(self.case, obs, self.waited)
         if self.negotiated is not None and self.case.deflate:
             words = f"negotiated '{self.negotiated}'; {words}"
@@ -464,11 +445,15 @@ async def run_case(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     options: ConnectOptions | None = None,
-    _gate: _Gate | None = None,
 ) -> CaseResult:
     """Run one case on a fresh connection to ``url``; never raises for the server's
     behaviour (an unreachable server is a failed case)."""
-    return await _CaseRun(case, url, options or ConnectOptions(), timeout, _gate or _Gate()).run()
+    options = options or ConnectOptions()
+    gate = Gate(url, options, timeout)
+    try:
+        return await _CaseRun(case, url, options, timeout, gate).run()
+    finally:
+        await gate.close()
 
 
 async def _preflight(url: str, options: ConnectOptions) -> tuple[str | None, str | None]:
@@ -530,7 +515,7 @@ async def run_probe(
     t0 = loop.time()
     started = datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
     server, extensions = await _preflight(url, base)
-    gate = _Gate()
+    gate = Gate(url, base, timeout)
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(case: Case) -> CaseResult:
@@ -545,7 +530,10 @@ async def run_probe(
                 log.exception("on_result callback failed for case %s", case.id)
         return result
 
-    results = await asyncio.gather(*(one(case) for case in chosen))
+    try:
+        results = await asyncio.gather(*(one(case) for case in chosen))
+    finally:
+        await gate.close()
     return ProbeReport(
         url=url,
         results=tuple(results),

@@ -141,3 +141,88 @@ async def tornado_server() -> AsyncIterator[str]:
 async def probe_with(server: Any, *args: Any, **kw: Any) -> ProbeReport:
     async with server() as url:
         return await run_probe(url, *args, **kw)
+
+
+class _WsprotoEcho(asyncio.Protocol):
+    """An echo endpoint on wsproto, handling events the way uvicorn's ``--ws wsproto``
+    (and hypercorn) do: a close frame is answered only in the REMOTE_CLOSING state,
+    so a close frame wsproto refuses to parse (an invalid code, a bad reason), like
+    any other protocol error, ends in a TCP drop without a close frame."""
+
+    def __init__(self) -> None:
+        from wsproto import ConnectionType, WSConnection
+
+        self.conn = WSConnection(ConnectionType.SERVER)
+        self.transport: asyncio.Transport | None = None
+        self.text: list[str] = []
+        self.data: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        from wsproto.utilities import RemoteProtocolError
+
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        try:
+            self.conn.receive_data(data)
+        except RemoteProtocolError as err:
+            if err.event_hint is not None:
+                transport.write(self.conn.send(err.event_hint))
+            transport.close()
+            return
+        self._handle_events(transport)
+
+    def _handle_events(self, transport: asyncio.Transport) -> None:
+        from wsproto.connection import ConnectionState
+        from wsproto.events import (
+            AcceptConnection,
+            BytesMessage,
+            CloseConnection,
+            Ping,
+            Request,
+            TextMessage,
+        )
+        from wsproto.extensions import PerMessageDeflate
+
+        for event in self.conn.events():
+            if isinstance(event, Request):
+                accept = AcceptConnection(extensions=[PerMessageDeflate()])
+                transport.write(self.conn.send(accept))
+            elif isinstance(event, TextMessage):
+                self.text.append(event.data)
+                if event.message_finished:
+                    self._send(transport, TextMessage(data="".join(self.text)))
+                    self.text = []
+            elif isinstance(event, BytesMessage):
+                self.data.append(bytes(event.data))
+                if event.message_finished:
+                    self._send(transport, BytesMessage(data=b"".join(self.data)))
+                    self.data = []
+            elif isinstance(event, Ping):
+                self._send(transport, event.response())
+            elif isinstance(event, CloseConnection):
+                if self.conn.state is ConnectionState.REMOTE_CLOSING:
+                    transport.write(self.conn.send(event.response()))
+                transport.close()
+                return
+
+    def _send(self, transport: asyncio.Transport, event: Any) -> None:
+        from wsproto.connection import ConnectionState
+
+        if self.conn.state is ConnectionState.OPEN:
+            transport.write(self.conn.send(event))
+
+
+@contextlib.asynccontextmanager
+async def wsproto_server() -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_WsprotoEcho, "127.0.0.1", 0)
+    try:
+        yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    finally:
+        server.close()
+        await server.wait_closed()

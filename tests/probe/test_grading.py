@@ -269,10 +269,16 @@ def test_a_close_frame_nobody_answered_is_not_a_drop() -> None:
     frame nor dropped the connection, which no case allows."""
     verdict, words = judged("7.9.4", waited=3.0, tcp_closed=True, aborted=True, we_closed=True)
     assert (verdict, words) == (Grade.FAILED, "no answer to our close frame within 3 s")
+    # The same when our engine's close timer ended TCP (it says so in a close error).
+    timer = judged("7.9.4", waited=3.0, tcp_closed=True, tcp_left_open=True, we_closed=True)
+    assert timer == (Grade.FAILED, "no answer to our close frame within 3 s")
     echo = judged(
         "2.1", pongs=[b""], tcp_closed=True, aborted=True, we_closed=True, final_close=True
     )
     assert echo == (Grade.NON_STRICT, "answered the ping; the connection was still open (aborted)")
+    silent = Observation(tcp_closed=True, tcp_left_open=True, we_closed=True, final_close=True)
+    assert not silent.reacted and not silent.dropped
+    assert Observation(tcp_closed=True, we_closed=True).reacted  # the server's drop
 
 
 # ----------------------------------------------------------------------------- observe

@@ -27,6 +27,7 @@ from _probe_support import (
     run,
     tornado_server,
     websockets_server,
+    wsproto_server,
 )
 
 from inspector.capture.events import Direction, HandshakeCaptured
@@ -196,7 +197,8 @@ def test_server_that_dies_mid_battery() -> None:
     assert elapsed < 10, elapsed
     assert len(report) == len(select_cases(["utf8"]))
     assert report.unreachable is not None
-    unreachable = [r for r in report if r.observed.startswith("server unreachable")]
+    unreachable = [r for r in report if r.observed.startswith(("server unreachable", "not run"))]
+    assert "new connections fail" in report.unreachable
     assert len(unreachable) > 60
     assert all(r.grade is Grade.FAILED and r.duration < 0.5 for r in unreachable)
     assert report.results[0].grade is Grade.PASSED  # the first cases ran normally
@@ -226,6 +228,7 @@ def test_unreachable_and_silent_servers() -> None:
     assert run(silent()) < 3
 
 
+@pytest.mark.slow
 def test_server_that_stops_answering() -> None:
     """A server that completes handshakes, then never sends a frame: after a few
     silent cases the rest are graded at once."""
@@ -257,6 +260,31 @@ def test_server_that_stops_answering() -> None:
     assert elapsed < 8, elapsed
     assert report.unreachable is not None and "stopped answering" in report.unreachable
     assert all(r.grade is Grade.FAILED for r in report)
-    quick = [r for r in report if r.observed.startswith("server unreachable")]
+    quick = [r for r in report if r.observed.startswith("not run: the server stopped answering")]
     assert len(quick) > 100 and all(r.duration < 0.1 for r in quick)
+    assert "ping got no pong" in report.unreachable
     assert "no echo" in report.results[0].observed
+
+
+@pytest.mark.slow
+def test_a_server_that_drops_tcp_on_a_bad_close_code_gets_every_case_run() -> None:
+    """wsproto-based servers (uvicorn --ws wsproto, hypercorn) answer a close frame
+    they cannot parse by dropping TCP: a reaction to our frame, not silence. Every
+    case of the battery runs, and gets the grade it gets when run alone."""
+
+    async def go() -> tuple[ProbeReport, dict[str, Grade]]:
+        async with wsproto_server() as url:
+            battery = await run_probe(url, keep_captures=False)
+            alone = {case.id: (await run_case(case, url)).grade for case in CASES}
+        return battery, alone
+
+    battery, alone = run(go(), 120)
+    assert battery.unreachable is None
+    not_run = [r.id for r in battery if "unreachable" in r.observed or "not run" in r.observed]
+    assert not not_run
+    assert grades(battery) == alone
+    dropped = battery.by_id("7.9.1")  # close code 0
+    assert (dropped.grade, dropped.close_code) == (Grade.NON_STRICT, None)
+    assert dropped.observed == "the server dropped TCP without answering our close frame"
+    for case_id in ("7.1.1", "9.1.1", "12.1.1", "12.3.1"):  # all gated before
+        assert battery.by_id(case_id).grade is Grade.PASSED, battery.by_id(case_id)
