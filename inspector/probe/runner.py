@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import itertools
 import logging
+import select
 from collections.abc import Callable, Iterable, Sequence
 
 from ..capture.events import Direction, HandshakeCaptured
@@ -78,10 +79,26 @@ _ECHO_IDLE = 0.5
 _WRITE_LOW = 64 * 1024
 #: With this much unsent after the server's close frame, abort rather than wait.
 _STUCK = 2**20
+#: How many times a write waits for the reads before it (a server that streams
+#: without pause keeps the socket readable: then write anyway).
+_READ_FIRST_ROUNDS = 20
 #: The probe's frames and messages may be as large as the largest case needs.
 _CASE_LIMIT = 64 * 2**20
 _PING = int(Opcode.PING)
 _CLOSE = int(Opcode.CLOSE)
+
+
+def _unread_input(conn: Connection) -> bool:
+    """Bytes (or the end of the stream) wait in the connection's socket, unread."""
+    transport = conn.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed under us: nothing more to read
+        return False
+    return bool(readable)
 
 
 class ProbeUnreachable(ConnectError):
@@ -270,21 +287,49 @@ class _CaseRun:
             if not drain.done():
                 drain.cancel()
 
-    def _send(self, conn: Connection, obs: Observer, spec: FrameSpec) -> None:
-        if spec.opcode == _CLOSE and not obs.we_closed:
-            obs.we_closed = True
-        elif spec.fin and spec.opcode in (0, 1, 2) and not obs.we_closed:
-            obs.messages_before_our_close += 1
-        conn.send_frame(spec)
+    async def _may_write(self, conn: Connection, obs: Observer) -> bool:
+        """Read what the server already sent before writing more; False once it has
+        ended the connection (then nothing more is written).
+
+        A server that failed the connection may reset TCP as soon as more of our
+        bytes reach it; a write after the reset fails, and the event loop then drops
+        the connection without reading what is still in the socket: the server's
+        close frame. The loop always resumes a task before the reads of the same
+        iteration, so yielding alone cannot guarantee the read: ask the socket."""
+        await self._read_pending(conn, obs)
+        return not self._server_ended(conn, obs)
+
+    async def _read_pending(self, conn: Connection, obs: Observer) -> None:
+        """Let the event loop read what waits in the socket (bounded)."""
+        for _ in range(_READ_FIRST_ROUNDS):
+            if self._server_ended(conn, obs) or not _unread_input(conn):
+                return
+            await asyncio.sleep(0)  # the read queued behind us runs now
+
+    async def _send(self, conn: Connection, obs: Observer, specs: Iterable[FrameSpec]) -> None:
+        """Send frames back to back in one write: the server reads them together, as
+        one step of the case, however the two processes are scheduled (frames written
+        one by one reach a server that already failed the connection on an earlier
+        one, and its TCP reset can take its close frame with it)."""
+        proto = conn.protocol
+        assert proto is not None
+        if not await self._may_write(conn, obs):
+            return
+        for spec in specs:
+            if spec.opcode == _CLOSE and not obs.we_closed:
+                obs.we_closed = True
+            elif spec.fin and spec.opcode in (0, 1, 2) and not obs.we_closed:
+                obs.messages_before_our_close += 1
+            proto.send_frame(spec)
+        conn.flush()
+        await self._drain(conn, obs)
 
     async def _steps(self, conn: Connection, obs: Observer, deadline: float) -> None:
         for step in self.case.steps:
             if self._server_ended(conn, obs):
                 return
             if isinstance(step, Frames):
-                for spec in step.frames:
-                    self._send(conn, obs, spec)
-                    await self._drain(conn, obs)
+                await self._send(conn, obs, step.frames)
             elif isinstance(step, SendMessage):
                 await self._message(conn, obs, step)
             elif isinstance(step, Chopped):
@@ -296,12 +341,13 @@ class _CaseRun:
                 await self._sync(conn, obs, deadline)
                 obs.phase += 1
             elif isinstance(step, Deflated):
-                self._deflated(conn, obs, step)
-                await self._drain(conn, obs)
+                await self._send(conn, obs, self._deflated(conn, step))
 
     async def _message(self, conn: Connection, obs: Observer, step: SendMessage) -> None:
         proto = conn.protocol
         assert proto is not None
+        if not await self._may_write(conn, obs):
+            return
         data = materialize(step.payload)
         n = len(data)
         fragments = max(1, -(-n // step.fragment_size)) if step.fragment_size else 1
@@ -317,7 +363,7 @@ class _CaseRun:
         data = b"".join(b"".join(encode_frame(spec, Role.CLIENT)) for spec in step.frames)
         data = data[step.start : step.upto]
         for i in range(0, len(data), step.chunk):
-            if self._server_ended(conn, obs):
+            if not await self._may_write(conn, obs):
                 return
             conn.send_raw(data[i : i + step.chunk])
             await self._drain(conn, obs)
@@ -327,7 +373,7 @@ class _CaseRun:
                 1 for spec in step.frames if spec.fin and spec.opcode in (0, 1, 2)
             )
 
-    def _deflated(self, conn: Connection, obs: Observer, step: Deflated) -> None:
+    def _deflated(self, conn: Connection, step: Deflated) -> list[FrameSpec]:
         proto = conn.protocol
         assert proto is not None and proto.deflate is not None
         data = proto.deflate.compress(step.payload)
@@ -335,17 +381,18 @@ class _CaseRun:
         chunks = [data[a:b] for a, b in itertools.pairwise(bounds)]
         rsv1 = step.rsv1 or tuple(i == 0 for i in range(len(chunks)))
         last = len(chunks) - 1
-        for i, chunk in enumerate(chunks):
-            spec = FrameSpec(
+        return [
+            FrameSpec(
                 step.opcode if i == 0 else 0,
                 chunk,
                 fin=i == last,
                 rsv1=rsv1[i] if i < len(rsv1) else False,
             )
-            self._send(conn, obs, spec)
+            for i, chunk in enumerate(chunks)
+        ]
 
-    def _sync_ping(self, conn: Connection, obs: Observer) -> bytes | None:
-        if self._server_ended(conn, obs) or obs.we_closed:
+    async def _sync_ping(self, conn: Connection, obs: Observer) -> bytes | None:
+        if obs.we_closed or not await self._may_write(conn, obs):
             return None
         self.syncs += 1
         payload = SYNC_PREFIX + str(self.syncs).encode()
@@ -354,7 +401,7 @@ class _CaseRun:
 
     async def _sync(self, conn: Connection, obs: Observer, deadline: float) -> None:
         sent = self.loop.time()
-        payload = self._sync_ping(conn, obs)
+        payload = await self._sync_ping(conn, obs)
         if payload is None:
             return
         await obs.until(lambda: payload in obs.sync_pongs or obs.ended, deadline)
@@ -362,6 +409,9 @@ class _CaseRun:
             obs.rtt = max(obs.rtt, obs.sync_pongs[payload] - sent)
         grace = self.loop.time() + _FAIL_GRACE + 4 * obs.rtt
         await obs.until(lambda: obs.ended, min(grace, deadline))
+        # A loop busy elsewhere (a neighbour case's megabytes) may have kept the
+        # server's answer unread past the grace: it belongs to this phase.
+        await self._read_pending(conn, obs)
 
     async def _final_wait(self, conn: Connection, obs: Observer, deadline: float) -> None:
         expect = self.case.expect
@@ -372,7 +422,7 @@ class _CaseRun:
             await obs.until(lambda: obs.tcp_closed, deadline)
             return
         sent = self.loop.time()
-        payload = self._sync_ping(conn, obs)
+        payload = await self._sync_ping(conn, obs)
         loop = self.loop
 
         def synced() -> float | None:
@@ -386,7 +436,11 @@ class _CaseRun:
             # Once the server's close frame is in, wait a little for TCP to end.
             if obs.tcp_closed:
                 return True
-            return obs.close is not None and loop.time() - obs.close_at > _CLOSE_WAIT
+            return (
+                obs.close is not None
+                and loop.time() - obs.close_at > _CLOSE_WAIT
+                and not _unread_input(conn)
+            )
 
         if isinstance(expect, Echo) or (isinstance(expect, Observe) and expect.messages):
             wanted = expect.messages
@@ -400,7 +454,9 @@ class _CaseRun:
                     return False
                 if len(obs.messages) >= len(wanted) and all(p in obs.pongs for p in pongs):
                     return True
-                return loop.time() - max(at, obs.last_rx) > _ECHO_IDLE + 4 * obs.rtt
+                # Time alone says nothing while bytes wait unread (the loop was busy).
+                idle = loop.time() - max(at, obs.last_rx) > _ECHO_IDLE + 4 * obs.rtt
+                return idle and not _unread_input(conn)
 
         else:
 
@@ -408,7 +464,9 @@ class _CaseRun:
                 if obs.ended:
                     return closed_enough()
                 at = synced()
-                return at is not None and loop.time() - at > _FAIL_GRACE + 4 * obs.rtt
+                if at is None or loop.time() - at <= _FAIL_GRACE + 4 * obs.rtt:
+                    return False
+                return not _unread_input(conn)
 
         await obs.until(done, deadline)
 
@@ -417,7 +475,8 @@ class _CaseRun:
         if not obs.tcp_closed and self._stuck(conn, obs):
             conn.abort()
         if not obs.tcp_closed:
-            if not conn.close_sent and not obs.we_closed and not conn.is_closing:
+            may_write = await self._may_write(conn, obs)
+            if may_write and not conn.close_sent and not obs.we_closed:
                 obs.we_closed = True
                 obs.final_close = True
                 with contextlib.suppress(LocalProtocolError):

@@ -226,3 +226,62 @@ async def wsproto_server() -> AsyncIterator[str]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+@contextlib.contextmanager
+def resetting_server() -> Iterator[str]:
+    """A server that fails the connection at the first byte of a frame the hard way:
+    it sends a close frame (1002) and resets TCP at once (SO_LINGER 0), as a server
+    does that closes its socket with our bytes still unread. Whatever the client
+    writes after that fails (ECONNRESET, then EPIPE) while the close frame is still
+    in its socket, waiting to be read. Blocking sockets in a thread, so that the
+    reset comes independently of the client's event loop."""
+    import re
+    import struct
+    import threading
+
+    from inspector.protocol.handshake import derive_accept
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve_one(sock: socket.socket) -> None:
+        sock.settimeout(5)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        key = re.search(rb"(?i)sec-websocket-key:\s*(\S+)", request)
+        assert key is not None
+        accept = derive_accept(key.group(1).decode()).accept
+        sock.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
+        )
+        if not sock.recv(1):
+            return
+        sock.sendall(b"\x88\x02\x03\xea")  # close 1002, unmasked
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    def accept_loop() -> None:
+        while not stop.is_set():
+            try:
+                sock, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with sock, contextlib.suppress(OSError):
+                serve_one(sock)
+
+    thread = threading.Thread(target=accept_loop, name="resetting-server", daemon=True)
+    thread.start()
+    try:
+        yield f"ws://127.0.0.1:{listener.getsockname()[1]}/"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()

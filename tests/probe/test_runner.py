@@ -24,7 +24,9 @@ from _probe_support import (
     grades,
     own_server,
     probe_with,
+    resetting_server,
     run,
+    serve_command,
     tornado_server,
     websockets_server,
     wsproto_server,
@@ -42,6 +44,9 @@ from inspector.probe import (
     run_probe,
     select_cases,
 )
+from inspector.probe.case import Case
+from inspector.probe.cases.kit import CONT, frame
+from inspector.probe.model import Chopped, Fail
 from inspector.protocol.handshake import derive_accept
 
 SUMMARY = re.compile(r"^\d+ cases?: \d+ passed, \d+ non-strict, \d+ failed, \d+ info$")
@@ -288,3 +293,54 @@ def test_a_server_that_drops_tcp_on_a_bad_close_code_gets_every_case_run() -> No
     assert dropped.observed == "the server dropped TCP without answering our close frame"
     for case_id in ("7.1.1", "9.1.1", "12.1.1", "12.3.1"):  # all gated before
         assert battery.by_id(case_id).grade is Grade.PASSED, battery.by_id(case_id)
+
+
+def _differences(runs: list[dict[str, Grade]]) -> dict[str, list[str]]:
+    return {
+        case_id: [g[case_id].value for g in runs]
+        for case_id in runs[0]
+        if len({g[case_id] for g in runs}) > 1
+    }
+
+
+@pytest.mark.slow
+def test_the_same_server_gets_the_same_grades_every_run() -> None:
+    """Five batteries in a row against ``ws-inspector serve --strict`` (its own
+    process, as a user runs it) grade every case the same; the cases that write
+    after the server failed the connection (a ping after a bad frame, the rest of a
+    message) read its close frame every time, twenty runs each."""
+    racy = select_cases(ids=["3.4", "4.3", "5.1", "5.2", "5.11", "5.12", "5.16", "5.25"])
+    with serve_command("--strict") as url:
+        batteries = [run(run_probe(url, keep_captures=False), 120) for _ in range(5)]
+        again = [
+            grades(run(run_probe(url, cases=racy, keep_captures=False), 60)) for _ in range(20)
+        ]
+    runs = [grades(report) for report in batteries]
+    assert not _differences(runs), [report.summary() for report in batteries]
+    assert not _differences(again)
+    report = batteries[0]
+    for case in racy:
+        result = report.by_id(case.id)
+        assert result.grade is Grade.PASSED and result.close_code == 1002, result
+    assert not [r.id for r in report if "dropped TCP" in r.observed]
+
+
+def test_a_case_that_writes_after_the_server_closed_still_reads_its_close_frame() -> None:
+    """The server sends its close frame and resets TCP while the case is still
+    writing a frame one byte at a time: the close frame waits in our socket, and a
+    write before reading it would fail and take it along. Read first, every time."""
+    case = Case(
+        "5.x",
+        "fragmentation",
+        "Continuation frame with nothing to continue, 1 byte at a time",
+        (Chopped((frame(CONT, b"continuation " * 16),), chunk=1),),
+        Fail(),
+    )
+
+    async def go() -> list[CaseResult]:
+        with resetting_server() as url:
+            return [await run_case(case, url, timeout=2) for _ in range(10)]
+
+    for result in run(go(), 60):
+        assert (result.grade, result.close_code) == (Grade.PASSED, 1002), result
+        assert result.observed.startswith("the server closed on its own with 1002")
