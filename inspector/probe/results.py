@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..capture.store import CaptureStore
-from .model import Grade
+from .model import Grade, case_key
 
 __all__ = ["CaseResult", "ProbeReport"]
 
@@ -47,7 +47,8 @@ class CaseResult:
 
 @dataclass(frozen=True, slots=True)
 class ProbeReport:
-    """A finished battery: the results in case order, and what the server is."""
+    """A finished battery: the results in case order (the natural order of their
+    ids, whatever order they are given in), and what the server is."""
 
     url: str
     results: tuple[CaseResult, ...]
@@ -58,6 +59,11 @@ class ProbeReport:
     extensions: str | None = None
     #: Set when the server became unreachable during the battery: why.
     unreachable: str | None = None
+
+    def __post_init__(self) -> None:
+        # Case order whatever order the results finished in (or were given in).
+        ordered = tuple(sorted(self.results, key=lambda r: case_key(r.id)))
+        object.__setattr__(self, "results", ordered)
 
     def __iter__(self) -> Iterator[CaseResult]:
         return iter(self.results)
@@ -79,6 +85,11 @@ class ProbeReport:
         for result in self.results:
             counts[result.grade] += 1
         return counts
+
+    def worst(self) -> Grade | None:
+        """The worst grade in the report (see :attr:`Grade.severity`); None if empty:
+        what ``probe --fail-on`` compares with."""
+        return max((r.grade for r in self.results), key=lambda g: g.severity, default=None)
 
     def summary(self) -> str:
         """``"214 cases: 190 passed, 10 non-strict, 8 failed, 6 info"``."""

@@ -8,6 +8,7 @@ import pytest
 
 from inspector.probe import CASES, CATEGORIES, select_cases
 from inspector.probe.cases import Echo, Fail
+from inspector.probe.model import case_key
 
 
 def test_registry_is_large_unique_and_described() -> None:
@@ -48,3 +49,14 @@ def test_select_cases() -> None:
 
 
 # ------------------------------------------------------------------- graded batteries
+
+
+def test_cases_are_in_case_order() -> None:
+    """The natural order of the ids (6.5.1 before 6.5.2, 7.1.1 before 7.7.1), which is
+    also the order of the categories: what every listing shows."""
+    ids = [case.id for case in CASES]
+    assert ids == sorted(ids, key=case_key)
+    assert ids.index("6.5.1") < ids.index("6.5.2") and ids.index("7.1.1") < ids.index("7.7.1")
+    categories = list(dict.fromkeys(case.category for case in CASES))
+    assert categories == list(CATEGORIES)
+    assert [c.id for c in select_cases(["close"])][:3] == ["7.1.1", "7.1.2", "7.1.3"]

@@ -73,7 +73,7 @@ def test_cli_json_html_and_table(tmp_path: Path) -> None:
     last = text.stdout.strip().splitlines()[-1]
     assert SUMMARY.match(last) and last.startswith("12 cases: 12 passed")
     assert re.search(
-        r"^7\.9\.4\s+ok\s+close\s+Close with invalid code 1005 \[1002\]$", text.stdout, re.M
+        r"^7\.9\.4\s+passed\s+close\s+Close with invalid code 1005 \[1002\]$", text.stdout, re.M
     )
     page = html_file.read_text(encoding="utf-8")
     assert "7.9.12" in page and "<script>" in page and url in page

@@ -19,7 +19,7 @@ def test_report_formats() -> None:
     assert report.summary() == "3 cases: 1 passed, 1 non-strict, 1 failed, 0 info"
     table = format_table(report)
     lines = table.splitlines()
-    assert lines[0].split() == ["1.1", "ok", "framing", "A", "<b>"]  # 1000: not shown
+    assert lines[0].split() == ["1.1", "passed", "framing", "A", "<b>"]  # 1000: not shown
     assert "observed: echoed it" in table and "observed: echoed\n" not in table + "\n"
     assert lines[-2].endswith("Code 0 [0]") and lines[-1].endswith("observed: answered 0")
     records = [json.loads(line) for line in json_lines(report)]
@@ -32,3 +32,29 @@ def test_report_formats() -> None:
 
 
 # ----------------------------------------------------------------------------- the CLI
+
+
+def test_reports_list_cases_in_case_order_with_the_windows_grade_words() -> None:
+    results = tuple(
+        CaseResult(case_id, "utf8", f"case {case_id}", grade, "e", "o")
+        for case_id, grade in (
+            ("6.10.1", Grade.FAILED),
+            ("6.2.1", Grade.NON_STRICT),
+            ("6.2.10", Grade.INFO),
+            ("6.2.2", Grade.PASSED),
+        )
+    )
+    report = ProbeReport("ws://127.0.0.1:1/", results, "2025-01-01T00:00:00+00:00", 1.0)
+    assert [r.id for r in report] == ["6.2.1", "6.2.2", "6.2.10", "6.10.1"]
+    table = format_table(report)
+    rows = [line.split()[:2] for line in table.splitlines() if not line.startswith(" ")]
+    assert rows == [
+        ["6.2.1", "non-strict"],
+        ["6.2.2", "passed"],
+        ["6.2.10", "info"],
+        ["6.10.1", "failed"],
+    ]
+    assert [json.loads(line)["id"] for line in json_lines(report)][-1] == "6.10.1"
+    page = render_html(report)
+    assert page.index(">6.2.10<") < page.index(">6.10.1<")
+    assert report.worst() is Grade.FAILED

@@ -34,6 +34,7 @@ from ..model import (
     SendMessage,
     Step,
     Sync,
+    case_key,
 )
 from ..wording import describe_expectation
 from . import (
@@ -80,7 +81,7 @@ def _build() -> tuple[Case, ...]:
     registry = Registry()
     for module in _MODULES:
         module.add(registry)
-    return tuple(registry.cases)
+    return tuple(sorted(registry.cases, key=lambda case: case_key(case.id)))
 
 
 #: Every case, in case order (1.1.2 before 1.1.10; categories in battery order).
