@@ -116,6 +116,8 @@ def render_html(report: ProbeReport, *, title: str = "WebSocket server check-up"
         f"<h1>{e(title)}</h1>",
         f'<div class="meta">{"; ".join(meta)}</div>',
     ]
+    if report.note:
+        out.append(f'<p class="meta"><b>Note:</b> {e(report.note)}</p>')
     if report.unreachable:
         out.append(
             f'<p class="meta"><b>The server became unreachable during the run:</b> '

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..capture.store import CaptureStore
+from ..engine.server import is_observe_mode
 from .model import Grade, case_key
 
-__all__ = ["CaseResult", "ProbeReport"]
+__all__ = ["CaseResult", "ProbeReport", "lenient_server_note"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,20 @@ class CaseResult:
             "close_reason": self.close_reason,
             "duration": round(self.duration, 4),
         }
+
+
+def lenient_server_note(server: str | None) -> str | None:
+    """What to say first when the server checked is our own echo server in observe
+    mode (its Server header says so): lenient on purpose, and the strict mode is a
+    command away. None for any other server."""
+    if not is_observe_mode(server):
+        return None
+    return (
+        "this is ws-inspector's own echo server in observe mode: it records violations "
+        "and echoes what it can, so it fails many cases on purpose; for a reference "
+        "server that fails the connection on every violation, run "
+        "`ws-inspector serve --strict`"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +112,9 @@ class ProbeReport:
         n = len(self.results)
         parts = ", ".join(f"{counts[g]} {g.value}" for g in Grade)
         return f"{n} case{'' if n == 1 else 's'}: {parts}"
+
+    @property
+    def note(self) -> str | None:
+        """What the reader should know about the server before reading the grades
+        (it is our own lenient echo server), or None."""
+        return lenient_server_note(self.server)

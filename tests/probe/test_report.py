@@ -58,3 +58,16 @@ def test_reports_list_cases_in_case_order_with_the_windows_grade_words() -> None
     page = render_html(report)
     assert page.index(">6.2.10<") < page.index(">6.10.1<")
     assert report.worst() is Grade.FAILED
+
+
+def test_the_reports_say_when_the_server_is_our_lenient_one() -> None:
+    results = (CaseResult("2.5", "pings", "Ping of 126", Grade.FAILED, "fail", "answered"),)
+    started = "2025-01-01T00:00:00+00:00"
+    ours = ProbeReport(
+        "ws://127.0.0.1:1/", results, started, 1.0, server="ws-inspector/0.1.0 (observe)"
+    )
+    assert ours.note is not None and "ws-inspector serve --strict" in ours.note
+    assert "ws-inspector serve --strict" in render_html(ours)
+    for other in ("ws-inspector/0.1.0 (strict)", "Python/3.11 websockets/13.1", None):
+        report = ProbeReport("ws://127.0.0.1:1/", results, started, 1.0, server=other)
+        assert report.note is None and "serve --strict" not in render_html(report)

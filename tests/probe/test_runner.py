@@ -344,3 +344,23 @@ def test_a_case_that_writes_after_the_server_closed_still_reads_its_close_frame(
     for result in run(go(), 60):
         assert (result.grade, result.close_code) == (Grade.PASSED, 1002), result
         assert result.observed.startswith("the server closed on its own with 1002")
+
+
+def test_our_lenient_echo_server_is_named_as_such() -> None:
+    """Our EchoServer in observe mode echoes what a strict server refuses, so a
+    check-up of it fails many cases on purpose: the report says so and points at
+    the strict mode; a check-up of the strict mode says nothing of the kind."""
+
+    async def go(strict: bool) -> ProbeReport:
+        async with own_server(strict=strict) as url:
+            return await run_probe(url, ["pings"], keep_captures=False)
+
+    lenient = run(go(False))
+    assert lenient.server is not None and lenient.server.startswith("ws-inspector/")
+    assert lenient.note is not None
+    assert "observe mode" in lenient.note and "ws-inspector serve --strict" in lenient.note
+    assert lenient.by_id("2.5").grade is Grade.FAILED  # a 126-byte ping, answered
+    strict = run(go(True))
+    assert strict.server is not None and strict.server.startswith("ws-inspector/")
+    assert strict.note is None
+    assert strict.by_id("2.5").grade is Grade.PASSED
