@@ -39,6 +39,7 @@ from .case import Case
 from .cases import select_cases
 from .gate import UNREACHABLE_STEPS, Gate
 from .grading import grade
+from .keep import CASE_CAPTURE_BYTES, case_capture
 from .model import (
     Chopped,
     CloseReply,
@@ -124,11 +125,27 @@ def _case_options(case: Case, base: ConnectOptions, budget: float) -> ConnectOpt
     )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Keep:
+    """What each case's capture keeps: nothing, or its frames within ``limit``
+    payload bytes (None: no limit)."""
+
+    captures: bool = True
+    limit: int | None = CASE_CAPTURE_BYTES
+
+
 class _CaseRun:
     def __init__(
-        self, case: Case, url: str, options: ConnectOptions, timeout: float, gate: Gate
+        self,
+        case: Case,
+        url: str,
+        options: ConnectOptions,
+        timeout: float,
+        gate: Gate,
+        keep: _Keep,
     ) -> None:
         self.case = case
+        self.keep = keep
         self.url = url
         self.timeout = timeout
         self.budget = timeout + 2 * case.weight / _THROUGHPUT
@@ -170,6 +187,7 @@ class _CaseRun:
         deadline = t0 + self.budget
         for attempt in (1, 2):
             conn = new_client_connection(self.url, self.options)
+            self._capture(conn)
             obs = Observer()
             conn.subscribe(obs)
             try:
@@ -217,6 +235,15 @@ class _CaseRun:
         if self.negotiated is not None and self.case.deflate:
             words = f"negotiated '{self.negotiated}'; {words}"
         return self.result(verdict, words, t0, conn, obs)
+
+    def _capture(self, conn: Connection) -> None:
+        """Replace the connection's capture with the case's (bounded, or none)."""
+        if conn.store is not None:
+            conn.unsubscribe(conn.store.add)
+            conn.store = None
+        if self.keep.captures:
+            conn.store, listener = case_capture(conn.session, self.keep.limit)
+            conn.subscribe(listener, messages="composite")
 
     # -- permessage-deflate
     def _setup_deflate(self, conn: Connection, obs: Observer) -> tuple[Grade, str] | None:
@@ -504,13 +531,16 @@ async def run_case(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     options: ConnectOptions | None = None,
+    max_capture_bytes: int | None = CASE_CAPTURE_BYTES,
 ) -> CaseResult:
     """Run one case on a fresh connection to ``url``; never raises for the server's
-    behaviour (an unreachable server is a failed case)."""
+    behaviour (an unreachable server is a failed case). The capture in the result
+    keeps ``max_capture_bytes`` of payload whole (see :mod:`.keep`)."""
     options = options or ConnectOptions()
     gate = Gate(url, options, timeout)
+    keep = _Keep(True, max_capture_bytes)
     try:
-        return await _CaseRun(case, url, options, timeout, gate).run()
+        return await _CaseRun(case, url, options, timeout, gate, keep).run()
     finally:
         await gate.close()
 
@@ -554,6 +584,7 @@ async def run_probe(
     timeout: float = DEFAULT_TIMEOUT,
     options: ConnectOptions | None = None,
     keep_captures: bool = True,
+    max_capture_bytes: int | None = CASE_CAPTURE_BYTES,
 ) -> ProbeReport:
     """Run the battery (or the cases of ``categories``/``ids``, or ``cases``) against
     ``url``, ``concurrency`` connections at a time, ``timeout`` seconds per case (more
@@ -562,7 +593,9 @@ async def run_probe(
 
     Raises :class:`ProbeUnreachable` when the server cannot be reached at all, and
     ``ValueError`` for an unknown category or case id. ``options`` supplies headers,
-    TLS settings and the like; the probe sets the rest per case.
+    TLS settings and the like; the probe sets the rest per case. Each result keeps
+    its case's capture (``keep_captures``), ``max_capture_bytes`` of payload whole
+    (see :mod:`.keep`; None: everything).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -576,12 +609,11 @@ async def run_probe(
     server, extensions = await _preflight(url, base)
     gate = Gate(url, base, timeout)
     semaphore = asyncio.Semaphore(concurrency)
+    keep = _Keep(keep_captures, max_capture_bytes)
 
     async def one(case: Case) -> CaseResult:
         async with semaphore:
-            result = await _CaseRun(case, url, base, timeout, gate).run()
-        if not keep_captures:
-            result = dataclasses.replace(result, store=None)
+            result = await _CaseRun(case, url, base, timeout, gate, keep).run()
         if on_result is not None:
             try:
                 on_result(result)
