@@ -53,9 +53,8 @@ def lenient_server_note(server: str | None) -> str | None:
     if not is_observe_mode(server):
         return None
     return (
-        "this is ws-inspector's own echo server in observe mode: it records violations "
-        "and echoes what it can, so it fails many cases on purpose; for a reference "
-        "server that fails the connection on every violation, run "
+        "this is ws-inspector's echo server in observe mode, lenient on purpose: it "
+        "records violations and echoes what it can; for a strict reference server, run "
         "`ws-inspector serve --strict`"
     )
 

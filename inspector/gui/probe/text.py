@@ -5,6 +5,7 @@ tests. Pure functions of the results: no widget is involved."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -86,9 +87,8 @@ def summary(
                 )
             if report.note:
                 note = report.note[:1].upper() + report.note[1:]
-                lines.append(
-                    f'<span style="color:{colors[Grade.NON_STRICT]}">{html.escape(note)}.</span>'
-                )
+                shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(note))
+                lines.append(f'<span style="color:{colors[Grade.NON_STRICT]}">{shown}.</span>')
                 plain_parts += f". {note}."
     elif outcome == "stopped":
         head = f"<b>Stopped after {n} of {total} cases</b>: {parts}"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -168,11 +168,14 @@ class ProbeView(QWidget):
         return top
 
     def _build_categories(self) -> QGroupBox:
-        """A checkbox per category, All and None."""
-        self.categories_box = QGroupBox("Categories", self)
+        """A checkbox per category, All and None. The label goes in the first column,
+        not in the box's title: a title line is height the window does not have at
+        1024x640."""
+        self.categories_box = QGroupBox(self)
         named(self.categories_box, "probeCategories", "Categories to run")
         grid = QGridLayout(self.categories_box)
         grid.setContentsMargins(8, 4, 8, 4)
+        grid.addWidget(QLabel("Categories", self.categories_box), 0, 0)
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(2)
         self.category_checks: dict[str, QCheckBox] = {}
@@ -188,7 +191,7 @@ class ProbeView(QWidget):
             box.setChecked(True)
             box.toggled.connect(self._on_categories_changed)
             self.category_checks[cat] = box
-            grid.addWidget(box, i // columns, i % columns)
+            grid.addWidget(box, i // columns, 1 + i % columns)
         self.all_button = QToolButton(self.categories_box)
         self.all_button.setText("All")
         named(self.all_button, "probeAllCategories", "Tick every category")
@@ -202,8 +205,8 @@ class ProbeView(QWidget):
         buttons.addWidget(self.all_button)
         buttons.addWidget(self.none_button)
         buttons.addStretch(1)
-        grid.addLayout(buttons, rows - 1, len(CATEGORIES) % columns or columns, 1, -1)
-        grid.setColumnStretch(columns, 1)
+        grid.addLayout(buttons, rows - 1, 1 + (len(CATEGORIES) % columns or columns), 1, -1)
+        grid.setColumnStretch(1 + columns, 1)
         return self.categories_box
 
     def _build_progress(self) -> QHBoxLayout:
@@ -342,6 +345,8 @@ class ProbeView(QWidget):
         self.detail = QTextBrowser(self)
         named(self.detail, "probeDetail", "Expected and observed behaviour")
         self.detail.setOpenExternalLinks(True)
+        # Paragraphs a few pixels apart, not a blank line: the pane is short at 640 px.
+        self.detail.document().setDefaultStyleSheet("p { margin-top: 0; margin-bottom: 5px; }")
         self.open_capture_button = QPushButton("Open capture", self)
         named(
             self.open_capture_button,
@@ -353,14 +358,17 @@ class ProbeView(QWidget):
         detail_box = QFrame(self)
         detail_box.setObjectName("probeDetailBox")
         detail_box.setFrameShape(QFrame.Shape.NoFrame)
-        dl = QVBoxLayout(detail_box)
+        # The button beside the words, not below them: at 1024x640 every line of
+        # height goes to the words (Observed must show without scrolling).
+        dl = QHBoxLayout(detail_box)
         dl.setContentsMargins(0, 0, 0, 0)
-        dl.setSpacing(4)
+        dl.setSpacing(6)
         dl.addWidget(self.detail, 1)
-        brow = QHBoxLayout()
-        brow.addStretch(1)
-        brow.addWidget(self.open_capture_button)
-        dl.addLayout(brow)
+        side = QVBoxLayout()
+        side.addWidget(self.open_capture_button)
+        side.addStretch(1)
+        dl.addLayout(side)
+        self.detail.setMinimumHeight(QFontMetrics(self.detail.font()).lineSpacing() * 7)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("probeSplitter")
@@ -573,6 +581,12 @@ class ProbeView(QWidget):
                 f"padding: 1px 6px; color: {words[grade]}; font-weight: 600; }}"
                 f"QToolButton:checked {{ background: {badge}; color: white; }}"
             )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)  # the selected case stays in sight
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
