@@ -770,8 +770,6 @@ def cmd_probe(ns: argparse.Namespace) -> int:
         for line in json_lines(report):
             sys.stdout.write(line + "\n")
         print(report.summary(), file=sys.stderr)
-        if report.note:
-            print(f"note: {report.note}", file=sys.stderr)
     else:
         table = format_table(report, verbose=ns.verbose)
         if table:
@@ -781,8 +779,6 @@ def cmd_probe(ns: argparse.Namespace) -> int:
         if report.unreachable:
             print(f"the server became unreachable: {report.unreachable}")
         print(report.summary())
-        if report.note:
-            print(f"note: {report.note}")
     if ns.html:
         try:
             write_html(report, ns.html)

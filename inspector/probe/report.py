@@ -15,24 +15,26 @@ from .results import CaseResult, ProbeReport
 
 __all__ = ["format_table", "json_lines", "render_html", "write_html"]
 
+#: The grade words of the window, so that a table and the window say the same.
+_MARK = {grade: grade.value for grade in Grade}
+
 
 def format_table(results: Iterable[CaseResult], *, verbose: bool = False) -> str:
-    """One line per case, in the order given (a report's is case order): id, grade
-    (in the window's words), category, title, and the server's close code when it
-    was not 1000; the observed behaviour under every case that did not pass
+    """One line per case (id, grade, category, title, and the server's close code
+    when it was not 1000); the observed behaviour under every case that did not pass
     (the expected and observed behaviour under every case with ``verbose``)."""
     rows = list(results)
     if not rows:
         return ""
     id_w = max(len(r.id) for r in rows)
-    grade_w = max(len(g.value) for g in Grade)
+    grade_w = max(len(_MARK[g]) for g in Grade)
     cat_w = max(len(r.category) for r in rows)
     lines = []
     for r in rows:
         # The code of the server's close frame, unless it was a plain 1000.
         close = f" [{r.close_code}]" if r.close_code not in (None, 1000) else ""
         lines.append(
-            f"{r.id:<{id_w}}  {r.grade.value:<{grade_w}}  {r.category:<{cat_w}}  {r.title}{close}"
+            f"{r.id:<{id_w}}  {_MARK[r.grade]:<{grade_w}}  {r.category:<{cat_w}}  {r.title}{close}"
         )
         if verbose or r.grade is not Grade.PASSED:
             indent = " " * (id_w + 2)

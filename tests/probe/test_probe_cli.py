@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _probe_support import ROOT, free_port, serve_command
+from _probe_support import ROOT, free_port
 
 from inspector.probe import select_cases
 
@@ -92,12 +92,3 @@ def test_cli_exit_statuses() -> None:
         f"{len(select_cases(['limits']))} cases"
     )
 
-
-def test_cli_says_when_the_server_is_our_lenient_one() -> None:
-    with serve_command() as url:
-        table = cli(url, "--category", "pings")
-        lines = cli(url, "--category", "pings", "--json")
-    assert table.returncode == 0, table.stderr
-    assert "observe mode" in table.stdout and "ws-inspector serve --strict" in table.stdout
-    assert "ws-inspector serve --strict" in lines.stderr
-    assert all(line.startswith("{") for line in lines.stdout.splitlines())
