@@ -26,7 +26,7 @@ from shots import run_in_window  # noqa: E402
 
 from inspector.probe import Grade  # noqa: E402
 from inspector.engine.server import EchoServer  # noqa: E402
-from inspector.gui.probe_view import ProbeView  # noqa: E402
+from inspector.gui.probe import ProbeView  # noqa: E402
 from inspector.gui.window import MainWindow  # noqa: E402
 
 

@@ -13,6 +13,7 @@ import socket
 import weakref
 from collections.abc import Callable
 
+from .. import __version__
 from ..capture.events import (
     CaptureEvent,
     ConnectionState,
@@ -37,11 +38,26 @@ from ..protocol.handshake import (
 )
 from .connection import Connection, MessageFilter
 
-__all__ = ["EchoServer"]
+__all__ = ["EchoServer", "is_observe_mode", "server_header"]
 
 log = logging.getLogger(__name__)
 
 ServerListener = Callable[[Connection, CaptureEvent], None]
+
+_PRODUCT = f"ws-inspector/{__version__}"
+
+
+def server_header(*, strict: bool) -> str:
+    """Our Server header: what we are and in which mode, so that a check-up of this
+    server can say that observe mode is lenient on purpose."""
+    return f"{_PRODUCT} ({'strict' if strict else 'observe'})"
+
+
+def is_observe_mode(server: str | None) -> bool:
+    """``server`` (a Server header) says it is our echo server in observe mode."""
+    return (
+        server is not None and server.startswith("ws-inspector/") and server.endswith(" (observe)")
+    )
 
 
 class EchoServer:
@@ -219,7 +235,12 @@ class EchoServer:
                 )
                 accepted_ext = [ext]
         subprotocol = next((p for p in request.subprotocols if p in self.subprotocols), None)
-        response = build_server_response(request, subprotocol=subprotocol, extensions=accepted_ext)
+        response = build_server_response(
+            request,
+            subprotocol=subprotocol,
+            extensions=accepted_ext,
+            extra_headers=(("Server", server_header(strict=self.strict)),),
+        )
         transport.write(response)
         start, headers = split_head(response)
         conn.publish(

@@ -3,18 +3,25 @@
 ``await run_probe(url)`` opens one fresh connection per case, sends the case's
 frames, watches what the server answers (an echo, a close frame and its code, a TCP
 drop, silence) and grades it passed, non-strict, failed or info, in words, with the
-capture of the case kept in :attr:`CaseResult.store`. :data:`CASES` lists the cases;
-:mod:`.report` turns results into a table, JSON Lines or an HTML page.
+capture of the case kept in :attr:`CaseResult.store`.
+
+The package, from the bottom up: :mod:`.model` (the case language: grades, steps,
+expectations), :mod:`.wording` (the words), :mod:`.case` (one case), :mod:`.cases`
+(the registry: one module per category, :data:`CASES`), :mod:`.grading` (pure:
+an observation and a case in, a grade out), :mod:`.observer` (watching one
+connection), :mod:`.runner` (running cases and batteries), :mod:`.results` and
+:mod:`.report` (a table, JSON Lines or an HTML page).
 """
 
 from __future__ import annotations
 
-from .cases import CASES, CATEGORIES, Case, Grade, select_cases
+from .case import Case
+from .cases import CASES, select_cases
+from .model import CATEGORIES, Grade
+from .results import CaseResult, ProbeReport
 from .runner import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
-    CaseResult,
-    ProbeReport,
     ProbeUnreachable,
     run_case,
     run_probe,

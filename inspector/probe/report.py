@@ -10,8 +10,8 @@ import html
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
-from .cases import CATEGORIES, Grade
-from .runner import CaseResult, ProbeReport
+from .model import CATEGORIES, Grade
+from .results import CaseResult, ProbeReport
 
 __all__ = ["format_table", "json_lines", "render_html", "write_html"]
 
@@ -118,6 +118,8 @@ def render_html(report: ProbeReport, *, title: str = "WebSocket server check-up"
         f"<h1>{e(title)}</h1>",
         f'<div class="meta">{"; ".join(meta)}</div>',
     ]
+    if report.note:
+        out.append(f'<p class="meta"><b>Note:</b> {e(report.note)}</p>')
     if report.unreachable:
         out.append(
             f'<p class="meta"><b>The server became unreachable during the run:</b> '

@@ -314,7 +314,6 @@ def test_frame_puts_exactly_the_crafted_bytes_on_the_wire() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs p1-engine")
 def test_frame_flags_the_rules_it_breaks_as_ours() -> None:
     received: list[bytes] = []
     with recording_server(received) as port:
@@ -414,7 +413,6 @@ def test_capture_handshake_rejected(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs p1-engine (the response body in the record)")
 def test_a_short_plain_body_is_quoted_in_the_reason() -> None:
     def refuse(sock: socket.socket, head: bytes) -> None:
         sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 10\r\n\r\nforbidden\n")
@@ -516,7 +514,6 @@ def test_capture_strict_mode_reports_the_violation() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs p1-engine")
 @pytest.mark.parametrize(
     "close_frame",
     [
@@ -613,7 +610,6 @@ def test_max_capture_must_be_a_size(bad: str, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs p1-engine and p1-capture (the capture budget)")
 def test_the_budget_note_is_said_once(serve: Serve) -> None:
     sends = [a for i in range(4) for a in ("--send-binary", f"{i:02x}" * 8192)]
     args = (

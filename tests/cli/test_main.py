@@ -94,7 +94,6 @@ def test_debug_logging_goes_to_standard_error() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs p1-engine (state changes logged at debug level)")
 def test_log_level_debug_shows_the_engine_state_changes(serve: Serve) -> None:
     result = cli("capture", serve.url, "--close", "1000", "--log-level", "debug")
     assert result.returncode == 0, result.stderr

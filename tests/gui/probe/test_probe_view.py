@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from inspector.capture.events import Direction
-from inspector.gui.probe_view import ProbeView
+from inspector.gui.probe import ProbeView
 from inspector.gui.session_panel import SessionPanel
 from inspector.gui.window import MainWindow
 from inspector.probe import Grade, run_probe
@@ -88,6 +88,9 @@ def test_check_our_echo_server(
         # Our echo server is lenient on purpose: it answers a 126-byte ping.
         assert mine["2.5"] is Grade.FAILED
         assert view.summary_text().startswith(direct.summary())
+        # Our echo server in observe mode: lenient on purpose, and the summary says so.
+        assert "observe mode" in view.summary_text()
+        assert "ws-inspector serve --strict" in view.summary_label.text()
         # Case order by default, whatever order the results came in.
         assert _shown_ids(view)[:3] == ["2.1", "2.2", "2.3"]
 
