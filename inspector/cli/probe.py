@@ -32,15 +32,12 @@ from .render import peer_text
 if TYPE_CHECKING:
     from ..probe import CaseResult, ProbeReport
 
-__all__ = ["FAIL_ON", "case_order", "failing", "register", "run"]
+__all__ = ["FAIL_ON", "failing", "register", "run"]
 
 #: ``--fail-on GRADE``: the grades (the window's words, :class:`~inspector.probe.Grade`
-#: values) that fail the run: that grade and the worse ones. Info is never a failure:
-#: it marks cases with no right answer.
-FAIL_ON: Final = {
-    "failed": frozenset({"failed"}),
-    "non-strict": frozenset({"non-strict", "failed"}),
-}
+#: values) a run may fail on; that grade or a worse one fails it (Grade.at_least).
+#: Info is never a failure: it marks cases with no right answer.
+FAIL_ON: Final = ("failed", "non-strict")
 
 
 def register(commands: Any) -> None:
@@ -88,15 +85,12 @@ def register(commands: Any) -> None:
     p.set_defaults(run=run)
 
 
-def case_order(case_id: str) -> tuple[tuple[int, int, str], ...]:
-    """Sort key of a case id: "6.4.1" before "6.21.2", the order of the window's list."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in case_id.split("."))
-
-
 def failing(results: Iterable[CaseResult], fail_on: str) -> list[CaseResult]:
     """The results that fail the run under ``--fail-on fail_on``, in their order."""
-    grades = FAIL_ON[fail_on]
-    return [r for r in results if r.grade.value in grades]
+    from ..probe import Grade
+
+    threshold = Grade(fail_on)
+    return [r for r in results if r.grade.at_least(threshold)]
 
 
 def _print_report(ns: argparse.Namespace, report: ProbeReport) -> None:
@@ -105,6 +99,8 @@ def _print_report(ns: argparse.Namespace, report: ProbeReport) -> None:
     if ns.json:
         for line in json_lines(report):
             sys.stdout.write(escape_json_line(line) + "\n")
+        if report.note:
+            print(f"note: {report.note}", file=sys.stderr)
         print(report.summary(), file=sys.stderr)
         return
     table = format_table(report, verbose=ns.verbose)
@@ -115,6 +111,8 @@ def _print_report(ns: argparse.Namespace, report: ProbeReport) -> None:
     print(f"\n{ns.url}{server}, {report.duration:.1f} s")
     if report.unreachable:
         print(f"the server became unreachable: {peer_text(report.unreachable, 300)}")
+    if report.note:
+        print(f"note: {report.note}")
     print(report.summary())
 
 
@@ -132,7 +130,7 @@ def run(ns: argparse.Namespace) -> int:
         return usage("--concurrency must be at least 1")
     try:
         # The report lists the results in the order of the cases given.
-        cases = sorted(select_cases(ns.category, ns.case), key=lambda c: case_order(c.id))
+        cases = select_cases(ns.category, ns.case)  # in case order, like CASES
         headers = request_headers(ns)
     except (ValueError, UsageError) as exc:
         return usage(str(exc))
@@ -192,7 +190,7 @@ def run(ns: argparse.Namespace) -> int:
     if ns.fail_on:
         bad = failing(report, ns.fail_on)
         if bad:
-            words = " or ".join(sorted(FAIL_ON[ns.fail_on]))
+            words = "failed" if ns.fail_on == "failed" else "non-strict or failed"
             ids = ", ".join(r.id for r in bad[:10]) + (", ..." if len(bad) > 10 else "")
             print(
                 f"ws-inspector probe: {len(bad)} case(s) graded {words}: {ids}",

@@ -328,9 +328,7 @@ class Connection(asyncio.BufferedProtocol):
             # sent before the end may still be in the socket buffer.
             chunks = read_leftovers(self.transport.get_extra_info("socket"))
             if chunks:
-                log.debug(
-                    "read %d bytes left in the socket after %r", sum(map(len, chunks)), exc
-                )
+                log.debug("read %d bytes left in the socket after %r", sum(map(len, chunks)), exc)
                 self._writing_failed()
                 for chunk in chunks:
                     self._dispatch(chunk)

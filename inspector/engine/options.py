@@ -63,7 +63,9 @@ def parse_url(url: str) -> Target:
     if not text:
         raise ConnectError(ErrorStep.URL, "no URL given")
     if "://" not in text:
-        raise ConnectError(ErrorStep.URL, f"{text!r} has no scheme: write ws://{text} or wss://{text}")
+        raise ConnectError(
+            ErrorStep.URL, f"{text!r} has no scheme: write ws://{text} or wss://{text}"
+        )
     try:
         parts = urlsplit(text)
         port = parts.port

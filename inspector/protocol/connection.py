@@ -492,9 +492,7 @@ class Protocol:
         self._sent.append(frame)
         return frame
 
-    def _send_plain(
-        self, b0: int, payload: bytes, violations: tuple[Violation, ...] = ()
-    ) -> Frame:
+    def _send_plain(self, b0: int, payload: bytes, violations: tuple[Violation, ...] = ()) -> Frame:
         key = self._key()
         header = encode_header(b0, len(payload), key)
         wire = apply_mask(payload, key) if key is not None else payload

@@ -672,7 +672,6 @@ def frame_violations(
     if max_frame_size is not None and length > max_frame_size:
         add(
             Rule.FRAME_TOO_LARGE,
-            f"frame declares {length} bytes; the limit is {max_frame_size}; "
-            "its payload is skipped",
+            f"frame declares {length} bytes; the limit is {max_frame_size}; its payload is skipped",
         )
     return tuple(out)

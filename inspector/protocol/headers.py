@@ -32,6 +32,7 @@ def is_token(text: str) -> bool:
     subprotocol name, a request method."""
     return bool(text) and all(ch in TCHARS for ch in text)
 
+
 ExtensionParams = tuple[tuple[str, str | None], ...]
 #: One extension as offered or accepted: its name and its parameters in order.
 ExtensionOffer = tuple[str, ExtensionParams]

@@ -9,8 +9,9 @@ import socket
 
 import pytest
 
-from inspector.cli.probe import FAIL_ON, case_order, failing
+from inspector.cli.probe import FAIL_ON, failing
 from inspector.probe import CASES, CaseResult, Grade
+from inspector.probe.model import case_key
 
 from ._cli_support import TERMINAL_CONTROLS, Serve, cli, thread_server, upgrade_response
 
@@ -36,9 +37,9 @@ def test_fail_on_counts_the_grade_and_worse() -> None:
 
 def test_case_order_is_numeric() -> None:
     ids = ["7.9.10", "7.1.1", "7.9.2", "10.1", "6.21.2", "6.4.1"]
-    assert sorted(ids, key=case_order) == ["6.4.1", "6.21.2", "7.1.1", "7.9.2", "7.9.10", "10.1"]
+    assert sorted(ids, key=case_key) == ["6.4.1", "6.21.2", "7.1.1", "7.9.2", "7.9.10", "10.1"]
     # Every case id sorts (no id the key cannot take).
-    assert len(sorted((c.id for c in CASES), key=case_order)) == len(CASES)
+    assert len(sorted((c.id for c in CASES), key=case_key)) == len(CASES)
 
 
 @pytest.mark.slow

@@ -115,8 +115,9 @@ def test_a_refusal_keeps_its_body_bounded_and_says_why_in_one_line() -> None:
 def test_a_101_without_accept_says_missing_not_wrong() -> None:
     async def script(hs: HostileConn) -> None:
         await hs.read_request()
-        await hs.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                      b"Connection: Upgrade\r\n\r\n")
+        await hs.send(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        )
 
     async def main() -> None:
         error, conn = await _handshake_failure(script)

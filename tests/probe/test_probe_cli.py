@@ -91,4 +91,3 @@ def test_cli_exit_statuses() -> None:
     assert listing.returncode == 0 and listing.stdout.strip().endswith(
         f"{len(select_cases(['limits']))} cases"
     )
-

@@ -114,5 +114,3 @@ def test_wsproto_client_request_parses_cleanly_and_accepts_our_response() -> Non
     (event,) = list(client.events())
     assert isinstance(event, AcceptConnection) and event.subprotocol == "chat"
     assert client.state is ConnectionState.OPEN
-
-
