@@ -74,7 +74,7 @@ from inspector.engine.client import connect
 from inspector.engine.options import ConnectOptions
 from inspector.gui.detail import FrameDetailView
 from inspector.gui.timeline import TimelineView
-from inspector.gui.window import DEFAULT_SIZE, MainWindow
+from inspector.gui.window.main_window import DEFAULT_SIZE, MainWindow
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
 from inspector.protocol.handshake import (

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import QApplication
 from . import __version__
 from .engine.server import EchoServer
 from .gui.qtlog import install_qt_message_handler
-from .gui.window import MainWindow
+from .gui.window.main_window import MainWindow
 
 __all__ = ["QUIT_AFTER_ENV", "main", "run_demo", "run_window"]
 

@@ -121,7 +121,7 @@ def test_handshake_lines_and_states() -> None:
         "HTTP/1.1 101 \x1b[2J",
         (),
         accept=AcceptCheck(key="k", expected="E=", received=None, ok=False),
-        problems=("Sec-WebSocket-Accept is missing (RFC 6455 §4.1)",),
+        problems=(Violation(Rule.ACCEPT_MISSING, "Sec-WebSocket-Accept is missing"),),
     )
     assert list(handshake_lines(event, "<- ")) == [
         "<- HTTP/1.1 101 \\e[2J",

@@ -22,6 +22,7 @@ from inspector.capture.events import (
     FramesCaptured,
     MessageCaptured,
     SessionInfo,
+    SessionRole,
 )
 from inspector.capture.store import CaptureStore
 from inspector.protocol.connection import Protocol
@@ -45,7 +46,7 @@ class Capture:
         self.store = CaptureStore(
             SessionInfo(
                 url="ws://127.0.0.1:9/",
-                role="client",
+                role=SessionRole.CLIENT,
                 started_at="2024-05-01T12:00:00+00:00",
                 started_unix=1714564800.0,
             )
@@ -185,7 +186,8 @@ def arun(loop: qasync.QEventLoop) -> Callable[..., Any]:
     """``arun(coro, timeout=10)``: run ``coro`` on the test loop, bounded."""
 
     def run(coro: Awaitable[T], timeout: float = 10.0) -> T:
-        return loop.run_until_complete(asyncio.wait_for(coro, scaled(timeout)))
+        result: T = loop.run_until_complete(asyncio.wait_for(coro, scaled(timeout)))
+        return result
 
     return run
 
@@ -218,13 +220,14 @@ def echo_server(loop: qasync.QEventLoop) -> Iterator[Any]:
 def ws_server(loop: qasync.QEventLoop) -> Iterator[str]:
     """An independent echo server (the websockets library); yields its URL."""
     from websockets.asyncio.server import ServerConnection, serve
+    from websockets.typing import Subprotocol
 
     async def echo(ws: ServerConnection) -> None:
         async for message in ws:
             await ws.send(message)
 
-    def select(_conn: ServerConnection, offered: Sequence[str]) -> str | None:
-        return "chat" if "chat" in offered else None  # optional, unlike subprotocols=
+    def select(_conn: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+        return Subprotocol("chat") if "chat" in offered else None  # optional, unlike subprotocols=
 
     async def start() -> Any:
         return await serve(echo, "127.0.0.1", 0, select_subprotocol=select)
@@ -242,7 +245,7 @@ def ws_server(loop: qasync.QEventLoop) -> Iterator[str]:
 def window(loop: qasync.QEventLoop, qtbot: Any) -> Iterator[Any]:
     """The real main window (not shown unless a test shows it); its connections are
     closed with a bounded wait at teardown."""
-    from inspector.gui.window import MainWindow
+    from inspector.gui.window.main_window import MainWindow
 
     win = MainWindow()
     try:
@@ -254,7 +257,8 @@ def window(loop: qasync.QEventLoop, qtbot: Any) -> Iterator[Any]:
 
 
 def run_coro(loop: qasync.QEventLoop, coro: Coroutine[Any, Any, T], timeout: float = 10) -> T:
-    return loop.run_until_complete(asyncio.wait_for(coro, scaled(timeout)))
+    result: T = loop.run_until_complete(asyncio.wait_for(coro, scaled(timeout)))
+    return result
 
 
 @pytest.fixture

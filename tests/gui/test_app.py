@@ -12,7 +12,7 @@ from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from inspector import app
 from inspector.gui.qtlog import qt_message_to_log
-from inspector.gui.window import MainWindow
+from inspector.gui.window.main_window import MainWindow
 
 
 @pytest.fixture

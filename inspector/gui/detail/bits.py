@@ -17,8 +17,8 @@ from ...views.frame_fields import (
     header_fields,
     violation_line,
 )
-from .. import theme
 from ..timeline.icons import deliberate_color, deliberate_tint
+from ..widgets import theme
 
 __all__ = ["HeaderBitsWidget", "wrap_label"]
 

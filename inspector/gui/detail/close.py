@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from ...protocol.frames import Frame
 from ...views.frame_fields import close_fields
-from .. import theme
 from ..timeline.icons import deliberate_color
+from ..widgets import theme
 from .common import make_label
 
 __all__ = ["CloseTab"]

@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
-from .. import theme
+from ..widgets import theme
 
 __all__ = ["SELECTABLE", "esc", "make_label", "plain_edit"]
 

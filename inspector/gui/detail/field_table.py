@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ...views.frame_fields import BitField, describe_fields, field_table
-from .. import theme
 from ..timeline.icons import deliberate_color
+from ..widgets import theme
 from .common import esc, make_label
 
 __all__ = ["make_field_table", "show_fields"]

@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from .. import theme
+from ..widgets import theme
 
 __all__ = ["BYTES_PER_LINE", "NARROW_BYTES_PER_LINE", "HexView", "format_line"]
 

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from .. import theme
+from ..widgets import theme
 from .common import plain_edit
 from .payload_views import Payload
 

@@ -15,8 +15,8 @@ from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...views.frame_fields import SummaryPart
-from .. import theme
 from ..timeline.icons import deliberate_color
+from ..widgets import theme
 from .common import esc
 
 __all__ = ["SummaryLine", "summary_html"]

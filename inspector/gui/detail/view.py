@@ -26,8 +26,8 @@ from ...protocol.constants import Opcode
 from ...protocol.events import Message
 from ...protocol.frames import Frame
 from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_kind
-from .. import theme
 from ..timeline.icons import deliberate_color
+from ..widgets import theme
 from .bits import HeaderBitsWidget
 from .close import CloseTab
 from .header_tab import HeaderTab

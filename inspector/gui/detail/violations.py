@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ...protocol.violations import Violation
 from ...views.frame_fields import DELIBERATE_MARK, VIOLATION_MARK
-from .. import theme
 from ..timeline.icons import deliberate_color
+from ..widgets import theme
 from .common import esc
 
 __all__ = ["ViolationsTab"]

@@ -28,7 +28,7 @@ from ...probe import (
     run_probe,
     select_cases,
 )
-from ..session import ConnectOptions, check_url, spawn
+from ..session.controller import ConnectOptions, check_url, spawn
 from . import export
 
 __all__ = ["ProbeController", "probe_options"]

@@ -5,7 +5,7 @@ background, and what each grade means. The grade words themselves are the probe'
 from __future__ import annotations
 
 from ...probe import Grade
-from .. import theme
+from ..widgets import theme
 
 __all__ = ["GRADE_COLORS", "GRADE_HELP", "word_colors"]
 

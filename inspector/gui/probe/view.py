@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...probe import CASES, CATEGORIES, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, CaseResult, Grade
-from ..naming import named
-from ..session import ConnectOptions
+from ..session.controller import ConnectOptions
+from ..widgets.naming import named
 from . import text
 from .controller import ProbeController
 from .delegates import GradeBadgeDelegate

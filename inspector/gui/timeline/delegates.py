@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...views.preview import match_spans
-from .. import theme
+from ..widgets import theme
 
 __all__ = ["SearchHighlightDelegate"]
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import Direction
-from .. import theme
+from ..widgets import theme
 from .filters import KINDS
 from .flow import FlowLayout
 

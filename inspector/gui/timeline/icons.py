@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from ..theme import Theme, blend
+from ..widgets.theme import Theme, blend
 from .fragments import FIRST_FRAGMENT, INSIDE_MESSAGE, LAST_FRAGMENT, MIDDLE_FRAGMENT
 
 __all__ = [

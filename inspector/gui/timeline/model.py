@@ -31,7 +31,7 @@ from PySide6.QtGui import QBrush, QFont, QIcon
 from ...capture.events import Direction
 from ...capture.store import CaptureStore
 from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview
-from .. import theme
+from ..widgets import theme
 from .columns import (
     ALIGNMENTS,
     COL_DIR,

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.store import CaptureStore
-from .. import theme
+from ..widgets import theme
 from .columns import (
     COL_DIR,
     COL_FIN,

@@ -284,7 +284,7 @@ def test_the_header_figure_fits_the_pane_whatever_the_text_below(
 def test_a_frame_clicked_in_the_message_tab_is_selected_in_the_timeline(
     qtbot: QtBot, capture: Callable[..., Capture]
 ) -> None:
-    from inspector.gui.session_panel import SessionPanel
+    from inspector.gui.window.session_panel import SessionPanel
 
     c = capture()
     c.receive(

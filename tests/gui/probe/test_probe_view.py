@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 
 from inspector.capture.events import Direction
 from inspector.gui.probe import ProbeView
-from inspector.gui.session_panel import SessionPanel
-from inspector.gui.window import MainWindow
+from inspector.gui.window.main_window import MainWindow
+from inspector.gui.window.session_panel import SessionPanel
 from inspector.probe import Grade, run_probe
 from inspector.protocol.constants import Opcode
 

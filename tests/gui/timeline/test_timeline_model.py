@@ -16,7 +16,6 @@ from PySide6.QtGui import QBrush, QIcon
 from pytestqt.modeltest import ModelTester
 
 from inspector.capture.events import Direction, FramesCaptured
-from inspector.gui import theme
 from inspector.gui.timeline import (
     COL_DIR,
     COL_FIN,
@@ -38,6 +37,7 @@ from inspector.gui.timeline import (
     STORE_ROW_ROLE,
     FrameTableModel,
 )
+from inspector.gui.widgets import theme
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import FrameSpec
 

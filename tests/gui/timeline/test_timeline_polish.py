@@ -15,7 +15,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from inspector.capture.events import Direction, FramesCaptured, HandshakeCaptured
-from inspector.gui import theme
 from inspector.gui.detail import FrameDetailView
 from inspector.gui.timeline import (
     COL_LENGTH,
@@ -24,6 +23,7 @@ from inspector.gui.timeline import (
     FrameTableModel,
     TimelineView,
 )
+from inspector.gui.widgets import theme
 from inspector.protocol.constants import Role
 from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
 from inspector.protocol.frames import Frame, FrameSpec, encode_frame

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from . import theme
-from .banner import DismissibleBanner
+from ..widgets import theme
+from ..widgets.banner import DismissibleBanner
 
 __all__ = ["NotesBanner"]
 

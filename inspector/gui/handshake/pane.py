@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..capture.events import HandshakeCaptured
-from ..protocol.constants import GUID
-from . import theme
+from ...capture.events import HandshakeCaptured
+from ...protocol.constants import GUID
+from ..widgets import theme
 
 __all__ = ["HandshakePane"]
 

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import theme
-from .naming import named as _named
-from .session import ConnectOptions, TlsOptions
+from ..session.controller import ConnectOptions, TlsOptions
+from ..widgets import theme
+from ..widgets.naming import named as _named
 
 __all__ = ["OptionsDialog", "header_problem"]
 

@@ -42,12 +42,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..capture.events import ConnectionState, StateChanged
-from ..protocol.constants import Role, close_code_meaning, is_valid_close_code, opcode_name
-from ..protocol.frames import FrameSpec, LengthForm, encode_frame
-from . import theme
-from .naming import named as _named
-from .session import SessionController
+from ...capture.events import ConnectionState, StateChanged
+from ...protocol.constants import Role, close_code_meaning, is_valid_close_code, opcode_name
+from ...protocol.frames import FrameSpec, LengthForm, encode_frame
+from ..session.controller import SessionController
+from ..widgets import theme
+from ..widgets.naming import named as _named
 
 __all__ = [
     "CLOSE_REASON_LIMIT",

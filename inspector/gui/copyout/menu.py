@@ -18,13 +18,13 @@ from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ..capture.events import Direction
-from ..capture.store import CaptureStore
-from ..protocol.constants import Opcode
-from .session import ConnectOptions, TlsOptions
+from ...capture.events import Direction
+from ...capture.store import CaptureStore
+from ...protocol.constants import Opcode
+from ..session.controller import ConnectOptions, TlsOptions
 
 if TYPE_CHECKING:
-    from .session_panel import SessionPanel
+    from ..window.session_panel import SessionPanel
 
 __all__ = [
     "CopyMenu",

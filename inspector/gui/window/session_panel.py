@@ -4,7 +4,6 @@ and the compose pane at the bottom."""
 from __future__ import annotations
 
 import asyncio
-import html
 import os
 from urllib.parse import urlsplit
 
@@ -18,72 +17,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..capture.events import ConnectionState, HandshakeCaptured, StateChanged
-from . import theme
-from .banner import DismissibleBanner
-from .compose import ComposePane
+from ...capture.events import ConnectionState, HandshakeCaptured, StateChanged
+from ..compose.pane import ComposePane
+from ..detail import FrameDetailView
+from ..handshake.pane import HandshakePane
+from ..options.dialog import OptionsDialog
+from ..session.controller import (
+    ConnectOptions,
+    SessionController,
+    SessionStats,
+    check_url,
+)
+from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
-from .detail import FrameDetailView
-from .handshake_pane import HandshakePane
+from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
-from .options_dialog import OptionsDialog
-from .session import ConnectOptions, SessionController, SessionStats, check_url, step_name
-from .timeline import TimelineView
 
-__all__ = ["ErrorBanner", "SessionPanel"]
+__all__ = ["ErrorBanner", "SessionPanel"]  # ErrorBanner re-exported for older imports
 
 COMPOSE_HEIGHT = 200
 SPLITTER_KEYS = {
     "main": "panel/verticalSplitter",
     "top": "panel/horizontalSplitter",
 }
-
-
-class ErrorBanner(DismissibleBanner):
-    """A dismissible line saying what failed, at which step."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "errorBanner",
-            accessible="Error",
-            text_accessible="Error message",
-            close_accessible="Dismiss error",
-            parent=parent,
-        )
-        self.step = ""
-        self.message = ""
-        self._fatal = True
-
-    def show_error(self, step: str, message: str, *, fatal: bool = True) -> None:
-        self.step, self.message, self._fatal = step, message, fatal
-        self._render()
-        self.show()
-
-    def _render(self) -> None:
-        """Word and colour the banner from the current palette (visibility unchanged:
-        a dismissed banner stays dismissed when the palette changes)."""
-        step, message, fatal = self.step, self.message, self._fatal
-        t = theme.current()
-        color = t.violation if fatal else t.control
-        title = "Failed" if fatal else "Warning"
-        where = step_name(step)
-        self.label.setText(
-            f'<b style="color:{color.name()}">{title} at step “{html.escape(where)}”:</b> '
-            f"{html.escape(message)}"
-        )
-        self.setAccessibleDescription(f"{title} at step {where}: {message}")
-        self._style(color, 0.14)
-
-    def _has_content(self) -> bool:
-        return bool(self.message)
-
-    def _restyle(self) -> None:
-        self._render()
-
-    def clear(self) -> None:
-        self.step = self.message = ""
-        self.label.clear()
-        self.hide()
 
 
 class SessionPanel(QWidget):

@@ -4,7 +4,7 @@
 captures of the window's tabs:
 
 * every live connection is journaled to disk while it runs (the controller's
-  :attr:`~inspector.gui.session.SessionController.journal_dir` points into the data
+  :attr:`~inspector.gui.session.controller.SessionController.journal_dir` points into the data
   folder: ``$WS_INSPECTOR_DATA_DIR``, else the XDG data folder, as for the CLI);
 * at start, journals that no running session holds (a crash, a kill, a quit that did
   not ask) are offered back in a non-modal :class:`RecoveryBanner`: Recover (each in a
@@ -52,17 +52,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..capture.events import ConnectionState
-from ..capture.formats.har import HarFormatError, HarSession, read_har, write_har
-from ..capture.formats.journal import RecoverableJournal, data_dir, find_recoverable, journal_dir
-from ..capture.formats.jsonl import CaptureFormatError, LoadResult
-from ..capture.store import CaptureStore
-from . import theme
-from .session import spawn
-from .session_panel import SessionPanel
+from ...capture.events import ConnectionState
+from ...capture.formats.har import HarFormatError, HarSession, read_har, write_har
+from ...capture.formats.journal import RecoverableJournal, data_dir, find_recoverable, journal_dir
+from ...capture.formats.jsonl import CaptureFormatError, LoadResult
+from ...capture.store import CaptureStore
+from ..session.controller import spawn
+from ..widgets import theme
+from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
-    from .window import MainWindow
+    from ..window.main_window import MainWindow
 
 __all__ = [
     "POLICY_ENV",
@@ -74,7 +74,7 @@ __all__ = [
     "open_store_tab",
 ]
 
-log = logging.getLogger("inspector.gui.captures")
+log = logging.getLogger("inspector.gui.captures.manager")
 
 #: Answers the "save this capture?" question by itself: ask, discard, keep, cancel.
 POLICY_ENV = "WS_INSPECTOR_UNSAVED"

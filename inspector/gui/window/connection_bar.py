@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..capture.events import ConnectionState, StateChanged
-from ..protocol.constants import close_code_meaning
-from . import theme
+from ...capture.events import ConnectionState, StateChanged
+from ...protocol.constants import close_code_meaning
+from ..widgets import theme
 
 __all__ = ["ConnectionBar", "state_color", "state_text"]
 

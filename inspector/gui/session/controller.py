@@ -12,7 +12,7 @@ costs allows (:attr:`SessionController.RENDER_BUDGET`), the end of a flood is sh
 at once, and no full garbage collection runs while it lasts.
 
 No other GUI module imports :mod:`inspector.engine` (except the probe tab's
-controller, :mod:`inspector.gui.probe_view`); the option types are re-exported from
+controller, :mod:`inspector.gui.probe`); the option types are re-exported from
 here. With :attr:`SessionController.journal_dir` set, every live connection is
 journaled to disk as it runs (:class:`~inspector.engine.journal.Journal`).
 """
@@ -30,7 +30,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..capture.events import (
+from ...capture.events import (
     CaptureEvent,
     ConnectionState,
     Direction,
@@ -41,14 +41,14 @@ from ..capture.events import (
     RttSample,
     StateChanged,
 )
-from ..capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
-from ..capture.store import CaptureStore
-from ..engine.client import connect, new_client_connection
-from ..engine.connection import Connection
-from ..engine.journal import Journal
-from ..engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
-from ..protocol.frames import FrameSpec
-from ..protocol.violations import LocalProtocolError
+from ...capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
+from ...capture.store import CaptureStore
+from ...engine.client import connect, new_client_connection
+from ...engine.connection import Connection
+from ...engine.journal import Journal
+from ...engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
+from ...protocol.frames import FrameSpec
+from ...protocol.violations import LocalProtocolError
 
 __all__ = [
     "ConnectError",
@@ -60,7 +60,7 @@ __all__ = [
     "spawn",
 ]
 
-log = logging.getLogger("inspector.gui.session")
+log = logging.getLogger("inspector.gui.session.controller")
 
 #: Bytes per socket read: a smaller read hands the GUI fewer frames per tick
 #: (measured: p99 tick lateness 40 -> 15 ms in a flood with 32 KiB instead of 256 KiB).

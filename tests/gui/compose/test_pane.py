@@ -9,14 +9,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from inspector.capture.events import ConnectionState, Direction
-from inspector.gui.compose import (
+from inspector.gui.compose.pane import (
     ComposePane,
     format_hex,
     parse_base64,
     parse_hex,
     split_payload,
 )
-from inspector.gui.session import SessionController
+from inspector.gui.session.controller import SessionController
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameSpec, encode_frame
 

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from inspector.capture.events import ConnectionState, Direction
 from inspector.capture.formats.har import WITHHELD, write_har
 from inspector.capture.formats.journal import RECOVERED_NOTE, JournalWriter, find_recoverable
-from inspector.gui.captures import UnsavedPrompt
-from inspector.gui.session import TlsOptions
-from inspector.gui.session_panel import SessionPanel
-from inspector.gui.window import MainWindow
+from inspector.gui.captures.manager import UnsavedPrompt
+from inspector.gui.session.controller import TlsOptions
+from inspector.gui.window.main_window import MainWindow
+from inspector.gui.window.session_panel import SessionPanel
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import FrameSpec
 
@@ -543,7 +543,7 @@ async def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> Non
 def test_capture_widgets_have_names(window: MainWindow) -> None:
     from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 
-    from inspector.gui.captures import HarExportDialog
+    from inspector.gui.captures.manager import HarExportDialog
 
     panel = window.current_panel()
     assert panel is not None

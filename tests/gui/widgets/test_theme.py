@@ -13,16 +13,16 @@ from conftest import Capture
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from inspector.capture.events import Direction, HandshakeCaptured, SessionInfo
+from inspector.capture.events import Direction, HandshakeCaptured, SessionInfo, SessionRole
 from inspector.capture.formats.journal import RecoverableJournal
-from inspector.gui import theme
-from inspector.gui.captures import RecoveryBanner
-from inspector.gui.compose import ComposePane
+from inspector.gui.captures.manager import RecoveryBanner
+from inspector.gui.compose.pane import ComposePane
 from inspector.gui.detail import FrameDetailView
-from inspector.gui.handshake_pane import HandshakePane
-from inspector.gui.probe_view import ProbeView
-from inspector.gui.session import SessionController
-from inspector.gui.session_panel import ErrorBanner
+from inspector.gui.handshake.pane import HandshakePane
+from inspector.gui.probe import ProbeView
+from inspector.gui.session.controller import SessionController
+from inspector.gui.widgets import theme
+from inspector.gui.window.session_panel import ErrorBanner
 from inspector.probe import Grade
 from inspector.protocol.frames import FrameSpec
 
@@ -92,7 +92,7 @@ def test_colours_follow_a_switch_to_dark(
 
     recovery = RecoveryBanner()
     qtbot.addWidget(recovery)
-    session = SessionInfo("ws://127.0.0.1:9/", "client", "2024-05-01T12:00:00+00:00", 0.0)
+    session = SessionInfo("ws://127.0.0.1:9/", SessionRole.CLIENT, "2024-05-01T12:00:00+00:00", 0.0)
     recovery.show_journals([RecoverableJournal(Path("x.jsonl"), session, 10, 0.0)])
 
     probe = ProbeView("http://127.0.0.1:9/")

@@ -13,9 +13,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from inspector.capture.events import ConnectionState, Direction, ErrorCaptured
-from inspector.gui.connection_bar import ConnectionBar
-from inspector.gui.session_panel import SessionPanel
-from inspector.gui.window import MainWindow
+from inspector.gui.window.connection_bar import ConnectionBar
+from inspector.gui.window.main_window import MainWindow
+from inspector.gui.window.session_panel import SessionPanel
 from inspector.protocol.constants import Opcode
 
 pytestmark = pytest.mark.gui
@@ -409,7 +409,7 @@ def test_every_control_has_a_name_for_tests_and_screen_readers(window: MainWindo
         QWidget,
     )
 
-    from inspector.gui.options_dialog import OptionsDialog
+    from inspector.gui.options.dialog import OptionsDialog
 
     panel = window.current_panel()
     assert panel is not None
@@ -451,7 +451,7 @@ def test_wss_shows_tls_details_and_names_the_tls_step_on_failure(
     trustme = pytest.importorskip("trustme")
     from websockets.asyncio.server import ServerConnection, serve
 
-    from inspector.gui.session import TlsOptions
+    from inspector.gui.session.controller import TlsOptions
 
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -544,8 +544,8 @@ def test_save_and_reopen_a_capture(
 
 # ----------------------------------------------------------------------- options
 def test_options_dialog_round_trip(window: MainWindow, qtbot: Any) -> None:
-    from inspector.gui.options_dialog import OptionsDialog
-    from inspector.gui.session import ConnectOptions, TlsOptions
+    from inspector.gui.options.dialog import OptionsDialog
+    from inspector.gui.session.controller import ConnectOptions, TlsOptions
 
     options = ConnectOptions(
         headers=(("Authorization", "Bearer x"), ("X-B", "2")),
@@ -597,7 +597,7 @@ def test_splitter_sizes_are_remembered(window: MainWindow) -> None:
 
 def test_the_options_labels_take_the_focus_to_their_fields(qtbot: Any) -> None:
     # A label's Alt+letter focuses its field, the file fields (line edit + Browse) too.
-    from inspector.gui.options_dialog import OptionsDialog
+    from inspector.gui.options.dialog import OptionsDialog
 
     dialog = OptionsDialog()
     qtbot.addWidget(dialog)
@@ -620,7 +620,7 @@ def test_the_options_labels_take_the_focus_to_their_fields(qtbot: Any) -> None:
 def test_a_dismissed_error_banner_stays_dismissed(qtbot: Any) -> None:
     from PySide6.QtGui import QColor, QPalette
 
-    from inspector.gui.session_panel import ErrorBanner
+    from inspector.gui.window.session_panel import ErrorBanner
 
     banner = ErrorBanner()
     qtbot.addWidget(banner)
@@ -637,8 +637,8 @@ def test_a_dismissed_error_banner_stays_dismissed(qtbot: Any) -> None:
 
 def test_state_colours_say_failure_only_for_an_unclean_end() -> None:
     from inspector.capture.events import StateChanged
-    from inspector.gui import theme
-    from inspector.gui.connection_bar import state_color
+    from inspector.gui.widgets import theme
+    from inspector.gui.window.connection_bar import state_color
 
     t = theme.current()
     closed = ConnectionState.CLOSED

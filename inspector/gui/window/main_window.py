@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import theme
-from .captures import CAPTURE_SAVE_FILTER, CaptureManager
+from ..captures.manager import CAPTURE_SAVE_FILTER, CaptureManager
+from ..copyout.menu import install_copy_menu
+from ..probe import ProbeView
+from ..session.controller import ConnectOptions, SessionStats, spawn
+from ..widgets import theme
 from .connection_bar import state_color, state_text
-from .copyout import install_copy_menu
-from .probe_view import ProbeView
-from .session import ConnectOptions, SessionStats, spawn
 from .session_panel import SessionPanel
 
 __all__ = ["MainWindow", "format_bytes"]
@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
             self.tabs.setTabText(index, title)
 
     def _open_case_capture(self, result: object) -> SessionPanel | None:
-        from .captures import open_store_tab
+        from ..captures.manager import open_store_tab
 
         store = getattr(result, "store", None)
         case_id = getattr(result, "id", "?")
