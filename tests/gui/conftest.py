@@ -156,8 +156,12 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     exception handler fail the test at teardown. Drive coroutines with
     ``loop.run_until_complete(asyncio.wait_for(coro, timeout))`` (or :func:`arun`);
     inside a coroutine await events or polls, never ``qtbot.waitSignal``."""
+    from inspector.gui.gcpolicy import GuiThreadCollector
+
     ev_loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(ev_loop)
+    collector = GuiThreadCollector()  # as the app does: no collection off the GUI thread
+    collector.install()
     errors: list[dict[str, Any]] = []
 
     def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -174,6 +178,7 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
         if pending:
             ev_loop.run_until_complete(asyncio.wait(pending, timeout=scaled(5)))
         ev_loop.run_until_complete(asyncio.sleep(0))
+        collector.uninstall()
         ev_loop.close()
         asyncio.set_event_loop(None)
     if errors:
