@@ -34,6 +34,7 @@ __all__ = [
     "MAX_CONNECT_RESPONSE",
     "Dialed",
     "UpstreamProxy",
+    "choose_proxy",
     "dial",
     "parse_proxy_url",
     "proxy_from_env",
@@ -164,18 +165,21 @@ def tls_keylog(ctx: ssl.SSLContext) -> ssl.SSLContext:
     return ctx
 
 
-def _describe(exc: OSError, what: str) -> str:
+def _describe(exc: OSError, what: str, port: int) -> str:
     if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
-        return f"connection to {what} refused: nothing is listening there"
+        return f"connection to {what} refused: nothing is listening on port {port}"
     if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return f"{what} is unreachable: {exc.strerror}"
     return f"cannot connect to {what}: {exc.strerror or exc}"
 
 
-async def _open_tcp(host: str, port: int, step: ErrorStep) -> tuple[socket.socket, float, float]:
+async def _open_tcp(
+    host: str, port: int, step: ErrorStep, progress: list[ErrorStep]
+) -> tuple[socket.socket, float, float]:
     """A connected socket to the first address of ``host`` that answers, and the
     seconds resolving and connecting took."""
     loop = asyncio.get_running_loop()
+    progress[0] = ErrorStep.DNS if step is ErrorStep.TCP else step
     t = time.perf_counter()
     try:
         infos = await loop.getaddrinfo(
@@ -187,6 +191,7 @@ async def _open_tcp(host: str, port: int, step: ErrorStep) -> tuple[socket.socke
     dns = time.perf_counter() - t
     if not infos:
         raise ConnectError(ErrorStep.DNS, f"host {host!r} has no address")
+    progress[0] = step
     t = time.perf_counter()
     errors: list[str] = []
     for family, type_, proto, _, sockaddr in infos:
@@ -198,7 +203,9 @@ async def _open_tcp(host: str, port: int, step: ErrorStep) -> tuple[socket.socke
             await loop.sock_connect(sock, sockaddr)
         except OSError as exc:
             sock.close()
-            errors.append(_describe(exc, shown if step is ErrorStep.TCP else f"proxy {shown}"))
+            errors.append(
+                _describe(exc, shown if step is ErrorStep.TCP else f"proxy {shown}", port)
+            )
             continue
         except BaseException:
             sock.close()
@@ -284,27 +291,47 @@ async def _socks_connect(
         ) from None
     except OSError as exc:
         raise ConnectError(
-            ErrorStep.PROXY, _describe(exc, f"SOCKS5 proxy {proxy.address}")
+            ErrorStep.PROXY, _describe(exc, f"SOCKS5 proxy {proxy.address}", proxy.port)
         ) from None
     sock.setblocking(False)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock, exchange
 
 
+def choose_proxy(
+    setting: str | None, host: str, port: int, *, secure: bool
+) -> UpstreamProxy | None:
+    """The proxy for a connection: ``setting`` (a URL; "" for none) or, when it is
+    None, the environment's (:func:`proxy_from_env`)."""
+    if setting == "":
+        return None
+    if setting:
+        return parse_proxy_url(setting)
+    return proxy_from_env(host, port, secure=secure)
+
+
 async def dial(
-    host: str, port: int, *, proxy: UpstreamProxy | None = None, timeout: float = 10.0
+    host: str,
+    port: int,
+    *,
+    proxy: UpstreamProxy | None = None,
+    timeout: float = 10.0,
+    step: list[ErrorStep] | None = None,
 ) -> Dialed:
     """A TCP connection to ``host:port``, through ``proxy`` when given. Raises
     :class:`ConnectError` naming the step that failed (``dns``, ``tcp``, ``proxy``);
-    a failed CONNECT keeps its exchange on the error's ``exchange``."""
+    a failed CONNECT keeps its exchange on the error's ``exchange``. ``step[0]`` is
+    kept at the step in progress (what a timeout interrupted)."""
+    progress = step if step is not None else [ErrorStep.DNS]
     if proxy is None:
-        sock, dns, tcp = await _open_tcp(host, port, ErrorStep.TCP)
+        sock, dns, tcp = await _open_tcp(host, port, ErrorStep.TCP, progress)
         return Dialed(sock, None, (("dns", dns), ("tcp", tcp)))
     t = time.perf_counter()
+    progress[0] = ErrorStep.PROXY
     if proxy.scheme.startswith("socks"):
         sock, exchange = await _socks_connect(host, port, proxy, timeout)
         return Dialed(sock, exchange, (("proxy", time.perf_counter() - t),))
-    sock, dns, tcp = await _open_tcp(proxy.host, proxy.port, ErrorStep.PROXY)
+    sock, dns, tcp = await _open_tcp(proxy.host, proxy.port, ErrorStep.PROXY, progress)
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         exchange = await _http_connect(sock, target, proxy)

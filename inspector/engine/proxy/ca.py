@@ -65,7 +65,6 @@ class LocalCA:
             self._create()
         self._leaf_key = ec.generate_private_key(ec.SECP256R1())
         self._contexts: dict[str, ssl.SSLContext] = {}
-        self._leaf_dir = tempfile.TemporaryDirectory(prefix="ws-inspector-leaves-")
 
     def _load(self) -> None:
         key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
@@ -174,13 +173,17 @@ class LocalCA:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # The ssl module loads certificates from files only: a private temporary one.
-        safe = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in host)[:80]
-        path = Path(self._leaf_dir.name) / f"{safe}.pem"
-        _write_private(path, key + chain)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(path)
+        # The ssl module loads certificates from files only: a private temporary one,
+        # gone as soon as it is loaded.
+        fd, name = tempfile.mkstemp(prefix="ws-inspector-leaf-", suffix=".pem")
+        try:
+            os.write(fd, key + chain)
+            os.close(fd)
+            ctx.load_cert_chain(name)
+        finally:
+            os.unlink(name)
         ctx.set_alpn_protocols(["http/1.1"])
         tls_keylog(ctx)
         self._contexts[host] = ctx

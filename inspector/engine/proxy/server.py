@@ -51,7 +51,7 @@ from ...protocol.handshake import (
 )
 from ...protocol.headers import format_extensions
 from ..client import MAX_REFUSAL_BODY, _tls_info, make_ssl_context
-from ..dial import UpstreamProxy, dial, parse_proxy_url, proxy_from_env
+from ..dial import UpstreamProxy, choose_proxy, dial, parse_proxy_url
 from ..options import ConnectError, TlsOptions, parse_url
 from .ca import LocalCA
 from .legs import Leg, upstream_head
@@ -436,12 +436,7 @@ class ProxyServer:
 
     # ----------------------------------------------------------- the proxy
     def _upstream_proxy(self, host: str, port: int, secure: bool) -> UpstreamProxy | None:
-        setting = self.options.proxy
-        if setting == "":
-            return None
-        if setting:
-            return parse_proxy_url(setting)
-        return proxy_from_env(host, port, secure=secure)
+        return choose_proxy(self.options.proxy, host, port, secure=secure)
 
     def _publish(
         self,

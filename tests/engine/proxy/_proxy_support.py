@@ -99,7 +99,7 @@ async def reverse_proxy(upstream: str, **options: object) -> AsyncIterator[Proxy
     server = ProxyServer(
         "127.0.0.1",
         0,
-        ProxyOptions(upstream=upstream, proxy="", **options),  # type: ignore[arg-type]
+        ProxyOptions(upstream=upstream, **{"proxy": "", **options}),  # type: ignore[arg-type]
         on_connection=run.conns.append,
     )
     async with server:
@@ -113,7 +113,7 @@ async def forward_proxy(**options: object) -> AsyncIterator[ProxyRun]:
     server = ProxyServer(
         "127.0.0.1",
         0,
-        ProxyOptions(forward=True, proxy="", **options),  # type: ignore[arg-type]
+        ProxyOptions(forward=True, **{"proxy": "", **options}),  # type: ignore[arg-type]
         on_connection=run.conns.append,
     )
     async with server:
