@@ -15,7 +15,7 @@ from inspector.capture.events import HandshakeCaptured, HandshakeLeg
 from inspector.capture.formats.jsonl import read_jsonl
 from inspector.cli.proxy import parse_listen
 
-from ._cli_support import ROOT, Serve
+from ._cli_support import ROOT, Serve, cli
 
 
 def test_listen_addresses() -> None:
@@ -96,6 +96,42 @@ def test_json_lines_name_the_connection_and_the_side(serve: Serve, tmp_path: Pat
         HandshakeLeg.UPSTREAM,
         HandshakeLeg.CLIENT,
     ]
+
+
+@pytest.mark.slow
+def test_capture_goes_through_the_forward_proxy_with_its_connect_shown(
+    serve: Serve, tmp_path: Path
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "proxy", "--listen", "127.0.0.1:0", "--forward",
+         "--json", "--no-journal", "--ca-dir", str(tmp_path / "ca")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["mode"] == "forward" and first["ca"].endswith(".pem")
+        port = first["url"].rsplit(":", 1)[1].strip("/")
+        done = cli(
+            "capture", serve.url, "--send", "hi", "--json", "--no-journal",
+            "--proxy", f"http://127.0.0.1:{port}",
+        )  # fmt: skip
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert done.returncode == 0, done.stderr
+    request = next(
+        json.loads(line) for line in done.stdout.splitlines() if '"type":"handshake"' in line
+    )
+    assert request["via"]["kind"] == "http"
+    assert request["via"]["target"] == serve.url.split("/")[2]
+    proxied = [json.loads(line) for line in out.splitlines()]
+    assert {p["conn"] for p in proxied} == {1}
+    assert any(p["type"] == "frame" and p["from"] == "client" for p in proxied)
+    assert proc.returncode == 0, err
 
 
 def test_export_ca_alone_writes_the_certificate(tmp_path: Path) -> None:
