@@ -20,6 +20,7 @@ import contextlib
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -179,6 +180,9 @@ class _Run:
         self.writers: dict[int, CaptureLineWriter] = {}
         self.written: set[int] = set()
         self.failed_output = False
+        #: Called with a connection's id once its outputs are written: the proxy then
+        #: lets go of its capture, so that a long run does not keep them all.
+        self.forget: Callable[[int], None] | None = None
 
     def on_connection(self, conn: ProxiedConnection) -> None:
         if self.ns.json:
@@ -220,6 +224,8 @@ class _Run:
         journal = self.journals.pop(conn.conn_id, None)
         if journal is not None:
             journal.close(keep=not ok)
+        if self.forget is not None:
+            self.forget(conn.conn_id)
 
 
 def _listening_line(server: ProxyServer, ca: str | None) -> str:
@@ -293,4 +299,5 @@ def run(ns: argparse.Namespace) -> int:
     except ConnectError as exc:
         print(f"ws-inspector proxy: {exc.message}", file=sys.stderr)
         return 2
+    outputs.forget = server.forget
     return asyncio.run(_serve(ns, server, outputs))

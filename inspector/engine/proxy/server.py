@@ -202,6 +202,12 @@ class ProxyServer:
             if client_close is None and server_close is None:
                 client.write(_close_frame(CloseCode.GOING_AWAY, reason, Role.SERVER))
                 upstream.write(_close_frame(CloseCode.GOING_AWAY, reason, Role.CLIENT))
+                # Our own frames are not the ends' and are not among their frames.
+                conn.record_error(
+                    ErrorStep.CLOSE,
+                    "the proxy stopped: both sides were sent a close frame 1001 (going away)",
+                    fatal=False,
+                )
                 return
         client.close()
         upstream.close()
