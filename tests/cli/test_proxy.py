@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.capture.events import HandshakeCaptured, HandshakeLeg
+from inspector.capture.events import ErrorCaptured, HandshakeCaptured, HandshakeLeg
 from inspector.capture.formats.jsonl import read_jsonl
 from inspector.cli.proxy import parse_listen
 
@@ -132,6 +132,40 @@ def test_capture_goes_through_the_forward_proxy_with_its_connect_shown(
     assert {p["conn"] for p in proxied} == {1}
     assert any(p["type"] == "frame" and p["from"] == "client" for p in proxied)
     assert proc.returncode == 0, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_closes_open_connections_and_writes_their_files(
+    serve: Serve, tmp_path: Path
+) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "proxy", "--listen", "127.0.0.1:0",
+         "--upstream", serve.url, "--json", "-o", str(tmp_path), "--no-journal"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        with connect(first["url"], proxy=None, open_timeout=5) as ws:
+            ws.send("still here")
+            assert ws.recv(timeout=5) == "still here"
+            proc.send_signal(signal.SIGINT)
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+            code = ws.close_code
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert code == 1001
+    saved = read_jsonl(tmp_path / "conn-1.jsonl")
+    assert saved.complete
+    assert any(isinstance(e, ErrorCaptured) and "1001" in e.message for e in saved.store.events)
 
 
 def test_export_ca_alone_writes_the_certificate(tmp_path: Path) -> None:

@@ -174,6 +174,26 @@ def test_websockets_client_through_reverse_proxy(peer_kind: type[Peer], deflate:
     run_async(main)
 
 
+@pytest.mark.parametrize("code", [1000, 1001, 1003, 1007, 1008, 1011, 1012, 3000, 4999])
+def test_close_codes_pass_both_ways(code: int) -> None:
+    from websockets.asyncio.client import connect
+
+    async def main() -> None:
+        async with WebsocketsPeer() as peer, reverse_proxy(peer.url) as px:
+            async with connect(px.url, proxy=None) as ws:
+                await ws.send(f"!close {code} server says {code}")
+                await asyncio.wait_for(ws.wait_closed(), 5)
+                assert (ws.close_code, ws.close_reason) == (code, f"server says {code}")
+            conn = await px.closed()
+        server_close = [f for f in frames_of(conn, Direction.IN) if f.opcode == Opcode.CLOSE]
+        client_close = [f for f in frames_of(conn, Direction.OUT) if f.opcode == Opcode.CLOSE]
+        assert [f.close_code for f in server_close] == [code]
+        assert [f.close_code for f in client_close] == [code]  # websockets echoes the code
+        assert conn.final_state is not None and conn.final_state.code == code
+
+    run_async(main)
+
+
 def test_aiohttp_and_tornado_clients_through_the_proxy() -> None:
     import aiohttp
     import tornado.websocket
