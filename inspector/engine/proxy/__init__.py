@@ -2,7 +2,8 @@
 
 * :mod:`.server`: :class:`ProxyServer` (reverse and forward modes) and its options;
 * :mod:`.session`: :class:`ProxiedConnection`, one connection's capture of both sides;
-* :mod:`.legs`: the two connections of a pair and the relay between them;
+* :mod:`.legs`: the two connections of a pair, read as streams during the handshake;
+* :mod:`.relay`: the bytes between them after the 101, and the close frames of faults;
 * :mod:`.ca`: the local certificate authority for intercepting ``wss://``.
 """
 

@@ -37,8 +37,7 @@ from ...capture.events import (
     ProxyExchange,
 )
 from ...capture.store import DEFAULT_MAX_CAPTURE_BYTES
-from ...protocol.constants import CloseCode, Opcode, Role
-from ...protocol.frames import FrameSpec, encode_frame
+from ...protocol.constants import CloseCode, Role
 from ...protocol.handshake import (
     HandshakeRequest,
     HandshakeResponse,
@@ -55,6 +54,7 @@ from ..dial import UpstreamProxy, choose_proxy, dial, parse_proxy_url
 from ..options import ConnectError, TlsOptions, parse_url
 from .ca import LocalCA
 from .legs import Leg, upstream_head
+from .relay import close_frame, relay
 from .session import ProxiedConnection, negotiated_deflate
 
 __all__ = ["ProxyOptions", "ProxyServer"]
@@ -93,12 +93,6 @@ def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
     if not parts.hostname:
         raise ValueError(f"{authority!r} names no host")
     return parts.hostname, parts.port if parts.port is not None else default_port
-
-
-def _close_frame(code: int, reason: str, sender: Role) -> bytes:
-    payload = code.to_bytes(2, "big") + reason.encode()
-    header, wire = encode_frame(FrameSpec(Opcode.CLOSE, payload), sender)
-    return header + wire
 
 
 class ProxyServer:
@@ -200,8 +194,8 @@ class ProxyServer:
             client_close, server_close = conn.close_frames()
             reason = "the proxy is stopping"
             if client_close is None and server_close is None:
-                client.write(_close_frame(CloseCode.GOING_AWAY, reason, Role.SERVER))
-                upstream.write(_close_frame(CloseCode.GOING_AWAY, reason, Role.CLIENT))
+                client.write(close_frame(CloseCode.GOING_AWAY, reason, Role.SERVER))
+                upstream.write(close_frame(CloseCode.GOING_AWAY, reason, Role.CLIENT))
                 # Our own frames are not the ends' and are not among their frames.
                 conn.record_error(
                     ErrorStep.CLOSE,
@@ -666,79 +660,10 @@ class ProxyServer:
 
     # --------------------------------------------------------------- relay
     def _relay(self, conn: ProxiedConnection, client: Leg, upstream: Leg) -> None:
-        """From now on every byte is forwarded as it arrives, then recorded."""
-        client.peer = upstream
-        upstream.peer = client
         self._legs.add(upstream)
-        conn.legs = (client, upstream)
-        for sock_leg in (client, upstream):
-            transport = sock_leg.transport
-            sock = transport.get_extra_info("socket") if transport is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        observe = conn.observe
-        up_write = upstream.transport.write if upstream.transport else None
-        cl_write = client.transport.write if client.transport else None
-        assert up_write is not None and cl_write is not None
 
-        def from_client(data: bytes) -> None:
-            if not upstream.gone:
-                up_write(data)
-            observe(Direction.OUT, data)
+        def done() -> None:
+            self._legs.discard(client)
+            self._legs.discard(upstream)
 
-        def from_server(data: bytes) -> None:
-            if not client.gone:
-                cl_write(data)
-            observe(Direction.IN, data)
-
-        ended = [0]
-        loop = asyncio.get_running_loop()
-
-        def both_gone() -> None:
-            ended[0] += 1
-            if ended[0] == 2:
-                conn.finish()
-                self._legs.discard(client)
-                self._legs.discard(upstream)
-                conn.legs = None
-
-        def client_gone(exc: Exception | None) -> None:
-            conn.ended(Direction.OUT)
-            client_close, _ = conn.close_frames()
-            if upstream.open and conn.is_open and not conn.tunnel and client_close is None:
-                if not conn.mid_frame(Direction.OUT):
-                    upstream.write(
-                        _close_frame(CloseCode.GOING_AWAY, "the client went away", Role.CLIENT)
-                    )
-                conn.record_error(
-                    ErrorStep.READ,
-                    "the client's connection ended without a close frame"
-                    + (f" ({exc})" if exc else "")
-                    + "; the server was sent 1001 (going away)",
-                    fatal=False,
-                )
-                loop.call_later(self.options.close_timeout, upstream.close)
-            else:
-                upstream.close()
-            both_gone()
-
-        def upstream_gone(exc: Exception | None) -> None:
-            conn.ended(Direction.IN)
-            _, server_close = conn.close_frames()
-            if client.open and conn.is_open and not conn.tunnel and server_close is None:
-                code = CloseCode.BAD_GATEWAY if exc is not None else CloseCode.INTERNAL_ERROR
-                if not conn.mid_frame(Direction.IN):
-                    client.write(_close_frame(code, "the server went away", Role.SERVER))
-                conn.record_error(
-                    ErrorStep.READ,
-                    "the server's connection ended without a close frame"
-                    + (f" ({exc})" if exc else "")
-                    + f"; the client was sent {int(code)}",
-                    fatal=False,
-                )
-            client.close()
-            both_gone()
-
-        client.relay(from_client, client_gone)
-        upstream.relay(from_server, upstream_gone)
+        relay(conn, client, upstream, close_timeout=self.options.close_timeout, done=done)
