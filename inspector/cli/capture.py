@@ -195,6 +195,7 @@ def connect_options(ns: argparse.Namespace) -> ConnectOptions:
         auto_pong=not ns.no_auto_pong,
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
+        proxy=ns.proxy,
     )
 
 

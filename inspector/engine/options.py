@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep
+from ..capture.events import ErrorStep, ProxyExchange
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
@@ -20,6 +20,7 @@ class ConnectError(Exception):
 
     When the server answered the upgrade with something other than 101, ``status`` is
     its status code and ``body`` the first bytes of the body it sent (bounded).
+    A failed upstream proxy ``CONNECT`` keeps its ``exchange``.
     """
 
     def __init__(
@@ -29,8 +30,10 @@ class ConnectError(Exception):
         *,
         status: int | None = None,
         body: bytes = b"",
+        exchange: ProxyExchange | None = None,
     ) -> None:
         super().__init__(message)
+        self.exchange = exchange
         self.step = ErrorStep(step)
         self.message = message
         self.status = status
@@ -148,3 +151,6 @@ class ConnectOptions:
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
+    #: The user's proxy for the connection (http:// CONNECT or socks5://): None reads
+    #: https_proxy/http_proxy/all_proxy/no_proxy from the environment, "" goes direct.
+    proxy: str | None = None
