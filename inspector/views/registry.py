@@ -29,7 +29,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Built-in formats, by module name under :mod:`inspector.views.formats`.
-BUILTIN_FORMATS: tuple[str, ...] = ("raw", "msgpack", "cbor", "socketio")
+BUILTIN_FORMATS: tuple[str, ...] = (
+    "raw",
+    "msgpack",
+    "cbor",
+    "socketio",
+    "stomp",
+    "graphql",
+    "jsonrpc",
+)
 
 
 class Registry:

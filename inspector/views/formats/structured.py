@@ -12,15 +12,25 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from typing import Any
 
 import cbor2
 import msgpack
 
-from ..base import TreeNode
+from ..base import TreeNode, ViewError
 from ..text import escape_control, shorten
 
-__all__ = ["CBOR_TAGS", "MAX_CHILDREN", "brief", "pretty", "scalar", "tree"]
+__all__ = [
+    "CBOR_TAGS",
+    "MAX_CHILDREN",
+    "brief",
+    "json_value",
+    "pretty",
+    "scalar",
+    "string_member",
+    "tree",
+]
 
 #: Children a tree node lists; the rest are one "... N more" node (a table of 100,000
 #: rows decodes in a blink but a tree widget of that size does not).
@@ -193,3 +203,47 @@ def _compact(value: Any) -> str:
         return f"[{len(value)}]"
     wrapped = _wrapped(value)
     return wrapped[0] if wrapped is not None else "?"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_value(data: bytes | str, base: int = 0) -> Any:
+    """``data`` parsed as JSON; :class:`ViewError` with the byte (``base`` added) where
+    it is not (NaN and Infinity are not JSON either)."""
+    text = data if isinstance(data, str) else _utf8(data, base)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        at = base + len(text[: exc.pos].encode("utf-8"))
+        raise ViewError(f"{exc.msg} (line {exc.lineno}, column {exc.colno})", at) from None
+    except ValueError as exc:
+        raise ViewError(str(exc)) from None
+
+
+def _utf8(data: bytes, base: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ViewError("not UTF-8", base + exc.start) from None
+
+
+_STRING_MEMBER: dict[str, re.Pattern[str]] = {}
+
+
+def string_member(text: str, key: str) -> str | None:
+    """The string value of the first ``"key": "..."`` in JSON text that may be cut
+    (a summary's prefix), without parsing the rest."""
+    pattern = _STRING_MEMBER.get(key)
+    if pattern is None:
+        pattern = re.compile('"' + re.escape(key) + r'"\s*:\s*("(?:[^"\\]|\\.)*")')
+        _STRING_MEMBER[key] = pattern
+    m = pattern.search(text)
+    if m is None:
+        return None
+    try:
+        value = json.loads(m.group(1))
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, str) else None
