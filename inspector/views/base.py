@@ -120,6 +120,11 @@ class MessageContext(ABC):
         """Later complete data messages, oldest first, at most ``limit``."""
 
     @abstractmethod
+    def first(self, limit: int = 8) -> Iterator[ContextMessage]:
+        """The session's first complete data messages, oldest first, at most ``limit``
+        (where a protocol's opening is: an MQTT CONNECT, an Engine.IO open)."""
+
+    @abstractmethod
     def state(self, view: str) -> dict[str, Any]:
         """A scratch dict kept for the whole session for the view called ``view``:
         where a stateful decoder keeps what it learned (an index of requests by id,

@@ -72,6 +72,15 @@ class StoreContext(MessageContext):
                 found += 1
                 yield self._message(row)
 
+    def first(self, limit: int = 8) -> Iterator[ContextMessage]:
+        found = 0
+        for row in range(min(limit * _SCAN_FACTOR, len(self._conv.store))):
+            if found >= limit:
+                return
+            if self._completes(row):
+                found += 1
+                yield self._message(row)
+
     def state(self, view: str) -> dict[str, Any]:
         return self._states.setdefault(view, {})
 
@@ -96,6 +105,10 @@ class ListContext(MessageContext):
 
     def after(self, limit: int = 64) -> Iterator[ContextMessage]:
         for i in range(self.index + 1, min(self.index + 1 + limit, len(self._messages))):
+            yield self._messages[i]
+
+    def first(self, limit: int = 8) -> Iterator[ContextMessage]:
+        for i in range(min(limit, len(self._messages))):
             yield self._messages[i]
 
     def state(self, view: str) -> dict[str, Any]:

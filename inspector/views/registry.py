@@ -37,6 +37,7 @@ BUILTIN_FORMATS: tuple[str, ...] = (
     "stomp",
     "graphql",
     "jsonrpc",
+    "mqtt",
 )
 
 

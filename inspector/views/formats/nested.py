@@ -6,13 +6,14 @@ from __future__ import annotations
 from ..base import PayloadMeta, Rendered
 from ..text import escape_control, format_bytes, shorten
 
-__all__ = ["inner", "inner_brief"]
+__all__ = ["inner", "inner_brief", "looks_textual"]
 
 #: Bytes of an inner payload a brief line looks at.
 _BRIEF_BYTES = 256
 
 
-def _looks_textual(data: bytes) -> bool:
+def looks_textual(data: bytes) -> bool:
+    """UTF-8 text, judged from its start."""
     try:
         data[:_BRIEF_BYTES].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -25,7 +26,7 @@ def inner(data: bytes, *, text: bool | None = None) -> Rendered:
     unless ``text`` says)."""
     from ..registry import default_registry  # the registry loads the formats
 
-    is_text = _looks_textual(data) if text is None else text
+    is_text = looks_textual(data) if text is None else text
     meta = PayloadMeta(opcode=1 if is_text else 2, size=len(data))
     return default_registry().render(data, meta)
 
@@ -35,7 +36,7 @@ def inner_brief(data: bytes, size: int | None = None, limit: int = 60) -> str:
     total = len(data) if size is None else size
     if not data:
         return ""
-    if _looks_textual(data):
+    if looks_textual(data):
         head = data[:_BRIEF_BYTES].decode("utf-8", "ignore")
         return escape_control(shorten(" ".join(head.split()), limit))
     return format_bytes(total)
