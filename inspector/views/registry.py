@@ -38,6 +38,8 @@ BUILTIN_FORMATS: tuple[str, ...] = (
     "graphql",
     "jsonrpc",
     "mqtt",
+    "signalr",
+    "wamp",
 )
 
 
