@@ -16,7 +16,7 @@ REG = default_registry()
 
 def wamp() -> Any:
     """autobahn's message and serializer modules (txaio needs its framework first)."""
-    txaio.use_asyncio()
+    txaio.use_asyncio()  # type: ignore[no-untyped-call]
     from autobahn.wamp import message, role, serializer
 
     return message, role, serializer
