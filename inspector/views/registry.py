@@ -40,6 +40,7 @@ BUILTIN_FORMATS: tuple[str, ...] = (
     "mqtt",
     "signalr",
     "wamp",
+    "protobuf",
 )
 
 

@@ -170,6 +170,19 @@ def _looks_msgpack_hub(data: bytes) -> bool:
     return (0x91 <= head <= 0x9F or head == 0xDC) and 1 <= data[pos + 1] <= 9
 
 
+def _first_record(data: bytes) -> bytes:
+    """The first length-prefixed record of a long payload (for a cheap priority)."""
+    pos, length, shift = 0, 0, 0
+    while pos < min(len(data), 5):
+        b = data[pos]
+        pos += 1
+        length |= (b & 0x7F) << shift
+        if not b & 0x80:
+            break
+        shift += 7
+    return data[: pos + length]
+
+
 def _line(m: HubMessage) -> str:
     parts = [m.name]
     if m.type == 0:
@@ -196,6 +209,10 @@ class SignalRView(View):
             head = data[:16].lstrip()
             return 0.95 if head[:1] == b"{" and data[-1:] == b"\x1e" else -1
         if meta.opcode == 2 and _looks_msgpack_hub(data):
+            try:
+                msgpack_records(data[:4096] if len(data) <= 4096 else _first_record(data))
+            except ViewError:
+                return -1
             return 0.9
         return -1
 

@@ -1,0 +1,135 @@
+"""Protocol Buffers without a schema: fields by number with the type the wire format
+and bbpb (``blackboxprotobuf``) make of them (varint, fixed32/64, string, bytes, a
+nested message). Field names need the schema, which a payload does not carry."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import blackboxprotobuf
+
+from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..registry import Registry
+from .structured import brief, pretty, scalar
+
+__all__ = ["ProtobufView", "register", "walk"]
+
+_WIRE_NAMES = {0: "varint", 1: "fixed64", 2: "length-delimited", 5: "fixed32"}
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    start = pos
+    while True:
+        if pos >= len(data):
+            raise ViewError("the data ends inside a varint", len(data))
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, pos
+        shift += 7
+        if shift >= 70:
+            raise ViewError("a varint longer than 10 bytes", start)
+
+
+def walk(data: bytes, *, groups: bool = False) -> int:
+    """How many top-level fields ``data`` holds, read from the wire format alone;
+    :class:`ViewError` says where it is not a protobuf message. Groups (wire types
+    3 and 4, long deprecated) count as invalid unless ``groups``."""
+    pos, count, depth = 0, 0, 0
+    while pos < len(data):
+        start = pos
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise ViewError("field number 0", start)
+        if wire == 0:
+            _, pos = _varint(data, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            pos += length
+        elif wire in (3, 4) and groups:
+            depth += 1 if wire == 3 else -1
+            if depth < 0:
+                raise ViewError("a group end without its start", start)
+        else:
+            raise ViewError(f"wire type {wire} (field {number})", start)
+        if pos > len(data):
+            raise ViewError(f"the data ends inside field {number}", len(data))
+        count += 1 if depth == 0 else 0
+    if depth:
+        raise ViewError("a group without its end", len(data))
+    return count
+
+
+def _kind(typedef: dict[str, Any], key: str) -> str:
+    info = typedef.get(key, {})
+    kind = info.get("type", "") if isinstance(info, dict) else ""
+    return str(kind)
+
+
+def _tree(value: Any, typedef: dict[str, Any], label: str = "", kind: str = "message") -> TreeNode:
+    if isinstance(value, dict):
+        sub = typedef
+        children = []
+        for key, item in value.items():
+            info = sub.get(key, {}) if isinstance(sub, dict) else {}
+            inner = info.get("message_typedef", {}) if isinstance(info, dict) else {}
+            children.append(_tree(item, inner, key, _kind(sub, key)))
+        return TreeNode(label, f"{{{len(value)}}}", tuple(children), kind)
+    if isinstance(value, list):
+        items = tuple(_tree(v, typedef, str(i), kind) for i, v in enumerate(value))
+        return TreeNode(label, f"[{len(value)}] repeated", items, kind)
+    shown = scalar(value)
+    return TreeNode(label, shown[0] if shown else repr(value), (), kind)
+
+
+def _decode(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    walk(data, groups=True)  # where it breaks, to the byte
+    try:
+        message, typedef = blackboxprotobuf.decode_message(data)
+    except Exception as exc:
+        raise ViewError(str(exc).removeprefix("Encountered error decoding message: ")) from None
+    return cast(dict[str, Any], message), cast(dict[str, Any], typedef)
+
+
+class ProtobufView(View):
+    name = "protobuf"
+    title = "Protobuf"
+
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        if meta.opcode != 2 or not data:
+            return -1
+        whole = meta.size is None or meta.size <= len(data)
+        try:
+            walk(data[:4096])
+        except ViewError as exc:
+            # A prefix may cut the last field; a whole payload must parse.
+            if whole or exc.offset != min(len(data), 4096):
+                return -1
+        return 0.35 if whole else 0.25
+
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        message, typedef = _decode(data)
+        lines = ["protobuf (no schema: fields by number, types guessed)", "", pretty(message)]
+        return Rendered(self.name, "\n".join(lines), Syntax.JSON, _tree(message, typedef))
+
+    def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+        try:
+            count = walk(prefix)
+        except ViewError:
+            return "protobuf \u2026"
+        try:
+            message, _ = _decode(prefix)
+        except ViewError:
+            return f"protobuf {count} fields"
+        return f"protobuf {brief(message, 120)}"
+
+
+def register(registry: Registry) -> None:
+    registry.add(ProtobufView())
