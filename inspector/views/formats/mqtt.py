@@ -437,6 +437,17 @@ def session_version(meta: PayloadMeta) -> int | None:
     return version if isinstance(version, int) else None
 
 
+def _flags_ok(b0: int) -> bool:
+    """The fixed header's type and flags are valid (checked without raising: rating a
+    million non-MQTT payloads must stay cheap)."""
+    kind, flags = b0 >> 4, b0 & 0x0F
+    if kind == 0:
+        return False
+    if kind == 3:
+        return (flags >> 1) & 3 != 3
+    return flags == _FIXED_FLAGS.get(kind, 0)
+
+
 def _looks_like_connect(data: bytes) -> bool:
     if data[:1] != b"\x10":
         return False
@@ -555,7 +566,7 @@ class MqttView(View):
         if meta.context is not None and session_version(meta) is not None:
             return 1.7  # the session opened with an MQTT CONNECT
         # A lone packet that fills the message exactly and decodes.
-        if (meta.size or len(data)) != len(data) or len(data) > 4096:
+        if (meta.size or len(data)) != len(data) or len(data) > 4096 or not _flags_ok(data[0]):
             return -1
         try:
             packet = parse_packet(data)

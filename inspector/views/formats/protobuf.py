@@ -14,7 +14,8 @@ from .structured import brief, pretty, scalar
 
 __all__ = ["ProtobufView", "register", "walk"]
 
-_WIRE_NAMES = {0: "varint", 1: "fixed64", 2: "length-delimited", 5: "fixed32"}
+#: Bytes of a payload :meth:`ProtobufView.priority` walks.
+_PRIORITY_LOOK = 512
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -105,12 +106,14 @@ class ProtobufView(View):
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:
             return -1
-        whole = meta.size is None or meta.size <= len(data)
+        # The wire format is walked in Python: a bounded look, so that rating costs
+        # the same for any size. A cut may fall inside the last field.
+        look = data[:_PRIORITY_LOOK]
+        whole = (meta.size is None or meta.size <= len(data)) and len(data) <= _PRIORITY_LOOK
         try:
-            walk(data[:4096])
+            walk(look)
         except ViewError as exc:
-            # A prefix may cut the last field; a whole payload must parse.
-            if whole or exc.offset != min(len(data), 4096):
+            if whole or exc.offset != len(look):
                 return -1
         return 0.35 if whole else 0.25
 

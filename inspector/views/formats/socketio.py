@@ -181,6 +181,13 @@ def attachment_of(meta: PayloadMeta) -> _Attachment | None:
     )
     if ctx.index in memo:
         return memo[ctx.index]
+    senders: dict[int, object] = ctx.state("socket.io").setdefault("senders", {})
+    # Row after row (a table painting down, a session of binary messages) the row
+    # before was just answered: when it is the same peer's and no attachment, neither
+    # is this one, without reading any message.
+    before = ctx.index - 1
+    if before in memo and memo[before] is None and senders.get(before) == meta.sender:
+        return _remember(memo, senders, ctx.index, meta, None)
     # The same peer's messages back to its last text message: the attachments of one
     # packet follow it without another text message in between.
     binaries: list[int] = []
@@ -190,10 +197,10 @@ def attachment_of(meta: PayloadMeta) -> _Attachment | None:
             continue
         if message.meta.is_binary:
             if message.index in memo:
-                prev = memo[message.index]
-                if prev is not None:
+                known = memo[message.index]
+                if known is not None:
                     found = _Attachment(
-                        prev.packet_row, prev.num + 1 + len(binaries), prev.count, prev.event
+                        known.packet_row, known.num + 1 + len(binaries), known.count, known.event
                     )
                 break
             binaries.append(message.index)
@@ -207,9 +214,21 @@ def attachment_of(meta: PayloadMeta) -> _Attachment | None:
             )
         break
     result = found if found is not None and found.num < found.count else None
-    memo[ctx.index] = result
+    return _remember(memo, senders, ctx.index, meta, result)
+
+
+def _remember(
+    memo: OrderedDict[int, _Attachment | None],
+    senders: dict[int, object],
+    row: int,
+    meta: PayloadMeta,
+    result: _Attachment | None,
+) -> _Attachment | None:
+    memo[row] = result
+    senders[row] = meta.sender
     if len(memo) > _MEMO:
-        memo.popitem(last=False)
+        old, _ = memo.popitem(last=False)
+        senders.pop(old, None)
     return result
 
 
