@@ -115,6 +115,8 @@ def scalar(value: Any) -> tuple[str, str] | None:
 
 
 def _key(key: Any) -> str:
+    if type(key) is str:  # nearly every key: no need to ask what it is
+        return key
     shown = scalar(key)
     if shown is not None and shown[1] == "str":
         return str(key)
