@@ -102,6 +102,8 @@ def pair(meta: PayloadMeta, ident: Any, is_request: bool) -> Pair | None:
                 rtt = abs(message.time - ctx.time)
             found = Pair(message.index, ids[key], rtt)
             break
+    if found is None and is_request:
+        return None  # a live session: the response may be on its way, ask again later
     memo[(ctx.index, key)] = found
     if len(memo) > _MEMO:
         memo.popitem(last=False)

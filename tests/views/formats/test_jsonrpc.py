@@ -77,3 +77,17 @@ def test_malformed() -> None:
         == "not valid JSON-RPC at byte 0: an empty batch"
     )
     assert REG.best(b'{"method": "x"}', CLIENT).name == "json"  # no "jsonrpc": plain JSON
+
+
+def test_a_request_answered_later_is_paired_once_the_answer_is_there() -> None:
+    from inspector.views.base import ContextMessage
+    from inspector.views.context import ListContext
+
+    ask = ContextMessage(0, enc(jsonrpcclient.request("slow")), CLIENT, 0.0)
+    history: list[ContextMessage] = [ask]
+    states: dict[str, dict[str, object]] = {}
+    meta = PayloadMeta(opcode=1, sender=Role.CLIENT, context=ListContext(history, 0, states))
+    assert "answered" not in REG.summary(ask.data, meta)
+    answer = {"jsonrpc": "2.0", "result": 1, "id": json.loads(ask.data)["id"]}
+    history.append(ContextMessage(1, enc(answer), SERVER, 0.5))  # the live session grows
+    assert REG.summary(ask.data, meta).endswith("(answered, 500 ms)")
