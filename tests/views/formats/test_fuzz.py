@@ -49,7 +49,7 @@ def mutated() -> st.SearchStrategy[bytes]:
     return st.one_of(st.binary(max_size=200), cut, flipped, seed)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=mutated(),
     opcode=st.sampled_from([1, 2, 8]),
