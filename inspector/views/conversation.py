@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from typing import Any
 
 from ..capture.events import Direction, SessionRole
 from ..capture.store import CaptureStore
 from ..protocol.constants import Opcode, Role
-from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
+from .base import SUMMARY_PREFIX, MessageContext, PayloadMeta, Rendered, View
+from .context import StoreContext
 from .registry import Registry, default_registry
 
 __all__ = ["Conversation", "sender_of"]
@@ -43,6 +45,9 @@ class Conversation:
         self._forced: str | None = None
         self._forced_rows: dict[int, str] = {}
         self._summaries: OrderedDict[int, str] = OrderedDict()
+        # Decoder state of the stateful views (Socket.IO attachments, MQTT streams,
+        # JSON-RPC pairs), one dict per view for the whole session.
+        self._states: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------- what it is
     @property
@@ -57,11 +62,18 @@ class Conversation:
     def sender(self, row: int) -> Role:
         return sender_of(self.store.session.role, self.store.direction(row))
 
-    def payload(self, row: int) -> tuple[bytes, PayloadMeta]:
+    def context(self, row: int) -> MessageContext:
+        """The session around ``row``, for the views that read neighbours."""
+        return StoreContext(self, row, self._states)
+
+    def payload(self, row: int, *, context: bool = True) -> tuple[bytes, PayloadMeta]:
         """What ``row`` shows: the whole message when the row's frame completes a
         fragmented or compressed one, else the frame's own payload (a fragment in the
-        middle of a message shows its own bytes, with the message's opcode)."""
+        middle of a message shows its own bytes, with the message's opcode).
+        ``context``: the meta carries :meth:`context` (off for the context's own
+        reads of neighbours)."""
         store = self.store
+        ctx = self.context(row) if context else None
         op = store.opcode(row)
         message = store.message_for(row)
         if message is not None:
@@ -73,6 +85,7 @@ class Conversation:
                 compressed=message.compressed,
                 truncated=message.truncated,
                 size=len(data),
+                context=ctx,
             )
             return data, meta
         data = store.payloads[row]
@@ -92,6 +105,7 @@ class Conversation:
             else False,
             truncated=partial or len(data) < declared,
             size=declared,
+            context=ctx,
         )
         return data, meta
 
@@ -137,8 +151,10 @@ class Conversation:
         return self.registry.render(data, meta, chosen)
 
     def fields(self, row: int) -> Mapping[str, str]:
-        """Decoded values worth searching (an event name, a topic...), by name."""
-        return self.render(row).fields
+        """Decoded values worth searching (an event name, a topic...), by name, from
+        the view the row is shown with (cheaper than rendering it)."""
+        data, meta = self.payload(row)
+        return self.registry.fields(data, meta, self._view_for(row, data, meta))
 
     def summary(self, row: int) -> str:
         """One line for ``row``'s table cell (cached)."""
