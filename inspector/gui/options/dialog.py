@@ -154,9 +154,18 @@ class OptionsDialog(QDialog):
                 lambda: self.set_options(ConnectOptions(read_size=self._base.read_size))
             )
 
+        self.defaults_check = QCheckBox("Use these options for new tabs", self)
+        _named(
+            self.defaults_check,
+            "optionsSaveDefaults",
+            "Use these options for new tabs",
+            "New tabs start from your defaults (TLS files excepted), never from another "
+            "tab's options",
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problem_label)
+        layout.addWidget(self.defaults_check)
         layout.addWidget(self.buttons)
         self.set_options(self._base)
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -41,10 +42,12 @@ def state_text(event: StateChanged | None) -> str:
     else:
         meaning = close_code_meaning(event.code).split(":")[0]
         text = f"closed {event.code} ({meaning})"
+    if event.clean is False and event.code is None:
+        # An end that opened would have a close code (1006 at worst): this attempt
+        # never got a connection.
+        return "failed"
     if event.reason:
         text += f" “{event.reason}”"
-    if event.clean is False and event.code is None:
-        text += " (not clean)"
     return text
 
 
@@ -104,6 +107,12 @@ class ConnectionBar(QWidget):
         self.url_combo.setToolTip(
             "WebSocket URL (ws:// or wss://). Return connects; the list keeps recent URLs."
         )
+        completer = self.url_combo.completer()
+        if completer is not None:
+            # Inline completion would turn "ws://" + Return into the last URL used:
+            # suggestions appear in a list, taken only when one is chosen.
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
         line = self.url_combo.lineEdit()
         assert line is not None
         line.setPlaceholderText(DEFAULT_URL_HINT)
@@ -258,8 +267,9 @@ class ConnectionBar(QWidget):
 
     # -------------------------------------------------------------- actions
     def _on_return(self) -> None:
-        if not self.active:
-            self.connectRequested.emit(self.url)
+        # Return always means "connect to what is typed", even while a connection is
+        # open or closing: the session panel keeps the old capture in a tab.
+        self.connectRequested.emit(self.url)
 
     def _on_button(self) -> None:
         if self.active:
