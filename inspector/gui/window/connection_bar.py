@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -95,6 +95,7 @@ class ConnectionBar(QWidget):
         self._state: StateChanged | None = None
         self._source: str | None = None
         self._source_kind = "file"
+        self._return_seen = False
 
         self.url_combo = QComboBox(self)
         self.url_combo.setObjectName("urlField")
@@ -268,8 +269,17 @@ class ConnectionBar(QWidget):
     # -------------------------------------------------------------- actions
     def _on_return(self) -> None:
         # Return always means "connect to what is typed", even while a connection is
-        # open or closing: the session panel keeps the old capture in a tab.
+        # open or closing: the session panel keeps the old capture in a tab. An
+        # editable combo box delivers one Return to its line edit twice: one
+        # connection per key press.
+        if self._return_seen:
+            return
+        self._return_seen = True
+        QTimer.singleShot(0, self, self._return_done)
         self.connectRequested.emit(self.url)
+
+    def _return_done(self) -> None:
+        self._return_seen = False
 
     def _on_button(self) -> None:
         if self.active:
