@@ -72,7 +72,8 @@ def test_a_quit_that_waits_for_close_handshakes_says_so_at_once(
         await asyncio.sleep(0)
         assert window.closing_label.isVisibleTo(window)
         assert window.closing_label.text().startswith("Closing 2 connections…")
-        assert not window.centralWidget().isEnabled()
+        central = window.centralWidget()
+        assert central is not None and not central.isEnabled()
         await asyncio.wait_for(closing, 4)  # bounded
 
     arun(scenario(), 15)
@@ -191,5 +192,5 @@ def test_the_window_fits_1024_by_640(window: MainWindow) -> None:
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
         page = window.tabs.widget(i)
-        assert page.minimumSizeHint().width() <= 1024
+        assert page is not None and page.minimumSizeHint().width() <= 1024
     assert window.width() == 1024 and window.height() == 640
