@@ -236,7 +236,9 @@ class ConnectionBar(QWidget):
     def set_state(self, event: StateChanged | None) -> None:
         self._state = event
         text = state_text(event)
-        color = state_color(event)
+        # A file or a recovered capture is not a live connection: never the "open"
+        # colour, whatever state its capture ended in.
+        color = state_color(event if self._source is None else None)
         if self._source is not None:
             text = f"{self._source_kind} {self._source}" + (
                 f" — {text}" if event is not None else ""

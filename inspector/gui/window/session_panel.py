@@ -207,6 +207,9 @@ class SessionPanel(QWidget):
         self.handshake.clear()
         self.detail.clear()
         task = self.controller.connect_to(url)
+        # Connecting from now on: the bar must not show the previous connection's
+        # state until the engine's first event arrives (a tick later).
+        self.bar.set_state(StateChanged(0.0, ConnectionState.CONNECTING))
         self.titleChanged.emit(self.title)
         return task
 

@@ -95,8 +95,11 @@ def test_connecting_again_without_frames_keeps_no_tab(
     async def scenario() -> None:
         panel.connect_to(echo_server.url)
         await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        first = panel.controller.store
         panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open again")
+        assert _state(panel) is ConnectionState.CONNECTING  # at once, not at the next tick
+        await until(lambda: panel.controller.is_open, 5, "open again")
+        assert panel.controller.store is not first
 
     arun(scenario(), 15)
     assert window.tabs.count() == 1  # nothing worth a tab: no frame was exchanged
