@@ -265,3 +265,22 @@ def run_coro(loop: qasync.QEventLoop, coro: Coroutine[Any, Any, T], timeout: flo
 def until() -> Callable[..., Awaitable[None]]:
     """``await until(predicate, timeout=5, what="...")`` inside a test coroutine."""
     return wait_until
+
+
+@pytest.fixture
+def make_window(loop: qasync.QEventLoop, qtbot: Any) -> Iterator[Callable[[], Any]]:
+    """More windows, each closed at teardown (the data folder is read when one opens)."""
+    from inspector.gui.window.main_window import MainWindow
+
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        win = MainWindow()
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        loop.run_until_complete(asyncio.wait_for(win.aclose_all(2.0), 10))
+        win.close_now()
+        win.deleteLater()
