@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -88,10 +90,19 @@ class SessionPanel(QWidget):
         self.side_tabs.addTab(self.detail, "Frame detail")
         self.side_tabs.addTab(self.handshake, "Handshake")
 
+        # The detail pages need ~300 px of height; in a small window (1024x640 with
+        # banners shown) they scroll instead of pushing the window taller.
+        self.side_scroll = QScrollArea(self)
+        self.side_scroll.setObjectName("sideScroll")
+        self.side_scroll.setAccessibleName("Frame detail and handshake")
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.side_scroll.setWidgetResizable(True)
+        self.side_scroll.setWidget(self.side_tabs)
+
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.top_splitter.setObjectName("topSplitter")
         self.top_splitter.addWidget(self.timeline)
-        self.top_splitter.addWidget(self.side_tabs)
+        self.top_splitter.addWidget(self.side_scroll)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.top_splitter.setChildrenCollapsible(False)

@@ -184,7 +184,14 @@ def test_file_tabs_show_no_open_dot(
 
 def test_the_window_fits_1024_by_640(window: MainWindow) -> None:
     window.check_server()
-    window.new_session()
+    panel = window.new_session()
+    # Every banner a tab can show at once, and the recovery offer above the tabs.
+    panel.banner.show_error("tcp", "connection refused: nothing is listening on port 9")
+    panel.notes_banner.show_notes(["recovered from the journal of a session that did not finish"])
+    window.captures.banner.label.setText("Captures to recover: 2 ended without being saved.")
+    window.captures.banner.show()
+    window.show()
+    window.tabs.setCurrentWidget(panel)
     hint = window.minimumSizeHint()
     assert hint.width() <= 1024 and hint.height() <= 640
     window.resize(1024, 640)
