@@ -284,3 +284,37 @@ def make_window(loop: qasync.QEventLoop, qtbot: Any) -> Iterator[Callable[[], An
         loop.run_until_complete(asyncio.wait_for(win.aclose_all(2.0), 10))
         win.close_now()
         win.deleteLater()
+
+
+@pytest.fixture
+def silent_server(loop: qasync.QEventLoop) -> Iterator[str]:
+    """A peer that completes the opening handshake, then reads everything and never
+    answers (not even a close frame); yields its URL."""
+    from inspector.protocol.handshake.accept import compute_accept
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip().decode()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
+            + compute_accept(key).encode()
+            + b"\r\n\r\n"
+        )
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    server = loop.run_until_complete(
+        asyncio.wait_for(asyncio.start_server(silent, "127.0.0.1", 0), scaled(5))
+    )
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.close()
+        loop.run_until_complete(asyncio.wait_for(server.wait_closed(), scaled(10)))

@@ -204,35 +204,13 @@ def test_the_window_fits_1024_by_640(window: MainWindow) -> None:
 
 
 def test_a_quit_facing_a_peer_that_never_answers_the_close_is_bounded(
-    window: MainWindow, loop: Any, arun: Any, until: Any
+    window: MainWindow, silent_server: str, arun: Any, until: Any
 ) -> None:
-    from inspector.protocol.handshake.accept import compute_accept
-
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # Completes the opening handshake, then reads and never answers anything.
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip().decode()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
-            + compute_accept(key).encode()
-            + b"\r\n\r\n"
-        )
-        while await reader.read(65536):
-            pass
-        writer.close()
-
-    server = loop.run_until_complete(asyncio.start_server(silent, "127.0.0.1", 0))
-    port = server.sockets[0].getsockname()[1]
     panel = window.current_panel()
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(f"ws://127.0.0.1:{port}/")
+        panel.connect_to(silent_server)
         await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
         store = panel.controller.store
         assert store is not None
@@ -244,8 +222,4 @@ def test_a_quit_facing_a_peer_that_never_answers_the_close_is_bounded(
         assert state is not None and state.state is ConnectionState.CLOSED
         assert not state.clean
 
-    try:
-        arun(scenario(), 10)
-    finally:
-        server.close()
-        loop.run_until_complete(asyncio.wait_for(server.wait_closed(), 5))
+    arun(scenario(), 10)

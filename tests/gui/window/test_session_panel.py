@@ -133,3 +133,28 @@ def test_an_independent_server_gets_no_such_note(
 
     arun(scenario(), 10)
     assert panel.notes_banner.isHidden()
+
+
+def test_return_while_the_previous_connection_is_closing_connects_and_keeps_it(
+    window: MainWindow, silent_server: str, echo_server: Any, arun: Any, until: Any
+) -> None:
+    panel = window.current_panel()
+    assert panel is not None
+    c = panel.controller
+
+    async def scenario() -> None:
+        panel.connect_to(silent_server)
+        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        assert c.send_text("unanswered", compress=False)
+        c.close_connection()  # the peer never answers: the closing handshake hangs
+        await until(lambda: _state(panel) is ConnectionState.CLOSING, 5, "closing")
+        old = c.store
+        panel.bar.set_url(echo_server.url)
+        panel.bar._on_return()  # Return in the URL field: not ignored
+        await until(lambda: c.is_open, 5, "the new connection")
+        assert c.url == echo_server.url and c.store is not old
+        kept = window.tabs.widget(window.tabs.indexOf(panel) + 1)
+        assert isinstance(kept, SessionPanel) and kept.controller.store is old
+        assert _state(kept) in (ConnectionState.CLOSING, ConnectionState.CLOSED)
+
+    arun(scenario(), 15)
