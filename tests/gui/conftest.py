@@ -10,12 +10,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from inspector.capture.events import (
     Direction,
@@ -176,6 +177,11 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
         ev_loop.run_until_complete(asyncio.sleep(0))
         ev_loop.close()
         asyncio.set_event_loop(None)
+        # Widgets left in reference cycles are freed here, in the GUI thread: a
+        # collection that some later test's worker thread (a server thread, an
+        # executor) happened to run would destroy them there and crash Qt.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
     if errors:
         described = "; ".join(f"{c.get('message')}: {c.get('exception')!r}" for c in errors)
         pytest.fail(f"errors reached the event loop's exception handler: {described}")
