@@ -79,9 +79,10 @@ def _stored_urls() -> list[str]:
 class ConnectionBar(QWidget):
     """URL field, Connect/Disconnect, state badge and Options button.
 
-    Emits :attr:`connectRequested` with the URL (Return or Ctrl+Return in the field,
-    or the button while not connected), :attr:`disconnectRequested` (the button
-    while connecting or connected) and :attr:`optionsRequested`.
+    Emits :attr:`connectRequested` with the URL (Return or Ctrl+Return in the field in
+    any state, or the button while not connected), :attr:`disconnectRequested` (the
+    button while connecting or connected) and :attr:`optionsRequested`. Remembered
+    URLs are suggested in a list, never completed inline.
     """
 
     connectRequested = Signal(str)
