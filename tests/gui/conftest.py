@@ -151,6 +151,16 @@ def _fresh_settings(_isolated_settings: None) -> Iterator[None]:
     QSettings().clear()
 
 
+@pytest.fixture(autouse=True)
+def _qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Qt objects a GUI test leaves in reference cycles are freed at its end, on this
+    thread. Left to chance, a later collection in some worker thread (a test's
+    server thread, an executor) destroys them there and Qt crashes (SIGSEGV)."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
 @pytest.fixture
 def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     """A qasync loop on the test's QApplication. Errors that reach the loop's
@@ -182,11 +192,6 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
         collector.uninstall()
         ev_loop.close()
         asyncio.set_event_loop(None)
-        # Widgets left in reference cycles are freed here, in the GUI thread: a
-        # collection that some later test's worker thread (a server thread, an
-        # executor) happened to run would destroy them there and crash Qt.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        gc.collect()
     if errors:
         described = "; ".join(f"{c.get('message')}: {c.get('exception')!r}" for c in errors)
         pytest.fail(f"errors reached the event loop's exception handler: {described}")
