@@ -40,7 +40,7 @@ class Conversation:
 
     def __init__(self, store: CaptureStore, registry: Registry | None = None) -> None:
         self.store = store
-        self.registry = registry or default_registry()
+        self.registry = registry if registry is not None else default_registry()
         self._forced: str | None = None
         self._forced_rows: dict[int, str] = {}
         self._summaries: OrderedDict[int, str] = OrderedDict()
