@@ -17,7 +17,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..capture.events import (
@@ -32,9 +32,12 @@ from ..capture.events import (
     StateChanged,
     ViolationCaptured,
 )
+from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
+from ..protocol.constants import Opcode, Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
+from ..views.registry import default_registry
 from ..views.text import escape_json_line
 from .options import (
     UsageError,
@@ -47,11 +50,13 @@ from .options import (
     tls_options,
 )
 from .render import (
+    PayloadRenderer,
     format_frame,
     format_message,
     format_state,
     handshake_lines,
     peer_text,
+    rendered_json,
     upgrade_failure,
 )
 
@@ -121,7 +126,17 @@ def register(commands: Any) -> None:
         help="listen this long after the last action (default 1)",
     )
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print the capture as JSON Lines")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help='print the capture as JSON Lines (a whole payload\'s line has "view" and "rendered")',
+    )
+    out.add_argument(
+        "--view",
+        metavar="NAME",
+        help="show payloads with this view where it can read them "
+        f"({', '.join(default_registry().names())}...)",
+    )
     out.add_argument(
         "-o",
         "--output",
@@ -246,26 +261,56 @@ class _Watcher:
         return f"{error.step}: {peer_text(error.message, 400)}"
 
 
-class CapturePrinter:
-    """Prints capture events as they happen: frames both ways, composite messages,
-    the handshake, states, errors. A fatal error is said once: the closed state
-    after it leaves out the detail that repeats it."""
+def _sender(direction: Direction) -> Role:
+    return Role.CLIENT if direction is Direction.OUT else Role.SERVER  # we are the client
 
-    def __init__(self, out: TextIO, watcher: _Watcher) -> None:
+
+class CapturePrinter:
+    """Prints capture events as they happen: frames both ways (each ending with its
+    payload's summary by the payload views), composite messages, the rendered text of
+    payloads an application view decodes, the handshake, states, errors. A fatal
+    error is said once: the closed state after it leaves out the detail that repeats
+    it."""
+
+    def __init__(
+        self, out: TextIO, watcher: _Watcher, renderer: PayloadRenderer | None = None
+    ) -> None:
         self.out = out
         self._watcher = watcher
         self._said: set[str] = set()
+        self.renderer = renderer if renderer is not None else PayloadRenderer()
+        self.renderer.deflate = False  # until the response says it was negotiated
 
     def __call__(self, event: CaptureEvent) -> None:
         out = self.out
+        renderer = self.renderer
         if isinstance(event, FramesCaptured):
             arrow = _arrow(event.dir)
+            sender = _sender(event.dir)
+            lines = []
             for frame in event.frames:
-                out.write(format_frame(frame, arrow) + "\n")
+                meta, whole = renderer.frame_payload(frame, sender)
+                view = renderer.choose(frame.payload, meta)
+                lines.append(
+                    format_frame(frame, arrow, renderer.summary(frame.payload, meta, view))
+                )
+                if whole:
+                    lines.extend(renderer.rendered_lines(frame.payload, meta, view))
+            lines.append("")
+            out.write("\n".join(lines))
         elif isinstance(event, MessageCaptured):
-            if event.message.fragments > 1 or event.message.compressed:
-                out.write(format_message(event.message, _arrow(event.dir)) + "\n")
+            message = event.message
+            if message.fragments > 1 or message.compressed:
+                meta = renderer.message_meta(message, _sender(event.dir))
+                view = renderer.choose(message.data, meta)
+                summary = renderer.summary(message.data, meta, view)
+                lines = [format_message(message, _arrow(event.dir), summary)]
+                lines.extend(renderer.rendered_lines(message.data, meta, view))
+                out.write("\n".join(lines) + "\n")
         elif isinstance(event, HandshakeCaptured):
+            if event.dir is Direction.IN:
+                renderer.subprotocol = event.subprotocol or None
+                renderer.deflate = "permessage-deflate" in (event.extensions or "")
             for line in handshake_lines(event, _arrow(event.dir)):
                 out.write(line + "\n")
         elif isinstance(event, StateChanged):
@@ -391,7 +436,8 @@ async def _capture(
     watcher = _Watcher(sys.stderr if ns.json else None)
     conn.subscribe(watcher, messages=False)
     if not ns.json:
-        conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+        printer = CapturePrinter(sys.stdout, watcher, PayloadRenderer(view=ns.view))
+        conn.subscribe(printer, messages="composite")
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
@@ -418,6 +464,36 @@ async def _capture(
     return 0
 
 
+def with_views(store: CaptureStore, lines: Iterable[str], view: str | None = None) -> Iterator[str]:
+    """The capture ``lines`` of ``store`` (:func:`iter_lines`), each line that holds a
+    whole payload (a control frame's or a one-frame message's frame line, a kept
+    message's line) ending with ``"view"`` and ``"rendered"``: the payload view
+    chosen (``view`` where it can read the payload) and its text."""
+    from ..views.conversation import Conversation
+
+    conv = Conversation(store)
+    if view is not None:
+        conv.force(view)
+    messages = store.messages
+    row = -1
+    for line in lines:
+        if line.startswith('{"type":"frame"'):
+            row += 1
+            op = store.b0[row] & 0x0F
+            plain = (
+                store.b0[row] & 0x80
+                and op in (Opcode.TEXT, Opcode.BINARY)
+                and store.msg_start[row] == row
+                and row not in messages
+                and not store.is_compressed(row)
+            )
+            if op >= 8 or plain:
+                line = line[:-1] + rendered_json(conv.render(row)) + "}"
+        elif line.startswith('{"type":"message"') and row in messages:
+            line = line[:-1] + rendered_json(conv.render(row)) + "}"
+        yield line
+
+
 def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
     """Print and write the capture as asked; False if the output file failed."""
     from ..capture.formats.jsonl import iter_lines, write_jsonl
@@ -426,7 +502,7 @@ def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
         return True
     if ns.json:
         write = sys.stdout.write
-        for line in iter_lines(conn.store):
+        for line in with_views(conn.store, iter_lines(conn.store), ns.view):
             write(escape_json_line(line.rstrip("\n")) + "\n")
         sys.stdout.flush()
     if ns.output:
@@ -482,6 +558,11 @@ def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) 
     try:
         actions = check_actions(ns.actions)
         options = connect_options(ns)
+        if ns.view is not None:
+            try:
+                default_registry().get(ns.view)
+            except KeyError as exc:
+                raise UsageError(f"--view: {exc.args[0]}") from None
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ from inspector.cli.options import UsageError
 
 from ._cli_support import (
     FRAME_KEYS,
+    VIEW_KEYS,
     TERMINAL_CONTROLS,
     Serve,
     cli,
@@ -59,7 +60,8 @@ def test_capture_json_against_serve(serve: Serve) -> None:
     assert lines[0]["url"] == serve.url and lines[0]["role"] == "client"
     assert lines[-1]["type"] == "end"
     for frame in frames(lines):
-        assert set(frame) == FRAME_KEYS
+        # Every frame here is a whole payload: its line says the view and its text.
+        assert set(frame) == FRAME_KEYS | VIEW_KEYS
         assert frame["dir"] in ("in", "out") and isinstance(frame["t"], float)
     out = frames(lines, "out")
     assert [(f["opcode_name"], f["masked"]) for f in out] == [
@@ -71,6 +73,12 @@ def test_capture_json_against_serve(serve: Serve) -> None:
     assert out[0]["text"] == "hi"
     assert out[1]["text"] == "x"
     assert base64.b64decode(out[2]["payload_b64"]) == b"\x01\x02"
+    assert [(f["view"], f["rendered"]) for f in out[:3]] == [
+        ("text", "hi"),
+        ("text", "x"),
+        ("hex", f"00000000  {'01 02':<47}  .."),
+    ]
+    assert out[3]["view"] == "close" and "4000" in out[3]["rendered"]
     assert (out[3]["close_code"], out[3]["close_reason"]) == (4000, "bye")
     inn = frames(lines, "in")
     # The server's automatic pong may overtake the echo of the message before it.

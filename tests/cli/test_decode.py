@@ -13,7 +13,7 @@ from inspector.cli.decode import decode_stream, write_json, write_text
 from inspector.protocol.constants import Role
 from inspector.protocol.frames import FrameSpec, encode_frame
 
-from ._cli_support import FRAME_KEYS, SAMPLES, TERMINAL_CONTROLS, cli, json_lines
+from ._cli_support import FRAME_KEYS, SAMPLES, TERMINAL_CONTROLS, VIEW_KEYS, cli, json_lines
 
 SAMPLE_ARGS = {
     "client-chat.bin": ["--from", "client"],
@@ -48,7 +48,12 @@ def test_decode_every_sample(name: str) -> None:
     assert summary.startswith(f"-- {len(frame_lines)} frame(s), ")
     assert f"{violations} violation(s)" in summary
     for f in frame_lines:
-        assert set(f) == FRAME_KEYS  # ordinary capture lines (decode output is a capture)
+        # Ordinary capture lines (decode output is a capture), the view of a whole
+        # payload added.
+        compressed = f["rsv1"] and "--deflate" in SAMPLE_ARGS[name]
+        # A control frame's payload is whole even with FIN=0 (a violation).
+        whole = f["opcode"] >= 8 or (f["fin"] and f["opcode"] in (1, 2) and not compressed)
+        assert set(f) - {"view_error"} == (FRAME_KEYS | VIEW_KEYS if whole else FRAME_KEYS)
         assert f["seq"] == frame_lines.index(f)
 
 
