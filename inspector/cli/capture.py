@@ -17,7 +17,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..capture.events import (
@@ -34,7 +34,7 @@ from ..capture.events import (
 )
 from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
-from ..protocol.constants import Opcode, Role
+from ..protocol.constants import Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
 from ..views.registry import default_registry
@@ -56,8 +56,8 @@ from .render import (
     format_state,
     handshake_lines,
     peer_text,
-    rendered_json,
     upgrade_failure,
+    with_views,
 )
 
 if TYPE_CHECKING:
@@ -464,34 +464,9 @@ async def _capture(
     return 0
 
 
-def with_views(store: CaptureStore, lines: Iterable[str], view: str | None = None) -> Iterator[str]:
-    """The capture ``lines`` of ``store`` (:func:`iter_lines`), each line that holds a
-    whole payload (a control frame's or a one-frame message's frame line, a kept
-    message's line) ending with ``"view"`` and ``"rendered"``: the payload view
-    chosen (``view`` where it can read the payload) and its text."""
-    from ..views.conversation import Conversation
-
-    conv = Conversation(store)
-    if view is not None:
-        conv.force(view)
-    messages = store.messages
-    row = -1
-    for line in lines:
-        if line.startswith('{"type":"frame"'):
-            row += 1
-            op = store.b0[row] & 0x0F
-            plain = (
-                store.b0[row] & 0x80
-                and op in (Opcode.TEXT, Opcode.BINARY)
-                and store.msg_start[row] == row
-                and row not in messages
-                and not store.is_compressed(row)
-            )
-            if op >= 8 or plain:
-                line = line[:-1] + rendered_json(conv.render(row)) + "}"
-        elif line.startswith('{"type":"message"') and row in messages:
-            line = line[:-1] + rendered_json(conv.render(row)) + "}"
-        yield line
+def _negotiated(store: CaptureStore) -> str | None:
+    response = store.handshake(Direction.IN)
+    return response.subprotocol or None if response is not None else None
 
 
 def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
@@ -502,7 +477,8 @@ def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
         return True
     if ns.json:
         write = sys.stdout.write
-        for line in with_views(conn.store, iter_lines(conn.store), ns.view):
+        renderer = PayloadRenderer(view=ns.view, subprotocol=_negotiated(conn.store))
+        for line in with_views(conn.store, iter_lines(conn.store), renderer):
             write(escape_json_line(line.rstrip("\n")) + "\n")
         sys.stdout.flush()
     if ns.output:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO
 from typing import Protocol as TypingProtocol
 
+from ..capture.budget import is_plain_message
 from ..capture.events import (
     Direction,
     FramesCaptured,
@@ -33,6 +34,7 @@ from ..capture.events import (
     SessionSource,
     ViolationCaptured,
 )
+from ..capture.store import CaptureStore
 from ..protocol.connection import Protocol
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, Role
 from ..protocol.crafting import parse_hex
@@ -42,7 +44,7 @@ from ..protocol.violations import Rule, Violation
 from ..views.registry import default_registry
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
-from .render import PayloadRenderer, format_frame, format_message
+from .render import PayloadRenderer, format_message, format_row, with_views
 
 __all__ = [
     "CHUNK",
@@ -57,8 +59,8 @@ __all__ = [
     "write_text",
 ]
 
-#: Bytes read and parsed at a time.
-CHUNK = 1 << 20
+#: Bytes read and parsed at a time (a piece's frames and lines are held at once).
+CHUNK = 256 * 1024
 
 
 def register(commands: Any) -> None:
@@ -164,10 +166,12 @@ def file_chunks(f: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
 
 
 Row = tuple[Frame, Message | None]
+#: What one chunk of the stream completed: its frames, and the messages they end.
+Piece = tuple[FrameBatch, list[Message]]
 
 
 class _Decoded(TypingProtocol):
-    """A decoded stream as the writers read it: its rows once, then its totals."""
+    """A decoded stream as the writers read it: its pieces once, then its totals."""
 
     @property
     def size(self) -> int: ...
@@ -178,7 +182,7 @@ class _Decoded(TypingProtocol):
     @property
     def incomplete_offset(self) -> int: ...
 
-    def iter_rows(self) -> Iterator[Row]: ...
+    def iter_pieces(self) -> Iterator[Piece]: ...
 
     @property
     def frame_violations(self) -> int: ...
@@ -188,28 +192,39 @@ class _Decoded(TypingProtocol):
 class DecodeResult:
     """A parsed stream: its frames in order, each with the message it completes."""
 
-    rows: tuple[Row, ...]
+    pieces: tuple[Piece, ...]
     size: int
     #: Bytes of a frame the stream ends in the middle of, and where that frame starts.
     incomplete: int
     incomplete_offset: int
 
-    def iter_rows(self) -> Iterator[Row]:
-        return iter(self.rows)
+    def iter_pieces(self) -> Iterator[Piece]:
+        return iter(self.pieces)
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(row for piece in self.pieces for row in _rows(piece))
 
     @property
     def frame_violations(self) -> int:
-        return sum(len(frame.violations) for frame, _ in self.rows)
+        return sum(len(v) for batch, _ in self.pieces for v in batch.violations.values())
 
     @property
     def violations(self) -> int:
         return self.frame_violations + (1 if self.incomplete else 0)
 
 
+def _rows(piece: Piece) -> Iterator[Row]:
+    batch, messages = piece
+    ending = {m.last_seq: m for m in messages}
+    for frame in batch:
+        yield frame, ending.get(frame.seq)
+
+
 class DecodeStream:
-    """A stream decoded as its chunks come: :meth:`iter_rows` yields each frame with
-    the message it completes, and forgets them (memory is bounded by the largest
-    frame); the totals are whole once the rows are read."""
+    """A stream decoded as its chunks come: :meth:`iter_pieces` yields what each chunk
+    completed and forgets it (memory is bounded by the largest frame and a chunk's
+    frames); the totals are whole once the pieces are read."""
 
     def __init__(
         self,
@@ -238,27 +253,38 @@ class DecodeStream:
         self.incomplete = 0
         self.incomplete_offset = 0
 
-    def iter_rows(self) -> Iterator[Row]:
+    def iter_pieces(self) -> Iterator[Piece]:
         proto = self._proto
         for chunk in self._chunks:
             self.size += len(chunk)
             proto.receive_data(chunk)
-            yield from self._rows(proto.events_received())
+            yield from self._pieces(proto.events_received())
         proto.receive_eof()
-        yield from self._rows(proto.events_received())
+        yield from self._pieces(proto.events_received())
         self.incomplete = proto.incomplete_bytes
         self.incomplete_offset = proto.bytes_received - self.incomplete
 
-    def _rows(self, events: list[Any]) -> Iterator[Row]:
-        # Each message goes right after its last frame, as a reader follows the stream.
-        messages = {e.last_seq: e for e in events if isinstance(e, Message)}
+    def iter_rows(self) -> Iterator[Row]:
+        """Each frame with the message it completes (None: it completes none)."""
+        for piece in self.iter_pieces():
+            yield from _rows(piece)
+
+    def _pieces(self, events: list[Any]) -> Iterator[Piece]:
+        batch: FrameBatch | None = None
+        messages: list[Message] = []
         for event in events:
             if isinstance(event, FrameBatch):
+                if batch is not None:
+                    yield batch, messages
+                    messages = []
+                batch = event
                 self.frames += len(event)
-                for frame in event:
-                    if frame.violations:
-                        self.frame_violations += len(frame.violations)
-                    yield frame, messages.get(frame.seq) if messages else None
+                for found in event.violations.values():
+                    self.frame_violations += len(found)
+            elif isinstance(event, Message) and not is_plain_message(event):
+                messages.append(event)  # a message of one plain frame: its frame says all
+        if batch is not None:
+            yield batch, messages
 
     @property
     def violations(self) -> int:
@@ -270,8 +296,8 @@ def decode_stream(
 ) -> DecodeResult:
     """``data`` decoded whole (for tests and small inputs; the command streams)."""
     stream = DecodeStream([data], sender, deflate=deflate, max_frame_size=max_frame_size)
-    rows = tuple(stream.iter_rows())
-    return DecodeResult(rows, stream.size, stream.incomplete, stream.incomplete_offset)
+    pieces = tuple(stream.iter_pieces())
+    return DecodeResult(pieces, stream.size, stream.incomplete, stream.incomplete_offset)
 
 
 # ------------------------------------------------------------------------ output
@@ -291,8 +317,23 @@ class TerminalSafe:
         self._out.flush()
 
 
-#: Frame lines assembled per write (a batch of rows shares one scratch store).
-_BATCH = 4096
+def _session(sender: Role) -> SessionInfo:
+    from ..capture.formats.jsonl import DECODE_NOTE
+
+    # Recorded by the sender's peer: every frame came in from the sender.
+    role = SessionRole(sender.peer.value)
+    return SessionInfo("", role, "", 0.0, SessionSource.DECODE, (DECODE_NOTE,))
+
+
+def _store(session: SessionInfo, piece: Piece) -> CaptureStore:
+    """A store of one piece's frames and messages (the frames' seq and offsets are the
+    stream's), read through its columns as a capture is."""
+    store = CaptureStore(session, max_payload_bytes=None)
+    batch, messages = piece
+    store.add(FramesCaptured(0.0, Direction.IN, batch))
+    for message in messages:
+        store.add(MessageCaptured(0.0, Direction.IN, message))
+    return store
 
 
 def write_json(
@@ -305,37 +346,21 @@ def write_json(
     reassembled message's line) also has ``"view"`` and ``"rendered"``: the payload
     view chosen and its text. A stream that ends inside a frame gets a violation line
     before the end line."""
-    from ..capture.budget import is_plain_message
-    from ..capture.formats.jsonl import DECODE_NOTE
-    from ..capture.formats.jsonl.write import end_line, event_line, frame_lines, session_line
+    from ..capture.formats.jsonl.write import end_line, event_line, iter_lines, session_line
 
     renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
     safe = TerminalSafe(out)
-    info = SessionInfo(
-        "", SessionRole(sender.peer.value), "", 0.0, SessionSource.DECODE, (DECODE_NOTE,)
-    )
-    safe.write(session_line(info) + "\n")
+    session = _session(sender)
+    safe.write(session_line(session) + "\n")
     frames = events = 0
-    rows = result.iter_rows()
-    while True:
-        batch = [row for _, row in zip(range(_BATCH), rows, strict=False)]
-        if not batch:
-            break
-        lines = frame_lines(FramesCaptured(0.0, Direction.IN, [frame for frame, _ in batch]))
-        chunk: list[str] = []
-        for (frame, message), line in zip(batch, lines, strict=True):
-            meta, whole = renderer.frame_payload(frame, sender)
-            if whole:
-                line = line[:-1] + renderer.json_fields(frame.payload, meta) + "}"
-            chunk.append(line)
-            if message is not None and not is_plain_message(message):
-                mline = event_line(MessageCaptured(0.0, Direction.IN, message))
-                mmeta = renderer.message_meta(message, sender)
-                chunk.append(mline[:-1] + renderer.json_fields(message.data, mmeta) + "}")
-                events += 1
-        frames += len(batch)
-        chunk.append("")
-        safe.write("\n".join(chunk))
+    for piece in result.iter_pieces():
+        store = _store(session, piece)
+        lines = list(with_views(store, iter_lines(store), renderer))
+        del lines[0], lines[-1]  # the piece's own session and end lines
+        frames += len(store)
+        events += len(store.messages)
+        lines.append("")
+        safe.write("\n".join(lines))
     if result.incomplete:
         text = f"the stream ends with {result.incomplete} bytes of an incomplete frame"
         violation = Violation(Rule.INCOMPLETE_FRAME, text, result.incomplete_offset)
@@ -348,36 +373,36 @@ def write_text(
     result: _Decoded,
     out: TextIO,
     renderer: PayloadRenderer | None = None,
-    sender: Role | None = None,
+    sender: Role = Role.SERVER,
 ) -> None:
     """One row per frame, ending with its payload's summary; a message of several
     frames (or compressed) gets its own line; a payload an application view decodes
     is followed by its rendered text. Then the stream's summary."""
     renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
+    session = _session(sender)
     write = out.write
-    buffered: list[str] = []
     frames = 0
-    for frame, message in result.iter_rows():
-        frames += 1
-        meta, whole = renderer.frame_payload(frame, sender)
-        data = frame.payload
-        view = renderer.choose(data, meta)
-        buffered.append(format_frame(frame, "", renderer.summary(data, meta, view)))
-        if whole:
-            buffered.extend(renderer.rendered_lines(data, meta, view))
-        elif message is not None:
-            mmeta = renderer.message_meta(message, sender)
-            mview = renderer.choose(message.data, mmeta)
-            summary = renderer.summary(message.data, mmeta, mview)
-            buffered.append(format_message(message, "", summary))
-            buffered.extend(renderer.rendered_lines(message.data, mmeta, mview))
-        if len(buffered) >= _BATCH:
-            buffered.append("")
-            write("\n".join(buffered))
-            buffered.clear()
-    if buffered:
-        buffered.append("")
-        write("\n".join(buffered))
+    for piece in result.iter_pieces():
+        store = _store(session, piece)
+        messages = store.messages
+        lines: list[str] = []
+        for row in range(len(store)):
+            data, meta, whole = renderer.row_payload(store, row)
+            view = renderer.choose(data, meta)
+            lines.append(format_row(store, row, renderer.summary(data, meta, view)))
+            if whole:
+                lines.extend(renderer.rendered_lines(data, meta, view))
+            captured = messages.get(row)
+            if captured is not None:
+                message = captured.message
+                mmeta = renderer.message_meta(message, meta.sender)
+                mview = renderer.choose(message.data, mmeta)
+                summary = renderer.summary(message.data, mmeta, mview)
+                lines.append(format_message(message, "", summary))
+                lines.extend(renderer.rendered_lines(message.data, mmeta, mview))
+        frames += len(store)
+        lines.append("")
+        write("\n".join(lines))
     summary = f"{frames} frame(s), {result.size} bytes, {result.frame_violations} violation(s)"
     if result.incomplete:
         summary += f"; the stream ends with {result.incomplete} bytes of an incomplete frame"

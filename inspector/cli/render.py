@@ -12,15 +12,24 @@ is followed by its rendered text; ``--json`` lines carry the view's name and tex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 
-from ..capture.events import AcceptCheck, ConnectionState, HandshakeCaptured, StateChanged
-from ..protocol.constants import Opcode, Role, close_code_meaning
+from ..capture.events import (
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    HandshakeCaptured,
+    SessionRole,
+    StateChanged,
+)
+from ..capture.store import CaptureStore
+from ..protocol.constants import Opcode, Role, close_code_meaning, opcode_name
 from ..protocol.events import Message
-from ..protocol.frames import Frame
+from ..protocol.frames import Frame, parse_close_payload
 from ..protocol.violations import Violation
 from ..views.base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
+from ..views.conversation import sender_of
 from ..views.registry import Registry, default_registry
 from ..views.text import escape_control, format_bytes, shorten
 
@@ -33,6 +42,7 @@ __all__ = [
     "format_frame",
     "format_message",
     "format_problem",
+    "format_row",
     "format_state",
     "format_violation",
     "handshake_lines",
@@ -41,6 +51,7 @@ __all__ = [
     "render_payload",
     "rendered_json",
     "upgrade_failure",
+    "with_views",
 ]
 
 #: How a rule we broke on purpose (a crafted frame) is told apart from the peer's.
@@ -88,6 +99,12 @@ class PayloadRenderer:
         # The opcode and compression of the message each sender has begun in
         # fragments: a continuation frame's bytes are read as that message's.
         self._open: dict[Role | None, tuple[int, bool]] = {}
+        # A command runs over a fixed set of views, asked about every payload: taken
+        # once, and metas shared between payloads alike (most streams repeat a few
+        # sizes), they cost a command a third less.
+        self._views = tuple(self.registry)
+        self._metas: dict[tuple[int, Role | None, bool, bool, int], PayloadMeta] = {}
+        self._senders: dict[SessionRole, tuple[Role, Role]] = {}
 
     # ------------------------------------------------------------ what it is
     def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
@@ -113,6 +130,51 @@ class PayloadRenderer:
         meta = PayloadMeta(op, sender, sub, compressed, truncated, frame.length)
         return meta, whole
 
+    def row_payload(self, store: CaptureStore, row: int) -> tuple[bytes, PayloadMeta, bool]:
+        """The own payload of the frame at ``row`` of ``store``, what it is, and
+        whether it is a whole payload (:meth:`frame_payload`, from the columns)."""
+        b0 = store.b0[row]
+        op = b0 & 0x0F
+        payload = store.payloads[row]
+        length = store.length[row]
+        compressed = False
+        if op >= 8:
+            whole = True
+        elif op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            start = store.msg_start[row]
+            if op == Opcode.CONT:
+                op = store.b0[start] & 0x0F if start >= 0 else Opcode.BINARY
+            # RSV1 on the first frame is rare: the full rule only then.
+            compressed = start >= 0 and bool(store.b0[start] & 0x40) and store.is_compressed(row)
+            whole = start == row and bool(b0 & 0x80) and not compressed
+            if compressed:
+                op = Opcode.BINARY
+        else:
+            whole = False
+        senders = self._senders.get(store.session.role)
+        if senders is None:
+            role = store.session.role
+            senders = self._senders[role] = (
+                sender_of(role, Direction.OUT),
+                sender_of(role, Direction.IN),
+            )
+        sender = senders[store.dir[row]]
+        truncated = not whole or len(payload) < length
+        return payload, self._meta(op, sender, compressed, truncated, length), whole
+
+    def _meta(
+        self, op: int, sender: Role | None, compressed: bool, truncated: bool, size: int
+    ) -> PayloadMeta:
+        key = (op, sender, compressed, truncated, size)
+        meta = self._metas.get(key)
+        if meta is None:
+            if len(self._metas) > 4096:
+                self._metas.clear()
+            meta = self._metas[key] = PayloadMeta(
+                op, sender, self.subprotocol, compressed, truncated, size
+            )
+        return meta
+
     def message_meta(self, message: Message, sender: Role | None = None) -> PayloadMeta:
         return PayloadMeta(
             message.opcode,
@@ -137,7 +199,17 @@ class PayloadRenderer:
                 readable = False
             if readable:
                 return forced
-        return self.registry.best(data, meta)
+        # Registry.best in one pass (the highest priority; ties: the first registered).
+        best: View | None = None
+        top = -1.0
+        for view in self._views:
+            try:
+                p = view.priority(data, meta)
+            except Exception:  # a broken view must not hide the payload
+                continue
+            if p > top and p >= 0:
+                best, top = view, p
+        return best if best is not None else self.registry.best(data, meta)
 
     def summary(self, data: bytes, meta: PayloadMeta, view: View | None = None) -> str:
         """One line for a row, safe for a terminal; text in double quotes, so that
@@ -174,6 +246,29 @@ class PayloadRenderer:
         """``,"view":NAME,"rendered":TEXT`` (and ``"view_error"`` when the view could
         not read it all), to end a capture line's object with."""
         return rendered_json(self.render(data, meta))
+
+
+def with_views(
+    store: CaptureStore, lines: Iterable[str], renderer: PayloadRenderer
+) -> Iterator[str]:
+    """The capture ``lines`` of ``store`` (as :func:`~inspector.capture.formats.jsonl.
+    iter_lines` writes them), each line that holds a whole payload (a control frame's
+    or a one-frame message's frame line, a kept message's line) ending with
+    ``"view"`` and ``"rendered"``: the payload view chosen and its text."""
+    messages = store.messages
+    row = -1
+    for line in lines:
+        if line.startswith('{"type":"frame"'):
+            row += 1
+            data, meta, whole = renderer.row_payload(store, row)
+            if whole:
+                line = line[:-1] + renderer.json_fields(data, meta) + "}"
+        elif line.startswith('{"type":"message"') and row in messages:
+            message = messages[row].message
+            sender = sender_of(store.session.role, store.direction(row))
+            meta = renderer.message_meta(message, sender)
+            line = line[:-1] + renderer.json_fields(message.data, meta) + "}"
+        yield line
 
 
 def rendered_json(rendered: Rendered) -> str:
@@ -215,35 +310,94 @@ def format_violation(violation: Violation) -> str:
     return f"    ! {violation.rule.rfc}: {escape_control(violation.message)}{ours}"
 
 
+_BITS = tuple(
+    ("F" if b & 0x80 else ".") + "".join("1" if b & bit else "." for bit in (0x40, 0x20, 0x10))
+    for b in range(256)
+)
+_OPCOL = tuple(f"{opcode_name(b):<12}" for b in range(16))
+_FORM = tuple(
+    "" if n < 126 else " (16-bit len)" if n == 126 else " (64-bit len)" for n in range(128)
+)
+
+
+def _close_body(payload: bytes) -> str:
+    code, reason, _ = parse_close_payload(payload)
+    if code is None:
+        return "(no code)"
+    return f"code={code} ({close_code_meaning(code).split(':')[0]}) reason={quoted(reason)}"
+
+
+def _row(
+    direction: str,
+    seq: int,
+    offset: int,
+    b0: int,
+    b1: int,
+    key: str,
+    length: int,
+    body: str,
+    violations: tuple[Violation, ...] | None,
+) -> str:
+    head = (
+        f"{direction}#{seq:<5} @{offset:<8} {_BITS[b0]} {_OPCOL[b0 & 0x0F]} "
+        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}"
+    )
+    line = f"{head}  {body}".rstrip()
+    if not violations:
+        return line
+    return "\n".join([line, *(format_violation(v) for v in violations)])
+
+
 def format_frame(frame: Frame, direction: str = "", summary: str | None = None) -> str:
     """One row: seq, offset, FIN/RSV, opcode, mask, length form, the payload's
     ``summary`` (default: :func:`render_payload`'s) or the close code and reason; then
     one line per violation."""
-    bits = ("F" if frame.fin else ".") + "".join(
-        "1" if b else "." for b in (frame.rsv1, frame.rsv2, frame.rsv3)
-    )
     key = frame.mask_key
-    mask = key.hex() if key is not None else "-"
-    form = {7: "", 16: " (16-bit len)", 64: " (64-bit len)"}[frame.length_form]
+    header = frame.header
     if frame.opcode == 8:
-        code = frame.close_code
-        body = (
-            f"code={code} ({close_code_meaning(code).split(':')[0]}) "
-            f"reason={quoted(frame.close_reason)}"
-            if code is not None
-            else "(no code)"
-        )
+        body = _close_body(frame.payload)
     else:
         body = summary if summary is not None else render_payload(frame.payload, frame.opcode)
         if frame.truncated:
             body += f" [{len(frame.payload)} of {frame.length} bytes kept]"
-    head = (
-        f"{direction}#{frame.seq:<5} @{frame.offset:<8} {bits} {frame.opcode_name:<12} "
-        f"mask={mask:<8} len={frame.length}{form}"
+    return _row(
+        direction,
+        frame.seq,
+        frame.offset,
+        header[0],
+        header[1],
+        key.hex() if key is not None else "-",
+        frame.length,
+        body,
+        frame.violations,
     )
-    lines = [f"{head}  {body}".rstrip()]
-    lines.extend(format_violation(v) for v in frame.violations)
-    return "\n".join(lines)
+
+
+def format_row(store: CaptureStore, row: int, summary: str, direction: str = "") -> str:
+    """:func:`format_frame` of the frame at ``row`` of ``store``, read from its columns
+    (no :class:`Frame` made: ``decode`` formats a million of them)."""
+    b0 = store.b0[row]
+    b1 = store.b1[row]
+    payload = store.payloads[row]
+    length = store.length[row]
+    if b0 & 0x0F == 8:
+        body = _close_body(payload)
+    else:
+        body = summary
+        if len(payload) < length:
+            body += f" [{len(payload)} of {length} bytes kept]"
+    key = f"{store.mask_key[row]:08x}" if b1 & 0x80 else "-"
+    return _row(
+        direction,
+        store.seq[row],
+        store.offset[row],
+        b0,
+        b1,
+        key,
+        length,
+        body,
+        store.violations.get(row),
+    )
 
 
 def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:
