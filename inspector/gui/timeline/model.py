@@ -210,7 +210,7 @@ class FrameTableModel(QAbstractTableModel):
             self._seen = n
             self.endInsertRows()
             return n - start
-        rows = rows_in_range(store, self._filter, start, n)
+        rows = rows_in_range(store, self._filter, start, n, self.conversation)
         self._seen = n
         if rows:
             first = len(vis)
@@ -299,7 +299,7 @@ class FrameTableModel(QAbstractTableModel):
     def _compute_all(self) -> array[int]:
         if self._store is None:
             return array("q")
-        return visible_rows(self._store, self._filter)
+        return visible_rows(self._store, self._filter, self.conversation)
 
     # ------------------------------------------------------------- options
     @property
