@@ -22,8 +22,8 @@ from inspector.cli.options import UsageError
 
 from ._cli_support import (
     FRAME_KEYS,
-    VIEW_KEYS,
     TERMINAL_CONTROLS,
+    VIEW_KEYS,
     Serve,
     cli,
     frames,
