@@ -250,11 +250,14 @@ def test_json_output_keeps_the_values_and_escapes_the_controls() -> None:
 
 
 # ------------------------------------------------------------------ payload views
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def _run(
+    args: list[str], capsys: pytest.CaptureFixture[str], expect: int = 0
+) -> tuple[int, str, str]:
     from inspector.cli.main import main
 
     code = main(["decode", *args])
     out, err = capsys.readouterr()
+    assert code == expect, err
     return code, out, err
 
 
@@ -269,7 +272,7 @@ def test_payloads_go_through_the_view_registry(
             FrameSpec(2, bytes(range(8))),
         )
     )
-    code, out, _ = _run([str(stream), "--from", "server"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server"], capsys)
     rows = out.splitlines()
     assert code == 0
     assert rows[0].endswith('len=25  "{"op": "hi", "n": [1, 2]}"')
@@ -279,19 +282,19 @@ def test_payloads_go_through_the_view_registry(
     assert rows[rows.index(plain) + 1].startswith("#"), "the text view adds no lines"
     assert any(r.endswith("len=8  00 01 02 03 04 05 06 07") for r in rows)
 
-    code, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
     frames = [o for o in json_lines(out) if o["type"] == "frame"]
     assert [f["view"] for f in frames] == ["json", "text", "hex"]
     assert json.loads(str(frames[0]["rendered"])) == {"op": "hi", "n": [1, 2]}
     assert frames[1]["rendered"] == "plain words"
 
-    code, out, _ = _run([str(stream), "--from", "server", "--json", "--view", "hex"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server", "--json", "--view", "hex"], capsys)
     frames = [o for o in json_lines(out) if o["type"] == "frame"]
     assert [f["view"] for f in frames] == ["hex", "hex", "hex"]
-    code, out, _ = _run([str(stream), "--from", "server", "--view", "text"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server", "--view", "text"], capsys)
     assert '"{"op": "hi", "n": [1, 2]}"' in out and '        "op": "hi",' not in out
 
-    code, out, err = _run([str(stream), "--from", "server", "--view", "nope"], capsys)
+    code, out, err = _run([str(stream), "--from", "server", "--view", "nope"], capsys, 2)
     assert code == 2 and out == ""
     assert err.startswith("ws-inspector decode: --view: no view called 'nope' (views: text")
 
@@ -301,11 +304,11 @@ def test_a_forced_view_that_cannot_read_says_where(
 ) -> None:
     stream = tmp_path / "s.bin"
     stream.write_bytes(server_bytes(FrameSpec(1, b'{"a": 1,}')))
-    code, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
     frame = next(o for o in json_lines(out) if o["type"] == "frame")
     # It looks like JSON; the JSON view says where the bytes stop being JSON.
     assert frame["view"] == "json" and "at byte 8" in str(frame["view_error"])
-    code, out, _ = _run([str(stream), "--from", "server"], capsys)
+    _, out, _ = _run([str(stream), "--from", "server"], capsys)
     assert out.splitlines()[1].startswith("      ! not valid JSON at byte 8: ")
 
 
@@ -338,13 +341,13 @@ def test_the_subprotocol_reaches_the_views(
     try:
         stream = tmp_path / "s.bin"
         stream.write_bytes(server_bytes(FrameSpec(1, b"hello")))
-        code, out, _ = _run([str(stream), "--from", "server"], capsys)
+        _, out, _ = _run([str(stream), "--from", "server"], capsys)
         assert out.splitlines()[0].endswith('"hello"') and set(seen) == {None}
         args = [str(stream), "--from", "server", "--subprotocol", "chat.v1"]
-        code, out, _ = _run(args, capsys)
+        _, out, _ = _run(args, capsys)
         assert out.splitlines()[:2] == [out.splitlines()[0], "      chat line: hello"]
         assert out.splitlines()[0].endswith("len=5  CHAT hello")
-        code, out, _ = _run([*args, "--json"], capsys)
+        _, out, _ = _run([*args, "--json"], capsys)
         frame = next(o for o in json_lines(out) if o["type"] == "frame")
         assert (frame["view"], frame["rendered"]) == ("chat-test", "chat line: hello")
     finally:
@@ -356,7 +359,7 @@ def test_json_output_with_views_opens_as_a_capture(
 ) -> None:
     from inspector.capture.formats.jsonl import read_jsonl
 
-    code, out, _ = _run(
+    _, out, _ = _run(
         [str(SAMPLES / "server-deflate.bin"), "--from", "server", "--deflate", "--json"], capsys
     )
     path = tmp_path / "decoded.jsonl"
