@@ -310,6 +310,9 @@ class TerminalSafe:
         self._out = out
 
     def write(self, text: str) -> int:
+        if text.isascii():
+            # JSON encoders escape C0 controls; the rest is not ASCII: nothing to do.
+            return self._out.write(text)
         # Line by line: the newlines ending the lines are the writer's, not a value's.
         return self._out.write("\n".join(escape_json_line(part) for part in text.split("\n")))
 

@@ -100,11 +100,11 @@ class PayloadRenderer:
         # fragments: a continuation frame's bytes are read as that message's.
         self._open: dict[Role | None, tuple[int, bool]] = {}
         # A command runs over a fixed set of views, asked about every payload: taken
-        # once, and metas shared between payloads alike (most streams repeat a few
-        # sizes), they cost a command a third less.
+        # once, they cost a command less (Registry.__iter__ copies them each time).
         self._views = tuple(self.registry)
-        self._metas: dict[tuple[int, Role | None, bool, bool, int], PayloadMeta] = {}
-        self._senders: dict[SessionRole, tuple[Role, Role]] = {}
+        self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
+        self._role: SessionRole | None = None
+        self._senders = (Role.CLIENT, Role.SERVER)
 
     # ------------------------------------------------------------ what it is
     def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
@@ -151,29 +151,23 @@ class PayloadRenderer:
                 op = Opcode.BINARY
         else:
             whole = False
-        senders = self._senders.get(store.session.role)
-        if senders is None:
-            role = store.session.role
-            senders = self._senders[role] = (
-                sender_of(role, Direction.OUT),
-                sender_of(role, Direction.IN),
-            )
-        sender = senders[store.dir[row]]
+        role = store.session.role
+        if role is not self._role:
+            self._role = role
+            self._senders = (sender_of(role, Direction.OUT), sender_of(role, Direction.IN))
+            self._metas.clear()
+        d = store.dir[row]
         truncated = not whole or len(payload) < length
-        return payload, self._meta(op, sender, compressed, truncated, length), whole
-
-    def _meta(
-        self, op: int, sender: Role | None, compressed: bool, truncated: bool, size: int
-    ) -> PayloadMeta:
-        key = (op, sender, compressed, truncated, size)
+        # Metas are shared between payloads alike (most streams repeat a few sizes).
+        key = (op, d, compressed, truncated, length)
         meta = self._metas.get(key)
         if meta is None:
             if len(self._metas) > 4096:
                 self._metas.clear()
             meta = self._metas[key] = PayloadMeta(
-                op, sender, self.subprotocol, compressed, truncated, size
+                op, self._senders[d], self.subprotocol, compressed, truncated, length
             )
-        return meta
+        return payload, meta, whole
 
     def message_meta(self, message: Message, sender: Role | None = None) -> PayloadMeta:
         return PayloadMeta(
