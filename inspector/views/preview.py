@@ -17,13 +17,11 @@ import re
 from typing import NamedTuple
 
 from ..capture.store import CaptureStore
-from ..protocol.constants import close_code_name
 from .conversation import Conversation, conversation_for
 
 __all__ = [
     "PREVIEW_CHARS",
     "Carriage",
-    "close_summary",
     "frame_carriage",
     "frame_preview",
     "match_spans",
@@ -46,20 +44,6 @@ def one_line(text: str) -> str:
     """``text`` with line breaks and other control characters made harmless for one
     table line (a bidirectional override cannot reorder the row either)."""
     return text.translate(_CTRL)
-
-
-def close_summary(payload: bytes, limit: int = PREVIEW_CHARS) -> str:
-    """``"1000 Normal closure · bye"`` for a close frame's payload."""
-    if not payload:
-        return "(no status code)"
-    if len(payload) == 1:
-        return f"(1-byte payload {payload.hex()}: no room for a code)"
-    code = (payload[0] << 8) | payload[1]
-    reason = payload[2 : 2 + limit * 4].decode("utf-8", "replace")
-    text = f"{code} {close_code_name(code)}"
-    if reason:
-        text += " \u00b7 " + one_line(reason[:limit])
-    return text
 
 
 class Carriage(NamedTuple):

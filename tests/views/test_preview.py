@@ -20,7 +20,6 @@ from inspector.protocol.events import Message
 from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
 from inspector.views.preview import (
     PREVIEW_CHARS,
-    close_summary,
     frame_carriage,
     frame_preview,
     match_spans,
@@ -60,8 +59,6 @@ def test_text_binary_control_close() -> None:
     assert frame_preview(store, 3) == "00 01", "a pong that is not text is shown in hex"
     assert frame_preview(store, 4) == "1000 Normal closure 'bye'"
     assert frame_preview(store, 5) == "x" * PREVIEW_CHARS + "\u2026"
-    assert close_summary(b"") == "(no status code)"
-    assert close_summary(b"\x03").startswith("(1-byte payload 03")
     assert one_line("a\r\nb") == "a  b"
 
 
