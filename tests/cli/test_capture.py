@@ -105,6 +105,40 @@ def test_capture_json_against_serve(serve: Serve) -> None:
 
 
 @pytest.mark.slow
+def test_capture_shows_payloads_through_the_views(serve: Serve) -> None:
+    doc = '{"op": "subscribe", "channel": "prices"}'
+    human = cli("capture", serve.url, "--send", doc, "--close", "1000", "--no-deflate")
+    assert human.returncode == 0, human.stderr
+    rows = human.stdout.splitlines()
+    echo = next(i for i, r in enumerate(rows) if r.startswith("<- ") and "TEXT" in r)
+    assert rows[echo].endswith(f'"{doc}"')
+    assert rows[echo + 1 : echo + 5] == [
+        "      {",
+        '        "op": "subscribe",',
+        '        "channel": "prices"',
+        "      }",
+    ], "JSON is shown pretty-printed under its row"
+    forced = cli(
+        "capture",
+        serve.url,
+        "--send",
+        doc,
+        "--close",
+        "1000",
+        "--no-deflate",
+        "--json",
+        "--view",
+        "hex",
+    )
+    assert forced.returncode == 0, forced.stderr
+    views = {(f["dir"], f["opcode_name"]): f["view"] for f in frames(json_lines(forced.stdout))}
+    assert views[("in", "TEXT")] == views[("out", "TEXT")] == "hex"
+    unknown = cli("capture", serve.url, "--view", "nope")
+    assert unknown.returncode == 2
+    assert "--view: no view called 'nope'" in unknown.stderr
+
+
+@pytest.mark.slow
 def test_capture_with_deflate_reports_the_inflated_messages(serve: Serve) -> None:
     result = cli("capture", serve.url, "--send", "hello hello hello", "--close", "1000", "--json")
     assert result.returncode == 0, result.stderr
