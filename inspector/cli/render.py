@@ -209,7 +209,9 @@ class PayloadRenderer:
         """One line for a row, safe for a terminal; text in double quotes, so that
         where it starts and ends can be seen."""
         view = view if view is not None else self.choose(data, meta)
-        line = escape_control(self.registry.summary(data, meta, view))
+        line = self.registry.summary(data, meta, view)
+        if not line.isprintable():  # (every control character is unprintable)
+            line = escape_control(line)
         return f'"{line}"' if view.name in _QUOTED else line
 
     def render(self, data: bytes, meta: PayloadMeta, view: View | None = None) -> Rendered:
