@@ -47,3 +47,13 @@ def test_without_a_store_the_menu_is_disabled(qtbot: QtBot) -> None:
     view = TimelineView()
     qtbot.addWidget(view)
     assert not view.payload_view_menu().isEnabled()
+
+
+def test_the_timelines_context_menu_offers_it(window: object) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    panel = window.current_panel()  # type: ignore[attr-defined]
+    assert panel is not None
+    menu = panel.copy_menu.build_menu(-1)
+    sub = menu.findChild(QMenu, "payloadViewMenu")
+    assert sub is not None and sub.title() == "Show payloads as"
