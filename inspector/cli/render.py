@@ -209,7 +209,13 @@ class PayloadRenderer:
         """One line for a row, safe for a terminal; text in double quotes, so that
         where it starts and ends can be seen."""
         view = view if view is not None else self.choose(data, meta)
-        line = self.registry.summary(data, meta, view)
+        line: str | None = None
+        try:
+            line = view.summary(data[:SUMMARY_PREFIX], meta)
+        except Exception:  # a view's bug: the registry's fallback says what it can
+            line = None
+        if line is None:
+            line = self.registry.summary(data, meta, view)
         if not line.isprintable():  # (every control character is unprintable)
             line = escape_control(line)
         return f'"{line}"' if view.name in _QUOTED else line
