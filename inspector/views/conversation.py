@@ -149,6 +149,12 @@ class Conversation:
                 return view
         return self.registry.best(data, meta)
 
+    def view_of(self, row: int) -> View:
+        """The view ``row`` is shown with: forced for it, for the connection (where it
+        can read the payload), or the best one."""
+        data, meta = self.payload(row)
+        return self._view_for(row, data, meta)
+
     def applicable(self, row: int) -> list[View]:
         data, meta = self.payload(row)
         return self.registry.applicable(data, meta)

@@ -503,6 +503,13 @@ class FrameTableModel(QAbstractTableModel):
             if lines:
                 lines.append("")
             lines.append(self.previewer(store, r, _LONG_PREVIEW))
+            conv = self.conversation
+            whole = r in store.messages or not store.is_compressed(r)
+            if conv is not None and store.payloads[r] and whole:
+                lines.append(
+                    f"Shown by the {conv.view_of(r).title} view "
+                    "(right-click \u25b8 Show payloads as; the detail pane lists every view)"
+                )
             carriage = frame_carriage(store, r)
             if carriage.inflated is not None:
                 lines.append(

@@ -413,6 +413,8 @@ def test_the_summary_column_comes_from_the_registry(capture: Callable[..., Captu
     model = FrameTableModel(c.store, registry=_registry_with(view))
     assert COLUMNS[COL_PAYLOAD] == "Summary"
     assert column(model, COL_PAYLOAD)[:3] == ["EVT chat", "plain", "1000 Normal closure"]
+    tip = str(cell(model, 0, COL_PAYLOAD, Qt.ItemDataRole.ToolTipRole))
+    assert "EVT chat" in tip and "Shown by the Event view" in tip
     model.force_view("hex")
     assert model.forced_view() == "hex"
     assert column(model, COL_PAYLOAD)[:3] == [
