@@ -50,6 +50,7 @@ from .options import (
     tls_options,
 )
 from .render import (
+    VIEW_HELP,
     PayloadRenderer,
     format_frame,
     format_message,
@@ -134,8 +135,7 @@ def register(commands: Any) -> None:
     out.add_argument(
         "--view",
         metavar="NAME",
-        help="show payloads with this view where it can read them "
-        f"({', '.join(default_registry().names())}...)",
+        help=VIEW_HELP,
     )
     out.add_argument(
         "-o",

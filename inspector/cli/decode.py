@@ -41,10 +41,9 @@ from ..protocol.crafting import parse_hex
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch
 from ..protocol.violations import Rule, Violation
-from ..views.registry import default_registry
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
-from .render import PayloadRenderer, format_message, format_row, with_views
+from .render import VIEW_HELP, PayloadRenderer, format_message, format_row, with_views
 
 __all__ = [
     "CHUNK",
@@ -98,8 +97,7 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--view",
         metavar="NAME",
-        help="show payloads with this view where it can read them "
-        f"({', '.join(default_registry().names())}...)",
+        help=VIEW_HELP,
     )
     p.add_argument(
         "--subprotocol",

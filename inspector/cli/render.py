@@ -37,6 +37,7 @@ __all__ = [
     "DELIBERATE",
     "RAW_VIEWS",
     "RENDERED_LINES",
+    "VIEW_HELP",
     "PayloadRenderer",
     "accept_line",
     "format_frame",
@@ -57,6 +58,13 @@ __all__ = [
 #: How a rule we broke on purpose (a crafted frame) is told apart from the peer's.
 DELIBERATE = "sent on purpose"
 
+#: ``--view``'s help (the registry is not loaded to build a parser: the window and
+#: ``--help`` would pay for every format's decoder at start).
+VIEW_HELP = (
+    "show payloads with this view where it can read them: text, json, hex, close, msgpack, "
+    "cbor, protobuf, socket.io, stomp, graphql-ws, signalr, mqtt, wamp, json-rpc (an "
+    "unknown name lists the views there are)"
+)
 #: Views whose rendered text is the payload itself, as the row's summary shows it.
 RAW_VIEWS = frozenset(("text", "hex", "close"))
 #: Lines of a rendered payload printed under its row (``--json`` holds all of it).
