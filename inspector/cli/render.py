@@ -112,6 +112,7 @@ class PayloadRenderer:
         self._views = tuple(self.registry)
         self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
         self._role: SessionRole | None = None
+        self._begun: dict[int, tuple[int, bool]] = {}
         self._senders = (Role.CLIENT, Role.SERVER)
 
     # ------------------------------------------------------------ what it is
@@ -150,10 +151,18 @@ class PayloadRenderer:
             whole = True
         elif op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
             start = store.msg_start[row]
-            if op == Opcode.CONT:
-                op = store.b0[start] & 0x0F if start >= 0 else Opcode.BINARY
-            # RSV1 on the first frame is rare: the full rule only then.
-            compressed = start >= 0 and bool(store.b0[start] & 0x40) and store.is_compressed(row)
+            d = store.dir[row]
+            if start >= 0:
+                # RSV1 on the first frame is rare: the full rule only then.
+                compressed = bool(store.b0[start] & 0x40) and store.is_compressed(row)
+                if op == Opcode.CONT:
+                    op = store.b0[start] & 0x0F
+                elif not b0 & 0x80:  # a message begins in fragments: remembered for
+                    self._begun[d] = (op, compressed)  # a store that has only its end
+            else:
+                # A continuation whose message began before this store did (decode's
+                # pieces of a stream): the message as it began, if it was seen.
+                op, compressed = self._begun.get(d, (Opcode.BINARY, False))
             whole = start == row and bool(b0 & 0x80) and not compressed
             if compressed:
                 op = Opcode.BINARY

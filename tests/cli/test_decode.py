@@ -382,6 +382,19 @@ def test_decode_reads_in_chunks() -> None:
     assert stream.size == len(wire) and stream.frames == 50 and stream.violations == 0
 
 
+def test_a_message_in_fragments_across_chunks_reads_as_it_began() -> None:
+    from inspector.cli.decode import DecodeStream
+
+    wire = server_bytes(FrameSpec(1, b"first half, ", fin=False), FrameSpec(0, b"second half"))
+    cut = len(wire) - 5  # the continuation frame ends in the second chunk
+    out = io.StringIO()
+    write_text(DecodeStream([wire[:cut], wire[cut:]], Role.SERVER), out)
+    rows = out.getvalue().splitlines()
+    assert rows[0].endswith('"first half, "')
+    assert rows[1].endswith('"second half"'), "text, as the message began"
+    assert rows[2].endswith('"first half, second half"')
+
+
 @pytest.mark.slow
 def test_decode_memory_is_bounded_by_the_largest_frame(tmp_path: Path) -> None:
     """``decode`` streams: its peak RSS grows with the largest frame, not the input
