@@ -385,14 +385,15 @@ def test_decode_reads_in_chunks() -> None:
 def test_a_message_in_fragments_across_chunks_reads_as_it_began() -> None:
     from inspector.cli.decode import DecodeStream
 
-    wire = server_bytes(FrameSpec(1, b"first half, ", fin=False), FrameSpec(0, b"second half"))
+    # (A control character: as bytes, hex would read it best.)
+    wire = server_bytes(FrameSpec(1, b"first half, ", fin=False), FrameSpec(0, b"second\x01half"))
     cut = len(wire) - 5  # the continuation frame ends in the second chunk
     out = io.StringIO()
     write_text(DecodeStream([wire[:cut], wire[cut:]], Role.SERVER), out)
     rows = out.getvalue().splitlines()
     assert rows[0].endswith('"first half, "')
-    assert rows[1].endswith('"second half"'), "text, as the message began"
-    assert rows[2].endswith('"first half, second half"')
+    assert rows[1].endswith('"second\\x01half"'), "text, as the message began"
+    assert rows[2].endswith('"first half, second\\x01half"')
 
 
 @pytest.mark.slow
