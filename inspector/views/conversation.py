@@ -10,8 +10,9 @@ view or by the one the user forced for this connection or this message.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..capture.events import Direction, SessionRole
@@ -21,7 +22,7 @@ from .base import SUMMARY_PREFIX, MessageContext, PayloadMeta, Rendered, View
 from .context import StoreContext
 from .registry import Registry, default_registry
 
-__all__ = ["Conversation", "sender_of"]
+__all__ = ["Conversation", "conversation_for", "sender_of"]
 
 #: Summaries kept per session; a table paints a few hundred rows at a time.
 SUMMARY_CACHE = 20_000
@@ -41,13 +42,14 @@ class Conversation:
 
     def __init__(self, store: CaptureStore, registry: Registry | None = None) -> None:
         self.store = store
-        self.registry = registry or default_registry()
+        self.registry = registry if registry is not None else default_registry()
         self._forced: str | None = None
         self._forced_rows: dict[int, str] = {}
         self._summaries: OrderedDict[int, str] = OrderedDict()
         # Decoder state of the stateful views (Socket.IO attachments, MQTT streams,
         # JSON-RPC pairs), one dict per view for the whole session.
         self._states: dict[str, dict[str, Any]] = {}
+        self._listeners: list[weakref.WeakMethod[Callable[[], None]] | Callable[[], None]] = []
 
     # ------------------------------------------------------------- what it is
     @property
@@ -123,6 +125,26 @@ class Conversation:
         else:
             self._forced_rows[row] = view
         self._summaries.clear()
+        self._changed()
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after a forced view changes (a table repaints its
+        summaries). A bound method is held weakly: a closed pane does not stay alive
+        for its store's sake."""
+        try:
+            self._listeners.append(weakref.WeakMethod(callback))  # type: ignore[arg-type]
+        except TypeError:
+            self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        alive: list[weakref.WeakMethod[Callable[[], None]] | Callable[[], None]] = []
+        for entry in self._listeners:
+            callback = entry() if isinstance(entry, weakref.WeakMethod) else entry
+            if callback is None:
+                continue
+            alive.append(entry)
+            callback()
+        self._listeners = alive
 
     def forced(self, row: int | None = None) -> str | None:
         if row is not None and row in self._forced_rows:
@@ -140,6 +162,12 @@ class Conversation:
             if view.priority(data[:SUMMARY_PREFIX], meta) >= 0:
                 return view
         return self.registry.best(data, meta)
+
+    def view_of(self, row: int) -> View:
+        """The view ``row`` is shown with: forced for it, for the connection (where it
+        can read the payload), or the best one."""
+        data, meta = self.payload(row)
+        return self._view_for(row, data, meta)
 
     def applicable(self, row: int) -> list[View]:
         data, meta = self.payload(row)
@@ -169,3 +197,16 @@ class Conversation:
         if len(summaries) > SUMMARY_CACHE:
             summaries.popitem(last=False)
         return line
+
+
+_shared: weakref.WeakKeyDictionary[CaptureStore, Conversation] = weakref.WeakKeyDictionary()
+
+
+def conversation_for(store: CaptureStore, registry: Registry | None = None) -> Conversation:
+    """The one :class:`Conversation` of ``store``: the timeline, the detail pane and
+    copy-out share it, so that a view forced in one applies in the others. A
+    ``registry`` other than the one it was made with makes a new one."""
+    conv = _shared.get(store)
+    if conv is None or (registry is not None and conv.registry is not registry):
+        conv = _shared[store] = Conversation(store, registry)
+    return conv

@@ -138,7 +138,9 @@ class HexView(View):
     title = "Hex"
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
-        return 0.3 if meta.opcode == 2 and not _looks_like_text(data[:256]) else 0.01
+        # Bytes that are not text read best as hex whatever carried them (a binary
+        # message, a ping or pong with a binary payload).
+        return 0.3 if meta.opcode != 1 and not _looks_like_text(data[:256]) else 0.01
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         lines = []

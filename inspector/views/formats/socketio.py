@@ -232,6 +232,35 @@ def _remember(
     return result
 
 
+def _strong(data: bytes) -> bool:
+    """Whether a text payload can only be Engine.IO/Socket.IO: an open packet, or a
+    Socket.IO packet with its data."""
+    head = data[:64]
+    if head.startswith(b'0{"sid"'):
+        return True
+    m = _SOCKET.match(head)
+    if m is None or (int(m.group(1)) in _BINARY_TYPES and m.group(2) is None):
+        return False
+    return head[m.end() : m.end() + 1] in (b"[", b"{", b'"')
+
+
+def _opened_as_engineio(meta: PayloadMeta) -> bool:
+    """Whether the session shows itself as Engine.IO: it opened like one, or a
+    recent message is a Socket.IO packet."""
+    context = meta.context
+    if context is None:
+        return False
+    state = context.state("socket.io")
+    if state.get("seen"):
+        return True
+    seen = any(_strong(m.data) for m in context.first(4)) or any(
+        _strong(m.data) for m in context.before(8)
+    )
+    if seen:  # only a yes is kept: a live session may show itself later
+        state["seen"] = True
+    return seen
+
+
 def _attachments_after(meta: PayloadMeta, count: int) -> list[bytes | None]:
     found: list[bytes | None] = []
     ctx = meta.context
@@ -258,7 +287,10 @@ class SocketIOView(View):
             return -1
         head = data[:64]
         if head in _LONE:
-            return 0.6
+            # "1", "2", "3" are as often plain text (a counter, an echo test) as
+            # Engine.IO packets: take them for Engine.IO only in a session that opened
+            # like one. "2probe"/"3probe" say it themselves.
+            return 0.6 if head.endswith(b"probe") or _opened_as_engineio(meta) else -1
         if head.startswith(b'0{"sid"'):
             return 0.95
         m = _SOCKET.match(head)

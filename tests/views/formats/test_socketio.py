@@ -49,9 +49,16 @@ def test_engine_io_packets_are_named() -> None:
         eio.Packet(eio.NOOP).encode().encode(): "engine.io NOOP",
         eio.Packet(eio.CLOSE).encode().encode(): "engine.io CLOSE",
     }
+    opened = opening.encode().encode()
     for data, line in cases.items():
-        assert REG.best(data, TEXT).name == "socket.io", data
-        assert REG.summary(data, TEXT) == line
+        # In a session that opened as Engine.IO.
+        (_, (_, meta)) = with_contexts([(opened, TEXT), (data, TEXT)])
+        assert REG.best(data, meta).name == "socket.io", data
+        assert REG.summary(data, meta) == line
+    # Alone, "1", "2"... are as likely plain text (a counter, an echo test).
+    for lone in (b"1", b"2", b"5", b"6"):
+        assert REG.best(lone, TEXT).name == "text", lone
+    assert REG.best(b"3probe", TEXT).name == "socket.io"
 
 
 def test_event_with_namespace_and_ack() -> None:
