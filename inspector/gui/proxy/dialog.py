@@ -62,7 +62,7 @@ class NewProxyDialog(QDialog):
         named(self, "newProxyDialog", "New proxy")
         self.setWindowTitle("New proxy")
         self.setModal(False)
-        #: The export's file dialog while it is open (tests answer it).
+        #: The export's file dialog, once asked for (tests answer it).
         self.export_dialog: QFileDialog | None = None
 
         self.reverse_radio = QRadioButton("Reverse: clients connect here, sent on to one server")
@@ -257,16 +257,19 @@ class NewProxyDialog(QDialog):
 
     def choose_export_path(self) -> QFileDialog:
         """Ask where to save the CA's certificate (a file dialog, opened with open())."""
-        dialog = QFileDialog(self, "Export the CA certificate", "ws-inspector-ca.pem", PEM_FILTER)
-        dialog.setObjectName("exportCaDialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setDefaultSuffix("pem")
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(self.export_ca_to)
-        dialog.finished.connect(lambda _r: setattr(self, "export_dialog", None))
-        self.export_dialog = dialog
+        dialog = self.export_dialog
+        if dialog is None:
+            # One per dialog, deleted with it: a file dialog deleted on close was seen
+            # to take Qt down (a shared object of its file model deleted twice).
+            dialog = QFileDialog(self, "Export the CA certificate", "", PEM_FILTER)
+            dialog.setObjectName("exportCaDialog")
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+            dialog.setDefaultSuffix("pem")
+            dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+            dialog.fileSelected.connect(self.export_ca_to)
+            self.export_dialog = dialog
+        dialog.selectFile("ws-inspector-ca.pem")
         dialog.open()
         return dialog
 
