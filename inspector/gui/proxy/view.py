@@ -108,18 +108,16 @@ class ProxyView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
-        for column, mode in enumerate(
-            (
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.Interactive,
-                QHeaderView.ResizeMode.Stretch,
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.ResizeToContents,
-            )
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Widths for the longest text each column takes (its contents change live:
+        # fitting them to the contents would make the columns jump while frames come).
+        metrics = self.table.fontMetrics()
+        for column, widest in enumerate(
+            ("9999", "[::ffff:127.0.0.1]:65535", "", "tunnel connecting", "9,999,999", "999.9 MiB")
         ):
-            header.setSectionResizeMode(column, mode)
-        header.resizeSection(1, 170)
+            if widest:
+                header.resizeSection(column, metrics.horizontalAdvance(widest) + 18)
         self.table.activatedRow.connect(self._on_activated)
 
         top = QHBoxLayout()
