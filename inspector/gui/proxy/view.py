@@ -82,6 +82,15 @@ class ProxyView(QWidget):
             "Stop listening; open connections get a close frame 1001 on both sides",
         )
         self.stop_button.clicked.connect(self.stop)
+        self.forget_button = QPushButton("Clear closed", self)
+        named(
+            self.forget_button,
+            "proxyForgetClosed",
+            "Clear closed connections",
+            "Remove the closed connections and their captures from this list (tabs "
+            "already showing one keep it)",
+        )
+        self.forget_button.clicked.connect(self.forget_closed)
         self.ca_label = QLabel(self)
         named(self.ca_label, "proxyCa", "CA certificate")
         self.ca_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -124,6 +133,7 @@ class ProxyView(QWidget):
         top.addWidget(self.mode_label)
         top.addWidget(self.url_edit, 1)
         top.addWidget(self.copy_button)
+        top.addWidget(self.forget_button)
         top.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -168,6 +178,15 @@ class ProxyView(QWidget):
         if clipboard is not None:
             clipboard.setText(self.runner.url)
         self.url_edit.selectAll()
+
+    def forget_closed(self) -> list[int]:
+        """Drop the closed connections from the list and let go of their captures."""
+        gone = set(self.runner.forget_closed())
+        if gone:
+            rows = (self.model.row(i) for i in range(self.model.rowCount()))
+            self.model.reset_rows([r for r in rows if r.conn not in gone])
+            self._show_status()
+        return sorted(gone)
 
     def conn_id_at(self, row: int) -> int:
         return self.model.row(row).conn

@@ -221,6 +221,25 @@ class ProxyRunner(QObject):
             with contextlib.suppress(RuntimeError):  # no event loop any more
                 spawn(self.server.close(), "stopping the proxy")
 
+    def forget_closed(self) -> list[int]:
+        """Let go of every closed connection's capture (a tab already showing one
+        keeps its own); returns their ids."""
+        gone = [c.conn_id for c in self.server.connections.values() if c.closed.done()]
+        for conn_id in gone:
+            conn = self.server.connections[conn_id]
+            listener = self._listeners.pop(conn_id, None)
+            if listener is not None:
+                conn.unsubscribe(listener)
+            journal = self._journals.pop(conn_id, None)
+            if journal is not None:
+                journal.close(keep=False)
+            self._shown.pop(conn_id, None)
+            self._dirty.discard(conn_id)
+            self._open.pop(conn_id, None)
+            self.server.forget(conn_id)
+        self._new = [c for c in self._new if c.conn_id in self.server.connections]
+        return gone
+
     # ------------------------------------------------------------- events
     def _on_connection(self, conn: ProxiedConnection) -> None:
         conn_id = conn.conn_id

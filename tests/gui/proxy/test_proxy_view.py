@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from websockets.asyncio.client import connect
 
@@ -57,6 +58,9 @@ def test_forward_proxy_tab(
         assert tunnel.tunnel and tunnel.path == f"localhost:{port}"
         assert view.model.index(1, 2).data().startswith("⇄ tunnel to localhost:")
         assert "2 connections, 0 open" in view.status_label.text()
+        qtbot.mouseClick(view.forget_button, Qt.MouseButton.LeftButton)
+        assert view.model.rowCount() == 0 and not runner.server.connections
+        assert "0 connections" in view.status_label.text()
         view.copy_url()
         clipboard = QGuiApplication.clipboard()
         assert clipboard is not None and clipboard.text() == runner.url
