@@ -5,6 +5,7 @@ session tab (:attr:`ProxyView.connectionActivated`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -196,15 +197,12 @@ class ProxyView(QWidget):
         self.runner.detach()
 
     async def aclose(self, timeout: float = 2.0) -> None:
-        """Stop the proxy (bounded) and let go of it."""
-        task = self._stop_task
-        try:
-            if self.runner.running:
-                await asyncio.wait_for(self.runner.stop(), timeout)
-            elif task is not None and not task.done():
+        """Stop the proxy and let go of it, waiting at most ``timeout``: a stop that
+        takes longer (a peer slow to answer the close frame) goes on by itself."""
+        task = self.stop() or self._stop_task
+        if task is not None and not task.done():
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), timeout)
-        except TimeoutError:
-            pass
         self.runner.detach()
 
     # -------------------------------------------------------------- events

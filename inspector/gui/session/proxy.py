@@ -141,6 +141,7 @@ class ProxyRunner(QObject):
         self.journal_dir = journal_dir
         self.running = False
         self.error = ""
+        self._detached = False
         self._new: list[ProxiedConnection] = []
         self._dirty: set[int] = set()
         self._open: dict[int, ProxiedConnection] = {}
@@ -196,6 +197,8 @@ class ProxyRunner(QObject):
             return
         self.running = False
         await self.server.close()
+        if self._detached:
+            return  # the tab went away meanwhile (maybe deleted): nothing to tell
         self.tick()
         self._timer.stop()
         self.runningChanged.emit(False)
@@ -203,6 +206,8 @@ class ProxyRunner(QObject):
     def detach(self) -> None:
         """The tab is going away: stop listening to the connections and delete
         their journals (kept until now: a crash loses no capture of this run)."""
+        self._detached = True
+        self.server.on_connection = None
         self._timer.stop()
         for journal in self._journals.values():
             journal.close(keep=False)

@@ -196,3 +196,36 @@ def test_a_port_in_use_shows_in_the_tab(
         await first.aclose()
 
     arun(scenario())
+
+
+def test_closing_the_proxy_tab_stops_it_and_quitting_too(
+    window: MainWindow,
+    arun: Callable[..., Any],
+    ws_server: str,
+    qtbot: Any,
+    until: Callable[..., Any],
+    _private_data: Path,
+) -> None:
+    async def scenario() -> None:
+        first = await _start_reverse(window, qtbot, ws_server)
+        second = await _start_reverse(window, qtbot, ws_server)
+        await until(lambda: first.running and second.running, what="two proxies")
+        async with connect(first.runner.url) as ws, connect(second.runner.url) as other:
+            await ws.send("a")
+            await ws.recv()
+            await other.send("b")
+            await other.recv()
+            journals = _private_data / "journal"
+            await until(lambda: len(list(journals.iterdir())) == 2, what="a journal each")
+            window.close_tab(window.tabs.indexOf(first))  # while it runs
+            assert window.tabs.indexOf(first) < 0
+            await asyncio.wait_for(ws.wait_closed(), 5)
+            assert ws.close_code == 1001
+            await until(lambda: len(list(journals.iterdir())) == 1, what="its journal gone")
+            await window.aclose_all(2.0)  # quitting: the other one stops too
+            await asyncio.wait_for(other.wait_closed(), 5)
+            assert other.close_code == 1001
+        assert not second.running
+        assert not list(journals.iterdir())
+
+    arun(scenario(), 20)
