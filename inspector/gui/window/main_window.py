@@ -36,6 +36,7 @@ from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
 from ..probe import ProbeView
+from ..proxy import ProxyTabs, ProxyView
 from ..session.controller import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCornerWidget(plus, Qt.Corner.TopRightCorner)
         #: Journals, recovery, unsaved captures, HAR (see captures.py).
         self.captures = CaptureManager(self)
+        self.proxies = ProxyTabs(self)  # File > New proxy…, the proxy tabs
         central = QWidget(self)
         central.setObjectName("centralArea")
         column = QVBoxLayout(central)
@@ -188,6 +190,7 @@ class MainWindow(QMainWindow):
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addAction(self.new_action)
+        self.proxies.add_to(file_menu)
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.save_action)
         self.export_har_action = self._action(
@@ -383,7 +386,7 @@ class MainWindow(QMainWindow):
         """Close the tab at ``index``; a capture that was not saved is asked about
         first (Save / Discard / Cancel) unless ``confirmed``."""
         w = self.tabs.widget(index)
-        if isinstance(w, ProbeView):
+        if isinstance(w, (ProbeView, ProxyView)):
             self.tabs.removeTab(index)
             w.shutdown()
             w.deleteLater()
@@ -638,6 +641,7 @@ class MainWindow(QMainWindow):
             p.shutdown()
         for view in self.probe_views():
             await view.aclose(timeout)
+        await self.proxies.aclose(timeout)
         await self.captures.aclose(timeout)
 
     def close_now(self) -> None:
@@ -657,6 +661,7 @@ class MainWindow(QMainWindow):
             panel.shutdown()
         for view in self.probe_views():
             view.shutdown()
+        self.proxies.shutdown()
         # Journals of captures nobody saved nor discarded stay, to be recovered.
         self.captures.release_all()
         event.accept()
