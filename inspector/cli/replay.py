@@ -1,0 +1,236 @@
+"""``ws-inspector replay CAPTURE URL``: send a capture's client side again, and
+compare the answers.
+
+The capture's handshake options (headers, subprotocols, permessage-deflate, Origin;
+credentials only when the capture kept them) and its client's messages, pings and
+close (or, with ``--frames``, every frame the client sent, exactly) go to URL with
+the captured spacing (``--timing original``), at once (``fast``) or scaled (a
+factor). The new session is printed and captured like ``capture``'s; ``--compare``
+then says how the server's answers differ. Exit status 0 only when the connection
+opened and closed cleanly and (with ``--compare``) the answers were the same; 1
+otherwise, with a one-line reason; 2 for a command line or capture that cannot be
+run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..engine.options import ConnectError, ConnectOptions
+from ..views.text import escape_json_line
+from .capture import CapturePrinter, _Watcher
+from .options import (
+    add_capture_budget,
+    add_connection_options,
+    add_logging_options,
+    add_tls_options,
+    capture_budget,
+    request_headers,
+    tls_options,
+)
+from .render import peer_text
+
+if TYPE_CHECKING:
+    from ..automation.replay import ReplayPlan
+    from ..capture.store import CaptureStore
+    from ..engine.connection import Connection
+
+__all__ = ["register", "run"]
+
+PROG = "ws-inspector replay"
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "replay",
+        help="send a capture's client messages again to a URL, and compare the answers",
+        description="Connect to URL with the handshake options of CAPTURE (.jsonl or "
+        ".har) and send what its client sent, with the captured spacing, at once or "
+        "scaled; print and capture the new session. Exit status 0 only when the "
+        "connection opened and closed cleanly (and, with --compare, the server answered "
+        "the same), 1 otherwise, 2 for usage errors.",
+    )
+    p.add_argument("capture", metavar="CAPTURE", help="a capture file (.jsonl) or HAR file (.har)")
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--timing",
+        default="original",
+        metavar="original|fast|SCALE",
+        help="the captured gaps between messages (default), none, or the gaps times "
+        "SCALE (0.5: twice as fast)",
+    )
+    p.add_argument(
+        "--frames",
+        action="store_true",
+        help="send the client's frames exactly as captured (header bits, masks, length "
+        "forms, crafted frames included) instead of its messages",
+    )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="print how the server's answers differ from the captured ones (exit 1 if they do)",
+    )
+    p.add_argument(
+        "--session",
+        type=int,
+        default=1,
+        metavar="N",
+        help="which WebSocket session of a HAR file (default 1)",
+    )
+    add_connection_options(p)
+    p.add_argument("--timeout", type=float, default=10.0, help="connect + handshake timeout (s)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="listen this long after the last message (default 1)",
+    )
+    add_tls_options(p)
+    out = p.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print the new session as JSON Lines")
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the new session to FILE (.jsonl; .har writes HAR, without credentials)",
+    )
+    out.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="keep Cookie, Set-Cookie, Authorization and Proxy-Authorization values in HAR",
+    )
+    add_capture_budget(p)
+    add_logging_options(p)
+    p.set_defaults(run=run)
+
+
+def _options(ns: argparse.Namespace, plan: ReplayPlan) -> ConnectOptions:
+    hs = plan.handshake
+    return ConnectOptions(
+        # The command line's headers after the capture's: a same-named one replaces
+        # the captured value in place.
+        headers=_merged(hs.headers, request_headers(ns)),
+        subprotocols=ns.subprotocol or hs.subprotocols,
+        deflate=hs.deflate,
+        origin=ns.origin if ns.origin is not None else hs.origin,
+        open_timeout=ns.timeout,
+        tls=tls_options(ns),
+        max_capture_bytes=capture_budget(ns),
+    )
+
+
+def _merged(
+    captured: tuple[tuple[str, str], ...], given: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    names = {name.lower() for name, _ in given}
+    return [(n, v) for n, v in captured if n.lower() not in names] + given
+
+
+def _write_outputs(ns: argparse.Namespace, store: CaptureStore) -> None:
+    from ..capture.formats.jsonl import iter_lines, write_jsonl
+
+    if ns.json:
+        for line in iter_lines(store):
+            sys.stdout.write(escape_json_line(line.rstrip("\n")) + "\n")
+    if ns.output:
+        try:
+            if ns.output.lower().endswith(".har"):
+                from ..capture.formats.har import write_har
+
+                write_har(store, ns.output, include_secrets=ns.include_secrets)
+            else:
+                write_jsonl(store, ns.output)
+        except OSError as exc:
+            print(f"{PROG}: cannot write {ns.output}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _print_json(obj: dict[str, object]) -> None:
+    sys.stdout.write(escape_json_line(json.dumps(obj, ensure_ascii=False)) + "\n")
+
+
+async def _listen(conn: Connection, wait: float, close_timeout: float) -> None:
+    """Listen ``wait`` seconds (or until the end), then close if nobody did."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(conn.wait_closed(), wait)
+    if not conn.closed.done():
+        if not conn.close_sent:
+            await conn.close(1000)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.wait_closed(), close_timeout * 2)
+            conn.abort()
+
+
+async def _replay(
+    ns: argparse.Namespace, captured: CaptureStore, plan: ReplayPlan, scale: float
+) -> int:
+    from ..automation.compare import compare_sessions
+    from ..automation.replay import send_steps
+    from ..engine.client import connect, new_client_connection
+
+    options = _options(ns, plan)
+    conn = new_client_connection(ns.url, options)
+    watcher = _Watcher(sys.stderr if ns.json else None)
+    conn.subscribe(watcher, messages=False)
+    if not ns.json:
+        conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+    reason = ""
+    try:
+        await connect(ns.url, options, connection=conn)
+    except ConnectError as exc:
+        reason = watcher.describe(exc)
+    else:
+        await send_steps(conn, plan.steps, scale)
+        await _listen(conn, ns.wait, options.close_timeout)
+        last = conn.final_state
+        if last is None or not last.clean:
+            if conn.error is not None:
+                reason = watcher.describe(conn.error)
+            elif last is not None:
+                reason = f"the connection did not close cleanly (code {last.code}"
+                reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
+            else:
+                reason = "the connection did not close"
+    assert conn.store is not None
+    _write_outputs(ns, conn.store)
+    if ns.compare and conn.protocol is not None:
+        differences = compare_sessions(captured, conn.store)
+        for diff in differences:
+            if ns.json:
+                _print_json(diff.to_json())
+            else:
+                print(f"~~ {diff.line()}")
+        summary = f"{len(differences)} difference{'s' if len(differences) != 1 else ''}"
+        if not ns.json:
+            print(f"~~ compared with {ns.capture}: {summary}")
+        if differences and not reason:
+            first = differences[0].line()
+            reason = f"the answers differ from the capture's ({summary}; first: {first})"
+    sys.stdout.flush()
+    if reason:
+        print(f"{PROG}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(ns: argparse.Namespace) -> int:
+    from ..automation.replay import load_capture, parse_timing, plan_replay
+
+    try:
+        scale = parse_timing(ns.timing)
+        captured, problems = load_capture(ns.capture, ns.session)
+        plan = plan_replay(captured, frames=ns.frames)
+        request_headers(ns)  # a malformed -H is a usage error before connecting
+    except ValueError as exc:
+        # A ReplayError, a UsageError or the timing's ValueError: one sentence each.
+        print(f"{PROG}: {peer_text(str(exc), 500)}", file=sys.stderr)
+        return 2
+    for note in (*problems, *plan.notes):
+        print(f"{PROG}: note: {peer_text(note, 500)}", file=sys.stderr)
+    return asyncio.run(_replay(ns, captured, plan, scale))
