@@ -10,16 +10,26 @@ timed :class:`Step` s), and :func:`send_steps` sends them on an open connection.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import dataclasses
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ..capture.events import ConnectionState, Direction, StateChanged
-from ..capture.formats.har import WITHHELD
+from ..capture.events import (
+    CaptureEvent,
+    ConnectionState,
+    Direction,
+    MessageCaptured,
+    StateChanged,
+)
+from ..capture.formats.har import WITHHELD, is_message_level
 from ..capture.store import CaptureStore
 from ..engine.connection import Connection
+from ..engine.options import ConnectOptions
 from ..protocol.constants import Opcode, Role
 from ..protocol.frames import FrameSpec
 from ..protocol.headers import parse_extensions, parse_token_list
@@ -32,6 +42,7 @@ __all__ = [
     "ReplayError",
     "ReplayPlan",
     "Step",
+    "listen_then_close",
     "load_capture",
     "parse_timing",
     "plan_replay",
@@ -77,11 +88,18 @@ class Step:
     """One thing to send, ``t`` seconds after the captured session opened.
 
     ``kind`` is ``text`` (value: str), ``binary`` or ``ping`` (bytes), ``close``
-    (``(code, reason)``) or ``frame`` (a :class:`FrameSpec`)."""
+    (``(code, reason)``) or ``frame`` (a :class:`FrameSpec`). A close waits for the
+    ``answers`` server messages the capture had received before it (bounded), so that
+    a fast replay does not close before the answers it compares."""
 
     t: float
     kind: str
     value: Any
+    answers: int = 0
+
+    @property
+    def is_close(self) -> bool:
+        return self.kind == "close" or (self.kind == "frame" and self.value.opcode == Opcode.CLOSE)
 
 
 @dataclass(slots=True)
@@ -90,6 +108,24 @@ class ReplayPlan:
     steps: list[Step]
     #: What the replay leaves out or cannot send as captured, one sentence each.
     notes: list[str] = field(default_factory=list)
+
+    def connect_options(
+        self, base: ConnectOptions | None = None, extra_headers: Sequence[tuple[str, str]] = ()
+    ) -> ConnectOptions:
+        """``base`` (timeouts, TLS, budget) with the captured handshake's options;
+        ``extra_headers`` come after the captured ones, and a same-named one replaces
+        the captured value. Subprotocols and Origin already in ``base`` win."""
+        base = base or ConnectOptions()
+        hs = self.handshake
+        names = {name.lower() for name, _ in extra_headers}
+        headers = [(n, v) for n, v in hs.headers if n.lower() not in names]
+        return dataclasses.replace(
+            base,
+            headers=[*headers, *extra_headers],
+            subprotocols=base.subprotocols or hs.subprotocols,
+            deflate=hs.deflate,
+            origin=base.origin if base.origin is not None else hs.origin,
+        )
 
 
 def parse_timing(text: str) -> float:
@@ -253,7 +289,16 @@ def plan_replay(store: CaptureStore, *, frames: bool = False) -> ReplayPlan:
     handshake = _handshake_options(store, notes)
     d = 0 if direction_of(store, Role.CLIENT) is Direction.OUT else 1
     t0 = _opened_at(store)
+    if frames and is_message_level(store.session):
+        # Its frames are made up, one unmasked frame per message: not the client's.
+        notes.append("the capture holds messages, not frames (HAR): its messages are sent")
+        frames = False
     steps = (_frame_steps if frames else _message_steps)(store, d, t0, notes)
+    answered = [m.t - t0 for m in messages_of(store, Role.SERVER)]
+    steps = [
+        dataclasses.replace(s, answers=bisect.bisect_left(answered, s.t)) if s.is_close else s
+        for s in steps
+    ]
     return ReplayPlan(handshake, steps, notes)
 
 
@@ -273,27 +318,95 @@ def _perform(conn: Connection, step: Step) -> None:
         raise ValueError(f"unknown step kind {kind!r}")
 
 
-async def send_steps(conn: Connection, steps: list[Step], scale: float) -> int:
+class _Answers:
+    """Counts the peer's data messages; :meth:`wait` until there are ``n``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._wanted = 0
+        self._reached: asyncio.Future[None] | None = None
+
+    def __call__(self, event: CaptureEvent) -> None:
+        if type(event) is MessageCaptured and event.dir is Direction.IN:
+            self.count += 1
+            reached = self._reached
+            if reached is not None and self.count >= self._wanted and not reached.done():
+                reached.set_result(None)
+
+    async def wait(self, conn: Connection, n: int, timeout: float) -> None:
+        if self.count >= n:
+            return
+        self._wanted = n
+        self._reached = asyncio.get_running_loop().create_future()
+        closed = asyncio.ensure_future(conn.wait_closed())
+        try:
+            await asyncio.wait(
+                [self._reached, closed], timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            closed.cancel()
+            self._reached = None
+
+
+async def send_steps(
+    conn: Connection, steps: list[Step], scale: float, *, answer_wait: float = 5.0
+) -> int:
     """Send ``steps`` on the open ``conn``, each ``scale`` times its captured delay
-    after the start (0: at once); stops when the connection ends or a close frame
-    went out. Returns how many were sent."""
+    after the start (0: at once); a close first waits (at most ``answer_wait``
+    seconds) for the answers the capture had before it. Stops when the connection
+    ends or a close frame went out. Returns how many were sent."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     sent = 0
-    for step in steps:
-        if scale > 0:
-            delay = start + max(step.t, 0.0) * scale - loop.time()
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(conn.wait_closed(), delay)
-        # Crafted frames may follow a close frame on purpose; messages may not.
-        if not conn.is_open or (conn.close_sent and step.kind != "frame"):
-            break
-        try:
-            _perform(conn, step)
-        except LocalProtocolError:
-            break  # the peer ended the connection meanwhile
-        sent += 1
-        await conn.drain()
-        await asyncio.sleep(0)
+    answers = _Answers()
+    conn.subscribe(answers)
+    try:
+        for step in steps:
+            if not await _step(conn, step, start, scale, answers, answer_wait):
+                break
+            sent += 1
+    finally:
+        conn.unsubscribe(answers)
     return sent
+
+
+async def _step(
+    conn: Connection, step: Step, start: float, scale: float, answers: _Answers, answer_wait: float
+) -> bool:
+    loop = asyncio.get_running_loop()
+    if scale > 0:
+        delay = start + max(step.t, 0.0) * scale - loop.time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.wait_closed(), delay)
+    if step.answers:
+        await answers.wait(conn, step.answers, answer_wait)
+    return await _send(conn, step)
+
+
+async def _send(conn: Connection, step: Step) -> bool:
+    # Crafted frames may follow a close frame on purpose; messages may not.
+    if not conn.is_open or (conn.close_sent and step.kind != "frame"):
+        return False
+    try:
+        _perform(conn, step)
+    except LocalProtocolError:
+        return False  # the peer ended the connection meanwhile
+    await conn.drain()
+    await asyncio.sleep(0)
+    return True
+
+
+async def listen_then_close(conn: Connection, wait: float) -> None:
+    """Listen ``wait`` seconds (less if the connection ends), then close it if nobody
+    did; bounded by the connection's close timeout."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(conn.wait_closed(), wait)
+    if conn.closed.done():
+        return
+    if not conn.close_sent:
+        await conn.close(1000)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(conn.wait_closed(), conn.close_timeout * 2)
+    conn.abort()

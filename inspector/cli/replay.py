@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,6 @@ from .render import peer_text
 if TYPE_CHECKING:
     from ..automation.replay import ReplayPlan
     from ..capture.store import CaptureStore
-    from ..engine.connection import Connection
 
 __all__ = ["register", "run"]
 
@@ -111,25 +109,14 @@ def register(commands: Any) -> None:
 
 
 def _options(ns: argparse.Namespace, plan: ReplayPlan) -> ConnectOptions:
-    hs = plan.handshake
-    return ConnectOptions(
-        # The command line's headers after the capture's: a same-named one replaces
-        # the captured value in place.
-        headers=_merged(hs.headers, request_headers(ns)),
-        subprotocols=ns.subprotocol or hs.subprotocols,
-        deflate=hs.deflate,
-        origin=ns.origin if ns.origin is not None else hs.origin,
+    base = ConnectOptions(
+        subprotocols=ns.subprotocol,
+        origin=ns.origin,
         open_timeout=ns.timeout,
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
     )
-
-
-def _merged(
-    captured: tuple[tuple[str, str], ...], given: list[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    names = {name.lower() for name, _ in given}
-    return [(n, v) for n, v in captured if n.lower() not in names] + given
+    return plan.connect_options(base, request_headers(ns))
 
 
 def _write_outputs(ns: argparse.Namespace, store: CaptureStore) -> None:
@@ -154,24 +141,11 @@ def _print_json(obj: dict[str, object]) -> None:
     sys.stdout.write(escape_json_line(json.dumps(obj, ensure_ascii=False)) + "\n")
 
 
-async def _listen(conn: Connection, wait: float, close_timeout: float) -> None:
-    """Listen ``wait`` seconds (or until the end), then close if nobody did."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(conn.wait_closed(), wait)
-    if not conn.closed.done():
-        if not conn.close_sent:
-            await conn.close(1000)
-        else:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(conn.wait_closed(), close_timeout * 2)
-            conn.abort()
-
-
 async def _replay(
     ns: argparse.Namespace, captured: CaptureStore, plan: ReplayPlan, scale: float
 ) -> int:
     from ..automation.compare import compare_sessions
-    from ..automation.replay import send_steps
+    from ..automation.replay import listen_then_close, send_steps
     from ..engine.client import connect, new_client_connection
 
     options = _options(ns, plan)
@@ -186,8 +160,8 @@ async def _replay(
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await send_steps(conn, plan.steps, scale)
-        await _listen(conn, ns.wait, options.close_timeout)
+        await send_steps(conn, plan.steps, scale, answer_wait=max(ns.wait, 1.0) * 5)
+        await listen_then_close(conn, ns.wait)
         last = conn.final_state
         if last is None or not last.clean:
             if conn.error is not None:

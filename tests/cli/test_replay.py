@@ -1,0 +1,125 @@
+"""``ws-inspector replay``, in-process (``main(argv)``) against websockets servers in
+a thread, and once as a user runs it against ``ws-inspector serve``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from websockets.sync.server import ServerConnection, serve
+
+from inspector.cli.main import main
+
+from ._cli_support import Serve, cli, json_lines
+
+
+def _echo(ws: ServerConnection) -> None:
+    with contextlib.suppress(Exception):
+        for message in ws:
+            ws.send(message)
+
+
+def _shout(ws: ServerConnection) -> None:
+    with contextlib.suppress(Exception):
+        for message in ws:
+            ws.send(message.upper() if isinstance(message, str) else message)
+
+
+@contextlib.contextmanager
+def websockets_server(handler: Callable[[ServerConnection], None] = _echo) -> Iterator[str]:
+    server = serve(handler, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def _capture(url: str, path: Path, *actions: str) -> None:
+    # Closed after a wait: a close sent at once may overtake the server's answers.
+    argv = ["capture", url, *actions, "--wait", "0.3", "-o", str(path), "--no-journal"]
+    assert main(argv) == 0
+
+
+def test_replay_compares_the_same_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    with websockets_server() as url:
+        _capture(url, path, "--send", "hello", "--send-binary", "0102")
+        capsys.readouterr()
+        out = tmp_path / "again.jsonl"
+        assert (
+            main(["replay", str(path), url, "--compare", "--timing", "fast", "-o", str(out)]) == 0
+        )
+    printed = capsys.readouterr()
+    assert "~~ compared with" in printed.out and "0 differences" in printed.out
+    assert printed.err == ""
+    assert json.loads(out.read_text().splitlines()[0])["type"] == "session"
+
+
+def test_different_answers_fail_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    with websockets_server() as url:
+        _capture(url, path, "--send", "hello", "--send", "bye")
+    capsys.readouterr()
+    with websockets_server(_shout) as url:
+        status = main(["replay", str(path), url, "--compare", "--json"])
+    printed = capsys.readouterr()
+    assert status == 1
+    lines = json_lines(printed.out)
+    diffs = [o for o in lines if o["type"] == "compare"]
+    assert [(d["difference"], d["index"]) for d in diffs] == [("payload", 1), ("payload", 2)]
+    assert diffs[0]["captured"] == "text 'hello'" and diffs[0]["received"] == "text 'HELLO'"
+    [reason] = printed.err.splitlines()
+    assert reason.startswith("ws-inspector replay: the answers differ from the capture's (2 ")
+    assert "first: message 1 different" in reason
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(tmp_path / "none.jsonl"), "ws://127.0.0.1:9/"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    path = tmp_path / "c.jsonl"
+    with websockets_server() as url:
+        _capture(url, path, "--send", "x")
+    capsys.readouterr()
+    assert main(["replay", str(path), "ws://127.0.0.1:9/", "--timing", "soon"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "ws-inspector replay: 'soon' is not original, fast or a number (a factor on the "
+        "captured gaps)\n"
+    )
+
+
+def test_a_server_that_is_gone_is_a_connection_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    with websockets_server() as url:
+        _capture(url, path, "--send", "x")
+    capsys.readouterr()
+    assert main(["replay", str(path), url, "--compare"]) == 1
+    [reason] = capsys.readouterr().err.splitlines()
+    assert reason.startswith("ws-inspector replay: tcp: connection to 127.0.0.1")
+
+
+@pytest.mark.slow
+def test_replay_against_serve_as_a_user_runs_it(serve: Serve, tmp_path: Path) -> None:
+    path = tmp_path / "c.har"
+    made = cli("capture", serve.url, "--send", "hi", "--close", "1000", "-o", str(path))
+    assert made.returncode == 0, made.stderr
+    result = cli("replay", str(path), serve.url, "--compare", "--frames", "--timing", "0.5")
+    assert result.returncode == 0, result.stderr
+    assert "~~ compared with" in result.stdout and "0 differences" in result.stdout
+    assert result.stderr == (
+        "ws-inspector replay: note: the capture holds messages, not frames (HAR): its "
+        "messages are sent\n"
+    )
