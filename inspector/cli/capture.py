@@ -36,6 +36,7 @@ from ..engine.options import ConnectError, ConnectOptions
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
 from ..views.text import escape_json_line
+from .automation import EXPECT_KINDS, Expectations, add_expect_options, prepare_expectations
 from .options import (
     UsageError,
     add_capture_budget,
@@ -113,6 +114,7 @@ def register(commands: Any) -> None:
     )
     acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
     acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
+    add_expect_options(p, _Ordered)
     p.add_argument(
         "--wait",
         type=float,
@@ -328,7 +330,12 @@ def _perform(conn: Connection, kind: str, value: Any) -> None:
 
 
 async def _converse(
-    conn: Connection, actions: list[Action], piped: bool, wait: float, close_timeout: float
+    conn: Connection,
+    actions: list[Action],
+    piped: bool,
+    wait: float,
+    close_timeout: float,
+    expectations: Expectations,
 ) -> None:
     """The actions, the piped lines, the listening, and the close."""
     # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
@@ -349,8 +356,14 @@ async def _converse(
         close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
         actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
     for kind, value in actions:
+        if kind in EXPECT_KINDS:
+            if not await expectations.check(value):
+                break
+            continue
+        # Past the end, the actions are skipped; the expectations are still checked.
         if not conn.is_open or conn.close_sent or stop.done():
-            break
+            continue
+        expectations.mark()
         if kind == "stdin":
             lines = _StdinLines()
             while (line := await lines.next(stop)) is not None:
@@ -365,7 +378,7 @@ async def _converse(
         try:
             _perform(conn, kind, value)
         except LocalProtocolError:
-            break  # the peer ended the connection meanwhile: reported by the caller
+            continue  # the peer ended the connection meanwhile: reported by the caller
         await conn.drain()
         await asyncio.sleep(0)
     if not stop.done():
@@ -392,13 +405,14 @@ async def _capture(
     conn.subscribe(watcher, messages=False)
     if not ns.json:
         conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+    expectations = Expectations(conn, actions, json_out=ns.json)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await _converse(conn, actions, piped, ns.wait, options.close_timeout)
+        await _converse(conn, actions, piped, ns.wait, options.close_timeout, expectations)
         last = conn.final_state
         # Exit 0 only for a connection that opened (it did: connect returned) and
         # closed cleanly, in the engine's strict sense of clean.
@@ -411,6 +425,9 @@ async def _capture(
             else:
                 reason = "the connection did not close"
     written = _write_outputs(ns, conn)
+    expectations.print_json()
+    if expectations.failure and (expectations.failed or not reason):
+        reason = expectations.failure
     _end_journal(journal, keep=not written)
     if reason:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
@@ -480,7 +497,7 @@ def _stdin_is_piped() -> bool:
 
 def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) -> int:
     try:
-        actions = check_actions(ns.actions)
+        actions = prepare_expectations(check_actions(ns.actions))
         options = connect_options(ns)
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.options import ConnectError, ConnectOptions
 from ..views.text import escape_json_line
-from .capture import CapturePrinter, _Watcher
+from .automation import Expectations, add_expect_options, prepare_expectations
+from .capture import CapturePrinter, _Ordered, _Watcher
 from .options import (
     add_capture_budget,
     add_connection_options,
@@ -90,6 +91,7 @@ def register(commands: Any) -> None:
         help="listen this long after the last message (default 1)",
     )
     add_tls_options(p)
+    add_expect_options(p, _Ordered)
     out = p.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the new session as JSON Lines")
     out.add_argument(
@@ -105,7 +107,7 @@ def register(commands: Any) -> None:
     )
     add_capture_budget(p)
     add_logging_options(p)
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, actions=[])
 
 
 def _options(ns: argparse.Namespace, plan: ReplayPlan) -> ConnectOptions:
@@ -142,7 +144,11 @@ def _print_json(obj: dict[str, object]) -> None:
 
 
 async def _replay(
-    ns: argparse.Namespace, captured: CaptureStore, plan: ReplayPlan, scale: float
+    ns: argparse.Namespace,
+    captured: CaptureStore,
+    plan: ReplayPlan,
+    scale: float,
+    expected: list[tuple[str, Any]],
 ) -> int:
     from ..automation.compare import compare_sessions
     from ..automation.replay import listen_then_close, send_steps
@@ -154,13 +160,18 @@ async def _replay(
     conn.subscribe(watcher, messages=False)
     if not ns.json:
         conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+    # Expectations are checked from the open on, while the capture is replayed.
+    expectations = Expectations(conn, expected, json_out=ns.json)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await send_steps(conn, plan.steps, scale, answer_wait=max(ns.wait, 1.0) * 5)
+        await asyncio.gather(
+            send_steps(conn, plan.steps, scale, answer_wait=max(ns.wait, 1.0) * 5),
+            expectations.run_all(),
+        )
         await listen_then_close(conn, ns.wait)
         last = conn.final_state
         if last is None or not last.clean:
@@ -186,6 +197,9 @@ async def _replay(
         if differences and not reason:
             first = differences[0].line()
             reason = f"the answers differ from the capture's ({summary}; first: {first})"
+    expectations.print_json()
+    if expectations.failure and (expectations.failed or not reason):
+        reason = expectations.failure
     sys.stdout.flush()
     if reason:
         print(f"{PROG}: {reason}", file=sys.stderr)
@@ -200,6 +214,7 @@ def run(ns: argparse.Namespace) -> int:
         scale = parse_timing(ns.timing)
         captured, problems = load_capture(ns.capture, ns.session)
         plan = plan_replay(captured, frames=ns.frames)
+        expected = prepare_expectations(ns.actions)
         request_headers(ns)  # a malformed -H is a usage error before connecting
     except ValueError as exc:
         # A ReplayError, a UsageError or the timing's ValueError: one sentence each.
@@ -207,4 +222,4 @@ def run(ns: argparse.Namespace) -> int:
         return 2
     for note in (*problems, *plan.notes):
         print(f"{PROG}: note: {peer_text(note, 500)}", file=sys.stderr)
-    return asyncio.run(_replay(ns, captured, plan, scale))
+    return asyncio.run(_replay(ns, captured, plan, scale, expected))

@@ -3,42 +3,15 @@ a thread, and once as a user runs it against ``ws-inspector serve``."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from websockets.sync.server import ServerConnection, serve
 
 from inspector.cli.main import main
 
+from ._automation_support import shout, websockets_server
 from ._cli_support import Serve, cli, json_lines
-
-
-def _echo(ws: ServerConnection) -> None:
-    with contextlib.suppress(Exception):
-        for message in ws:
-            ws.send(message)
-
-
-def _shout(ws: ServerConnection) -> None:
-    with contextlib.suppress(Exception):
-        for message in ws:
-            ws.send(message.upper() if isinstance(message, str) else message)
-
-
-@contextlib.contextmanager
-def websockets_server(handler: Callable[[ServerConnection], None] = _echo) -> Iterator[str]:
-    server = serve(handler, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def _capture(url: str, path: Path, *actions: str) -> None:
@@ -71,7 +44,7 @@ def test_different_answers_fail_with_one_line(
     with websockets_server() as url:
         _capture(url, path, "--send", "hello", "--send", "bye")
     capsys.readouterr()
-    with websockets_server(_shout) as url:
+    with websockets_server(shout) as url:
         status = main(["replay", str(path), url, "--compare", "--json"])
     printed = capsys.readouterr()
     assert status == 1
