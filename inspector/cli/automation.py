@@ -16,20 +16,25 @@ import json
 import math
 import re
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..views.text import escape_json_line
+from ..views.text import escape_control, escape_json_line
 from .options import UsageError
 from .render import peer_text
 
 if TYPE_CHECKING:
     from ..automation.expect import Expectation, Expector, ExpectResult
+    from ..automation.hooks import HookReport, HookRunner
     from ..engine.connection import Connection
 
 __all__ = [
     "EXPECT_KINDS",
     "Expectations",
+    "StderrReporter",
     "add_expect_options",
+    "add_script_option",
+    "load_hooks",
     "prepare_expectations",
 ]
 
@@ -184,3 +189,52 @@ class Expectations:
             n = len(self.results) + 1
             return f"expectation {n} ({self.pending[0].what}) was not checked: the session ended"
         return ""
+
+
+# ----------------------------------------------------------------------- scripts
+def add_script_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--script",
+        metavar="FILE.py",
+        help="call this Python file's hooks (on_open, on_message, on_frame, on_close) on "
+        "the connection's events; see docs/scripting.md",
+    )
+
+
+def load_hooks(ns: argparse.Namespace, prog: str) -> HookRunner | None:
+    """The runner of ``--script`` (None without one), reporting on standard error;
+    UsageError for a script that cannot be loaded."""
+    if not getattr(ns, "script", None):
+        return None
+    from ..automation.hooks import HookRunner, Script, ScriptError
+
+    try:
+        script = Script.load(ns.script)
+    except ScriptError as exc:
+        detail = f"\n{exc.detail}" if exc.detail else ""
+        raise UsageError(f"--script: {exc}{detail}") from None
+    return HookRunner(script, StderrReporter(prog), watchdog=True)
+
+
+class StderrReporter:
+    """Hook reports as lines on standard error: ``PROG: script: ...``, a traceback
+    indented under its line; a script's text escaped like a peer's."""
+
+    def __init__(self, prog: str, stream: TextIO | None = None) -> None:
+        self.prog = prog
+        self._stream = stream
+        self._lock = threading.Lock()  # the watchdog reports from its own thread
+
+    def __call__(self, report: HookReport) -> None:
+        from ..automation.hooks import ReportKind
+
+        label = f"{report.label} " if report.label else ""
+        word = "" if report.kind in (ReportKind.LOG, ReportKind.NOTE) else f"{report.kind}: "
+        lines = [f"ws-inspector {self.prog}: script: {label}{word}{peer_text(report.text)}"]
+        if report.detail:
+            safe = escape_control(report.detail, keep_newlines=True)
+            lines.extend("    " + line for line in safe.splitlines())
+        stream = self._stream or sys.stderr
+        with self._lock:
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()

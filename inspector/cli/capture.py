@@ -36,7 +36,14 @@ from ..engine.options import ConnectError, ConnectOptions
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
 from ..views.text import escape_json_line
-from .automation import EXPECT_KINDS, Expectations, add_expect_options, prepare_expectations
+from .automation import (
+    EXPECT_KINDS,
+    Expectations,
+    add_expect_options,
+    add_script_option,
+    load_hooks,
+    prepare_expectations,
+)
 from .options import (
     UsageError,
     add_capture_budget,
@@ -115,6 +122,7 @@ def register(commands: Any) -> None:
     acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
     acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
     add_expect_options(p, _Ordered)
+    add_script_option(p)
     p.add_argument(
         "--wait",
         type=float,
@@ -406,6 +414,8 @@ async def _capture(
     if not ns.json:
         conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
     expectations = Expectations(conn, actions, json_out=ns.json)
+    if ns.hooks is not None:
+        ns.hooks.attach(conn)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
@@ -424,6 +434,8 @@ async def _capture(
                 reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
+    if ns.hooks is not None:
+        await ns.hooks.aclose()
     written = _write_outputs(ns, conn)
     expectations.print_json()
     if expectations.failure and (expectations.failed or not reason):
@@ -499,6 +511,7 @@ def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) 
     try:
         actions = prepare_expectations(check_actions(ns.actions))
         options = connect_options(ns)
+        ns.hooks = load_hooks(ns, "capture")
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)
         return 2

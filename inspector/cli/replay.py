@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.options import ConnectError, ConnectOptions
 from ..views.text import escape_json_line
-from .automation import Expectations, add_expect_options, prepare_expectations
+from .automation import (
+    Expectations,
+    add_expect_options,
+    add_script_option,
+    load_hooks,
+    prepare_expectations,
+)
 from .capture import CapturePrinter, _Ordered, _Watcher
 from .options import (
     add_capture_budget,
@@ -92,6 +98,7 @@ def register(commands: Any) -> None:
     )
     add_tls_options(p)
     add_expect_options(p, _Ordered)
+    add_script_option(p)
     out = p.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the new session as JSON Lines")
     out.add_argument(
@@ -162,6 +169,8 @@ async def _replay(
         conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
     # Expectations are checked from the open on, while the capture is replayed.
     expectations = Expectations(conn, expected, json_out=ns.json)
+    if ns.hooks is not None:
+        ns.hooks.attach(conn)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
@@ -182,6 +191,8 @@ async def _replay(
                 reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
+    if ns.hooks is not None:
+        await ns.hooks.aclose()
     assert conn.store is not None
     _write_outputs(ns, conn.store)
     if ns.compare and conn.protocol is not None:
@@ -215,6 +226,7 @@ def run(ns: argparse.Namespace) -> int:
         captured, problems = load_capture(ns.capture, ns.session)
         plan = plan_replay(captured, frames=ns.frames)
         expected = prepare_expectations(ns.actions)
+        ns.hooks = load_hooks(ns, "replay")
         request_headers(ns)  # a malformed -H is a usage error before connecting
     except ValueError as exc:
         # A ReplayError, a UsageError or the timing's ValueError: one sentence each.

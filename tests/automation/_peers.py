@@ -14,6 +14,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
 
+from inspector.capture.events import CaptureEvent
 from inspector.engine.connection import Connection
 from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
@@ -22,6 +23,7 @@ from inspector.engine.server import EchoServer
 TIMEOUT_FACTOR = float(os.environ.get("WS_INSPECTOR_TIMEOUT_FACTOR", "1"))
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
+ServerListener = Callable[[Connection, CaptureEvent], None]
 PEERS = ("ours", "websockets")
 
 
@@ -32,11 +34,13 @@ async def echo(ws: ServerConnection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def peer(kind: str = "ours", handler: Handler = echo) -> AsyncIterator[str]:
-    """The URL of a running peer: ``ours`` (EchoServer) or ``websockets`` (with
-    ``handler``, an echo by default)."""
+async def peer(
+    kind: str = "ours", handler: Handler = echo, on_event: ServerListener | None = None
+) -> AsyncIterator[str]:
+    """The URL of a running peer: ``ours`` (EchoServer, with ``on_event``) or
+    ``websockets`` (with ``handler``, an echo by default)."""
     if kind == "ours":
-        async with EchoServer("127.0.0.1", 0) as server:
+        async with EchoServer("127.0.0.1", 0, on_event=on_event) as server:
             yield server.url
         return
     async with serve(handler, "127.0.0.1", 0) as ws_server:
@@ -45,14 +49,16 @@ async def peer(kind: str = "ours", handler: Handler = echo) -> AsyncIterator[str
 
 
 @contextlib.contextmanager
-def threaded_peer(kind: str = "ours", handler: Handler = echo) -> Iterator[str]:
+def threaded_peer(
+    kind: str = "ours", handler: Handler = echo, on_event: ServerListener | None = None
+) -> Iterator[str]:
     """:func:`peer` running in a thread with its own event loop."""
     loop = asyncio.new_event_loop()
     ready: asyncio.Future[str] = loop.create_future()
     stop = asyncio.Event()
 
     async def main() -> None:
-        async with peer(kind, handler) as url:
+        async with peer(kind, handler, on_event) as url:
             ready.set_result(url)
             await stop.wait()
 

@@ -46,3 +46,15 @@ def websockets_server(handler: Handler = echo) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def login_server(ws: ServerConnection) -> None:
+    """Asks for a login; answers one with the token ``secret`` with a welcome."""
+    import json
+
+    with contextlib.suppress(Exception):
+        ws.send(json.dumps({"type": "login-required"}))
+        for message in ws:
+            obj = json.loads(message)
+            if obj.get("type") == "login" and obj.get("token") == "secret":
+                ws.send(json.dumps({"type": "welcome", "user": obj.get("user")}))

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from inspector.capture.formats.jsonl import write_jsonl
+from inspector.capture.store import CaptureStore
 from inspector.cli.main import main
+from inspector.engine.connection import new_session
+from inspector.protocol.constants import Role
 
-from ._automation_support import greet_then_echo, websockets_server
-from ._cli_support import json_lines
+from ._automation_support import greet_then_echo, login_server, websockets_server
+from ._cli_support import Serve, cli, json_lines
 
 BASE = ("--no-journal", "--wait", "0.1")
 
@@ -122,3 +126,69 @@ def test_replay_checks_expectations_from_the_open(
         "'^hi$': the connection ended (code 1000 (normal closure)) before a match; nothing "
         "arrived\n"
     )
+
+
+# ----------------------------------------------------------------------- scripts
+SCRIPTS = Path(__file__).resolve().parent.parent.parent / "resources" / "scripts"
+
+
+def test_the_example_login_script_logs_in(capsys: pytest.CaptureFixture[str]) -> None:
+    with websockets_server(login_server) as url:
+        status = main(["capture", url, *BASE, "--script", str(SCRIPTS / "login.py"),
+                       "--expect", '"welcome"', "--within", "3"])  # fmt: skip
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    assert printed.err == (
+        "ws-inspector capture: script: answered the login request as demo\n"
+        "ws-inspector capture: script: logged in: demo\n"
+    )
+
+
+def test_a_hook_that_raises_is_on_stderr_with_its_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "raises.py"
+    script.write_text(
+        "def on_message(conn, message):\n    raise ValueError('\\x1b[31m' + message.text)\n"
+    )
+    with websockets_server() as url:
+        status = main(["capture", url, *BASE, "--script", str(script), "--send", "a",
+                       "--expect", "a", "--send", "b", "--expect", "b"])  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert status == 0  # the connection went on, the expectations held
+    assert err[0] == ("ws-inspector capture: script: error: on_message raised ValueError: \\e[31ma")
+    assert err[1] == "    Traceback (most recent call last):"
+    assert err[2].startswith("      File ") and err[2].endswith('raises.py", line 2, in on_message')
+    assert "\x1b" not in "".join(err)
+    assert sum(line.startswith("ws-inspector capture: script: error:") for line in err) == 2
+
+
+@pytest.mark.parametrize("command", ["capture", "serve", "replay"])
+def test_a_script_that_cannot_load_exits_2(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "none.py")
+    capture = tmp_path / "empty.jsonl"
+    write_jsonl(CaptureStore(new_session("ws://x/", Role.CLIENT)), capture)
+    argv = {
+        "capture": ["capture", "ws://127.0.0.1:9/"],
+        "serve": ["serve"],
+        "replay": ["replay", str(capture), "ws://127.0.0.1:9/"],
+    }[command]
+    assert main([*argv, "--script", missing]) == 2
+    assert capsys.readouterr().err == (
+        f"ws-inspector {command}: --script: cannot read {missing}: No such file or directory\n"
+    )
+
+
+@pytest.mark.slow
+def test_serve_and_capture_scripts_as_a_user_runs_them() -> None:
+    serve = Serve("--script", str(SCRIPTS / "login_server.py"))
+    try:
+        result = cli("capture", serve.url, "--script", str(SCRIPTS / "login.py"),
+                     "--expect", "welcome", "--within", "5", "--no-journal")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "script: logged in: demo" in result.stderr
+        serve.wait_for(lambda line: "script: [1] closed 1000 user demo" in line)
+    finally:
+        serve.stop()
