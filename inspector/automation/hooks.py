@@ -28,11 +28,11 @@ import itertools
 import logging
 import os
 import threading
-import time
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from types import ModuleType
+from time import perf_counter
+from types import CoroutineType, ModuleType
 from typing import Any, Final
 
 from ..capture.events import (
@@ -74,6 +74,8 @@ DEFAULT_SLOW_AFTER: Final = 1.0
 SHOWN_ERRORS: Final = 3
 
 _counter = itertools.count(1)
+#: What :meth:`HookRunner._invoke` returns for a hook that raised.
+_FAILED: Final = object()
 
 
 class ScriptError(Exception):
@@ -240,13 +242,14 @@ class _Listener:
         if isinstance(event, MessageCaptured):
             fn = self._message
             if fn is not None and event.dir is Direction.IN:
-                self._runner.call("on_message", fn, self._hconn, event.message)
+                self._runner._invoke("on_message", fn, (self._hconn, event.message))
         elif isinstance(event, FramesCaptured):
             fn = self._frame
             if fn is not None and event.dir is Direction.IN:
-                call = self._runner.call
+                invoke = self._runner._invoke
+                hconn = self._hconn
                 for frame in event.frames:
-                    call("on_frame", fn, self._hconn, frame)
+                    invoke("on_frame", fn, (hconn, frame))
         elif isinstance(event, StateChanged):
             if event.state is ConnectionState.OPEN and self._open is not None:
                 self._runner.call("on_open", self._open, self._hconn)
@@ -278,9 +281,9 @@ class HookRunner:
         self.errors: dict[str, int] = {}
         self.slow: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        #: The hook being called and since when (for the watchdog).
-        self._running: tuple[str, float, int] | None = None
-        self._calls = 0
+        #: The hook being called and since when (0: none), for the watchdog.
+        self._running = ""
+        self._since = 0.0
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
         if watchdog:
@@ -302,26 +305,26 @@ class HookRunner:
     def call(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` as hook ``name``; its result, or None when it raised (then
         reported). A coroutine it returns runs as a task."""
-        return self._invoke(name, fn, args)[1]
+        result = self._invoke(name, fn, args)
+        return None if result is _FAILED else result
 
-    def _invoke(self, name: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
-        self._calls += 1
-        t0 = time.perf_counter()
-        self._running = (name, t0, self._calls)
+    def _invoke(self, name: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        # Once per message in a flood: kept lean (no tuples made, no calls but the hook).
+        self._running = name
+        self._since = t0 = perf_counter()
         try:
             result = fn(*args)
         except (Exception, SystemExit) as exc:  # a script's sys.exit() ends nothing
-            self._running = None
+            self._since = 0.0
             self._failed(name, exc)
-            return False, None
-        self._running = None
-        took = time.perf_counter() - t0
-        if took > self.slow_after:
-            self._held_up(name, took)
-        if result is not None and inspect.iscoroutine(result):
+            return _FAILED
+        self._since = 0.0
+        if perf_counter() - t0 > self.slow_after:
+            self._held_up(name, perf_counter() - t0)
+        if result is not None and type(result) is CoroutineType:
             self._spawn(name, result)
-            return True, None
-        return True, result
+            return None
+        return result
 
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
         try:
@@ -365,15 +368,14 @@ class HookRunner:
         )
 
     def _watch(self) -> None:
-        said = 0
+        said = 0.0
         step = max(self.slow_after / 4, 0.01)
         while not self._stop.wait(step):
-            running = self._running
-            if running is None or running[2] == said:
+            since, name = self._since, self._running
+            if not since or since == said:
                 continue
-            name, t0, call = running
-            if time.perf_counter() - t0 > self.slow_after:
-                said = call
+            if perf_counter() - since > self.slow_after:
+                said = since
                 self.report(
                     HookReport(
                         ReportKind.SLOW,
@@ -417,8 +419,8 @@ class HookRunner:
         fn = self.script.hooks.get(name)
         if fn is None:
             return message
-        ok, result = self._invoke(name, fn, (hconn, message))
-        if not ok:
+        result = self._invoke(name, fn, (hconn, message))
+        if result is _FAILED:
             return message
         if result is None:
             return None
