@@ -30,10 +30,15 @@ from bench_engine import Blaster  # noqa: E402
 
 from inspector.automation.hooks import HookRunner, Script  # noqa: E402
 
+#: Each hook counts its calls (one list item bump), so that a run proves it was called.
 SCRIPTS = {
     "no script": None,
-    "on_message returns it": "def on_message(conn, message):\n    return message\n",
-    "on_frame returns it": "def on_frame(conn, frame):\n    return frame\n",
+    "on_message returns it": (
+        "calls = [0]\ndef on_message(conn, message):\n    calls[0] += 1\n    return message\n"
+    ),
+    "on_frame returns it": (
+        "calls = [0]\ndef on_frame(conn, frame):\n    calls[0] += 1\n    return frame\n"
+    ),
 }
 
 
@@ -82,7 +87,12 @@ def main() -> int:
             url = blaster.url(args.messages, args.size)
             for _ in range(args.rounds):
                 for name, runner in runners.items():
+                    before = runner.script.module.calls[0] if runner else 0
                     times[name].append(asyncio.run(run(url, args.messages, runner)))
+                    if runner is not None:
+                        called = runner.script.module.calls[0] - before
+                        # on_frame also sees the close frame.
+                        assert called >= args.messages, (name, called)
     assert not errors, errors
     base = statistics.median(times["no script"])
     print(f"{args.messages:,} text messages of {args.size} B, {args.rounds} rounds, medians")

@@ -44,7 +44,7 @@ from ..capture.events import (
     StateChanged,
 )
 from ..engine.connection import Connection, MessageFilter
-from ..protocol.constants import Opcode
+from ..protocol.constants import Opcode, Role
 from ..protocol.crafting import parse_frame_spec
 from ..protocol.events import Message
 from ..protocol.frames import FrameSpec
@@ -227,7 +227,7 @@ class HookConnection:
 class _Listener:
     """One connection's events to its hooks (the connection holds this)."""
 
-    __slots__ = ("_close", "_frame", "_hconn", "_message", "_open", "_runner")
+    __slots__ = ("_close", "_events_message", "_frame", "_hconn", "_message", "_open", "_runner")
 
     def __init__(self, runner: HookRunner, hconn: HookConnection) -> None:
         self._runner = runner
@@ -237,10 +237,22 @@ class _Listener:
         self._message = hooks.get("on_message")
         self._frame = hooks.get("on_frame")
         self._close = hooks.get("on_close")
+        self._events_message = self._message
+
+    def skip_messages(self) -> None:
+        """Messages come through :meth:`message`: the events' copies are not for us."""
+        self._events_message = None
+
+    def message(self, message: Message) -> None:
+        """``on_message`` straight from the connection's ``on_message`` callback: no
+        capture event is made for it (half of what a hook cost in a flood)."""
+        fn = self._message
+        if fn is not None:
+            self._runner._invoke("on_message", fn, (self._hconn, message))
 
     def __call__(self, event: CaptureEvent) -> None:
         if isinstance(event, MessageCaptured):
-            fn = self._message
+            fn = self._events_message
             if fn is not None and event.dir is Direction.IN:
                 self._runner._invoke("on_message", fn, (self._hconn, event.message))
         elif isinstance(event, FramesCaptured):
@@ -389,8 +401,17 @@ class HookRunner:
     def attach(self, conn: Connection, label: str = "") -> HookConnection:
         """Call the hooks on ``conn``'s events; subscribe before it opens."""
         hconn = HookConnection(conn, self, label)
-        wants = MessageFilter.ALL if "on_message" in self.script.hooks else MessageFilter.NONE
-        conn.subscribe(_Listener(self, hconn), messages=wants)
+        listener = _Listener(self, hconn)
+        wants = MessageFilter.NONE
+        if "on_message" in self.script.hooks:
+            # A client's on_message callback is free (a server's echoes): the cheap way
+            # to the messages. Otherwise the capture events carry them.
+            if conn.role is Role.CLIENT and conn.on_message is None:
+                conn.on_message = listener.message
+                listener.skip_messages()
+            else:
+                wants = MessageFilter.ALL
+        conn.subscribe(listener, messages=wants)
         return hconn
 
     def server_listener(self) -> Callable[[Connection, CaptureEvent], None]:

@@ -364,3 +364,27 @@ def test_the_example_login_script_answers_a_websockets_server() -> None:
 
     bounded(main())
     assert [r.text for r in reports.of(ReportKind.LOG)] == ["answered the login request as demo"]
+
+
+def test_on_message_is_called_when_the_connection_callback_is_taken(tmp_path: Path) -> None:
+    # A client's on_message callback carries the messages to the hook; when something
+    # else holds it, the capture events do.
+    script = Script.load(
+        write(tmp_path, "seen = []\ndef on_message(conn, m):\n    seen.append(m.text)\n")
+    )
+    theirs: list[str | None] = []
+
+    async def main() -> None:
+        runner = HookRunner(script, lambda r: None)
+        async with peer("ours") as url:
+            conn = new_client_connection(url)
+            conn.on_message = lambda m: theirs.append(m.text)
+            runner.attach(conn)
+            await connect(url, connection=conn)
+            conn.send_text("one")
+            await until(lambda: script.module.seen)
+            await conn.close()
+        await runner.aclose()
+
+    bounded(main())
+    assert script.module.seen == ["one"] and theirs == ["one"]
