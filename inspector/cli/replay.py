@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +130,8 @@ def _options(ns: argparse.Namespace, plan: ReplayPlan) -> ConnectOptions:
     return plan.connect_options(base, request_headers(ns))
 
 
-def _write_outputs(ns: argparse.Namespace, store: CaptureStore) -> None:
+def _write_outputs(ns: argparse.Namespace, store: CaptureStore) -> str:
+    """Print and write the new session as asked; the reason when the file failed."""
     from ..capture.formats.jsonl import iter_lines, write_jsonl
 
     if ns.json:
@@ -143,7 +146,8 @@ def _write_outputs(ns: argparse.Namespace, store: CaptureStore) -> None:
             else:
                 write_jsonl(store, ns.output)
         except OSError as exc:
-            print(f"{PROG}: cannot write {ns.output}: {exc.strerror or exc}", file=sys.stderr)
+            return f"cannot write {ns.output}: {exc.strerror or exc}"
+    return ""
 
 
 def _print_json(obj: dict[str, object]) -> None:
@@ -177,11 +181,32 @@ async def _replay(
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await asyncio.gather(
-            send_steps(conn, plan.steps, scale, answer_wait=max(ns.wait, 1.0) * 5),
-            expectations.run_all(),
+        work = asyncio.ensure_future(
+            asyncio.gather(
+                send_steps(conn, plan.steps, scale, answer_wait=max(ns.wait, 1.0) * 5),
+                expectations.run_all(),
+            )
         )
-        await listen_then_close(conn, ns.wait)
+        # Ctrl+C stops the replay the way capture's ends: closed cleanly, with
+        # everything printed and written.
+        interrupted: list[bool] = []
+
+        def interrupt() -> None:
+            interrupted.append(True)
+            work.cancel()
+
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, interrupt)
+        try:
+            await work
+        except asyncio.CancelledError:
+            if not interrupted:
+                raise  # we were cancelled, not interrupted
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGINT)
+        await listen_then_close(conn, 0.0 if interrupted else ns.wait)
         last = conn.final_state
         if last is None or not last.clean:
             if conn.error is not None:
@@ -194,7 +219,7 @@ async def _replay(
     if ns.hooks is not None:
         await ns.hooks.aclose()
     assert conn.store is not None
-    _write_outputs(ns, conn.store)
+    unwritten = _write_outputs(ns, conn.store)
     if ns.compare and conn.protocol is not None:
         differences = compare_sessions(captured, conn.store)
         for diff in differences:
@@ -211,6 +236,9 @@ async def _replay(
     expectations.print_json()
     if expectations.failure and (expectations.failed or not reason):
         reason = expectations.failure
+    if unwritten:
+        print(f"{PROG}: {unwritten}", file=sys.stderr)
+        reason = reason or unwritten
     sys.stdout.flush()
     if reason:
         print(f"{PROG}: {reason}", file=sys.stderr)

@@ -4,6 +4,9 @@ a thread, and once as a user runs it against ``ws-inspector serve``."""
 from __future__ import annotations
 
 import json
+import queue
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from inspector.cli.main import main
 
 from ._automation_support import shout, websockets_server
-from ._cli_support import Serve, cli, json_lines
+from ._cli_support import Serve, cli, json_lines, start_cli
 
 
 def _capture(url: str, path: Path, *actions: str) -> None:
@@ -96,3 +99,38 @@ def test_replay_against_serve_as_a_user_runs_it(serve: Serve, tmp_path: Path) ->
         "ws-inspector replay: note: the capture holds messages, not frames (HAR): its "
         "messages are sent\n"
     )
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_slow_replay_cleanly_with_everything_written(
+    serve: Serve, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.jsonl"
+    # The capture closes 0.2 s after its messages.
+    made = cli("capture", serve.url, "--send", "first", "--send", "x", "--wait", "0.2",
+               "-o", str(path), "--no-journal")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "again.jsonl"
+    # Gaps a thousand times longer: the replay would close after minutes.
+    proc = start_cli("replay", str(path), serve.url, "--timing", "1000", "-o", str(out))
+    try:
+        stdout = proc.stdout
+        assert stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:
+            for line in stdout:
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+        while not lines.get(timeout=15).startswith("<- #1"):  # the second answer
+            pass
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    closed = [o for o in written if o["type"] == "state" and o["state"] == "closed"]
+    assert closed and closed[-1]["clean"] is True
