@@ -39,6 +39,14 @@ from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
 from ..views.registry import default_registry
 from ..views.text import escape_json_line
+from .automation import (
+    EXPECT_KINDS,
+    Expectations,
+    add_expect_options,
+    add_script_option,
+    load_hooks,
+    prepare_expectations,
+)
 from .options import (
     UsageError,
     add_capture_budget,
@@ -119,6 +127,8 @@ def register(commands: Any) -> None:
     )
     acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
     acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
+    add_expect_options(p, _Ordered)
+    add_script_option(p)
     p.add_argument(
         "--wait",
         type=float,
@@ -374,7 +384,12 @@ def _perform(conn: Connection, kind: str, value: Any) -> None:
 
 
 async def _converse(
-    conn: Connection, actions: list[Action], piped: bool, wait: float, close_timeout: float
+    conn: Connection,
+    actions: list[Action],
+    piped: bool,
+    wait: float,
+    close_timeout: float,
+    expectations: Expectations,
 ) -> None:
     """The actions, the piped lines, the listening, and the close."""
     # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
@@ -395,8 +410,14 @@ async def _converse(
         close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
         actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
     for kind, value in actions:
+        if kind in EXPECT_KINDS:
+            if not await expectations.check(value):
+                break
+            continue
+        # Past the end, the actions are skipped; the expectations are still checked.
         if not conn.is_open or conn.close_sent or stop.done():
-            break
+            continue
+        expectations.mark()
         if kind == "stdin":
             lines = _StdinLines()
             while (line := await lines.next(stop)) is not None:
@@ -411,7 +432,7 @@ async def _converse(
         try:
             _perform(conn, kind, value)
         except LocalProtocolError:
-            break  # the peer ended the connection meanwhile: reported by the caller
+            continue  # the peer ended the connection meanwhile: reported by the caller
         await conn.drain()
         await asyncio.sleep(0)
     if not stop.done():
@@ -439,13 +460,16 @@ async def _capture(
     if not ns.json:
         printer = CapturePrinter(sys.stdout, watcher, PayloadRenderer(view=ns.view))
         conn.subscribe(printer, messages="composite")
+    expectations = Expectations(conn, actions, json_out=ns.json)
+    if ns.hooks is not None:
+        ns.hooks.attach(conn)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await _converse(conn, actions, piped, ns.wait, options.close_timeout)
+        await _converse(conn, actions, piped, ns.wait, options.close_timeout, expectations)
         last = conn.final_state
         # Exit 0 only for a connection that opened (it did: connect returned) and
         # closed cleanly, in the engine's strict sense of clean.
@@ -457,7 +481,12 @@ async def _capture(
                 reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
+    if ns.hooks is not None:
+        await ns.hooks.aclose()
     written = _write_outputs(ns, conn)
+    expectations.print_json()
+    if expectations.failure and (expectations.failed or not reason):
+        reason = expectations.failure
     _end_journal(journal, keep=not written)
     if reason:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
@@ -533,13 +562,14 @@ def _stdin_is_piped() -> bool:
 
 def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) -> int:
     try:
-        actions = check_actions(ns.actions)
+        actions = prepare_expectations(check_actions(ns.actions))
         options = connect_options(ns)
         if ns.view is not None:
             try:
                 default_registry().get(ns.view)
             except KeyError as exc:
                 raise UsageError(f"--view: {exc.args[0]}") from None
+        ns.hooks = load_hooks(ns, "capture")
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)
         return 2
