@@ -40,6 +40,9 @@ class Difference:
     index: int | None
     captured: str | None  # what the capture has, in words (None: nothing)
     replayed: str | None
+    #: For PAYLOAD, the replay's message number (the replay may have more or fewer
+    #: before it): the window links to both rows.
+    replayed_index: int | None = None
 
     def line(self) -> str:
         """One line for a terminal (peer text escaped)."""
@@ -103,6 +106,7 @@ def compare_sessions(captured: CaptureStore, replayed: CaptureStore) -> list[Dif
                     a0 + k + 1,
                     describe_payload(theirs[a0 + k]),
                     describe_payload(ours[b0 + k]),
+                    b0 + k + 1,
                 )
             )
         for i in range(a0 + paired, a1):

@@ -171,12 +171,14 @@ class HookConnection:
     """What a hook gets as ``conn``: the connection's send methods, a log, and
     ``data``, a dict the script may keep its state in (one per connection)."""
 
-    __slots__ = ("_conn", "_label", "_runner", "data")
+    __slots__ = ("_conn", "_label", "_listener", "_runner", "data")
 
     def __init__(self, conn: Connection, runner: HookRunner, label: str = "") -> None:
         self._conn = conn
         self._runner = runner
         self._label = label
+        #: What :meth:`HookRunner.attach` subscribed, for :meth:`HookRunner.detach`.
+        self._listener: _Listener | None = None
         self.data: dict[str, Any] = {}
 
     @property
@@ -412,7 +414,19 @@ class HookRunner:
             else:
                 wants = MessageFilter.ALL
         conn.subscribe(listener, messages=wants)
+        hconn._listener = listener
         return hconn
+
+    def detach(self, hconn: HookConnection) -> None:
+        """No more hooks on ``hconn``'s connection (the window's Detach); the
+        connection goes on. Calling it twice does nothing."""
+        listener, hconn._listener = hconn._listener, None
+        if listener is None:
+            return
+        conn = hconn.connection
+        conn.unsubscribe(listener)
+        if conn.on_message == listener.message:  # bound methods: equal, never identical
+            conn.on_message = None
 
     def server_listener(self) -> Callable[[Connection, CaptureEvent], None]:
         """An ``EchoServer`` ``on_event`` that attaches every new connection, labelled

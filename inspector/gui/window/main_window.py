@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -41,6 +42,9 @@ from ..session.controller import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
 from .session_panel import SessionPanel
+
+if TYPE_CHECKING:
+    from ..automation import WindowAutomation
 
 __all__ = ["MainWindow"]
 
@@ -91,6 +95,8 @@ class MainWindow(QMainWindow):
         self._closing_for_real = False
         self._closing_tasks: set[asyncio.Task[None]] = set()
         self._dialog: QFileDialog | None = None
+        #: Replays and scripts (gui.automation), made on first use.
+        self._automation: WindowAutomation | None = None
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("sessionTabs")
@@ -259,6 +265,22 @@ class MainWindow(QMainWindow):
             "Check the current URL's server against RFC 6455 (a battery of cases)",
         )
         tools_menu.addAction(self.check_server_action)
+        self.replay_action = self._action(
+            "&Replay against…",
+            "replayAction",
+            "Ctrl+Shift+R",
+            lambda: self.automation().replay(),
+            "Send this tab's captured client messages again to a URL and compare the answers",
+        )
+        self.scripts_action = self._action(
+            "&Scripts…",
+            "scriptsAction",
+            None,
+            lambda: self.automation().open_scripts(),
+            "Attach a Python hook script to the connections",
+        )
+        tools_menu.addAction(self.replay_action)
+        tools_menu.addAction(self.scripts_action)
 
         help_menu = bar.addMenu("&Help")
         help_menu.setObjectName("helpMenu")
@@ -333,6 +355,14 @@ class MainWindow(QMainWindow):
         if panel is not None:
             panel._save_splitters()
 
+    def automation(self) -> WindowAutomation:
+        """Replays and scripts; imported on first use (start-up stays fast)."""
+        if self._automation is None:
+            from ..automation import WindowAutomation
+
+            self._automation = WindowAutomation(self)
+        return self._automation
+
     # ----------------------------------------------------------------- tabs
     def panels(self) -> list[SessionPanel]:
         out = []
@@ -371,6 +401,8 @@ class MainWindow(QMainWindow):
         panel.bar.checkRequested.connect(lambda p=panel: self.check_server(p))
         self.captures.attach(panel)
         install_copy_menu(panel)
+        if self._automation is not None:
+            self._automation.panel_added(panel)
         panel.controller.errorOccurred.connect(
             lambda step, msg, fatal, p=panel: self._on_panel_error(p, step, msg, fatal)
         )
@@ -637,6 +669,8 @@ class MainWindow(QMainWindow):
                 )
         if self._closing_tasks:
             await asyncio.wait(list(self._closing_tasks), timeout=timeout)
+        if self._automation is not None:
+            await self._automation.aclose(timeout)
         for p in panels:
             p.shutdown()
         for view in self.probe_views():
