@@ -14,6 +14,7 @@ from ...capture.formats.har import is_message_level
 from ...capture.store import CaptureStore
 from ..captures.tabs import open_store_tab
 from ..session.automation import (
+    ANSWER_WAIT,
     ReplayError,
     ReplayJob,
     ReplayOutcome,
@@ -133,6 +134,8 @@ class ReplayLauncher(QObject):
         self.window = window
         self.dialog: ReplayDialog | None = None
         self.replays: list[_Replay] = []
+        #: Seconds a replayed close waits for the answers the capture had before it.
+        self.answer_wait = ANSWER_WAIT
 
     def open_dialog(self, panel: SessionPanel | None = None) -> ReplayDialog | None:
         """Ask how to replay ``panel``'s capture (default: the current tab's); None
@@ -187,7 +190,13 @@ class ReplayLauncher(QObject):
         replay = _Replay(self, source, captured, name, panel)
         replay.view.set_running(replay_summary(name, running=True, steps=len(plan.steps)))
         job = follow_replay(
-            panel.controller, attempt, captured, plan, scale, compare=request.compare
+            panel.controller,
+            attempt,
+            captured,
+            plan,
+            scale,
+            compare=request.compare,
+            answer_wait=self.answer_wait,
         )
         replay.job = job
         job.on_done = replay.done

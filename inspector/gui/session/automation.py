@@ -46,6 +46,7 @@ from ...engine.connection import Connection
 from .controller import SessionController, spawn
 
 __all__ = [
+    "ANSWER_WAIT",
     "DEFAULT_SLOW_AFTER",
     "ConnectionHooks",
     "Difference",
@@ -114,6 +115,7 @@ class ReplayJob:
         *,
         compare: bool,
         wait: float = REPLAY_WAIT,
+        answer_wait: float = ANSWER_WAIT,
     ) -> None:
         self.controller = controller
         self.conn = conn
@@ -122,6 +124,7 @@ class ReplayJob:
         self.scale = scale
         self.compare = compare
         self.wait = wait
+        self.answer_wait = answer_wait
         self.outcome: ReplayOutcome | None = None
         self.on_done: Callable[[ReplayOutcome], None] | None = None
         self._stopped = False
@@ -155,7 +158,7 @@ class ReplayJob:
             return self._done(ReplayOutcome(False, 0, steps, stopped=self._stopped, reason=reason))
         sent = 0
         self._sending = asyncio.ensure_future(
-            send_steps(conn, self.plan.steps, self.scale, answer_wait=ANSWER_WAIT)
+            send_steps(conn, self.plan.steps, self.scale, answer_wait=self.answer_wait)
         )
         try:
             sent = await self._sending
@@ -198,6 +201,7 @@ def follow_replay(
     *,
     compare: bool,
     wait: float = REPLAY_WAIT,
+    answer_wait: float = ANSWER_WAIT,
 ) -> ReplayJob:
     """Replay ``plan`` on the connection ``controller`` just started (``attempt``:
     the task :meth:`SessionController.connect_to` returned); the job runs as a task
@@ -205,7 +209,9 @@ def follow_replay(
     conn = controller._conn
     if conn is None:
         raise ValueError("the controller has no connection to replay on")
-    job = ReplayJob(controller, conn, captured, plan, scale, compare=compare, wait=wait)
+    job = ReplayJob(
+        controller, conn, captured, plan, scale, compare=compare, wait=wait, answer_wait=answer_wait
+    )
     job.task = spawn(job.run(attempt), "replaying a capture")
     return job
 
@@ -219,13 +225,23 @@ def start_replay(
     *,
     compare: bool,
     wait: float = REPLAY_WAIT,
+    answer_wait: float = ANSWER_WAIT,
 ) -> ReplayJob:
     """Connect ``controller`` to ``url`` with the capture's handshake options and
     replay ``plan`` there (a tab does the connecting itself, then
     :func:`follow_replay`)."""
     replay_options(controller, plan)
     attempt = controller.connect_to(url)
-    return follow_replay(controller, attempt, captured, plan, scale, compare=compare, wait=wait)
+    return follow_replay(
+        controller,
+        attempt,
+        captured,
+        plan,
+        scale,
+        compare=compare,
+        wait=wait,
+        answer_wait=answer_wait,
+    )
 
 
 class ConnectionHooks:
