@@ -5,6 +5,7 @@ of differences."""
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -32,7 +33,7 @@ from .replay_panel import DifferenceLink, ReplayPanel
 if TYPE_CHECKING:
     from ..window.main_window import MainWindow
 
-__all__ = ["ReplayLauncher", "replay_problem"]
+__all__ = ["ReplayLauncher", "replay_problem", "source_name"]
 
 
 def replay_problem(panel: SessionPanel | None) -> str | None:
@@ -43,6 +44,12 @@ def replay_problem(panel: SessionPanel | None) -> str | None:
     if not c.read_only and (c.busy or c.can_send_frames or c.is_closing):
         return "the connection is still open: close it before replaying its capture"
     return None
+
+
+def source_name(panel: SessionPanel) -> str:
+    """What a replay calls its capture: the file's name, else the tab's."""
+    path = panel.controller.source_path
+    return os.path.basename(path) if path else panel.title
 
 
 class _Replay:
@@ -156,7 +163,7 @@ class ReplayLauncher(QObject):
             self.dialog.close()
         dialog = ReplayDialog(
             panel.controller.url,
-            panel.title,
+            source_name(panel),
             steps=len(plan.steps),
             frames_possible=not is_message_level(store.session),
             notes=plan.notes,
@@ -179,7 +186,7 @@ class ReplayLauncher(QObject):
         except ValueError as exc:  # ReplayError included
             self.window.show_error(str(exc))
             return None
-        name = source.title
+        name = source_name(source)
         panel = self.window.new_session(request.url)
         replay_options(panel.controller, plan)
         attempt = panel.connect_to(request.url)

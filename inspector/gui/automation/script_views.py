@@ -193,7 +193,7 @@ class ScriptLogView(QWidget):
         split.setObjectName("scriptLogSplitter")
         split.addWidget(self.list)
         split.addWidget(self.detail)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

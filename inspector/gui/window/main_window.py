@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QToolButton,
@@ -106,6 +107,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.tabs.currentChanged.connect(self._on_current_changed)
+        self.tabs.tabBar().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tabs.tabBar().customContextMenuRequested.connect(self._on_tab_menu)
+        self.tab_menu: QMenu | None = None
         plus = QToolButton(self.tabs)
         plus.setObjectName("newTabButton")
         plus.setAccessibleName("New connection")
@@ -456,6 +460,38 @@ class MainWindow(QMainWindow):
             panel.shutdown()
             self.captures.release(panel, discard=False)
             panel.deleteLater()
+
+    def build_tab_menu(self, index: int) -> QMenu | None:
+        """The context menu of the session tab at ``index`` (None for other tabs)."""
+        panel = self.tabs.widget(index)
+        if not isinstance(panel, SessionPanel):
+            return None
+        from ..automation.replay import replay_problem
+
+        menu = QMenu(self)
+        menu.setObjectName("tabContextMenu")
+        menu.setAccessibleName("Tab")
+        replay = menu.addAction("&Replay against…")
+        replay.setObjectName("tabReplayAction")
+        problem = replay_problem(panel)
+        replay.setEnabled(problem is None)
+        replay.setToolTip(problem or "Send this capture's client messages again to a URL")
+        replay.triggered.connect(lambda *_: self.automation().replay(panel))
+        menu.addSeparator()
+        close = menu.addAction("&Close tab")
+        close.setObjectName("tabCloseAction")
+        close.triggered.connect(lambda *_: self.close_tab(self.tabs.indexOf(panel)))
+        return menu
+
+    def _on_tab_menu(self, pos: QPoint) -> None:
+        bar = self.tabs.tabBar()
+        menu = self.build_tab_menu(bar.tabAt(pos))
+        if menu is None:
+            return
+        if self.tab_menu is not None:
+            self.tab_menu.deleteLater()
+        self.tab_menu = menu
+        menu.popup(bar.mapToGlobal(pos))  # never exec(): no nested event loop
 
     def _step_tab(self, delta: int) -> None:
         n = self.tabs.count()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from _automation_samples import by_name, record, shouting_server
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton
 
 from inspector.capture.formats.jsonl import write_jsonl
@@ -186,4 +187,30 @@ def test_a_bad_url_is_refused_in_the_dialog(
     assert not dialog.isHidden()
     assert by_name(dialog, QLabel, "Replay problem").text()
     assert window.tabs.count() == tabs
+    dialog.reject()
+
+
+def test_the_tab_menu_offers_the_replay_of_a_capture_tab(
+    loop: Any,
+    arun: Callable[..., Any],
+    window: Any,
+    echo_server: Any,
+    tmp_path: Path,
+) -> None:
+    source = _open_saved_capture(arun, window, echo_server.url, tmp_path / "talk.jsonl")
+    empty = window.new_session()
+    menu = window.build_tab_menu(window.tabs.indexOf(empty))
+    replay = menu.findChild(QAction, "tabReplayAction")
+    assert replay is not None and not replay.isEnabled()
+    assert "nothing to replay" in replay.toolTip()
+
+    menu = window.build_tab_menu(window.tabs.indexOf(source))
+    replay = menu.findChild(QAction, "tabReplayAction")
+    assert replay is not None and replay.isEnabled()
+    replay.trigger()  # from the tab that is not the current one
+    dialog = window.automation().replays.dialog
+    assert isinstance(dialog, ReplayDialog) and not dialog.isHidden()
+    assert dialog.windowTitle() == "Replay against…"
+    intro = dialog.findChild(QLabel, "replayIntro")
+    assert intro is not None and "talk.jsonl" in intro.text()
     dialog.reject()
