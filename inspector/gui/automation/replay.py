@@ -155,7 +155,7 @@ class ReplayLauncher(QObject):
         assert panel is not None and panel.controller.store is not None
         store = panel.controller.store
         try:
-            plan = plan_replay(store)
+            plans = {frames: plan_replay(store, frames=frames) for frames in (False, True)}
         except ReplayError as exc:
             self.window.show_error(str(exc))
             return None
@@ -164,9 +164,8 @@ class ReplayLauncher(QObject):
         dialog = ReplayDialog(
             panel.controller.url,
             source_name(panel),
-            steps=len(plan.steps),
+            plans={k: (len(p.steps), p.notes) for k, p in plans.items()},
             frames_possible=not is_message_level(store.session),
-            notes=plan.notes,
             parent=self.window,
         )
         dialog.accepted.connect(lambda p=panel, d=dialog: self.start(p, d.request()))

@@ -4,7 +4,7 @@ whether to compare the answers."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -29,7 +29,11 @@ from ..session.controller import check_url
 from ..widgets import theme
 from .model import TIMINGS, timing_word
 
-__all__ = ["ReplayDialog", "ReplayRequest"]
+__all__ = ["PlanSummary", "ReplayDialog", "ReplayRequest"]
+
+#: How many steps a replay sends and what it says about the capture, for messages
+#: (False) and for exact frames (True).
+PlanSummary = Mapping[bool, tuple[int, Sequence[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +53,12 @@ class ReplayDialog(QDialog):
         url: str,
         source: str,
         *,
-        steps: int,
+        plans: PlanSummary,
         frames_possible: bool,
-        notes: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._plans = plans
         self.setObjectName("replayDialog")
         self.setAccessibleName("Replay a capture")
         self.setWindowTitle("Replay against…")
@@ -113,6 +117,7 @@ class ReplayDialog(QDialog):
         group = QButtonGroup(self)
         group.addButton(self.messages_radio)
         group.addButton(self.frames_radio)
+        self.frames_radio.toggled.connect(lambda _on: self._show_plan())
         what_row = QHBoxLayout()
         what_row.addWidget(self.messages_radio)
         what_row.addWidget(self.frames_radio)
@@ -133,9 +138,7 @@ class ReplayDialog(QDialog):
         self.notes_label.setObjectName("replayNotes")
         self.notes_label.setAccessibleName("About this replay")
         self.notes_label.setWordWrap(True)
-        count = f"{steps} step{'' if steps == 1 else 's'} to send."
-        lines = [count, *(n[:1].upper() + n[1:] for n in notes)]
-        self.notes_label.setText("<br>".join(html.escape(line) for line in lines))
+        self._show_plan()
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("replayError")
@@ -159,6 +162,14 @@ class ReplayDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.resize(560, self.sizeHint().height())
+
+    def _show_plan(self) -> None:
+        steps, notes = self._plans[self.frames_radio.isChecked()]
+        count = f"{steps} {'frame' if self.frames_radio.isChecked() else 'step'}"
+        lines = [f"{count}{'' if steps == 1 else 's'} to send.", *notes]
+        self.notes_label.setText(
+            "<br>".join(html.escape(line[:1].upper() + line[1:]) for line in lines)
+        )
 
     def request(self) -> ReplayRequest:
         word = str(self.timing_combo.currentData())

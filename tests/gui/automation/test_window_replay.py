@@ -13,7 +13,7 @@ import pytest
 from _automation_samples import by_name, record, shouting_server
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton
 
 from inspector.capture.formats.jsonl import write_jsonl
 from inspector.gui.automation.replay_dialog import ReplayDialog
@@ -214,3 +214,38 @@ def test_the_tab_menu_offers_the_replay_of_a_capture_tab(
     intro = dialog.findChild(QLabel, "replayIntro")
     assert intro is not None and "talk.jsonl" in intro.text()
     dialog.reject()
+
+
+def test_exact_frames_are_replayed_from_the_dialog(
+    loop: Any,
+    arun: Callable[..., Any],
+    window: Any,
+    qtbot: Any,
+    echo_server: Any,
+    until: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    source = _open_saved_capture(arun, window, echo_server.url, tmp_path / "talk.jsonl")
+    captured = source.controller.store
+    sent = [row for row in range(len(captured)) if captured.dir[row] == 0]
+    window.replay_action.trigger()
+    dialog = window.automation().replays.dialog
+    notes = by_name(dialog, QLabel, "About this replay")
+    assert notes.text().startswith("4 steps to send")
+    by_name(dialog, QRadioButton, "Send the exact frames").setChecked(True)
+    assert notes.text().startswith(f"{len(sent)} frames to send")
+
+    async def start() -> None:
+        qtbot.mouseClick(
+            by_name(dialog, QPushButton, "Start the replay"), Qt.MouseButton.LeftButton
+        )
+        await until(lambda: _finished(window), what="the replay to finish")
+
+    arun(start())
+    replay = window.current_panel()
+    assert replay.findChild(ReplayPanel, "replayPanel").differences() == []
+    store = replay.controller.store
+    again = [row for row in range(len(store)) if store.dir[row] == 0]
+    # Header bits and mask keys as captured: the very frames, sent again.
+    assert [store.mask_key[r] for r in again] == [captured.mask_key[r] for r in sent]
+    assert [store.b0[r] for r in again] == [captured.b0[r] for r in sent]
