@@ -28,7 +28,7 @@ from shots import run_in_window  # noqa: E402
 
 from inspector.app import run_demo  # noqa: E402
 from inspector.capture.events import Direction  # noqa: E402
-from inspector.gui.window import MainWindow  # noqa: E402
+from inspector.gui.window.main_window import MainWindow  # noqa: E402
 from inspector.protocol.constants import Opcode  # noqa: E402
 from inspector.protocol.frames import FrameSpec  # noqa: E402
 
