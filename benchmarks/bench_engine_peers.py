@@ -353,17 +353,31 @@ async def client_picows(url: str, scenario: str, n: int, size: int, keep: bool) 
     return elapsed
 
 
-def run_client(name: str, port: int, scenario: str, n: int, size: int) -> float:
+def run_client(name: str, port: int, scenario: str, n: int, size: int) -> tuple[float, float]:
+    """Wall seconds of the timed part, and this process's CPU seconds for the whole
+    connection (imports done before: they are not the client's work)."""
     url = f"ws://127.0.0.1:{port}/"
     if name == "ours":
-        return asyncio.run(client_ours(url, scenario, n, size))
-    if name == "websockets":
-        return asyncio.run(client_websockets(url, scenario, n, size))
-    if name.startswith("aiohttp"):
-        return asyncio.run(client_aiohttp(url, scenario, n, size, name.endswith("keep")))
-    if name.startswith("picows"):
-        return asyncio.run(client_picows(url, scenario, n, size, name.endswith("keep")))
-    raise ValueError(name)
+        import inspector.engine.client  # noqa: F401
+
+        coro = client_ours(url, scenario, n, size)
+    elif name == "websockets":
+        import websockets.asyncio.client  # noqa: F401
+
+        coro = client_websockets(url, scenario, n, size)
+    elif name.startswith("aiohttp"):
+        import aiohttp  # noqa: F401
+
+        coro = client_aiohttp(url, scenario, n, size, name.endswith("keep"))
+    elif name.startswith("picows"):
+        import picows  # noqa: F401
+
+        coro = client_picows(url, scenario, n, size, name.endswith("keep"))
+    else:
+        raise ValueError(name)
+    cpu = time.process_time()
+    wall = asyncio.run(coro)
+    return wall, time.process_time() - cpu
 
 
 # ------------------------------------------------------------------------- main
@@ -414,7 +428,7 @@ def main() -> int:
         return 0
     if args.client:
         n, size = _work(args.scenario, args)
-        print(run_client(args.client, args.port, args.scenario, n, size))
+        print(*run_client(args.client, args.port, args.scenario, n, size))
         return 0
 
     clients = args.clients.split(",")
@@ -428,6 +442,7 @@ def main() -> int:
         env=env,
     )
     times: dict[tuple[str, str], list[float]] = {}
+    cpus: dict[tuple[str, str], list[float]] = {}
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
@@ -458,7 +473,9 @@ def main() -> int:
                     if out.returncode:
                         print(f"{client} {scenario} failed:\n{out.stderr[-2000:]}", flush=True)
                         continue
-                    times.setdefault((scenario, client), []).append(float(out.stdout))
+                    wall, cpu = map(float, out.stdout.split())
+                    times.setdefault((scenario, client), []).append(wall)
+                    cpus.setdefault((scenario, client), []).append(cpu)
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     finally:
         assert server.stdin is not None
@@ -491,6 +508,17 @@ def main() -> int:
             for c in peers
         )
         print(f"{label + ' ' + unit:<26}{cells}{ratios}")
+    print("\nCPU microseconds per message in the client process (medians)")
+    print(f"{'scenario':<26}" + "".join(f"{c:>14}" for c in clients))
+    for scenario in scenarios:
+        n, _ = _work(scenario, args)
+        cells = "".join(
+            f"{statistics.median(cpus[scenario, c]) / n * 1e6:>14.2f}"
+            if (scenario, c) in cpus
+            else "-".rjust(14)
+            for c in clients
+        )
+        print(f"{scenario:<26}{cells}")
     if args.json:
         args.json.write_text(json.dumps(medians, indent=1))
     return 0

@@ -315,14 +315,17 @@ class CaptureStore:
             row += 1
         self._open[d] = open_row
 
+    def add_frames(self, t: float, direction: Direction, frames: Sequence[Frame]) -> None:
+        """Append frames given one by one, all at time ``t`` (what we sent): the same
+        as :meth:`add` of a :class:`FramesCaptured`, without making the event."""
+        self._add_frames(t, _DIR_CODE[direction], frames)
+
     def _add_frames(self, t: float, d: int, frames: Sequence[Frame]) -> None:
-        """Append frames given one by one (what we sent)."""
         row0 = len(self.b0)
         direction = _DIR_OF_CODE[d]
-        for frame in frames:
-            self.append_frame(
-                t, direction, frame.seq, frame.offset, frame.header, frame.payload, frame.violations
-            )
+        append = self.append_frame
+        for seq, offset, header, payload, violations in frames:
+            append(t, direction, seq, offset, header, payload, violations)
         self._recent[d] = (row0, len(self.b0))
 
     def append_frame(

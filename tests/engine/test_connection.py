@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 import weakref
 
@@ -290,3 +291,101 @@ def test_state_changes_are_logged_at_debug_level(caplog: pytest.LogCaptureFixtur
     lines = [r.getMessage() for r in caplog.records if r.name == "inspector.engine.connection"]
     assert any(line.startswith("state open (ws://127.0.0.1:") for line in lines)
     assert any(line.startswith("state closed code=1000 clean=True (") for line in lines)
+
+
+# --------------------------------------------------------- sending in bursts
+def test_a_burst_of_sends_in_one_turn_reaches_the_peer_whole_and_in_order() -> None:
+    """Sends after the first of an event-loop turn are joined into one socket write
+    at its end (issue 13): the peer still gets every message, in order, a large one
+    among them, with the close frame last; the store has every sent frame in its
+    columns at the offsets it had on the wire."""
+    import websockets.asyncio.server as ws_server
+
+    received: list[str | bytes] = []
+    big = bytes(range(256)) * 1200  # 300 KiB: written alone, not joined
+
+    async def handler(ws: ws_server.ServerConnection) -> None:
+        async for message in ws:
+            received.append(message)
+
+    async def main() -> Connection:
+        async with ws_server.serve(handler, "127.0.0.1", 0, max_size=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            conn = await connect(f"ws://127.0.0.1:{port}/", ConnectOptions(deflate=False))
+            for i in range(3000):  # no await in between: one turn
+                conn.send_text(f"message {i}")
+            conn.send_binary(big)
+            conn.send_text("after the large one")
+            await conn.close()
+            await finish(conn)
+            return conn
+
+    conn = run_async(main)
+    assert received == [f"message {i}" for i in range(3000)] + [big, "after the large one"]
+    store = conn.store
+    assert store is not None
+    out = [row for row in range(len(store)) if store.direction(row) is Direction.OUT]
+    frames = [store.frame(row) for row in out]
+    assert [f.seq for f in frames] == list(range(3003))
+    assert all(b.offset == a.offset + a.wire_size for a, b in itertools.pairwise(frames))
+    assert frames[3000].payload == big and frames[-1].opcode == Opcode.CLOSE
+    assert all(f.masked and not f.violations for f in frames)
+    assert conn.final_state is not None and conn.final_state.clean
+
+
+def test_a_servers_echoes_of_a_burst_all_precede_its_close() -> None:
+    """Our server answers a read of many messages with a burst of echoes and then
+    the close reply, and closes TCP: what was held for the end of the turn is written
+    before the transport closes."""
+
+    async def main() -> tuple[Recorder, Connection]:
+        async with EchoServer() as server:
+            rec = Recorder()
+            conn = await connect(server.url, ConnectOptions(deflate=False), listeners=[rec])
+            for i in range(500):
+                conn.send_text(f"echo {i}")
+            await conn.close()
+            await finish(conn)
+            return rec, conn
+
+    rec, conn = run_async(main)
+    frames = rec.frames(Direction.IN)
+    assert [f.text for f in frames[:-1]] == [f"echo {i}" for i in range(500)]
+    assert frames[-1].opcode == Opcode.CLOSE
+    assert conn.final_state is not None and conn.final_state.clean
+
+
+def test_messages_are_made_again_once_someone_asks_for_them() -> None:
+    """With no message listener and no on_message the protocol makes no Message per
+    plain frame; subscribing one (or setting on_message) after the open brings them
+    back, and the frames were captured either way."""
+
+    async def main() -> tuple[list[str | None], Recorder, Connection]:
+        async with EchoServer() as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            assert conn.protocol is not None and not conn.protocol.record_plain_messages
+            conn.send_text("unseen")
+            store = conn.store
+            assert store is not None
+            await eventually(lambda: len(store) == 2, what="the first echo")
+            texts: list[str | None] = []
+            conn.on_message = lambda m: texts.append(m.text)
+            assert conn.protocol.record_plain_messages
+            rec = Recorder()
+            conn.subscribe(rec, messages=MessageFilter.ALL)
+            conn.on_message = None
+            assert conn.protocol.record_plain_messages  # the listener still wants them
+            conn.on_message = lambda m: texts.append(m.text)
+            conn.send_text("seen")
+            await eventually(lambda: len(texts) == 1, what="the second echo")
+            await conn.close()
+            await finish(conn)
+            return texts, rec, conn
+
+    texts, rec, conn = run_async(main)
+    assert texts == ["seen"]
+    assert [m.text for m in rec.messages(Direction.IN)] == ["seen"]
+    assert [m.text for m in rec.messages(Direction.OUT)] == ["seen"]
+    store = conn.store
+    assert store is not None
+    assert [store.frame(r).text for r in range(4)] == ["unseen", "unseen", "seen", "seen"]
