@@ -248,7 +248,9 @@ class Connection(asyncio.BufferedProtocol):
         self._sent_store = store if listening else None
         self._frame_listeners = [x for x in self._listeners if x != store_add or not listening]
         if self.protocol is not None:
-            # Message objects for one-frame messages only when someone takes them.
+            # Message objects for one-frame messages only when someone takes them:
+            # on_message takes received ones, message listeners both directions.
+            self.protocol.record_plain_sent = bool(self._message_listeners)
             self.protocol.record_plain_messages = bool(
                 self._message_listeners or self._on_message is not None
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
+import struct
 from collections.abc import Callable
 from itertools import compress
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ from .frames import (
     encode_header,
     parse_close_payload,
 )
+from .frames import _unmask as _mask
 from .outgoing import OutgoingChecks
 from .violations import LocalProtocolError, Rule, Violation
 
@@ -53,6 +55,7 @@ __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Event", "Protocol"]
 Event = FrameBatch | Message | Failure
 
 _tuple_new = tuple.__new__
+_pack_BB = struct.Struct("!BB").pack
 #: Random bytes fetched at once for mask keys: one getrandom call per 1,024 frames
 #: instead of one per frame (section 5.3 asks for unpredictable keys, not a syscall).
 _KEY_POOL = 4096
@@ -71,10 +74,11 @@ class Protocol:
     close frame with one echoing its code (section 5.5.1).
 
     ``record_plain_messages`` (default True) makes a :class:`Message` for every data
-    message, sent or received. With it off, a message that is one plain frame (not
-    fragmented, compressed or truncated) gets none: its frame says everything, and a
-    connection nobody asks for messages saves the object (and the garbage collections
-    it triggers) per message. Composite messages always get one.
+    message received, ``record_plain_sent`` for every one sent. With one off, a
+    message that is one plain frame (not fragmented, compressed or truncated) gets
+    none in that direction: its frame says everything, and a connection nobody asks
+    for messages saves the object (and the garbage collections it triggers) per
+    message. Composite messages always get one.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class Protocol:
         self._keys = b""
         self._key_at = _KEY_POOL
         self.record_plain_messages = True
+        self.record_plain_sent = True
         #: When set, fail() leaves the close frame to send_failure_close(), so that a
         #: caller acting on the messages before the failure (an echo server) can answer
         #: them first, in stream order.
@@ -590,7 +595,7 @@ class Protocol:
         if fragments == 1:
             b0 = (0xC0 if do_compress else 0x80) | opcode
             frames = [self._send_plain(b0, wire_payload, broken)]
-            if not do_compress and not self.record_plain_messages:
+            if not do_compress and not self.record_plain_sent:
                 return frames  # one plain frame: its record says everything
         else:
             chunks = split_payload(wire_payload, fragments)
@@ -625,12 +630,61 @@ class Protocol:
     def send_text(
         self, text: str, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
+        if fragments == 1 and self._plain_send_ok():
+            return [self._send_fast(0x81, text.encode("utf-8"), text)]
         return self._send_message(Opcode.TEXT, text.encode("utf-8"), text, fragments, compress)
 
     def send_binary(
         self, data: bytes, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
+        if fragments == 1 and self._plain_send_ok():
+            return [self._send_fast(0x82, bytes(data), None)]
         return self._send_message(Opcode.BINARY, bytes(data), None, fragments, compress)
+
+    def _plain_send_ok(self) -> bool:
+        """A message can go by :meth:`_send_fast`: no compression, no crafted message
+        of ours open, no raw frame unfinished, no key source, the state allows it."""
+        return (
+            self.deflate is None
+            and self._mask_key_source is None
+            and self.close_sent is None
+            and self.state is not ConnectionState.CLOSED
+            and self._outgoing.open_message is None
+            and not self._outgoing.raw_pending
+        )
+
+    def _send_fast(self, b0: int, payload: bytes, text: str | None) -> Frame:
+        """One plain frame of a whole message: :meth:`_send_message`'s work for the
+        common case, inlined (a flood of small sends spends its time here)."""
+        n = len(payload)
+        if self.role is Role.CLIENT:
+            at = self._key_at
+            if at >= _KEY_POOL:
+                self._keys = os.urandom(_KEY_POOL)
+                at = 0
+            self._key_at = at + 4
+            key = self._keys[at : at + 4]
+            header = _pack_BB(b0, 0x80 | n) + key if n < 126 else encode_header(b0, n, key)
+            wire = _mask(payload, key)
+        else:
+            header = _pack_BB(b0, n) if n < 126 else encode_header(b0, n, None)
+            wire = payload
+        seq = self._out_seq
+        frame: Frame = _tuple_new(Frame, (seq, self._out_offset, header, payload, ()))
+        self._out_seq = seq + 1
+        self._out_offset += len(header) + n
+        out = self._out
+        out.append(header)
+        if n:
+            out.append(wire)
+        self._sent.append(frame)
+        if self.record_plain_sent:
+            if b0 == 0x81 and text is None:
+                text = payload.decode("utf-8", "replace")
+            self._sent.append(
+                _tuple_new(Message, (b0 & 0x0F, payload, text, seq, seq, n, False, False, 1))
+            )
+        return frame
 
     def send_ping(self, payload: bytes = b"") -> Frame:
         self._check_can_send()

@@ -369,12 +369,15 @@ def test_messages_are_made_again_once_someone_asks_for_them() -> None:
             assert store is not None
             await eventually(lambda: len(store) == 2, what="the first echo")
             texts: list[str | None] = []
+            assert not conn.protocol.record_plain_sent
             conn.on_message = lambda m: texts.append(m.text)
             assert conn.protocol.record_plain_messages
+            assert not conn.protocol.record_plain_sent  # on_message takes received ones
             rec = Recorder()
             conn.subscribe(rec, messages=MessageFilter.ALL)
             conn.on_message = None
             assert conn.protocol.record_plain_messages  # the listener still wants them
+            assert conn.protocol.record_plain_sent
             conn.on_message = lambda m: texts.append(m.text)
             conn.send_text("seen")
             await eventually(lambda: len(texts) == 1, what="the second echo")

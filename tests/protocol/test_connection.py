@@ -820,6 +820,7 @@ def test_counters() -> None:
 def _no_plain_messages() -> Protocol:
     proto = Protocol(Role.CLIENT)
     proto.record_plain_messages = False
+    proto.record_plain_sent = False
     return proto
 
 
