@@ -181,6 +181,7 @@ class Connection(asyncio.BufferedProtocol):
         self.close_timeout = close_timeout
         self._buffer = bytearray(read_size)
         self._view = memoryview(self._buffer)
+        self._reading_into = False  # the last get_buffer gave the protocol's buffer
         self.transport: asyncio.Transport | None = None
         self.protocol: Protocol | None = None
         self.state = ConnectionState.CONNECTING
@@ -341,9 +342,24 @@ class Connection(asyncio.BufferedProtocol):
         read_tls_leftovers_on_error(transport, weakref.WeakMethod(self._writing_failed))
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        proto = self.protocol
+        if proto is not None:
+            # A large frame coming in: the socket reads straight into its buffer.
+            into = proto.receive_buffer()
+            if into is not None:
+                self._reading_into = True
+                return into
+        self._reading_into = False
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
+        if self._reading_into:
+            self._reading_into = False
+            proto = self.protocol
+            assert proto is not None
+            proto.receive_into(nbytes)
+            self._after_receive(proto)
+            return
         self._dispatch(self._view[:nbytes])
 
     def _dispatch(self, data: bytes | memoryview) -> None:
@@ -434,6 +450,10 @@ class Connection(asyncio.BufferedProtocol):
         proto = self.protocol
         assert proto is not None
         proto.receive_data(data)
+        self._after_receive(proto)
+
+    def _after_receive(self, proto: Protocol) -> None:
+        """Publish what the protocol made of the bytes just received, and act on it."""
         events = proto.events_received()
         if events:
             t = self.now()

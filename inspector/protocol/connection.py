@@ -148,7 +148,21 @@ class Protocol:
     # ------------------------------------------------------------------ input
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Feed bytes received from the peer; any chunking works."""
-        batch = self._parser.feed(data)
+        self._receive_batch(self._parser.feed(data))
+
+    def receive_buffer(self) -> memoryview | None:
+        """Where the next bytes from the peer may be received in place, or None.
+
+        While a large frame is coming in, this is the rest of the buffer that will
+        hold it: a reader receives into it and calls :meth:`receive_into` instead of
+        :meth:`receive_data`, and each byte of the frame is copied once less."""
+        return self._parser.receive_buffer()
+
+    def receive_into(self, nbytes: int) -> None:
+        """``nbytes`` were received at the start of :meth:`receive_buffer`."""
+        self._receive_batch(self._parser.received(nbytes))
+
+    def _receive_batch(self, batch: FrameBatch) -> None:
         if not batch:
             return
         if not self.record_plain_messages and self._all_plain(batch):
