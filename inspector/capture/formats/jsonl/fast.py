@@ -21,15 +21,17 @@ from __future__ import annotations
 import binascii
 import functools
 import math
+import re
 from array import array
 from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, Final
 
 from ...store import CaptureStore
+from . import schema
 from .schema import MAX_INT64
 
-__all__ = ["FAST_JSON", "FRAME_PREFIX", "read_frame_block"]
+__all__ = ["FAST_JSON", "FRAME_PREFIX", "loads", "read_frame_block"]
 
 _decode: Callable[[bytes], list[Any]] | None
 _FIELD_NAMES = ("type", "t", "dir", "seq", "offset", "header_hex", "payload_b64", "violations")
@@ -52,6 +54,7 @@ try:
         violations: tuple[()]
 
     _decode = msgspec.json.Decoder(list[_FrameLine]).decode
+    _decode_any: Callable[[str], Any] | None = msgspec.json.decode
     _getter: Callable[[str], Callable[[Any], Any]] = attrgetter
     FAST_JSON: str | None = "msgspec"
 except ImportError:  # pragma: no cover - depends on what is installed
@@ -59,10 +62,12 @@ except ImportError:  # pragma: no cover - depends on what is installed
         import orjson
 
         _decode = orjson.loads
+        _decode_any = orjson.loads
         _getter = itemgetter
         FAST_JSON = "orjson"
     except ImportError:
         _decode = None
+        _decode_any = None
         FAST_JSON = None
 
 #: How every frame line the writer makes begins.
@@ -76,6 +81,27 @@ _INT = frozenset({int})
 _LIST = frozenset({list})
 _EMPTY = frozenset({0})
 _DICT = frozenset({dict})
+
+
+def loads(text: str) -> Any:
+    """:func:`.schema.loads` (JSON with NaN and the infinities marked), by the fast
+    library where it can: a document it refuses (NaN, ``1e999``, a lone surrogate,
+    an integer it cannot hold, or JSON that is not valid) goes to ``schema.loads``,
+    which gives the same result as ever, or the same error."""
+    if _decode_any is not None and not (FAST_JSON == "orjson" and _has_long_int(text)):
+        try:
+            return _decode_any(text)
+        except Exception:  # refused: the standard decoder says what it makes of it
+            pass
+    return schema.loads(text)
+
+
+def _has_long_int(text: str) -> bool:
+    # orjson turns an integer past 64 bits into a float; the json module keeps it.
+    return _LONG_INT.search(text) is not None
+
+
+_LONG_INT: Final = re.compile(r"[0-9]{20}")
 
 
 def read_frame_block(store: CaptureStore, lines: Sequence[bytes] | Sequence[str]) -> bool:

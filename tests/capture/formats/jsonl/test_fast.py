@@ -138,3 +138,28 @@ def test_a_block_the_bulk_reader_cannot_take_leaves_the_store_untouched() -> Non
     assert len(store) == 0 and store.payloads == []
     assert read_frame_block(store, [plain.encode()])
     assert store.frame(0).payload == b"hi" and store.direction(0) is Direction.IN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, 2.5, "x\\u00e9", null, true, {"b": -3}]}',
+        '{"big": 123456789012345678901234567890}',  # past 64 bits: kept exact
+        '{"n": NaN, "i": -Infinity, "huge": 1e999}',  # the standard decoder's marks
+        '{"lone": "\\ud800"}',
+        '{"dup": 1, "dup": 2}',
+    ],
+)
+def test_loads_gives_what_the_standard_decoder_gives(text: str) -> None:
+    from inspector.capture.formats.jsonl import fast, schema
+
+    assert repr(fast.loads(text)) == repr(schema.loads(text))
+
+
+def test_loads_raises_what_the_standard_decoder_raises() -> None:
+    import json
+
+    from inspector.capture.formats.jsonl import fast
+
+    with pytest.raises(json.JSONDecodeError, match="Expecting"):
+        fast.loads('{"a": ')
