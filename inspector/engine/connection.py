@@ -178,6 +178,8 @@ class Connection(asyncio.BufferedProtocol):
         #: socket write at the end of the turn (None: nothing written this turn yet).
         self._burst: list[bytes] | None = None
         self._burst_size = 0
+        self._burst_scheduled = False  # _end_burst will run at the end of this turn
+        self._receiving = False  # inside buffer_updated: writes wait for its end
         self.close_timeout = close_timeout
         self._buffer = bytearray(read_size)
         self._view = memoryview(self._buffer)
@@ -353,14 +355,23 @@ class Connection(asyncio.BufferedProtocol):
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        if self._reading_into:
-            self._reading_into = False
-            proto = self.protocol
-            assert proto is not None
-            proto.receive_into(nbytes)
-            self._after_receive(proto)
-            return
-        self._dispatch(self._view[:nbytes])
+        # What this read makes us send (pongs, close replies, an echo server's
+        # echoes, whatever on_message sends) goes out in one write when it is done.
+        self._receiving = True
+        try:
+            if self._reading_into:
+                self._reading_into = False
+                proto = self.protocol
+                assert proto is not None
+                proto.receive_into(nbytes)
+                self._after_receive(proto)
+            else:
+                self._dispatch(self._view[:nbytes])
+        finally:
+            self._receiving = False
+            self.write_pending()
+            if not self._burst_scheduled:
+                self._burst = None
 
     def _dispatch(self, data: bytes | memoryview) -> None:
         if self.protocol is None:
@@ -659,14 +670,20 @@ class Connection(asyncio.BufferedProtocol):
     def _write(self, data: list[bytes]) -> None:
         """Write at once the first time in an event-loop turn (a lone message waits
         for nothing); join the writes that follow in the same turn into one socket
-        write at its end. One ``send`` per message, with the peer woken for each, was
-        the largest cost of sending a flood of small messages (issue 13)."""
+        write at its end, and those made while a read is handled into one write when
+        it is. One ``send`` per message, with the peer woken for each, was the
+        largest cost of sending a flood of small messages (issue 13)."""
         transport = self.transport
         if transport is None or transport.is_closing():
             return
         burst = self._burst
         if burst is None:
+            if self._receiving:  # written when the read is handled (buffer_updated)
+                self._burst = list(data)
+                self._burst_size = sum(map(len, data))
+                return
             self._burst = []
+            self._burst_scheduled = True
             self.closed.get_loop().call_soon(self._end_burst)
             self._write_now(transport, data)
             return
@@ -709,6 +726,7 @@ class Connection(asyncio.BufferedProtocol):
     def _end_burst(self) -> None:
         self.write_pending()
         self._burst = None
+        self._burst_scheduled = False
 
     def _proto(self) -> Protocol:
         if self.protocol is None:

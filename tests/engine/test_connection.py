@@ -17,6 +17,7 @@ from inspector.engine.connection import Connection, MessageFilter
 from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode, Role
+from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameSpec
 from inspector.protocol.violations import Rule
 
@@ -392,3 +393,44 @@ def test_messages_are_made_again_once_someone_asks_for_them() -> None:
     store = conn.store
     assert store is not None
     assert [store.frame(r).text for r in range(4)] == ["unseen", "unseen", "seen", "seen"]
+
+
+def test_what_a_read_makes_us_send_goes_out_after_it_in_order() -> None:
+    """Writes made while a read is handled (here: on_message answering each echo)
+    wait for the read's end and go out together, in order, before anything later."""
+    import websockets.asyncio.server as ws_server
+
+    async def echo(ws: ws_server.ServerConnection) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> tuple[list[str | None], Connection]:
+        async with ws_server.serve(echo, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            conn = await connect(f"ws://127.0.0.1:{port}/", ConnectOptions(deflate=False))
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[None] = loop.create_future()
+            seen: list[str | None] = []
+
+            def answer(message: Message) -> None:
+                seen.append(message.text)
+                if len(seen) < 200:
+                    conn.send_text(f"reply {len(seen)}")
+                    conn.send_text(f"and {len(seen)}")
+                elif not done.done():
+                    done.set_result(None)
+
+            conn.on_message = answer
+            conn.send_text("start")
+            await asyncio.wait_for(done, 10)
+            await conn.close()
+            await finish(conn)
+            return seen, conn
+
+    seen, conn = run_async(main)
+    expected = ["start"] + [w for i in range(1, 200) for w in (f"reply {i}", f"and {i}")]
+    assert seen[:200] == expected[:200]  # the echoes come back in the order sent
+    store = conn.store
+    assert store is not None
+    sent = [store.frame(r) for r in range(len(store)) if store.direction(r) is Direction.OUT]
+    assert [f.text for f in sent[:-1]] == expected and sent[-1].opcode == Opcode.CLOSE
