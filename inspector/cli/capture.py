@@ -52,7 +52,7 @@ from .render import (
     format_state,
     handshake_lines,
     peer_text,
-    upgrade_failure,
+    refused,
 )
 
 if TYPE_CHECKING:
@@ -230,20 +230,17 @@ class _Watcher:
             error.step is ErrorStep.HANDSHAKE
             and response is not None
             and response.problems
-            and upgrade_failure(response) is None
+            and not refused(response)
         ):
             n = len(response.problems)
             return f"{error.step}: the upgrade failed (the problem{'s' if n > 1 else ''} above)"
         return self.describe(error)
 
-    def describe(self, error: ErrorCaptured | ConnectError) -> str:
-        """The one-line reason for a fatal error: a failed upgrade in a few words (the
-        status and what the body is), anything else as the engine said it."""
-        if str(error.step) == ErrorStep.HANDSHAKE and self.response is not None:
-            failed = upgrade_failure(self.response)
-            if failed is not None:
-                return f"{error.step}: {failed}"
-        return f"{error.step}: {peer_text(error.message, 400)}"
+    @staticmethod
+    def describe(error: ErrorCaptured | ConnectError) -> str:
+        """The one-line reason for a fatal error, as the engine words it (for a refused
+        upgrade: the status and what the body is), escaped."""
+        return f"{error.step}: {peer_text(error.message, 800)}"
 
 
 class CapturePrinter:

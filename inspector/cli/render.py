@@ -10,15 +10,14 @@ payload views of the views layer plug in there.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
 from ..capture.events import AcceptCheck, ConnectionState, HandshakeCaptured, StateChanged
 from ..protocol.constants import close_code_meaning
 from ..protocol.events import Message
 from ..protocol.frames import Frame
-from ..protocol.violations import Violation
-from ..views.text import escape_control, format_bytes, shorten
+from ..protocol.violations import Rule, Violation
+from ..views.text import escape_control, shorten
 
 __all__ = [
     "DELIBERATE",
@@ -31,8 +30,8 @@ __all__ = [
     "handshake_lines",
     "peer_text",
     "quoted",
+    "refused",
     "render_payload",
-    "upgrade_failure",
 ]
 
 #: How a rule we broke on purpose (a crafted frame) is told apart from the peer's.
@@ -125,7 +124,7 @@ def accept_line(accept: AcceptCheck) -> str:
     if accept.received is None:
         return f"Sec-WebSocket-Accept missing (expected {accept.expected})"
     return (
-        f"Sec-WebSocket-Accept WRONG: {peer_text(accept.received, 60)} (expected {accept.expected})"
+        f"Sec-WebSocket-Accept wrong: {peer_text(accept.received, 60)} (expected {accept.expected})"
     )
 
 
@@ -137,48 +136,19 @@ def format_problem(problem: Violation | str) -> str:
     return f"! {escape_control(problem)}"
 
 
+def refused(event: HandshakeCaptured) -> bool:
+    """Whether this response refused the upgrade (a status other than 101): then its
+    Accept check says nothing, and the engine's error says why in one sentence."""
+    return any(isinstance(p, Violation) and p.rule is Rule.RESPONSE_STATUS for p in event.problems)
+
+
 def handshake_lines(event: HandshakeCaptured, arrow: str) -> Iterator[str]:
-    """The start line; for a response, the Accept check and the problems."""
+    """The start line; for a response, the Accept check (of a 101) and the problems."""
     yield f"{arrow}{peer_text(event.start_line)}"
-    if event.accept is not None:
+    if event.accept is not None and not refused(event):
         yield f"   {accept_line(event.accept)}"
     for problem in event.problems:
         yield f"   {format_problem(problem)}"
-
-
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
-
-
-def _header(event: HandshakeCaptured, name: str) -> str | None:
-    return next((v for n, v in event.headers if n.lower() == name), None)
-
-
-def upgrade_failure(event: HandshakeCaptured) -> str | None:
-    """One line for a response that is not an upgrade at all (an HTTP 200 page, a 403,
-    a redirect): the status and what the body is, never the body itself unless it is
-    a short line of plain text. ``None`` for a 101 (its problems say what is wrong)."""
-    parts = event.start_line.split(" ", 2)
-    if len(parts) < 2 or not parts[1].isdigit() or parts[1] == "101":
-        return None
-    status = peer_text(" ".join(parts[1:]), 60)
-    line = f"the server answered {status} instead of 101 Switching Protocols"
-    location = _header(event, "location")
-    if location is not None and parts[1].startswith("3"):
-        line += f" (a redirect to {peer_text(location, 100)})"
-    found = _HEAD_END.search(event.raw)
-    body = event.raw[found.end() :] if found else b""
-    kind = (_header(event, "content-type") or "").split(";")[0].strip().lower()
-    length = _header(event, "content-length")
-    size = len(body)
-    if length is not None and length.strip().isdigit():
-        size = max(size, int(length))
-    if not size:
-        return line
-    text = body.decode("utf-8", "replace").strip()
-    if body and "\n" not in text and len(text) <= 80 and kind in ("", "text/plain"):
-        return f"{line}; body: {peer_text(text)}"
-    what = f" of {peer_text(kind, 40)}" if kind else ""
-    return f"{line}; body: {format_bytes(size)}{what}"
 
 
 # ------------------------------------------------------------------------- state

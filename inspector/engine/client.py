@@ -41,6 +41,7 @@ from ..protocol.headers import format_extensions
 from ..protocol.violations import Rule, Violation
 from .connection import Connection, Listener
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
+from .refusal import Refusal
 
 __all__ = ["MAX_REFUSAL_BODY", "connect", "make_ssl_context", "new_client_connection"]
 
@@ -346,18 +347,15 @@ def _negotiate_deflate(
 
 
 def _refusal(response: HandshakeResponse) -> ConnectError:
-    """The one-line reason for an upgrade the server refused, with its status and body."""
-    status = f"{response.status_code} {response.reason}".strip()
-    message = f"the server answered {status}, not 101 Switching Protocols"
-    supported = response.header_values("sec-websocket-version")
-    if supported:
-        message += f"; it supports Sec-WebSocket-Version {', '.join(supported)}"
-    body = response.trailing
-    if body:
-        kind = response.header("content-type")
-        kind_words = f" {kind.split(';')[0].strip()}" if kind else ""
-        message += f" (its{kind_words} body, {len(body):,} bytes, is in the capture)"
-    return ConnectError(ErrorStep.HANDSHAKE, message, status=response.status_code, body=body)
+    """The error for an upgrade the server refused: its one-line reason, status and body."""
+    refusal = Refusal.from_response(response)
+    return ConnectError(
+        ErrorStep.HANDSHAKE,
+        refusal.sentence,
+        status=response.status_code,
+        body=response.trailing,
+        refusal=refusal,
+    )
 
 
 def _body_wanted(response: HandshakeResponse) -> int:

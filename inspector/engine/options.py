@@ -5,11 +5,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..capture.events import ErrorStep
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
+
+if TYPE_CHECKING:
+    from .refusal import Refusal
 
 __all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
 
@@ -19,7 +23,8 @@ class ConnectError(Exception):
     message says why, plainly, in one line.
 
     When the server answered the upgrade with something other than 101, ``status`` is
-    its status code and ``body`` the first bytes of the body it sent (bounded).
+    its status code, ``body`` the first bytes of the body it sent (bounded) and
+    ``refusal`` what it said in parts (the message is its sentence).
     """
 
     def __init__(
@@ -29,12 +34,14 @@ class ConnectError(Exception):
         *,
         status: int | None = None,
         body: bytes = b"",
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(message)
         self.step = ErrorStep(step)
         self.message = message
         self.status = status
         self.body = body
+        self.refusal = refusal
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
