@@ -47,6 +47,7 @@ from .options import (
     tls_options,
 )
 from .render import (
+    certificate_lines,
     format_frame,
     format_message,
     format_state,
@@ -390,10 +391,12 @@ async def _capture(
     if not ns.json:
         conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
     reason = ""
+    certificate = None
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
+        certificate = exc.certificate
     else:
         await _converse(conn, actions, piped, ns.wait, options.close_timeout)
         last = conn.final_state
@@ -411,6 +414,11 @@ async def _capture(
     _end_journal(journal, keep=not written)
     if reason:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
+        if certificate is not None:
+            # What the user needs to decide whether to trust it (--cacert, --insecure).
+            print("ws-inspector capture: the server's certificate:", file=sys.stderr)
+            for line in certificate_lines(certificate):
+                print(line, file=sys.stderr)
         return 1
     return 0
 

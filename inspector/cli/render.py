@@ -12,7 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from ..capture.events import AcceptCheck, ConnectionState, HandshakeCaptured, StateChanged
+from ..capture.events import (
+    AcceptCheck,
+    ConnectionState,
+    HandshakeCaptured,
+    PeerCertificate,
+    StateChanged,
+)
 from ..protocol.constants import close_code_meaning
 from ..protocol.events import Message
 from ..protocol.frames import Frame
@@ -22,6 +28,7 @@ from ..views.text import escape_control, shorten
 __all__ = [
     "DELIBERATE",
     "accept_line",
+    "certificate_lines",
     "format_frame",
     "format_message",
     "format_problem",
@@ -149,6 +156,13 @@ def handshake_lines(event: HandshakeCaptured, arrow: str) -> Iterator[str]:
         yield f"   {accept_line(event.accept)}"
     for problem in event.problems:
         yield f"   {format_problem(problem)}"
+
+
+def certificate_lines(certificate: PeerCertificate, indent: str = "  ") -> list[str]:
+    """The peer's certificate, one field a line (escaped: the peer wrote it)."""
+    rows = certificate.fields()
+    width = max(len(label) for label, _ in rows) + 1
+    return [f"{indent}{label + ':':<{width}} {peer_text(value, 400)}" for label, value in rows]
 
 
 # ------------------------------------------------------------------------- state

@@ -11,10 +11,8 @@ import asyncio
 import dataclasses
 import errno
 import logging
-import os
 import socket
 import ssl
-import tempfile
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -39,6 +37,12 @@ from ..protocol.handshake import (
 )
 from ..protocol.headers import format_extensions
 from ..protocol.violations import Rule, Violation
+from .certificates import (
+    decode_certificate,
+    fetch_unverified_certificate,
+    peer_certificate,
+    same_fingerprint,
+)
 from .connection import Connection, Listener
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
 from .refusal import Refusal
@@ -67,61 +71,30 @@ def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
             raise ConnectError(
                 ErrorStep.TLS, f"cannot load client certificate {options.certfile!r}: {exc}"
             ) from None
-    if options.insecure:
+    if options.insecure or options.pinned_sha256:
+        # A pin replaces verification: the fingerprint is checked once the handshake
+        # is done (_check_pin), and nothing else is accepted.
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
-def _decode_unverified(der: bytes | None) -> dict[str, Any]:
-    """The fields of a certificate Python would not decode because it was not verified.
-
-    ``getpeercert()`` is empty without verification, yet someone testing a server with a
-    self-signed certificate wants to see its subject and expiry most of all. The
-    standard library's decoder is private API, so any failure just shows nothing.
-    """
-    decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
-    if not der or decode is None:
-        return {}
-    path = None
-    try:
-        with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
-            f.write(ssl.DER_cert_to_PEM_cert(der))
-            path = f.name
-        decoded = decode(path)
-        return decoded if isinstance(decoded, dict) else {}
-    except Exception:  # a certificate we cannot read is shown as unknown, nothing worse
-        log.debug("cannot decode the unverified peer certificate", exc_info=True)
-        return {}
-    finally:
-        if path is not None:
-            try:
-                os.unlink(path)
-            except OSError:
-                log.debug("cannot remove the temporary certificate file %s", path, exc_info=True)
-
-
-def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | None:
+def _tls_info(transport: asyncio.BaseTransport, verified: bool, pinned: bool) -> TlsInfo | None:
     obj = transport.get_extra_info("ssl_object")
     if not isinstance(obj, ssl.SSLObject):
         return None
-    cert: dict[str, Any] = dict(obj.getpeercert() or {})
-    if not cert:
-        cert = _decode_unverified(obj.getpeercert(binary_form=True))
-
-    def name(field: str) -> str:
-        parts = cert.get(field, ())
-        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)
-
+    cert = peer_certificate(obj)
     cipher = obj.cipher()
     return TlsInfo(
         version=obj.version() or "?",
         cipher=cipher[0] if cipher else "?",
-        peer_subject=name("subject") or "(unknown)",
-        peer_issuer=name("issuer"),
-        not_after=str(cert.get("notAfter", "")),
+        peer_subject=(cert.subject if cert else "") or "(unknown)",
+        peer_issuer=cert.issuer if cert else "",
+        not_after=cert.not_after if cert else "",
         verified=verified,
         alpn=obj.selected_alpn_protocol(),
+        certificate=cert,
+        pinned=pinned,
     )
 
 
@@ -269,11 +242,7 @@ async def _connect_steps(
         )
     except ssl.SSLCertVerificationError as exc:
         sock.close()
-        raise ConnectError(
-            ErrorStep.TLS,
-            f"the server's certificate was rejected: {exc.verify_message or exc.reason}"
-            " (use a CA file, or skip verification only if you trust this network)",
-        ) from None
+        raise await _rejected_certificate(exc, family, sockaddr, options.tls, target) from None
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         if ctx is not None and "WRONG_VERSION_NUMBER" in str(exc):
@@ -288,7 +257,11 @@ async def _connect_steps(
     if ctx is not None:
         timings.append(("tls", time.perf_counter() - t))
     assert conn.transport is not None
-    tls = _tls_info(conn.transport, not options.tls.insecure) if ctx else None
+    pinned = bool(options.tls.pinned_sha256)
+    if ctx is not None and options.tls.pinned_sha256:
+        _check_pin(conn.transport, options.tls.pinned_sha256)
+    verified = not (options.tls.insecure or pinned)
+    tls = _tls_info(conn.transport, verified, pinned) if ctx else None
 
     step[0] = ErrorStep.HANDSHAKE
     t = time.perf_counter()
@@ -326,6 +299,44 @@ async def _connect_steps(
     conn.open(protocol, response.trailing)
     if options.keepalive_interval:
         conn.start_keepalive(options.keepalive_interval)
+
+
+async def _rejected_certificate(
+    exc: ssl.SSLCertVerificationError,
+    family: int,
+    sockaddr: Any,
+    options: TlsOptions,
+    target: Target,
+) -> ConnectError:
+    """The error for a certificate verification rejected, with that certificate
+    (fetched by a second handshake: see :mod:`.certificates` for why)."""
+    why = exc.verify_message or exc.reason or str(exc)
+    hostname = options.server_hostname or target.host
+    unverified = make_ssl_context(dataclasses.replace(options, insecure=True))
+    der = await fetch_unverified_certificate(family, sockaddr, unverified, hostname)
+    certificate = decode_certificate(der) if der else None
+    return ConnectError(
+        ErrorStep.TLS,
+        f"the server's certificate was rejected: {why} (use a CA file, trust this "
+        "certificate for this connection, or skip verification only if you trust this "
+        "network)",
+        certificate=certificate,
+    )
+
+
+def _check_pin(transport: asyncio.BaseTransport, pin: str) -> None:
+    """Accept the certificate only if it is the pinned one."""
+    obj = transport.get_extra_info("ssl_object")
+    der = obj.getpeercert(binary_form=True) if isinstance(obj, ssl.SSLObject) else None
+    if der and same_fingerprint(pin, der):
+        return
+    certificate = decode_certificate(der) if der else None
+    got = f", got {certificate.sha256}" if certificate else ", and it sent none"
+    raise ConnectError(
+        ErrorStep.TLS,
+        f"the server's certificate is not the one trusted for this connection (SHA-256 {pin}{got})",
+        certificate=certificate,
+    )
 
 
 def _negotiate_deflate(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep
+from ..capture.events import ErrorStep, PeerCertificate
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
@@ -24,7 +24,9 @@ class ConnectError(Exception):
 
     When the server answered the upgrade with something other than 101, ``status`` is
     its status code, ``body`` the first bytes of the body it sent (bounded) and
-    ``refusal`` what it said in parts (the message is its sentence).
+    ``refusal`` what it said in parts (the message is its sentence). When the
+    server's certificate was rejected (or was not the pinned one), ``certificate`` is
+    that certificate, so that the user can see it and pin it.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class ConnectError(Exception):
         status: int | None = None,
         body: bytes = b"",
         refusal: Refusal | None = None,
+        certificate: PeerCertificate | None = None,
     ) -> None:
         super().__init__(message)
         self.step = ErrorStep(step)
@@ -42,6 +45,7 @@ class ConnectError(Exception):
         self.status = status
         self.body = body
         self.refusal = refusal
+        self.certificate = certificate
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
@@ -135,6 +139,10 @@ class TlsOptions:
     keyfile: str | None = None  # its key, when not in certfile
     insecure: bool = False  # skip certificate and host name verification (dangerous)
     server_hostname: str | None = None  # SNI / name to verify, when not the URL's host
+    #: Accept exactly the certificate with this SHA-256 fingerprint (hex, colons
+    #: optional) instead of verifying it: "trust this certificate for this
+    #: connection". Any other certificate fails the connection.
+    pinned_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

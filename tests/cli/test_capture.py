@@ -9,6 +9,9 @@ import contextlib
 import json
 import signal
 import socket
+import socketserver
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -675,3 +678,51 @@ def test_actions_are_parsed_before_connecting(tmp_path: Path) -> None:
     assert checked[4][1] == b"" and checked[5][1] == (1001, "bye")
     with pytest.raises(UsageError):
         check_actions(_ns("--frame", "fin=2,opcode=1").actions)
+
+
+@contextlib.contextmanager
+def tls_thread_server(context: ssl.SSLContext) -> Iterator[int]:
+    """A threaded TLS server on 127.0.0.1:0 that completes handshakes and hangs up."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            sock: socket.socket = self.request
+            sock.settimeout(5)
+            with contextlib.suppress(OSError):  # the rejecting client sends an alert
+                context.wrap_socket(sock, server_side=True).close()
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.slow
+def test_a_rejected_certificate_is_printed_escaped(tmp_path: Path) -> None:
+    """Issue 9 item 16: the certificate the server showed, with the reason."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA(organization_name="Evil \x1b]0;x\x07 CA")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", common_name="leaf.test").configure_cert(context)
+    with tls_thread_server(context) as port:
+        result = cli("capture", f"wss://127.0.0.1:{port}/", "--no-journal", "--timeout", "5")
+    assert result.returncode == 1
+    reason, title, *fields = result.stderr.splitlines()
+    assert reason.startswith(
+        "ws-inspector capture: tls: the server's certificate was rejected: "
+        "unable to get local issuer certificate"
+    )
+    assert title == "ws-inspector capture: the server's certificate:"
+    rows = dict(line.strip().split(": ", 1) for line in fields)
+    assert list(rows) == ["Subject", "Issuer", "Valid from", "Valid until", "SHA-256", "Names"]
+    assert "commonName=leaf.test" in rows["Subject"].strip()
+    assert "Evil \\e]0;x\\x07 CA" in rows["Issuer"]
+    assert rows["Names"].strip() == "IP:127.0.0.1"
+    assert len(rows["SHA-256"].strip()) == 95  # 32 bytes, colon-separated
+    assert not any(c in result.stderr for c in TERMINAL_CONTROLS)
