@@ -1,11 +1,19 @@
-"""The error banner of a session tab: what failed and at which step of connecting."""
+"""The error banner of a session tab: what failed and at which step of connecting.
+
+When the failure is a certificate that was rejected, the banner shows that
+certificate (subject, issuer, validity, SHA-256 fingerprint, names) and offers the
+two ways forward: the TLS options (a CA file, a client certificate), or trusting
+exactly this certificate, by its fingerprint, for the next connection only.
+"""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...capture.events import PeerCertificate
 from ..session.controller import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
@@ -14,7 +22,14 @@ __all__ = ["ErrorBanner"]
 
 
 class ErrorBanner(DismissibleBanner):
-    """A dismissible line saying what failed, at which step."""
+    """A dismissible line saying what failed, at which step (and, for a rejected
+    certificate, the certificate and what to do about it).
+
+    ``tlsOptionsRequested()`` and ``trustRequested(sha256)`` are the two actions.
+    """
+
+    tlsOptionsRequested = Signal()
+    trustRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -26,12 +41,61 @@ class ErrorBanner(DismissibleBanner):
         )
         self.step = ""
         self.message = ""
+        self.certificate: PeerCertificate | None = None
         self._fatal = True
 
-    def show_error(self, step: str, message: str, *, fatal: bool = True) -> None:
+        self.certificate_label = QLabel(self)
+        self.certificate_label.setObjectName("errorBannerCertificate")
+        self.certificate_label.setAccessibleName("Rejected certificate")
+        self.certificate_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.certificate_label.setWordWrap(True)
+        self.tls_button = QPushButton("Open TLS options…", self)
+        self.tls_button.setObjectName("errorBannerTlsOptions")
+        self.tls_button.setAccessibleName("Open TLS options")
+        self.tls_button.setToolTip("Trust a CA file, send a client certificate, set the name")
+        self.tls_button.clicked.connect(self.tlsOptionsRequested)
+        self.trust_button = QPushButton("Trust this certificate for this connection", self)
+        self.trust_button.setObjectName("errorBannerTrust")
+        self.trust_button.setAccessibleName("Trust this certificate for this connection")
+        self.trust_button.clicked.connect(self._trust)
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.addWidget(self.tls_button)
+        actions.addWidget(self.trust_button)
+        actions.addStretch(1)
+        self.certificate_box = QWidget(self)
+        self.certificate_box.setObjectName("errorBannerCertificateBox")
+        box = QVBoxLayout(self.certificate_box)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.addWidget(self.certificate_label)
+        box.addLayout(actions)
+        self.certificate_box.hide()
+        # Under the message, beside the dismiss button.
+        row = self.layout()
+        assert isinstance(row, QHBoxLayout)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        row.removeWidget(self.label)
+        column.addWidget(self.label)
+        column.addWidget(self.certificate_box)
+        row.insertLayout(0, column, 1)
+
+    def show_error(
+        self,
+        step: str,
+        message: str,
+        *,
+        fatal: bool = True,
+        certificate: PeerCertificate | None = None,
+    ) -> None:
         self.step, self.message, self._fatal = step, message, fatal
+        self.certificate = certificate
         self._render()
         self.show()
+
+    def _trust(self) -> None:
+        if self.certificate is not None:
+            self.trustRequested.emit(self.certificate.sha256)
 
     def _render(self) -> None:
         """Word and colour the banner from the current palette (visibility unchanged:
@@ -45,7 +109,24 @@ class ErrorBanner(DismissibleBanner):
             f'<b style="color:{color.name()}">{title} at step “{html.escape(where)}”:</b> '
             f"{html.escape(message)}"
         )
-        self.setAccessibleDescription(f"{title} at step {where}: {message}")
+        description = f"{title} at step {where}: {message}"
+        cert = self.certificate
+        if cert is not None:
+            rows = "".join(
+                f'<tr><td style="padding-right:8px; color:{t.muted.name()}">'
+                f"{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
+                for label, value in cert.fields()
+            )
+            self.certificate_label.setText(f"<b>The server's certificate</b><table>{rows}</table>")
+            self.trust_button.setToolTip(
+                f"Connect again accepting exactly the certificate with SHA-256 "
+                f"{cert.sha256}, for this connection only: any other is still refused"
+            )
+            description += "; certificate: " + "; ".join(
+                f"{label} {value}" for label, value in cert.fields()
+            )
+        self.certificate_box.setVisible(cert is not None)
+        self.setAccessibleDescription(description)
         self._style(color, 0.14)
 
     def _has_content(self) -> bool:
@@ -56,5 +137,8 @@ class ErrorBanner(DismissibleBanner):
 
     def clear(self) -> None:
         self.step = self.message = ""
+        self.certificate = None
         self.label.clear()
+        self.certificate_label.clear()
+        self.certificate_box.hide()
         self.hide()
