@@ -26,11 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import HandshakeCaptured
+from ...capture.events import HandshakeCaptured, PeerCertificate
 from ...protocol.constants import GUID
 from ..detail.hexview import HexView
 from ..widgets import theme
-from .summary import BodyKind, body_view, header_meaning, problem_rows, tls_values
+from .summary import (
+    BodyKind,
+    body_view,
+    header_meaning,
+    problem_rows,
+    rejected_tls_values,
+    tls_values,
+)
 
 __all__ = ["HandshakePane"]
 
@@ -332,7 +339,10 @@ class HandshakePane(QWidget):
             label.setText("—")
         self.accept_result.setText("—")
         self.accept_box.setEnabled(False)
+        self.accept_box.show()
+        self.negotiated_box.show()
         self.tls_box.hide()
+        self.tls_labels["verified"].setStyleSheet("")
         self.request_view.show_event(None)
         self.response_view.show_event(None)
 
@@ -352,9 +362,30 @@ class HandshakePane(QWidget):
                 if header.lower() == "sec-websocket-key":
                     self.key_label.setText(value)
 
+    def show_rejected_certificate(self, certificate: PeerCertificate, why: str) -> None:
+        """No handshake happened: the TLS handshake failed on this certificate. Show
+        it whole in the TLS box (the banner only names it)."""
+        t = theme.current()
+        self.status_label.setText(
+            f'<span style="color:{t.violation.name()}">✗</span> TLS handshake failed: '
+            "the server's certificate was rejected"
+        )
+        self.status_label.setAccessibleDescription("✗ the server's certificate was rejected")
+        # Nothing to check or negotiate: the certificate comes first.
+        self.accept_box.hide()
+        self.negotiated_box.hide()
+        self.tls_box.show()
+        reason = why.split(": ", 1)[-1].split(" (", 1)[0]
+        for key, value in rejected_tls_values(certificate, reason).items():
+            self.tls_labels[key].setText(value)
+        self.tls_labels["verified"].setStyleSheet(f"color: {t.violation.name()}; font-weight: 600;")
+        self.halves.setCurrentWidget(self.overview)
+
     def set_response(self, event: HandshakeCaptured) -> None:
         t = theme.current()
         self.response = event
+        self.accept_box.show()
+        self.negotiated_box.show()
         self.response_view.show_event(event)
         ok = event.accept is not None and event.accept.ok and not event.problems
         status = event.start_line or "(no status line: the server sent no valid HTTP response)"

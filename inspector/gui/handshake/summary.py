@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from ...capture.events import Direction, HandshakeCaptured, TlsInfo
+from ...capture.events import Direction, HandshakeCaptured, PeerCertificate, TlsInfo
 from ...protocol.violations import Violation
 from ...views.text import escape_control, format_bytes
 
@@ -19,8 +19,11 @@ __all__ = [
     "BodyView",
     "ProblemRow",
     "body_view",
+    "certificate_summary",
+    "fingerprint_lines",
     "header_meaning",
     "problem_rows",
+    "rejected_tls_values",
     "response_body",
     "tls_values",
 ]
@@ -146,7 +149,58 @@ def tls_values(tls: TlsInfo) -> dict[str, str]:
         "issuer": tls.peer_issuer or "—",
         "not_before": (cert.not_before if cert else "") or "—",
         "expiry": tls.not_after or "—",
-        "sha256": cert.sha256 if cert else "—",
+        "sha256": fingerprint_lines(cert.sha256) if cert else "—",
         "names": (", ".join(cert.sans) if cert else "") or "—",
         "alpn": tls.alpn or "(none)",
+    }
+
+
+def _common_name(subject: str) -> str:
+    """The name a person knows a certificate by: its commonName, else its
+    organizationName, else ``""``."""
+    fields = dict(part.partition("=")[::2] for part in subject.split(", "))
+    return fields.get("commonName") or fields.get("organizationName") or ""
+
+
+def fingerprint_lines(sha256: str, per_line: int = 8) -> str:
+    """A fingerprint in lines of ``per_line`` bytes: 95 characters without a space
+    cannot wrap, and would make a narrow pane scroll sideways."""
+    parts = sha256.split(":")
+    return "\n".join(":".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line))
+
+
+def _short_fingerprint(sha256: str) -> str:
+    parts = sha256.split(":")
+    return sha256 if len(parts) <= 8 else ":".join(parts[:4]) + "…" + ":".join(parts[-3:])
+
+
+def certificate_summary(cert: PeerCertificate) -> str:
+    """One line naming a certificate: ``for dev.local (issued by ...), valid until
+    ..., SHA-256 35:E0:CD:90…54:70:30``."""
+    who = _common_name(cert.subject) or cert.subject or "(no subject)"
+    issuer = _common_name(cert.issuer) or cert.issuer
+    parts = [f"for {who}"]
+    if cert.issuer == cert.subject:
+        parts[0] += " (self-signed)"
+    elif issuer:
+        parts[0] += f" (issued by {issuer})"
+    if cert.not_after:
+        parts.append(f"valid until {cert.not_after}")
+    parts.append(f"SHA-256 {_short_fingerprint(cert.sha256)}")
+    return ", ".join(parts)
+
+
+def rejected_tls_values(cert: PeerCertificate, why: str) -> dict[str, str]:
+    """The TLS box's values for a handshake that failed on this certificate."""
+    return {
+        "verified": f"✗ rejected — {why}",
+        "version": "—",
+        "cipher": "—",
+        "subject": cert.subject or "—",
+        "issuer": cert.issuer or "—",
+        "not_before": cert.not_before or "—",
+        "expiry": cert.not_after or "—",
+        "sha256": fingerprint_lines(cert.sha256),
+        "names": ", ".join(cert.sans) or "—",
+        "alpn": "—",
     }

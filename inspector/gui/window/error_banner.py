@@ -1,9 +1,10 @@
 """The error banner of a session tab: what failed and at which step of connecting.
 
-When the failure is a certificate that was rejected, the banner shows that
-certificate (subject, issuer, validity, SHA-256 fingerprint, names) and offers the
-two ways forward: the TLS options (a CA file, a client certificate), or trusting
-exactly this certificate, by its fingerprint, for the next connection only.
+When the failure is a certificate that was rejected, the banner names that
+certificate in one line (its every field in the tooltip; the handshake pane's TLS box
+shows them all) and offers the two ways forward: the TLS options (a CA file, a client
+certificate), or trusting exactly this certificate, by its fingerprint, for the next
+connection only.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...capture.events import PeerCertificate
+from ..handshake.summary import certificate_summary
 from ..session.controller import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
@@ -44,11 +53,17 @@ class ErrorBanner(DismissibleBanner):
         self.certificate: PeerCertificate | None = None
         self._fatal = True
 
+        # One line under the message: which certificate, and the two ways forward.
+        # Its every field is in the tooltip and in the handshake pane's TLS box: the
+        # banner must stay short enough for a 640-pixel-high window.
         self.certificate_label = QLabel(self)
         self.certificate_label.setObjectName("errorBannerCertificate")
         self.certificate_label.setAccessibleName("Rejected certificate")
         self.certificate_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.certificate_label.setWordWrap(True)
+        self.certificate_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self.tls_button = QPushButton("Open TLS options…", self)
         self.tls_button.setObjectName("errorBannerTlsOptions")
         self.tls_button.setAccessibleName("Open TLS options")
@@ -58,23 +73,20 @@ class ErrorBanner(DismissibleBanner):
         self.trust_button.setObjectName("errorBannerTrust")
         self.trust_button.setAccessibleName("Trust this certificate for this connection")
         self.trust_button.clicked.connect(self._trust)
-        actions = QHBoxLayout()
-        actions.setContentsMargins(0, 0, 0, 0)
-        actions.addWidget(self.tls_button)
-        actions.addWidget(self.trust_button)
-        actions.addStretch(1)
         self.certificate_box = QWidget(self)
         self.certificate_box.setObjectName("errorBannerCertificateBox")
-        box = QVBoxLayout(self.certificate_box)
-        box.setContentsMargins(0, 4, 0, 0)
-        box.addWidget(self.certificate_label)
-        box.addLayout(actions)
+        box = QHBoxLayout(self.certificate_box)
+        box.setContentsMargins(0, 2, 0, 0)
+        box.addWidget(self.certificate_label, 1)
+        box.addWidget(self.tls_button)
+        box.addWidget(self.trust_button)
         self.certificate_box.hide()
         # Under the message, beside the dismiss button.
         row = self.layout()
         assert isinstance(row, QHBoxLayout)
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
         row.removeWidget(self.label)
         column.addWidget(self.label)
         column.addWidget(self.certificate_box)
@@ -112,18 +124,24 @@ class ErrorBanner(DismissibleBanner):
         description = f"{title} at step {where}: {message}"
         cert = self.certificate
         if cert is not None:
-            rows = "".join(
-                f'<tr><td style="padding-right:8px; color:{t.muted.name()}">'
-                f"{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
-                for label, value in cert.fields()
+            fields = cert.fields()
+            self.certificate_label.setText(
+                f"<b>Certificate</b> {html.escape(certificate_summary(cert))}"
             )
-            self.certificate_label.setText(f"<b>The server's certificate</b><table>{rows}</table>")
+            self.certificate_label.setToolTip(
+                "<table>"
+                + "".join(
+                    f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(value)}</td></tr>"
+                    for label, value in fields
+                )
+                + "</table>"
+            )
             self.trust_button.setToolTip(
                 f"Connect again accepting exactly the certificate with SHA-256 "
                 f"{cert.sha256}, for this connection only: any other is still refused"
             )
             description += "; certificate: " + "; ".join(
-                f"{label} {value}" for label, value in cert.fields()
+                f"{label} {value}" for label, value in fields
             )
         self.certificate_box.setVisible(cert is not None)
         self.setAccessibleDescription(description)

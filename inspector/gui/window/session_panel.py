@@ -323,7 +323,9 @@ class SessionPanel(QWidget):
             return  # shown next to the Send button
         certificate = self.controller.rejected_certificate if step == "tls" else None
         self.banner.show_error(step, message, fatal=fatal, certificate=certificate)
-        if step == "handshake":
+        if certificate is not None:
+            self.handshake.show_rejected_certificate(certificate, message)
+        if step == "handshake" or certificate is not None:
             self.side_tabs.setCurrentWidget(self.handshake)
 
     def _on_stats(self, stats: SessionStats) -> None:

@@ -9,8 +9,11 @@ from inspector.capture.events import Direction, HandshakeCaptured, PeerCertifica
 from inspector.gui.handshake.summary import (
     BodyKind,
     body_view,
+    certificate_summary,
+    fingerprint_lines,
     header_meaning,
     problem_rows,
+    rejected_tls_values,
     response_body,
     tls_values,
 )
@@ -74,7 +77,7 @@ def test_tls_trust_says_who_vouched() -> None:
     pinned = tls_values(replace(base, pinned=True))
     assert pinned["verified"].startswith("✓ trusted by pin")
     assert (pinned["sha256"], pinned["names"], pinned["not_before"]) == (
-        "AB:CD",
+        "AB:CD",  # (too short to need a second line)
         "IP:1",
         "Jan  1 00:00:00 2026 GMT",
     )
@@ -82,3 +85,24 @@ def test_tls_trust_says_who_vouched() -> None:
     verified = TlsInfo("TLSv1.3", "X", "CN=a", "CN=a", "Jun  1", True)
     assert tls_values(verified)["verified"].startswith("✓ verified")
     assert tls_values(verified)["sha256"] == "—"
+
+
+def test_a_certificate_in_one_line_and_its_fingerprint_in_four() -> None:
+    sha = ":".join(f"{i:02X}" for i in range(32))
+    leaf = PeerCertificate(
+        "organizationName=Acme, commonName=dev.local",
+        "organizationName=trustme v1.2.1, organizationalUnitName=Testing CA",
+        "Jan  1 00:00:00 2000 GMT",
+        "Jan  1 00:00:00 3000 GMT",
+        sha,
+    )
+    assert certificate_summary(leaf) == (
+        "for dev.local (issued by trustme v1.2.1), valid until Jan  1 00:00:00 3000 GMT, "
+        "SHA-256 00:01:02:03…1D:1E:1F"
+    )
+    lines = fingerprint_lines(sha).split("\n")
+    assert len(lines) == 4 and ":".join(lines) == sha
+    assert all(len(line) == 23 for line in lines)
+    rejected = rejected_tls_values(leaf, "certificate has expired")
+    assert rejected["verified"] == "✗ rejected — certificate has expired"
+    assert rejected["sha256"].replace("\n", ":") == sha and rejected["names"] == "—"

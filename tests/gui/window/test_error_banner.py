@@ -35,11 +35,13 @@ def test_a_certificate_error_shows_the_certificate_and_two_ways_forward(qtbot: Q
     qtbot.addWidget(banner)
     banner.show_error("tls", "the server's certificate was rejected: self-signed", certificate=CERT)
     assert not banner.isHidden() and not banner.certificate_box.isHidden()
+    # One line names it (peer text shown, not interpreted); the tooltip has it all.
     text = banner.certificate_label.text()
-    # Peer text is shown, not interpreted.
-    assert "&lt;b&gt;evil&lt;/b&gt;" in text and "<b>evil</b>" not in text
+    assert "for &lt;b&gt;evil&lt;/b&gt; (self-signed)" in text and "<b>evil</b>" not in text
+    assert f"valid until {CERT.not_after}" in text and "SHA-256 AB:AB:AB:AB…AB:AB:AB" in text
+    tip = banner.certificate_label.toolTip()
     for value in (CERT.not_before, CERT.not_after, CERT.sha256, "DNS:localhost, IP:127.0.0.1"):
-        assert value in text
+        assert value in tip
     assert CERT.sha256 in banner.accessibleDescription()
     assert banner.trust_button.accessibleName() == "Trust this certificate for this connection"
     with qtbot.waitSignal(banner.trustRequested, timeout=1000) as trusted:
@@ -124,6 +126,13 @@ def test_trusting_a_rejected_certificate_connects_with_it_pinned_once(
         cert = panel.banner.certificate
         assert cert is not None and cert.subject == "commonName=self-signed window test"
         assert cert.sans == ("IP:127.0.0.1",)
+        # The handshake pane shows the whole certificate, as rejected.
+        hs = panel.handshake
+        assert panel.side_tabs.currentWidget() is hs
+        assert not hs.tls_box.isHidden() and hs.accept_box.isHidden()
+        assert hs.tls_labels["verified"].text() == "✗ rejected — self-signed certificate"
+        assert hs.tls_labels["sha256"].text().replace("\n", ":") == cert.sha256
+        assert hs.tls_labels["names"].text() == "IP:127.0.0.1"
         await until(lambda: state() is ConnectionState.CLOSED, 2, "closed")
 
         trust = panel.banner.trust_button
@@ -131,10 +140,10 @@ def test_trusting_a_rejected_certificate_connects_with_it_pinned_once(
         qtbot.mouseClick(trust, Qt.MouseButton.LeftButton)
         await until(lambda: state() is ConnectionState.OPEN, 5, "open with the pin")
         assert panel.banner.isHidden()
-        hs = panel.handshake
         await until(lambda: hs.response is not None, 2, "the handshake")
+        assert not hs.accept_box.isHidden()
         assert hs.tls_labels["verified"].text().startswith("✓ trusted by pin")
-        assert hs.tls_labels["sha256"].text() == cert.sha256
+        assert hs.tls_labels["sha256"].text().replace("\n", ":") == cert.sha256
         # For this connection only: the tab's options still verify.
         assert panel.controller.options.tls.pinned_sha256 is None
         panel.controller.send_text("over the pin")
