@@ -120,24 +120,24 @@ class _MessageView(QTabWidget):
         self.setObjectName(f"{name}Tabs")
         self.setAccessibleName(f"{what} views")
         self.setDocumentMode(True)
-        self.table = QTableWidget(0, 3)
+        # Two columns, and under each header a row spanning both with what it means:
+        # a third column would be cut off in a narrow pane, a row wraps.
+        self.table = QTableWidget(0, 2)
         self.table.setObjectName(f"{name}Headers")
         self.table.setAccessibleName(f"{what} headers")
-        self.table.setHorizontalHeaderLabels(["Header", "Value", "Meaning"])
+        self.table.setHorizontalHeaderLabels(["Header", "Value"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setAlternatingRowColors(True)
-        vh = self.table.verticalHeader()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setWordWrap(True)
+        self.table.setShowGrid(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh = self.table.horizontalHeader()
-        # Names fit their text; value and meaning share the rest, so the meaning is
-        # never pushed off the edge by a long value (both elide, with a tooltip).
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized to the names, not to the meaning rows that span both columns.
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        #: The table row of each header's meaning (for tests and screen readers).
+        self.meaning_rows: dict[int, str] = {}
         self.raw = QPlainTextEdit()
         self.raw.setObjectName(f"{name}Raw")
         self.raw.setAccessibleName(f"{what} raw text")
@@ -154,6 +154,7 @@ class _MessageView(QTabWidget):
             self.setTabEnabled(2, False)
 
     def show_event(self, event: HandshakeCaptured | None) -> None:
+        self.table.clearSpans()
         self.table.setRowCount(0)
         if self.body is not None:
             self.setTabEnabled(self.indexOf(self.body), self.body.show_event(event))
@@ -161,18 +162,38 @@ class _MessageView(QTabWidget):
             self.raw.clear()
             return
         rows = [("", event.start_line), *event.headers]
-        self.table.setRowCount(len(rows))
-        for r, (name, value) in enumerate(rows):
-            meaning = header_meaning(name) if name else "start line"
-            for c, text in enumerate((name, value, meaning)):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"{name}: {value}\n{meaning}" if name else value)
-                self.table.setItem(r, c, item)
-        first = self.table.item(0, 1)
-        if first is not None:
-            font = first.font()
-            font.setBold(True)
-            first.setFont(font)
+        muted = theme.current().muted
+        small = self.table.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.meaning_rows = {}
+        for name, value in rows:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            if name:
+                self.table.setItem(r, 0, QTableWidgetItem(name))
+                self.table.setItem(r, 1, item)
+            else:  # the start line, across the table
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                self.table.setItem(r, 0, item)
+                self.table.setSpan(r, 0, 1, 2)
+            meaning = header_meaning(name) if name else ""
+            if meaning:
+                r += 1
+                self.table.insertRow(r)
+                note = QTableWidgetItem(f"↳ {meaning}")
+                note.setForeground(muted)
+                note.setFont(small)
+                note.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.table.setItem(r, 0, note)
+                self.table.setSpan(r, 0, 1, 2)
+                self.meaning_rows[r] = meaning
+        fm = self.table.fontMetrics()
+        names = max((fm.horizontalAdvance(name) for name, _ in rows[1:]), default=0)
+        self.table.setColumnWidth(0, min(names + 16, 240))
         raw = event.raw.decode("latin-1")
         head, sep, body = raw.partition("\r\n\r\n")
         text = head.replace("\r\n", "\n") + ("\n\n" + body if sep and body else "")
