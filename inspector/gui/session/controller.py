@@ -459,6 +459,7 @@ class SessionController(QObject):
         self.close_journal()
         self._loaded = store
         self.source_path = path
+        self.rejected_certificate = None  # a file's TLS error comes without one
         self.url = store.session.url
         self._rtt = next((e.rtt for e in reversed(store.events) if isinstance(e, RttSample)), None)
         self.storeChanged.emit(store)
