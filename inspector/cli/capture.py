@@ -32,9 +32,12 @@ from ..capture.events import (
     StateChanged,
     ViolationCaptured,
 )
+from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
+from ..protocol.constants import Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
+from ..views.registry import default_registry
 from ..views.text import escape_json_line
 from .options import (
     UsageError,
@@ -47,6 +50,8 @@ from .options import (
     tls_options,
 )
 from .render import (
+    VIEW_HELP,
+    PayloadRenderer,
     certificate_lines,
     format_frame,
     format_message,
@@ -54,6 +59,7 @@ from .render import (
     handshake_lines,
     peer_text,
     refused,
+    with_views,
 )
 
 if TYPE_CHECKING:
@@ -122,7 +128,16 @@ def register(commands: Any) -> None:
         help="listen this long after the last action (default 1)",
     )
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print the capture as JSON Lines")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help='print the capture as JSON Lines (a whole payload\'s line has "view" and "rendered")',
+    )
+    out.add_argument(
+        "--view",
+        metavar="NAME",
+        help=VIEW_HELP,
+    )
     out.add_argument(
         "-o",
         "--output",
@@ -196,6 +211,7 @@ def connect_options(ns: argparse.Namespace) -> ConnectOptions:
         auto_pong=not ns.no_auto_pong,
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
+        proxy=ns.proxy,
     )
 
 
@@ -244,26 +260,56 @@ class _Watcher:
         return f"{error.step}: {peer_text(error.message, 800)}"
 
 
-class CapturePrinter:
-    """Prints capture events as they happen: frames both ways, composite messages,
-    the handshake, states, errors. A fatal error is said once: the closed state
-    after it leaves out the detail that repeats it."""
+def _sender(direction: Direction) -> Role:
+    return Role.CLIENT if direction is Direction.OUT else Role.SERVER  # we are the client
 
-    def __init__(self, out: TextIO, watcher: _Watcher) -> None:
+
+class CapturePrinter:
+    """Prints capture events as they happen: frames both ways (each ending with its
+    payload's summary by the payload views), composite messages, the rendered text of
+    payloads an application view decodes, the handshake, states, errors. A fatal
+    error is said once: the closed state after it leaves out the detail that repeats
+    it."""
+
+    def __init__(
+        self, out: TextIO, watcher: _Watcher, renderer: PayloadRenderer | None = None
+    ) -> None:
         self.out = out
         self._watcher = watcher
         self._said: set[str] = set()
+        self.renderer = renderer if renderer is not None else PayloadRenderer()
+        self.renderer.deflate = False  # until the response says it was negotiated
 
     def __call__(self, event: CaptureEvent) -> None:
         out = self.out
+        renderer = self.renderer
         if isinstance(event, FramesCaptured):
             arrow = _arrow(event.dir)
+            sender = _sender(event.dir)
+            lines = []
             for frame in event.frames:
-                out.write(format_frame(frame, arrow) + "\n")
+                meta, whole = renderer.frame_payload(frame, sender)
+                view = renderer.choose(frame.payload, meta)
+                lines.append(
+                    format_frame(frame, arrow, renderer.summary(frame.payload, meta, view))
+                )
+                if whole:
+                    lines.extend(renderer.rendered_lines(frame.payload, meta, view))
+            lines.append("")
+            out.write("\n".join(lines))
         elif isinstance(event, MessageCaptured):
-            if event.message.fragments > 1 or event.message.compressed:
-                out.write(format_message(event.message, _arrow(event.dir)) + "\n")
+            message = event.message
+            if message.fragments > 1 or message.compressed:
+                meta = renderer.message_meta(message, _sender(event.dir))
+                view = renderer.choose(message.data, meta)
+                summary = renderer.summary(message.data, meta, view)
+                lines = [format_message(message, _arrow(event.dir), summary)]
+                lines.extend(renderer.rendered_lines(message.data, meta, view))
+                out.write("\n".join(lines) + "\n")
         elif isinstance(event, HandshakeCaptured):
+            if event.dir is Direction.IN:
+                renderer.subprotocol = event.subprotocol or None
+                renderer.deflate = "permessage-deflate" in (event.extensions or "")
             for line in handshake_lines(event, _arrow(event.dir)):
                 out.write(line + "\n")
         elif isinstance(event, StateChanged):
@@ -389,7 +435,8 @@ async def _capture(
     watcher = _Watcher(sys.stderr if ns.json else None)
     conn.subscribe(watcher, messages=False)
     if not ns.json:
-        conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+        printer = CapturePrinter(sys.stdout, watcher, PayloadRenderer(view=ns.view))
+        conn.subscribe(printer, messages="composite")
     reason = ""
     certificate = None
     try:
@@ -423,6 +470,11 @@ async def _capture(
     return 0
 
 
+def _negotiated(store: CaptureStore) -> str | None:
+    response = store.handshake(Direction.IN)
+    return response.subprotocol or None if response is not None else None
+
+
 def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
     """Print and write the capture as asked; False if the output file failed."""
     from ..capture.formats.jsonl import iter_lines, write_jsonl
@@ -431,7 +483,8 @@ def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
         return True
     if ns.json:
         write = sys.stdout.write
-        for line in iter_lines(conn.store):
+        renderer = PayloadRenderer(view=ns.view, subprotocol=_negotiated(conn.store))
+        for line in with_views(conn.store, iter_lines(conn.store), renderer):
             write(escape_json_line(line.rstrip("\n")) + "\n")
         sys.stdout.flush()
     if ns.output:
@@ -487,6 +540,11 @@ def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) 
     try:
         actions = check_actions(ns.actions)
         options = connect_options(ns)
+        if ns.view is not None:
+            try:
+                default_registry().get(ns.view)
+            except KeyError as exc:
+                raise UsageError(f"--view: {exc.args[0]}") from None
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)
         return 2

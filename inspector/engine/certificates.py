@@ -5,11 +5,12 @@ Why a second handshake: Python's :mod:`ssl` has no verification callback, and on
 3.11 and 3.12 no way to read the chain of a handshake that failed verification
 (``SSLObject.get_unverified_chain`` is 3.13+, and asyncio drops the object when the
 handshake fails anyway). So when the server's certificate is rejected, the client
-makes one more TCP connection to the same address and a TLS handshake without
-verification, reads the certificate and closes (bounded in time; the server sees one
-extra connection that sends nothing after the handshake). That is the certificate a
-user can then pin: connecting again with its SHA-256 fingerprint accepts exactly
-that certificate, and no other, without turning verification off for anything else.
+makes one more TCP connection the same way (through the same proxy, if any) and a
+TLS handshake without verification, reads the certificate and closes (bounded in
+time; the server sees one extra connection that sends nothing after the handshake).
+That is the certificate a user can then pin: connecting again with its SHA-256
+fingerprint accepts exactly that certificate, and no other, without turning
+verification off for anything else.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from ..capture.events import PeerCertificate
 
 __all__ = [
+    "FETCH_TIMEOUT",
     "decode_certificate",
     "fetch_unverified_certificate",
     "fingerprint",
@@ -120,28 +122,24 @@ def peer_certificate(obj: ssl.SSLObject) -> PeerCertificate | None:
 
 
 async def fetch_unverified_certificate(
-    family: int,
-    sockaddr: Any,
+    sock: socket.socket,
     context: ssl.SSLContext,
     server_hostname: str,
     timeout: float = FETCH_TIMEOUT,
 ) -> bytes | None:
-    """The certificate a server presents, read in a handshake that verifies nothing
-    (``context`` must not verify); None if that handshake fails too."""
+    """The certificate a server presents, read in a TLS handshake on ``sock`` (a new,
+    connected socket; closed here) that verifies nothing (``context`` must not
+    verify); None if that handshake fails too."""
     loop = asyncio.get_running_loop()
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setblocking(False)
     transport: asyncio.Transport | None = None
     try:
-        async with asyncio.timeout(timeout):
-            await loop.sock_connect(sock, sockaddr)
-            transport, _ = await loop.create_connection(
-                asyncio.Protocol,
-                sock=sock,
-                ssl=context,
-                server_hostname=server_hostname,
-                ssl_handshake_timeout=timeout,
-            )
+        transport, _ = await loop.create_connection(
+            asyncio.Protocol,
+            sock=sock,
+            ssl=context,
+            server_hostname=server_hostname,
+            ssl_handshake_timeout=timeout,
+        )
         obj = transport.get_extra_info("ssl_object")
         der = obj.getpeercert(binary_form=True) if isinstance(obj, ssl.SSLObject) else None
         return der or None

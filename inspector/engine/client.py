@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from ..capture.events import (
     ConnectionState,
     Direction,
     ErrorStep,
     HandshakeCaptured,
+    ProxyExchange,
     TlsInfo,
 )
 from ..protocol.connection import Protocol
@@ -38,12 +36,14 @@ from ..protocol.handshake import (
 from ..protocol.headers import format_extensions
 from ..protocol.violations import Rule, Violation
 from .certificates import (
+    FETCH_TIMEOUT,
     decode_certificate,
     fetch_unverified_certificate,
     peer_certificate,
     same_fingerprint,
 )
 from .connection import Connection, Listener
+from .dial import UpstreamProxy, choose_proxy, dial
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
 from .refusal import Refusal
 
@@ -79,7 +79,9 @@ def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
     return ctx
 
 
-def _tls_info(transport: asyncio.BaseTransport, verified: bool, pinned: bool) -> TlsInfo | None:
+def _tls_info(
+    transport: asyncio.BaseTransport, verified: bool, pinned: bool = False
+) -> TlsInfo | None:
     obj = transport.get_extra_info("ssl_object")
     if not isinstance(obj, ssl.SSLObject):
         return None
@@ -96,14 +98,6 @@ def _tls_info(transport: asyncio.BaseTransport, verified: bool, pinned: bool) ->
         certificate=cert,
         pinned=pinned,
     )
-
-
-def _describe_os_error(exc: OSError, target: Target, address: str) -> str:
-    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
-        return f"connection to {address} refused: nothing is listening on port {target.port}"
-    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        return f"{address} is unreachable: {exc.strerror}"
-    return f"cannot connect to {address}: {exc.strerror or exc}"
 
 
 async def connect(
@@ -188,46 +182,13 @@ async def _connect_steps(
     # Loaded before connecting too: a missing CA or certificate file leaves no socket open.
     ctx = make_ssl_context(options.tls) if target.secure else None
 
-    step[0] = ErrorStep.DNS
-    t = time.perf_counter()
-    try:
-        infos = await loop.getaddrinfo(
-            target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-    except socket.gaierror as exc:
-        raise ConnectError(
-            ErrorStep.DNS, f"cannot resolve host {target.host!r}: {exc.strerror}"
-        ) from None
-    timings.append(("dns", time.perf_counter() - t))
-    if not infos:
-        raise ConnectError(ErrorStep.DNS, f"host {target.host!r} has no address")
-
-    step[0] = ErrorStep.TCP
-    t = time.perf_counter()
-    sock: socket.socket | None = None
-    errors: list[str] = []
-    for family, type_, proto, _, sockaddr in infos:
-        host = str(sockaddr[0])
-        address = (
-            f"[{host}]:{target.port}" if family == socket.AF_INET6 else f"{host}:{target.port}"
-        )
-        candidate = socket.socket(family, type_, proto)
-        candidate.setblocking(False)
-        try:
-            await loop.sock_connect(candidate, sockaddr)
-        except OSError as exc:
-            candidate.close()
-            errors.append(_describe_os_error(exc, target, address))
-            continue
-        except BaseException:
-            candidate.close()
-            raise
-        sock = candidate
-        break
-    if sock is None:
-        raise ConnectError(ErrorStep.TCP, "; ".join(dict.fromkeys(errors)))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    timings.append(("tcp", time.perf_counter() - t))
+    # DNS, TCP, and the user's proxy if one applies (engine/dial.py).
+    proxy = choose_proxy(options.proxy, target.host, target.port, secure=target.secure)
+    dialed = await dial(
+        target.host, target.port, proxy=proxy, timeout=options.open_timeout, step=step
+    )
+    sock = dialed.sock
+    timings.extend(dialed.timings)
 
     if ctx is not None:
         step[0] = ErrorStep.TLS
@@ -242,7 +203,7 @@ async def _connect_steps(
         )
     except ssl.SSLCertVerificationError as exc:
         sock.close()
-        raise await _rejected_certificate(exc, family, sockaddr, options.tls, target) from None
+        raise await _rejected_certificate(exc, options.tls, target, proxy) from None
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         if ctx is not None and "WRONG_VERSION_NUMBER" in str(exc):
@@ -267,7 +228,7 @@ async def _connect_steps(
     t = time.perf_counter()
     parser = ResponseParser(request)
     try:
-        response = await _exchange(conn, parser)
+        response = await _exchange(conn, parser, dialed.exchange)
     except asyncio.CancelledError:
         # Timed out (or cancelled) mid-response: keep what the server sent so far, as
         # for any other handshake failure.
@@ -303,17 +264,22 @@ async def _connect_steps(
 
 async def _rejected_certificate(
     exc: ssl.SSLCertVerificationError,
-    family: int,
-    sockaddr: Any,
     options: TlsOptions,
     target: Target,
+    proxy: UpstreamProxy | None,
 ) -> ConnectError:
     """The error for a certificate verification rejected, with that certificate
-    (fetched by a second handshake: see :mod:`.certificates` for why)."""
+    (fetched by a second handshake, the same way there: see :mod:`.certificates`)."""
     why = exc.verify_message or exc.reason or str(exc)
     hostname = options.server_hostname or target.host
     unverified = make_ssl_context(dataclasses.replace(options, insecure=True))
-    der = await fetch_unverified_certificate(family, sockaddr, unverified, hostname)
+    der = None
+    try:
+        async with asyncio.timeout(FETCH_TIMEOUT):
+            again = await dial(target.host, target.port, proxy=proxy, timeout=FETCH_TIMEOUT)
+            der = await fetch_unverified_certificate(again.sock, unverified, hostname)
+    except (ConnectError, OSError, TimeoutError):
+        log.debug("cannot connect again to fetch the rejected certificate", exc_info=True)
     certificate = decode_certificate(der) if der else None
     return ConnectError(
         ErrorStep.TLS,
@@ -378,7 +344,9 @@ def _body_wanted(response: HandshakeResponse) -> int:
     return MAX_REFUSAL_BODY
 
 
-async def _exchange(conn: Connection, parser: ResponseParser) -> HandshakeResponse | ParseFailure:
+async def _exchange(
+    conn: Connection, parser: ResponseParser, via: ProxyExchange | None = None
+) -> HandshakeResponse | ParseFailure:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[HandshakeResponse | ParseFailure] = loop.create_future()
     body_done: asyncio.Future[None] = loop.create_future()
@@ -415,7 +383,7 @@ async def _exchange(conn: Connection, parser: ResponseParser) -> HandshakeRespon
     assert conn.transport is not None
     conn.transport.write(request.raw)
     start, headers = split_head(request.raw)
-    conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers))
+    conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers, via=via))
     try:
         response = await done
         if isinstance(response, HandshakeResponse) and response.status_code != 101:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep, PeerCertificate
+from ..capture.events import ErrorStep, PeerCertificate, ProxyExchange
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
@@ -26,7 +26,8 @@ class ConnectError(Exception):
     its status code, ``body`` the first bytes of the body it sent (bounded) and
     ``refusal`` what it said in parts (the message is its sentence). When the
     server's certificate was rejected (or was not the pinned one), ``certificate`` is
-    that certificate, so that the user can see it and pin it.
+    that certificate, so that the user can see it and pin it. A failed upstream proxy
+    ``CONNECT`` keeps its ``exchange``.
     """
 
     def __init__(
@@ -38,8 +39,10 @@ class ConnectError(Exception):
         body: bytes = b"",
         refusal: Refusal | None = None,
         certificate: PeerCertificate | None = None,
+        exchange: ProxyExchange | None = None,
     ) -> None:
         super().__init__(message)
+        self.exchange = exchange
         self.step = ErrorStep(step)
         self.message = message
         self.status = status
@@ -163,3 +166,6 @@ class ConnectOptions:
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
+    #: The user's proxy for the connection (http:// CONNECT or socks5://): None reads
+    #: https_proxy/http_proxy/all_proxy/no_proxy from the environment, "" goes direct.
+    proxy: str | None = None
