@@ -5,11 +5,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep, ProxyExchange
+from ..capture.events import ErrorStep, PeerCertificate, ProxyExchange
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
+
+if TYPE_CHECKING:
+    from .refusal import Refusal
 
 __all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
 
@@ -19,8 +23,11 @@ class ConnectError(Exception):
     message says why, plainly, in one line.
 
     When the server answered the upgrade with something other than 101, ``status`` is
-    its status code and ``body`` the first bytes of the body it sent (bounded).
-    A failed upstream proxy ``CONNECT`` keeps its ``exchange``.
+    its status code, ``body`` the first bytes of the body it sent (bounded) and
+    ``refusal`` what it said in parts (the message is its sentence). When the
+    server's certificate was rejected (or was not the pinned one), ``certificate`` is
+    that certificate, so that the user can see it and pin it. A failed upstream proxy
+    ``CONNECT`` keeps its ``exchange``.
     """
 
     def __init__(
@@ -30,6 +37,8 @@ class ConnectError(Exception):
         *,
         status: int | None = None,
         body: bytes = b"",
+        refusal: Refusal | None = None,
+        certificate: PeerCertificate | None = None,
         exchange: ProxyExchange | None = None,
     ) -> None:
         super().__init__(message)
@@ -38,6 +47,8 @@ class ConnectError(Exception):
         self.message = message
         self.status = status
         self.body = body
+        self.refusal = refusal
+        self.certificate = certificate
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
@@ -131,6 +142,10 @@ class TlsOptions:
     keyfile: str | None = None  # its key, when not in certfile
     insecure: bool = False  # skip certificate and host name verification (dangerous)
     server_hostname: str | None = None  # SNI / name to verify, when not the URL's host
+    #: Accept exactly the certificate with this SHA-256 fingerprint (hex, colons
+    #: optional) instead of verifying it: "trust this certificate for this
+    #: connection". Any other certificate fails the connection.
+    pinned_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
