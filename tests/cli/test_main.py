@@ -101,3 +101,12 @@ def test_log_level_debug_shows_the_engine_state_changes(serve: Serve) -> None:
     assert result.returncode == 0, result.stderr
     assert "inspector.engine.connection: state open" in result.stderr
     assert "inspector.engine.connection: state closed code=1000" in result.stderr
+
+
+def test_a_commands_usage_names_the_command_only() -> None:
+    # It used to begin "ws-inspector [URL | FILE] [--demo] ... capture [-h] ...": the
+    # window's usage glued in front of the command's.
+    from inspector.cli.main import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["capture"]  # type: ignore[union-attr]
+    assert sub.format_usage().startswith("usage: ws-inspector capture [-h]")
