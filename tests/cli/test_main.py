@@ -106,7 +106,10 @@ def test_log_level_debug_shows_the_engine_state_changes(serve: Serve) -> None:
 def test_a_commands_usage_names_the_command_only() -> None:
     # It used to begin "ws-inspector [URL | FILE] [--demo] ... capture [-h] ...": the
     # window's usage glued in front of the command's.
+    import argparse
+
     from inspector.cli.main import build_parser
 
-    sub = build_parser()._subparsers._group_actions[0].choices["capture"]  # type: ignore[union-attr]
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    sub = commands.choices["capture"]
     assert sub.format_usage().startswith("usage: ws-inspector capture [-h]")
