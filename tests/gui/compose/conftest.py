@@ -3,10 +3,11 @@ its Frame tab."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import shiboken6
 
 from inspector.gui.compose.frame import FrameTab
 from inspector.gui.compose.pane import ComposePane
@@ -15,12 +16,29 @@ from inspector.protocol.constants import Opcode
 
 
 @pytest.fixture
-def pane(qtbot: Any) -> ComposePane:
-    controller = SessionController()
-    widget = ComposePane(controller)
-    widget._test_controller = controller  # type: ignore[attr-defined]  # keep it alive
-    qtbot.addWidget(widget)
-    return widget
+def make_pane(qapp: Any) -> Iterator[Callable[[], ComposePane]]:
+    """``make_pane()``: a compose pane on its own controller (``pane.session``), both
+    deleted at the end of the test, in the GUI thread. Left to Python's garbage
+    collector, a QObject may be freed in a worker thread (the loop's executor), which
+    leaves its timers registered: a later timer event then crashes the process."""
+    made: list[ComposePane] = []
+
+    def make() -> ComposePane:
+        controller = SessionController()
+        widget = ComposePane(controller)
+        controller.setParent(widget)  # deleted with the pane
+        made.append(widget)
+        return widget
+
+    yield make
+    for widget in made:
+        widget.session.detach()
+        shiboken6.delete(widget)
+
+
+@pytest.fixture
+def pane(make_pane: Callable[[], ComposePane]) -> ComposePane:
+    return make_pane()
 
 
 def _level(label: Any) -> str:

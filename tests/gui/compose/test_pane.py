@@ -14,7 +14,6 @@ from inspector.capture.events import ConnectionState, Direction
 from inspector.capture.store import CaptureStore
 from inspector.gui.compose.frame import FrameTab
 from inspector.gui.compose.pane import ComposePane
-from inspector.gui.session.controller import SessionController
 from inspector.gui.timeline.icons import deliberate_tint
 from inspector.gui.widgets import theme
 from inspector.gui.window.main_window import MainWindow
@@ -25,6 +24,7 @@ pytestmark = pytest.mark.gui
 
 Until = Callable[..., Awaitable[None]]
 SetFrame = Callable[..., FrameTab]
+MakePane = Callable[[], ComposePane]
 
 
 def test_send_is_disabled_while_not_connected(pane: ComposePane) -> None:
@@ -42,11 +42,15 @@ def _sent_rows(store: CaptureStore) -> list[int]:
 
 
 def test_crafted_frames_go_on_the_wire_as_previewed(
-    qtbot: Any, echo_server: Any, arun: Any, until: Until, set_frame: SetFrame
+    qtbot: Any,
+    make_pane: MakePane,
+    echo_server: Any,
+    arun: Any,
+    until: Until,
+    set_frame: SetFrame,
 ) -> None:
-    controller = SessionController()
-    pane = ComposePane(controller)
-    qtbot.addWidget(pane)
+    pane = make_pane()
+    controller = pane.session
 
     async def scenario() -> None:
         controller.connect_to(echo_server.url)
@@ -99,11 +103,10 @@ def test_crafted_frames_go_on_the_wire_as_previewed(
 
 
 def test_binary_compress_box_follows_deflate(
-    qtbot: Any, echo_server: Any, arun: Any, until: Until
+    make_pane: MakePane, echo_server: Any, arun: Any, until: Until
 ) -> None:
-    controller = SessionController()
-    pane = ComposePane(controller)
-    qtbot.addWidget(pane)
+    pane = make_pane()
+    controller = pane.session
     data = b"compress me " * 20
 
     async def scenario() -> None:
@@ -187,3 +190,10 @@ def test_a_frame_broken_on_purpose_is_shown_as_ours(
     assert row in shown
     assert all(r in store.violations for r in shown)
     panel.timeline.violations_button.setChecked(False)
+
+    # Closed here, so that nothing of the connection is left pending for a later test.
+    async def close() -> None:
+        panel.controller.close_connection()
+        await until(lambda: panel.controller.state is ConnectionState.CLOSED, 5, "closed")
+
+    arun(close(), 10)

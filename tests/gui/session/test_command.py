@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import shiboken6
 
 from inspector.capture.events import Direction, HandshakeCaptured
 from inspector.cli.main import build_parser
@@ -16,8 +17,16 @@ from inspector.gui.session.controller import ConnectOptions, SessionController
 pytestmark = pytest.mark.gui
 
 
-def test_a_live_tab_uses_its_options(qapp: Any) -> None:
-    controller = SessionController()
+@pytest.fixture
+def controller(qapp: Any) -> Iterator[SessionController]:
+    c = SessionController()
+    yield c
+    c.detach()
+    # Deleted now, in the GUI thread, not by a garbage collection in a worker thread.
+    shiboken6.delete(c)
+
+
+def test_a_live_tab_uses_its_options(controller: SessionController) -> None:
     controller.options = ConnectOptions(subprotocols=("chat",), strict=True)
     args = connection_command(controller, "ws://127.0.0.1:9/")
     assert args == [
@@ -28,10 +37,11 @@ def test_a_live_tab_uses_its_options(qapp: Any) -> None:
         "chat",
         "--strict",
     ]
-    controller.detach()
 
 
-def test_a_loaded_capture_uses_its_request(qapp: Any, capture: Callable[..., Any]) -> None:
+def test_a_loaded_capture_uses_its_request(
+    controller: SessionController, capture: Callable[..., Any]
+) -> None:
     c = capture()
     request = (
         ("Host", "127.0.0.1:9"),
@@ -42,7 +52,6 @@ def test_a_loaded_capture_uses_its_request(qapp: Any, capture: Callable[..., Any
     c.store.add(
         HandshakeCaptured(0.0, Direction.OUT, b"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1", request)
     )
-    controller = SessionController()
     controller.options = ConnectOptions(strict=True)  # not how the file connected: ignored
     controller.show_store(c.store, "x.jsonl")
     assert controller.read_only
@@ -50,4 +59,3 @@ def test_a_loaded_capture_uses_its_request(qapp: Any, capture: Callable[..., Any
     assert args[3:] == ["-H", "X-Token: it's", "--subprotocol", "chat", "--no-deflate"]
     ns = build_parser().parse_args(shlex.split(shlex.join(args))[1:])
     assert ns.header == ["X-Token: it's"] and ns.subprotocol == ["chat"] and ns.no_deflate
-    controller.detach()
