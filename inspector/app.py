@@ -37,11 +37,12 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
 from .engine.server import EchoServer
+from .gui.gcpolicy import GuiThreadCollector
 from .gui.qtlog import install_qt_message_handler
 from .gui.window.main_window import MainWindow
 
@@ -158,6 +159,8 @@ def run_window(
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadCollector()
+    collector.install()
 
     window = MainWindow()
     quit_event = asyncio.Event()
@@ -280,11 +283,16 @@ def run_window(
         app.setQuitOnLastWindowClosed(quit_on_last)
         window.quit_handler = None
         window.close_now()
-        window.deleteLater()
         try:
             loop.run_until_complete(asyncio.sleep(0))
         except Exception:
             log.warning("the event loop's last turn failed", exc_info=True)
+        # Delete the window now, while this run's loop exists. Left to deleteLater, Qt
+        # deletes it (its timers and socket notifiers) during whatever event loop runs
+        # next, a later run's in the same process, and that crashed (SIGSEGV).
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        collector.uninstall()
         loop.close()
         asyncio.set_event_loop(None)
         qInstallMessageHandler(previous_qt_handler)

@@ -28,7 +28,9 @@ __all__ = [
     "ErrorStep",
     "FramesCaptured",
     "HandshakeCaptured",
+    "HandshakeLeg",
     "MessageCaptured",
+    "ProxyExchange",
     "RawBytesSent",
     "RttSample",
     "SessionInfo",
@@ -130,6 +132,29 @@ class TlsInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ProxyExchange:
+    """How an outgoing connection went through the user's own proxy before the opening
+    handshake: an HTTP ``CONNECT`` (its request and the proxy's answer, as they crossed
+    the wire) or a SOCKS5 negotiation (no HTTP bytes: ``request`` and ``response`` are
+    empty)."""
+
+    kind: str  # "http" or "socks5"
+    address: str  # the proxy's host:port
+    target: str  # the host:port the proxy was asked to reach
+    request: bytes = b""
+    response: bytes = b""
+
+
+class HandshakeLeg(enum.StrEnum):
+    """Which connection a handshake half crossed, in a proxy's capture (four halves:
+    the client's request and our answer on the client leg, our request and the
+    server's answer on the upstream leg)."""
+
+    CLIENT = "client"  # between the user's client and the proxy
+    UPSTREAM = "upstream"  # between the proxy and the server
+
+
+@dataclass(frozen=True, slots=True)
 class HandshakeCaptured:
     """One half of the opening handshake: our request, or the peer's response (or the
     reverse on the server side). ``raw`` is exactly what crossed the wire."""
@@ -149,6 +174,10 @@ class HandshakeCaptured:
     #: Step timings in seconds: dns, tcp, tls, handshake (response side only).
     timings: tuple[tuple[str, float], ...] = ()
     tls: TlsInfo | None = None
+    #: In a proxy's capture, the connection this half crossed; None in an end's own.
+    leg: HandshakeLeg | None = None
+    #: The exchange with an upstream proxy that came before this request, if any.
+    via: ProxyExchange | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,10 +32,21 @@ from ..capture.events import (
     StateChanged,
     ViolationCaptured,
 )
+from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
+from ..protocol.constants import Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
+from ..views.registry import default_registry
 from ..views.text import escape_json_line
+from .automation import (
+    EXPECT_KINDS,
+    Expectations,
+    add_expect_options,
+    add_script_option,
+    load_hooks,
+    prepare_expectations,
+)
 from .options import (
     UsageError,
     add_capture_budget,
@@ -47,12 +58,15 @@ from .options import (
     tls_options,
 )
 from .render import (
+    VIEW_HELP,
+    PayloadRenderer,
     format_frame,
     format_message,
     format_state,
     handshake_lines,
     peer_text,
     upgrade_failure,
+    with_views,
 )
 
 if TYPE_CHECKING:
@@ -113,6 +127,8 @@ def register(commands: Any) -> None:
     )
     acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
     acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
+    add_expect_options(p, _Ordered)
+    add_script_option(p)
     p.add_argument(
         "--wait",
         type=float,
@@ -121,7 +137,16 @@ def register(commands: Any) -> None:
         help="listen this long after the last action (default 1)",
     )
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print the capture as JSON Lines")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help='print the capture as JSON Lines (a whole payload\'s line has "view" and "rendered")',
+    )
+    out.add_argument(
+        "--view",
+        metavar="NAME",
+        help=VIEW_HELP,
+    )
     out.add_argument(
         "-o",
         "--output",
@@ -195,6 +220,7 @@ def connect_options(ns: argparse.Namespace) -> ConnectOptions:
         auto_pong=not ns.no_auto_pong,
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
+        proxy=ns.proxy,
     )
 
 
@@ -246,26 +272,56 @@ class _Watcher:
         return f"{error.step}: {peer_text(error.message, 400)}"
 
 
-class CapturePrinter:
-    """Prints capture events as they happen: frames both ways, composite messages,
-    the handshake, states, errors. A fatal error is said once: the closed state
-    after it leaves out the detail that repeats it."""
+def _sender(direction: Direction) -> Role:
+    return Role.CLIENT if direction is Direction.OUT else Role.SERVER  # we are the client
 
-    def __init__(self, out: TextIO, watcher: _Watcher) -> None:
+
+class CapturePrinter:
+    """Prints capture events as they happen: frames both ways (each ending with its
+    payload's summary by the payload views), composite messages, the rendered text of
+    payloads an application view decodes, the handshake, states, errors. A fatal
+    error is said once: the closed state after it leaves out the detail that repeats
+    it."""
+
+    def __init__(
+        self, out: TextIO, watcher: _Watcher, renderer: PayloadRenderer | None = None
+    ) -> None:
         self.out = out
         self._watcher = watcher
         self._said: set[str] = set()
+        self.renderer = renderer if renderer is not None else PayloadRenderer()
+        self.renderer.deflate = False  # until the response says it was negotiated
 
     def __call__(self, event: CaptureEvent) -> None:
         out = self.out
+        renderer = self.renderer
         if isinstance(event, FramesCaptured):
             arrow = _arrow(event.dir)
+            sender = _sender(event.dir)
+            lines = []
             for frame in event.frames:
-                out.write(format_frame(frame, arrow) + "\n")
+                meta, whole = renderer.frame_payload(frame, sender)
+                view = renderer.choose(frame.payload, meta)
+                lines.append(
+                    format_frame(frame, arrow, renderer.summary(frame.payload, meta, view))
+                )
+                if whole:
+                    lines.extend(renderer.rendered_lines(frame.payload, meta, view))
+            lines.append("")
+            out.write("\n".join(lines))
         elif isinstance(event, MessageCaptured):
-            if event.message.fragments > 1 or event.message.compressed:
-                out.write(format_message(event.message, _arrow(event.dir)) + "\n")
+            message = event.message
+            if message.fragments > 1 or message.compressed:
+                meta = renderer.message_meta(message, _sender(event.dir))
+                view = renderer.choose(message.data, meta)
+                summary = renderer.summary(message.data, meta, view)
+                lines = [format_message(message, _arrow(event.dir), summary)]
+                lines.extend(renderer.rendered_lines(message.data, meta, view))
+                out.write("\n".join(lines) + "\n")
         elif isinstance(event, HandshakeCaptured):
+            if event.dir is Direction.IN:
+                renderer.subprotocol = event.subprotocol or None
+                renderer.deflate = "permessage-deflate" in (event.extensions or "")
             for line in handshake_lines(event, _arrow(event.dir)):
                 out.write(line + "\n")
         elif isinstance(event, StateChanged):
@@ -328,7 +384,12 @@ def _perform(conn: Connection, kind: str, value: Any) -> None:
 
 
 async def _converse(
-    conn: Connection, actions: list[Action], piped: bool, wait: float, close_timeout: float
+    conn: Connection,
+    actions: list[Action],
+    piped: bool,
+    wait: float,
+    close_timeout: float,
+    expectations: Expectations,
 ) -> None:
     """The actions, the piped lines, the listening, and the close."""
     # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
@@ -349,8 +410,14 @@ async def _converse(
         close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
         actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
     for kind, value in actions:
+        if kind in EXPECT_KINDS:
+            if not await expectations.check(value):
+                break
+            continue
+        # Past the end, the actions are skipped; the expectations are still checked.
         if not conn.is_open or conn.close_sent or stop.done():
-            break
+            continue
+        expectations.mark()
         if kind == "stdin":
             lines = _StdinLines()
             while (line := await lines.next(stop)) is not None:
@@ -365,7 +432,7 @@ async def _converse(
         try:
             _perform(conn, kind, value)
         except LocalProtocolError:
-            break  # the peer ended the connection meanwhile: reported by the caller
+            continue  # the peer ended the connection meanwhile: reported by the caller
         await conn.drain()
         await asyncio.sleep(0)
     if not stop.done():
@@ -391,14 +458,18 @@ async def _capture(
     watcher = _Watcher(sys.stderr if ns.json else None)
     conn.subscribe(watcher, messages=False)
     if not ns.json:
-        conn.subscribe(CapturePrinter(sys.stdout, watcher), messages="composite")
+        printer = CapturePrinter(sys.stdout, watcher, PayloadRenderer(view=ns.view))
+        conn.subscribe(printer, messages="composite")
+    expectations = Expectations(conn, actions, json_out=ns.json)
+    if ns.hooks is not None:
+        ns.hooks.attach(conn)
     reason = ""
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
     else:
-        await _converse(conn, actions, piped, ns.wait, options.close_timeout)
+        await _converse(conn, actions, piped, ns.wait, options.close_timeout, expectations)
         last = conn.final_state
         # Exit 0 only for a connection that opened (it did: connect returned) and
         # closed cleanly, in the engine's strict sense of clean.
@@ -410,12 +481,22 @@ async def _capture(
                 reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
+    if ns.hooks is not None:
+        await ns.hooks.aclose()
     written = _write_outputs(ns, conn)
+    expectations.print_json()
+    if expectations.failure and (expectations.failed or not reason):
+        reason = expectations.failure
     _end_journal(journal, keep=not written)
     if reason:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+def _negotiated(store: CaptureStore) -> str | None:
+    response = store.handshake(Direction.IN)
+    return response.subprotocol or None if response is not None else None
 
 
 def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
@@ -426,7 +507,8 @@ def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
         return True
     if ns.json:
         write = sys.stdout.write
-        for line in iter_lines(conn.store):
+        renderer = PayloadRenderer(view=ns.view, subprotocol=_negotiated(conn.store))
+        for line in with_views(conn.store, iter_lines(conn.store), renderer):
             write(escape_json_line(line.rstrip("\n")) + "\n")
         sys.stdout.flush()
     if ns.output:
@@ -480,8 +562,14 @@ def _stdin_is_piped() -> bool:
 
 def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) -> int:
     try:
-        actions = check_actions(ns.actions)
+        actions = prepare_expectations(check_actions(ns.actions))
         options = connect_options(ns)
+        if ns.view is not None:
+            try:
+                default_registry().get(ns.view)
+            except KeyError as exc:
+                raise UsageError(f"--view: {exc.args[0]}") from None
+        ns.hooks = load_hooks(ns, "capture")
     except UsageError as exc:
         print(f"ws-inspector capture: {exc}", file=sys.stderr)
         return 2

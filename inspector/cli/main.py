@@ -18,15 +18,24 @@ from typing import Final
 
 from .. import __version__
 from ..logs import setup_logging
-from . import capture, convert, decode, probe, serve, window
+from . import capture, convert, decode, probe, proxy, replay, serve, window
 
 __all__ = ["COMMANDS", "build_parser", "main", "parse_args", "parse_window_args"]
 
 log = logging.getLogger(__name__)
 
 #: The commands, in the order help lists them (the window first: it is the default).
-_MODULES: Final = (window, decode, capture, serve, probe, convert)
-COMMANDS: Final = ("window", "decode", "capture", "serve", "probe", "convert")
+_MODULES: Final = (window, decode, capture, replay, serve, proxy, probe, convert)
+COMMANDS: Final = (
+    "window",
+    "decode",
+    "capture",
+    "replay",
+    "serve",
+    "proxy",
+    "probe",
+    "convert",
+)
 
 _USAGE: Final = """ws-inspector [URL | FILE] [--demo] [--log-level LEVEL] [--debug]
        ws-inspector COMMAND [options]"""
@@ -35,7 +44,9 @@ _EPILOG: Final = """\
 ws-inspector [URL | FILE] [--demo]       the window
 ws-inspector decode FILE --from client|server [--hex] [--deflate] [--json]
 ws-inspector capture URL [actions...] [--json] [-o FILE.jsonl|FILE.har]
+ws-inspector replay CAPTURE URL [--timing original|fast|SCALE] [--frames] [--compare]
 ws-inspector serve [--host 127.0.0.1] [--port N] [--strict]
+ws-inspector proxy --listen HOST:PORT (--upstream URL | --forward) [--json] [-o DIR]
 ws-inspector probe URL [--category NAME] [--json] [--html FILE] [--fail-on GRADE]
 ws-inspector convert IN OUT [--include-secrets]     (.jsonl <-> .har)
 

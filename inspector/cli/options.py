@@ -62,6 +62,13 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         help="offer this subprotocol (repeatable, in order of preference)",
     )
     group.add_argument("--origin", help="send this Origin header")
+    group.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="connect through this proxy (http://HOST:PORT for CONNECT, socks5://HOST:PORT); "
+        "default: https_proxy / http_proxy / all_proxy unless no_proxy names the host; "
+        "'' for none",
+    )
 
 
 def request_headers(ns: argparse.Namespace) -> list[tuple[str, str]]:

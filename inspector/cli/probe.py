@@ -148,6 +148,7 @@ def run(ns: argparse.Namespace) -> int:
         open_timeout=max(ns.timeout, 1.0),
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
+        proxy=ns.proxy,
     )
     done = [0]
     progress = not ns.json and sys.stderr.isatty()

@@ -3,42 +3,74 @@
 Everything a peer controls (payloads, close reasons, status lines, header values,
 error messages that quote the peer) is printed through
 :func:`~inspector.views.text.escape_control`, here, so that no command can forget to.
-:func:`render_payload` is the one place a payload is turned into terminal text; the
-payload views of the views layer plug in there.
+Payloads are shown by the payload view registry (:mod:`inspector.views.registry`),
+through :class:`PayloadRenderer`: a frame's row ends with the chosen view's one-line
+summary, and a payload an application view decodes (JSON, MessagePack, Socket.IO...)
+is followed by its rendered text; ``--json`` lines carry the view's name and text.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 
-from ..capture.events import AcceptCheck, ConnectionState, HandshakeCaptured, StateChanged
-from ..protocol.constants import close_code_meaning
+from ..capture.events import (
+    AcceptCheck,
+    ConnectionState,
+    Direction,
+    HandshakeCaptured,
+    SessionRole,
+    StateChanged,
+)
+from ..capture.store import CaptureStore
+from ..protocol.constants import Opcode, Role, close_code_meaning, opcode_name
 from ..protocol.events import Message
-from ..protocol.frames import Frame
+from ..protocol.frames import Frame, parse_close_payload
 from ..protocol.violations import Violation
+from ..views.base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
+from ..views.conversation import sender_of
+from ..views.registry import Registry, default_registry
 from ..views.text import escape_control, format_bytes, shorten
 
 __all__ = [
     "DELIBERATE",
+    "RAW_VIEWS",
+    "RENDERED_LINES",
+    "VIEW_HELP",
+    "PayloadRenderer",
     "accept_line",
     "format_frame",
     "format_message",
     "format_problem",
+    "format_row",
     "format_state",
     "format_violation",
     "handshake_lines",
     "peer_text",
     "quoted",
     "render_payload",
+    "rendered_json",
     "upgrade_failure",
+    "with_views",
 ]
 
 #: How a rule we broke on purpose (a crafted frame) is told apart from the peer's.
 DELIBERATE = "sent on purpose"
 
-_TEXTUAL_OPCODES = frozenset((0, 1, 9, 10))
+#: ``--view``'s help (the registry is not loaded to build a parser: the window and
+#: ``--help`` would pay for every format's decoder at start).
+VIEW_HELP = (
+    "show payloads with this view where it can read them: text, json, hex, close, msgpack, "
+    "cbor, protobuf, socket.io, stomp, graphql-ws, signalr, mqtt, wamp, json-rpc (an "
+    "unknown name lists the views there are)"
+)
+#: Views whose rendered text is the payload itself, as the row's summary shows it.
+RAW_VIEWS = frozenset(("text", "hex", "close"))
+#: Lines of a rendered payload printed under its row (``--json`` holds all of it).
+RENDERED_LINES = 40
+#: Views whose one line is the payload's text as sent: quoted in a row.
+_QUOTED = frozenset(("text", "json"))
 
 
 def peer_text(text: str, limit: int | None = None) -> str:
@@ -52,21 +84,244 @@ def quoted(text: str | None) -> str:
     return "None" if text is None else f"'{escape_control(text)}'"
 
 
-def render_payload(data: bytes, opcode: int, limit: int = 80) -> str:
-    """A payload as one line of terminal text: JSON-quoted text when it decodes as
-    UTF-8 (for text, continuation, ping and pong frames), else the first bytes in hex."""
-    if opcode in _TEXTUAL_OPCODES:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+class PayloadRenderer:
+    """How the commands show payloads: by the view registry's best view of each one,
+    or by the view ``view`` names where it can read the payload (``--view NAME``;
+    ``KeyError`` for a name the registry does not know). ``subprotocol`` is what the
+    handshake negotiated (or ``decode --subprotocol`` says); ``deflate`` whether
+    permessage-deflate was (RSV1 then means compressed)."""
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        view: str | None = None,
+        subprotocol: str | None = None,
+        deflate: bool = True,
+    ) -> None:
+        self.registry = registry if registry is not None else default_registry()
+        #: Whether RSV1 means compressed (permessage-deflate negotiated).
+        self.deflate = deflate
+        self.forced = self.registry.get(view) if view is not None else None
+        self.subprotocol = subprotocol
+        # The opcode and compression of the message each sender has begun in
+        # fragments: a continuation frame's bytes are read as that message's.
+        self._open: dict[Role | None, tuple[int, bool]] = {}
+        # A command runs over a fixed set of views, asked about every payload: taken
+        # once, they cost a command less (Registry.__iter__ copies them each time).
+        self._views = tuple(self.registry)
+        self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
+        self._role: SessionRole | None = None
+        self._begun: dict[int, tuple[int, bool]] = {}
+        self._senders = (Role.CLIENT, Role.SERVER)
+
+    # ------------------------------------------------------------ what it is
+    def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
+        """What a frame's own payload is, and whether it is a whole payload (a control
+        frame, an unfragmented uncompressed message) rather than part of a message."""
+        op = frame.opcode
+        sub = self.subprotocol
+        if op in (Opcode.TEXT, Opcode.BINARY):
+            compressed = self.deflate and frame.rsv1
+            if not frame.fin:
+                self._open[sender] = (op, compressed)
+            whole = frame.fin and not compressed
+        elif op == Opcode.CONT:
+            op, compressed = self._open.get(sender, (Opcode.BINARY, False))
+            if frame.fin:
+                self._open.pop(sender, None)
+            whole = False
         else:
-            # json.dumps escapes C0 controls; escape_control the rest (C1, bidi).
-            return escape_control(json.dumps(shorten(text, limit), ensure_ascii=False))
+            compressed, whole = False, op >= 8
+        truncated = not whole or frame.truncated
+        if compressed:
+            op = Opcode.BINARY  # deflate data: bytes until the message is inflated
+        meta = PayloadMeta(op, sender, sub, compressed, truncated, frame.length)
+        return meta, whole
+
+    def row_payload(self, store: CaptureStore, row: int) -> tuple[bytes, PayloadMeta, bool]:
+        """The own payload of the frame at ``row`` of ``store``, what it is, and
+        whether it is a whole payload (:meth:`frame_payload`, from the columns)."""
+        b0 = store.b0[row]
+        op = b0 & 0x0F
+        payload = store.payloads[row]
+        length = store.length[row]
+        compressed = False
+        if op >= 8:
+            whole = True
+        elif op in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            start = store.msg_start[row]
+            d = store.dir[row]
+            if start >= 0:
+                # RSV1 on the first frame is rare: the full rule only then.
+                compressed = bool(store.b0[start] & 0x40) and store.is_compressed(row)
+                if op == Opcode.CONT:
+                    op = store.b0[start] & 0x0F
+                elif not b0 & 0x80:  # a message begins in fragments: remembered for
+                    self._begun[d] = (op, compressed)  # a store that has only its end
+            else:
+                # A continuation whose message began before this store did (decode's
+                # pieces of a stream): the message as it began, if it was seen.
+                op, compressed = self._begun.get(d, (Opcode.BINARY, False))
+            whole = start == row and bool(b0 & 0x80) and not compressed
+            if compressed:
+                op = Opcode.BINARY
+        else:
+            whole = False
+        role = store.session.role
+        if role is not self._role:
+            self._role = role
+            self._senders = (sender_of(role, Direction.OUT), sender_of(role, Direction.IN))
+            self._metas.clear()
+        d = store.dir[row]
+        truncated = not whole or len(payload) < length
+        # Metas are shared between payloads alike (most streams repeat a few sizes).
+        key = (op, d, compressed, truncated, length)
+        meta = self._metas.get(key)
+        if meta is None:
+            if len(self._metas) > 4096:
+                self._metas.clear()
+            meta = self._metas[key] = PayloadMeta(
+                op, self._senders[d], self.subprotocol, compressed, truncated, length
+            )
+        return payload, meta, whole
+
+    def message_meta(self, message: Message, sender: Role | None = None) -> PayloadMeta:
+        return PayloadMeta(
+            message.opcode,
+            sender,
+            self.subprotocol,
+            message.compressed,
+            message.truncated,
+            len(message.data),
+        )
+
+    # --------------------------------------------------------------- showing
+    def choose(self, data: bytes, meta: PayloadMeta) -> View:
+        """The forced view where it can read ``data``, else the best one; the deflate
+        bytes of a compressed message's frames are hex whatever was asked."""
+        if meta.compressed and meta.truncated and "hex" in self.registry:
+            return self.registry.get("hex")
+        forced = self.forced
+        if forced is not None:
+            try:
+                readable = forced.priority(data[:SUMMARY_PREFIX], meta) >= 0
+            except Exception:  # a broken view must not hide the payload
+                readable = False
+            if readable:
+                return forced
+        # Registry.best in one pass (the highest priority; ties: the first registered).
+        best: View | None = None
+        top = -1.0
+        for view in self._views:
+            try:
+                p = view.priority(data, meta)
+            except Exception:  # a broken view must not hide the payload
+                continue
+            if p > top and p >= 0:
+                best, top = view, p
+        return best if best is not None else self.registry.best(data, meta)
+
+    def summary(self, data: bytes, meta: PayloadMeta, view: View | None = None) -> str:
+        """One line for a row, safe for a terminal; text in double quotes, so that
+        where it starts and ends can be seen."""
+        view = view if view is not None else self.choose(data, meta)
+        line: str | None = None
+        try:
+            line = view.summary(data[:SUMMARY_PREFIX], meta)
+        except Exception:  # a view's bug: the registry's fallback says what it can
+            line = None
+        if line is None:
+            line = self.registry.summary(data, meta, view)
+        if not line.isprintable():  # (every control character is unprintable)
+            line = escape_control(line)
+        return f'"{line}"' if view.name in _QUOTED else line
+
+    def render(self, data: bytes, meta: PayloadMeta, view: View | None = None) -> Rendered:
+        return self.registry.render(
+            data, meta, view if view is not None else self.choose(data, meta)
+        )
+
+    def rendered_lines(
+        self, data: bytes, meta: PayloadMeta, view: View, indent: str = "      "
+    ) -> list[str]:
+        """The rendered text of a payload an application view decodes, indented
+        under its row (at most :data:`RENDERED_LINES`); nothing for the raw views,
+        whose text the summary already is."""
+        if view.name in RAW_VIEWS:
+            return []
+        rendered = self.registry.render(data, meta, view)
+        if rendered.error:
+            # What could be decoded is in --json; a person needs where it went wrong.
+            return [f"{indent}! {escape_control(rendered.error)}"]
+        lines: list[str] = []
+        text = rendered.text.split("\n")
+        lines.extend(indent + escape_control(line) for line in text[:RENDERED_LINES])
+        if len(text) > RENDERED_LINES:
+            lines.append(f"{indent}... ({len(text) - RENDERED_LINES} more lines; --json has all)")
+        return lines
+
+    def json_fields(self, data: bytes, meta: PayloadMeta) -> str:
+        """``,"view":NAME,"rendered":TEXT`` (and ``"view_error"`` when the view could
+        not read it all), to end a capture line's object with."""
+        return rendered_json(self.render(data, meta))
+
+
+def with_views(
+    store: CaptureStore, lines: Iterable[str], renderer: PayloadRenderer
+) -> Iterator[str]:
+    """The capture ``lines`` of ``store`` (as :func:`~inspector.capture.formats.jsonl.
+    iter_lines` writes them), each line that holds a whole payload (a control frame's
+    or a one-frame message's frame line, a kept message's line) ending with
+    ``"view"`` and ``"rendered"``: the payload view chosen and its text."""
+    messages = store.messages
+    row = -1
+    for line in lines:
+        if line.startswith('{"type":"frame"'):
+            row += 1
+            data, meta, whole = renderer.row_payload(store, row)
+            if whole:
+                line = line[:-1] + renderer.json_fields(data, meta) + "}"
+        elif line.startswith('{"type":"message"') and row in messages:
+            message = messages[row].message
+            sender = sender_of(store.session.role, store.direction(row))
+            meta = renderer.message_meta(message, sender)
+            line = line[:-1] + renderer.json_fields(message.data, meta) + "}"
+        yield line
+
+
+def rendered_json(rendered: Rendered) -> str:
+    """``,"view":NAME,"rendered":TEXT`` (and ``"view_error"`` when the view could not
+    read it all), to end a capture line's JSON object with."""
+    enc = encode_basestring
+    extra = f',"view":{enc(rendered.view)},"rendered":{enc(rendered.text)}'
+    if rendered.error:
+        extra += f',"view_error":{enc(rendered.error)}'
+    return extra
+
+
+_DEFAULT_RENDERER: PayloadRenderer | None = None
+
+
+def _renderer() -> PayloadRenderer:
+    global _DEFAULT_RENDERER
+    if _DEFAULT_RENDERER is None:
+        _DEFAULT_RENDERER = PayloadRenderer()
+    return _DEFAULT_RENDERER
+
+
+def render_payload(data: bytes, opcode: int, limit: int = 80) -> str:
+    """A payload alone as one line of terminal text (at most about ``limit``
+    characters): the best view's summary, text in double quotes."""
     if not data:
         return ""
-    shown = data[: limit // 3].hex(" ")
-    return shown + (" ..." if len(data) > limit // 3 else "")
+    renderer = _renderer()
+    meta = PayloadMeta(opcode, size=len(data))
+    view = renderer.choose(data, meta)
+    line = escape_control(renderer.registry.summary(data, meta, view))
+    if view.name in _QUOTED:
+        return f'"{shorten(line, limit)}"'
+    return shorten(line, limit)
 
 
 def format_violation(violation: Violation) -> str:
@@ -74,37 +329,97 @@ def format_violation(violation: Violation) -> str:
     return f"    ! {violation.rule.rfc}: {escape_control(violation.message)}{ours}"
 
 
-def format_frame(frame: Frame, direction: str = "") -> str:
-    """One row: seq, offset, FIN/RSV, opcode, mask, length form, payload or close;
-    then one line per violation."""
-    bits = ("F" if frame.fin else ".") + "".join(
-        "1" if b else "." for b in (frame.rsv1, frame.rsv2, frame.rsv3)
+_BITS = tuple(
+    ("F" if b & 0x80 else ".") + "".join("1" if b & bit else "." for bit in (0x40, 0x20, 0x10))
+    for b in range(256)
+)
+_OPCOL = tuple(f"{opcode_name(b):<12}" for b in range(16))
+_FORM = tuple(
+    "" if n < 126 else " (16-bit len)" if n == 126 else " (64-bit len)" for n in range(128)
+)
+
+
+def _close_body(payload: bytes) -> str:
+    code, reason, _ = parse_close_payload(payload)
+    if code is None:
+        return "(no code)"
+    return f"code={code} ({close_code_meaning(code).split(':')[0]}) reason={quoted(reason)}"
+
+
+def _row(
+    direction: str,
+    seq: int,
+    offset: int,
+    b0: int,
+    b1: int,
+    key: str,
+    length: int,
+    body: str,
+    violations: tuple[Violation, ...] | None,
+) -> str:
+    head = (
+        f"{direction}#{seq:<5} @{offset:<8} {_BITS[b0]} {_OPCOL[b0 & 0x0F]} "
+        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}"
     )
+    line = f"{head}  {body}".rstrip()
+    if not violations:
+        return line
+    return "\n".join([line, *(format_violation(v) for v in violations)])
+
+
+def format_frame(frame: Frame, direction: str = "", summary: str | None = None) -> str:
+    """One row: seq, offset, FIN/RSV, opcode, mask, length form, the payload's
+    ``summary`` (default: :func:`render_payload`'s) or the close code and reason; then
+    one line per violation."""
     key = frame.mask_key
-    mask = key.hex() if key is not None else "-"
-    form = {7: "", 16: " (16-bit len)", 64: " (64-bit len)"}[frame.length_form]
+    header = frame.header
     if frame.opcode == 8:
-        code = frame.close_code
-        body = (
-            f"code={code} ({close_code_meaning(code).split(':')[0]}) "
-            f"reason={quoted(frame.close_reason)}"
-            if code is not None
-            else "(no code)"
-        )
+        body = _close_body(frame.payload)
     else:
-        body = render_payload(frame.payload, frame.opcode)
+        body = summary if summary is not None else render_payload(frame.payload, frame.opcode)
         if frame.truncated:
             body += f" [{len(frame.payload)} of {frame.length} bytes kept]"
-    head = (
-        f"{direction}#{frame.seq:<5} @{frame.offset:<8} {bits} {frame.opcode_name:<12} "
-        f"mask={mask:<8} len={frame.length}{form}"
+    return _row(
+        direction,
+        frame.seq,
+        frame.offset,
+        header[0],
+        header[1],
+        key.hex() if key is not None else "-",
+        frame.length,
+        body,
+        frame.violations,
     )
-    lines = [f"{head}  {body}".rstrip()]
-    lines.extend(format_violation(v) for v in frame.violations)
-    return "\n".join(lines)
 
 
-def format_message(message: Message, direction: str = "") -> str:
+def format_row(store: CaptureStore, row: int, summary: str, direction: str = "") -> str:
+    """:func:`format_frame` of the frame at ``row`` of ``store``, read from its columns
+    (no :class:`Frame` made: ``decode`` formats a million of them)."""
+    b0 = store.b0[row]
+    b1 = store.b1[row]
+    payload = store.payloads[row]
+    length = store.length[row]
+    if b0 & 0x0F == 8:
+        body = _close_body(payload)
+    else:
+        body = summary
+        if len(payload) < length:
+            body += f" [{len(payload)} of {length} bytes kept]"
+    key = f"{store.mask_key[row]:08x}" if b1 & 0x80 else "-"
+    return _row(
+        direction,
+        store.seq[row],
+        store.offset[row],
+        b0,
+        b1,
+        key,
+        length,
+        body,
+        store.violations.get(row),
+    )
+
+
+def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:
     kind = "TEXT" if message.opcode == 1 else "BINARY"
     extra = []
     if message.fragments > 1:
@@ -113,7 +428,7 @@ def format_message(message: Message, direction: str = "") -> str:
         extra.append(f"inflated from {message.wire_size} bytes")
     if message.truncated:
         extra.append("truncated")
-    preview = render_payload(message.data, message.opcode)
+    preview = summary if summary is not None else render_payload(message.data, message.opcode)
     details = f" ({', '.join(extra)})" if extra else ""
     return f"{direction}  = {kind} message, {len(message.data)} bytes{details} {preview}".rstrip()
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..capture.events import (
@@ -25,7 +26,8 @@ from ..capture.events import (
     HandshakeCaptured,
     StateChanged,
 )
-from .options import add_capture_budget, add_logging_options, capture_budget
+from .automation import add_script_option, load_hooks
+from .options import UsageError, add_capture_budget, add_logging_options, capture_budget
 from .render import format_frame, peer_text
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ def register(commands: Any) -> None:
         "close code (default: record it and echo what can be echoed)",
     )
     add_capture_budget(p, what="each connection")
+    add_script_option(p)
     add_logging_options(p)
     p.set_defaults(run=run)
 
@@ -91,12 +94,20 @@ def run(ns: argparse.Namespace) -> int:
     from ..engine.server import EchoServer
 
     console = None if ns.quiet else Console()
+    try:
+        hooks = load_hooks(ns, "serve")
+    except UsageError as exc:
+        print(f"ws-inspector serve: {exc}", file=sys.stderr)
+        return 2
+    on_event: Callable[[Connection, CaptureEvent], None] | None = console
+    if hooks is not None:
+        on_event = _both(console, hooks.server_listener())
 
     async def serve() -> int:
         server = EchoServer(
             ns.host,
             ns.port,
-            on_event=console,
+            on_event=on_event,
             strict=ns.strict,
             max_capture_bytes=capture_budget(ns),
         )
@@ -119,6 +130,22 @@ def run(ns: argparse.Namespace) -> int:
             await stop.wait()
         finally:
             await server.close()
+            if hooks is not None:
+                await hooks.aclose()
         return 0
 
     return asyncio.run(serve())
+
+
+def _both(
+    console: Console | None, hooks: Callable[[Connection, CaptureEvent], None]
+) -> Callable[[Connection, CaptureEvent], None]:
+    """The console first (a hook's report follows the event it answers), then the hooks."""
+    if console is None:
+        return hooks
+
+    def on_event(conn: Connection, event: CaptureEvent) -> None:
+        console(conn, event)
+        hooks(conn, event)
+
+    return on_event

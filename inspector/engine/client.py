@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
 import logging
 import os
-import socket
 import ssl
 import tempfile
 import time
@@ -24,6 +22,7 @@ from ..capture.events import (
     Direction,
     ErrorStep,
     HandshakeCaptured,
+    ProxyExchange,
     TlsInfo,
 )
 from ..protocol.connection import Protocol
@@ -40,7 +39,8 @@ from ..protocol.handshake import (
 from ..protocol.headers import format_extensions
 from ..protocol.violations import Rule, Violation
 from .connection import Connection, Listener
-from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
+from .dial import choose_proxy, dial
+from .options import ConnectError, ConnectOptions, TlsOptions, parse_url
 
 __all__ = ["MAX_REFUSAL_BODY", "connect", "make_ssl_context", "new_client_connection"]
 
@@ -122,14 +122,6 @@ def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | Non
         verified=verified,
         alpn=obj.selected_alpn_protocol(),
     )
-
-
-def _describe_os_error(exc: OSError, target: Target, address: str) -> str:
-    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
-        return f"connection to {address} refused: nothing is listening on port {target.port}"
-    if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        return f"{address} is unreachable: {exc.strerror}"
-    return f"cannot connect to {address}: {exc.strerror or exc}"
 
 
 async def connect(
@@ -214,46 +206,13 @@ async def _connect_steps(
     # Loaded before connecting too: a missing CA or certificate file leaves no socket open.
     ctx = make_ssl_context(options.tls) if target.secure else None
 
-    step[0] = ErrorStep.DNS
-    t = time.perf_counter()
-    try:
-        infos = await loop.getaddrinfo(
-            target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-    except socket.gaierror as exc:
-        raise ConnectError(
-            ErrorStep.DNS, f"cannot resolve host {target.host!r}: {exc.strerror}"
-        ) from None
-    timings.append(("dns", time.perf_counter() - t))
-    if not infos:
-        raise ConnectError(ErrorStep.DNS, f"host {target.host!r} has no address")
-
-    step[0] = ErrorStep.TCP
-    t = time.perf_counter()
-    sock: socket.socket | None = None
-    errors: list[str] = []
-    for family, type_, proto, _, sockaddr in infos:
-        host = str(sockaddr[0])
-        address = (
-            f"[{host}]:{target.port}" if family == socket.AF_INET6 else f"{host}:{target.port}"
-        )
-        candidate = socket.socket(family, type_, proto)
-        candidate.setblocking(False)
-        try:
-            await loop.sock_connect(candidate, sockaddr)
-        except OSError as exc:
-            candidate.close()
-            errors.append(_describe_os_error(exc, target, address))
-            continue
-        except BaseException:
-            candidate.close()
-            raise
-        sock = candidate
-        break
-    if sock is None:
-        raise ConnectError(ErrorStep.TCP, "; ".join(dict.fromkeys(errors)))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    timings.append(("tcp", time.perf_counter() - t))
+    # DNS, TCP, and the user's proxy if one applies (engine/dial.py).
+    proxy = choose_proxy(options.proxy, target.host, target.port, secure=target.secure)
+    dialed = await dial(
+        target.host, target.port, proxy=proxy, timeout=options.open_timeout, step=step
+    )
+    sock = dialed.sock
+    timings.extend(dialed.timings)
 
     if ctx is not None:
         step[0] = ErrorStep.TLS
@@ -293,7 +252,7 @@ async def _connect_steps(
     t = time.perf_counter()
     parser = ResponseParser(request)
     try:
-        response = await _exchange(conn, parser)
+        response = await _exchange(conn, parser, dialed.exchange)
     except asyncio.CancelledError:
         # Timed out (or cancelled) mid-response: keep what the server sent so far, as
         # for any other handshake failure.
@@ -369,7 +328,9 @@ def _body_wanted(response: HandshakeResponse) -> int:
     return MAX_REFUSAL_BODY
 
 
-async def _exchange(conn: Connection, parser: ResponseParser) -> HandshakeResponse | ParseFailure:
+async def _exchange(
+    conn: Connection, parser: ResponseParser, via: ProxyExchange | None = None
+) -> HandshakeResponse | ParseFailure:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[HandshakeResponse | ParseFailure] = loop.create_future()
     body_done: asyncio.Future[None] = loop.create_future()
@@ -406,7 +367,7 @@ async def _exchange(conn: Connection, parser: ResponseParser) -> HandshakeRespon
     assert conn.transport is not None
     conn.transport.write(request.raw)
     start, headers = split_head(request.raw)
-    conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers))
+    conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, request.raw, start, headers, via=via))
     try:
         response = await done
         if isinstance(response, HandshakeResponse) and response.status_code != 101:

@@ -20,11 +20,13 @@ import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..capture.budget import DEFAULT_MAX_CAPTURE_BYTES
+from ..capture.events import SessionInfo
 from ..capture.formats.journal import JournalWriter, journal_dir
-from .connection import Connection
+from ..capture.store import CaptureStore
+from .connection import Listener, MessageFilter
 
 __all__ = ["DEFAULT_INTERVAL", "Journal"]
 
@@ -33,6 +35,24 @@ log = logging.getLogger(__name__)
 #: Seconds between writes. A kill loses at most this much of the session plus the
 #: event loop's delay in running the timer (one socket read's worth, milliseconds).
 DEFAULT_INTERVAL = 0.1
+
+
+class Journaled(Protocol):
+    """What a journal follows: a :class:`~inspector.engine.connection.Connection`, or a
+    proxied connection (:class:`~inspector.engine.proxy.ProxiedConnection`)."""
+
+    @property
+    def session(self) -> SessionInfo: ...
+    @property
+    def store(self) -> CaptureStore | None: ...
+    @property
+    def closed(self) -> asyncio.Future[None]: ...
+
+    def subscribe(
+        self, listener: Listener, *, messages: MessageFilter | bool | str = ...
+    ) -> None: ...
+
+    def unsubscribe(self, listener: Listener) -> None: ...
 
 
 class Journal:
@@ -48,7 +68,7 @@ class Journal:
 
     def __init__(
         self,
-        connection: Connection,
+        connection: Journaled,
         *,
         directory: str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,

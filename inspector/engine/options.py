@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep
+from ..capture.events import ErrorStep, ProxyExchange
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
@@ -29,6 +29,7 @@ class ConnectError(Exception):
 
     When the server answered the upgrade with something other than 101, ``status`` is
     its status code and ``body`` the first bytes of the body it sent (bounded).
+    A failed upstream proxy ``CONNECT`` keeps its ``exchange``.
     """
 
     def __init__(
@@ -38,8 +39,10 @@ class ConnectError(Exception):
         *,
         status: int | None = None,
         body: bytes = b"",
+        exchange: ProxyExchange | None = None,
     ) -> None:
         super().__init__(message)
+        self.exchange = exchange
         self.step = ErrorStep(step)
         self.message = message
         self.status = status
@@ -157,6 +160,9 @@ class ConnectOptions:
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother
+    #: The user's proxy for the connection (http:// CONNECT or socks5://): None reads
+    #: https_proxy/http_proxy/all_proxy/no_proxy from the environment, "" goes direct.
+    proxy: str | None = None
 
 
 # ------------------------------------------------- the same connection, again
@@ -186,7 +192,7 @@ def _option(flag: str, value: str) -> list[str]:
 
 def capture_command(url: str, options: ConnectOptions | None = None) -> list[str]:
     """The arguments of ``ws-inspector capture`` that make the same connection as
-    ``options`` do: headers, subprotocols, deflate, Origin, TLS files, timeout,
+    ``options`` do: headers, subprotocols, deflate, Origin, proxy, TLS files, timeout,
     strictness, automatic pongs and the capture budget, each only when it is not the
     default. Options the command line has no flag for (frame and message limits,
     keepalive, close timeout, the TLS server name) are left out. Quote the list with
@@ -203,6 +209,8 @@ def capture_command(url: str, options: ConnectOptions | None = None) -> list[str
         args.append("--no-deflate")
     if o.origin is not None:
         args += _option("--origin", o.origin)
+    if o.proxy is not None:
+        args += _option("--proxy", o.proxy)
     tls = o.tls
     if tls.insecure:
         args.append("--insecure")

@@ -317,6 +317,10 @@ class Protocol:
                 limit += (limit >> 10) + 1024
             if self._msg_size > limit:
                 self._msg_truncated = True
+                # Its data is kept up to the limit, but it gets no text: let go of the
+                # text so far (the UTF-8 check goes on below, keeping none), or a
+                # message that never ends fills memory with its text.
+                self._msg_text = []
                 what = "compressed message" if self._msg_compressed else "message"
                 extra.append(
                     Violation(
@@ -337,7 +341,9 @@ class Protocol:
         if decoder is not None and self._msg_utf8_ok and not self._msg_compressed:
             pending = len(decoder.getstate()[0])
             try:
-                self._msg_text.append(decoder.decode(payload, fin))
+                text = decoder.decode(payload, fin)
+                if not self._msg_truncated:
+                    self._msg_text.append(text)
             except UnicodeDecodeError as exc:
                 self._msg_utf8_ok = False
                 at = before - pending + exc.start

@@ -12,20 +12,33 @@ A view never raises on bad input: a payload that is not what the view expects re
 with :attr:`Rendered.error` set ("not valid MessagePack at byte 12") and as much as could
 be decoded. The registry (:mod:`inspector.views.registry`) enforces this for views
 that fail anyway, so a wrong guess never hides the raw bytes.
+
+Some formats need the rest of the session: a Socket.IO packet's binary attachments
+are the messages that follow it, an MQTT packet may span frames, a JSON-RPC response
+answers a request sent earlier. :attr:`PayloadMeta.context` (a :class:`MessageContext`)
+gives a view the messages around this one and a per-session scratch space for its
+decoder state; without one (a lone payload) a view shows what the bytes alone say.
+
+:meth:`View.fields` gives the decoded values a search matches (an event name, a
+topic). They obey the *literal rule*: each value, UTF-8 encoded, appears verbatim in
+the payload's own bytes unless the payload holds a backslash (JSON escapes), so a
+search over a million rows can pre-filter on the raw bytes and decode only candidates.
 """
 
 from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..protocol.constants import Role
 
 __all__ = [
     "SUMMARY_PREFIX",
+    "ContextMessage",
+    "MessageContext",
     "PayloadMeta",
     "Rendered",
     "Syntax",
@@ -66,6 +79,8 @@ class PayloadMeta:
     compressed: bool = False
     truncated: bool = False
     size: int | None = None
+    #: The session around this payload, when known (see :class:`MessageContext`).
+    context: MessageContext | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_text(self) -> bool:
@@ -74,6 +89,46 @@ class PayloadMeta:
     @property
     def is_binary(self) -> bool:
         return self.opcode == 2
+
+
+@dataclass(frozen=True, slots=True)
+class ContextMessage:
+    """Another data message of the same session, as a :class:`MessageContext` gives it:
+    ``index`` is the row it is shown on, ``time`` seconds since the session started."""
+
+    index: int
+    data: bytes
+    meta: PayloadMeta
+    time: float | None = None
+
+
+class MessageContext(ABC):
+    """What a view may know about the session around one message."""
+
+    #: The row the message is shown on.
+    index: int
+    #: When it was captured, in seconds since the session started (None: unknown).
+    time: float | None
+
+    @abstractmethod
+    def before(self, limit: int = 64) -> Iterator[ContextMessage]:
+        """Earlier complete data messages (text and binary), newest first, at most
+        ``limit``. Their ``meta.context`` is None."""
+
+    @abstractmethod
+    def after(self, limit: int = 64) -> Iterator[ContextMessage]:
+        """Later complete data messages, oldest first, at most ``limit``."""
+
+    @abstractmethod
+    def first(self, limit: int = 8) -> Iterator[ContextMessage]:
+        """The session's first complete data messages, oldest first, at most ``limit``
+        (where a protocol's opening is: an MQTT CONNECT, an Engine.IO open)."""
+
+    @abstractmethod
+    def state(self, view: str) -> dict[str, Any]:
+        """A scratch dict kept for the whole session for the view called ``view``:
+        where a stateful decoder keeps what it learned (an index of requests by id,
+        reassembled stream offsets), so that rendering row after row stays cheap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +195,12 @@ class View(ABC):
         """One line for a table row from at most :data:`SUMMARY_PREFIX` bytes (``meta.size``
         gives the whole size). None: this view has no summary of its own."""
         return None
+
+    def fields(self, data: bytes, meta: PayloadMeta) -> Mapping[str, str]:
+        """The decoded values worth searching, by name (``event``, ``topic``,
+        ``method``...), under the literal rule (see the module's docstring). Cheaper
+        than :meth:`render`. May raise :class:`ViewError`; empty: nothing to offer."""
+        return {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

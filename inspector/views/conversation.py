@@ -10,16 +10,19 @@ view or by the one the user forced for this connection or this message.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..capture.events import Direction, SessionRole
 from ..capture.store import CaptureStore
 from ..protocol.constants import Opcode, Role
-from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
+from .base import SUMMARY_PREFIX, MessageContext, PayloadMeta, Rendered, View
+from .context import StoreContext
 from .registry import Registry, default_registry
 
-__all__ = ["Conversation", "sender_of"]
+__all__ = ["Conversation", "conversation_for", "sender_of"]
 
 #: Summaries kept per session; a table paints a few hundred rows at a time.
 SUMMARY_CACHE = 20_000
@@ -39,10 +42,14 @@ class Conversation:
 
     def __init__(self, store: CaptureStore, registry: Registry | None = None) -> None:
         self.store = store
-        self.registry = registry or default_registry()
+        self.registry = registry if registry is not None else default_registry()
         self._forced: str | None = None
         self._forced_rows: dict[int, str] = {}
         self._summaries: OrderedDict[int, str] = OrderedDict()
+        # Decoder state of the stateful views (Socket.IO attachments, MQTT streams,
+        # JSON-RPC pairs), one dict per view for the whole session.
+        self._states: dict[str, dict[str, Any]] = {}
+        self._listeners: list[weakref.WeakMethod[Callable[[], None]] | Callable[[], None]] = []
 
     # ------------------------------------------------------------- what it is
     @property
@@ -57,11 +64,18 @@ class Conversation:
     def sender(self, row: int) -> Role:
         return sender_of(self.store.session.role, self.store.direction(row))
 
-    def payload(self, row: int) -> tuple[bytes, PayloadMeta]:
+    def context(self, row: int) -> MessageContext:
+        """The session around ``row``, for the views that read neighbours."""
+        return StoreContext(self, row, self._states)
+
+    def payload(self, row: int, *, context: bool = True) -> tuple[bytes, PayloadMeta]:
         """What ``row`` shows: the whole message when the row's frame completes a
         fragmented or compressed one, else the frame's own payload (a fragment in the
-        middle of a message shows its own bytes, with the message's opcode)."""
+        middle of a message shows its own bytes, with the message's opcode).
+        ``context``: the meta carries :meth:`context` (off for the context's own
+        reads of neighbours)."""
         store = self.store
+        ctx = self.context(row) if context else None
         op = store.opcode(row)
         message = store.message_for(row)
         if message is not None:
@@ -73,6 +87,7 @@ class Conversation:
                 compressed=message.compressed,
                 truncated=message.truncated,
                 size=len(data),
+                context=ctx,
             )
             return data, meta
         data = store.payloads[row]
@@ -92,6 +107,7 @@ class Conversation:
             else False,
             truncated=partial or len(data) < declared,
             size=declared,
+            context=ctx,
         )
         return data, meta
 
@@ -109,6 +125,26 @@ class Conversation:
         else:
             self._forced_rows[row] = view
         self._summaries.clear()
+        self._changed()
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after a forced view changes (a table repaints its
+        summaries). A bound method is held weakly: a closed pane does not stay alive
+        for its store's sake."""
+        try:
+            self._listeners.append(weakref.WeakMethod(callback))  # type: ignore[arg-type]
+        except TypeError:
+            self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        alive: list[weakref.WeakMethod[Callable[[], None]] | Callable[[], None]] = []
+        for entry in self._listeners:
+            callback = entry() if isinstance(entry, weakref.WeakMethod) else entry
+            if callback is None:
+                continue
+            alive.append(entry)
+            callback()
+        self._listeners = alive
 
     def forced(self, row: int | None = None) -> str | None:
         if row is not None and row in self._forced_rows:
@@ -127,6 +163,12 @@ class Conversation:
                 return view
         return self.registry.best(data, meta)
 
+    def view_of(self, row: int) -> View:
+        """The view ``row`` is shown with: forced for it, for the connection (where it
+        can read the payload), or the best one."""
+        data, meta = self.payload(row)
+        return self._view_for(row, data, meta)
+
     def applicable(self, row: int) -> list[View]:
         data, meta = self.payload(row)
         return self.registry.applicable(data, meta)
@@ -137,8 +179,10 @@ class Conversation:
         return self.registry.render(data, meta, chosen)
 
     def fields(self, row: int) -> Mapping[str, str]:
-        """Decoded values worth searching (an event name, a topic...), by name."""
-        return self.render(row).fields
+        """Decoded values worth searching (an event name, a topic...), by name, from
+        the view the row is shown with (cheaper than rendering it)."""
+        data, meta = self.payload(row)
+        return self.registry.fields(data, meta, self._view_for(row, data, meta))
 
     def summary(self, row: int) -> str:
         """One line for ``row``'s table cell (cached)."""
@@ -153,3 +197,16 @@ class Conversation:
         if len(summaries) > SUMMARY_CACHE:
             summaries.popitem(last=False)
         return line
+
+
+_shared: weakref.WeakKeyDictionary[CaptureStore, Conversation] = weakref.WeakKeyDictionary()
+
+
+def conversation_for(store: CaptureStore, registry: Registry | None = None) -> Conversation:
+    """The one :class:`Conversation` of ``store``: the timeline, the detail pane and
+    copy-out share it, so that a view forced in one applies in the others. A
+    ``registry`` other than the one it was made with makes a new one."""
+    conv = _shared.get(store)
+    if conv is None or (registry is not None and conv.registry is not registry):
+        conv = _shared[store] = Conversation(store, registry)
+    return conv

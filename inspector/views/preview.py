@@ -6,8 +6,9 @@ can ask for the previews of the rows on screen at every repaint. It shows the
 payload first: what a frame carries is what people read a timeline for; how it was
 carried (compressed, a fragment) is told beside it, not in front of it.
 
-:func:`frame_preview` is the one place the timeline's payload column gets its text
-from; a registry of payload views plugs in here.
+:func:`frame_preview` is the one place the timeline's Summary column gets its text
+from: the payload view registry's summary (:mod:`.conversation`), so that the
+timeline, the detail pane and the command line say the same of a payload.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import re
 from typing import NamedTuple
 
 from ..capture.store import CaptureStore
-from ..protocol.constants import close_code_name
+from .conversation import Conversation, conversation_for
 
 __all__ = [
     "PREVIEW_CHARS",
     "Carriage",
-    "close_summary",
     "frame_carriage",
     "frame_preview",
     "match_spans",
@@ -46,20 +46,6 @@ def one_line(text: str) -> str:
     return text.translate(_CTRL)
 
 
-def close_summary(payload: bytes, limit: int = PREVIEW_CHARS) -> str:
-    """``"1000 Normal closure · bye"`` for a close frame's payload."""
-    if not payload:
-        return "(no status code)"
-    if len(payload) == 1:
-        return f"(1-byte payload {payload.hex()}: no room for a code)"
-    code = (payload[0] << 8) | payload[1]
-    reason = payload[2 : 2 + limit * 4].decode("utf-8", "replace")
-    text = f"{code} {close_code_name(code)}"
-    if reason:
-        text += " \u00b7 " + one_line(reason[:limit])
-    return text
-
-
 class Carriage(NamedTuple):
     """How a frame's payload travelled: ``inflated`` is the size of the message it
     ends once inflated (None: not a compressed message's last frame); ``compressed``
@@ -77,50 +63,32 @@ def frame_carriage(store: CaptureStore, row: int) -> Carriage:
     return Carriage(store.is_compressed(row), None)
 
 
-def frame_preview(store: CaptureStore, row: int, limit: int = PREVIEW_CHARS) -> str:
-    """A one-line preview of the frame at ``row``, at most ``limit`` characters (and
-    an ellipsis); reads at most ``4 * limit`` payload bytes, whatever the payload's
-    size. The last frame of a compressed message shows the inflated message."""
+def frame_preview(
+    store: CaptureStore,
+    row: int,
+    limit: int = PREVIEW_CHARS,
+    conversation: Conversation | None = None,
+) -> str:
+    """The one-line summary of the frame at ``row`` for a table cell, at most ``limit``
+    characters (and an ellipsis): the payload view registry's summary of what the
+    row shows (:meth:`Conversation.summary`: the message a last frame completes,
+    inflated; a fragment's own bytes), read from a bounded prefix whatever the
+    payload's size. Only what is about the frame rather than its payload is said
+    here: a payload not kept, an empty one, the deflate bytes of a compressed
+    message's earlier frames (hex: they mean nothing before the message ends)."""
     payload = store.payloads[row]
-    declared = store.length[row]
-    op = store.b0[row] & 0x0F
     if not payload:
+        declared = store.length[row]
         if declared:
             return f"(payload not kept: {declared:,} bytes)"
-        return "(empty)"
-    more = len(payload) < declared
-    if op == 0x8:
-        return close_summary(payload[: 2 + limit * 4], limit)
-    kind = op
-    ms = store.msg_start[row]
-    if op == 0:
-        kind = store.b0[ms] & 0x0F if ms >= 0 else 0
-    msg = store.messages.get(row)
-    if msg is not None and msg.message.compressed:
-        payload = msg.message.data
-        kind = msg.message.opcode
-        more = False
-    elif store.is_compressed(row):
-        kind = 2  # deflate data: bytes, not text
-    if kind == 0x1 or op in (0x9, 0xA):
-        head = payload[: limit * 4]
-        text: str | None
-        if kind == 0x1:
-            # A fragment may start or end inside a character: show what decodes.
-            text = head.decode("utf-8", "replace")
-        else:
-            try:
-                text = head.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            if text is not None and not text.isprintable():
-                text = None
-        if text is not None:
-            cut = len(text) > limit or len(payload) > len(head) or more
-            return one_line(text[:limit]) + ("\u2026" if cut else "")
-    n = max(4, limit // 3)
-    hexed = payload[:n].hex(" ")
-    return hexed + (" \u2026" if len(payload) > n or more else "")
+        if row not in store.messages:
+            return "(empty)"
+    if store.is_compressed(row) and row not in store.messages:
+        n = max(4, limit // 3)
+        return payload[:n].hex(" ") + (" \u2026" if len(payload) > n else "")
+    conv = conversation if conversation is not None else conversation_for(store)
+    line = one_line(conv.summary(row))
+    return line if len(line) <= limit else line[:limit] + "\u2026"
 
 
 _SPAN_LIMIT = 64  # highlighted matches per preview: more would not be legible anyway

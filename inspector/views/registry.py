@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, Syntax, View, ViewError
 
@@ -29,7 +29,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Built-in formats, by module name under :mod:`inspector.views.formats`.
-BUILTIN_FORMATS: tuple[str, ...] = ("raw",)
+BUILTIN_FORMATS: tuple[str, ...] = (
+    "raw",
+    "msgpack",
+    "cbor",
+    "socketio",
+    "stomp",
+    "graphql",
+    "jsonrpc",
+    "mqtt",
+    "signalr",
+    "wamp",
+    "protobuf",
+)
 
 
 class Registry:
@@ -124,6 +136,20 @@ class Registry:
                 except Exception:
                     log.exception("view %r failed to summarise a payload", fallback.name)
         return line or ""
+
+    def fields(
+        self, data: bytes, meta: PayloadMeta, view: str | View | None = None
+    ) -> Mapping[str, str]:
+        """The decoded values a search matches (see :meth:`View.fields`); empty when
+        the view has none or cannot read the payload. Never raises."""
+        chosen = self._resolve(view, data, meta)
+        try:
+            return chosen.fields(data, meta)
+        except ViewError:
+            return {}
+        except Exception:
+            log.exception("view %r failed to give the fields of a payload", chosen.name)
+            return {}
 
     def _resolve(self, view: str | View | None, data: bytes, meta: PayloadMeta) -> View:
         if isinstance(view, View):

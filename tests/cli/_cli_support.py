@@ -28,6 +28,8 @@ from inspector.protocol.handshake import compute_accept
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLES = ROOT / "resources" / "samples"
 FRAME_KEYS = set(Frame(0, 0, b"\x81\x00", b"").to_json()) | {"dir", "t"}
+#: What a line holding a whole payload adds: the payload view chosen and its text.
+VIEW_KEYS = {"view", "rendered"}
 #: Characters that act on a terminal; none may reach one from a peer.
 TERMINAL_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\x08", "\r")
 

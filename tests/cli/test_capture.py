@@ -23,6 +23,7 @@ from inspector.cli.options import UsageError
 from ._cli_support import (
     FRAME_KEYS,
     TERMINAL_CONTROLS,
+    VIEW_KEYS,
     Serve,
     cli,
     frames,
@@ -59,7 +60,8 @@ def test_capture_json_against_serve(serve: Serve) -> None:
     assert lines[0]["url"] == serve.url and lines[0]["role"] == "client"
     assert lines[-1]["type"] == "end"
     for frame in frames(lines):
-        assert set(frame) == FRAME_KEYS
+        # Every frame here is a whole payload: its line says the view and its text.
+        assert set(frame) == FRAME_KEYS | VIEW_KEYS
         assert frame["dir"] in ("in", "out") and isinstance(frame["t"], float)
     out = frames(lines, "out")
     assert [(f["opcode_name"], f["masked"]) for f in out] == [
@@ -71,6 +73,12 @@ def test_capture_json_against_serve(serve: Serve) -> None:
     assert out[0]["text"] == "hi"
     assert out[1]["text"] == "x"
     assert base64.b64decode(out[2]["payload_b64"]) == b"\x01\x02"
+    assert [(f["view"], f["rendered"]) for f in out[:3]] == [
+        ("text", "hi"),
+        ("text", "x"),
+        ("hex", f"00000000  {'01 02':<47}  .."),
+    ]
+    assert out[3]["view"] == "close" and "4000" in out[3]["rendered"]
     assert (out[3]["close_code"], out[3]["close_reason"]) == (4000, "bye")
     inn = frames(lines, "in")
     # The server's automatic pong may overtake the echo of the message before it.
@@ -94,6 +102,40 @@ def test_capture_json_against_serve(serve: Serve) -> None:
     assert any("<- #0" in line and '"hi"' in line for line in logged)
     assert any("-> #" in line and "TEXT" in line and '"hi"' in line for line in logged)
     assert any("-> " in line and "PONG" in line for line in logged)
+
+
+@pytest.mark.slow
+def test_capture_shows_payloads_through_the_views(serve: Serve) -> None:
+    doc = '{"op": "subscribe", "channel": "prices"}'
+    human = cli("capture", serve.url, "--send", doc, "--close", "1000", "--no-deflate")
+    assert human.returncode == 0, human.stderr
+    rows = human.stdout.splitlines()
+    echo = next(i for i, r in enumerate(rows) if r.startswith("<- ") and "TEXT" in r)
+    assert rows[echo].endswith(f'"{doc}"')
+    assert rows[echo + 1 : echo + 5] == [
+        "      {",
+        '        "op": "subscribe",',
+        '        "channel": "prices"',
+        "      }",
+    ], "JSON is shown pretty-printed under its row"
+    forced = cli(
+        "capture",
+        serve.url,
+        "--send",
+        doc,
+        "--close",
+        "1000",
+        "--no-deflate",
+        "--json",
+        "--view",
+        "hex",
+    )
+    assert forced.returncode == 0, forced.stderr
+    views = {(f["dir"], f["opcode_name"]): f["view"] for f in frames(json_lines(forced.stdout))}
+    assert views[("in", "TEXT")] == views[("out", "TEXT")] == "hex"
+    unknown = cli("capture", serve.url, "--view", "nope")
+    assert unknown.returncode == 2
+    assert "--view: no view called 'nope'" in unknown.stderr
 
 
 @pytest.mark.slow

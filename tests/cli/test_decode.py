@@ -13,7 +13,7 @@ from inspector.cli.decode import decode_stream, write_json, write_text
 from inspector.protocol.constants import Role
 from inspector.protocol.frames import FrameSpec, encode_frame
 
-from ._cli_support import FRAME_KEYS, SAMPLES, TERMINAL_CONTROLS, cli, json_lines
+from ._cli_support import FRAME_KEYS, SAMPLES, TERMINAL_CONTROLS, VIEW_KEYS, cli, json_lines
 
 SAMPLE_ARGS = {
     "client-chat.bin": ["--from", "client"],
@@ -48,7 +48,12 @@ def test_decode_every_sample(name: str) -> None:
     assert summary.startswith(f"-- {len(frame_lines)} frame(s), ")
     assert f"{violations} violation(s)" in summary
     for f in frame_lines:
-        assert set(f) == FRAME_KEYS  # ordinary capture lines (decode output is a capture)
+        # Ordinary capture lines (decode output is a capture), the view of a whole
+        # payload added.
+        compressed = f["rsv1"] and "--deflate" in SAMPLE_ARGS[name]
+        # A control frame's payload is whole even with FIN=0 (a violation).
+        whole = f["opcode"] >= 8 or (f["fin"] and f["opcode"] in (1, 2) and not compressed)
+        assert set(f) - {"view_error"} == (FRAME_KEYS | VIEW_KEYS if whole else FRAME_KEYS)
         assert f["seq"] == frame_lines.index(f)
 
 
@@ -242,3 +247,181 @@ def test_json_output_keeps_the_values_and_escapes_the_controls() -> None:
     # The same JSON values, only written safely.
     assert frame["type"] == "frame" and frame["text"] == HOSTILE
     # A one-frame message has no line of its own: the frame says everything.
+
+
+# ------------------------------------------------------------------ payload views
+def _run(
+    args: list[str], capsys: pytest.CaptureFixture[str], expect: int = 0
+) -> tuple[int, str, str]:
+    from inspector.cli.main import main
+
+    code = main(["decode", *args])
+    out, err = capsys.readouterr()
+    assert code == expect, err
+    return code, out, err
+
+
+def test_payloads_go_through_the_view_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = tmp_path / "s.bin"
+    stream.write_bytes(
+        server_bytes(
+            FrameSpec(1, b'{"op": "hi", "n": [1, 2]}'),
+            FrameSpec(1, b"plain words"),
+            FrameSpec(2, bytes(range(8))),
+        )
+    )
+    _, out, _ = _run([str(stream), "--from", "server"], capsys)
+    rows = out.splitlines()
+    assert rows[0].endswith('len=25  "{"op": "hi", "n": [1, 2]}"')
+    # JSON is an application view: its pretty-printed text follows the row.
+    assert rows[1:4] == ["      {", '        "op": "hi",', '        "n": [']
+    plain = next(r for r in rows if r.endswith('"plain words"'))
+    assert rows[rows.index(plain) + 1].startswith("#"), "the text view adds no lines"
+    assert any(r.endswith("len=8  00 01 02 03 04 05 06 07") for r in rows)
+
+    _, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
+    frames = [o for o in json_lines(out) if o["type"] == "frame"]
+    assert [f["view"] for f in frames] == ["json", "text", "hex"]
+    assert json.loads(str(frames[0]["rendered"])) == {"op": "hi", "n": [1, 2]}
+    assert frames[1]["rendered"] == "plain words"
+
+    _, out, _ = _run([str(stream), "--from", "server", "--json", "--view", "hex"], capsys)
+    frames = [o for o in json_lines(out) if o["type"] == "frame"]
+    assert [f["view"] for f in frames] == ["hex", "hex", "hex"]
+    _, out, _ = _run([str(stream), "--from", "server", "--view", "text"], capsys)
+    assert '"{"op": "hi", "n": [1, 2]}"' in out and '        "op": "hi",' not in out
+
+    code, out, err = _run([str(stream), "--from", "server", "--view", "nope"], capsys, 2)
+    assert code == 2 and out == ""
+    assert err.startswith("ws-inspector decode: --view: no view called 'nope' (views: text")
+
+
+def test_a_forced_view_that_cannot_read_says_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = tmp_path / "s.bin"
+    stream.write_bytes(server_bytes(FrameSpec(1, b'{"a": 1,}')))
+    _, out, _ = _run([str(stream), "--from", "server", "--json"], capsys)
+    frame = next(o for o in json_lines(out) if o["type"] == "frame")
+    # It looks like JSON; the JSON view says where the bytes stop being JSON.
+    assert frame["view"] == "json" and "at byte 8" in str(frame["view_error"])
+    _, out, _ = _run([str(stream), "--from", "server"], capsys)
+    assert out.splitlines()[1].startswith("      ! not valid JSON at byte 8: ")
+
+
+def test_the_subprotocol_reaches_the_views(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.views.base import PayloadMeta, Rendered, View
+    from inspector.views.registry import default_registry
+
+    seen: list[str | None] = []
+
+    class Chat(View):
+        """A test-only format chosen by its subprotocol, as application formats are."""
+
+        name = "chat-test"
+        title = "Chat"
+
+        def priority(self, data: bytes, meta: PayloadMeta) -> float:
+            seen.append(meta.subprotocol)
+            return 1.5 if meta.subprotocol == "chat.v1" else -1
+
+        def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+            return Rendered(self.name, f"chat line: {data.decode()}")
+
+        def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+            return f"CHAT {prefix.decode()}"
+
+    registry = default_registry()
+    registry.add(Chat())
+    try:
+        stream = tmp_path / "s.bin"
+        stream.write_bytes(server_bytes(FrameSpec(1, b"hello")))
+        _, out, _ = _run([str(stream), "--from", "server"], capsys)
+        assert out.splitlines()[0].endswith('"hello"') and set(seen) == {None}
+        args = [str(stream), "--from", "server", "--subprotocol", "chat.v1"]
+        _, out, _ = _run(args, capsys)
+        assert out.splitlines()[:2] == [out.splitlines()[0], "      chat line: hello"]
+        assert out.splitlines()[0].endswith("len=5  CHAT hello")
+        _, out, _ = _run([*args, "--json"], capsys)
+        frame = next(o for o in json_lines(out) if o["type"] == "frame")
+        assert (frame["view"], frame["rendered"]) == ("chat-test", "chat line: hello")
+    finally:
+        registry.remove("chat-test")
+
+
+def test_json_output_with_views_opens_as_a_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inspector.capture.formats.jsonl import read_jsonl
+
+    _, out, _ = _run(
+        [str(SAMPLES / "server-deflate.bin"), "--from", "server", "--deflate", "--json"], capsys
+    )
+    path = tmp_path / "decoded.jsonl"
+    path.write_text(out)
+    messages = [o for o in json_lines(out) if o["type"] == "message"]
+    assert [m["view"] for m in messages] == ["text", "text", "json"]
+    assert "view_error" in messages[2], "three JSON objects in a row are not one"
+    store = read_jsonl(path).store
+    assert len(store) == 3 and len(store.messages) == 3
+
+
+def test_decode_reads_in_chunks() -> None:
+    from inspector.cli.decode import DecodeStream
+
+    wire = server_bytes(*(FrameSpec(1, f"message {i}".encode()) for i in range(50)))
+    # Chunks of 7 bytes: frames cut anywhere, each row given once its frame is whole.
+    chunks = [wire[i : i + 7] for i in range(0, len(wire), 7)]
+    stream = DecodeStream(chunks, Role.SERVER)
+    texts = [frame.payload.decode() for frame, _ in stream.iter_rows()]
+    assert texts == [f"message {i}" for i in range(50)]
+    assert stream.size == len(wire) and stream.frames == 50 and stream.violations == 0
+
+
+def test_a_message_in_fragments_across_chunks_reads_as_it_began() -> None:
+    from inspector.cli.decode import DecodeStream
+
+    # (A control character: as bytes, hex would read it best.)
+    wire = server_bytes(FrameSpec(1, b"first half, ", fin=False), FrameSpec(0, b"second\x01half"))
+    cut = len(wire) - 5  # the continuation frame ends in the second chunk
+    out = io.StringIO()
+    write_text(DecodeStream([wire[:cut], wire[cut:]], Role.SERVER), out)
+    rows = out.getvalue().splitlines()
+    assert rows[0].endswith('"first half, "')
+    assert rows[1].endswith('"second\\x01half"'), "text, as the message began"
+    assert rows[2].endswith('"first half, second\\x01half"')
+
+
+@pytest.mark.slow
+def test_decode_memory_is_bounded_by_the_largest_frame(tmp_path: Path) -> None:
+    """``decode`` streams: its peak RSS grows with the largest frame, not the input
+    (a 16 MiB stream of small frames costs what a 1 MiB one does)."""
+    import subprocess
+    import sys
+
+    def peak_rss(path: Path, *extra: str) -> int:
+        script = (
+            "import resource, sys\n"
+            "from inspector.cli.main import main\n"
+            "sys.stdout = open('/dev/null', 'w')\n"
+            f"main(['decode', {str(path)!r}, '--from', 'server', *{list(extra)!r}])\n"
+            "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr
+        return int(done.stderr.strip().splitlines()[-1]) * 1024
+
+    frame = server_bytes(FrameSpec(1, b'{"n": 12345, "text": "a small message"}'))
+    small, big = tmp_path / "small.bin", tmp_path / "big.bin"
+    small.write_bytes(frame * (2**20 // len(frame)))
+    big.write_bytes(frame * (16 * 2**20 // len(frame)))
+    for extra in ((), ("--json",)):
+        base, grown = peak_rss(small, *extra), peak_rss(big, *extra)
+        # Whole, the input alone would be 15 MiB more, its frames several times that.
+        assert grown - base < 6 * 2**20, (extra, base, grown)

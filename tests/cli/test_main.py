@@ -17,7 +17,9 @@ MINIMAL = {
     "window": [],
     "decode": ["stream.bin", "--from", "client"],
     "capture": ["ws://127.0.0.1:9/"],
+    "replay": ["c.jsonl", "ws://127.0.0.1:9/"],
     "serve": [],
+    "proxy": ["--listen", "127.0.0.1:0", "--forward"],
     "probe": ["ws://127.0.0.1:9/"],
     "convert": ["a.jsonl", "b.har"],
 }

@@ -38,14 +38,14 @@ def parsed(spec: FrameSpec) -> Frame:
 
 def test_payloads() -> None:
     assert render_payload(b"hi", 1) == '"hi"'
-    assert (
-        render_payload(HOSTILE.encode(), 1) == '"\\u001b]0;pwned\\u0007\\x9b2J\\u202eevil\\u2028"'
-    )
+    assert render_payload(HOSTILE.encode(), 1) == '"\\e]0;pwned\\x07\\x9b2J\\u202eevil\\u2028"'
     assert render_payload(b"\x00\x01\xff", 2) == "00 01 ff"
-    assert render_payload(b"\xff\xfe", 1) == "ff fe"  # not UTF-8: bytes
+    assert render_payload(b"\xff\xfe", 1) == '"\ufffd\ufffd"', "a text frame is text"
+    assert render_payload(b"\x00\x01\xff", 9) == "00 01 ff", "a ping that is not text: bytes"
     assert render_payload(b"", 2) == ""
     assert render_payload(b"a" * 200, 1, limit=10) == '"aaaaaaa..."'
-    assert render_payload(bytes(100), 2, limit=30).endswith(" ...")
+    assert render_payload(bytes(100), 2, limit=30).endswith("...")
+    assert render_payload(b'{"a": 1}', 1) == '"{"a": 1}"', "JSON: the text as sent"
 
 
 def test_frames_escape_close_reasons_and_mark_our_own_violations() -> None:

@@ -101,12 +101,13 @@ OPTIONS = [
         strict=True,
         auto_pong=False,
         max_capture_bytes=3 * 2**20 + 512,
+        proxy="socks5://127.0.0.1:1080",
     ),
     # Values that start with "-" must not be read as options.
     ConnectOptions(
         headers=(("-Odd", "-1"),), subprotocols=("-p",), origin="-o", tls=TlsOptions(cafile="-ca")
     ),
-    ConnectOptions(origin="", max_capture_bytes=0, open_timeout=0.1),
+    ConnectOptions(origin="", max_capture_bytes=0, open_timeout=0.1, proxy=""),  # "": direct
 ]
 
 

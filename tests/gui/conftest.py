@@ -10,12 +10,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from inspector.capture.events import (
     Direction,
@@ -150,14 +151,28 @@ def _fresh_settings(_isolated_settings: None) -> Iterator[None]:
     QSettings().clear()
 
 
+@pytest.fixture(autouse=True)
+def _qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Qt objects a GUI test leaves in reference cycles are freed at its end, on this
+    thread. Left to chance, a later collection in some worker thread (a test's
+    server thread, an executor) destroys them there and Qt crashes (SIGSEGV)."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
 @pytest.fixture
 def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     """A qasync loop on the test's QApplication. Errors that reach the loop's
     exception handler fail the test at teardown. Drive coroutines with
     ``loop.run_until_complete(asyncio.wait_for(coro, timeout))`` (or :func:`arun`);
     inside a coroutine await events or polls, never ``qtbot.waitSignal``."""
+    from inspector.gui.gcpolicy import GuiThreadCollector
+
     ev_loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(ev_loop)
+    collector = GuiThreadCollector()  # as the app does: no collection off the GUI thread
+    collector.install()
     errors: list[dict[str, Any]] = []
 
     def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -174,6 +189,7 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
         if pending:
             ev_loop.run_until_complete(asyncio.wait(pending, timeout=scaled(5)))
         ev_loop.run_until_complete(asyncio.sleep(0))
+        collector.uninstall()
         ev_loop.close()
         asyncio.set_event_loop(None)
     if errors:
@@ -265,3 +281,56 @@ def run_coro(loop: qasync.QEventLoop, coro: Coroutine[Any, Any, T], timeout: flo
 def until() -> Callable[..., Awaitable[None]]:
     """``await until(predicate, timeout=5, what="...")`` inside a test coroutine."""
     return wait_until
+
+
+@pytest.fixture
+def make_window(loop: qasync.QEventLoop, qtbot: Any) -> Iterator[Callable[[], Any]]:
+    """More windows, each closed at teardown (the data folder is read when one opens)."""
+    from inspector.gui.window.main_window import MainWindow
+
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        win = MainWindow()
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        loop.run_until_complete(asyncio.wait_for(win.aclose_all(2.0), 10))
+        win.close_now()
+        win.deleteLater()
+
+
+@pytest.fixture
+def silent_server(loop: qasync.QEventLoop) -> Iterator[str]:
+    """A peer that completes the opening handshake, then reads everything and never
+    answers (not even a close frame); yields its URL."""
+    from inspector.protocol.handshake.accept import compute_accept
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip().decode()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
+            + compute_accept(key).encode()
+            + b"\r\n\r\n"
+        )
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    server = loop.run_until_complete(
+        asyncio.wait_for(asyncio.start_server(silent, "127.0.0.1", 0), scaled(5))
+    )
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.close()
+        loop.run_until_complete(asyncio.wait_for(server.wait_closed(), scaled(10)))

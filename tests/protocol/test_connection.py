@@ -560,6 +560,27 @@ def test_an_endless_compressed_message_is_not_kept_past_the_limit() -> None:
     assert after.text == "after"
 
 
+def test_an_endless_text_message_keeps_neither_its_data_nor_its_text() -> None:
+    # Past the message limit nothing of the message is kept; its UTF-8 check goes on
+    # but keeps no text (it used to keep all of it: `capture` against an endless
+    # stream of text fragments grew by a byte per byte received).
+    proto = client(max_message_size=2**16)
+    feed(proto, frame(Opcode.TEXT, b"x" * 1000, fin=False))
+    chunk = frame(Opcode.CONT, b"x" * 60_000, fin=False)
+    tracemalloc.start()
+    for _ in range(100):
+        events = feed(proto, chunk)
+        del events
+    current = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert current < 2**20
+    events = feed(proto, frame(Opcode.CONT, b"\xff") + frame(Opcode.TEXT, b"after"))
+    big, after = messages_in(events)
+    assert big.truncated and big.text is None
+    assert Rule.INVALID_UTF8 in rules_in(events)  # still checked past the limit
+    assert after.text == "after"
+
+
 def test_a_compressed_message_over_the_limit_is_flagged_once() -> None:
     proto = deflating_client(max_message_size=1000)
     data = frame(Opcode.BINARY, deflated(b"a"), rsv1=True, fin=False)

@@ -68,3 +68,31 @@ def test_summaries_are_cached_and_bounded() -> None:
     line = conv.summary(0)
     assert line.startswith("yyy") and len(line) <= 241
     assert conv.summary(0) is line
+
+
+def test_one_conversation_per_store_and_listeners() -> None:
+    from inspector.views.conversation import conversation_for
+    from inspector.views.registry import Registry, default_registry
+
+    store = store_of(b"\x81\x02hi")
+    conv = conversation_for(store)
+    assert conversation_for(store) is conv, "the timeline and the detail pane share it"
+    other = Registry()
+    assert conversation_for(store, other).registry is other
+
+    class Pane:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def changed(self) -> None:
+            self.calls += 1
+
+    pane = Pane()
+    conv = conversation_for(store, default_registry())
+    conv.add_listener(pane.changed)
+    conv.force("hex")
+    conv.force(None, row=0)
+    assert pane.calls == 2
+    del pane  # a bound method is held weakly: a closed pane is forgotten
+    conv.force(None)
+    assert conv._listeners == []

@@ -111,6 +111,8 @@ class CopyMenu(QObject):
             act.setObjectName(f"copyMessage{fmt.capitalize()}")
             act.triggered.connect(lambda *_, f=fmt: self.copy_message(row, f))
         menu.addSeparator()
+        menu.addMenu(self.panel.timeline.payload_view_menu(menu))
+        menu.addSeparator()
         cmd = menu.addAction("Copy as ws-inspector capture command")
         cmd.setObjectName("copyCaptureCommand")
         cmd.setEnabled(bool(self._url()))

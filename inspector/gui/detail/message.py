@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter, QVBoxLayo
 from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode, opcode_name
 from ...protocol.events import Message
+from ...views.conversation import Conversation
 from ...views.frame_fields import message_info
 from .common import esc, make_label
 from .payload import PayloadPane
@@ -36,7 +37,7 @@ class MessageTab(QWidget):
         self.frames.setAccessibleName("Frames of the message")
         self.frames.itemActivated.connect(self._on_item)
         self.frames.itemClicked.connect(self._on_item)
-        self.payload = PayloadPane("messagePayload", split)
+        self.payload = PayloadPane("messagePayload", split, decoded_first=True)
         self.payload.setAccessibleName("Reassembled message")
         split.addWidget(self.frames)
         split.addWidget(self.payload)
@@ -47,9 +48,16 @@ class MessageTab(QWidget):
         self.rows: list[int] = []
         self._row = -1
 
-    def show_message(self, store: CaptureStore, row: int, compressed: bool) -> bool:
+    def show_message(
+        self,
+        store: CaptureStore,
+        row: int,
+        compressed: bool,
+        conversation: Conversation | None = None,
+    ) -> bool:
         """Show the message the frame at ``row`` belongs to; False when there is
-        nothing to show (a frame that is a whole plain message, a control frame)."""
+        nothing to show (a frame that is a whole plain message, a control frame).
+        With ``conversation``, a finished message is also shown decoded (its views)."""
         rows = list(store.message_frames(row))
         last = rows[-1]
         message = store.message_for(last)
@@ -81,6 +89,7 @@ class MessageTab(QWidget):
             if r == row:
                 item.setFont(bold)
         kind_op = store.b0[rows[0]] & 0x0F
+        self.payload.set_source(conversation if message is not None else None, last)
         if message is not None:
             self.payload.set_payload(
                 message.data,

@@ -7,8 +7,10 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Slot
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from ...views.conversation import Conversation
 from ...views.text import format_bytes
 from .common import SELECTABLE
+from .decoded_view import RENDER_CAP, DecodedPayloadView
 from .json_view import JsonPayloadView
 from .payload_views import HexPayloadView, Payload, PayloadView
 from .text_view import TextPayloadView
@@ -24,7 +26,9 @@ class PayloadPane(QWidget):
     Hex tab open costs nothing per byte.
     """
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, parent: QWidget | None = None, *, decoded_first: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setAccessibleName(name)
@@ -52,8 +56,11 @@ class PayloadPane(QWidget):
         self._hex = HexPayloadView(name, self.tabs)
         self._text = TextPayloadView(name, self.tabs)
         self._json = JsonPayloadView(name, self.tabs)
-        for view in (self._hex, self._text, self._json):
+        self._decoded = DecodedPayloadView(name, self.tabs)
+        for view in (self._hex, self._text, self._json, self._decoded):
             self.add_view(view)
+        self._decoded_first = decoded_first
+        self.decoded = self._decoded
         # The parts tests and the rest of the window reach for by name.
         self.hex_view = self._hex.hex_view
         self.text_page = self._text.page
@@ -65,6 +72,9 @@ class PayloadPane(QWidget):
         self.json_notice = self._json.notice
         self._highlighter = self._json.highlighter
         self.tabs.currentChanged.connect(self._load_current)
+        # Once the user picks a tab, a new payload keeps it (while it is offered).
+        self._user_picked = False
+        self.tabs.tabBarClicked.connect(self._on_tab_clicked)
         self.set_payload(b"")
 
     def add_view(self, view: PayloadView) -> int:
@@ -96,8 +106,14 @@ class PayloadPane(QWidget):
         try:
             for i, shown in enumerate(offered):
                 tabs.setTabVisible(i, shown)
-            if not tabs.isTabVisible(tabs.currentIndex()):
-                tabs.setCurrentIndex(0)
+            # The Decoded tab comes first, until the user picks another; a tab no
+            # longer offered gives way to it (to Hex for a payload too big for it).
+            decoded = self._views.index(self._decoded)
+            prefer = decoded if offered[decoded] and len(data) <= RENDER_CAP else 0
+            if self._decoded_first and not self._user_picked:
+                tabs.setCurrentIndex(prefer)
+            elif not tabs.isTabVisible(tabs.currentIndex()):
+                tabs.setCurrentIndex(prefer if self._decoded_first else 0)
         finally:
             tabs.blockSignals(False)
         info = format_bytes(len(data)) if data else "empty"
@@ -110,6 +126,19 @@ class PayloadPane(QWidget):
 
     def data(self) -> bytes:
         return self._payload.data
+
+    def set_source(self, conversation: Conversation | None, row: int = -1) -> None:
+        """Where the Decoded tab reads the payload from (the next :meth:`set_payload`
+        offers it): ``row`` of ``conversation``; None: no Decoded tab."""
+        self._decoded.set_source(conversation, row)
+
+    @property
+    def has_decoded(self) -> bool:
+        return self.tabs.isTabVisible(self._views.index(self._decoded))
+
+    @Slot(int)
+    def _on_tab_clicked(self, index: int) -> None:
+        self._user_picked = True
 
     @property
     def has_text(self) -> bool:

@@ -25,7 +25,9 @@ from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
 from ...protocol.events import Message
 from ...protocol.frames import Frame
+from ...views.conversation import conversation_for
 from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_kind
+from ...views.registry import Registry
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
 from .bits import HeaderBitsWidget
@@ -64,6 +66,8 @@ class FrameDetailView(QWidget):
         self._store: CaptureStore | None = None
         self._row = -1
         self.frame: Frame | None = None
+        #: The payload views the Decoded tabs use (None: the default registry).
+        self.registry: Registry | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -92,7 +96,7 @@ class FrameDetailView(QWidget):
         self.tabs.addTab(self.header_tab, "Header")
         self.masking_tab = MaskingTab(self.tabs)
         self.tabs.addTab(self.masking_tab, "Masking")
-        self.payload = PayloadPane("payload", self.tabs)
+        self.payload = PayloadPane("payload", self.tabs, decoded_first=True)
         self.tabs.addTab(self.payload, "Payload")
         self.close_tab = CloseTab(self.tabs)
         self.tabs.addTab(self.close_tab, "Close")
@@ -188,6 +192,14 @@ class FrameDetailView(QWidget):
             note = "compressed with permessage-deflate; the Message tab shows it inflated"
         elif frame.truncated:
             note = "over the frame size limit: the payload was not kept"
+        conv = conversation_for(store, self.registry)
+        whole = store.message_frames(row)
+        # The Decoded tab shows a whole payload: a frame that is one, or the last
+        # frame of a message the capture holds (shown reassembled and inflated).
+        if (len(whole) == 1 and not kind.compressed) or row in store.messages:
+            self.payload.set_source(conv, row)
+        else:
+            self.payload.set_source(None)
         if op == Opcode.CLOSE:
             self.payload.set_payload(frame.payload, is_text=False, declared=frame.length)
         else:
@@ -201,7 +213,7 @@ class FrameDetailView(QWidget):
         else:
             self.close_tab.clear()
 
-        shown = self.message_tab.show_message(store, row, kind.compressed)
+        shown = self.message_tab.show_message(store, row, kind.compressed, conv)
         self.tabs.setTabVisible(self.TAB_MESSAGE, shown)
 
         found = frame.violations

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ...capture.events import HandshakeCaptured
 from ...protocol.constants import GUID
 from ..widgets import theme
+from .legs import HandshakeLegs
 
 __all__ = ["HandshakePane"]
 
@@ -216,6 +217,7 @@ class HandshakePane(QWidget):
         halves.addTab(scroll, "Overview")
         halves.addTab(self.response_view, "Response")
         halves.addTab(self.request_view, "Request")
+        self.legs = HandshakeLegs(halves)  # a proxy's four halves (hidden otherwise)
         self.halves = halves
 
         layout = QVBoxLayout(self)
@@ -260,9 +262,11 @@ class HandshakePane(QWidget):
         self.tls_box.hide()
         self.request_view.show_event(None)
         self.response_view.show_event(None)
+        self.legs.clear()
 
     def show_handshake(self, event: HandshakeCaptured) -> None:
         """Show one half: ``dir`` OUT is our request, IN the server's response."""
+        self.legs.add(event)
         if event.dir.value == "out":
             self.set_request(event)
         else:

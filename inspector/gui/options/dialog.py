@@ -8,6 +8,7 @@ under qasync).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -154,9 +155,18 @@ class OptionsDialog(QDialog):
                 lambda: self.set_options(ConnectOptions(read_size=self._base.read_size))
             )
 
+        self.defaults_check = QCheckBox("Use these options for new tabs", self)
+        _named(
+            self.defaults_check,
+            "optionsSaveDefaults",
+            "Use these options for new tabs",
+            "New tabs start from your defaults (TLS files excepted), never from another "
+            "tab's options",
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problem_label)
+        layout.addWidget(self.defaults_check)
         layout.addWidget(self.buttons)
         self.set_options(self._base)
 
@@ -329,6 +339,19 @@ class OptionsDialog(QDialog):
         self.max_frame_spin.setSuffix(" MiB")
         self.max_frame_spin.setSpecialValueText("unlimited")
         form.addRow("Max &frame size:", self.max_frame_spin)
+
+        self.max_capture_spin = QSpinBox(page)
+        _named(
+            self.max_capture_spin,
+            "maxCaptureSpin",
+            "Capture budget",
+            "Payload bytes one session keeps in full; past it, frames keep their headers "
+            "and the first 4 KiB of payload, marked truncated",
+        )
+        self.max_capture_spin.setRange(0, 65536)
+        self.max_capture_spin.setSuffix(" MiB")
+        self.max_capture_spin.setSpecialValueText("unlimited")
+        form.addRow("Capture &budget:", self.max_capture_spin)
         return page
 
     # ------------------------------------------------------------- headers
@@ -460,6 +483,9 @@ class OptionsDialog(QDialog):
         self.max_frame_spin.setValue(
             0 if options.max_frame_size is None else max(1, options.max_frame_size // mib)
         )
+        self.max_capture_spin.setValue(
+            0 if options.max_capture_bytes is None else max(1, options.max_capture_bytes // mib)
+        )
         self._validate()
 
     def options(self) -> ConnectOptions:
@@ -467,7 +493,10 @@ class OptionsDialog(QDialog):
         max_msg = self.max_message_spin.value()
         max_frame = self.max_frame_spin.value()
         keepalive = self.keepalive_spin.value()
-        return ConnectOptions(
+        max_capture = self.max_capture_spin.value()
+        # Over the options the dialog was opened with: what it has no field for stays.
+        return replace(
+            self._base,
             headers=tuple(self.headers()),
             subprotocols=tuple(self.subprotocols()),
             deflate=self.deflate_check.isChecked(),
@@ -476,6 +505,7 @@ class OptionsDialog(QDialog):
             close_timeout=self.close_timeout_spin.value(),
             max_message_size=max_msg * mib if max_msg else None,
             max_frame_size=max_frame * mib if max_frame else None,
+            max_capture_bytes=max_capture * mib if max_capture else None,
             auto_pong=self.auto_pong_check.isChecked(),
             keepalive_interval=keepalive or None,
             strict=self.strict_check.isChecked(),
@@ -486,5 +516,4 @@ class OptionsDialog(QDialog):
                 insecure=self.insecure_check.isChecked(),
                 server_hostname=self.sni_edit.text().strip() or None,
             ),
-            read_size=self._base.read_size,
         )

@@ -43,12 +43,15 @@ from ...capture.events import (
 )
 from ...capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
 from ...capture.store import CaptureStore
+from ...capture.wire import WireCounter
 from ...engine.client import connect, new_client_connection
 from ...engine.connection import Connection
 from ...engine.journal import Journal
 from ...engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
+from ...probe.results import lenient_server_note
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
+from ...views.problems import problems_text
 
 __all__ = [
     "ConnectError",
@@ -57,10 +60,11 @@ __all__ = [
     "SessionStats",
     "TlsOptions",
     "check_url",
+    "server_note",
     "spawn",
 ]
 
-log = logging.getLogger("inspector.gui.session.controller")
+log = logging.getLogger(__name__)
 
 #: Bytes per socket read: a smaller read hands the GUI fewer frames per tick
 #: (measured: p99 tick lateness 40 -> 15 ms in a flood with 32 KiB instead of 256 KiB).
@@ -95,6 +99,15 @@ def check_url(url: str) -> str | None:
     except ConnectError as exc:
         return exc.message
     return None
+
+
+def server_note(handshake: HandshakeCaptured) -> str | None:
+    """What to tell about the server from its handshake response: our own echo
+    server in observe mode is lenient on purpose (and ``serve --strict`` is not)."""
+    if not handshake.start_line.startswith("HTTP/"):
+        return None
+    server = next((v for k, v in handshake.headers if k.lower() == "server"), None)
+    return lenient_server_note(server)
 
 
 def spawn(coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
@@ -189,12 +202,12 @@ class SessionController(QObject):
     FLOOD_RATE = 20_000
     MAX_HOLD_MS = 250
 
-    storeChanged = Signal(object)
+    storeChanged = Signal(CaptureStore)
     captureUpdated = Signal(int)
-    stateChanged = Signal(object)
-    handshakeCaptured = Signal(object)
+    stateChanged = Signal(StateChanged)
+    handshakeCaptured = Signal(HandshakeCaptured)
     errorOccurred = Signal(str, str, bool)
-    statsChanged = Signal(object)
+    statsChanged = Signal(SessionStats)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +244,7 @@ class SessionController(QObject):
         #: The journal of the current live connection, and why there is none.
         self.journal: Journal | None = None
         self.journal_error = ""
+        self._wire: WireCounter | None = None
 
     # --------------------------------------------------------------- reading
     @property
@@ -251,30 +265,27 @@ class SessionController(QObject):
 
     @property
     def is_open(self) -> bool:
+        """Open, and no close frame sent yet: messages can be sent."""
         conn = self._conn
-        return (
-            conn is not None
-            and conn.state is ConnectionState.OPEN
-            and conn.protocol is not None
-            and conn.protocol.close_sent is None
-        )
+        return conn is not None and conn.state is ConnectionState.OPEN and not conn.close_sent
+
+    @property
+    def is_closing(self) -> bool:
+        """The connection is ending: its closing handshake is under way."""
+        conn = self._conn
+        return conn is not None and conn.state is ConnectionState.CLOSING
 
     @property
     def can_send_frames(self) -> bool:
         """A frame can be written: the handshake is done and the TCP connection is up
         (even after a close frame: an inspector may break that rule on purpose)."""
         conn = self._conn
-        return (
-            conn is not None
-            and conn.protocol is not None
-            and conn.transport is not None
-            and not conn.transport.is_closing()
-        )
+        return conn is not None and conn.is_open
 
     @property
     def deflate_negotiated(self) -> bool:
         conn = self._conn
-        return conn is not None and conn.protocol is not None and conn.protocol.deflate is not None
+        return conn is not None and conn.deflate_negotiated
 
     @property
     def busy(self) -> bool:
@@ -285,13 +296,13 @@ class SessionController(QObject):
         store = self.store
         if store is None:
             return SessionStats(rtt=self._rtt, state=self.state)
-        out = store.counters(Direction.OUT)
-        inc = store.counters(Direction.IN)
+        if self._wire is None or self._wire.store is not store:
+            self._wire = WireCounter(store)
         return SessionStats(
-            frames_out=out.frames,
-            frames_in=inc.frames,
-            bytes_out=out.wire_bytes,
-            bytes_in=inc.wire_bytes,
+            frames_out=store.counters(Direction.OUT).frames,
+            frames_in=store.counters(Direction.IN).frames,
+            bytes_out=self._wire.bytes(Direction.OUT),
+            bytes_in=self._wire.bytes(Direction.IN),
             rtt=self._rtt,
             state=self.state,
         )
@@ -338,11 +349,7 @@ class SessionController(QObject):
             assert self._task is not None
             self._task.cancel()
             return
-        if (
-            conn.state is ConnectionState.OPEN
-            and conn.protocol is not None
-            and conn.protocol.close_sent is None
-        ):
+        if conn.state is ConnectionState.OPEN and not conn.close_sent:
             self._close_task = spawn(conn.close(code, reason), "closing")
             return
         if conn.state is not ConnectionState.CLOSED:
@@ -366,14 +373,14 @@ class SessionController(QObject):
             return
         if conn.state is not ConnectionState.CLOSED:
             try:
-                if conn.protocol is not None and conn.protocol.close_sent is None:
+                if conn.is_open and not conn.close_sent:
                     conn.send_close(1001, "client going away")
                 await asyncio.wait_for(conn.wait_closed(), timeout)
             except (TimeoutError, LocalProtocolError, OSError):
                 conn.abort()
         if self._close_task is not None and not self._close_task.done():
             self._close_task.cancel()
-        self._drain()
+        self.drain()
 
     def detach(self) -> None:
         """Stop listening (the owning widget is going away); aborts the connection."""
@@ -385,6 +392,56 @@ class SessionController(QObject):
         self._armed = False
         self._set_flooding(False)
 
+    def hand_over(self, other: SessionController) -> None:
+        """Move the connection, its capture and its journal to ``other`` (a tab that
+        keeps the capture when this one connects again), which closes it (close
+        frame 1000) if it is still open. This controller is left with nothing."""
+        conn = self._conn
+        if conn is None:
+            return
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        conn.unsubscribe(self._on_event)
+        self._timer.stop()
+        self._pending.clear()
+        self._pending_frames = 0
+        self._unshown = 0
+        self._armed = False
+        self._set_flooding(False)
+        other.detach()
+        other.close_journal()
+        other.options = self.options
+        other.url = self.url
+        other._rtt = self._rtt
+        other._loaded = None
+        other.source_path = None
+        other._conn = conn
+        other.journal, self.journal = self.journal, None
+        self._conn = None
+        conn.subscribe(other._on_event, messages=False)
+        other._show_current()
+        other.close_connection()
+
+    def _show_current(self) -> None:
+        """Tell the views everything about the current capture at once (a capture
+        loaded, or handed over by another tab)."""
+        store = self.store
+        if store is None:
+            return
+        self.storeChanged.emit(store)
+        self.captureUpdated.emit(len(store))
+        for direction in (Direction.OUT, Direction.IN):
+            handshake = store.handshake(direction)
+            if handshake is not None:
+                self.handshakeCaptured.emit(handshake)
+        for event in store.events:
+            if isinstance(event, ErrorCaptured):
+                self.errorOccurred.emit(event.step, event.message, event.fatal)
+        if store.state is not None:
+            self.stateChanged.emit(store.state)
+        self.statsChanged.emit(self.stats())
+
     def _drop_connection(self) -> None:
         conn = self._conn
         if self._task is not None and not self._task.done():
@@ -395,7 +452,7 @@ class SessionController(QObject):
                 conn.abort()
             conn.unsubscribe(self._on_event)
             # What it still published belongs to the old store: deliver it now.
-            self._drain()
+            self.drain()
             self._set_flooding(False)
         self._conn = None
 
@@ -434,10 +491,10 @@ class SessionController(QObject):
             return None
         self.show_store(result.store, path)
         if result.problems:
-            shown = "; ".join(result.problems[:3])
-            more = f" (and {len(result.problems) - 3} more)" if len(result.problems) > 3 else ""
             self.errorOccurred.emit(
-                "open", f"{path} was read with problems: {shown}{more}", not result.complete
+                "open",
+                f"{path} was read with problems: {problems_text(result.problems)}",
+                not result.complete,
             )
         return result
 
@@ -449,35 +506,25 @@ class SessionController(QObject):
         self.source_path = path
         self.url = store.session.url
         self._rtt = next((e.rtt for e in reversed(store.events) if isinstance(e, RttSample)), None)
-        self.storeChanged.emit(store)
-        self.captureUpdated.emit(len(store))
-        for direction in (Direction.OUT, Direction.IN):
-            handshake = store.handshake(direction)
-            if handshake is not None:
-                self.handshakeCaptured.emit(handshake)
-        for event in store.events:
-            if isinstance(event, ErrorCaptured):
-                self.errorOccurred.emit(event.step, event.message, event.fatal)
-        if store.state is not None:
-            self.stateChanged.emit(store.state)
-        self.statsChanged.emit(self.stats())
+        self._show_current()
 
     def save_capture(self, path: str) -> int:
-        """Write the current capture to ``path`` (JSON Lines); returns the line count.
-        Raises OSError."""
+        """Write the current capture to ``path`` (JSON Lines); returns how many frames
+        it holds. Raises OSError."""
         store = self.store
         if store is None:
             raise OSError("there is no capture to save yet")
-        self._drain()
-        return write_jsonl(store, path)
+        self.drain()
+        write_jsonl(store, path)
+        return len(store)
 
     # --------------------------------------------------------------- sending
     def _send(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> bool:
         conn = self._conn
-        if conn is None or conn.protocol is None:
+        if conn is None or conn.state is ConnectionState.CONNECTING:
             self.errorOccurred.emit("send", f"cannot send {what}: not connected", False)
             return False
-        if conn.transport is None or conn.transport.is_closing():
+        if not conn.is_open:
             self.errorOccurred.emit("send", f"cannot send {what}: the connection is closed", False)
             return False
         try:
@@ -571,9 +618,11 @@ class SessionController(QObject):
             self._pending_frames = 0
             self._timer.start(self.TICK_MS // 2)
             return
-        self._drain()
+        self.drain()
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
+        """Hand the views what arrived since the last tick, now (before saving or
+        exporting, so that the file and the window agree)."""
         if not self._armed and not self._unshown:
             return
         start = time.perf_counter()

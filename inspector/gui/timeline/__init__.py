@@ -8,12 +8,13 @@
 - :mod:`.filter_bar`, :mod:`.flow`: the filter controls, wrapping in a narrow window;
 - :mod:`.view`: :class:`TimelineView`, the pane itself.
 
-The payload preview is :func:`inspector.views.preview.frame_preview`.
+The Summary column is :func:`inspector.views.preview.frame_preview`: the payload view
+registry's summary of each visible row (:mod:`inspector.views.conversation`).
 """
 
 from __future__ import annotations
 
-from ...views.preview import PREVIEW_CHARS, close_summary
+from ...views.preview import PREVIEW_CHARS
 from .columns import (
     COL_DIR,
     COL_FIN,
@@ -58,6 +59,5 @@ __all__ = [
     "FrameFilter",
     "FrameTableModel",
     "TimelineView",
-    "close_summary",
     "fragment_icons",
 ]

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: Column titles, in order; the ``COL_*`` constants index them.
-COLUMNS = ("#", "Time", "Dir", "FIN", "RSV", "Opcode", "MASK", "Mask key", "Length", "Payload")
+COLUMNS = ("#", "Time", "Dir", "FIN", "RSV", "Opcode", "MASK", "Mask key", "Length", "Summary")
 (
     COL_ROW,
     COL_TIME,
@@ -52,8 +52,9 @@ COLUMN_TIPS = (
     "MASK bit: 1 when the payload is masked (clients must mask, RFC 6455 \u00a75.3)",
     "The 32-bit masking key, in hex",
     "Payload length the header declares, in bytes",
-    "Payload: text, hex for binary, close code and reason for close frames; "
-    "\u21f2 a compressed message (its last frame shows it inflated)",
+    "What the payload says, by the best view of it (text, JSON, hex, close code and "
+    "reason, or an application protocol: Socket.IO, STOMP, MQTT...; right-click: Show "
+    "payloads as); \u21f2 a compressed message (its last frame shows it inflated)",
 )
 
 #: ``data(index, STORE_ROW_ROLE)`` gives the store row shown at ``index``.

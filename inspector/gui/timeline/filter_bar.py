@@ -23,7 +23,11 @@ from .flow import FlowLayout
 
 __all__ = ["FilterBar", "tool_button"]
 
-_SEARCH_TIP = "Find frames whose payload (or reassembled message) contains this text"
+_SEARCH_TIP = (
+    "Find frames whose payload (or reassembled message) contains this text; name a "
+    "decoded field to search it alone: event:chat, topic:sensors/1, method:getUser, "
+    "destination:/queue/a, operation:OnMessage"
+)
 
 
 def tool_button(

@@ -18,8 +18,17 @@ from itertools import compress
 
 from ...capture.events import Direction
 from ...capture.store import CaptureStore, and_masks
+from ...views.conversation import Conversation, conversation_for
 
-__all__ = ["KINDS", "FrameFilter", "make_filter", "rows_in_range", "visible_rows"]
+__all__ = [
+    "FIELD_NAMES",
+    "KINDS",
+    "FrameFilter",
+    "field_query",
+    "make_filter",
+    "rows_in_range",
+    "visible_rows",
+]
 
 #: Frame kinds the filter knows, and the opcodes each covers.
 KINDS: dict[str, frozenset[int]] = {
@@ -29,6 +38,55 @@ KINDS: dict[str, frozenset[int]] = {
     "control": frozenset({0x8, 0x9, 0xA}),
     "reserved": frozenset({3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF}),
 }
+
+
+#: The decoded fields a search can name (``topic:sensors/1``): one vocabulary for every
+#: payload view (event name, STOMP destination, MQTT topic, GraphQL operation...).
+FIELD_NAMES = frozenset(
+    (
+        "event",
+        "namespace",
+        "destination",
+        "subscription",
+        "command",
+        "topic",
+        "client_id",
+        "operation",
+        "type",
+        "id",
+        "method",
+        "target",
+        "uri",
+    )
+)
+
+
+def field_query(search: str, regex: bool = False) -> tuple[str, str] | None:
+    """``("topic", "sensors/1")`` for a search ``topic:sensors/1`` that names a decoded
+    field (:data:`FIELD_NAMES`); None for a search of the payload bytes (a regular
+    expression always is one)."""
+    name, sep, value = search.partition(":")
+    name = name.strip().lower()
+    if regex or not sep or name not in FIELD_NAMES or not value.strip():
+        return None
+    return name, value.strip()
+
+
+def _field_rows(
+    store: CaptureStore, f: FrameFilter, rows: array[int] | None, conv: Conversation | None
+) -> array[int]:
+    """The rows (of ``rows``, or all) whose decoded field ``f.search`` names holds its
+    value: the payload views decode them (:func:`inspector.views.search.search_fields`
+    reads only the rows whose bytes hold the value)."""
+    import importlib
+
+    query = field_query(f.search, f.regex)
+    assert query is not None
+    name, value = query
+    search = importlib.import_module("inspector.views.search")
+    conv = conv if conv is not None else conversation_for(store)
+    found: array[int] = search.search_fields(conv, value, case=f.case, field=name, rows=rows)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +160,11 @@ def make_filter(
             raise ValueError(f"unknown kind(s): {', '.join(sorted(unknown))}")
         if len(f.kinds) == len(KINDS):
             f = replace(f, kinds=None)
+    if field_query(search, regex) is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("inspector.views.search") is None:
+            return replace(f, invalid="Searching decoded fields needs the payload formats")
     if search and regex:
         try:
             # The store compiles a str pattern the same way (as UTF-8 bytes when ASCII,
@@ -114,19 +177,31 @@ def make_filter(
     return f
 
 
-def visible_rows(store: CaptureStore, f: FrameFilter) -> array[int]:
-    """The rows of the whole store that ``f`` shows, in order."""
+def visible_rows(
+    store: CaptureStore, f: FrameFilter, conversation: Conversation | None = None
+) -> array[int]:
+    """The rows of the whole store that ``f`` shows, in order. A search that names a
+    decoded field (``event:chat``) is answered by the payload views of
+    ``conversation`` (default: the store's)."""
     if f.invalid:
         return array("q")
     rows: array[int] | None = None
     if f.selects:
         rows = store.select(dirs=f.dirs, opcodes=f.opcodes(), violations_only=f.violations_only)
-    if f.search:
+    if f.search and field_query(f.search, f.regex) is not None:
+        rows = _field_rows(store, f, rows, conversation)
+    elif f.search:
         rows = store.search(f.search, regex=f.regex, case=f.case, rows=rows)
     return rows if rows is not None else array("q", range(len(store)))
 
 
-def rows_in_range(store: CaptureStore, f: FrameFilter, start: int, end: int) -> array[int]:
+def rows_in_range(
+    store: CaptureStore,
+    f: FrameFilter,
+    start: int,
+    end: int,
+    conversation: Conversation | None = None,
+) -> array[int]:
     """The rows in [start, end) that ``f`` shows: the tests of :func:`visible_rows` on
     column slices."""
     if f.invalid:
@@ -147,6 +222,8 @@ def rows_in_range(store: CaptureStore, f: FrameFilter, start: int, end: int) -> 
     if f.violations_only:
         candidates = filter(store.violations.__contains__, candidates)
     rows = array("q", candidates)
+    if f.search and rows and field_query(f.search, f.regex) is not None:
+        return _field_rows(store, f, rows, conversation)
     if f.search and rows:
         messages = bool(store.messages) and not store.messages.keys().isdisjoint(rows)
         rows = store.search(f.search, regex=f.regex, case=f.case, rows=rows, messages=messages)

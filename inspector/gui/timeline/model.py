@@ -30,7 +30,9 @@ from PySide6.QtGui import QBrush, QFont, QIcon
 
 from ...capture.events import Direction
 from ...capture.store import CaptureStore
+from ...views.conversation import Conversation, conversation_for
 from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview
+from ...views.registry import Registry
 from ..widgets import theme
 from .columns import (
     ALIGNMENTS,
@@ -54,7 +56,7 @@ from .icons import deliberate_color, deliberate_icon, deliberate_tint, warning_i
 
 __all__ = ["FrameTableModel"]
 
-_PREVIEW_CACHE = 4096  # previews kept (a few screens' worth); cleared when full
+_PREVIEW_CACHE = 4096  # summaries kept (a few screens' worth); cleared when full
 _LONG_PREVIEW = 600
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -89,17 +91,26 @@ class FrameTableModel(QAbstractTableModel):
 
     _mono_font: ClassVar[QFont | None] = None
 
-    def __init__(self, store: CaptureStore | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: CaptureStore | None = None,
+        parent: QObject | None = None,
+        registry: Registry | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store: CaptureStore | None = store
+        #: The payload views the Summary column asks (None: the default registry).
+        self._registry = registry
+        self._conversation: Conversation | None = None
         self._seen = len(store) if store is not None else 0  # store rows the model knows
         self._visible: array[int] | None = None  # filtered store rows; None: all rows
         self._filter = FrameFilter()
         self._wall_clock = False
+        # Summaries are computed by data(), so only for the rows a view paints, and
+        # kept here (the Conversation keeps more, for the detail pane and copy-out).
         self._previews: dict[int, str] = {}
-        #: What the Payload column shows for a row: the one place a payload view
-        #: registry plugs into the timeline.
-        self.previewer: Callable[[CaptureStore, int, int], str] = frame_preview
+        #: What the Summary column shows for a row (store, row, characters).
+        self.previewer: Callable[[CaptureStore, int, int], str] = self._summary_of
         self._fragment_icons: tuple[QIcon, ...] | None = None
         self._compressed_icon: QIcon | None = None
         self._warning_icon: QIcon | None = None
@@ -139,10 +150,46 @@ class FrameTableModel(QAbstractTableModel):
         """Show ``store`` (None: nothing); the current filter applies to it."""
         self.beginResetModel()
         self._store = store
+        self._conversation = None
         self._seen = len(store) if store is not None else 0
         self._previews.clear()
         self._visible = self._compute_all() if self._filter.active else None
         self.endResetModel()
+
+    @property
+    def conversation(self) -> Conversation | None:
+        """The payload views of the store shown (shared with the detail pane: a view
+        forced in either applies in both)."""
+        store = self._store
+        if store is None:
+            return None
+        conv = self._conversation
+        if conv is None:
+            conv = self._conversation = conversation_for(store, self._registry)
+            conv.add_listener(self._views_changed)
+        return conv
+
+    def _summary_of(self, store: CaptureStore, row: int, limit: int) -> str:
+        return frame_preview(store, row, limit, self.conversation)
+
+    def force_view(self, view: str | None, row: int | None = None) -> None:
+        """Show every payload (``row`` None) or one message with ``view`` (a registry
+        name; None: the best view again). ``KeyError`` for an unknown name."""
+        conv = self.conversation
+        if conv is not None:
+            conv.force(view, row)
+
+    def forced_view(self, row: int | None = None) -> str | None:
+        conv = self._conversation if self._store is not None else None
+        return conv.forced(row) if conv is not None else None
+
+    def _views_changed(self) -> None:
+        self._previews.clear()
+        n = self.rowCount()
+        if n:
+            self.dataChanged.emit(
+                self.index(0, COL_PAYLOAD), self.index(n - 1, COL_PAYLOAD), [_DISPLAY, _TOOLTIP]
+            )
 
     def refresh(self) -> int:
         """Show the frames added to the store since the last call, in ONE row insert.
@@ -163,7 +210,7 @@ class FrameTableModel(QAbstractTableModel):
             self._seen = n
             self.endInsertRows()
             return n - start
-        rows = rows_in_range(store, self._filter, start, n)
+        rows = rows_in_range(store, self._filter, start, n, self.conversation)
         self._seen = n
         if rows:
             first = len(vis)
@@ -252,7 +299,7 @@ class FrameTableModel(QAbstractTableModel):
     def _compute_all(self) -> array[int]:
         if self._store is None:
             return array("q")
-        return visible_rows(self._store, self._filter)
+        return visible_rows(self._store, self._filter, self.conversation)
 
     # ------------------------------------------------------------- options
     @property
@@ -456,6 +503,13 @@ class FrameTableModel(QAbstractTableModel):
             if lines:
                 lines.append("")
             lines.append(self.previewer(store, r, _LONG_PREVIEW))
+            conv = self.conversation
+            whole = r in store.messages or not store.is_compressed(r)
+            if conv is not None and store.payloads[r] and whole:
+                lines.append(
+                    f"Shown by the {conv.view_of(r).title} view "
+                    "(right-click \u25b8 Show payloads as; the detail pane lists every view)"
+                )
             carriage = frame_carriage(store, r)
             if carriage.inflated is not None:
                 lines.append(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.store import CaptureStore
+from ...views.registry import Registry
 from ..widgets import theme
 from .columns import (
     COL_DIR,
@@ -52,6 +54,7 @@ from .delegates import SearchHighlightDelegate
 from .filter_bar import FilterBar, tool_button
 from .icons import compressed_icon, fragment_icons
 from .model import FrameTableModel
+from .view_menu import payload_view_menu
 
 __all__ = ["TimelineView"]
 
@@ -114,11 +117,16 @@ class TimelineView(QWidget):
 
     SEARCH_DEBOUNCE_MS = FilterBar.SEARCH_DEBOUNCE_MS
 
-    def __init__(self, store: CaptureStore | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: CaptureStore | None = None,
+        parent: QWidget | None = None,
+        registry: Registry | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("timelineView")
         self.setAccessibleName("Frame timeline")
-        self._model = FrameTableModel(store, self)
+        self._model = FrameTableModel(store, self, registry)
         self._following = True
         self._new_while_paused = 0
         self._selected = -1  # store row, shown in the table or not
@@ -287,6 +295,11 @@ class TimelineView(QWidget):
     def highlighter(self) -> SearchHighlightDelegate:
         """The delegate that marks search hits in the Payload column."""
         return self._highlighter
+
+    def payload_view_menu(self, parent: QWidget | None = None) -> QMenu:
+        """``Show payloads as ▸``: a view forced for this connection (for a context
+        menu)."""
+        return payload_view_menu(self._model, parent or self.table)
 
     def set_store(self, store: CaptureStore | None) -> None:
         """Show ``store`` (None: nothing); the filter stays, the selection is cleared

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -41,10 +42,12 @@ def state_text(event: StateChanged | None) -> str:
     else:
         meaning = close_code_meaning(event.code).split(":")[0]
         text = f"closed {event.code} ({meaning})"
+    if event.clean is False and event.code is None:
+        # An end that opened would have a close code (1006 at worst): this attempt
+        # never got a connection.
+        return "failed"
     if event.reason:
         text += f" “{event.reason}”"
-    if event.clean is False and event.code is None:
-        text += " (not clean)"
     return text
 
 
@@ -76,9 +79,10 @@ def _stored_urls() -> list[str]:
 class ConnectionBar(QWidget):
     """URL field, Connect/Disconnect, state badge and Options button.
 
-    Emits :attr:`connectRequested` with the URL (Return or Ctrl+Return in the field,
-    or the button while not connected), :attr:`disconnectRequested` (the button
-    while connecting or connected) and :attr:`optionsRequested`.
+    Emits :attr:`connectRequested` with the URL (Return or Ctrl+Return in the field in
+    any state, or the button while not connected), :attr:`disconnectRequested` (the
+    button while connecting or connected) and :attr:`optionsRequested`. Remembered
+    URLs are suggested in a list, never completed inline.
     """
 
     connectRequested = Signal(str)
@@ -92,6 +96,7 @@ class ConnectionBar(QWidget):
         self._state: StateChanged | None = None
         self._source: str | None = None
         self._source_kind = "file"
+        self._return_seen = False
 
         self.url_combo = QComboBox(self)
         self.url_combo.setObjectName("urlField")
@@ -104,6 +109,12 @@ class ConnectionBar(QWidget):
         self.url_combo.setToolTip(
             "WebSocket URL (ws:// or wss://). Return connects; the list keeps recent URLs."
         )
+        completer = self.url_combo.completer()
+        if completer is not None:
+            # Inline completion would turn "ws://" + Return into the last URL used:
+            # suggestions appear in a list, taken only when one is chosen.
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
         line = self.url_combo.lineEdit()
         assert line is not None
         line.setPlaceholderText(DEFAULT_URL_HINT)
@@ -226,7 +237,9 @@ class ConnectionBar(QWidget):
     def set_state(self, event: StateChanged | None) -> None:
         self._state = event
         text = state_text(event)
-        color = state_color(event)
+        # A file or a recovered capture is not a live connection: never the "open"
+        # colour, whatever state its capture ended in.
+        color = state_color(event if self._source is None else None)
         if self._source is not None:
             text = f"{self._source_kind} {self._source}" + (
                 f" — {text}" if event is not None else ""
@@ -258,8 +271,18 @@ class ConnectionBar(QWidget):
 
     # -------------------------------------------------------------- actions
     def _on_return(self) -> None:
-        if not self.active:
-            self.connectRequested.emit(self.url)
+        # Return always means "connect to what is typed", even while a connection is
+        # open or closing: the session panel keeps the old capture in a tab. An
+        # editable combo box delivers one Return to its line edit twice: one
+        # connection per key press.
+        if self._return_seen:
+            return
+        self._return_seen = True
+        QTimer.singleShot(0, self, self._return_done)
+        self.connectRequested.emit(self.url)
+
+    def _return_done(self) -> None:
+        self._return_seen = False
 
     def _on_button(self) -> None:
         if self.active:

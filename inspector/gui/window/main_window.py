@@ -30,17 +30,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..captures.manager import CAPTURE_SAVE_FILTER, CaptureManager
+from ...views.text import format_bytes
+from ..captures.dialogs import capture_save_dialog, suggested_name
+from ..captures.manager import CaptureManager
+from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
 from ..probe import ProbeView
-from ..session.controller import ConnectOptions, SessionStats, spawn
+from ..proxy import ProxyTabs, ProxyView
+from ..session.controller import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
 from .session_panel import SessionPanel
 
-__all__ = ["MainWindow", "format_bytes"]
+__all__ = ["MainWindow"]
 
-log = logging.getLogger("inspector.gui")
+log = logging.getLogger(__name__)
 
 APP_TITLE = "ws-inspector"
 DEFAULT_SIZE = (1280, 800)
@@ -57,18 +61,6 @@ ERROR_SHOW_MS = 20_000
 OPEN_FILTER = (
     "Captures and HAR files (*.jsonl *.har);;Captures (*.jsonl);;HAR files (*.har);;All files (*)"
 )
-
-
-def format_bytes(n: int) -> str:
-    """``512 B``, ``1.5 KiB``, ``3.2 MiB``..."""
-    if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 def _dot_icon(color: str) -> QIcon:
@@ -118,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCornerWidget(plus, Qt.Corner.TopRightCorner)
         #: Journals, recovery, unsaved captures, HAR (see captures.py).
         self.captures = CaptureManager(self)
+        self.proxies = ProxyTabs(self)  # File > New proxy…, the proxy tabs
         central = QWidget(self)
         central.setObjectName("centralArea")
         column = QVBoxLayout(central)
@@ -126,12 +119,13 @@ class MainWindow(QMainWindow):
         column.addWidget(self.captures.banner)
         column.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self._central = central
 
         self._build_status_bar()
         self._build_menus()
         self._restore_geometry()
         self.new_session()
-        self.captures.offer_recovery()
+        self.captures.recovery.offer()
 
     # -------------------------------------------------------------- building
     def _action(
@@ -196,6 +190,7 @@ class MainWindow(QMainWindow):
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addAction(self.new_action)
+        self.proxies.add_to(file_menu)
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.save_action)
         self.export_har_action = self._action(
@@ -289,6 +284,11 @@ class MainWindow(QMainWindow):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         status.addWidget(self.error_label, 1)
+        self.closing_label = QLabel(self)
+        self.closing_label.setObjectName("statusClosing")
+        self.closing_label.setAccessibleName("Closing the connections")
+        self.closing_label.hide()
+        status.addWidget(self.closing_label)
         self.out_label = QLabel(self)
         self.out_label.setObjectName("statsOut")
         self.out_label.setAccessibleName("Sent frames and bytes")
@@ -346,15 +346,25 @@ class MainWindow(QMainWindow):
         w = self.tabs.currentWidget()
         return w if isinstance(w, SessionPanel) else None
 
-    def new_session(self, url: str | None = None, *, connect: bool = False) -> SessionPanel:
-        """Open a tab (options copied from the current one); optionally connect."""
-        current = self.current_panel()
-        options: ConnectOptions | None = current.controller.options if current else None
-        panel = SessionPanel(options, self.tabs)
-        index = self.tabs.addTab(panel, panel.title)
+    def new_session(
+        self,
+        url: str | None = None,
+        *,
+        connect: bool = False,
+        index: int | None = None,
+        select: bool = True,
+    ) -> SessionPanel:
+        """Open a tab (at ``index``, default: the end) with the user's default
+        options, never another tab's; optionally connect."""
+        panel = SessionPanel(None, self.tabs)
+        if index is None:
+            index = self.tabs.addTab(panel, panel.title)
+        else:
+            index = self.tabs.insertTab(index, panel, panel.title)
         self.tabs.setTabIcon(index, _dot_icon(state_color(None)))
         self.tabs.setTabToolTip(index, "not connected")
-        self.tabs.setCurrentIndex(index)
+        if select:
+            self.tabs.setCurrentIndex(index)
         panel.titleChanged.connect(lambda _t, p=panel: self._update_tab(p))
         panel.stateChanged.connect(lambda _e, p=panel: self._update_tab(p))
         panel.statsChanged.connect(lambda s, p=panel: self._on_stats(p, s))
@@ -368,7 +378,7 @@ class MainWindow(QMainWindow):
             panel.bar.set_url(url)
             if connect:
                 panel.connect_to(url)
-        else:
+        elif select:
             panel.focus_url()
         return panel
 
@@ -376,7 +386,7 @@ class MainWindow(QMainWindow):
         """Close the tab at ``index``; a capture that was not saved is asked about
         first (Save / Discard / Cancel) unless ``confirmed``."""
         w = self.tabs.widget(index)
-        if isinstance(w, ProbeView):
+        if isinstance(w, (ProbeView, ProxyView)):
             self.tabs.removeTab(index)
             w.shutdown()
             w.deleteLater()
@@ -426,7 +436,9 @@ class MainWindow(QMainWindow):
             return
         state = panel.bar.state
         self.tabs.setTabText(index, panel.title)
-        self.tabs.setTabIcon(index, _dot_icon(state_color(state)))
+        # A file or a recovered capture is not a connection: no "open" dot for it.
+        shown = None if panel.controller.read_only else state
+        self.tabs.setTabIcon(index, _dot_icon(state_color(shown)))
         url = panel.controller.url or panel.bar.url
         self.tabs.setTabToolTip(index, f"{url}\n{state_text(state)}" if url else "not connected")
         if panel is self.current_panel():
@@ -491,8 +503,6 @@ class MainWindow(QMainWindow):
             self.tabs.setTabText(index, title)
 
     def _open_case_capture(self, result: object) -> SessionPanel | None:
-        from ..captures.manager import open_store_tab
-
         store = getattr(result, "store", None)
         case_id = getattr(result, "id", "?")
         if store is None:
@@ -516,23 +526,13 @@ class MainWindow(QMainWindow):
         self._error_timer.start(ERROR_SHOW_MS)
 
     # ---------------------------------------------------------- capture files
-    def _file_dialog(self, title: str, save: bool) -> QFileDialog:
-        dialog = QFileDialog(self, title, "", CAPTURE_SAVE_FILTER if save else OPEN_FILTER)
-        dialog.setObjectName("saveCaptureDialog" if save else "openCaptureDialog")
-        dialog.setAcceptMode(
-            QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen
-        )
-        dialog.setFileMode(
-            QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile
-        )
-        if save:
-            dialog.setDefaultSuffix("jsonl")
+    def choose_capture_to_open(self) -> None:
+        dialog = QFileDialog(self, "Open a capture", "", OPEN_FILTER)
+        dialog.setObjectName("openCaptureDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog = dialog
-        return dialog
-
-    def choose_capture_to_open(self) -> None:
-        dialog = self._file_dialog("Open a capture", save=False)
         dialog.fileSelected.connect(self.open_capture)
         dialog.open()  # never exec(): it would nest an event loop under qasync
 
@@ -541,8 +541,9 @@ class MainWindow(QMainWindow):
         if panel is None or panel.controller.store is None:
             self.show_error("nothing to save yet: connect or open a capture first")
             return
-        dialog = self._file_dialog("Save the capture", save=True)
-        dialog.fileSelected.connect(self.save_capture)
+        dialog = capture_save_dialog(self, suggested_name(panel))
+        self._dialog = dialog
+        dialog.fileSelected.connect(lambda path, p=panel: self.save_capture(path, p))
         dialog.open()
 
     def open_capture(self, path: str) -> asyncio.Task[bool]:
@@ -556,12 +557,14 @@ class MainWindow(QMainWindow):
         if panel is None:
             return False
         try:
-            lines = panel.save_capture(path)
+            frames = panel.save_capture(path)
         except OSError as exc:
             self.show_error(f"cannot save {path}: {exc.strerror or exc}")
             return False
         self.captures.mark_saved(panel)
-        self.statusBar().showMessage(f"Saved {lines:,} lines to {path}", 8000)
+        self.statusBar().showMessage(
+            f"Saved {frames:,} frame{'' if frames == 1 else 's'} to {path}", 8000
+        )
         return True
 
     # --------------------------------------------------------------- actions
@@ -615,8 +618,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self.close_now)
 
     async def aclose_all(self, timeout: float = 2.0) -> None:
-        """Close every connection (close frame 1001), waiting at most ``timeout``."""
+        """Close every connection (close frame 1001), waiting at most ``timeout``.
+        While it waits the window says so and takes no input."""
         panels = self.panels()
+        live = sum(1 for p in panels if p.controller.busy or p.controller.can_send_frames)
+        if live:
+            self.closing_label.setText(
+                f"Closing {live} connection{'s' if live > 1 else ''}… (at most {timeout:g} s)"
+            )
+            self.closing_label.show()
+            self._central.setEnabled(False)
+            self.menuBar().setEnabled(False)
         if panels:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -629,6 +641,7 @@ class MainWindow(QMainWindow):
             p.shutdown()
         for view in self.probe_views():
             await view.aclose(timeout)
+        await self.proxies.aclose(timeout)
         await self.captures.aclose(timeout)
 
     def close_now(self) -> None:
@@ -648,6 +661,7 @@ class MainWindow(QMainWindow):
             panel.shutdown()
         for view in self.probe_views():
             view.shutdown()
+        self.proxies.shutdown()
         # Journals of captures nobody saved nor discarded stay, to be recovered.
         self.captures.release_all()
         event.accept()

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -18,15 +20,18 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import ConnectionState, HandshakeCaptured, StateChanged
+from ...capture.store import CaptureStore
 from ..compose.pane import ComposePane
 from ..detail import FrameDetailView
 from ..handshake.pane import HandshakePane
+from ..options.defaults import default_options, save_default_options
 from ..options.dialog import OptionsDialog
 from ..session.controller import (
     ConnectOptions,
     SessionController,
     SessionStats,
     check_url,
+    server_note,
 )
 from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
@@ -47,8 +52,11 @@ class SessionPanel(QWidget):
     window update the tab title and status bar."""
 
     titleChanged = Signal(str)
-    statsChanged = Signal(object)
-    stateChanged = Signal(object)
+    statsChanged = Signal(SessionStats)
+    stateChanged = Signal(StateChanged)
+    #: About to connect again while holding a capture with frames: whoever listens
+    #: (the window's capture manager) takes the capture into a tab of its own.
+    captureToKeep = Signal()
 
     def __init__(
         self, options: ConnectOptions | None = None, parent: QWidget | None = None
@@ -57,12 +65,14 @@ class SessionPanel(QWidget):
         self.setObjectName("sessionPanel")
         self.setAccessibleName("Connection")
         self.controller = SessionController(self)
-        if options is not None:
-            self.controller.options = options
+        self.controller.options = options if options is not None else default_options()
         self._options_dialog: OptionsDialog | None = None
         self._stats = SessionStats()
-        #: A name for the tab of a capture shown from memory (a probe case, a HAR entry).
+        #: A name for the tab of a capture shown from memory (a probe case, a HAR entry)
+        #: or kept when its tab connected again.
         self.title_override: str | None = None
+        #: What the notes line says about the server (our lenient echo server).
+        self._server_note: str | None = None
 
         self.bar = ConnectionBar(self)
         self.banner = ErrorBanner(self)
@@ -80,10 +90,19 @@ class SessionPanel(QWidget):
         self.side_tabs.addTab(self.detail, "Frame detail")
         self.side_tabs.addTab(self.handshake, "Handshake")
 
+        # The detail pages need ~300 px of height; in a small window (1024x640 with
+        # banners shown) they scroll instead of pushing the window taller.
+        self.side_scroll = QScrollArea(self)
+        self.side_scroll.setObjectName("sideScroll")
+        self.side_scroll.setAccessibleName("Frame detail and handshake")
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.side_scroll.setWidgetResizable(True)
+        self.side_scroll.setWidget(self.side_tabs)
+
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.top_splitter.setObjectName("topSplitter")
         self.top_splitter.addWidget(self.timeline)
-        self.top_splitter.addWidget(self.side_tabs)
+        self.top_splitter.addWidget(self.side_scroll)
         self.top_splitter.setStretchFactor(0, 3)
         self.top_splitter.setStretchFactor(1, 2)
         self.top_splitter.setChildrenCollapsible(False)
@@ -156,7 +175,7 @@ class SessionPanel(QWidget):
     # ------------------------------------------------------------- title
     @property
     def title(self) -> str:
-        if self.controller.read_only and self.title_override:
+        if self.title_override:
             return self.title_override
         if self.controller.read_only and self.controller.source_path:
             return "📄 " + os.path.basename(self.controller.source_path)
@@ -188,12 +207,20 @@ class SessionPanel(QWidget):
             self.banner.show_error("url", problem)
             self.bar.focus_url()
             return None
+        store = self.controller.store
+        if store is not None and len(store) and not self.controller.read_only:
+            # A capture is never thrown away: it moves to a tab of its own first.
+            self.captureToKeep.emit()
+        self.title_override = None
         self.banner.clear()
         self.bar.set_source(None)
         self.bar.remember_url(url)
         self.handshake.clear()
         self.detail.clear()
         task = self.controller.connect_to(url)
+        # Connecting from now on: the bar must not show the previous connection's
+        # state until the engine's first event arrives (a tick later).
+        self.bar.set_state(StateChanged(0.0, ConnectionState.CONNECTING))
         self.titleChanged.emit(self.title)
         return task
 
@@ -231,6 +258,8 @@ class SessionPanel(QWidget):
 
     def _options_accepted(self, dialog: OptionsDialog) -> None:
         self.controller.options = dialog.options()
+        if dialog.defaults_check.isChecked():
+            save_default_options(self.controller.options)
         self.bar.options_button.setToolTip(self._options_summary())
 
     def _options_closed(self, *_: object) -> None:
@@ -264,11 +293,11 @@ class SessionPanel(QWidget):
         await self.controller.aclose(timeout)
 
     # ------------------------------------------------------------ events
-    def _on_store(self, store: object) -> None:
-        self.timeline.set_store(store)  # type: ignore[arg-type]
+    def _on_store(self, store: CaptureStore) -> None:
+        self.timeline.set_store(store)
         self.detail.clear()
-        session = getattr(store, "session", None)
-        self.notes_banner.show_notes(getattr(session, "notes", ()))
+        self._server_note = None
+        self.notes_banner.show_notes(store.session.notes)
 
     def _on_capture(self, frames: int) -> None:
         # What showing a tick costs beyond this handler: the table's repaint (none
@@ -294,6 +323,11 @@ class SessionPanel(QWidget):
 
     def _on_handshake(self, event: HandshakeCaptured) -> None:
         self.handshake.show_handshake(event)
+        note = server_note(event)
+        store = self.controller.store
+        if note is not None and note != self._server_note and store is not None:
+            self._server_note = note
+            self.notes_banner.show_notes((*store.session.notes, note))
 
     def _on_error(self, step: str, message: str, fatal: bool) -> None:
         if step == "send":

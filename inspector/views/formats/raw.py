@@ -30,8 +30,11 @@ _BINARY_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 13))
 def _looks_like_text(head: bytes) -> bool:
     """UTF-8 (a prefix may end inside a character) without C0 controls but tab and
     line breaks: what a person would call text."""
-    if _decodes(head) is None and _decodes(head[:-3]) is None:
-        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data":  # not a character cut by the prefix
+            return False
     return len(head.translate(None, _BINARY_CONTROLS)) == len(head)
 
 
@@ -135,7 +138,9 @@ class HexView(View):
     title = "Hex"
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
-        return 0.3 if meta.opcode == 2 and not _looks_like_text(data[:256]) else 0.01
+        # Bytes that are not text read best as hex whatever carried them (a binary
+        # message, a ping or pong with a binary payload).
+        return 0.3 if meta.opcode != 1 and not _looks_like_text(data[:256]) else 0.01
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         lines = []

@@ -45,9 +45,12 @@ def test_the_text_tab_is_filled_after_the_json_tab_was_in_use(
     view.show_tab("Payload")
     pane = view.payload
     pane.tabs.setCurrentIndex(2)  # JSON
+    pane.tabs.tabBarClicked.emit(2)  # as the user does
     assert "welcome" in pane.json_edit.toPlainText()
-    view.show_frame(c.store, 1)  # no JSON tab for this one: Text becomes current
-    assert pane.tabs.currentIndex() == 1
+    view.show_frame(c.store, 1)  # no JSON tab for this one: Decoded becomes current
+    assert pane.tabs.currentWidget() is pane.decoded.widget
+    assert pane.decoded.edit.toPlainText() == "just some plain text"
+    pane.tabs.setCurrentIndex(1)
     assert pane.text_edit.toPlainText() == "just some plain text"
 
 
@@ -86,6 +89,7 @@ def test_the_hex_views_ascii_column_is_in_view(
     view = make_detail(qtbot)
     view.show_tab("Payload")
     view.show_frame(c.store, 0)
+    view.payload.tabs.setCurrentIndex(0)  # Hex
     QApplication.processEvents()
     hex_view = view.payload.hex_view
     assert hex_view.horizontalScrollBar().maximum() == 0, "no scrolling to see the ASCII"

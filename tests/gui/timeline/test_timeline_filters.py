@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _timeline_samples import sample
+from _timeline_samples import sample, store_rows
 from conftest import Capture
 
 from inspector.capture.events import Direction
@@ -19,6 +19,7 @@ from inspector.gui.timeline.filters import (
     rows_in_range,
     visible_rows,
 )
+from inspector.gui.timeline.model import FrameTableModel
 from inspector.protocol.frames import FrameSpec
 
 
@@ -88,3 +89,55 @@ def test_rows_in_range_match_visible_rows(capture: Callable[..., Capture], trial
             c.receive(FrameSpec(1, b"al", fin=False), FrameSpec(0, b"pha", fin=True))
         found.extend(rows_in_range(c.store, f, start, len(c.store)))
     assert found == list(visible_rows(c.store, f)), options
+
+
+# ------------------------------------------------------------- decoded fields
+def test_a_search_that_names_a_decoded_field() -> None:
+    from inspector.gui.timeline.filters import field_query
+
+    assert field_query("topic:sensors/1") == ("topic", "sensors/1")
+    assert field_query(" Event : chat ") == ("event", "chat")
+    assert field_query("topic:") is None, "no value: a plain search"
+    assert field_query("http://x") is None, "not a field name: the payload's bytes"
+    assert field_query("event:chat", regex=True) is None
+
+
+def test_decoded_fields_are_searched_by_the_payload_views(
+    capture: Callable[..., Capture],
+) -> None:
+    import importlib.util
+
+    from inspector.views.base import PayloadMeta, Rendered, View
+    from inspector.views.formats import raw
+    from inspector.views.registry import Registry
+
+    class Events(View):
+        name = "evt"
+        title = "Event"
+
+        def priority(self, data: bytes, meta: PayloadMeta) -> float:
+            return 0.9 if data.startswith(b"evt:") else -1
+
+        def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+            name = data[4:].decode()
+            return Rendered(self.name, name, fields={"event": name})
+
+        def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:
+            return {"event": data[4:].decode()}
+
+    c = capture()
+    c.receive(FrameSpec(1, b"evt:chat"), FrameSpec(1, b"chat about evt"), FrameSpec(1, b"evt:x"))
+    registry = Registry()
+    raw.register(registry)
+    registry.add(Events())
+    model = FrameTableModel(c.store, registry=registry)
+    error = model.set_filter(search="event:chat")
+    if importlib.util.find_spec("inspector.views.search") is None:
+        # Before the payload formats are installed the search says so, and shows nothing.
+        assert error == "Searching decoded fields needs the payload formats"
+        assert model.rowCount() == 0
+    else:
+        assert error is None
+        assert store_rows(model) == [0], "the field, not the bytes: row 1 says chat too"
+    assert model.set_filter(search="chat") is None
+    assert store_rows(model) == [0, 1]

@@ -14,6 +14,7 @@ from conftest import MASK_KEY, Capture
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QIcon
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from inspector.capture.events import Direction, FramesCaptured
 from inspector.gui.timeline import (
@@ -36,10 +37,14 @@ from inspector.gui.timeline import (
     PREVIEW_CHARS,
     STORE_ROW_ROLE,
     FrameTableModel,
+    TimelineView,
 )
 from inspector.gui.widgets import theme
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import FrameSpec
+from inspector.views.base import PayloadMeta, Rendered, View
+from inspector.views.formats import raw
+from inspector.views.registry import Registry
 
 pytestmark = pytest.mark.gui
 
@@ -127,7 +132,7 @@ def test_columns_show_the_frame(capture: Callable[..., Capture]) -> None:
     assert cell(model, 9, COL_RSV) == "1--"
     assert cell(model, 10, COL_KEY) == "01020304"
     assert cell(model, 14, COL_OPCODE) == "CLOSE"
-    assert cell(model, 14, COL_PAYLOAD) == "1000 Normal closure \u00b7 bye now"
+    assert cell(model, 14, COL_PAYLOAD) == "1000 Normal closure 'bye now'"
     assert cell(model, 15, COL_PAYLOAD) == "1000 Normal closure"
     assert cell(model, 5, COL_ROW, STORE_ROW_ROLE) == 5
     # Alignment and fonts come from the cached class/instance values.
@@ -206,7 +211,12 @@ def test_preview_of_a_huge_payload_is_cheap(capture: Callable[..., Capture]) -> 
         0.5, Direction.IN, 0, 0, bytes.fromhex("817f") + len(big).to_bytes(8, "big"), big
     )
     c.store.append_frame(
-        0.6, Direction.IN, 1, 0, bytes.fromhex("827f") + len(big).to_bytes(8, "big"), big
+        0.6,
+        Direction.IN,
+        1,
+        0,
+        bytes.fromhex("827f") + len(big).to_bytes(8, "big"),
+        b"\x00" * len(big),
     )
     model = FrameTableModel(c.store)
     tracemalloc.start()
@@ -218,7 +228,7 @@ def test_preview_of_a_huge_payload_is_cheap(capture: Callable[..., Capture]) -> 
     finally:
         tracemalloc.stop()
     assert text == "A" * PREVIEW_CHARS + "\u2026"
-    assert hexed.startswith("41 41") and len(hexed) <= PREVIEW_CHARS + 2
+    assert hexed.startswith("00 00") and len(hexed) <= PREVIEW_CHARS + 2
     assert len(tip) < 1000
     assert peak < 256 * 1024, "the previews read a prefix: the payload is not copied"
     assert cell(model, 0, COL_LENGTH) == f"{len(big):,}"
@@ -364,3 +374,98 @@ def test_frames_in_one_event_become_rows_in_order(capture: Callable[..., Capture
     model = FrameTableModel(c.store)
     assert column(model, COL_PAYLOAD) == ["0", "1", "2"]
     assert array("q", store_rows(model)) == array("q", [0, 1, 2])
+
+
+# ------------------------------------------------------------ payload views
+class _EventView(View):
+    """A test-only application format: ``evt:NAME`` text messages, with a count of
+    the summaries it was asked for."""
+
+    name = "evt"
+    title = "Event"
+
+    def __init__(self) -> None:
+        self.summaries = 0
+
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        return 0.9 if meta.opcode == 1 and data.startswith(b"evt:") else -1
+
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        name = data[4:].decode()
+        return Rendered(self.name, f"event {name}", fields={"event": name})
+
+    def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+        self.summaries += 1
+        return f"EVT {prefix[4:].decode('utf-8', 'replace')}"
+
+
+def _registry_with(view: View) -> Registry:
+    registry = Registry()
+    raw.register(registry)
+    registry.add(view)
+    return registry
+
+
+def test_the_summary_column_comes_from_the_registry(capture: Callable[..., Capture]) -> None:
+    c = capture()
+    c.receive(FrameSpec(1, b"evt:chat"), FrameSpec(1, b"plain"), FrameSpec(8, b"\x03\xe8"))
+    view = _EventView()
+    model = FrameTableModel(c.store, registry=_registry_with(view))
+    assert COLUMNS[COL_PAYLOAD] == "Summary"
+    assert column(model, COL_PAYLOAD)[:3] == ["EVT chat", "plain", "1000 Normal closure"]
+    tip = str(cell(model, 0, COL_PAYLOAD, Qt.ItemDataRole.ToolTipRole))
+    assert "EVT chat" in tip and "Shown by the Event view" in tip
+    model.force_view("hex")
+    assert model.forced_view() == "hex"
+    assert column(model, COL_PAYLOAD)[:3] == [
+        "65 76 74 3a 63 68 61 74",
+        "70 6c 61 69 6e",
+        "03 e8",
+    ]
+    model.force_view(None, row=0)
+    model.force_view("text", row=0)
+    assert cell(model, 0, COL_PAYLOAD) == "evt:chat", "a view forced for one message"
+    model.force_view(None)
+    assert cell(model, 0, COL_PAYLOAD) == "EVT chat"
+    with pytest.raises(KeyError):
+        model.force_view("no-such-view")
+
+
+def test_a_forced_view_repaints_the_summary_column(capture: Callable[..., Capture]) -> None:
+    c = capture()
+    c.receive(FrameSpec(1, b"evt:a"), FrameSpec(1, b"evt:b"))
+    model = FrameTableModel(c.store, registry=_registry_with(_EventView()))
+    model.refresh()
+    changed: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, roles: changed.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    assert cell(model, 1, COL_PAYLOAD) == "EVT b"
+    model.force_view("hex")
+    assert changed == [(0, COL_PAYLOAD, 1, COL_PAYLOAD)]
+    assert cell(model, 1, COL_PAYLOAD) == "65 76 74 3a 62"
+
+
+@pytest.mark.slow
+def test_summaries_are_computed_for_visible_rows_only(
+    capture: Callable[..., Capture], qtbot: QtBot
+) -> None:
+    c = capture()
+    for i in range(0, 100_000, 1000):
+        c.receive(*(FrameSpec(1, f"evt:{i + k}".encode()) for k in range(1000)))
+    counting = _EventView()
+    view = TimelineView(c.store, registry=_registry_with(counting))
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.refresh()
+    view.grab()
+    assert view.model.rowCount() == 100_000
+    first = counting.summaries
+    assert 0 < first < 200, "only the rows on screen are summarised"
+    view.grab()
+    assert counting.summaries == first, "a repaint reads the cached summaries"
+    view.table.scrollToTop()  # the view follows the tail: it starts at the bottom
+    view.grab()
+    assert first < counting.summaries < 2 * first + 50

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from inspector.capture.events import Direction, HandshakeCaptured, SessionInfo, SessionRole
 from inspector.capture.formats.journal import RecoverableJournal
-from inspector.gui.captures.manager import RecoveryBanner
+from inspector.gui.captures.recovery import RecoveryBanner
 from inspector.gui.compose.pane import ComposePane
 from inspector.gui.detail import FrameDetailView
 from inspector.gui.handshake.pane import HandshakePane

@@ -59,3 +59,10 @@ def test_close_views() -> None:
     assert REG.summary(b"\x03", meta) == "(1 byte: invalid)"
     r = REG.render(b"\x03\xea\xff", meta)
     assert r.error == "the reason is not UTF-8 at byte 2" and r.fields["code"] == "1002"
+
+
+def test_short_binary_is_not_taken_for_text() -> None:
+    # A payload of invalid UTF-8 shorter than a character once passed as text (the
+    # check for a character cut by the prefix dropped all of it).
+    assert REG.best(b"\xff\xff\xff", PayloadMeta(opcode=2)).name == "hex"
+    assert REG.best("é".encode() * 600, PayloadMeta(opcode=2)).name == "text"  # cut inside é

@@ -31,7 +31,9 @@ from ...events import (
     ErrorCaptured,
     ErrorStep,
     HandshakeCaptured,
+    HandshakeLeg,
     MessageCaptured,
+    ProxyExchange,
     RawBytesSent,
     RttSample,
     SessionInfo,
@@ -527,6 +529,25 @@ class _CaptureReader:
                 need(s, "verified", bool, "true or false"),
                 opt(s, "alpn", str, "a string or null"),
             )
+        leg_text = opt(obj, "leg", str, "a string or null")
+        leg = None
+        if leg_text is not None:
+            try:
+                leg = HandshakeLeg(leg_text)
+            except ValueError:
+                raise Bad(
+                    f'"leg" must be "client" or "upstream", not {json_preview(leg_text)}'
+                ) from None
+        v = opt(obj, "via", dict, "an object or null")
+        via = None
+        if v is not None:
+            via = ProxyExchange(
+                string(v, "kind"),
+                string(v, "address"),
+                string(v, "target"),
+                b64_field(v, "request_b64"),
+                b64_field(v, "response_b64"),
+            )
         return HandshakeCaptured(
             num(obj, "t"),
             direction(obj),
@@ -539,6 +560,8 @@ class _CaptureReader:
             opt(obj, "extensions", str, "a string or null"),
             tuple(steps),
             tls,
+            leg,
+            via,
         )
 
     def _handshake_problems(self, obj: dict[str, Any]) -> tuple[Violation, ...]:

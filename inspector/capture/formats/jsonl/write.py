@@ -220,7 +220,7 @@ def _message_json(ev: MessageCaptured) -> dict[str, Any]:
 def _handshake_json(ev: HandshakeCaptured) -> dict[str, Any]:
     accept = ev.accept
     tls = ev.tls
-    return {
+    obj: dict[str, Any] = {
         "type": "handshake",
         "t": ev.t,
         "dir": DIR_NAME[ev.dir],
@@ -253,6 +253,19 @@ def _handshake_json(ev: HandshakeCaptured) -> dict[str, Any]:
         },
         "raw_b64": b64(ev.raw),
     }
+    # Written only when set, so that an end's own capture reads as it always did.
+    if ev.leg is not None:
+        obj["leg"] = ev.leg.value
+    if ev.via is not None:
+        via = ev.via
+        obj["via"] = {
+            "kind": via.kind,
+            "address": via.address,
+            "target": via.target,
+            "request_b64": b64(via.request),
+            "response_b64": b64(via.response),
+        }
+    return obj
 
 
 def _event_json(ev: StoredEvent) -> dict[str, Any]:

@@ -28,7 +28,9 @@ from inspector.capture.events import (
     ErrorStep,
     FramesCaptured,
     HandshakeCaptured,
+    HandshakeLeg,
     MessageCaptured,
+    ProxyExchange,
     SessionInfo,
     SessionRole,
     SessionSource,
@@ -186,6 +188,27 @@ def test_handshake_problems_are_violation_objects() -> None:
     back = read_jsonl(io.StringIO("\n".join(lines) + "\n"))
     assert back.complete and back.problems == []
     assert_same(store, back.store)
+
+
+def test_proxy_handshake_lines_keep_their_leg_and_the_upstream_proxy_exchange() -> None:
+    via = ProxyExchange(
+        "http", "10.0.0.1:3128", "echo.example:443", b"CONNECT echo.example:443 HTTP/1.1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n\r\n",
+    )  # fmt: skip
+    store = CaptureStore(session_info())
+    store.add(HandshakeCaptured(0.1, Direction.OUT, b"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1",
+                                (), leg=HandshakeLeg.UPSTREAM, via=via))  # fmt: skip
+    store.add(HandshakeCaptured(0.2, IN, b"HTTP/1.1 101 x\r\n\r\n", "HTTP/1.1 101 x", ()))
+    lines = [json.loads(x) for x in iter_lines(store) if '"type":"handshake"' in x]
+    assert lines[0]["leg"] == "upstream"
+    assert lines[0]["via"]["kind"] == "http" and lines[0]["via"]["target"] == "echo.example:443"
+    # An end's own handshake is written as before: no leg, no via.
+    assert "leg" not in lines[1] and "via" not in lines[1]
+    back = read_jsonl(io.StringIO("\n".join(iter_lines(store)) + "\n"))
+    assert back.complete
+    first = back.store.events[0]
+    assert isinstance(first, HandshakeCaptured)
+    assert first.leg is HandshakeLeg.UPSTREAM and first.via == via
 
 
 # ------------------------------------------------------------------ strict JSON

@@ -1,0 +1,115 @@
+"""The relay between the two legs of a proxied connection, once the 101 is through.
+
+Every chunk read from one side is written to the other at once, then shown to the
+connection's passive parsers. A side that vanishes without a close frame is closed on
+the other side in WebSocket terms: 1001 (going away) to the server when the client
+went, 1011 (the server's stream ended) or 1014 (its connection failed) to the client
+when the server went; never in the middle of a frame the vanished side left unfinished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+
+from ...capture.events import Direction, ErrorStep
+from ...protocol.constants import CloseCode, Opcode, Role
+from ...protocol.frames import FrameSpec, encode_frame
+from .legs import Leg
+from .session import ProxiedConnection
+
+__all__ = ["close_frame", "relay"]
+
+
+def close_frame(code: int, reason: str, sender: Role) -> bytes:
+    """A close frame of ours, as ``sender`` sends it (masked from a client)."""
+    payload = code.to_bytes(2, "big") + reason.encode()
+    header, wire = encode_frame(FrameSpec(Opcode.CLOSE, payload), sender)
+    return header + wire
+
+
+def relay(
+    conn: ProxiedConnection,
+    client: Leg,
+    upstream: Leg,
+    *,
+    close_timeout: float,
+    done: Callable[[], None],
+) -> None:
+    """From now on every byte is forwarded as it arrives, then recorded; ``done`` is
+    called once both legs are gone and the connection's end is published."""
+    client.peer = upstream
+    upstream.peer = client
+    conn.legs = (client, upstream)
+    for sock_leg in (client, upstream):
+        transport = sock_leg.transport
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    observe = conn.observe
+    up_write = upstream.transport.write if upstream.transport else None
+    cl_write = client.transport.write if client.transport else None
+    assert up_write is not None and cl_write is not None
+
+    def from_client(data: bytes) -> None:
+        if not upstream.gone:
+            up_write(data)
+        observe(Direction.OUT, data)
+
+    def from_server(data: bytes) -> None:
+        if not client.gone:
+            cl_write(data)
+        observe(Direction.IN, data)
+
+    ended = [0]
+    loop = asyncio.get_running_loop()
+
+    def both_gone() -> None:
+        ended[0] += 1
+        if ended[0] == 2:
+            conn.finish()
+            conn.legs = None
+            done()
+
+    def client_gone(exc: Exception | None) -> None:
+        conn.ended(Direction.OUT)
+        client_close, _ = conn.close_frames()
+        if upstream.open and conn.is_open and not conn.tunnel and client_close is None:
+            if not conn.mid_frame(Direction.OUT):
+                upstream.write(
+                    close_frame(CloseCode.GOING_AWAY, "the client went away", Role.CLIENT)
+                )
+            conn.record_error(
+                ErrorStep.READ,
+                "the client's connection ended without a close frame"
+                + (f" ({exc})" if exc else "")
+                + "; the server was sent 1001 (going away)",
+                fatal=False,
+            )
+            loop.call_later(close_timeout, upstream.close)
+        else:
+            upstream.close()
+        both_gone()
+
+    def upstream_gone(exc: Exception | None) -> None:
+        conn.ended(Direction.IN)
+        _, server_close = conn.close_frames()
+        if client.open and conn.is_open and not conn.tunnel and server_close is None:
+            code = CloseCode.BAD_GATEWAY if exc is not None else CloseCode.INTERNAL_ERROR
+            if not conn.mid_frame(Direction.IN):
+                client.write(close_frame(code, "the server went away", Role.SERVER))
+            conn.record_error(
+                ErrorStep.READ,
+                "the server's connection ended without a close frame"
+                + (f" ({exc})" if exc else "")
+                + f"; the client was sent {int(code)}",
+                fatal=False,
+            )
+        client.close()
+        both_gone()
+
+    client.relay(from_client, client_gone)
+    upstream.relay(from_server, upstream_gone)

@@ -1,0 +1,326 @@
+"""The proxy in the window: the GUI's adapter over :mod:`inspector.engine.proxy`.
+
+:class:`ProxyRunner` starts and stops a :class:`~inspector.engine.proxy.ProxyServer`
+on the running (qasync) loop and tells the GUI about its connections in coalesced
+batches: each connection's listener only marks it changed (per socket read in a
+flood, so it keeps nothing per frame), and a Qt timer (:attr:`ProxyRunner.TICK_MS`)
+emits one :attr:`~ProxyRunner.rowsUpdated` with the new and the changed rows. Open
+connections are looked at on every tick too: a tunnel's bytes move without a single
+capture event.
+
+:func:`follow_connection` makes a tab's :class:`SessionController`, once it shows a
+proxied connection's store read-only (the path of file tabs,
+:meth:`SessionController.show_store`), follow that connection live through the
+controller's own drain, until the tab shows something else or goes away.
+
+No other GUI module imports the engine: the option types and the CA export are
+re-exported from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ...capture.events import CaptureEvent, ConnectionState, HandshakeCaptured
+from ...capture.store import CaptureStore
+from ...engine.journal import Journal
+from ...engine.options import ConnectError, TlsOptions
+from ...engine.proxy import LocalCA, ProxiedConnection, ProxyOptions, ProxyServer, default_ca_dir
+from .controller import SessionController, spawn
+
+__all__ = [
+    "ConnectError",
+    "ConnectionRow",
+    "ProxiedConnection",
+    "ProxyOptions",
+    "ProxyRunner",
+    "TlsOptions",
+    "default_ca_path",
+    "export_ca",
+    "follow_connection",
+    "handshake_legs",
+    "parse_listen_address",
+]
+
+log = logging.getLogger("inspector.gui.session.proxy")
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    """What the proxy tab lists for one connection (:meth:`ProxiedConnection.info`)."""
+
+    conn: int
+    client: str
+    path: str
+    state: str
+    frames: int
+    bytes: int
+    tunnel: bool
+
+    @property
+    def closed(self) -> bool:
+        return self.state == ConnectionState.CLOSED.value
+
+
+def _row(conn: ProxiedConnection) -> ConnectionRow:
+    return ConnectionRow(**conn.info())
+
+
+def parse_listen_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``[::1]:PORT`` or a bare ``PORT`` (0: a free port); raises
+    ValueError saying what is wrong."""
+    text = text.strip()
+    if not text:
+        raise ValueError("give an address to listen on, such as 127.0.0.1:8080 (port 0: any)")
+    if text.isdigit():
+        text = f"127.0.0.1:{text}"
+    try:
+        parts = urlsplit("//" + text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{text!r}: the port must be a number from 0 to 65535") from None
+    if port is None:
+        raise ValueError(f"{text!r} has no port (HOST:PORT; port 0 picks a free one)")
+    return parts.hostname or "127.0.0.1", port
+
+
+def default_ca_path() -> str:
+    """Where the proxy's CA lives unless another folder is chosen."""
+    return str(default_ca_dir())
+
+
+def export_ca(ca_dir: str | None, path: str | os.PathLike[str]) -> Path:
+    """Write the CA certificate of ``ca_dir`` (default folder: None; made there on
+    first use) to ``path`` as PEM; returns the CA's own certificate file. Raises
+    OSError or ValueError (a key that cannot be read)."""
+    ca = LocalCA(ca_dir or None)
+    ca.export(path)
+    return ca.cert_path
+
+
+def handshake_legs(store: CaptureStore) -> list[HandshakeCaptured]:
+    """Every handshake half of a proxy's capture, in order (the store's
+    :meth:`~CaptureStore.handshake` keeps only the last one per direction)."""
+    return [e for e in store.events if isinstance(e, HandshakeCaptured)]
+
+
+class ProxyRunner(QObject):
+    """One proxy run for the GUI.
+
+    ``rowsUpdated(new, changed)``: lists of :class:`ConnectionRow`, at most once per
+    tick; ``runningChanged(bool)``; ``failed(str)``: the proxy could not start.
+    """
+
+    TICK_MS = 150
+
+    rowsUpdated = Signal(list, list)
+    runningChanged = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        options: ProxyOptions,
+        *,
+        journal_dir: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("proxyRunner")
+        # A bad upstream URL raises ConnectError here, before anything listens.
+        self.server = ProxyServer(host, port, options, on_connection=self._on_connection)
+        self.journal_dir = journal_dir
+        self.running = False
+        self.error = ""
+        self._detached = False
+        self._new: list[ProxiedConnection] = []
+        self._dirty: set[int] = set()
+        self._open: dict[int, ProxiedConnection] = {}
+        self._shown: dict[int, ConnectionRow] = {}
+        self._listeners: dict[int, Callable[[CaptureEvent], None]] = {}
+        self._journals: dict[int, Journal] = {}
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        #: How many ticks emitted rowsUpdated (tests and diagnostics).
+        self.batches = 0
+
+    # ------------------------------------------------------------ reading
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def mode(self) -> str:
+        return self.server.mode
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate a forward proxy intercepts with (None in reverse mode)."""
+        return str(self.server.ca.cert_path) if self.server.options.forward else None
+
+    def connection(self, conn_id: int) -> ProxiedConnection | None:
+        return self.server.connections.get(conn_id)
+
+    def rows(self) -> list[ConnectionRow]:
+        return [_row(c) for c in self.server.connections.values()]
+
+    # --------------------------------------------------------- start, stop
+    async def start(self) -> bool:
+        """Listen; False (and :attr:`failed`) when the address cannot be used."""
+        try:
+            await self.server.start()
+            if self.server.options.forward:
+                _ = self.server.ca  # made now, so that its path can be shown and trusted
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.error = f"cannot listen on {self.server.host}:{self.server.port}: {reason}"
+            self.failed.emit(self.error)
+            return False
+        self.running = True
+        self._timer.start()
+        self.runningChanged.emit(True)
+        return True
+
+    async def stop(self) -> None:
+        """Stop listening; open connections get a 1001 close frame on both sides."""
+        if not self.running:
+            return
+        self.running = False
+        await self.server.close()
+        if self._detached:
+            return  # the tab went away meanwhile (maybe deleted): nothing to tell
+        self.tick()
+        self._timer.stop()
+        self.runningChanged.emit(False)
+
+    def detach(self) -> None:
+        """The tab is going away: stop listening to the connections and delete
+        their journals (kept until now: a crash loses no capture of this run)."""
+        self._detached = True
+        self.server.on_connection = None
+        self._timer.stop()
+        for journal in self._journals.values():
+            journal.close(keep=False)
+        self._journals.clear()
+        for conn_id, listener in self._listeners.items():
+            conn = self.server.connections.get(conn_id)
+            if conn is not None:
+                conn.unsubscribe(listener)
+        self._listeners.clear()
+        self._new.clear()
+        self._open.clear()
+        if self.running:
+            # Closed by the tab going away: the engine stops on its own, nothing of
+            # this object (about to be deleted) is touched afterwards.
+            self.running = False
+            with contextlib.suppress(RuntimeError):  # no event loop any more
+                spawn(self.server.close(), "stopping the proxy")
+
+    def forget_closed(self) -> list[int]:
+        """Let go of every closed connection's capture (a tab already showing one
+        keeps its own); returns their ids."""
+        gone = [c.conn_id for c in self.server.connections.values() if c.closed.done()]
+        for conn_id in gone:
+            conn = self.server.connections[conn_id]
+            listener = self._listeners.pop(conn_id, None)
+            if listener is not None:
+                conn.unsubscribe(listener)
+            journal = self._journals.pop(conn_id, None)
+            if journal is not None:
+                journal.close(keep=False)
+            self._shown.pop(conn_id, None)
+            self._dirty.discard(conn_id)
+            self._open.pop(conn_id, None)
+            self.server.forget(conn_id)
+        self._new = [c for c in self._new if c.conn_id in self.server.connections]
+        return gone
+
+    # ------------------------------------------------------------- events
+    def _on_connection(self, conn: ProxiedConnection) -> None:
+        conn_id = conn.conn_id
+        dirty = self._dirty
+
+        def listen(_event: CaptureEvent) -> None:
+            dirty.add(conn_id)
+
+        conn.subscribe(listen, messages=False)
+        self._listeners[conn_id] = listen
+        self._new.append(conn)
+        self._open[conn_id] = conn
+        if self.journal_dir is not None:
+            try:
+                self._journals[conn_id] = Journal(conn, directory=self.journal_dir)
+            except OSError as exc:
+                log.warning("proxied connection %d is not journaled: %s", conn_id, exc)
+
+    def tick(self) -> None:
+        """Hand the GUI what changed since the last tick, in one signal."""
+        new_rows = []
+        for conn in self._new:
+            row = _row(conn)
+            self._shown[conn.conn_id] = row
+            new_rows.append(row)
+            self._dirty.discard(conn.conn_id)
+        self._new.clear()
+        look = self._dirty | self._open.keys()
+        self._dirty.clear()
+        changed = []
+        for conn_id in sorted(look):
+            known = self.server.connections.get(conn_id)
+            if known is None or conn_id not in self._shown:
+                continue
+            row = _row(known)
+            if row != self._shown[conn_id]:
+                self._shown[conn_id] = row
+                changed.append(row)
+            if row.closed:
+                self._open.pop(conn_id, None)
+        if new_rows or changed:
+            self.batches += 1
+            self.rowsUpdated.emit(new_rows, changed)
+
+
+class _Follower(QObject):
+    """Feeds one proxied connection's events into a read-only controller's drain."""
+
+    def __init__(self, controller: SessionController, conn: ProxiedConnection) -> None:
+        super().__init__(controller)
+        self.setObjectName("proxiedFollower")
+        self.conn = conn
+        self.store = conn.store
+        # The controller's own listener: it counts frames and arms its tick.
+        listener = controller._on_event
+        self._listener = listener
+        conn.subscribe(listener, messages=False)
+        controller.storeChanged.connect(self._on_store)
+        # Its C++ side may go first (the tab is deleted): nothing may call it then.
+        controller.destroyed.connect(lambda *_: conn.unsubscribe(listener))
+
+    def _on_store(self, store: object) -> None:
+        if store is not self.store:
+            self.stop()
+
+    def stop(self) -> None:
+        self.conn.unsubscribe(self._listener)
+
+
+def follow_connection(controller: SessionController, conn: ProxiedConnection) -> None:
+    """Make ``controller``, which shows ``conn``'s store read-only
+    (:meth:`SessionController.show_store`, as a file tab does), follow ``conn``
+    live: its frames, handshakes, errors and state arrive through the controller's
+    signals, a few per tick, as for a connection of its own; saving writes the
+    whole capture. It stops when the controller shows another store."""
+    if conn.store is None or controller.store is not conn.store:
+        raise ValueError(f"the controller does not show proxied connection {conn.conn_id}")
+    if not conn.closed.done():
+        _Follower(controller, conn)

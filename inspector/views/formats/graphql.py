@@ -1,0 +1,224 @@
+"""GraphQL over WebSocket: ``graphql-transport-ws`` (the graphql-ws library's
+protocol) and the legacy ``graphql-ws`` (subscriptions-transport-ws).
+
+Every message is a JSON object with a ``type``, most with an ``id`` and a ``payload``:
+a subscribe/start carries the query (operation name, variables), a next/data an
+execution result (data, errors), an error a list of errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..registry import Registry
+from ..text import escape_control, shorten
+from .structured import brief, json_value, pretty, string_member, tree
+
+__all__ = ["GraphQLWSView", "operation_name", "register"]
+
+SUBPROTOCOLS = frozenset({"graphql-transport-ws", "graphql-ws"})
+TRANSPORT_TYPES = frozenset(
+    {"connection_init", "connection_ack", "ping", "pong", "subscribe", "next", "error", "complete"}
+)
+LEGACY_TYPES = frozenset(
+    {
+        "connection_init",
+        "connection_ack",
+        "connection_error",
+        "connection_terminate",
+        "ka",
+        "start",
+        "data",
+        "error",
+        "complete",
+        "stop",
+    }
+)
+ALL_TYPES = TRANSPORT_TYPES | LEGACY_TYPES
+# Types no other JSON protocol is likely to send; the generic ones ("data", "error",
+# "complete") count only with an id, "ping"/"pong" only when negotiated.
+_DISTINCT = frozenset(
+    {
+        "connection_init",
+        "connection_ack",
+        "connection_error",
+        "connection_terminate",
+        "ka",
+        "subscribe",
+        "next",
+        "start",
+        "stop",
+    }
+)
+_OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+_OPERATION_KIND = re.compile(r"^\s*(query|mutation|subscription)\b|^\s*\{")
+
+
+def operation_name(payload: Any) -> str | None:
+    """The operation a subscribe/start payload names: ``operationName``, else the
+    first named operation in its query."""
+    if not isinstance(payload, dict):
+        return None
+    name = payload.get("operationName")
+    if isinstance(name, str) and name:
+        return name
+    query = payload.get("query")
+    if isinstance(query, str):
+        m = _OPERATION.search(query)
+        if m:
+            return m.group(2)
+    return None
+
+
+def _operation_kind(payload: Any) -> str | None:
+    query = payload.get("query") if isinstance(payload, dict) else None
+    if not isinstance(query, str):
+        return None
+    m = _OPERATION_KIND.search(query)
+    if m is None:
+        return None
+    return m.group(1) or "query"
+
+
+def _errors(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            found.append(item["message"])
+        elif isinstance(item, str):
+            found.append(item)
+    return found
+
+
+def _sniffed_type(head: str) -> str | None:
+    if not head.lstrip().startswith("{"):
+        return None
+    kind = string_member(head, "type")
+    return kind if kind in ALL_TYPES else None
+
+
+class GraphQLWSView(View):
+    name = "graphql-ws"
+    title = "GraphQL over WebSocket"
+
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        if meta.opcode != 1:
+            return -1
+        head = data[:512].decode("utf-8", "ignore")
+        kind = _sniffed_type(head)
+        if meta.subprotocol in SUBPROTOCOLS:
+            return 1.8 if kind is not None or head.lstrip().startswith("{") else -1
+        if kind is None:
+            return -1
+        if kind in _DISTINCT or ('"id"' in head and kind in ("data", "error", "complete")):
+            return 0.9
+        return -1
+
+    def _message(self, data: bytes) -> dict[str, Any]:
+        value = json_value(data)
+        if not isinstance(value, dict):
+            raise ViewError("a message must be a JSON object", 0)
+        if not isinstance(value.get("type"), str):
+            raise ViewError('the message has no "type"', 0)
+        return value
+
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        message = self._message(data)
+        kind = message["type"]
+        payload = message.get("payload")
+        lines = [f"GraphQL {kind}" + ("" if kind in ALL_TYPES else " (not a known type)")]
+        if "id" in message:
+            lines.append(f"id         {message['id']}")
+        children = [TreeNode("type", kind, (), "str")]
+        if kind in ("subscribe", "start"):
+            name = operation_name(payload)
+            op_kind = _operation_kind(payload)
+            if op_kind or name:
+                lines.append(f"operation  {op_kind or ''} {name or ''}".rstrip())
+            if isinstance(payload, dict):
+                if isinstance(payload.get("query"), str):
+                    lines += ["", payload["query"].strip()]
+                if payload.get("variables"):
+                    lines += ["", "variables " + pretty(payload["variables"])]
+        elif kind in ("next", "data") and isinstance(payload, dict):
+            errors = _errors(payload.get("errors", []))
+            for error in errors:
+                lines.append(f"error      {error}")
+            if "data" in payload:
+                lines += ["", pretty(payload["data"])]
+        elif kind in ("error", "connection_error"):
+            for error in _errors(payload):
+                lines.append(f"error      {error}")
+            lines += ["", pretty(payload)]
+        elif payload is not None:
+            lines += ["", pretty(payload)]
+        if "id" in message:
+            children.append(tree(message["id"], "id"))
+        if payload is not None:
+            children.append(tree(payload, "payload"))
+        root = TreeNode("", kind, tuple(children), "graphql")
+        fields = self._fields(message)
+        return Rendered(self.name, "\n".join(lines), Syntax.KEY_VALUE, root, fields=fields)
+
+    def _fields(self, message: dict[str, Any]) -> dict[str, str]:
+        fields = {"type": message["type"]}
+        if isinstance(message.get("id"), str | int):
+            fields["id"] = str(message["id"])
+        name = operation_name(message.get("payload"))
+        if name is not None:
+            fields["operation"] = name
+        return fields
+
+    def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:
+        return self._fields(self._message(data))
+
+    def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+        try:
+            message = self._message(prefix)
+        except ViewError:
+            return self._summary_of_cut(prefix)
+        kind = message["type"]
+        parts = ["GraphQL", escape_control(shorten(kind, 40))]
+        if isinstance(message.get("id"), str | int):
+            parts.append(escape_control(shorten(str(message["id"]), 40)))
+        payload = message.get("payload")
+        if kind in ("subscribe", "start"):
+            op_kind, name = _operation_kind(payload), operation_name(payload)
+            parts += [p for p in (op_kind, name) if p]
+        elif kind in ("next", "data") and isinstance(payload, dict):
+            errors = _errors(payload.get("errors", []))
+            if errors:
+                parts.append(f"errors: {json.dumps(shorten(errors[0], 80), ensure_ascii=False)}")
+            elif payload.get("data") is not None:
+                parts.append(brief(payload["data"], 100))
+        elif kind in ("error", "connection_error"):
+            errors = _errors(payload)
+            if errors:
+                parts.append(json.dumps(shorten(errors[0], 80), ensure_ascii=False))
+        return escape_control(" ".join(parts))
+
+    def _summary_of_cut(self, prefix: bytes) -> str | None:
+        head = prefix.decode("utf-8", "ignore")
+        kind = _sniffed_type(head)
+        if kind is None:
+            return None
+        parts = ["GraphQL", kind]
+        ident = string_member(head, "id")
+        if ident:
+            parts.append(shorten(ident, 40))
+        name = string_member(head, "operationName")
+        query = string_member(head, "query")
+        if not name and query:
+            m = _OPERATION.search(query)
+            name = m.group(2) if m else None
+        if name:
+            parts.append(shorten(name, 60))
+        return escape_control(" ".join(parts) + " \u2026")
+
+
+def register(registry: Registry) -> None:
+    registry.add(GraphQLWSView())

@@ -1,0 +1,147 @@
+"""MessagePack: the decoded value as JSON-like text and a tree, ext types shown
+(``ext(5, h'..')``; ext -1 is the timestamp and shows as a date)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from ..base import PayloadMeta, Rendered, Syntax, View, ViewError
+from ..registry import Registry
+from .structured import brief, pretty, tree
+
+__all__ = ["MsgpackView", "decode_one", "register", "walk"]
+
+# Bytes after the first one, by first byte, for the fixed-size types.
+_FIXED = {
+    0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
+    0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xD4: 2, 0xD5: 3, 0xD6: 5, 0xD7: 9, 0xD8: 17,
+}  # fmt: skip
+# Length-prefixed types: first byte -> (size of the length, extra bytes: ext's type).
+_SIZED = {
+    0xC4: (1, 0), 0xC5: (2, 0), 0xC6: (4, 0), 0xC7: (1, 1), 0xC8: (2, 1), 0xC9: (4, 1),
+    0xD9: (1, 0), 0xDA: (2, 0), 0xDB: (4, 0),
+}  # fmt: skip
+# Containers with a counted length: first byte -> (size of the count, items per count).
+_COUNTED = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
+
+
+def walk(data: bytes, pos: int = 0) -> int:
+    """Where the MessagePack value at ``pos`` ends, read from its headers without
+    decoding it; :class:`ViewError` says where it is not valid (used for the offset
+    of an error, the C decoder being the fast path)."""
+    n = len(data)
+    remaining = 1
+    while remaining:
+        if pos >= n:
+            raise ViewError("the data ends inside a value", n)
+        b = data[pos]
+        remaining -= 1
+        if b <= 0x7F or b >= 0xE0:
+            pos += 1
+        elif b <= 0x8F:
+            remaining += 2 * (b & 0x0F)
+            pos += 1
+        elif b <= 0x9F:
+            remaining += b & 0x0F
+            pos += 1
+        elif b <= 0xBF:
+            pos += 1 + (b & 0x1F)
+        elif b == 0xC1:
+            raise ViewError("0xc1 is not a MessagePack type", pos)
+        elif b in _FIXED:
+            pos += 1 + _FIXED[b]
+        elif b in _SIZED:
+            size, extra = _SIZED[b]
+            if pos + 1 + size > n:
+                raise ViewError("the data ends inside a length", n)
+            pos += 1 + size + extra + int.from_bytes(data[pos + 1 : pos + 1 + size], "big")
+        else:
+            size, per = _COUNTED[b]
+            if pos + 1 + size > n:
+                raise ViewError("the data ends inside a count", n)
+            remaining += per * int.from_bytes(data[pos + 1 : pos + 1 + size], "big")
+            pos += 1 + size
+    if pos > n:
+        raise ViewError("the data ends inside a value", n)
+    return pos
+
+
+def decode_one(data: bytes) -> Any:
+    """The one MessagePack value ``data`` holds; :class:`ViewError` with the byte where
+    it is not valid (trailing bytes included)."""
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=False, unicode_errors="replace")
+    except msgpack.ExtraData:
+        raise ViewError("bytes after the value", walk(data)) from None
+    except Exception as exc:
+        end = walk(data)  # raises where the structure is broken
+        if end < len(data):
+            raise ViewError("bytes after the value", end) from None
+        raise ViewError(str(exc) or type(exc).__name__) from None
+
+
+def _first_container(data: bytes) -> str | None:
+    if not data:
+        return None
+    b = data[0]
+    if 0x80 <= b <= 0x8F:
+        return f"{{{b & 0x0F}}}"
+    if 0x90 <= b <= 0x9F:
+        return f"[{b & 0x0F}]"
+    if b in _COUNTED and len(data) >= 1 + _COUNTED[b][0]:
+        size, per = _COUNTED[b]
+        count = int.from_bytes(data[1 : 1 + size], "big")
+        return f"{{{count}}}" if per == 2 else f"[{count}]"
+    return None
+
+
+def _plausible(data: bytes, meta: PayloadMeta) -> float:
+    """0.6 for a whole map or array, 0.2 for a lone scalar (binary noise often reads as
+    one), 0.45 for a prefix that is a container so far, -1 when it cannot be."""
+    if not data or meta.opcode != 2:
+        return -1
+    container = _first_container(data) is not None
+    whole = meta.size is None or meta.size <= len(data)
+    if whole:
+        try:
+            msgpack.unpackb(data, raw=True, strict_map_key=False)
+        except Exception:
+            return -1
+        return 0.6 if container else 0.2
+    if not container:
+        return -1
+    unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
+    unpacker.feed(data)
+    try:
+        unpacker.unpack()
+    except msgpack.OutOfData:
+        return 0.45
+    except Exception:
+        return -1
+    return -1  # a whole value in the prefix, yet the payload goes on
+
+
+class MsgpackView(View):
+    name = "msgpack"
+    title = "MessagePack"
+
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        return _plausible(data[:4096], meta) if meta.opcode == 2 else -1
+
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        value = decode_one(data)
+        return Rendered(self.name, pretty(value), Syntax.JSON, tree(value))
+
+    def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
+        try:
+            value = decode_one(prefix)
+        except ViewError:
+            head = _first_container(prefix)
+            return f"msgpack {head} \u2026" if head else None
+        return f"msgpack {brief(value)}"
+
+
+def register(registry: Registry) -> None:
+    registry.add(MsgpackView())

@@ -1,0 +1,59 @@
+"""Tests of inspector.views.formats.signalr: hub messages encoded by signalrcore's JSON
+and MessagePack hub protocols."""
+
+from __future__ import annotations
+
+from signalrcore.messages.completion_message import CompletionMessage
+from signalrcore.messages.invocation_message import InvocationMessage
+from signalrcore.messages.ping_message import PingMessage
+from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
+from signalrcore.protocol.messagepack_protocol import MessagePackHubProtocol
+
+from inspector.views.base import PayloadMeta
+from inspector.views.registry import default_registry
+
+REG = default_registry()
+TEXT = PayloadMeta(opcode=1)
+BINARY = PayloadMeta(opcode=2)
+INVOKE = InvocationMessage("7", "SendMessage", ["ann", "hi"], headers={})
+
+
+def test_json_hub_protocol() -> None:
+    data = JsonHubProtocol().encode(INVOKE).encode()
+    assert REG.best(data, TEXT).name == "signalr"
+    assert REG.summary(data, TEXT) == 'SignalR Invocation SendMessage id=7 [2] "ann", "hi"'
+    assert REG.fields(data, TEXT) == {"target": "SendMessage"}
+    two = data + JsonHubProtocol().encode(PingMessage()).encode()
+    assert REG.summary(two, TEXT) == 'SignalR Invocation SendMessage id=7 [2] "ann", "hi" +1'
+    r = REG.render(two, TEXT)
+    assert r.error is None and r.text.split("\n\n")[-1] == "SignalR Ping"
+
+
+def test_handshake_and_completion() -> None:
+    assert REG.summary(b'{"protocol":"json","version":1}\x1e', TEXT) == (
+        'SignalR Handshake protocol="json" version=1'
+    )
+    assert REG.summary(b"{}\x1e", TEXT) == "SignalR Handshake"
+    done = JsonHubProtocol().encode(CompletionMessage("7", 42, None, headers={})).encode()
+    assert REG.summary(done, TEXT) == "SignalR Completion id=7 result=42"
+
+
+def test_messagepack_hub_protocol() -> None:
+    data = MessagePackHubProtocol().encode(INVOKE)
+    assert REG.best(data, BINARY).name == "signalr"
+    assert REG.summary(data, BINARY).startswith('SignalR Invocation SendMessage [2] "ann", "hi"')
+    assert REG.fields(data, BINARY) == {"target": "SendMessage"}
+    assert REG.render(data, BINARY).error is None
+
+
+def test_malformed() -> None:
+    assert REG.render(b'{"type":1}', TEXT, "signalr").error == (
+        "not valid SignalR at byte 10: a JSON hub record ends with 0x1E"
+    )
+    assert REG.render(b'{"type":1,\x1e', TEXT, "signalr").error == (
+        "not valid SignalR at byte 10: Expecting property name enclosed in double quotes"
+        " (line 1, column 11)"
+    )
+    assert REG.render(b"\x10\x94\x01", BINARY, "signalr").error == (
+        "not valid SignalR at byte 3: a record of 16 bytes is cut"
+    )
