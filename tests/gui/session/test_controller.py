@@ -233,7 +233,7 @@ def test_main_demo_reuses_the_application_and_quits_by_itself(
         assert panel is not None
         seen["app"] = QApplication.instance()
         seen["panel"] = panel
-        seen["history"] = panel.compose.history_list.count()
+        seen["history"] = panel.compose.history.list.count()
         seen["open"] = panel.controller.is_open
 
     code = _run_main(["--demo"], on_ready=ready)
