@@ -28,7 +28,7 @@ from shots import run_in_window  # noqa: E402
 
 from inspector.app import run_demo  # noqa: E402
 from inspector.capture.events import Direction  # noqa: E402
-from inspector.gui.window import MainWindow  # noqa: E402
+from inspector.gui.window.main_window import MainWindow  # noqa: E402
 from inspector.protocol.constants import Opcode  # noqa: E402
 from inspector.protocol.frames import FrameSpec  # noqa: E402
 
@@ -79,7 +79,7 @@ async def make_screenshots(window: MainWindow, out: Path) -> None:
         target = flagged[-1]
         panel.timeline.select_store_row(target)
         compose.tabs.setCurrentIndex(compose.TAB_FRAME)
-        compose.frame_payload.setPlainText("Hello")
+        compose.frame.payload_edit.setPlainText("Hello")
         compose.tabs.setCurrentIndex(compose.TAB_TEXT)
         await asyncio.sleep(0.2)
         window.grab().save(str(out / "screenshot-main.png"))
@@ -89,8 +89,8 @@ async def make_screenshots(window: MainWindow, out: Path) -> None:
         window.grab().save(str(out / "screenshot-handshake.png"))
 
         compose.tabs.setCurrentIndex(compose.TAB_FRAME)
-        compose.rsv_checks[1].setChecked(True)
-        compose.length_form_combo.setCurrentIndex(2)
+        compose.frame.rsv_checks[1].setChecked(True)
+        compose.frame.length_form_combo.setCurrentIndex(2)
         panel.side_tabs.setCurrentWidget(panel.detail)
         await asyncio.sleep(0.1)
         if os.environ.get("WS_INSPECTOR_ALL_SHOTS"):

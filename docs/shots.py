@@ -16,7 +16,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from inspector.gui.window import DEFAULT_SIZE, MainWindow
+from inspector.gui.window.main_window import DEFAULT_SIZE, MainWindow
 
 T = TypeVar("T")
 

@@ -30,6 +30,7 @@ __all__ = [
     "HandshakeCaptured",
     "HandshakeLeg",
     "MessageCaptured",
+    "PeerCertificate",
     "ProxyExchange",
     "RawBytesSent",
     "RttSample",
@@ -121,6 +122,31 @@ class StateChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PeerCertificate:
+    """The peer's certificate in the words a person checks it by: who it names, who
+    vouches for it, when it is valid, its SHA-256 fingerprint (``AB:CD:...``, what a
+    pin is made of) and the names it is valid for (``DNS:example.test``)."""
+
+    subject: str
+    issuer: str
+    not_before: str
+    not_after: str
+    sha256: str
+    sans: tuple[str, ...] = ()
+
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        """(label, value) rows, the same in the window and the commands."""
+        return (
+            ("Subject", self.subject or "(none)"),
+            ("Issuer", self.issuer or "(none)"),
+            ("Valid from", self.not_before or "?"),
+            ("Valid until", self.not_after or "?"),
+            ("SHA-256", self.sha256),
+            ("Names", ", ".join(self.sans) or "(none)"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TlsInfo:
     version: str
     cipher: str
@@ -129,6 +155,11 @@ class TlsInfo:
     not_after: str  # the peer certificate's expiry, as the certificate gives it
     verified: bool
     alpn: str | None = None
+    #: The whole certificate, when the engine could read it (not kept in files).
+    certificate: PeerCertificate | None = None
+    #: Accepted because its fingerprint is the one the user pinned for this
+    #: connection (``verified`` is then False: no CA vouched for it).
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import itemgetter, mul
 from typing import Any, NamedTuple
 
 from ..protocol.events import Message
@@ -74,10 +74,17 @@ _unpack_H = struct.Struct("!H").unpack_from
 _unpack_Q = struct.Struct("!Q").unpack_from
 _unpack_L = struct.Struct("!L").unpack_from
 _first = itemgetter(0)
+_second = itemgetter(1)
+_LAST4 = itemgetter(slice(-4, None))
+#: b1 -> 1 when the MASK bit is set; the 7-bit length field -> 1 when extended.
+_MASK_BIT = bytes(b >> 7 for b in range(256))
+_EXTENDED = bytes(1 if b >= 126 else 0 for b in range(256))
+_DIR_CODES = frozenset((0, 1))
 _pack_L = struct.Struct("!L").pack
 
 #: Header length by second byte, so a batch's header bytes sum up in C.
 _HLEN = tuple(header_length(b1) for b1 in range(256))
+_HLEN_BYTES = bytes(_HLEN)
 #: Length form (7, 16, 64) by the 7-bit length field.
 _FORM = tuple(7 if n < 126 else 16 if n == 126 else 64 for n in range(128))
 #: b1 -> b1 & 0x7F, for bytes.translate.
@@ -315,14 +322,50 @@ class CaptureStore:
             row += 1
         self._open[d] = open_row
 
+    def add_frames(self, t: float, direction: Direction, frames: Sequence[Frame]) -> None:
+        """Append frames given one by one, all at time ``t`` (what we sent): the same
+        as :meth:`add` of a :class:`FramesCaptured`, without making the event."""
+        d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
+        self._add_frames(t, d, frames)
+
     def _add_frames(self, t: float, d: int, frames: Sequence[Frame]) -> None:
-        """Append frames given one by one (what we sent)."""
         row0 = len(self.b0)
-        direction = _DIR_OF_CODE[d]
+        budget = self._budget
         for frame in frames:
-            self.append_frame(
-                t, direction, frame.seq, frame.offset, frame.header, frame.payload, frame.violations
-            )
+            seq, offset, header, payload, violations = frame
+            b0 = header[0]
+            b1 = header[1]
+            n = len(payload)
+            if (
+                len(header) == (6 if b1 & 0x80 else 2)
+                and (b1 & 0x7F) == n
+                and b0 & 0x80
+                and 1 <= (b0 & 0x0F) <= 2
+                and budget.held + n <= budget.room
+                and self._open[d] < 0
+            ):
+                # A whole message in one frame with a 7-bit length, as every small
+                # message we send is: the common case, without append_frame's
+                # parsing (measured: 2.5x faster).
+                row = len(self.b0)
+                self.t.append(t)
+                self.dir.append(d)
+                self.seq.append(seq)
+                self.offset.append(offset)
+                self.b0.append(b0)
+                self.b1.append(b1)
+                self.length.append(n)
+                self.mask_key.append(_unpack_L(header, 2)[0] if b1 & 0x80 else 0)
+                self.msg_start.append(row)
+                budget.held += n
+                self.payloads.append(payload)
+                if violations:
+                    self.violations[row] = violations
+                self._frames[d] += 1
+                self._payload[d] += n
+                self._wire[d] += n + len(header)
+            else:
+                self.append_frame(t, _DIR_OF_CODE[d], seq, offset, header, payload, violations)
         self._recent[d] = (row0, len(self.b0))
 
     def append_frame(
@@ -402,6 +445,79 @@ class CaptureStore:
         self._wire[d] += length + hlen
         self._recent[d] = (row, row + 1)
         return row
+
+    def extend_frames(
+        self,
+        t: array[float],
+        dirs: bytes,
+        seq: array[int],
+        offset: array[int],
+        headers: Sequence[bytes],
+        payloads: list[bytes],
+    ) -> bool:
+        """Append frames given as columns (``dirs``: 0 out, 1 in), for readers of
+        capture files: the bulk form of :meth:`append_frame`, with no Python step
+        per frame (but one per frame with an extended length). It takes the frames
+        only when each is a whole text or binary message, its header whole, its
+        payload as long as the header declares, and all of them within the budget:
+        otherwise it appends nothing and returns False (then append them one by
+        one)."""
+        n = len(headers)
+        if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
+            return False
+        if min(map(len, headers)) < 2:
+            return False
+        b0s = bytes(map(_first, headers))
+        b1s = bytes(map(_second, headers))
+        if not _WHOLE_MESSAGE_B0.issuperset(b0s) or not _DIR_CODES.issuperset(dirs):
+            return False
+        if bytes(map(len, headers)) != b1s.translate(_HLEN_BYTES):
+            return False
+        low = b1s.translate(_LOW7)
+        lengths: bytes | array[int] = low
+        if max(low) >= 126:
+            lengths = array("Q", list(low))
+            for i in compress(range(n), low.translate(_EXTENDED)):
+                header = headers[i]
+                lengths[i] = _unpack_H(header, 2)[0] if low[i] == 126 else _unpack_Q(header, 2)[0]
+        if list(map(len, payloads)) != list(lengths):
+            return False  # a payload not kept whole: one by one says how
+        budget = self._budget
+        total = sum(lengths)
+        if budget.held + total > budget.room:
+            return False
+        # The key is the header's last 4 bytes when the MASK bit is set, else 0.
+        keys = array(
+            "I",
+            map(mul, map(int.from_bytes, map(_LAST4, headers)), b1s.translate(_MASK_BIT)),
+        )
+        row0 = len(self.b0)
+        self.t.extend(t)
+        self.dir.frombytes(dirs)
+        self.seq.extend(seq)
+        self.offset.extend(offset)
+        self.b0.frombytes(b0s)
+        self.b1.frombytes(b1s)
+        self.length.extend(lengths)
+        self.mask_key.extend(keys)
+        self.msg_start.frombytes(counting(row0, n))
+        budget.held += total
+        self.payloads.extend(payloads)
+        wire = total + sum(map(len, headers))
+        n_in = sum(dirs)
+        in_payload = sum(compress(lengths, dirs))
+        in_wire = in_payload + sum(map(len, compress(headers, dirs)))
+        for d, frames, payload, wire_d in (
+            (1, n_in, in_payload, in_wire),
+            (0, n - n_in, total - in_payload, wire - in_wire),
+        ):
+            if frames:
+                self._frames[d] += frames
+                self._payload[d] += payload
+                self._wire[d] += wire_d
+                self._open[d] = -1  # a whole message ends any open one
+                self._recent[d] = (row0, row0 + n)
+        return True
 
     def _keep_message(self, event: MessageCaptured, row: int) -> MessageCaptured:
         budget = self._budget

@@ -60,12 +60,13 @@ from .options import (
 from .render import (
     VIEW_HELP,
     PayloadRenderer,
+    certificate_lines,
     format_frame,
     format_message,
     format_state,
     handshake_lines,
     peer_text,
-    upgrade_failure,
+    refused,
     with_views,
 )
 
@@ -256,20 +257,17 @@ class _Watcher:
             error.step is ErrorStep.HANDSHAKE
             and response is not None
             and response.problems
-            and upgrade_failure(response) is None
+            and not refused(response)
         ):
             n = len(response.problems)
             return f"{error.step}: the upgrade failed (the problem{'s' if n > 1 else ''} above)"
         return self.describe(error)
 
-    def describe(self, error: ErrorCaptured | ConnectError) -> str:
-        """The one-line reason for a fatal error: a failed upgrade in a few words (the
-        status and what the body is), anything else as the engine said it."""
-        if str(error.step) == ErrorStep.HANDSHAKE and self.response is not None:
-            failed = upgrade_failure(self.response)
-            if failed is not None:
-                return f"{error.step}: {failed}"
-        return f"{error.step}: {peer_text(error.message, 400)}"
+    @staticmethod
+    def describe(error: ErrorCaptured | ConnectError) -> str:
+        """The one-line reason for a fatal error, as the engine words it (for a refused
+        upgrade: the status and what the body is), escaped."""
+        return f"{error.step}: {peer_text(error.message, 800)}"
 
 
 def _sender(direction: Direction) -> Role:
@@ -464,10 +462,12 @@ async def _capture(
     if ns.hooks is not None:
         ns.hooks.attach(conn)
     reason = ""
+    certificate = None
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
+        certificate = exc.certificate
     else:
         await _converse(conn, actions, piped, ns.wait, options.close_timeout, expectations)
         last = conn.final_state
@@ -490,6 +490,11 @@ async def _capture(
     _end_journal(journal, keep=not written)
     if reason:
         print(f"ws-inspector capture: {reason}", file=sys.stderr)
+        if certificate is not None:
+            # What the user needs to decide whether to trust it (--cacert, --insecure).
+            print("ws-inspector capture: the server's certificate:", file=sys.stderr)
+            for line in certificate_lines(certificate):
+                print(line, file=sys.stderr)
         return 1
     return 0
 

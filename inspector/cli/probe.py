@@ -174,7 +174,7 @@ def run(ns: argparse.Namespace) -> int:
         if exc.step == "url":
             return usage(exc.message)
         print(
-            f"ws-inspector probe: cannot reach {ns.url}: {peer_text(exc.message, 400)}",
+            f"ws-inspector probe: cannot reach {ns.url}: {peer_text(exc.message, 800)}",
             file=sys.stderr,
         )
         return 1

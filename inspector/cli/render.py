@@ -11,7 +11,6 @@ is followed by its rendered text; ``--json`` lines carry the view's name and tex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 
@@ -20,6 +19,7 @@ from ..capture.events import (
     ConnectionState,
     Direction,
     HandshakeCaptured,
+    PeerCertificate,
     SessionRole,
     StateChanged,
 )
@@ -27,11 +27,11 @@ from ..capture.store import CaptureStore
 from ..protocol.constants import Opcode, Role, close_code_meaning, opcode_name
 from ..protocol.events import Message
 from ..protocol.frames import Frame, parse_close_payload
-from ..protocol.violations import Violation
+from ..protocol.violations import Rule, Violation
 from ..views.base import SUMMARY_PREFIX, PayloadMeta, Rendered, View
 from ..views.conversation import sender_of
 from ..views.registry import Registry, default_registry
-from ..views.text import escape_control, format_bytes, shorten
+from ..views.text import escape_control, shorten
 
 __all__ = [
     "DELIBERATE",
@@ -40,6 +40,7 @@ __all__ = [
     "VIEW_HELP",
     "PayloadRenderer",
     "accept_line",
+    "certificate_lines",
     "format_frame",
     "format_message",
     "format_problem",
@@ -49,9 +50,9 @@ __all__ = [
     "handshake_lines",
     "peer_text",
     "quoted",
+    "refused",
     "render_payload",
     "rendered_json",
-    "upgrade_failure",
     "with_views",
 ]
 
@@ -440,7 +441,7 @@ def accept_line(accept: AcceptCheck) -> str:
     if accept.received is None:
         return f"Sec-WebSocket-Accept missing (expected {accept.expected})"
     return (
-        f"Sec-WebSocket-Accept WRONG: {peer_text(accept.received, 60)} (expected {accept.expected})"
+        f"Sec-WebSocket-Accept wrong: {peer_text(accept.received, 60)} (expected {accept.expected})"
     )
 
 
@@ -452,48 +453,26 @@ def format_problem(problem: Violation | str) -> str:
     return f"! {escape_control(problem)}"
 
 
+def refused(event: HandshakeCaptured) -> bool:
+    """Whether this response refused the upgrade (a status other than 101): then its
+    Accept check says nothing, and the engine's error says why in one sentence."""
+    return any(isinstance(p, Violation) and p.rule is Rule.RESPONSE_STATUS for p in event.problems)
+
+
 def handshake_lines(event: HandshakeCaptured, arrow: str) -> Iterator[str]:
-    """The start line; for a response, the Accept check and the problems."""
+    """The start line; for a response, the Accept check (of a 101) and the problems."""
     yield f"{arrow}{peer_text(event.start_line)}"
-    if event.accept is not None:
+    if event.accept is not None and not refused(event):
         yield f"   {accept_line(event.accept)}"
     for problem in event.problems:
         yield f"   {format_problem(problem)}"
 
 
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
-
-
-def _header(event: HandshakeCaptured, name: str) -> str | None:
-    return next((v for n, v in event.headers if n.lower() == name), None)
-
-
-def upgrade_failure(event: HandshakeCaptured) -> str | None:
-    """One line for a response that is not an upgrade at all (an HTTP 200 page, a 403,
-    a redirect): the status and what the body is, never the body itself unless it is
-    a short line of plain text. ``None`` for a 101 (its problems say what is wrong)."""
-    parts = event.start_line.split(" ", 2)
-    if len(parts) < 2 or not parts[1].isdigit() or parts[1] == "101":
-        return None
-    status = peer_text(" ".join(parts[1:]), 60)
-    line = f"the server answered {status} instead of 101 Switching Protocols"
-    location = _header(event, "location")
-    if location is not None and parts[1].startswith("3"):
-        line += f" (a redirect to {peer_text(location, 100)})"
-    found = _HEAD_END.search(event.raw)
-    body = event.raw[found.end() :] if found else b""
-    kind = (_header(event, "content-type") or "").split(";")[0].strip().lower()
-    length = _header(event, "content-length")
-    size = len(body)
-    if length is not None and length.strip().isdigit():
-        size = max(size, int(length))
-    if not size:
-        return line
-    text = body.decode("utf-8", "replace").strip()
-    if body and "\n" not in text and len(text) <= 80 and kind in ("", "text/plain"):
-        return f"{line}; body: {peer_text(text)}"
-    what = f" of {peer_text(kind, 40)}" if kind else ""
-    return f"{line}; body: {format_bytes(size)}{what}"
+def certificate_lines(certificate: PeerCertificate, indent: str = "  ") -> list[str]:
+    """The peer's certificate, one field a line (escaped: the peer wrote it)."""
+    rows = certificate.fields()
+    width = max(len(label) for label, _ in rows) + 1
+    return [f"{indent}{label + ':':<{width}} {peer_text(value, 400)}" for label, value in rows]
 
 
 # ------------------------------------------------------------------------- state

@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import ssl
-import tempfile
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from ..capture.events import (
     ConnectionState,
@@ -38,9 +35,17 @@ from ..protocol.handshake import (
 )
 from ..protocol.headers import format_extensions
 from ..protocol.violations import Rule, Violation
+from .certificates import (
+    FETCH_TIMEOUT,
+    decode_certificate,
+    fetch_unverified_certificate,
+    peer_certificate,
+    same_fingerprint,
+)
 from .connection import Connection, Listener
-from .dial import choose_proxy, dial
-from .options import ConnectError, ConnectOptions, TlsOptions, parse_url
+from .dial import UpstreamProxy, choose_proxy, dial
+from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
+from .refusal import Refusal
 
 __all__ = ["MAX_REFUSAL_BODY", "connect", "make_ssl_context", "new_client_connection"]
 
@@ -66,61 +71,32 @@ def make_ssl_context(options: TlsOptions) -> ssl.SSLContext:
             raise ConnectError(
                 ErrorStep.TLS, f"cannot load client certificate {options.certfile!r}: {exc}"
             ) from None
-    if options.insecure:
+    if options.insecure or options.pinned_sha256:
+        # A pin replaces verification: the fingerprint is checked once the handshake
+        # is done (_check_pin), and nothing else is accepted.
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
-def _decode_unverified(der: bytes | None) -> dict[str, Any]:
-    """The fields of a certificate Python would not decode because it was not verified.
-
-    ``getpeercert()`` is empty without verification, yet someone testing a server with a
-    self-signed certificate wants to see its subject and expiry most of all. The
-    standard library's decoder is private API, so any failure just shows nothing.
-    """
-    decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
-    if not der or decode is None:
-        return {}
-    path = None
-    try:
-        with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
-            f.write(ssl.DER_cert_to_PEM_cert(der))
-            path = f.name
-        decoded = decode(path)
-        return decoded if isinstance(decoded, dict) else {}
-    except Exception:  # a certificate we cannot read is shown as unknown, nothing worse
-        log.debug("cannot decode the unverified peer certificate", exc_info=True)
-        return {}
-    finally:
-        if path is not None:
-            try:
-                os.unlink(path)
-            except OSError:
-                log.debug("cannot remove the temporary certificate file %s", path, exc_info=True)
-
-
-def _tls_info(transport: asyncio.BaseTransport, verified: bool) -> TlsInfo | None:
+def _tls_info(
+    transport: asyncio.BaseTransport, verified: bool, pinned: bool = False
+) -> TlsInfo | None:
     obj = transport.get_extra_info("ssl_object")
     if not isinstance(obj, ssl.SSLObject):
         return None
-    cert: dict[str, Any] = dict(obj.getpeercert() or {})
-    if not cert:
-        cert = _decode_unverified(obj.getpeercert(binary_form=True))
-
-    def name(field: str) -> str:
-        parts = cert.get(field, ())
-        return ", ".join(f"{k}={v}" for rdn in parts for (k, v) in rdn)
-
+    cert = peer_certificate(obj)
     cipher = obj.cipher()
     return TlsInfo(
         version=obj.version() or "?",
         cipher=cipher[0] if cipher else "?",
-        peer_subject=name("subject") or "(unknown)",
-        peer_issuer=name("issuer"),
-        not_after=str(cert.get("notAfter", "")),
+        peer_subject=(cert.subject if cert else "") or "(unknown)",
+        peer_issuer=cert.issuer if cert else "",
+        not_after=cert.not_after if cert else "",
         verified=verified,
         alpn=obj.selected_alpn_protocol(),
+        certificate=cert,
+        pinned=pinned,
     )
 
 
@@ -227,11 +203,7 @@ async def _connect_steps(
         )
     except ssl.SSLCertVerificationError as exc:
         sock.close()
-        raise ConnectError(
-            ErrorStep.TLS,
-            f"the server's certificate was rejected: {exc.verify_message or exc.reason}"
-            " (use a CA file, or skip verification only if you trust this network)",
-        ) from None
+        raise await _rejected_certificate(exc, options.tls, target, proxy) from None
     except (ssl.SSLError, OSError) as exc:
         sock.close()
         if ctx is not None and "WRONG_VERSION_NUMBER" in str(exc):
@@ -246,7 +218,11 @@ async def _connect_steps(
     if ctx is not None:
         timings.append(("tls", time.perf_counter() - t))
     assert conn.transport is not None
-    tls = _tls_info(conn.transport, not options.tls.insecure) if ctx else None
+    pinned = bool(options.tls.pinned_sha256)
+    if ctx is not None and options.tls.pinned_sha256:
+        _check_pin(conn.transport, options.tls.pinned_sha256)
+    verified = not (options.tls.insecure or pinned)
+    tls = _tls_info(conn.transport, verified, pinned) if ctx else None
 
     step[0] = ErrorStep.HANDSHAKE
     t = time.perf_counter()
@@ -286,6 +262,49 @@ async def _connect_steps(
         conn.start_keepalive(options.keepalive_interval)
 
 
+async def _rejected_certificate(
+    exc: ssl.SSLCertVerificationError,
+    options: TlsOptions,
+    target: Target,
+    proxy: UpstreamProxy | None,
+) -> ConnectError:
+    """The error for a certificate verification rejected, with that certificate
+    (fetched by a second handshake, the same way there: see :mod:`.certificates`)."""
+    why = exc.verify_message or exc.reason or str(exc)
+    hostname = options.server_hostname or target.host
+    unverified = make_ssl_context(dataclasses.replace(options, insecure=True))
+    der = None
+    try:
+        async with asyncio.timeout(FETCH_TIMEOUT):
+            again = await dial(target.host, target.port, proxy=proxy, timeout=FETCH_TIMEOUT)
+            der = await fetch_unverified_certificate(again.sock, unverified, hostname)
+    except (ConnectError, OSError, TimeoutError):
+        log.debug("cannot connect again to fetch the rejected certificate", exc_info=True)
+    certificate = decode_certificate(der) if der else None
+    return ConnectError(
+        ErrorStep.TLS,
+        f"the server's certificate was rejected: {why} (use a CA file, trust this "
+        "certificate for this connection, or skip verification only if you trust this "
+        "network)",
+        certificate=certificate,
+    )
+
+
+def _check_pin(transport: asyncio.BaseTransport, pin: str) -> None:
+    """Accept the certificate only if it is the pinned one."""
+    obj = transport.get_extra_info("ssl_object")
+    der = obj.getpeercert(binary_form=True) if isinstance(obj, ssl.SSLObject) else None
+    if der and same_fingerprint(pin, der):
+        return
+    certificate = decode_certificate(der) if der else None
+    got = f", got {certificate.sha256}" if certificate else ", and it sent none"
+    raise ConnectError(
+        ErrorStep.TLS,
+        f"the server's certificate is not the one trusted for this connection (SHA-256 {pin}{got})",
+        certificate=certificate,
+    )
+
+
 def _negotiate_deflate(
     response: HandshakeResponse, offer: DeflateOffer | None, options: ConnectOptions
 ) -> tuple[PerMessageDeflate | None, HandshakeResponse]:
@@ -305,18 +324,15 @@ def _negotiate_deflate(
 
 
 def _refusal(response: HandshakeResponse) -> ConnectError:
-    """The one-line reason for an upgrade the server refused, with its status and body."""
-    status = f"{response.status_code} {response.reason}".strip()
-    message = f"the server answered {status}, not 101 Switching Protocols"
-    supported = response.header_values("sec-websocket-version")
-    if supported:
-        message += f"; it supports Sec-WebSocket-Version {', '.join(supported)}"
-    body = response.trailing
-    if body:
-        kind = response.header("content-type")
-        kind_words = f" {kind.split(';')[0].strip()}" if kind else ""
-        message += f" (its{kind_words} body, {len(body):,} bytes, is in the capture)"
-    return ConnectError(ErrorStep.HANDSHAKE, message, status=response.status_code, body=body)
+    """The error for an upgrade the server refused: its one-line reason, status and body."""
+    refusal = Refusal.from_response(response)
+    return ConnectError(
+        ErrorStep.HANDSHAKE,
+        refusal.sentence,
+        status=response.status_code,
+        body=response.trailing,
+        refusal=refusal,
+    )
 
 
 def _body_wanted(response: HandshakeResponse) -> int:

@@ -50,6 +50,11 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[CaptureEvent], None]
 
+#: Bytes held for the end of an event-loop turn before they are written anyway.
+_BURST_LIMIT = 256 * 1024
+#: Chunks smaller than this are joined into one write; larger ones are written alone.
+_JOIN_LIMIT = 64 * 1024
+
 #: Close rules whose breach makes an end unclean (contract 4), and the codes that say
 #: a protocol error whichever side sent them.
 _CLOSE_RULES = frozenset(
@@ -163,9 +168,22 @@ class Connection(asyncio.BufferedProtocol):
         #: messages only (fragmented, compressed or truncated); see :meth:`subscribe`.
         self._message_listeners: list[Listener] = []
         self._composite_listeners: list[Listener] = list(self._listeners)
+        #: Frames we send go straight into the store's columns (when the store
+        #: listens) and as FramesCaptured to the other listeners only: no event object
+        #: per send when nobody else listens.
+        self._sent_store: CaptureStore | None = self.store
+        self._frame_listeners: list[Listener] = []
+        self._on_message: Callable[[Message], None] | None = None
+        #: Writes of the current event-loop turn after its first, joined into one
+        #: socket write at the end of the turn (None: nothing written this turn yet).
+        self._burst: list[bytes] | None = None
+        self._burst_size = 0
+        self._burst_scheduled = False  # _end_burst will run at the end of this turn
+        self._receiving = False  # inside buffer_updated: writes wait for its end
         self.close_timeout = close_timeout
         self._buffer = bytearray(read_size)
         self._view = memoryview(self._buffer)
+        self._reading_into = False  # the last get_buffer gave the protocol's buffer
         self.transport: asyncio.Transport | None = None
         self.protocol: Protocol | None = None
         self.state = ConnectionState.CONNECTING
@@ -179,7 +197,6 @@ class Connection(asyncio.BufferedProtocol):
         self._keepalive: asyncio.Task[None] | None = None
         self._ping_counter = 0
         self.last_rtt: float | None = None
-        self.on_message: Callable[[Message], None] | None = None
         self.error: ErrorCaptured | None = None
         #: The CLOSED state change, once the connection has ended.
         self.final_state: StateChanged | None = None
@@ -209,11 +226,37 @@ class Connection(asyncio.BufferedProtocol):
             self._message_listeners.append(listener)
         elif which is MessageFilter.COMPOSITE:
             self._composite_listeners.append(listener)
+        self._listeners_changed()
 
     def unsubscribe(self, listener: Listener) -> None:
         for group in (self._listeners, self._message_listeners, self._composite_listeners):
             with contextlib.suppress(ValueError):
                 group.remove(listener)
+        self._listeners_changed()
+
+    @property
+    def on_message(self) -> Callable[[Message], None] | None:
+        """Called with every data message received (after the capture has it)."""
+        return self._on_message
+
+    @on_message.setter
+    def on_message(self, callback: Callable[[Message], None] | None) -> None:
+        self._on_message = callback
+        self._listeners_changed()
+
+    def _listeners_changed(self) -> None:
+        store = self.store
+        store_add = store.add if store is not None else None
+        listening = store_add is not None and store_add in self._listeners
+        self._sent_store = store if listening else None
+        self._frame_listeners = [x for x in self._listeners if x != store_add or not listening]
+        if self.protocol is not None:
+            # Message objects for one-frame messages only when someone takes them:
+            # on_message takes received ones, message listeners both directions.
+            self.protocol.record_plain_sent = bool(self._message_listeners)
+            self.protocol.record_plain_messages = bool(
+                self._message_listeners or self._on_message is not None
+            )
 
     def publish(self, event: CaptureEvent) -> None:
         for listener in self._listeners:
@@ -301,10 +344,34 @@ class Connection(asyncio.BufferedProtocol):
         read_tls_leftovers_on_error(transport, weakref.WeakMethod(self._writing_failed))
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        proto = self.protocol
+        if proto is not None:
+            # A large frame coming in: the socket reads straight into its buffer.
+            into = proto.receive_buffer()
+            if into is not None:
+                self._reading_into = True
+                return into
+        self._reading_into = False
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self._dispatch(self._view[:nbytes])
+        # What this read makes us send (pongs, close replies, an echo server's
+        # echoes, whatever on_message sends) goes out in one write when it is done.
+        self._receiving = True
+        try:
+            if self._reading_into:
+                self._reading_into = False
+                proto = self.protocol
+                assert proto is not None
+                proto.receive_into(nbytes)
+                self._after_receive(proto)
+            else:
+                self._dispatch(self._view[:nbytes])
+        finally:
+            self._receiving = False
+            self.write_pending()
+            if not self._burst_scheduled:
+                self._burst = None
 
     def _dispatch(self, data: bytes | memoryview) -> None:
         if self.protocol is None:
@@ -371,6 +438,7 @@ class Connection(asyncio.BufferedProtocol):
         """The handshake succeeded: from now on bytes are frames."""
         self.protocol = protocol
         self._on_handshake_data = None
+        self._listeners_changed()
         self.set_state(ConnectionState.OPEN)
         if trailing:
             self.receive(trailing)
@@ -393,6 +461,10 @@ class Connection(asyncio.BufferedProtocol):
         proto = self.protocol
         assert proto is not None
         proto.receive_data(data)
+        self._after_receive(proto)
+
+    def _after_receive(self, proto: Protocol) -> None:
+        """Publish what the protocol made of the bytes just received, and act on it."""
         events = proto.events_received()
         if events:
             t = self.now()
@@ -419,6 +491,7 @@ class Connection(asyncio.BufferedProtocol):
         if proto.failure is not None and self.transport is not None:
             # Failing the connection (section 7.1.7): the close frame is queued; the
             # TCP connection goes once it is written.
+            self.write_pending()
             self.transport.close()
             self._arm_close_timer()
         elif proto.close_received is not None:
@@ -440,6 +513,7 @@ class Connection(asyncio.BufferedProtocol):
         if proto.close_handshake_done and self.transport is not None:
             if self.role is Role.SERVER:
                 # The server closes TCP first (section 7.1.1).
+                self.write_pending()
                 self.transport.close()
             self._arm_close_timer()
 
@@ -466,6 +540,7 @@ class Connection(asyncio.BufferedProtocol):
                 + "; closing it here",
                 fatal=False,
             )
+            self.write_pending()
             transport.close()
             self._arm_close_timer()  # closing waits for the peer to read what is queued
         else:
@@ -496,6 +571,7 @@ class Connection(asyncio.BufferedProtocol):
                 )
             )
         if self.transport is not None and not self.transport.is_closing():
+            self.write_pending()
             self.transport.close()
             self._arm_close_timer()
 
@@ -539,7 +615,7 @@ class Connection(asyncio.BufferedProtocol):
         connect reports its error after the transport is gone)."""
         self._on_handshake_data = None
         self._on_handshake_eof = None
-        self.on_message = None
+        self._on_message = None
         self._close_timer = None
         if self.store is not None:
             self.store.on_capped = None
@@ -552,28 +628,105 @@ class Connection(asyncio.BufferedProtocol):
             return []
         data = proto.data_to_send()
         sent = proto.events_sent()
-        if not data and not sent:
+        if not sent and not data:
             return []
         if self._write_failed:
             log.debug("%d frames not sent: writing failed already", len(sent))
             return []
-        if data and self.transport is not None and not self.transport.is_closing():
-            self.transport.writelines(data)
-        frames = [e for e in sent if type(e) is Frame]
+        if data:
+            self._write(data)
         t = self.now()
+        if len(sent) == 1 and type(sent[0]) is Frame:  # the common case: one frame
+            frames: list[Frame] = sent  # type: ignore[assignment]
+            messages: list[Message] = []
+        else:
+            frames = [e for e in sent if type(e) is Frame]
+            messages = [e for e in sent if type(e) is Message]
         if frames:
-            self.publish(FramesCaptured(t, Direction.OUT, frames))
+            store = self._sent_store
+            if store is not None:
+                try:
+                    store.add_frames(t, Direction.OUT, frames)
+                except Exception:  # a broken capture must not break the connection
+                    log.exception("the capture failed on frames sent")
+            if self._frame_listeners:
+                event = FramesCaptured(t, Direction.OUT, frames)
+                for listener in self._frame_listeners:
+                    try:
+                        listener(event)
+                    except Exception:  # a broken listener must not break the connection
+                        log.exception("capture listener %r failed on FramesCaptured", listener)
             for frame in frames:
-                if frame.opcode == Opcode.PING:
+                if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
                     self._pings[frame.payload] = t
-        for event in sent:
-            if type(event) is Message:
-                self._publish_message(t, Direction.OUT, event)
+        for message in messages:
+            self._publish_message(t, Direction.OUT, message)
         if proto.close_sent is not None and self.state is ConnectionState.OPEN:
             self.set_state(ConnectionState.CLOSING)
             if proto.close_handshake_done:
                 self._closing_handshake_progress()
         return frames
+
+    def _write(self, data: list[bytes]) -> None:
+        """Write at once the first time in an event-loop turn (a lone message waits
+        for nothing); join the writes that follow in the same turn into one socket
+        write at its end, and those made while a read is handled into one write when
+        it is. One ``send`` per message, with the peer woken for each, was the
+        largest cost of sending a flood of small messages (issue 13)."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        burst = self._burst
+        if burst is None:
+            if self._receiving:  # written when the read is handled (buffer_updated)
+                self._burst = list(data)
+                self._burst_size = sum(map(len, data))
+                return
+            self._burst = []
+            self._burst_scheduled = True
+            self.closed.get_loop().call_soon(self._end_burst)
+            self._write_now(transport, data)
+            return
+        burst.extend(data)
+        self._burst_size += sum(map(len, data))
+        if self._burst_size >= _BURST_LIMIT:
+            self.write_pending()
+
+    @staticmethod
+    def _write_now(transport: asyncio.Transport, data: list[bytes]) -> None:
+        if len(data) == 1:
+            transport.write(data[0])
+        elif max(map(len, data)) < _JOIN_LIMIT:
+            transport.writelines(data)  # joined: one socket write
+        else:
+            # A large payload is written as it is, not copied to be joined.
+            run: list[bytes] = []
+            for chunk in data:
+                if len(chunk) < _JOIN_LIMIT:
+                    run.append(chunk)
+                    continue
+                if run:
+                    transport.writelines(run)
+                    run = []
+                transport.write(chunk)
+            if run:
+                transport.writelines(run)
+
+    def write_pending(self) -> None:
+        """Hand the writes held for the end of this event-loop turn to the transport
+        now (before closing it, or to measure its buffer)."""
+        burst = self._burst
+        if burst:
+            self._burst = []
+            self._burst_size = 0
+            transport = self.transport
+            if transport is not None and not transport.is_closing():
+                self._write_now(transport, burst)
+
+    def _end_burst(self) -> None:
+        self.write_pending()
+        self._burst = None
+        self._burst_scheduled = False
 
     def _proto(self) -> Protocol:
         if self.protocol is None:

@@ -5,13 +5,26 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..capture.events import ErrorStep, ProxyExchange
+from ..capture.events import ErrorStep, PeerCertificate, ProxyExchange
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
 
-__all__ = ["ConnectError", "ConnectOptions", "Target", "TlsOptions", "parse_url"]
+if TYPE_CHECKING:
+    from .refusal import Refusal
+
+__all__ = [
+    "GENERATED_HEADERS",
+    "ConnectError",
+    "ConnectOptions",
+    "Target",
+    "TlsOptions",
+    "capture_command",
+    "options_from_request",
+    "parse_url",
+]
 
 
 class ConnectError(Exception):
@@ -19,8 +32,11 @@ class ConnectError(Exception):
     message says why, plainly, in one line.
 
     When the server answered the upgrade with something other than 101, ``status`` is
-    its status code and ``body`` the first bytes of the body it sent (bounded).
-    A failed upstream proxy ``CONNECT`` keeps its ``exchange``.
+    its status code, ``body`` the first bytes of the body it sent (bounded) and
+    ``refusal`` what it said in parts (the message is its sentence). When the
+    server's certificate was rejected (or was not the pinned one), ``certificate`` is
+    that certificate, so that the user can see it and pin it. A failed upstream proxy
+    ``CONNECT`` keeps its ``exchange``.
     """
 
     def __init__(
@@ -30,6 +46,8 @@ class ConnectError(Exception):
         *,
         status: int | None = None,
         body: bytes = b"",
+        refusal: Refusal | None = None,
+        certificate: PeerCertificate | None = None,
         exchange: ProxyExchange | None = None,
     ) -> None:
         super().__init__(message)
@@ -38,6 +56,8 @@ class ConnectError(Exception):
         self.message = message
         self.status = status
         self.body = body
+        self.refusal = refusal
+        self.certificate = certificate
 
     def __str__(self) -> str:
         return f"{self.step}: {self.message}"
@@ -131,6 +151,10 @@ class TlsOptions:
     keyfile: str | None = None  # its key, when not in certfile
     insecure: bool = False  # skip certificate and host name verification (dangerous)
     server_hostname: str | None = None  # SNI / name to verify, when not the URL's host
+    #: Accept exactly the certificate with this SHA-256 fingerprint (hex, colons
+    #: optional) instead of verifying it: "trust this certificate for this
+    #: connection". Any other certificate fails the connection.
+    pinned_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +178,89 @@ class ConnectOptions:
     #: The user's proxy for the connection (http:// CONNECT or socks5://): None reads
     #: https_proxy/http_proxy/all_proxy/no_proxy from the environment, "" goes direct.
     proxy: str | None = None
+
+
+# ------------------------------------------------- the same connection, again
+#: Request headers a client makes itself (and a browser adds): never given as ``-H``.
+GENERATED_HEADERS = frozenset(
+    {
+        "host",
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+        "origin",
+        "content-length",
+        "user-agent",
+    }
+)
+
+_MIB = 2**20
+
+
+def _option(flag: str, value: str) -> list[str]:
+    # A value that starts with "-" would be read as an option: glue it to its flag.
+    return [f"{flag}={value}"] if value.startswith("-") else [flag, value]
+
+
+def capture_command(url: str, options: ConnectOptions | None = None) -> list[str]:
+    """The arguments of ``ws-inspector capture`` that make the same connection as
+    ``options`` do: headers, subprotocols, deflate, Origin, proxy, TLS files, timeout,
+    strictness, automatic pongs and the capture budget, each only when it is not the
+    default. Options the command line has no flag for (frame and message limits,
+    keepalive, close timeout, the TLS server name) are left out. Quote the list with
+    :func:`shlex.join` to show it as a shell command."""
+    o = options or ConnectOptions()
+    default = ConnectOptions()
+    args = ["ws-inspector", "capture", url]
+    for name, value in o.headers:
+        header = f"{name}: {value}"
+        args += [f"--header={header}"] if header.startswith("-") else ["-H", header]
+    for protocol in o.subprotocols:
+        args += _option("--subprotocol", protocol)
+    if not o.deflate:
+        args.append("--no-deflate")
+    if o.origin is not None:
+        args += _option("--origin", o.origin)
+    if o.proxy is not None:
+        args += _option("--proxy", o.proxy)
+    tls = o.tls
+    if tls.insecure:
+        args.append("--insecure")
+    for flag, path in (("--cacert", tls.cafile), ("--cert", tls.certfile), ("--key", tls.keyfile)):
+        if path:
+            args += _option(flag, path)
+    if o.open_timeout != default.open_timeout:
+        args += ["--timeout", repr(float(o.open_timeout))]
+    if o.strict:
+        args.append("--strict")
+    if not o.auto_pong:
+        args.append("--no-auto-pong")
+    if o.max_capture_bytes is not None and o.max_capture_bytes != default.max_capture_bytes:
+        args += ["--max-capture", repr(o.max_capture_bytes / _MIB)]
+    return args
+
+
+def options_from_request(headers: Sequence[tuple[str, str]]) -> ConnectOptions:
+    """How a captured opening request connected, as far as its headers say: the
+    extra headers, the offered subprotocols, Origin, and whether permessage-deflate
+    was offered (for a capture read from a file, whose options are not known)."""
+    extra: list[tuple[str, str]] = []
+    protocols: list[str] = []
+    origin: str | None = None
+    deflate = False
+    for name, value in headers:
+        low = name.lower()
+        if low == "sec-websocket-protocol":
+            protocols += [p.strip() for p in value.split(",") if p.strip()]
+        elif low == "sec-websocket-extensions":
+            deflate = deflate or "permessage-deflate" in value.lower()
+        elif low == "origin":
+            origin = value
+        elif low not in GENERATED_HEADERS:
+            extra.append((name, value))
+    return ConnectOptions(
+        headers=tuple(extra), subprotocols=tuple(protocols), deflate=deflate, origin=origin
+    )

@@ -16,7 +16,9 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
+import struct
 from collections.abc import Callable
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from .constants import (
@@ -40,6 +42,7 @@ from .frames import (
     encode_header,
     parse_close_payload,
 )
+from .frames import _unmask as _mask
 from .outgoing import OutgoingChecks
 from .violations import LocalProtocolError, Rule, Violation
 
@@ -52,6 +55,13 @@ __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "Event", "Protocol"]
 Event = FrameBatch | Message | Failure
 
 _tuple_new = tuple.__new__
+_pack_BB = struct.Struct("!BB").pack
+#: Random bytes fetched at once for mask keys: one getrandom call per 1,024 frames
+#: instead of one per frame (section 5.3 asks for unpredictable keys, not a syscall).
+_KEY_POOL = 4096
+#: First bytes of a whole, uncompressed text or binary message that breaks no rule.
+_PLAIN_B0 = frozenset({0x81, 0x82})
+_IS_TEXT = bytes(1 if b == 0x81 else 0 for b in range(256))
 _utf8_decoder: Callable[[], codecs.IncrementalDecoder] = codecs.getincrementaldecoder("utf-8")
 
 
@@ -62,6 +72,13 @@ class Protocol:
     ``auto_pong`` answers each ping with a pong carrying the same payload (section
     5.5.2); switch it off to test a server's ping timeout. ``auto_close`` answers a
     close frame with one echoing its code (section 5.5.1).
+
+    ``record_plain_messages`` (default True) makes a :class:`Message` for every data
+    message received, ``record_plain_sent`` for every one sent. With one off, a
+    message that is one plain frame (not fragmented, compressed or truncated) gets
+    none in that direction: its frame says everything, and a connection nobody asks
+    for messages saves the object (and the garbage collections it triggers) per
+    message. Composite messages always get one.
     """
 
     def __init__(
@@ -84,6 +101,10 @@ class Protocol:
         self.auto_close = auto_close
         self.max_message_size = max_message_size if max_message_size is not None else 2**64
         self._mask_key_source = mask_key_source
+        self._keys = b""
+        self._key_at = _KEY_POOL
+        self.record_plain_messages = True
+        self.record_plain_sent = True
         #: When set, fail() leaves the close frame to send_failure_close(), so that a
         #: caller acting on the messages before the failure (an echo server) can answer
         #: them first, in stream order.
@@ -127,8 +148,26 @@ class Protocol:
     # ------------------------------------------------------------------ input
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Feed bytes received from the peer; any chunking works."""
-        batch = self._parser.feed(data)
+        self._receive_batch(self._parser.feed(data))
+
+    def receive_buffer(self) -> memoryview | None:
+        """Where the next bytes from the peer may be received in place, or None.
+
+        While a large frame is coming in, this is the rest of the buffer that will
+        hold it: a reader receives into it and calls :meth:`receive_into` instead of
+        :meth:`receive_data`, and each byte of the frame is copied once less."""
+        return self._parser.receive_buffer()
+
+    def receive_into(self, nbytes: int) -> None:
+        """``nbytes`` were received at the start of :meth:`receive_buffer`."""
+        self._receive_batch(self._parser.received(nbytes))
+
+    def _receive_batch(self, batch: FrameBatch) -> None:
         if not batch:
+            return
+        if not self.record_plain_messages and self._all_plain(batch):
+            # A flood of plain messages nobody wants as objects: the batch is all.
+            self._events.append(batch)
             return
         after: list[Event] = []
         self._after = after
@@ -139,6 +178,7 @@ class Protocol:
         max_msg = self.max_message_size
         add = after.append
         seq0 = batch.seq0
+        record = self.record_plain_messages
         for i in range(len(payloads)):
             # Fast path: an unfragmented, uncompressed data frame that broke no rule,
             # while no fragmented message is open. Everything else: _receive_frame.
@@ -151,26 +191,46 @@ class Protocol:
                 and len(payloads[i]) <= max_msg
             ):
                 payload = payloads[i]
-                if b0 == 0x81:
+                text: str | None = None
+                if b0 == 0x81 and (record or not payload.isascii()):
                     try:
-                        text: str | None = str(payload, "utf-8")
+                        text = str(payload, "utf-8")
                     except UnicodeDecodeError:
                         self._receive_frame(batch, i)
                         continue
-                else:
-                    text = None
-                seq = seq0 + i
-                add(
-                    _tuple_new(
-                        Message, (b0 & 0x0F, payload, text, seq, seq, len(payload), False, False, 1)
+                if record:
+                    seq = seq0 + i
+                    add(
+                        _tuple_new(
+                            Message,
+                            (b0 & 0x0F, payload, text, seq, seq, len(payload), False, False, 1),
+                        )
                     )
-                )
             else:
                 self._receive_frame(batch, i)
         self._events.append(batch)
         self._events.extend(after)
         # Outside receive_data (e.g. fail() called by the engine) events go straight out.
         self._after = self._events
+
+    def _all_plain(self, batch: FrameBatch) -> bool:
+        """Every frame of ``batch`` is a whole, valid, uncompressed data message that
+        fits the limit, with no fragmented message open and no close frame seen: then
+        nothing needs doing frame by frame (checked in C: no Python step per frame)."""
+        if batch.violations or self._msg_opcode is not None or self.close_received is not None:
+            return False
+        payloads = batch.payloads
+        if max(map(len, payloads)) > self.max_message_size:
+            return False
+        b0s = bytes(map(batch.src.__getitem__, batch.offsets))
+        if not _PLAIN_B0.issuperset(b0s):
+            return False
+        if 0x81 not in b0s:
+            return True  # binary only: nothing to decode
+        # ASCII is valid UTF-8: text payloads need no decoding. Otherwise the
+        # frame-by-frame path decodes them.
+        texts = payloads if 0x82 not in b0s else compress(payloads, b0s.translate(_IS_TEXT))
+        return all(map(bytes.isascii, texts))
 
     def receive_eof(self) -> None:
         """The peer closed its side of the TCP connection."""
@@ -482,7 +542,12 @@ class Protocol:
             return None
         if self._mask_key_source is not None:
             return self._mask_key_source()
-        return os.urandom(4)
+        at = self._key_at
+        if at >= _KEY_POOL:
+            self._keys = os.urandom(_KEY_POOL)
+            at = 0
+        self._key_at = at + 4
+        return self._keys[at : at + 4]
 
     def _queue(
         self, header: bytes, wire: bytes, payload: bytes, violations: tuple[Violation, ...] = ()
@@ -522,8 +587,18 @@ class Protocol:
     ) -> list[Frame]:
         """Send a text or binary message, split into ``fragments`` frames (section
         5.4), compressed when permessage-deflate is on unless ``compress`` is False."""
+        return self._send_message(opcode, payload, None, fragments, compress)
+
+    def _send_message(
+        self,
+        opcode: int,
+        payload: bytes,
+        text: str | None,
+        fragments: int,
+        compress: bool | None,
+    ) -> list[Frame]:
         self._check_can_send()
-        if opcode not in (Opcode.TEXT, Opcode.BINARY):
+        if opcode != Opcode.TEXT and opcode != Opcode.BINARY:
             raise LocalProtocolError("messages are TEXT or BINARY; use send_frame() otherwise")
         if fragments < 1:
             raise LocalProtocolError("a message has at least one fragment")
@@ -540,6 +615,8 @@ class Protocol:
         if fragments == 1:
             b0 = (0xC0 if do_compress else 0x80) | opcode
             frames = [self._send_plain(b0, wire_payload, broken)]
+            if not do_compress and not self.record_plain_sent:
+                return frames  # one plain frame: its record says everything
         else:
             chunks = split_payload(wire_payload, fragments)
             fragments = len(chunks)
@@ -550,18 +627,22 @@ class Protocol:
                 if i == 0 and do_compress:
                     b0 |= 0x40
                 frames.append(self._send_plain(b0, chunk, broken if i == 0 else ()))
-        text = payload.decode("utf-8", "replace") if opcode == Opcode.TEXT else None
+        if opcode == Opcode.TEXT and text is None:
+            text = payload.decode("utf-8", "replace")
         self._sent.append(
-            Message(
-                opcode,
-                payload,
-                text,
-                first_seq,
-                self._out_seq - 1,
-                n,
-                do_compress,
-                False,
-                fragments,
+            _tuple_new(
+                Message,
+                (
+                    opcode,
+                    payload,
+                    text,
+                    first_seq,
+                    self._out_seq - 1,
+                    n,
+                    do_compress,
+                    False,
+                    fragments,
+                ),
             )
         )
         return frames
@@ -569,14 +650,61 @@ class Protocol:
     def send_text(
         self, text: str, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        return self.send_message(
-            Opcode.TEXT, text.encode("utf-8"), fragments=fragments, compress=compress
-        )
+        if fragments == 1 and self._plain_send_ok():
+            return [self._send_fast(0x81, text.encode("utf-8"), text)]
+        return self._send_message(Opcode.TEXT, text.encode("utf-8"), text, fragments, compress)
 
     def send_binary(
         self, data: bytes, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        return self.send_message(Opcode.BINARY, bytes(data), fragments=fragments, compress=compress)
+        if fragments == 1 and self._plain_send_ok():
+            return [self._send_fast(0x82, bytes(data), None)]
+        return self._send_message(Opcode.BINARY, bytes(data), None, fragments, compress)
+
+    def _plain_send_ok(self) -> bool:
+        """A message can go by :meth:`_send_fast`: no compression, no crafted message
+        of ours open, no raw frame unfinished, no key source, the state allows it."""
+        return (
+            self.deflate is None
+            and self._mask_key_source is None
+            and self.close_sent is None
+            and self.state is not ConnectionState.CLOSED
+            and self._outgoing.open_message is None
+            and not self._outgoing.raw_pending
+        )
+
+    def _send_fast(self, b0: int, payload: bytes, text: str | None) -> Frame:
+        """One plain frame of a whole message: :meth:`_send_message`'s work for the
+        common case, inlined (a flood of small sends spends its time here)."""
+        n = len(payload)
+        if self.role is Role.CLIENT:
+            at = self._key_at
+            if at >= _KEY_POOL:
+                self._keys = os.urandom(_KEY_POOL)
+                at = 0
+            self._key_at = at + 4
+            key = self._keys[at : at + 4]
+            header = _pack_BB(b0, 0x80 | n) + key if n < 126 else encode_header(b0, n, key)
+            wire = _mask(payload, key)
+        else:
+            header = _pack_BB(b0, n) if n < 126 else encode_header(b0, n, None)
+            wire = payload
+        seq = self._out_seq
+        frame: Frame = _tuple_new(Frame, (seq, self._out_offset, header, payload, ()))
+        self._out_seq = seq + 1
+        self._out_offset += len(header) + n
+        out = self._out
+        out.append(header)
+        if n:
+            out.append(wire)
+        self._sent.append(frame)
+        if self.record_plain_sent:
+            if b0 == 0x81 and text is None:
+                text = payload.decode("utf-8", "replace")
+            self._sent.append(
+                _tuple_new(Message, (b0 & 0x0F, payload, text, seq, seq, n, False, False, 1))
+            )
+        return frame
 
     def send_ping(self, payload: bytes = b"") -> Frame:
         self._check_can_send()

@@ -11,20 +11,40 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from .constants import Role, opcode_name
-from .frames import FrameSpec, encode_frame
+from .constants import Role, close_code_meaning, is_valid_close_code, opcode_name
+from .frames import FrameSpec, LengthForm, encode_frame
 
 __all__ = [
+    "CLOSE_REASON_LIMIT",
+    "CONTROL_PAYLOAD_LIMIT",
     "FRAME_SPEC_HELP",
+    "CloseCheck",
+    "CraftedFrame",
+    "check_close",
+    "crafted_specs",
     "format_hex",
+    "fragment_keys",
     "parse_base64",
+    "parse_close_code",
+    "parse_declared_length",
     "parse_frame_spec",
     "parse_hex",
+    "parse_mask_key",
     "preview_frames",
+    "rules_broken",
     "split_payload",
+    "wire_bytes",
 ]
+
+#: A control frame's payload is at most 125 bytes (section 5.5).
+CONTROL_PAYLOAD_LIMIT = 125
+#: A close frame's payload: 2 bytes for the code, the rest (123) for the reason.
+CLOSE_REASON_LIMIT = CONTROL_PAYLOAD_LIMIT - 2
 
 _HEX_TOKEN = re.compile(r"0[xX]|[0-9a-fA-F]|[\s:,\-]|.", re.DOTALL)
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
@@ -215,3 +235,179 @@ def preview_frames(specs: list[FrameSpec], sender: Role = Role.CLIENT, limit: in
         lines.append(f"  {label} ({len(wire)} B): {shown or '(empty)'}{more}")
     lines.append(f"Total on the wire: {total} bytes")
     return "\n".join(lines)
+
+
+def wire_bytes(specs: Sequence[FrameSpec], sender: Role = Role.CLIENT) -> bytes:
+    """Exactly the bytes ``specs`` put on the wire: each header and its payload as sent."""
+    return b"".join(b"".join(encode_frame(spec, sender)) for spec in specs)
+
+
+# ------------------------------------------------------------------ a crafted frame
+def parse_mask_key(text: str) -> bytes:
+    """A masking key typed as 8 hex digits."""
+    try:
+        key = parse_hex(text)
+    except ValueError as exc:
+        raise ValueError(f"masking key: {exc}") from None
+    if len(key) != 4:
+        raise ValueError(f"the masking key is 4 bytes (8 hex digits); {len(key)} given")
+    return key
+
+
+def parse_declared_length(text: str) -> int:
+    """A length to declare in a header (decimal, 0x.., ``_`` or ``,`` between digits)."""
+    cleaned = text.strip().replace("_", "").replace(",", "")
+    if not cleaned:
+        raise ValueError("no length given")
+    try:
+        value = int(cleaned, 0)
+    except ValueError:
+        raise ValueError(f"declared length {cleaned!r} is not a number") from None
+    if not 0 <= value < 2**64:
+        raise ValueError(f"declared length {value} does not fit in 64 bits")
+    return value
+
+
+def fragment_keys(
+    first: bytes,
+    count: int,
+    known: Sequence[bytes] = (),
+    source: Callable[[], bytes] = lambda: os.urandom(4),
+) -> list[bytes]:
+    """``count`` masking keys: ``first``, then the ``known`` ones, then fresh ones
+    from ``source``. A fresh key per frame (RFC 6455 section 5.3), kept by the caller
+    between previews so that what is previewed is what is sent."""
+    keys = [first, *known[: max(count - 1, 0)]]
+    while len(keys) < count:
+        keys.append(source())
+    return keys[:count] if count > 0 else []
+
+
+@dataclass(frozen=True, slots=True)
+class CraftedFrame:
+    """A frame described field by field, as the crafting tab shows it, possibly
+    split into ``fragments`` frames: the first carries the opcode and RSV bits, the
+    others are continuations, FIN is on the last one only (when ``fin``)."""
+
+    opcode: int
+    payload: bytes = b""
+    fin: bool = True
+    rsv1: bool = False
+    rsv2: bool = False
+    rsv3: bool = False
+    #: One key per fragment when masked; empty: not masked.
+    keys: Sequence[bytes] = ()
+    length_form: int | None = None
+    declared_length: int | None = None
+    fragments: int = 1
+
+
+def crafted_specs(frame: CraftedFrame) -> list[FrameSpec]:
+    """The frames ``frame`` describes; ``ValueError`` says what cannot be sent."""
+    parts = split_payload(frame.payload, frame.fragments)
+    if len(parts) > 1 and frame.declared_length is not None:
+        raise ValueError("declare a length only for a single frame (Split into 1)")
+    if frame.keys and len(frame.keys) < len(parts):
+        raise ValueError(f"{len(parts)} frames need {len(parts)} masking keys")
+    specs: list[FrameSpec] = []
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        first = i == 0
+        specs.append(
+            FrameSpec(
+                opcode=frame.opcode if first else 0,
+                payload=part,
+                fin=frame.fin if i == last else False,
+                rsv1=frame.rsv1 and first,
+                rsv2=frame.rsv2 and first,
+                rsv3=frame.rsv3 and first,
+                mask=bool(frame.keys),
+                mask_key=frame.keys[i] if frame.keys else None,
+                length_form=frame.length_form,
+                declared_length=frame.declared_length,
+            )
+        )
+    return specs
+
+
+def rules_broken(specs: Sequence[FrameSpec], *, deflate: bool = False) -> list[str]:
+    """The rules a client's crafted frames break, in words, so that nobody sends a
+    broken frame by accident (``deflate``: permessage-deflate was negotiated, so RSV1
+    has a meaning)."""
+    first = specs[0]
+    notes: list[str] = []
+    if first.opcode in range(3, 8) or first.opcode in range(0xB, 0x10):
+        notes.append("reserved opcode")
+    if first.mask is False:
+        notes.append("unmasked (a client must mask)")
+    if first.rsv2 or first.rsv3 or (first.rsv1 and not deflate):
+        notes.append("RSV bit without an extension")
+    if first.opcode >= 8 and (len(specs) > 1 or not specs[-1].fin):
+        notes.append("fragmented control frame")
+    if first.opcode >= 8 and any(len(s.payload) > CONTROL_PAYLOAD_LIMIT for s in specs):
+        notes.append(f"control payload over {CONTROL_PAYLOAD_LIMIT} bytes")
+    declared = len(first.payload) if first.declared_length is None else first.declared_length
+    if declared != len(first.payload):
+        notes.append("declared length differs from the payload")
+    if first.length_form is not None and first.length_form != LengthForm.minimal(declared):
+        notes.append("non-minimal length form")
+    if first.opcode == 0:
+        notes.append("continuation with no message to continue, unless one is open")
+    return notes
+
+
+# ---------------------------------------------------------------------- a close frame
+def parse_close_code(text: str) -> int | None:
+    """A close code typed by hand: its leading number (``"4001 my app's code"``);
+    None for nothing or a ``(no code)`` choice."""
+    stripped = text.strip()
+    m = re.match(r"(\d+)", stripped)
+    if not m:
+        if not stripped or stripped.startswith("("):
+            return None
+        raise ValueError(f"{stripped!r} is not a close code: type a number such as 1000")
+    code = int(m.group(1))
+    if code > 0xFFFF:
+        raise ValueError(f"{code} does not fit in the 2-byte close code field")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCheck:
+    """What a close frame with this code and reason would be: its reason's size in
+    bytes, the code in words, the problems that stop it from being sent with the
+    close button (``errors``) and the rules it breaks on purpose (``warnings``)."""
+
+    reason_bytes: int
+    meaning: str
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def sendable(self) -> bool:
+        return not self.errors
+
+
+def check_close(code: int | None, reason: str) -> CloseCheck:
+    """Check a close frame before it is sent (sections 5.5.1 and 7.4)."""
+    size = len(reason.encode("utf-8", "surrogatepass"))
+    errors: list[str] = []
+    warnings: list[str] = []
+    if size > CLOSE_REASON_LIMIT:
+        errors.append(
+            f"the reason is {size - CLOSE_REASON_LIMIT} byte(s) too long: a close frame's "
+            f"payload is at most {CONTROL_PAYLOAD_LIMIT} bytes, 2 for the code and "
+            f"{CLOSE_REASON_LIMIT} for the reason (§5.5.1); use the Frame tab to send it anyway"
+        )
+    if code is None:
+        meaning = "An empty close frame: the peer sees 1005 (no status received)."
+        if reason:
+            errors.append("a reason needs a code; choose a code or clear the reason")
+    else:
+        meaning = close_code_meaning(code)
+        if not is_valid_close_code(code):
+            warnings.append(
+                f"{code} may not be sent on the wire (RFC 6455 §7.4): the peer "
+                "should fail the connection with 1002"
+            )
+    return CloseCheck(size, meaning, tuple(errors), tuple(warnings))

@@ -441,6 +441,12 @@ class FrameBatch:
 
 
 _EMPTY_SRC = b""
+#: Frames from this size on (header and payload, up to the maximum) are received
+#: into a buffer of their own size (see FrameParser.receive_buffer).
+_BIG_FRAME = 64 * 1024
+_BIG_FRAME_MAX = 64 * 2**20
+#: The largest frame buffer a parser keeps for reuse.
+_SPARE_MAX = 4 * 2**20
 
 
 class FrameParser:
@@ -466,6 +472,14 @@ class FrameParser:
         #: Bitmask of RSV bits in the first byte that an extension defines (0x40 = RSV1).
         self.rsv_allowed = rsv_allowed
         self._buf = bytearray()
+        #: A large frame being received: a buffer of its whole size (header and
+        #: payload), filled in place (see :meth:`receive_buffer`), and how much of it is.
+        self._big: bytearray | memoryview | None = None
+        self._filled = 0
+        #: The buffer of the last large frame, reused for the next one: memory the
+        #: socket writes into is already mapped (fresh memory costs a page fault per
+        #: 4 KiB, the largest cost of receiving large frames).
+        self._spare: bytearray | None = None
         self._need = 2  # buffered bytes needed before parsing can make progress
         self._base = 0  # stream offset of self._buf[0]
         self._seq = 0
@@ -486,12 +500,12 @@ class FrameParser:
     @property
     def pending(self) -> int:
         """Bytes received that do not yet form a complete frame."""
-        return len(self._buf)
+        return self._filled if self._big is not None else len(self._buf)
 
     @property
     def incomplete(self) -> int:
         """Bytes received of the frame in progress: buffered, or already skipped."""
-        return self._base - self._skip_start if self._skip else len(self._buf)
+        return self._base - self._skip_start if self._skip else self.pending
 
     @property
     def skipping(self) -> int:
@@ -502,7 +516,50 @@ class FrameParser:
     def frames_parsed(self) -> int:
         return self._seq
 
+    def receive_buffer(self) -> memoryview | None:
+        """Where the next bytes of a large frame in progress go, or None: a reader may
+        receive straight into it (``socket.recv_into``) and call :meth:`received`,
+        which saves copying each read into the frame. It ends where the frame does."""
+        big = self._big
+        if big is None:
+            return None
+        return memoryview(big)[self._filled :]
+
+    def received(self, nbytes: int) -> FrameBatch:
+        """``nbytes`` were written at the start of :meth:`receive_buffer`."""
+        big = self._big
+        assert big is not None and 0 <= nbytes <= len(big) - self._filled
+        self._filled += nbytes
+        if self._filled < len(big):
+            return FrameBatch(self._seq, self._base, _EMPTY_SRC, array("q"), [], {})
+        self._big = None
+        self._filled = 0
+        batch = self._parse(big)  # type: ignore[arg-type]
+        if isinstance(big, memoryview):
+            # The spare buffer will be reused: the batch keeps its one header (all a
+            # batch reads from its source), the payload is a copy already.
+            batch.src = bytes(big[: header_length(big[1])])
+            big.release()
+        return batch
+
     def feed(self, data: bytes | bytearray | memoryview) -> FrameBatch:
+        big = self._big
+        if big is not None:
+            filled = self._filled
+            take = min(len(big) - filled, len(data))
+            big[filled : filled + take] = memoryview(data)[:take]
+            if take == len(data):
+                self._filled = filled
+                return self.received(take)
+            # The frame is complete and more follows: parse them together (a reader
+            # using receive_buffer never gets here: its reads end with the frame).
+            self._big = None
+            self._filled = 0
+            merged = bytearray(big)
+            merged += memoryview(data)[take:]
+            if isinstance(big, memoryview):
+                big.release()
+            return self._parse(merged)
         if self._skip:
             take = min(self._skip, len(data))
             self._skip -= take
@@ -593,7 +650,23 @@ class FrameParser:
                     violations[len(payloads) - 1] = found
             pos = end
         if pos < n and not self._skip:
-            self._buf += view[pos:]
+            if _BIG_FRAME <= need <= _BIG_FRAME_MAX:
+                # A large frame has begun: its whole size is known, so it gets a
+                # buffer of that size, filled in place as the rest arrives.
+                big: bytearray | memoryview
+                spare = self._spare
+                if spare is not None and len(spare) >= need:
+                    big = memoryview(spare)[:need]
+                elif need <= _SPARE_MAX:
+                    self._spare = spare = bytearray(need)
+                    big = memoryview(spare)
+                else:
+                    big = bytearray(need)
+                big[: n - pos] = view[pos:]
+                self._big = big
+                self._filled = n - pos
+            else:
+                self._buf += view[pos:]
         view.release()
         self._need = need
         self._seq = seq0 + len(payloads)

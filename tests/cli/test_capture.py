@@ -9,6 +9,9 @@ import contextlib
 import json
 import signal
 import socket
+import socketserver
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -445,26 +448,13 @@ def test_capture_handshake_rejected(tmp_path: Path) -> None:
     assert result.returncode == 1
     (reason,) = result.stderr.splitlines()
     assert reason.startswith(
-        "ws-inspector capture: handshake: the server answered 403 Forbidden instead of "
-        "101 Switching Protocols; body: "
+        "ws-inspector capture: handshake: the server answered 403 Forbidden, not "
+        "101 Switching Protocols; body (10 B): "
     )
     assert "<- HTTP/1.1 403 Forbidden" in result.stdout.splitlines()
     lines = json_lines(path.read_text("utf-8"))
     response = next(o for o in lines if o["type"] == "handshake" and o["dir"] == "in")
     assert response["start_line"] == "HTTP/1.1 403 Forbidden"
-
-
-@pytest.mark.slow
-def test_a_short_plain_body_is_quoted_in_the_reason() -> None:
-    def refuse(sock: socket.socket, head: bytes) -> None:
-        sock.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 10\r\n\r\nforbidden\n")
-
-    with thread_server(refuse) as port:
-        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal")
-    assert result.stderr.splitlines() == [
-        "ws-inspector capture: handshake: the server answered 403 Forbidden instead of "
-        "101 Switching Protocols; body: forbidden"
-    ]
 
 
 HTML = (
@@ -473,29 +463,70 @@ HTML = (
     + b"</body></html>"
 )
 
+_REFUSALS = {
+    "200": (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(HTML) + HTML,
+        "the server answered 200 OK, not 101 Switching Protocols; "
+        f"body ({len(HTML) / 1024:.1f} KiB, text/html): “Welcome”",
+    ),
+    "302": (
+        b"HTTP/1.1 302 Found\r\nLocation: https://example.test/login?next=%2F\r\n"
+        b"Content-Length: 0\r\n\r\n",
+        "the server answered 302 Found, not 101 Switching Protocols; "
+        "it redirects to https://example.test/login?next=%2F",
+    ),
+    "401": (
+        b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: 10\r\n\r\nforbidden\n",
+        "the server answered 401 Unauthorized, not 101 Switching Protocols; "
+        "it asks for authentication: Bearer; body (10 B, text/plain): “forbidden”",
+    ),
+    "hostile": (
+        b"HTTP/1.1 307 \x1b]0;x\x07\r\nLocation: wss://x/\x1b[2J\r\n\r\n",
+        "the server answered 307 \\e]0;x\\x07, not 101 Switching Protocols; "
+        "it redirects to wss://x/\\e[2J",
+    ),
+}
+
 
 @pytest.mark.slow
-def test_a_failed_upgrade_is_one_line_and_no_html() -> None:
-    def web_page(sock: socket.socket, head: bytes) -> None:
-        sock.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(HTML) + HTML
-        )
+@pytest.mark.parametrize("kind", list(_REFUSALS))
+def test_a_failed_upgrade_is_one_line_said_once(kind: str) -> None:
+    """Issue 9 item 17: the engine's one sentence, escaped, once on standard error and
+    once among the events; no HTML, no Accept check for what is not a 101."""
+    answer, sentence = _REFUSALS[kind]
 
-    with thread_server(web_page) as port:
+    def refuse(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(answer)
+
+    with thread_server(refuse) as port:
         result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal")
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        "ws-inspector capture: handshake: the server answered 200 OK instead of 101 "
-        f"Switching Protocols; body: {len(HTML) / 1024:.1f} KiB of text/html"
-    ]
+    assert result.stderr.splitlines() == [f"ws-inspector capture: handshake: {sentence}"]
     out = result.stdout.splitlines()
+    assert out.count(f"!! handshake: {sentence}") == 1
     assert "<" not in result.stdout.replace("<- ", "")  # no HTML, anywhere
-    assert "   Sec-WebSocket-Accept missing (expected " in "\n".join(out)
-    assert "WRONG" not in result.stdout
-    # The reason is said once on standard output too, not again in the closed state.
-    assert sum("the server answered 200 OK" in line for line in out) == 1
+    assert "Sec-WebSocket-Accept" not in result.stdout
+    assert not any(c in result.stdout + result.stderr for c in TERMINAL_CONTROLS)
     assert out[-1] == "** closed code=None reason=None clean=False"
+
+
+@pytest.mark.slow
+def test_a_101_without_accept_says_missing() -> None:
+    def no_accept(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        )
+
+    with thread_server(no_accept) as port:
+        result = cli("capture", f"ws://127.0.0.1:{port}/", "--no-journal")
+    assert result.returncode == 1
+    (reason,) = result.stderr.splitlines()
+    assert reason.startswith("ws-inspector capture: handshake: Sec-WebSocket-Accept missing: ")
+    assert "   Sec-WebSocket-Accept missing (expected " in result.stdout
+    assert "wrong" not in result.stdout.lower()
+    assert "!! handshake: the upgrade failed (the problem above)" in result.stdout
 
 
 @pytest.mark.slow
@@ -689,3 +720,51 @@ def test_actions_are_parsed_before_connecting(tmp_path: Path) -> None:
     assert checked[4][1] == b"" and checked[5][1] == (1001, "bye")
     with pytest.raises(UsageError):
         check_actions(_ns("--frame", "fin=2,opcode=1").actions)
+
+
+@contextlib.contextmanager
+def tls_thread_server(context: ssl.SSLContext) -> Iterator[int]:
+    """A threaded TLS server on 127.0.0.1:0 that completes handshakes and hangs up."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            sock: socket.socket = self.request
+            sock.settimeout(5)
+            with contextlib.suppress(OSError):  # the rejecting client sends an alert
+                context.wrap_socket(sock, server_side=True).close()
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.slow
+def test_a_rejected_certificate_is_printed_escaped(tmp_path: Path) -> None:
+    """Issue 9 item 16: the certificate the server showed, with the reason."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA(organization_name="Evil \x1b]0;x\x07 CA")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", common_name="leaf.test").configure_cert(context)
+    with tls_thread_server(context) as port:
+        result = cli("capture", f"wss://127.0.0.1:{port}/", "--no-journal", "--timeout", "5")
+    assert result.returncode == 1
+    reason, title, *fields = result.stderr.splitlines()
+    assert reason.startswith(
+        "ws-inspector capture: tls: the server's certificate was rejected: "
+        "unable to get local issuer certificate"
+    )
+    assert title == "ws-inspector capture: the server's certificate:"
+    rows = dict(line.strip().split(": ", 1) for line in fields)
+    assert list(rows) == ["Subject", "Issuer", "Valid from", "Valid until", "SHA-256", "Names"]
+    assert "commonName=leaf.test" in rows["Subject"].strip()
+    assert "Evil \\e]0;x\\x07 CA" in rows["Issuer"]
+    assert rows["Names"].strip() == "IP:127.0.0.1"
+    assert len(rows["SHA-256"].strip()) == 95  # 32 bytes, colon-separated
+    assert not any(c in result.stderr for c in TERMINAL_CONTROLS)

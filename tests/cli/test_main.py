@@ -101,3 +101,15 @@ def test_log_level_debug_shows_the_engine_state_changes(serve: Serve) -> None:
     assert result.returncode == 0, result.stderr
     assert "inspector.engine.connection: state open" in result.stderr
     assert "inspector.engine.connection: state closed code=1000" in result.stderr
+
+
+def test_a_commands_usage_names_the_command_only() -> None:
+    # It used to begin "ws-inspector [URL | FILE] [--demo] ... capture [-h] ...": the
+    # window's usage glued in front of the command's.
+    import argparse
+
+    from inspector.cli.main import build_parser
+
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    sub = commands.choices["capture"]
+    assert sub.format_usage().startswith("usage: ws-inspector capture [-h]")

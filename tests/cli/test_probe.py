@@ -95,3 +95,23 @@ def test_what_the_server_says_is_shown_escaped() -> None:
         assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
     summary = next(line for line in result.stdout.splitlines() if line.startswith("ws://"))
     assert "(\\e]0;pwned\\x07\\e[2J\\x9b31mevil)" in summary
+
+
+@pytest.mark.slow
+def test_a_refused_upgrade_is_the_engines_one_sentence() -> None:
+    """Issue 9 item 17: the probe says why it cannot start as the capture does."""
+
+    def redirect(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: https://example.test/login\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+
+    with thread_server(redirect) as port:
+        url = f"ws://127.0.0.1:{port}/"
+        result = cli("probe", url, *PASSING, "--timeout", "2")
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        f"ws-inspector probe: cannot reach {url}: the server answered 302 Found, not 101 "
+        "Switching Protocols; it redirects to https://example.test/login"
+    ]

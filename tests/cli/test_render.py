@@ -16,8 +16,8 @@ from inspector.cli.render import (
     format_problem,
     format_state,
     handshake_lines,
+    refused,
     render_payload,
-    upgrade_failure,
 )
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
@@ -69,7 +69,7 @@ def test_accept_lines() -> None:
     missing = AcceptCheck(key="k", expected="E=", received=None, ok=False)
     assert accept_line(missing) == "Sec-WebSocket-Accept missing (expected E=)"
     wrong = AcceptCheck(key="k", expected="E=", received="\x1b[2Jx", ok=False)
-    assert accept_line(wrong) == "Sec-WebSocket-Accept WRONG: \\e[2Jx (expected E=)"
+    assert accept_line(wrong) == "Sec-WebSocket-Accept wrong: \\e[2Jx (expected E=)"
 
 
 def test_problems_structured_or_not() -> None:
@@ -85,32 +85,25 @@ def response(
     return HandshakeCaptured(0.1, Direction.IN, head.encode("latin-1") + body, start, headers)
 
 
-def test_a_failed_upgrade_in_one_line() -> None:
-    assert upgrade_failure(response("HTTP/1.1 101 Switching Protocols")) is None
-    assert upgrade_failure(response("garbage")) is None
-    html = b"<html>" + b"x" * 3059 + b"</html>"  # 3 KiB
-    page = response("HTTP/1.1 200 OK", (("Content-Type", "text/html; charset=utf-8"),), html)
-    assert upgrade_failure(page) == (
-        "the server answered 200 OK instead of 101 Switching Protocols; body: 3.0 KiB of text/html"
+def test_a_refusal_shows_no_accept_check() -> None:
+    """A 200 or a 302 is not a 101 with a missing Accept: the check is not shown, the
+    status problem is (the engine's error says why in one sentence)."""
+    status = Violation(Rule.RESPONSE_STATUS, "status 200 OK, expected 101 Switching Protocols")
+    page = HandshakeCaptured(
+        0.1,
+        Direction.IN,
+        b"HTTP/1.1 200 OK\r\n\r\n<html>",
+        "HTTP/1.1 200 OK",
+        (),
+        accept=AcceptCheck(key="k", expected="E=", received=None, ok=False),
+        problems=(status,),
     )
-    short = response("HTTP/1.1 401 Unauthorized", (("Content-Length", "14"),), b"token expired\n")
-    assert upgrade_failure(short) == (
-        "the server answered 401 Unauthorized instead of 101 Switching Protocols; "
-        "body: token expired"
-    )
-    # The body not kept in the record: its declared length still says what it was.
-    declared = response("HTTP/1.1 403 Forbidden", (("Content-Length", "10"),))
-    assert upgrade_failure(declared) == (
-        "the server answered 403 Forbidden instead of 101 Switching Protocols; body: 10 B"
-    )
-    moved = response("HTTP/1.1 301 Moved Permanently", (("Location", "wss://x/\x1b"),))
-    assert upgrade_failure(moved) == (
-        "the server answered 301 Moved Permanently instead of 101 Switching Protocols "
-        "(a redirect to wss://x/\\e)"
-    )
-    hostile = response("HTTP/1.1 200 \x1b]0;x\x07", (), HOSTILE.encode())
-    line = upgrade_failure(hostile)
-    assert line is not None and not any(c in line for c in TERMINAL_CONTROLS)
+    assert refused(page)
+    assert list(handshake_lines(page, "<- ")) == [
+        "<- HTTP/1.1 200 OK",
+        "   ! status 200 OK, expected 101 Switching Protocols (RFC 6455 §4.1)",
+    ]
+    assert not refused(response("HTTP/1.1 101 Switching Protocols"))
 
 
 def test_handshake_lines_and_states() -> None:

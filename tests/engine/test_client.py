@@ -586,8 +586,11 @@ def test_handshake_rejected_with_status() -> None:
             with pytest.raises(ConnectError) as info:
                 await connect(f"ws://127.0.0.1:{port}/", plain(), connection=conn)
             assert info.value.step == "handshake"
-            assert "the server answered 403 Forbidden" in info.value.message
-            assert "\n" not in info.value.message and "no entry" not in info.value.message
+            # One line, the body quoted in a few plain words, not its bytes.
+            assert info.value.message == (
+                "the server answered 403 Forbidden, not 101 Switching Protocols; "
+                "body (14 B, text/plain): “no entry here”"
+            )
             assert (info.value.status, info.value.body) == (403, b"no entry here\n")
             store = conn.store
             assert store is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 import weakref
 
@@ -16,6 +17,7 @@ from inspector.engine.connection import Connection, MessageFilter
 from inspector.engine.options import ConnectOptions
 from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode, Role
+from inspector.protocol.events import Message
 from inspector.protocol.frames import Frame, FrameSpec
 from inspector.protocol.violations import Rule
 
@@ -290,3 +292,145 @@ def test_state_changes_are_logged_at_debug_level(caplog: pytest.LogCaptureFixtur
     lines = [r.getMessage() for r in caplog.records if r.name == "inspector.engine.connection"]
     assert any(line.startswith("state open (ws://127.0.0.1:") for line in lines)
     assert any(line.startswith("state closed code=1000 clean=True (") for line in lines)
+
+
+# --------------------------------------------------------- sending in bursts
+def test_a_burst_of_sends_in_one_turn_reaches_the_peer_whole_and_in_order() -> None:
+    """Sends after the first of an event-loop turn are joined into one socket write
+    at its end (issue 13): the peer still gets every message, in order, a large one
+    among them, with the close frame last; the store has every sent frame in its
+    columns at the offsets it had on the wire."""
+    import websockets.asyncio.server as ws_server
+
+    received: list[str | bytes] = []
+    big = bytes(range(256)) * 1200  # 300 KiB: written alone, not joined
+
+    async def handler(ws: ws_server.ServerConnection) -> None:
+        async for message in ws:
+            received.append(message)
+
+    async def main() -> Connection:
+        async with ws_server.serve(handler, "127.0.0.1", 0, max_size=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            conn = await connect(f"ws://127.0.0.1:{port}/", ConnectOptions(deflate=False))
+            for i in range(3000):  # no await in between: one turn
+                conn.send_text(f"message {i}")
+            conn.send_binary(big)
+            conn.send_text("after the large one")
+            await conn.close()
+            await finish(conn)
+            return conn
+
+    conn = run_async(main)
+    assert received == [f"message {i}" for i in range(3000)] + [big, "after the large one"]
+    store = conn.store
+    assert store is not None
+    out = [row for row in range(len(store)) if store.direction(row) is Direction.OUT]
+    frames = [store.frame(row) for row in out]
+    assert [f.seq for f in frames] == list(range(3003))
+    assert all(b.offset == a.offset + a.wire_size for a, b in itertools.pairwise(frames))
+    assert frames[3000].payload == big and frames[-1].opcode == Opcode.CLOSE
+    assert all(f.masked and not f.violations for f in frames)
+    assert conn.final_state is not None and conn.final_state.clean
+
+
+def test_a_servers_echoes_of_a_burst_all_precede_its_close() -> None:
+    """Our server answers a read of many messages with a burst of echoes and then
+    the close reply, and closes TCP: what was held for the end of the turn is written
+    before the transport closes."""
+
+    async def main() -> tuple[Recorder, Connection]:
+        async with EchoServer() as server:
+            rec = Recorder()
+            conn = await connect(server.url, ConnectOptions(deflate=False), listeners=[rec])
+            for i in range(500):
+                conn.send_text(f"echo {i}")
+            await conn.close()
+            await finish(conn)
+            return rec, conn
+
+    rec, conn = run_async(main)
+    frames = rec.frames(Direction.IN)
+    assert [f.text for f in frames[:-1]] == [f"echo {i}" for i in range(500)]
+    assert frames[-1].opcode == Opcode.CLOSE
+    assert conn.final_state is not None and conn.final_state.clean
+
+
+def test_messages_are_made_again_once_someone_asks_for_them() -> None:
+    """With no message listener and no on_message the protocol makes no Message per
+    plain frame; subscribing one (or setting on_message) after the open brings them
+    back, and the frames were captured either way."""
+
+    async def main() -> tuple[list[str | None], Recorder, Connection]:
+        async with EchoServer() as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            assert conn.protocol is not None and not conn.protocol.record_plain_messages
+            conn.send_text("unseen")
+            store = conn.store
+            assert store is not None
+            await eventually(lambda: len(store) == 2, what="the first echo")
+            texts: list[str | None] = []
+            assert not conn.protocol.record_plain_sent
+            conn.on_message = lambda m: texts.append(m.text)
+            assert conn.protocol.record_plain_messages
+            assert not conn.protocol.record_plain_sent  # on_message takes received ones
+            rec = Recorder()
+            conn.subscribe(rec, messages=MessageFilter.ALL)
+            conn.on_message = None
+            assert conn.protocol.record_plain_messages  # the listener still wants them
+            assert conn.protocol.record_plain_sent
+            conn.on_message = lambda m: texts.append(m.text)
+            conn.send_text("seen")
+            await eventually(lambda: len(texts) == 1, what="the second echo")
+            await conn.close()
+            await finish(conn)
+            return texts, rec, conn
+
+    texts, rec, conn = run_async(main)
+    assert texts == ["seen"]
+    assert [m.text for m in rec.messages(Direction.IN)] == ["seen"]
+    assert [m.text for m in rec.messages(Direction.OUT)] == ["seen"]
+    store = conn.store
+    assert store is not None
+    assert [store.frame(r).text for r in range(4)] == ["unseen", "unseen", "seen", "seen"]
+
+
+def test_what_a_read_makes_us_send_goes_out_after_it_in_order() -> None:
+    """Writes made while a read is handled (here: on_message answering each echo)
+    wait for the read's end and go out together, in order, before anything later."""
+    import websockets.asyncio.server as ws_server
+
+    async def echo(ws: ws_server.ServerConnection) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> tuple[list[str | None], Connection]:
+        async with ws_server.serve(echo, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            conn = await connect(f"ws://127.0.0.1:{port}/", ConnectOptions(deflate=False))
+            loop = asyncio.get_running_loop()
+            done: asyncio.Future[None] = loop.create_future()
+            seen: list[str | None] = []
+
+            def answer(message: Message) -> None:
+                seen.append(message.text)
+                if len(seen) < 200:
+                    conn.send_text(f"reply {len(seen)}")
+                    conn.send_text(f"and {len(seen)}")
+                elif not done.done():
+                    done.set_result(None)
+
+            conn.on_message = answer
+            conn.send_text("start")
+            await asyncio.wait_for(done, 10)
+            await conn.close()
+            await finish(conn)
+            return seen, conn
+
+    seen, conn = run_async(main)
+    expected = ["start"] + [w for i in range(1, 200) for w in (f"reply {i}", f"and {i}")]
+    assert seen[:200] == expected[:200]  # the echoes come back in the order sent
+    store = conn.store
+    assert store is not None
+    sent = [store.frame(r) for r in range(len(store)) if store.direction(r) is Direction.OUT]
+    assert [f.text for f in sent[:-1]] == expected and sent[-1].opcode == Opcode.CLOSE

@@ -21,6 +21,7 @@ from inspector.engine.options import ConnectError, ConnectOptions
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import Frame
 from inspector.protocol.violations import Rule
+from inspector.views.text import format_bytes
 
 from ._engine_support import (
     HostileConn,
@@ -71,7 +72,10 @@ def test_answer_200_instead_of_101() -> None:
     async def main() -> None:
         error, conn = await _handshake_failure(script)
         assert error.step == "handshake"
-        assert "the server answered 200 OK, not 101 Switching Protocols" in error.message
+        assert error.message == (
+            "the server answered 200 OK, not 101 Switching Protocols; body (16 B): “hi”"
+        )
+        assert error.refusal is not None and error.refusal.quote == "hi"
         assert (error.status, error.body) == (200, b"<html>hi</html>\n")
         response = conn.store.handshake(Direction.IN)
         assert response.start_line == "HTTP/1.1 200 OK"
@@ -100,10 +104,14 @@ def test_a_refusal_keeps_its_body_bounded_and_says_why_in_one_line() -> None:
 
     async def main() -> None:
         error, conn = await _handshake_failure(script)
-        assert error.message == (
-            "the server answered 404 Not Found, not 101 Switching Protocols "
-            f"(its text/html body, {MAX_REFUSAL_BODY:,} bytes, is in the capture)"
+        head, quote = error.message.split(": “")
+        assert head == (
+            "the server answered 404 Not Found, not 101 Switching Protocols; "
+            f"body ({format_bytes(len(page))}, text/html)"
         )
+        # A short quote of the page's words, cut between two of them.
+        assert quote.endswith("…”") and len(quote) <= 82
+        assert set(quote[:-2].split(" ")) == {"not", "here"}
         assert error.status == 404 and error.body == page[:MAX_REFUSAL_BODY]
         response = conn.store.handshake(Direction.IN)
         head, _, body = response.raw.partition(b"\r\n\r\n")
@@ -121,7 +129,8 @@ def test_a_101_without_accept_says_missing_not_wrong() -> None:
 
     async def main() -> None:
         error, conn = await _handshake_failure(script)
-        assert error.message == "no Sec-WebSocket-Accept header (RFC 6455 §4.1)"
+        assert error.message.startswith("Sec-WebSocket-Accept missing: the server must answer")
+        assert "wrong" not in error.message
         response = conn.store.handshake(Direction.IN)
         assert [p.rule for p in response.problems] == [Rule.ACCEPT_MISSING]
         assert response.accept is not None and response.accept.missing
@@ -136,7 +145,7 @@ def test_wrong_accept() -> None:
     async def main() -> None:
         error, conn = await _handshake_failure(script)
         assert error.step == "handshake"
-        assert "Sec-WebSocket-Accept is 'dGhlIHNhbXBsZSBub25jZQ=='" in error.message
+        assert "Sec-WebSocket-Accept wrong: 'dGhlIHNhbXBsZSBub25jZQ=='" in error.message
         assert "base64(SHA-1(key + GUID))" in error.message
         response = conn.store.handshake(Direction.IN)
         assert response.accept is not None and response.accept.ok is False

@@ -297,3 +297,114 @@ def test_a_close_frame_left_in_the_socket_when_a_write_fails_is_read_over_tls(
         assert [(f.close_code, f.close_reason) for f in closes] == [(1002, "bad frame")]
 
     run_async(main)
+
+
+# ------------------------------------------------ a rejected certificate, shown and pinned
+def _der(pem_path: Path) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(pem_path.read_text("ascii"))
+
+
+def test_a_rejected_self_signed_certificate_comes_with_the_error(tmp_path: Path) -> None:
+    """Issue 9 item 16: who the certificate names, who issued it, when it is valid,
+    its fingerprint and names, although verification failed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    server = self_signed_context(tmp_path)
+    pem = x509.load_pem_x509_certificate((tmp_path / "self.pem").read_bytes())
+
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server) as peer:
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, tls())
+        cert = info.value.certificate
+        assert cert is not None
+        assert cert.subject == cert.issuer == "commonName=self-signed test"
+        assert cert.sha256 == pem.fingerprint(hashes.SHA256()).hex(":").upper()
+        assert cert.sans == ("IP:127.0.0.1",)
+        assert str(pem.not_valid_after_utc.year) in cert.not_after
+        assert cert.not_before and cert.not_before != cert.not_after
+        assert "trust this certificate for this connection" in info.value.message
+
+    run_async(main)
+
+
+def test_a_certificate_for_another_host_comes_with_the_error(
+    server_ssl: ssl.SSLContext, ca_file: str
+) -> None:
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ssl) as peer:
+            options = tls(cafile=ca_file, server_hostname="other.example.test")
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, options)
+        assert "mismatch" in info.value.message.lower()
+        cert = info.value.certificate
+        assert cert is not None and cert.sans == ("IP:127.0.0.1", "DNS:localhost")
+        assert "organizationName=trustme" in cert.issuer
+
+    run_async(main)
+
+
+def test_an_expired_certificate_comes_with_the_error(ca: trustme.CA, ca_file: str) -> None:
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    year = datetime.datetime.now(datetime.UTC).year - 2
+    ca.issue_cert(
+        "127.0.0.1",
+        not_before=datetime.datetime(year, 1, 1, tzinfo=datetime.UTC),
+        not_after=datetime.datetime(year, 6, 1, tzinfo=datetime.UTC),
+    ).configure_cert(server)
+
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server) as peer:
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, tls(cafile=ca_file))
+        assert "certificate has expired" in info.value.message
+        cert = info.value.certificate
+        assert cert is not None
+        assert cert.not_before.startswith("Jan  1") and str(year) in cert.not_before
+        assert cert.not_after.startswith("Jun  1") and str(year) in cert.not_after
+
+    run_async(main)
+
+
+def test_trusting_the_certificate_by_its_fingerprint_accepts_exactly_it(tmp_path: Path) -> None:
+    """Connect again with the rejected certificate's fingerprint: accepted, shown as
+    trusted by pin (not as verified), and the conversation works."""
+    server = self_signed_context(tmp_path)
+    from inspector.engine.certificates import fingerprint
+
+    pin = fingerprint(_der(tmp_path / "self.pem"))
+
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server) as peer:
+            async with connected(peer.url, tls(pinned_sha256=pin.lower())) as (conn, rec):
+                info = rec.handshake(Direction.IN).tls
+                assert info is not None
+                assert (info.pinned, info.verified) == (True, False)
+                assert info.certificate is not None and info.certificate.sha256 == pin
+                conn.send_text("pinned")
+                await eventually(lambda: rec.messages(), what="the echo")
+                assert rec.messages()[0].text == "pinned"
+                await conn.close()
+            assert conn.final_state is not None and conn.final_state.clean
+
+    run_async(main)
+
+
+def test_a_pin_refuses_any_other_certificate(server_ssl: ssl.SSLContext) -> None:
+    other = "AB:" * 31 + "AB"
+
+    async def main() -> None:
+        async with WebsocketsPeer(ssl=server_ssl) as peer:
+            conn = new_client_connection(peer.url)
+            with pytest.raises(ConnectError) as info:
+                await connect(peer.url, tls(pinned_sha256=other), connection=conn)
+        assert info.value.step == "tls"
+        assert info.value.message.startswith(
+            "the server's certificate is not the one trusted for this connection"
+        )
+        cert = info.value.certificate
+        assert cert is not None and cert.sha256 in info.value.message
+        assert conn.final_state is not None and conn.final_state.clean is False
+
+    run_async(main)

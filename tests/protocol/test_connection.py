@@ -835,3 +835,70 @@ def test_counters() -> None:
     feed(proto, data)
     assert proto.frames_received == 2
     assert proto.bytes_received == len(data)
+
+
+# ------------------------------------------------- no Message per plain frame
+def _no_plain_messages() -> Protocol:
+    proto = Protocol(Role.CLIENT)
+    proto.record_plain_messages = False
+    proto.record_plain_sent = False
+    return proto
+
+
+def test_without_plain_messages_a_flood_yields_its_frames_and_no_messages() -> None:
+    proto = _no_plain_messages()
+    stream = b"".join(frame(Opcode.TEXT, f"tick {i}".encode()) for i in range(100))
+    stream += frame(Opcode.BINARY, bytes(range(256)))
+    events = feed(proto, stream)
+    assert messages_in(events) == []
+    frames = frames_in(events)
+    assert [f.payload for f in frames[:100]] == [f"tick {i}".encode() for i in range(100)]
+    assert all(not f.violations for f in frames)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_without_plain_messages_utf8_is_still_checked_on_every_text_frame(mixed: bool) -> None:
+    """The bulk check takes ASCII as valid; anything else is decoded frame by frame."""
+    proto = _no_plain_messages()
+    parts = [frame(Opcode.TEXT, b"plain"), frame(Opcode.TEXT, "caf\u00e9".encode())]
+    parts.append(frame(Opcode.TEXT, b"bad \xff here"))
+    if mixed:
+        parts.append(frame(Opcode.BINARY, b"\xff\xfe"))
+    frames = frames_in(feed(proto, b"".join(parts)))
+    rules = [[v.rule for v in f.violations] for f in frames]
+    assert rules[:3] == [[], [], [Rule.INVALID_UTF8]]
+    if mixed:
+        assert rules[3] == []
+
+
+def test_without_plain_messages_composite_ones_still_come() -> None:
+    """A fragmented message is more than its frames show: it is always made."""
+    proto = _no_plain_messages()
+    events = feed(
+        proto,
+        frame(Opcode.TEXT, b"one ", fin=False)
+        + frame(Opcode.CONT, b"two")
+        + frame(Opcode.TEXT, b"alone"),
+    )
+    assert [(m.text, m.frame_count) for m in messages_in(events)] == [("one two", 2)]
+    proto.send_text("plain")
+    proto.send_text("in two", fragments=2)
+    sent = proto.events_sent()
+    assert [type(e).__name__ for e in sent] == ["Frame", "Frame", "Frame", "Message"]
+    message = sent[-1]
+    assert isinstance(message, Message) and message.text == "in two"
+
+
+def test_mask_keys_come_from_a_pool_yet_differ_frame_to_frame() -> None:
+    """One random fetch serves many frames (issue 13); each frame still has its own
+    key, and the peer unmasks every payload right."""
+    proto = Protocol(Role.CLIENT)
+    for i in range(3000):
+        proto.send_binary(i.to_bytes(4, "big") * 3)
+    wire = b"".join(proto.data_to_send())
+    server = Protocol(Role.SERVER)
+    frames = frames_in(feed(server, wire))
+    assert [f.payload for f in frames] == [i.to_bytes(4, "big") * 3 for i in range(3000)]
+    keys = [f.mask_key for f in frames]
+    assert all(f.masked and not f.violations for f in frames)
+    assert len(set(keys)) > 2990  # 3000 random 32-bit keys: a repeat or two at most

@@ -843,3 +843,68 @@ def test_apply_mask() -> None:
 def test_apply_mask_without_the_c_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(frames_module, "_c_apply_mask", None)
     assert apply_mask(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+
+
+# ------------------------------------------------- large frames received in place
+def _server_frame(payload: bytes, opcode: int = 2) -> bytes:
+    header, wire = encode_frame(FrameSpec(opcode, payload), Role.SERVER)
+    return header + wire
+
+
+def _receive_in_place(parser: FrameParser, stream: bytes, first: int, chunk: int) -> list[Frame]:
+    """Feed ``first`` bytes, then write the rest into receive_buffer() as a socket
+    would, ``chunk`` bytes at most per read, falling back to feed() between frames."""
+    frames = list(parser.feed(stream[:first]))
+    pos = first
+    while pos < len(stream):
+        into = parser.receive_buffer()
+        if into is None:
+            n = min(chunk, len(stream) - pos)
+            frames += parser.feed(stream[pos : pos + n])
+        else:
+            n = min(chunk, len(into), len(stream) - pos)
+            into[:n] = stream[pos : pos + n]
+            into.release()
+            frames += parser.received(n)
+        pos += n
+    return frames
+
+
+@pytest.mark.parametrize("chunk", [1000, 65536, 3 * 2**20])
+def test_large_frames_are_received_in_place_and_their_records_stay_intact(chunk: int) -> None:
+    """Issue 13: a large frame's rest is read straight into a buffer of its size,
+    reused for the next one; each frame's record keeps its own header and payload."""
+    one = bytes(range(256)) * 4096  # 1 MiB
+    two = bytes(reversed(range(256))) * 4096
+    stream = _server_frame(one) + _server_frame(two) + _server_frame(b"small", 1)
+    stream += _server_frame(one[:300_000])
+    parser = FrameParser(Role.SERVER)
+    frames = _receive_in_place(parser, stream, 70_000, chunk)
+    assert [f.payload for f in frames] == [one, two, b"small", one[:300_000]]
+    assert [f.header for f in frames] == [
+        encode_frame(FrameSpec(op, p), Role.SERVER)[0]
+        for op, p in ((2, one), (2, two), (1, b"small"), (2, one[:300_000]))
+    ]
+    assert all(not f.violations for f in frames)
+    assert [f.offset for f in frames] == [0, 1048586, 2097172, 2097179]
+    assert parser.pending == 0 and parser.receive_buffer() is None
+
+
+def test_a_chunk_past_the_end_of_a_large_frame_is_parsed_with_it() -> None:
+    """feed() given the rest of a large frame and more frames in one chunk."""
+    big = b"x" * 200_000
+    stream = _server_frame(big) + _server_frame(b"after", 1) + _server_frame(b"\x03\xe8", 8)
+    parser = FrameParser(Role.SERVER)
+    first = list(parser.feed(stream[:100_000]))
+    assert first == [] and parser.pending == 100_000
+    rest = list(parser.feed(stream[100_000:]))
+    assert [(f.opcode, f.payload) for f in rest] == [(2, big), (1, b"after"), (8, b"\x03\xe8")]
+
+
+def test_a_large_masked_frame_received_in_place_is_unmasked() -> None:
+    payload = bytes(range(256)) * 1024
+    header, wire = encode_frame(FrameSpec(2, payload, mask_key=b"\x01\x02\x03\x04"), Role.CLIENT)
+    parser = FrameParser(Role.CLIENT)
+    (frame,) = _receive_in_place(parser, header + wire, 10_000, 50_000)
+    assert frame.payload == payload and frame.mask_key == b"\x01\x02\x03\x04"
+    assert not frame.violations

@@ -3,14 +3,14 @@
 :func:`install_copy_menu` gives a session panel's ``timeline.table`` a context menu:
 the frame's payload as text, hex or base64; the reassembled message (inflated, its
 fragments joined) the same three ways; and "Copy as ws-inspector capture command", a
-shell command line that makes the same connection again (URL, ``-H`` headers,
-``--subprotocol``, ``--no-deflate``, ``--origin``, ``--insecure``, ``--cacert``...),
-quoted with :func:`shlex.join`. The menu opens with ``popup()``, never ``exec()``.
+shell command line that makes the same connection again, quoted with
+:func:`shlex.join`. What is copied is built without Qt
+(:mod:`inspector.views.copyout`, :func:`~inspector.engine.options.capture_command`);
+this menu only offers it. It opens with ``popup()``, never ``exec()``.
 """
 
 from __future__ import annotations
 
-import base64
 import shlex
 from typing import TYPE_CHECKING
 
@@ -18,121 +18,15 @@ from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ...capture.events import Direction
 from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
-from ..session.controller import ConnectOptions, TlsOptions
+from ...views.copyout import PayloadFormat, encode_payload, message_payload
+from ..session.command import connection_command
 
 if TYPE_CHECKING:
     from ..window.session_panel import SessionPanel
 
-__all__ = [
-    "CopyMenu",
-    "capture_command",
-    "encode_payload",
-    "install_copy_menu",
-    "message_payload",
-    "options_from_handshake",
-]
-
-FORMATS = ("text", "hex", "base64")
-#: Request headers the client makes itself: never repeated as ``-H``.
-_OWN_HEADERS = frozenset(
-    {
-        "host",
-        "upgrade",
-        "connection",
-        "sec-websocket-key",
-        "sec-websocket-version",
-        "sec-websocket-protocol",
-        "sec-websocket-extensions",
-        "origin",
-        "content-length",
-        "user-agent",
-    }
-)
-
-
-def encode_payload(data: bytes, fmt: str) -> str:
-    """``data`` as ``text`` (UTF-8, undecodable bytes as U+FFFD), ``hex`` (spaced
-    pairs) or ``base64``."""
-    if fmt == "hex":
-        return data.hex(" ")
-    if fmt == "base64":
-        return base64.b64encode(data).decode("ascii")
-    return data.decode("utf-8", errors="replace")
-
-
-def message_payload(store: CaptureStore, row: int) -> bytes:
-    """The data of the message the frame at ``row`` belongs to, reassembled and
-    inflated when the capture holds it; else its frames' payloads joined (an
-    unfinished or uncompressed message; a control frame's own payload)."""
-    rows = list(store.message_frames(row))
-    message = store.message_for(rows[-1])
-    if message is not None:
-        return message.data
-    return b"".join(store.frame(r).payload for r in rows)
-
-
-def capture_command(url: str, options: ConnectOptions | None = None) -> str:
-    """A shell command line that makes the same connection with the command-line
-    tool: ``ws-inspector capture URL -H 'Name: value' ...`` (POSIX shell quoting)."""
-    o = options or ConnectOptions()
-    args = ["ws-inspector", "capture", url]
-    for name, value in o.headers:
-        args += ["-H", f"{name}: {value}"]
-    for proto in o.subprotocols:
-        args += ["--subprotocol", proto]
-    if not o.deflate:
-        args.append("--no-deflate")
-    if o.origin:
-        args += ["--origin", o.origin]
-    tls = o.tls
-    if tls.insecure:
-        args.append("--insecure")
-    if tls.cafile:
-        args += ["--cacert", tls.cafile]
-    if tls.certfile:
-        args += ["--cert", tls.certfile]
-    if tls.keyfile:
-        args += ["--key", tls.keyfile]
-    if o.open_timeout != ConnectOptions().open_timeout:
-        args += ["--timeout", f"{o.open_timeout:g}"]
-    if o.strict:
-        args.append("--strict")
-    if not o.auto_pong:
-        args.append("--no-auto-pong")
-    return shlex.join(args)
-
-
-def options_from_handshake(store: CaptureStore) -> ConnectOptions:
-    """What a capture's opening request says about how it connected: its extra
-    headers, offered subprotocols, Origin, and whether permessage-deflate was
-    offered (for a capture read from a file, whose options are not known)."""
-    handshake = store.handshake(Direction.OUT)
-    if handshake is None:
-        return ConnectOptions()
-    headers: list[tuple[str, str]] = []
-    protocols: list[str] = []
-    origin: str | None = None
-    deflate = False
-    for name, value in handshake.headers:
-        low = name.lower()
-        if low == "sec-websocket-protocol":
-            protocols += [p.strip() for p in value.split(",") if p.strip()]
-        elif low == "sec-websocket-extensions":
-            deflate = deflate or "permessage-deflate" in value.lower()
-        elif low == "origin":
-            origin = value
-        elif low not in _OWN_HEADERS:
-            headers.append((name, value))
-    return ConnectOptions(
-        headers=tuple(headers),
-        subprotocols=tuple(protocols),
-        deflate=deflate,
-        origin=origin,
-        tls=TlsOptions(),
-    )
+__all__ = ["CopyMenu", "install_copy_menu"]
 
 
 class CopyMenu(QObject):
@@ -151,30 +45,26 @@ class CopyMenu(QObject):
         copy.setObjectName("copyPayloadShortcut")
         copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(lambda *_: self.copy_payload(self._selected_row(), "text"))
+        copy.triggered.connect(
+            lambda *_: self.copy_payload(self.panel.timeline.selected_store_row(), "text")
+        )
         table.addAction(copy)
 
     # ----------------------------------------------------------- what is copied
-    def _store(self) -> CaptureStore | None:
-        return self.panel.controller.store
-
-    def _selected_row(self) -> int:
-        return self.panel.timeline.selected_store_row()
-
     def _row_at(self, pos: QPoint) -> int:
-        table = self.panel.timeline.table
-        index = table.indexAt(pos)
-        if not index.isValid():
-            return -1
-        return self.panel.timeline.model.store_row(index.row())
+        index = self.panel.timeline.table.indexAt(pos)
+        return self.panel.timeline.model.store_row(index.row()) if index.isValid() else -1
 
     def _valid(self, row: int) -> CaptureStore | None:
-        store = self._store()
+        store = self.panel.controller.store
         if store is None or not 0 <= row < len(store):
             return None
         return store
 
-    def copy_payload(self, row: int, fmt: str) -> str | None:
+    def _url(self) -> str:
+        return self.panel.controller.url or self.panel.bar.url
+
+    def copy_payload(self, row: int, fmt: PayloadFormat | str) -> str | None:
         """Copy the payload of the frame at store ``row`` (unmasked) to the
         clipboard; returns what was copied (None: no such frame)."""
         store = self._valid(row)
@@ -182,7 +72,7 @@ class CopyMenu(QObject):
             return None
         return _to_clipboard(encode_payload(store.frame(row).payload, fmt))
 
-    def copy_message(self, row: int, fmt: str) -> str | None:
+    def copy_message(self, row: int, fmt: PayloadFormat | str) -> str | None:
         """Copy the reassembled message that the frame at ``row`` belongs to."""
         store = self._valid(row)
         if store is None:
@@ -190,32 +80,24 @@ class CopyMenu(QObject):
         return _to_clipboard(encode_payload(message_payload(store, row), fmt))
 
     def command(self) -> str:
-        """The capture command of this tab's connection: its configured options for a
-        live tab, what the captured request says for a capture read from a file."""
-        c = self.panel.controller
-        url = c.url or self.panel.bar.url
-        store = c.store
-        if c.read_only and store is not None:
-            return capture_command(url, options_from_handshake(store))
-        return capture_command(url, c.options)
+        """The capture command of this tab's connection, quoted for a POSIX shell."""
+        return shlex.join(connection_command(self.panel.controller, self._url()))
 
     def copy_command(self) -> str | None:
-        url = self.panel.controller.url or self.panel.bar.url
-        if not url:
+        if not self._url():
             return None
         return _to_clipboard(self.command())
 
     # ------------------------------------------------------------------ menu
     def build_menu(self, row: int) -> QMenu:
         """The menu for the frame at store ``row`` (-1: no frame under the cursor)."""
-        table = self.panel.timeline.table
-        menu = QMenu(table)
+        menu = QMenu(self.panel.timeline.table)
         menu.setObjectName("timelineContextMenu")
         menu.setAccessibleName("Copy")
         store = self._valid(row)
         opcode = store.opcode(row) if store is not None else -1
         is_data = opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
-        for fmt in FORMATS:
+        for fmt in PayloadFormat:
             act = menu.addAction(f"Copy payload as {fmt}")
             act.setObjectName(f"copyPayload{fmt.capitalize()}")
             act.setEnabled(store is not None)
@@ -224,7 +106,7 @@ class CopyMenu(QObject):
         sub.setObjectName("copyMessageMenu")
         sub.setEnabled(store is not None and is_data)
         sub.setToolTip("The whole message: fragments joined, inflated if it was compressed")
-        for fmt in FORMATS:
+        for fmt in PayloadFormat:
             act = sub.addAction(f"as {fmt}")
             act.setObjectName(f"copyMessage{fmt.capitalize()}")
             act.triggered.connect(lambda *_, f=fmt: self.copy_message(row, f))
@@ -233,7 +115,7 @@ class CopyMenu(QObject):
         menu.addSeparator()
         cmd = menu.addAction("Copy as ws-inspector capture command")
         cmd.setObjectName("copyCaptureCommand")
-        cmd.setEnabled(bool(self.panel.controller.url or self.panel.bar.url))
+        cmd.setEnabled(bool(self._url()))
         cmd.triggered.connect(lambda *_: self.copy_command())
         return menu
 
@@ -248,8 +130,7 @@ class CopyMenu(QObject):
 
 
 def _to_clipboard(text: str) -> str:
-    clipboard = QGuiApplication.clipboard()
-    clipboard.setText(text)
+    QGuiApplication.clipboard().setText(text)
     return text
 
 

@@ -1,6 +1,9 @@
-"""The opening handshake: request and response (headers and raw text), the
-Sec-WebSocket-Accept check derived step by step, what was negotiated, TLS details,
-step timings and any problems."""
+"""The opening handshake: request and response (headers with what each means, raw
+text, and the body of a refused upgrade), the Sec-WebSocket-Accept check derived step
+by step, what was negotiated, TLS details (the certificate, and whether a CA or the
+user's pin vouched for it), step timings and any problems with their RFC sections.
+
+What is shown is worked out in :mod:`.summary`, without Qt."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QScrollArea,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -22,10 +26,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import HandshakeCaptured
+from ...capture.events import HandshakeCaptured, PeerCertificate
 from ...protocol.constants import GUID
+from ..detail.hexview import HexView
 from ..widgets import theme
 from .legs import HandshakeLegs
+from .summary import (
+    BodyKind,
+    body_view,
+    header_meaning,
+    problem_rows,
+    rejected_tls_values,
+    tls_values,
+)
 
 __all__ = ["HandshakePane"]
 
@@ -51,28 +64,81 @@ def _form() -> QFormLayout:
     return form
 
 
-class _MessageView(QTabWidget):
-    """One half of the handshake: its headers as a table and as raw text."""
+class _BodyView(QWidget):
+    """The body of a refused upgrade: as text when it is text, else in hex."""
 
-    def __init__(self, name: str, what: str) -> None:
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(f"{name}Body")
+        self.setAccessibleName("Response body")
+        self.note = QLabel()
+        self.note.setObjectName(f"{name}BodyNote")
+        self.note.setAccessibleName("Response body size and type")
+        self.note.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName(f"{name}BodyText")
+        self.text.setAccessibleName("Response body as text")
+        self.text.setReadOnly(True)
+        self.text.setFont(theme.monospace_font())
+        self.hex = HexView()
+        self.hex.setObjectName(f"{name}BodyHex")
+        self.hex.setAccessibleName("Response body in hex")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.text)
+        self.stack.addWidget(self.hex)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(4, 4, 4, 4)
+        col.addWidget(self.note)
+        col.addWidget(self.stack, 1)
+
+    def show_event(self, event: HandshakeCaptured | None) -> bool:
+        """Show the body of ``event``; False when it has none."""
+        view = body_view(event) if event is not None else None
+        if view is None or view.kind is BodyKind.NONE:
+            self.note.setText("No body.")
+            self.text.clear()
+            self.hex.clear()
+            self.stack.setCurrentWidget(self.text)
+            return False
+        self.note.setText(view.note)
+        if view.kind is BodyKind.TEXT:
+            self.text.setPlainText(view.text)
+            self.hex.clear()
+            self.stack.setCurrentWidget(self.text)
+        else:
+            self.text.clear()
+            self.hex.set_data(view.data)
+            self.stack.setCurrentWidget(self.hex)
+        return True
+
+
+class _MessageView(QTabWidget):
+    """One half of the handshake: its headers as a table (with what each means), as
+    raw text and, for a response that carried one, its body."""
+
+    def __init__(self, name: str, what: str, *, body: bool = False) -> None:
         super().__init__()
         self.setObjectName(f"{name}Tabs")
         self.setAccessibleName(f"{what} views")
         self.setDocumentMode(True)
+        # Two columns, and under each header a row spanning both with what it means:
+        # a third column would be cut off in a narrow pane, a row wraps.
         self.table = QTableWidget(0, 2)
         self.table.setObjectName(f"{name}Headers")
         self.table.setAccessibleName(f"{what} headers")
         self.table.setHorizontalHeaderLabels(["Header", "Value"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        vh = self.table.verticalHeader()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setWordWrap(True)
+        self.table.setShowGrid(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized to the names, not to the meaning rows that span both columns.
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        #: The table row of each header's meaning (for tests and screen readers).
+        self.meaning_rows: dict[int, str] = {}
         self.raw = QPlainTextEdit()
         self.raw.setObjectName(f"{name}Raw")
         self.raw.setAccessibleName(f"{what} raw text")
@@ -82,23 +148,53 @@ class _MessageView(QTabWidget):
         self.raw.setPlaceholderText("(nothing yet)")
         self.addTab(self.table, "Headers")
         self.addTab(self.raw, "Raw")
+        self.body: _BodyView | None = None
+        if body:
+            self.body = _BodyView(name)
+            self.addTab(self.body, "Body")
+            self.setTabEnabled(2, False)
 
     def show_event(self, event: HandshakeCaptured | None) -> None:
+        self.table.clearSpans()
         self.table.setRowCount(0)
+        if self.body is not None:
+            self.setTabEnabled(self.indexOf(self.body), self.body.show_event(event))
         if event is None:
             self.raw.clear()
             return
         rows = [("", event.start_line), *event.headers]
-        self.table.setRowCount(len(rows))
-        for r, (name, value) in enumerate(rows):
-            self.table.setItem(r, 0, QTableWidgetItem(name))
-            self.table.setItem(r, 1, QTableWidgetItem(value))
-        first = self.table.item(0, 1)
-        if first is not None:
-            font = first.font()
-            font.setBold(True)
-            first.setFont(font)
-            first.setToolTip("start line")
+        muted = theme.current().muted
+        small = self.table.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.meaning_rows = {}
+        for name, value in rows:
+            r = self.table.rowCount()
+            self.table.insertRow(r)
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            if name:
+                self.table.setItem(r, 0, QTableWidgetItem(name))
+                self.table.setItem(r, 1, item)
+            else:  # the start line, across the table
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                self.table.setItem(r, 0, item)
+                self.table.setSpan(r, 0, 1, 2)
+            meaning = header_meaning(name) if name else ""
+            if meaning:
+                r += 1
+                self.table.insertRow(r)
+                note = QTableWidgetItem(f"↳ {meaning}")
+                note.setForeground(muted)
+                note.setFont(small)
+                note.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.table.setItem(r, 0, note)
+                self.table.setSpan(r, 0, 1, 2)
+                self.meaning_rows[r] = meaning
+        fm = self.table.fontMetrics()
+        names = max((fm.horizontalAdvance(name) for name, _ in rows[1:]), default=0)
+        self.table.setColumnWidth(0, min(names + 16, 240))
         raw = event.raw.decode("latin-1")
         head, sep, body = raw.partition("\r\n\r\n")
         text = head.replace("\r\n", "\n") + ("\n\n" + body if sep and body else "")
@@ -134,7 +230,11 @@ class HandshakePane(QWidget):
         self.problems_label.setObjectName("handshakeProblems")
         self.problems_label.setAccessibleName("Handshake problems")
         self.problems_label.setWordWrap(True)
-        self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.problems_label.setOpenExternalLinks(True)
         self.problems_label.hide()
 
         # Sec-WebSocket-Accept, derived for learners.
@@ -178,12 +278,15 @@ class HandshakePane(QWidget):
         form = _form()
         self.tls_labels: dict[str, QLabel] = {}
         for key, text in (
+            ("verified", "Trust:"),
             ("version", "Version:"),
             ("cipher", "Cipher:"),
             ("subject", "Subject:"),
             ("issuer", "Issuer:"),
-            ("expiry", "Expires:"),
-            ("verified", "Verified:"),
+            ("not_before", "Valid from:"),
+            ("expiry", "Valid until:"),
+            ("sha256", "SHA-256:"),
+            ("names", "Names:"),
             ("alpn", "ALPN:"),
         ):
             label = _value_label(f"tls_{key}", f"TLS {key}")
@@ -209,7 +312,7 @@ class HandshakePane(QWidget):
         self.overview = scroll
 
         self.request_view = _MessageView("request", "Request")
-        self.response_view = _MessageView("response", "Response")
+        self.response_view = _MessageView("response", "Response", body=True)
         halves = QTabWidget()
         halves.setObjectName("handshakeTabs")
         halves.setAccessibleName("Handshake overview, response and request")
@@ -259,7 +362,10 @@ class HandshakePane(QWidget):
             label.setText("—")
         self.accept_result.setText("—")
         self.accept_box.setEnabled(False)
+        self.accept_box.show()
+        self.negotiated_box.show()
         self.tls_box.hide()
+        self.tls_labels["verified"].setStyleSheet("")
         self.request_view.show_event(None)
         self.response_view.show_event(None)
         self.legs.clear()
@@ -281,9 +387,30 @@ class HandshakePane(QWidget):
                 if header.lower() == "sec-websocket-key":
                     self.key_label.setText(value)
 
+    def show_rejected_certificate(self, certificate: PeerCertificate, why: str) -> None:
+        """No handshake happened: the TLS handshake failed on this certificate. Show
+        it whole in the TLS box (the banner only names it)."""
+        t = theme.current()
+        self.status_label.setText(
+            f'<span style="color:{t.violation.name()}">✗</span> TLS handshake failed: '
+            "the server's certificate was rejected"
+        )
+        self.status_label.setAccessibleDescription("✗ the server's certificate was rejected")
+        # Nothing to check or negotiate: the certificate comes first.
+        self.accept_box.hide()
+        self.negotiated_box.hide()
+        self.tls_box.show()
+        reason = why.split(": ", 1)[-1].split(" (", 1)[0]
+        for key, value in rejected_tls_values(certificate, reason).items():
+            self.tls_labels[key].setText(value)
+        self.tls_labels["verified"].setStyleSheet(f"color: {t.violation.name()}; font-weight: 600;")
+        self.halves.setCurrentWidget(self.overview)
+
     def set_response(self, event: HandshakeCaptured) -> None:
         t = theme.current()
         self.response = event
+        self.accept_box.show()
+        self.negotiated_box.show()
         self.response_view.show_event(event)
         ok = event.accept is not None and event.accept.ok and not event.problems
         status = event.start_line or "(no status line: the server sent no valid HTTP response)"
@@ -293,10 +420,18 @@ class HandshakePane(QWidget):
             f'<span style="color:{color.name()}">{mark}</span> {html.escape(status)}'
         )
         self.status_label.setAccessibleDescription(f"{mark} {status}")
-        # A failed handshake: show what the server actually said.
+        # A failed handshake: show what the server actually said (its body, if any).
         self.halves.setCurrentWidget(self.overview if ok else self.response_view)
+        body = self.response_view.body
+        if not ok and body is not None and self.response_view.isTabEnabled(2):
+            self.response_view.setCurrentWidget(body)
         if event.problems:
-            items = "".join(f"<li>{html.escape(p.sentence)}</li>" for p in event.problems)
+            items = "".join(
+                f"<li>{html.escape(row.text)}"
+                + (f' — <a href="{row.url}">{html.escape(row.rfc)}</a>' if row.url else "")
+                + "</li>"
+                for row in problem_rows(event.problems)
+            )
             self.problems_label.setText(
                 f'<b style="color:{t.violation.name()}">Problems</b><ul style="margin:0">'
                 f"{items}</ul>"
@@ -344,19 +479,16 @@ class HandshakePane(QWidget):
         if event.tls is not None:
             tls = event.tls
             self.tls_box.show()
-            values = {
-                "version": tls.version,
-                "cipher": tls.cipher,
-                "subject": tls.peer_subject or "—",
-                "issuer": tls.peer_issuer or "—",
-                "expiry": tls.not_after or "—",
-                "verified": "✓ yes" if tls.verified else "✗ NO — verification was skipped",
-                "alpn": tls.alpn or "(none)",
-            }
+            values = tls_values(tls)
             for key, value in values.items():
                 self.tls_labels[key].setText(value)
+            warn = not tls.verified and not tls.pinned
             self.tls_labels["verified"].setStyleSheet(
-                "" if tls.verified else f"color: {t.violation.name()}; font-weight: 600;"
+                f"color: {t.violation.name()}; font-weight: 600;"
+                if warn
+                else f"color: {t.control.name()}; font-weight: 600;"
+                if tls.pinned
+                else ""
             )
         else:
             self.tls_box.hide()

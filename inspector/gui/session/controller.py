@@ -38,6 +38,7 @@ from ...capture.events import (
     FramesCaptured,
     HandshakeCaptured,
     MessageCaptured,
+    PeerCertificate,
     RttSample,
     StateChanged,
 )
@@ -243,6 +244,8 @@ class SessionController(QObject):
         self.journal_dir: str | None = None
         #: The journal of the current live connection, and why there is none.
         self.journal: Journal | None = None
+        #: The server's certificate when the last attempt failed on it (TLS step).
+        self.rejected_certificate: PeerCertificate | None = None
         self.journal_error = ""
         self._wire: WireCounter | None = None
 
@@ -308,23 +311,30 @@ class SessionController(QObject):
         )
 
     # ------------------------------------------------------------ connecting
-    def connect_to(self, url: str, options: ConnectOptions | None = None) -> asyncio.Task[None]:
+    def connect_to(
+        self, url: str, options: ConnectOptions | None = None, *, once: bool = False
+    ) -> asyncio.Task[None]:
         """Start connecting to ``url`` (dropping any current connection). Failures
         arrive as :attr:`errorOccurred` with the step; the capture of a failed
-        attempt stays in :attr:`store`. Returns the task (done when the attempt is)."""
-        if options is not None:
+        attempt stays in :attr:`store`, and a certificate that was rejected in
+        :attr:`rejected_certificate`. ``options`` become the tab's options, unless
+        ``once`` (a certificate pinned for this connection only). Returns the task
+        (done when the attempt is)."""
+        if options is not None and not once:
             self.options = options
+        chosen = options if options is not None else self.options
+        self.rejected_certificate = None
         self._drop_connection()
         self._loaded = None
         self.source_path = None
         self.url = url.strip()
         self._rtt = None
-        conn = new_client_connection(self.url, self.options)
+        conn = new_client_connection(self.url, chosen)
         conn.subscribe(self._on_event, messages=False)
         self._start_journal(conn)
         self._conn = conn
         self.storeChanged.emit(conn.store)
-        task = spawn(self._run_connect(conn, self.url, self.options), "connecting")
+        task = spawn(self._run_connect(conn, self.url, chosen), "connecting")
         self._task = task
         return task
 
@@ -332,8 +342,10 @@ class SessionController(QObject):
         try:
             await connect(url, options, connection=conn)
         except ConnectError as exc:
-            # The engine recorded the error in the capture; the drain reports it.
+            # The engine recorded the error in the capture; the drain reports it, after
+            # this (it runs on a timer), so the certificate is there to go with it.
             log.info("connecting to %s failed at %s: %s", url, exc.step, exc.message)
+            self.rejected_certificate = exc.certificate
         except (OSError, ValueError, LocalProtocolError) as exc:
             log.exception("connecting to %s failed unexpectedly", url)
             conn.record_error("connect", f"unexpected error: {exc}")
@@ -504,6 +516,7 @@ class SessionController(QObject):
         self.close_journal()
         self._loaded = store
         self.source_path = path
+        self.rejected_certificate = None  # a file's TLS error comes without one
         self.url = store.session.url
         self._rtt = next((e.rtt for e in reversed(store.events) if isinstance(e, RttSample)), None)
         self._show_current()

@@ -68,8 +68,9 @@ _COMPACT_COLUMNS = (COL_KEY, COL_MASK)
 _MIN_PAYLOAD = 180
 
 NO_FRAMES_HINT = (
-    "No frames yet.\nFrames appear here as they cross the connection: connect with the "
-    "URL above, or open a capture (File \u25b8 Open capture\u2026)."
+    "No frames yet.\nFrames appear here as they cross the connection: send one from "
+    "the compose pane below once connected, or open a capture (File \u25b8 Open "
+    "capture\u2026)."
 )
 
 

@@ -4,6 +4,7 @@ and the compose pane at the bottom."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from urllib.parse import urlsplit
 
@@ -141,6 +142,8 @@ class SessionPanel(QWidget):
         self.bar.connectRequested.connect(self.connect_to)
         self.bar.disconnectRequested.connect(self.close_connection)
         self.bar.optionsRequested.connect(self.open_options)
+        self.banner.tlsOptionsRequested.connect(self.open_tls_options)
+        self.banner.trustRequested.connect(self.trust_certificate)
         self.timeline.frameSelected.connect(self._on_frame_selected)
         self.detail.frameRequested.connect(self._on_frame_requested)
         self.main_splitter.splitterMoved.connect(self._save_splitters)
@@ -196,9 +199,12 @@ class SessionPanel(QWidget):
         return self._stats
 
     # ----------------------------------------------------------- actions
-    def connect_to(self, url: str | None = None) -> asyncio.Task[None] | None:
+    def connect_to(
+        self, url: str | None = None, *, once: ConnectOptions | None = None
+    ) -> asyncio.Task[None] | None:
         """Connect to ``url`` (default: the bar's); a bad URL shows in the banner
-        without starting anything (and returns None). Returns the attempt's task."""
+        without starting anything (and returns None). ``once``: options for this
+        attempt only. Returns the attempt's task."""
         url = (url if url is not None else self.bar.url).strip()
         if url != self.bar.url:
             self.bar.set_url(url)
@@ -217,7 +223,7 @@ class SessionPanel(QWidget):
         self.bar.remember_url(url)
         self.handshake.clear()
         self.detail.clear()
-        task = self.controller.connect_to(url)
+        task = self.controller.connect_to(url, once, once=once is not None)
         # Connecting from now on: the bar must not show the previous connection's
         # state until the engine's first event arrives (a tick later).
         self.bar.set_state(StateChanged(0.0, ConnectionState.CONNECTING))
@@ -255,6 +261,23 @@ class SessionPanel(QWidget):
         dialog.finished.connect(self._options_closed)
         self._options_dialog = dialog
         dialog.open()
+
+    def open_tls_options(self) -> None:
+        """The options dialog, on its TLS tab (the banner's way out of a bad cert)."""
+        self.open_options()
+        dialog = self._options_dialog
+        if dialog is not None:
+            tabs = dialog.tabs
+            for i in range(tabs.count()):
+                if tabs.tabText(i).replace("&", "") == "TLS":
+                    tabs.setCurrentIndex(i)
+
+    def trust_certificate(self, sha256: str) -> asyncio.Task[None] | None:
+        """Connect again accepting exactly the certificate with this fingerprint, for
+        this connection only (the tab's options keep verifying)."""
+        o = self.controller.options
+        pinned = dataclasses.replace(o, tls=dataclasses.replace(o.tls, pinned_sha256=sha256))
+        return self.connect_to(self.controller.url or None, once=pinned)
 
     def _options_accepted(self, dialog: OptionsDialog) -> None:
         self.controller.options = dialog.options()
@@ -332,8 +355,11 @@ class SessionPanel(QWidget):
     def _on_error(self, step: str, message: str, fatal: bool) -> None:
         if step == "send":
             return  # shown next to the Send button
-        self.banner.show_error(step, message, fatal=fatal)
-        if step == "handshake":
+        certificate = self.controller.rejected_certificate if step == "tls" else None
+        self.banner.show_error(step, message, fatal=fatal, certificate=certificate)
+        if certificate is not None:
+            self.handshake.show_rejected_certificate(certificate, message)
+        if step == "handshake" or certificate is not None:
             self.side_tabs.setCurrentWidget(self.handshake)
 
     def _on_stats(self, stats: SessionStats) -> None:

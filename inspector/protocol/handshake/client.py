@@ -261,7 +261,13 @@ def review_response(
 
 def _accept_problems(raw: bytes, accepts: Sequence[str], check: AcceptCheck) -> list[Violation]:
     if check.received is None:
-        return [Violation(Rule.ACCEPT_MISSING, "no Sec-WebSocket-Accept header")]
+        return [
+            Violation(
+                Rule.ACCEPT_MISSING,
+                "Sec-WebSocket-Accept missing: the server must answer "
+                f"{check.expected!r} = base64(SHA-1(key + GUID))",
+            )
+        ]
     problems: list[Violation] = []
     if len(accepts) > 1:
         problems.append(
@@ -275,7 +281,7 @@ def _accept_problems(raw: bytes, accepts: Sequence[str], check: AcceptCheck) -> 
         problems.append(
             Violation(
                 Rule.ACCEPT_MISMATCH,
-                f"Sec-WebSocket-Accept is {check.received!r}, expected "
+                f"Sec-WebSocket-Accept wrong: {check.received!r}, expected "
                 f"{check.expected!r} = base64(SHA-1(key + GUID))",
                 header_offset(raw, "sec-websocket-accept"),
             )

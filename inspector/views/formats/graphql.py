@@ -47,12 +47,12 @@ _DISTINCT = frozenset(
         "connection_error",
         "connection_terminate",
         "ka",
-        "subscribe",
-        "next",
-        "start",
-        "stop",
     }
 )
+# "subscribe", "start", "next", "stop"... are everyday words in other JSON protocols
+# (an exchange's {"type": "subscribe", "channel": ...}): without the subprotocol, they
+# are GraphQL only with a query (operations) or an id (the rest).
+_OPERATIONS = frozenset({"subscribe", "start"})
 _OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 _OPERATION_KIND = re.compile(r"^\s*(query|mutation|subscription)\b|^\s*\{")
 
@@ -114,9 +114,11 @@ class GraphQLWSView(View):
             return 1.8 if kind is not None or head.lstrip().startswith("{") else -1
         if kind is None:
             return -1
-        if kind in _DISTINCT or ('"id"' in head and kind in ("data", "error", "complete")):
+        if kind in _DISTINCT:
             return 0.9
-        return -1
+        if kind in _OPERATIONS:
+            return 0.9 if '"query"' in head else -1
+        return 0.9 if '"id"' in head else -1
 
     def _message(self, data: bytes) -> dict[str, Any]:
         value = json_value(data)

@@ -233,7 +233,7 @@ def test_main_demo_reuses_the_application_and_quits_by_itself(
         assert panel is not None
         seen["app"] = QApplication.instance()
         seen["panel"] = panel
-        seen["history"] = panel.compose.history_list.count()
+        seen["history"] = panel.compose.history.list.count()
         seen["open"] = panel.controller.is_open
 
     code = _run_main(["--demo"], on_ready=ready)
@@ -289,3 +289,34 @@ def test_main_connects_to_a_url_routes_errors_and_quits_on_ctrl_c(
     state = seen["store"].state
     assert state is not None and state.state is ConnectionState.CLOSED
     assert state.code == 1001 and state.clean
+
+
+def test_a_rejected_certificate_is_kept_for_its_error_only(
+    controller: SessionController, arun: Any, tmp_path: Any
+) -> None:
+    """The certificate of a failed wss:// attempt is there when its error is shown,
+    and gone for the next attempt or a capture file shown in the same tab."""
+    import ssl
+
+    trustme = pytest.importorskip("trustme")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0, ssl=context)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            await asyncio.wait_for(controller.connect_to(f"wss://127.0.0.1:{port}/"), 5)
+        finally:
+            server.close()
+
+    arun(scenario(), 10)
+    cert = controller.rejected_certificate
+    assert cert is not None and cert.sans == ("IP:127.0.0.1",)
+    store = controller.store
+    assert store is not None
+    controller.show_store(store)
+    assert controller.rejected_certificate is None

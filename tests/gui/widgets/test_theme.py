@@ -77,7 +77,7 @@ def test_colours_follow_a_switch_to_dark(
 
     compose = ComposePane(SessionController())
     qtbot.addWidget(compose)
-    compose.control_payload.setText("x" * 130)  # over 125 bytes: an error, in red
+    compose.ping.payload_edit.setText("x" * 130)  # over 125 bytes: an error, in red
 
     handshake = HandshakePane()
     qtbot.addWidget(handshake)
@@ -103,7 +103,7 @@ def test_colours_follow_a_switch_to_dark(
         widget.show()
     assert light.violation.name() in detail.summary.text()
     assert light.violation.name() in probe.summary_label.text()
-    assert light.violation.name() in compose.control_info.styleSheet()
+    assert light.violation.name() in compose.ping.info.styleSheet()
 
     dark = go_dark()
     assert dark.violation != light.violation and dark.incoming != light.incoming
@@ -116,10 +116,10 @@ def test_colours_follow_a_switch_to_dark(
     key_format = detail.payload._highlighter._formats["key"]
     assert key_format.foreground().color() == dark.json_key
     # The compose pane's words (an error, a hint).
-    assert dark.violation.name() in compose.control_info.styleSheet()
+    assert dark.violation.name() in compose.ping.info.styleSheet()
     assert all(
         light.muted.name() not in label.styleSheet()
-        for label in compose.findChildren(type(compose.control_info))
+        for label in compose.findChildren(type(compose.ping.info))
     )
     # The handshake pane, on the tab the user had open.
     assert dark.violation.name() in handshake.status_label.text()

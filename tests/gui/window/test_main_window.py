@@ -87,13 +87,13 @@ def test_session_against_our_echo_server(
 
         # Binary typed as hex.
         compose.tabs.setCurrentIndex(compose.TAB_BINARY)
-        compose.binary_edit.setPlainText("de ad be ef 00 01")
+        compose.binary.edit.setPlainText("de ad be ef 00 01")
         qtbot.mouseClick(compose.send_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(_rows(panel)) >= 4, 3, "binary echoed")
 
         # Ping with a payload: the pong comes back, the RTT shows in the status bar.
         compose.tabs.setCurrentIndex(compose.TAB_CONTROL)
-        compose.control_payload.setText("are you there")
+        compose.ping.payload_edit.setText("are you there")
         qtbot.mouseClick(compose.send_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(_rows(panel)) >= 6, 3, "pong")
         await until(lambda: "ms" in window.rtt_label.text(), 2, "RTT in the status bar")
@@ -101,8 +101,8 @@ def test_session_against_our_echo_server(
         # A fragmented text message, uncompressed: 3 frames out, echoed as 3 frames.
         compose.tabs.setCurrentIndex(compose.TAB_TEXT)
         compose.text_edit.setPlainText("one two three four five six")
-        compose.text_fragments.setValue(3)
-        compose.text_compress.setChecked(False)
+        compose.text.fragments.setValue(3)
+        compose.text.compress.setChecked(False)
         assert compose.send_current()
         await until(lambda: len(_rows(panel)) >= 12, 3, "fragments echoed")
 
@@ -113,7 +113,7 @@ def test_session_against_our_echo_server(
         assert out_ops[3:6] == [Opcode.TEXT, Opcode.CONT, Opcode.CONT]
         assert in_ops[:3] == [Opcode.TEXT, Opcode.BINARY, Opcode.PONG]
         assert in_ops[3:6] == [Opcode.TEXT, Opcode.CONT, Opcode.CONT]
-        assert compose.history_list.count() == 4
+        assert compose.history.list.count() == 4
         assert "↑ 6 frames" in window.out_label.text()
         assert "↓ 6 frames" in window.in_label.text()
 
@@ -141,14 +141,14 @@ def test_session_against_our_echo_server(
         await until(lambda: panel.timeline.model.rowCount() == total, 2, "filter cleared")
 
         # Resend from the history (double-click and the Resend button).
-        compose.history_list.setCurrentRow(compose.history_list.count() - 1)  # the first text
+        compose.history.list.setCurrentRow(compose.history.list.count() - 1)  # the first text
         assert compose.resend_selected()
         await until(lambda: len(_rows(panel)) >= total + 2, 3, "resent text echoed")
 
         # Close with a code and reason from the Close tab: the badge shows the code.
         compose.tabs.setCurrentIndex(compose.TAB_CLOSE)
-        compose.close_code.setEditText("4000")
-        compose.close_reason.setText("bye now")
+        compose.close_tab.code_box.setEditText("4000")
+        compose.close_tab.reason.setText("bye now")
         qtbot.mouseClick(compose.send_button, Qt.MouseButton.LeftButton)
         await until(lambda: _state(panel) is ConnectionState.CLOSED, 5, "closed")
         assert "closed 4000" in panel.bar.state_badge.text()

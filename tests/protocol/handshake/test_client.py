@@ -279,7 +279,7 @@ def test_426_problem_names_the_versions_the_server_supports() -> None:
             Rule.ACCEPT_MISMATCH,
             f"expected {RFC_ACCEPT!r}",
         ),
-        ({}, good_headers()[:2], Rule.ACCEPT_MISSING, "no Sec-WebSocket-Accept"),
+        ({}, good_headers()[:2], Rule.ACCEPT_MISSING, "Sec-WebSocket-Accept missing"),
         (
             {},
             [*good_headers(), ("Sec-WebSocket-Accept", RFC_ACCEPT)],
@@ -412,7 +412,7 @@ def test_a_wrong_accept_from_our_own_server_builder() -> None:
     (problem,) = parsed_response(ours, answer).problems
     assert problem.rule is Rule.ACCEPT_MISMATCH
     assert problem.sentence == (
-        f"Sec-WebSocket-Accept is 'wrong', expected {RFC_ACCEPT!r} = "
+        f"Sec-WebSocket-Accept wrong: 'wrong', expected {RFC_ACCEPT!r} = "
         "base64(SHA-1(key + GUID)) (RFC 6455 §4.1)"
     )
     assert problem.offset == answer.index(b"Sec-WebSocket-Accept")

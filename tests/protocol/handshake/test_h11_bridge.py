@@ -172,6 +172,12 @@ def test_a_timeout_mid_headers_keeps_the_partial_response() -> None:
         "but not the end of its header block (the blank line)"
     )
     assert parser.feed_timeout(11) is result
+    # A measured wait reads as a person would say it.
+    measured = ResponseParser(client())
+    measured.feed(partial)
+    late = measured.feed_timeout(2.49407)
+    assert isinstance(late, ParseFailure)
+    assert "arrived within 2.5 s, but" in late.problems[0].message
     done = ResponseParser(client())
     response = done.feed(response_bytes(good_headers()))
     assert done.feed_timeout(1) is response

@@ -93,3 +93,11 @@ def test_cut_and_malformed() -> None:
     assert REG.render(b"[1]", TEXT, "graphql-ws").error == (
         "not valid GraphQL over WebSocket at byte 0: a message must be a JSON object"
     )
+
+
+def test_an_everyday_subscribe_message_is_not_graphql() -> None:
+    # The demo's message, like many an exchange's: "subscribe" without a query.
+    data = b'{"type": "subscribe", "channel": "ticker", "symbols": ["BTC-USD"], "id": 1}'
+    assert REG.best(data, PayloadMeta(opcode=1)).name != "graphql-ws"
+    query = b'{"id": "1", "type": "subscribe", "payload": {"query": "subscription { a }"}}'
+    assert REG.best(query, PayloadMeta(opcode=1)).name == "graphql-ws"

@@ -25,7 +25,8 @@ from ...events import (
     StateChanged,
 )
 from ...store import CaptureStore
-from ..jsonl.schema import json_preview, loads
+from ..jsonl.fast import loads
+from ..jsonl.schema import json_preview
 from .schema import iso_time, split_url
 
 __all__ = [

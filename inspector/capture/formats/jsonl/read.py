@@ -45,8 +45,10 @@ from ...events import (
 )
 from ...store import CaptureStore, StoredEvent
 from . import schema
+from .fast import FAST_JSON, FRAME_PREFIX, FRAME_PREFIX_BYTES, read_frame_block
 from .journal_lines import read_frames_line, read_messages_line
 from .lines import (
+    ENDED,
     HAR_HINT,
     LAST,
     TOO_LONG,
@@ -84,6 +86,11 @@ __all__ = ["LoadResult", "read_jsonl", "session_from_json"]
 _MAX_FIRST_LINE: Final = 2**20
 #: Per-line problems reported before they are summarised as "and N more".
 _MAX_PROBLEMS: Final = 50
+
+#: Frame lines handed to the bulk reader at a time.
+_BLOCK_LINES: Final = 4096
+_MATCH_STR: Final = FRAME_LINE_STR.fullmatch
+_MATCH_BYTES: Final = FRAME_LINE_BYTES.fullmatch
 
 _DIR_TOKENS: Final[dict[bytes | str, Direction]] = {
     b"out": Direction.OUT,
@@ -218,90 +225,121 @@ class _CaptureReader:
 
     # ------------------------------------------------------------- the loop
     def read(self, lines: Iterator[tuple[Any, int]]) -> None:
-        store = self.store
-        result = self.result
-        append_frame = store.append_frame
-        match_str = FRAME_LINE_STR.fullmatch
-        match_bytes = FRAME_LINE_BYTES.fullmatch
-        dir_tokens = _DIR_TOKENS
-        a2b_hex = binascii.a2b_hex
-        b64decode = schema.b64decode
-        loads = schema.loads
+        # Frame lines go in blocks to the bulk reader when a fast JSON library is
+        # installed (see .fast); every other line, and every line of a block the bulk
+        # reader does not take, goes through _line.
+        fast = FAST_JSON is not None
+        prefix: Any = None
+        block: list[Any] = []
+        first = 0  # the line number of block[0]
         lineno = self.lineno
+        going = True
         for line, how in lines:
             lineno += 1
-            if how == TOO_LONG:
+            if fast and how == ENDED and self.end_obj is None:
+                if prefix is None:
+                    prefix = FRAME_PREFIX_BYTES if isinstance(line, bytes) else FRAME_PREFIX
+                if line.startswith(prefix):
+                    if not block:
+                        first = lineno
+                    block.append(line)
+                    if len(block) >= _BLOCK_LINES:
+                        going = self._block(block, first)
+                        block = []
+                        if not going:
+                            break
+                    continue
+            if block:
+                going = self._block(block, first)
+                block = []
+                if not going:
+                    break
+            if not self._line(line, how, lineno):
+                going = False
+                break
+        if going and block:
+            self._block(block, first)
+        self.finish()
+
+    def _block(self, block: list[Any], first: int) -> bool:
+        """Frame lines numbered from ``first``: in bulk if the bulk reader takes them,
+        else line by line. False when reading stops in them."""
+        if read_frame_block(self.store, block):
+            self.frame_count += len(block)
+            self.lineno = self.result.lines_read = first + len(block) - 1
+            return True
+        return all(self._line(line, ENDED, first + i) for i, line in enumerate(block))
+
+    def _line(self, line: Any, how: int, lineno: int) -> bool:
+        """One line after the session line; False when reading stops at it."""
+        result = self.result
+        self.lineno = lineno
+        if how == TOO_LONG:
+            self.stop = (
+                f"line {lineno} is longer than {self.max_line} bytes{binary_hint(line)}; "
+                "stopped reading there"
+            )
+            return False
+        if how == UNDECODABLE:
+            self.stop = f"from line {lineno} on the file is {line}; stopped reading there"
+            return False
+        if self.end_obj is None:
+            m = (_MATCH_BYTES if isinstance(line, bytes) else _MATCH_STR)(line)
+            if m is not None and (line.isascii() or is_utf8(line)):
+                t, d, seq, offset, header, payload = m.groups()
+                t = float(t)
+                # Finite only (t - t is NaN for the infinities, 1e999 among them):
+                # the general path says what is wrong with the others.
+                if not t - t:
+                    try:
+                        self.store.append_frame(
+                            t,
+                            _DIR_TOKENS[d],
+                            int(seq),
+                            int(offset),
+                            binascii.a2b_hex(header),
+                            schema.b64decode(payload, strict_mode=True),
+                        )
+                    except (ValueError, OverflowError):
+                        pass  # the general path below says what is wrong with it
+                    else:
+                        self.frame_count += 1
+                        result.lines_read = lineno
+                        return True
+        try:
+            obj = schema.loads(line)
+        except (ValueError, RecursionError) as exc:
+            if not line.strip():
+                return True  # a blank line (an editor's trailing newline) says nothing
+            if how == LAST:
+                self.cut_off = True
                 self.stop = (
-                    f"line {lineno} is longer than {self.max_line} bytes{binary_hint(line)}; "
+                    f"line {lineno} is cut off: the file ends in the middle of it "
+                    "(was the capture still being written?)"
+                )
+            elif "integer string conversion" in str(exc):
+                # Valid JSON with an integer of thousands of digits, which Python
+                # refuses to convert: the line is damage, the file goes on.
+                self.other_count += 1
+                result.lines_read = lineno
+                self.problem(f"line {lineno} holds an integer thousands of digits long; skipped")
+                return True
+            else:
+                cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                self.stop = (
+                    f"line {lineno} is not valid JSON ({cause}){binary_hint(line)}; "
                     "stopped reading there"
                 )
-                break
-            if how == UNDECODABLE:
-                self.stop = f"from line {lineno} on the file is {line}; stopped reading there"
-                break
-            if self.end_obj is None:
-                m = (match_bytes if isinstance(line, bytes) else match_str)(line)
-                if m is not None and (line.isascii() or is_utf8(line)):
-                    t, d, seq, offset, header, payload = m.groups()
-                    t = float(t)
-                    # Finite only (t - t is NaN for the infinities, 1e999 among them):
-                    # the general path says what is wrong with the others.
-                    if not t - t:
-                        try:
-                            append_frame(
-                                t,
-                                dir_tokens[d],
-                                int(seq),
-                                int(offset),
-                                a2b_hex(header),
-                                b64decode(payload, strict_mode=True),
-                            )
-                        except (ValueError, OverflowError):
-                            pass  # the general path below says what is wrong with it
-                        else:
-                            self.frame_count += 1
-                            result.lines_read = lineno
-                            continue
-            self.lineno = lineno
-            try:
-                obj = loads(line)
-            except (ValueError, RecursionError) as exc:
-                if not line.strip():
-                    continue  # a blank line (an editor's trailing newline) says nothing
-                if how == LAST:
-                    self.cut_off = True
-                    self.stop = (
-                        f"line {lineno} is cut off: the file ends in the middle of it "
-                        "(was the capture still being written?)"
-                    )
-                elif "integer string conversion" in str(exc):
-                    # Valid JSON with an integer of thousands of digits, which Python
-                    # refuses to convert: the line is damage, the file goes on.
-                    self.other_count += 1
-                    result.lines_read = lineno
-                    self.problem(
-                        f"line {lineno} holds an integer thousands of digits long; skipped"
-                    )
-                    continue
-                else:
-                    cause = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-                    self.stop = (
-                        f"line {lineno} is not valid JSON ({cause}){binary_hint(line)}; "
-                        "stopped reading there"
-                    )
-                break
-            if self.end_obj is not None:
-                self.stop = (
-                    f"line {lineno} comes after the end line (line {self.end_at}); "
-                    "what follows it was not read"
-                )
-                break
-            result.lines_read = lineno
-            self.line(obj)
-            if self.stop is not None:
-                break
-        self.lineno = lineno
-        self.finish()
+            return False
+        if self.end_obj is not None:
+            self.stop = (
+                f"line {lineno} comes after the end line (line {self.end_at}); "
+                "what follows it was not read"
+            )
+            return False
+        result.lines_read = lineno
+        self.line(obj)
+        return self.stop is None
 
     def line(self, obj: Any) -> None:
         """One parsed line, by its type."""
