@@ -129,8 +129,8 @@ class ReplayDialog(QDialog):
         self.compare_check.setChecked(True)
 
         form = QFormLayout()
-        form.addRow("&URL:", self.url_edit)
-        form.addRow("&Timing:", timing_row)
+        form.addRow(self._buddy("&URL:", self.url_edit), self.url_edit)
+        form.addRow(self._buddy("&Timing:", self.timing_combo), timing_row)
         form.addRow("Send:", what_row)
         form.addRow("", self.compare_check)
 
@@ -162,6 +162,11 @@ class ReplayDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.resize(560, self.sizeHint().height())
+
+    def _buddy(self, text: str, widget: QWidget) -> QLabel:
+        label = QLabel(text, self)
+        label.setBuddy(widget)
+        return label
 
     def _show_plan(self) -> None:
         steps, notes = self._plans[self.frames_radio.isChecked()]

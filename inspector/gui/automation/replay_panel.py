@@ -27,6 +27,8 @@ __all__ = ["DifferenceLink", "ReplayPanel"]
 DifferenceLink = tuple[str, int | None, int | None]
 
 ROW_ROLE = Qt.ItemDataRole.UserRole
+#: Differences shown without scrolling.
+SHOWN_LINES = 4
 
 
 class ReplayPanel(QFrame):
@@ -74,7 +76,6 @@ class ReplayPanel(QFrame):
         self.list = QListWidget(self)
         self.list.setObjectName("replayDifferences")
         self.list.setAccessibleName("Differences from the capture")
-        self.list.setMaximumHeight(110)
         self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
@@ -135,6 +136,12 @@ class ReplayPanel(QFrame):
             item.setToolTip(line)
             self.list.addItem(item)
         self.body.setVisible(bool(links))
+        if links:
+            # As tall as its lines, up to SHOWN_LINES (then it scrolls): the timeline
+            # below keeps the room.
+            shown = min(len(links), SHOWN_LINES)
+            frame = 2 * self.list.frameWidth()
+            self.list.setFixedHeight(self.list.sizeHintForRow(0) * shown + frame + 2)
         t = theme.current()
         self._color(t.violation if failed or links else t.incoming)
         if links:
