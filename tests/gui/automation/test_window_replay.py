@@ -249,3 +249,27 @@ def test_exact_frames_are_replayed_from_the_dialog(
     # Header bits and mask keys as captured: the very frames, sent again.
     assert [store.mask_key[r] for r in again] == [captured.mask_key[r] for r in sent]
     assert [store.b0[r] for r in again] == [captured.b0[r] for r in sent]
+
+
+def test_closing_the_replay_tab_ends_the_replay(
+    loop: Any,
+    arun: Callable[..., Any],
+    window: Any,
+    qtbot: Any,
+    echo_server: Any,
+    until: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    _open_saved_capture(arun, window, echo_server.url, tmp_path / "talk.jsonl")
+    # The captured gaps a thousand times over: the replay is still running when the
+    # tab closes.
+    arun(_replay_from_dialog(qtbot, window, timing="Original spacing"))
+    replay = window.current_panel()
+    job = window.automation().replays.jobs()[0]
+    job.scale = 1000.0
+    arun(until(lambda: job.conn.is_open, what="the replay to connect"))
+    window.close_tab(window.tabs.indexOf(replay), confirmed=True)
+    outcome = arun(job.task)
+    assert outcome.opened and outcome.sent < outcome.steps
+    assert _finished(window)
+    assert job.conn.final_state is not None
