@@ -46,6 +46,7 @@ from ..protocol.handshake import (
     build_server_response,
     split_head,
 )
+from ..protocol.handshake.accept import check_accept
 from ..protocol.handshake.fields import check_name, check_value
 from .connection import Connection, MessageFilter
 
@@ -453,9 +454,22 @@ class EchoServer:
         )
         transport.write(response)
         start, headers = split_head(response)
+        sent = {name.lower(): value for name, value in headers}
+        accept = None
+        if request.key is not None:
+            # What a client will check, worked out on our side: it shows in the
+            # server's capture as it does in a client's.
+            accept = check_accept(request.key, sent.get("sec-websocket-accept"))
         conn.publish(
             HandshakeCaptured(
-                conn.now(), Direction.OUT, response, start, headers, subprotocol=subprotocol
+                conn.now(),
+                Direction.OUT,
+                response,
+                start,
+                headers,
+                accept=accept,
+                subprotocol=subprotocol,
+                extensions=sent.get("sec-websocket-extensions"),
             )
         )
         sock = transport.get_extra_info("socket")
