@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,6 +41,9 @@ from ..window.error_banner import ErrorBanner
 from .model import ServerClientsModel
 
 __all__ = ["ServerView", "describe_options"]
+
+#: The compose pane's share of the tab's height at first, in pixels (at most a half).
+COMPOSE_HEIGHT = 230
 
 
 def describe_options(options: ServerOptions) -> str:
@@ -216,7 +219,17 @@ class ServerView(QWidget):
         runner.failed.connect(self._on_failed)
         runner.openClientsChanged.connect(lambda _n: self._show_status())
         self.stop_button.setEnabled(runner.running)
+        self._sized = False
         self._show_header()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            # Only now is the height known: the clients get what compose leaves.
+            self._sized = True
+            total = sum(self.splitter.sizes())
+            compose = min(COMPOSE_HEIGHT, total // 2)
+            self.splitter.setSizes([total - compose, compose])
 
     # ------------------------------------------------------------- reading
     @property
