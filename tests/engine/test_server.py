@@ -23,7 +23,7 @@ from inspector.capture.events import (
 )
 from inspector.engine.client import connect
 from inspector.engine.connection import Connection
-from inspector.engine.options import ConnectOptions
+from inspector.engine.options import ConnectError, ConnectOptions
 from inspector.engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameSpec, encode_frame
@@ -688,3 +688,23 @@ def test_the_old_keywords_still_apply_over_the_options() -> None:
     )
     assert (server.deflate, server.subprotocols, server.strict) == (False, ("x",), True)
     assert server.options.handshake.deflate is False
+
+
+def test_the_101_in_the_capture_carries_its_accept_check_and_extensions() -> None:
+    events = Events()
+
+    async def main() -> None:
+        wrong = HandshakeDecision(headers=(("Sec-WebSocket-Accept", "bogus"),))
+        async with EchoServer(on_event=events) as server:
+            async with connected(server.url, opts()) as (conn, _rec):
+                await conn.close()
+            server.options = ServerOptions(wrong)  # a server that breaks §4.2.2
+            with pytest.raises(ConnectError):
+                await connect(server.url, opts())
+        ours, broken = [e for e in events.of(HandshakeCaptured) if e.dir is Direction.OUT]
+        assert ours.accept is not None and ours.accept.ok
+        assert ours.extensions is not None and ours.extensions.startswith("permessage-deflate")
+        assert broken.accept is not None and not broken.accept.ok
+        assert broken.accept.received == "bogus"
+
+    run_async(main)

@@ -246,3 +246,41 @@ def test_a_port_in_use_shows_in_the_tab(
         assert not second.running and not second.stop_button.isEnabled()
 
     arun(scenario())
+
+
+def test_manual_replies_wait_for_the_user(
+    window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
+) -> None:
+    async def scenario() -> None:
+        window.servers.action.trigger()
+        dialog = window.servers.dialog
+        assert dialog is not None
+        by_name(dialog, QLineEdit, "Listen address").setText("127.0.0.1:0")
+        click(qtbot, by_name(dialog, QCheckBox, "Manual replies only"))
+        click(qtbot, by_name(dialog, QAbstractButton, "Start server"))
+        view = window.tabs.currentWidget()
+        assert isinstance(view, ServerView)
+        await until(lambda: view.running, what="the server listening")
+        assert not by_name(view, QCheckBox, "Echo messages").isEnabled()
+        async with connect(view.runner.url, ping_interval=None, compression=None) as ws:
+            pong = asyncio.ensure_future(await ws.ping(b"hello?"))
+            await ws.send("anyone")
+            await until(lambda: view.model.rowCount() == 1, what="the client's row")
+            await until(lambda: view.model.row(0).frames >= 2, what="its ping and message")
+            panel = window.servers.open_client(view, 1)
+            assert panel is not None
+            send_from(qtbot, panel.compose, "a person answers")
+            assert await asyncio.wait_for(ws.recv(), 5) == "a person answers"
+            assert not pong.done()  # nothing answered the ping by itself
+            compose = panel.compose
+            compose.tabs.setCurrentIndex(compose.TAB_CONTROL)
+            click(qtbot, by_name(compose, QRadioButton, "Pong"))
+            by_name(compose, QLineEdit, "Ping or pong payload").setText("hello?")
+            click(qtbot, by_name(compose, QAbstractButton, "Send"))
+            await asyncio.wait_for(pong, 5)
+            # Nor is a close answered by itself: the user closes from the client's tab.
+            click(qtbot, by_name(panel.bar, QAbstractButton, "Disconnect"))
+            await asyncio.wait_for(ws.wait_closed(), 5)
+            assert ws.close_code == 1000
+
+    arun(scenario())
