@@ -72,15 +72,23 @@ def _lines_edit(parent: QWidget, placeholder: str) -> QPlainTextEdit:
 
 
 class NewServerDialog(QDialog):
-    """The settings of a new server."""
+    """The settings of a new server; with ``editing``, those of a running one (its
+    address cannot change; the new answers apply to the next clients)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        editing: ServerOptions | None = None,
+        listen: str = DEFAULT_LISTEN,
+    ) -> None:
         super().__init__(parent)
-        named(self, "newServerDialog", "New server")
-        self.setWindowTitle("New server")
+        title = "New server" if editing is None else "How the server answers"
+        named(self, "newServerDialog" if editing is None else "serverAnswersDialog", title)
+        self.setWindowTitle(title)
         self.setModal(False)
 
-        self.listen_edit = QLineEdit(DEFAULT_LISTEN, self)
+        self.listen_edit = QLineEdit(listen, self)
         named(
             self.listen_edit,
             "serverListen",
@@ -226,8 +234,12 @@ class NewServerDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Start server")
-        named(ok, "serverStart", "Start server")
+        if editing is None:
+            ok.setText("Start server")
+            named(ok, "serverStart", "Start server")
+        else:
+            ok.setText("Apply to the next clients")
+            named(ok, "serverApply", "Apply to the next clients")
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         named(cancel, "serverCancel", "Cancel")
         self.buttons.accepted.connect(self.accept)
@@ -256,8 +268,34 @@ class NewServerDialog(QDialog):
         layout.addWidget(self.buttons)
         self._actions.buttonToggled.connect(self._update_enabled)
         self.manual_check.toggled.connect(self._update_enabled)
+        if editing is not None:
+            self.listen_edit.setReadOnly(True)
+            self.load(editing)
         self._update_enabled()
         self.resize(640, self.sizeHint().height())
+
+    def load(self, options: ServerOptions) -> None:
+        """Show ``options`` in the fields."""
+        d = options.handshake
+        radio = {
+            HandshakeAction.ACCEPT: self.accept_radio,
+            HandshakeAction.REJECT: self.reject_radio,
+            HandshakeAction.CLOSE: self.close_radio,
+        }[d.action]
+        radio.setChecked(True)
+        self.subprotocols_edit.setText(", ".join(d.subprotocols))
+        self.deflate_check.setChecked(d.deflate)
+        self.headers_edit.setPlainText("\n".join(f"{n}: {v}" for n, v in d.headers))
+        self.status_spin.setValue(d.status)
+        self.body_edit.setPlainText(d.body)
+        self.close_code_spin.setValue(d.close_code if d.close_code is not None else 1000)
+        self.close_reason_edit.setText(d.close_reason)
+        self.delay_spin.setValue(d.delay)
+        self.echo_check.setChecked(options.echo)
+        self.manual_check.setChecked(options.manual)
+        self.on_connect_edit.setText(options.on_connect[0] if options.on_connect else "")
+        self.strict_check.setChecked(options.strict)
+        self._update_enabled()
 
     # ------------------------------------------------------------- reading
     @property

@@ -91,6 +91,8 @@ class ServerTabs(QObject):
             weakref.WeakValueDictionary()
         )
         self._tasks: set[asyncio.Task[bool]] = set()
+        #: The dialogs changing a running server's answers, by id of its view.
+        self._editing: dict[int, NewServerDialog] = {}
 
     def add_to(self, menu: QMenu, before: QAction | None = None) -> None:
         if before is not None:
@@ -131,11 +133,33 @@ class ServerTabs(QObject):
         self.window.tabs.setCurrentIndex(index)
         view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
         view.clientActivated.connect(lambda conn_id, v=view: self.open_client(v, conn_id))
+        view.answersRequested.connect(lambda v=view: self.change_answers(v))
         task = view.start()
         task.add_done_callback(lambda _t: self._retitle(view, view.title))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return view
+
+    def change_answers(self, view: ServerView) -> NewServerDialog:
+        """Show how ``view``'s server answers, to change it for the next clients
+        (non-modal; one such dialog per server tab)."""
+        dialog = self._editing.get(id(view))
+        if dialog is not None:
+            dialog.raise_()
+            return dialog
+        where = f"{view.runner.server.host}:{view.runner.server.port}"
+        dialog = NewServerDialog(self.window, editing=view.runner.options, listen=where)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply(view, dialog))
+        dialog.finished.connect(lambda _r: self._editing.pop(id(view), None))
+        self._editing[id(view)] = dialog
+        dialog.open()
+        return dialog
+
+    @staticmethod
+    def _apply(view: ServerView, dialog: NewServerDialog) -> None:
+        with contextlib.suppress(RuntimeError):  # the server's tab was closed meanwhile
+            view.set_options(dialog.options())
 
     def _retitle(self, view: ServerView, title: str) -> None:
         with contextlib.suppress(RuntimeError):  # the tab may be gone already

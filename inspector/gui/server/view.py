@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -83,6 +83,8 @@ class ServerView(QWidget):
 
     clientActivated = Signal(int)
     titleChanged = Signal(str)
+    #: The user asks to change how the server answers (the window opens the dialog).
+    answersRequested = Signal()
 
     def __init__(self, runner: ServerRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +116,14 @@ class ServerView(QWidget):
         self.echo_check.setChecked(runner.options.echo)
         self.echo_check.setEnabled(not runner.options.manual)
         self.echo_check.toggled.connect(self._on_echo)
+        self.answers_button = QPushButton("Answers…", self)
+        named(
+            self.answers_button,
+            "serverChangeAnswers",
+            "Change how the server answers",
+            "Accept, reject, delay or close the next clients' handshakes another way",
+        )
+        self.answers_button.clicked.connect(lambda *_: self.answersRequested.emit())
         self.forget_button = QPushButton("Clear closed", self)
         named(
             self.forget_button,
@@ -192,6 +202,7 @@ class ServerView(QWidget):
         top.addWidget(self.url_edit, 1)
         top.addWidget(self.copy_button)
         top.addWidget(self.echo_check)
+        top.addWidget(self.answers_button)
         top.addWidget(self.forget_button)
         top.addWidget(self.stop_button)
         upper = QWidget(self)
@@ -284,6 +295,14 @@ class ServerView(QWidget):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), timeout)
         self.shutdown()
+
+    def set_options(self, options: ServerOptions) -> None:
+        """Answer and behave so from now on (the next clients; echo for all)."""
+        self.runner.set_options(options)
+        with QSignalBlocker(self.echo_check):
+            self.echo_check.setChecked(options.echo)
+        self.echo_check.setEnabled(not options.manual)
+        self.answers_label.setText(describe_options(options))
 
     # -------------------------------------------------------------- events
     def _on_echo(self, on: bool) -> None:

@@ -177,6 +177,12 @@ class ServerRunner(QObject):
         """How the next clients' handshakes are answered."""
         self.server.options = replace(self.server.options, handshake=decision)
 
+    def set_options(self, options: ServerOptions) -> None:
+        """Answer and behave so from now on: the next clients follow all of it, the
+        open ones its echo switch."""
+        self.server.options = options
+        self.server.set_echo(options.echo)
+
     # --------------------------------------------------------- start, stop
     async def start(self) -> bool:
         """Listen; False (and :attr:`failed`) when the address cannot be used."""

@@ -128,3 +128,28 @@ def test_describe_options() -> None:
         "Answers: accepts (subprotocol x (forced); permessage-deflate), then closes at once "
         "with no code · observe mode"
     )
+
+
+def test_a_running_servers_answers_load_and_come_back_unchanged(qtbot: Any) -> None:
+    options = ServerOptions(
+        HandshakeDecision(
+            HandshakeAction.CLOSE,
+            subprotocols=("chat", "v2"),
+            deflate=False,
+            headers=(("X-A", "1"), ("X-B", "2")),
+            status=418,
+            body="tea\nonly",
+            close_code=4002,
+            close_reason="bye",
+            delay=0.25,
+        ),
+        echo=False,
+        on_connect=("hi",),
+        strict=True,
+    )
+    dialog = NewServerDialog(editing=options, listen="127.0.0.1:9999")
+    qtbot.addWidget(dialog)
+    assert dialog.accessibleName() == "How the server answers"
+    assert dialog.listen_edit.isReadOnly() and dialog.listen_edit.text() == "127.0.0.1:9999"
+    assert dialog.options() == options
+    assert dialog.close_box.isEnabled() and not dialog.reject_box.isEnabled()

@@ -158,6 +158,24 @@ def test_clients_listed_opened_and_answered_one_and_all(
             await second.send_str("no echo please")
             send_from(qtbot, view.compose, "after")
             assert await asyncio.wait_for(second.receive_str(), 5) == "after"
+            assert await asyncio.wait_for(first.recv(), 5) == "after"
+
+            # New answers apply to the next clients; the open ones carry on.
+            click(qtbot, by_name(view, QAbstractButton, "Change how the server answers"))
+            editing = window.servers._editing[id(view)]
+            assert by_name(editing, QLineEdit, "Listen address").isReadOnly()
+            click(qtbot, by_name(editing, QCheckBox, "Echo messages"))  # back on
+            click(qtbot, by_name(editing, QRadioButton, "Reject the handshake"))
+            by_name(editing, QSpinBox, "Refusal status").setValue(429)
+            click(qtbot, by_name(editing, QAbstractButton, "Apply to the next clients"))
+            assert "rejects every handshake with 429" in view.answers_label.text()
+            assert echo.isChecked()
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(view.runner.url, open_timeout=5)
+            assert refused.value.response.status_code == 429
+            await first.send("still here")
+            assert await asyncio.wait_for(first.recv(), 5) == "still here"  # echo is back on
+            await until(lambda: view.model.rowCount() == 3, what="the refused client's row")
 
             # Stop: the clients get 1001.
             click(qtbot, by_name(view, QAbstractButton, "Stop the server"))
@@ -166,7 +184,7 @@ def test_clients_listed_opened_and_answered_one_and_all(
             closing = await asyncio.wait_for(second.receive(), 5)
             assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == 1001
         await until(lambda: not view.running, what="the server stopped")
-        await until(lambda: all(view.model.row(i).closed for i in range(2)), what="rows closed")
+        await until(lambda: all(view.model.row(i).closed for i in range(3)), what="rows closed")
         assert "(stopped)" in window.tabs.tabText(window.tabs.indexOf(view))
         await until(
             lambda: panel.bar.state is not None and panel.bar.state.state.value == "closed",
