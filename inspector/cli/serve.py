@@ -1,10 +1,14 @@
 """``ws-inspector serve``: the built-in echo server, with a console of what happens.
 
 The first line printed is the server's ``ws://`` URL (scripts read it to learn the
-port); then, unless ``--quiet``, one line per request, frame, state change and
-error, each prefixed with the connection's number. Runs until SIGINT or SIGTERM,
+port); then, unless ``--quiet``, one line per request, refusal, frame, state change
+and error, each prefixed with the connection's number. Runs until SIGINT or SIGTERM,
 then closes every connection with a close frame; exit status 0 (1 when it cannot
-listen).
+listen, 2 for options that make no server).
+
+To test a client, the handshake can be refused (``--reject STATUS``) or answered
+late (``--delay-handshake S``), a subprotocol accepted (``--subprotocol NAME``),
+echoing turned off (``--no-echo``) and a message sent first (``--on-connect TEXT``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ..capture.events import (
@@ -32,8 +37,9 @@ from .render import format_frame, peer_text
 
 if TYPE_CHECKING:
     from ..engine.connection import Connection
+    from ..engine.server import ServerOptions
 
-__all__ = ["Console", "register", "run"]
+__all__ = ["Console", "register", "run", "server_options"]
 
 
 def register(commands: Any) -> None:
@@ -51,6 +57,40 @@ def register(commands: Any) -> None:
         action="store_true",
         help="fail a connection on its first RFC 6455 violation, with the prescribed "
         "close code (default: record it and echo what can be echoed)",
+    )
+    seat = p.add_argument_group("answering clients (to test a client)")
+    seat.add_argument(
+        "--reject",
+        type=int,
+        metavar="STATUS",
+        help="refuse every opening handshake with this HTTP status (200-999), e.g. 403",
+    )
+    seat.add_argument(
+        "--delay-handshake",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="wait S seconds before answering each opening handshake",
+    )
+    seat.add_argument(
+        "--subprotocol",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="accept subprotocol NAME when a client offers it (repeatable; the "
+        "client's order of preference wins)",
+    )
+    seat.add_argument(
+        "--no-echo",
+        action="store_true",
+        help="do not send messages back (pings and close frames are still answered)",
+    )
+    seat.add_argument(
+        "--on-connect",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="send TEXT as a text message as soon as a connection opens (repeatable)",
     )
     add_capture_budget(p, what="each connection")
     add_script_option(p)
@@ -73,6 +113,8 @@ class Console:
             out.extend(prefix + format_frame(frame, arrow) for frame in event.frames)
         elif isinstance(event, HandshakeCaptured) and event.dir is Direction.IN:
             out.append(f"{prefix}<- {peer_text(event.start_line)}")
+        elif isinstance(event, HandshakeCaptured) and " 101 " not in event.start_line:
+            out.append(f"{prefix}-> {peer_text(event.start_line)}")  # a refusal
         elif isinstance(event, StateChanged):
             extra = (
                 f" code={event.code} clean={event.clean}"
@@ -90,12 +132,45 @@ class Console:
             print("\n".join(lines), flush=True)
 
 
+def server_options(ns: argparse.Namespace) -> ServerOptions:
+    """The server's answers and behaviour from the command line; raises UsageError
+    naming the option that is wrong."""
+    from ..engine.server import HandshakeAction, HandshakeDecision, ServerOptions
+
+    def checked(option: str, **fields: Any) -> HandshakeDecision:
+        try:
+            return HandshakeDecision(**fields)
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+
+    checked("--delay-handshake", delay=ns.delay_handshake)
+    checked("--subprotocol", subprotocols=tuple(ns.subprotocol))
+    if ns.reject is not None:
+        checked("--reject", action=HandshakeAction.REJECT, status=ns.reject)
+        try:
+            phrase = HTTPStatus(ns.reject).phrase
+        except ValueError:
+            phrase = "refused"
+        decision = HandshakeDecision(
+            HandshakeAction.REJECT,
+            status=ns.reject,
+            body=f"{ns.reject} {phrase}: refused by ws-inspector serve --reject\n",
+            delay=ns.delay_handshake,
+        )
+    else:
+        decision = HandshakeDecision(subprotocols=tuple(ns.subprotocol), delay=ns.delay_handshake)
+    return ServerOptions(
+        decision, echo=not ns.no_echo, on_connect=tuple(ns.on_connect), strict=ns.strict
+    )
+
+
 def run(ns: argparse.Namespace) -> int:
     from ..engine.server import EchoServer
 
     console = None if ns.quiet else Console()
     try:
         hooks = load_hooks(ns, "serve")
+        options = server_options(ns)
     except UsageError as exc:
         print(f"ws-inspector serve: {exc}", file=sys.stderr)
         return 2
@@ -107,8 +182,8 @@ def run(ns: argparse.Namespace) -> int:
         server = EchoServer(
             ns.host,
             ns.port,
+            options=options,
             on_event=on_event,
-            strict=ns.strict,
             max_capture_bytes=capture_budget(ns),
         )
         try:

@@ -3,15 +3,25 @@
 :class:`EchoServer` is the built-in demo peer and the test peer: it echoes text and
 binary messages (with their fragmentation and compression as negotiated), answers
 pings, closes properly and reports every connection's events to ``on_event``.
+
+It is also the inspector's seat as a server, to debug a *client*: its
+:class:`ServerOptions` say how each opening handshake is answered (a
+:class:`HandshakeDecision`: accept with a chosen subprotocol, extension and headers,
+refuse with a chosen status, headers and body, answer late, or accept and close at
+once with a chosen code) and how it behaves afterwards (echo or not, a message on
+connect, no automatic reply at all, strict or observe mode). A ``decide`` callback
+can make the decision per connection, from the client's request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import socket
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from .. import __version__
 from ..capture.events import (
@@ -36,13 +46,26 @@ from ..protocol.handshake import (
     build_server_response,
     split_head,
 )
+from ..protocol.handshake.accept import check_accept
+from ..protocol.handshake.fields import check_name, check_value
 from .connection import Connection, MessageFilter
 
-__all__ = ["EchoServer", "is_observe_mode", "server_header"]
+__all__ = [
+    "Decider",
+    "EchoServer",
+    "HandshakeAction",
+    "HandshakeDecision",
+    "ServerOptions",
+    "is_observe_mode",
+    "server_header",
+]
 
 log = logging.getLogger(__name__)
 
 ServerListener = Callable[[Connection, CaptureEvent], None]
+
+#: Room for a close reason in a close frame's 125-byte payload, after the code.
+_MAX_CLOSE_REASON = 123
 
 _PRODUCT = f"ws-inspector/{__version__}"
 
@@ -60,44 +83,169 @@ def is_observe_mode(server: str | None) -> bool:
     )
 
 
+class HandshakeAction(enum.StrEnum):
+    """What the server does with a well-formed opening handshake."""
+
+    ACCEPT = "accept"  # 101 Switching Protocols
+    REJECT = "reject"  # a final HTTP status instead of the 101
+    CLOSE = "close"  # a 101, then a close frame at once
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeDecision:
+    """How the server answers one client's opening handshake.
+
+    ``subprotocols`` are accepted when offered (the client's order of preference
+    wins); ``force_subprotocol`` is sent whatever the client offered (a server that
+    breaks RFC 6455 §4.2.2 on purpose, to see what the client does). ``deflate``
+    accepts an offered permessage-deflate, the one extension the engine speaks (any
+    other offer is declined). ``headers`` go into the response, the 101 or the
+    refusal, and replace a generated header of the same name. ``status`` and
+    ``body`` make the refusal; ``close_code`` (None: an empty close frame) and
+    ``close_reason`` the close at once. The answer waits ``delay`` seconds.
+    """
+
+    action: HandshakeAction = HandshakeAction.ACCEPT
+    subprotocols: tuple[str, ...] = ()
+    force_subprotocol: str | None = None
+    deflate: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
+    status: int = 403
+    body: str = ""
+    close_code: int | None = 1000
+    close_reason: str = ""
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Wrong settings fail here, when they are made, not at a client's handshake.
+        object.__setattr__(self, "action", HandshakeAction(self.action))
+        object.__setattr__(self, "subprotocols", tuple(self.subprotocols))
+        object.__setattr__(self, "headers", tuple((n, v) for n, v in self.headers))
+        if not 200 <= self.status <= 999:
+            raise ValueError(
+                f"a refusal's status must be a final HTTP status (200-999), not {self.status}"
+            )
+        if self.delay < 0:
+            raise ValueError(f"the handshake delay cannot be negative ({self.delay:g} s)")
+        if self.close_code is not None and not 0 <= self.close_code <= 0xFFFF:
+            raise ValueError(f"close code {self.close_code} does not fit in two bytes (0-65535)")
+        if self.close_code is None and self.close_reason:
+            raise ValueError("a close reason needs a close code")
+        if len(self.close_reason.encode("utf-8")) > _MAX_CLOSE_REASON:
+            raise ValueError(f"the close reason is over {_MAX_CLOSE_REASON} bytes of UTF-8")
+        for name, value in self.headers:
+            check_name(name)
+            check_value(f"header {name}", value)
+        forced = () if self.force_subprotocol is None else (self.force_subprotocol,)
+        for token in (*self.subprotocols, *forced):
+            check_value("subprotocol", token)
+            if not token or "," in token or token != token.strip():
+                raise ValueError(f"{token!r} is not a subprotocol name (a token, no commas)")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How the server answers handshakes and behaves on the connections it opens.
+
+    ``echo``: send every message back. ``on_connect``: text messages sent as soon as
+    a connection opens. ``manual``: no automatic reply of any kind (no echo, no pong,
+    no answer to a close frame): everything the client gets comes from the user.
+    ``strict``: fail a connection on the first violation (a reference peer); off
+    (observe mode), the server carries on, which lets a client see its own mistakes.
+    """
+
+    handshake: HandshakeDecision = field(default_factory=HandshakeDecision)
+    echo: bool = True
+    on_connect: tuple[str, ...] = ()
+    manual: bool = False
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "on_connect", tuple(self.on_connect))
+
+
+#: Makes the decision for one connection from the client's request.
+Decider = Callable[[Connection, HandshakeRequest], HandshakeDecision]
+
+
 class EchoServer:
     """An echo server on our engine. ``await start()``, read :attr:`url`, ``await
     close()``. ``keep_captures`` keeps each connection's capture (tests, the GUI's
-    server mode); off by default so a thousand connections cost little."""
+    server mode); off by default so a thousand connections cost little.
+
+    ``options`` say how it answers and behaves (default: accept, echo, observe
+    mode); ``deflate``, ``subprotocols`` and ``strict``, when given, replace theirs.
+    ``decide`` (optional) makes each connection's handshake decision instead of
+    ``options.handshake``. :attr:`options` may be replaced while it runs: new
+    connections follow the new one (:meth:`set_echo` changes open ones too)."""
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        options: ServerOptions | None = None,
+        decide: Decider | None = None,
         on_event: ServerListener | None = None,
-        deflate: bool = True,
-        subprotocols: tuple[str, ...] = (),
+        deflate: bool | None = None,
+        subprotocols: Sequence[str] | None = None,
         keep_captures: bool = False,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         handshake_timeout: float = 10.0,
-        strict: bool = False,
+        strict: bool | None = None,
         close_timeout: float = 5.0,
         max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
     ) -> None:
         self.host = host
         self.port = port
         self.on_event = on_event
-        self.deflate = deflate
-        self.subprotocols = subprotocols
+        opts = options if options is not None else ServerOptions()
+        decision = opts.handshake
+        if deflate is not None:
+            decision = replace(decision, deflate=deflate)
+        if subprotocols is not None:
+            decision = replace(decision, subprotocols=tuple(subprotocols))
+        if strict is not None:
+            opts = replace(opts, strict=strict)
+        self.options = replace(opts, handshake=decision)
+        self.decide = decide
         self.keep_captures = keep_captures
         self.max_message_size = max_message_size
         self.max_capture_bytes = max_capture_bytes
         self.handshake_timeout = handshake_timeout
         #: Seconds a closed connection may take to flush before it is dropped.
         self.close_timeout = close_timeout
-        #: Fail a connection on the first violation (a reference peer); off, the
-        #: server echoes whatever it can, which lets a client see its own mistakes.
-        self.strict = strict
         self.connections: set[Connection] = set()
         self.accepted = 0
         self._server: asyncio.Server | None = None
         self._closing = False
+
+    @property
+    def deflate(self) -> bool:
+        return self.options.handshake.deflate
+
+    @property
+    def subprotocols(self) -> tuple[str, ...]:
+        return self.options.handshake.subprotocols
+
+    @property
+    def strict(self) -> bool:
+        return self.options.strict
+
+    def set_echo(self, on: bool) -> None:
+        """Echo (or stop echoing) from now on, on the open connections too (not in
+        manual mode, which never echoes)."""
+        self.options = replace(self.options, echo=on)
+        for conn in self.connections:
+            if conn.protocol is not None:
+                self._wire_echo(conn)
+
+    def _wire_echo(self, conn: Connection) -> None:
+        if self.options.echo and not self.options.manual:
+            ref = weakref.ref(conn)
+            conn.on_message = lambda message: self._echo_to(ref, message)
+        else:
+            conn.on_message = None
 
     @property
     def url(self) -> str:
@@ -161,13 +309,22 @@ class EchoServer:
         parser = RequestParser()
         loop = asyncio.get_running_loop()
         timer = loop.call_later(self.handshake_timeout, self._handshake_timeout, ref, parser)
+        # What the client sends after its request while the answer waits (a delayed
+        # 101): frames sent too early, kept for the protocol once it is open.
+        early = bytearray()
+        answered = False
 
         def on_data(data: bytes) -> None:
+            nonlocal answered
+            if answered:
+                early.extend(data)
+                return
             result = parser.feed(data)
             live = ref()
             if result is not None and live is not None:
+                answered = True
                 timer.cancel()
-                self._answer(live, result)
+                self._answer(live, result, early)
 
         def on_eof() -> None:
             timer.cancel()
@@ -200,7 +357,9 @@ class EchoServer:
         conn.record_error(ErrorStep.TIMEOUT, "the client sent no complete handshake in time")
         conn.abort()
 
-    def _answer(self, conn: Connection, request: HandshakeRequest | ParseFailure) -> None:
+    def _answer(
+        self, conn: Connection, request: HandshakeRequest | ParseFailure, early: bytearray
+    ) -> None:
         transport = conn.transport
         assert transport is not None
         if isinstance(request, ParseFailure) or not request.ok:
@@ -224,9 +383,59 @@ class EchoServer:
         start, headers = split_head(request.raw)
         conn.publish(HandshakeCaptured(conn.now(), Direction.IN, request.raw, start, headers))
         conn.url = f"ws://{request.header('host') or self.host}{request.target}"
+        decision = self._decision(conn, request)
+        if decision.delay > 0:
+            ref = weakref.ref(conn)
+            asyncio.get_running_loop().call_later(
+                decision.delay, self._respond_later, ref, request, decision, early
+            )
+            return
+        self._respond(conn, request, decision, early)
+
+    def _decision(self, conn: Connection, request: HandshakeRequest) -> HandshakeDecision:
+        if self.decide is None:
+            return self.options.handshake
+        try:
+            return self.decide(conn, request)
+        except Exception as exc:  # the caller's code: the client gets a 500, we go on
+            log.exception("the handshake decision for %s failed", conn.url)
+            conn.record_error(ErrorStep.HANDSHAKE, f"the handshake decision failed: {exc}")
+            return HandshakeDecision(HandshakeAction.REJECT, status=500, body=f"{exc}\n")
+
+    def _respond_later(
+        self,
+        ref: weakref.ReferenceType[Connection],
+        request: HandshakeRequest,
+        decision: HandshakeDecision,
+        early: bytearray,
+    ) -> None:
+        conn = ref()
+        if conn is not None and not conn.closed.done() and not self._closing:
+            self._respond(conn, request, decision, early)
+
+    def _respond(
+        self,
+        conn: Connection,
+        request: HandshakeRequest,
+        decision: HandshakeDecision,
+        early: bytearray,
+    ) -> None:
+        transport = conn.transport
+        if transport is None or transport.is_closing():
+            return  # the client left while the answer waited
+        if decision.action is HandshakeAction.REJECT:
+            response = build_error_response(
+                decision.status, body=decision.body, headers=decision.headers
+            )
+            transport.write(response)
+            start, headers = split_head(response)
+            conn.publish(HandshakeCaptured(conn.now(), Direction.OUT, response, start, headers))
+            transport.close()
+            return
+        options = self.options
         deflate: PerMessageDeflate | None = None
         accepted_ext = None
-        if self.deflate:
+        if decision.deflate:
             negotiated = negotiate_server(request.extensions)
             if negotiated is not None:
                 params, ext = negotiated
@@ -234,18 +443,33 @@ class EchoServer:
                     params, Role.SERVER, max_inflated_size=self.max_message_size
                 )
                 accepted_ext = [ext]
-        subprotocol = next((p for p in request.subprotocols if p in self.subprotocols), None)
+        subprotocol = decision.force_subprotocol or next(
+            (p for p in request.subprotocols if p in decision.subprotocols), None
+        )
         response = build_server_response(
             request,
             subprotocol=subprotocol,
             extensions=accepted_ext,
-            extra_headers=(("Server", server_header(strict=self.strict)),),
+            extra_headers=(("Server", server_header(strict=options.strict)), *decision.headers),
         )
         transport.write(response)
         start, headers = split_head(response)
+        sent = {name.lower(): value for name, value in headers}
+        accept = None
+        if request.key is not None:
+            # What a client will check, worked out on our side: it shows in the
+            # server's capture as it does in a client's.
+            accept = check_accept(request.key, sent.get("sec-websocket-accept"))
         conn.publish(
             HandshakeCaptured(
-                conn.now(), Direction.OUT, response, start, headers, subprotocol=subprotocol
+                conn.now(),
+                Direction.OUT,
+                response,
+                start,
+                headers,
+                accept=accept,
+                subprotocol=subprotocol,
+                extensions=sent.get("sec-websocket-extensions"),
             )
         )
         sock = transport.get_extra_info("socket")
@@ -258,13 +482,23 @@ class EchoServer:
             deflate=deflate,
             max_message_size=self.max_message_size,
             auto_close=False,
-            strict=self.strict,
+            auto_pong=not options.manual,
+            strict=options.strict,
             defer_failure_close=True,
         )
-        ref = weakref.ref(conn)
-        conn.on_message = lambda message: self._echo_to(ref, message)
-        conn.subscribe(_ReplyClose(ref), messages=MessageFilter.NONE)
-        conn.open(protocol, request.trailing)
+        self._wire_echo(conn)
+        if not options.manual:
+            conn.subscribe(_ReplyClose(weakref.ref(conn)), messages=MessageFilter.NONE)
+        conn.open(protocol)
+        # What the server says first goes before anything the client sent early.
+        if decision.action is HandshakeAction.CLOSE:
+            conn.send_close(decision.close_code, decision.close_reason)
+        else:
+            for text in options.on_connect:
+                conn.send_text(text)
+        trailing = request.trailing + bytes(early)
+        if trailing:
+            conn.receive(trailing)
 
     def _echo_to(self, ref: weakref.ReferenceType[Connection], message: Message) -> None:
         conn = ref()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import socket
+import time
 
 import pytest
 
@@ -56,3 +57,67 @@ def test_serve_says_when_it_cannot_listen() -> None:
 def test_serve_takes_the_capture_budget_and_logging_options() -> None:
     with running_serve("--max-capture", "16", "--log-level", "info", "--quiet") as server:
         assert server.url.startswith("ws://127.0.0.1:")
+
+
+# ------------------------------------------------------- answering a client's way
+def test_reject_refuses_with_the_status_and_says_so() -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with running_serve("--reject", "451") as server:
+        with pytest.raises(InvalidStatus) as caught:
+            connect(server.url, open_timeout=5)
+        response = caught.value.response
+        assert response.status_code == 451
+        assert b"refused by ws-inspector serve --reject" in response.body
+        logged = server.wait_for(lambda line: "** closed" in line)
+        assert "[1] -> HTTP/1.1 451 Unavailable For Legal Reasons" in logged
+
+
+def test_subprotocol_on_connect_and_no_echo() -> None:
+    from websockets.sync.client import connect
+    from websockets.typing import Subprotocol
+
+    args = ("--subprotocol", "chat", "--on-connect", "hello", "--no-echo")
+    with running_serve(*args) as server:
+        offered = [Subprotocol("v2"), Subprotocol("chat")]
+        with connect(server.url, subprotocols=offered, open_timeout=5, compression=None) as ws:
+            assert ws.subprotocol == "chat"
+            assert ws.recv(timeout=5) == "hello"
+            ws.send("not echoed")
+            assert ws.ping(b"still answered").wait(5)
+        logged = server.wait_for(lambda line: "** closed" in line)
+    sent = [line for line in logged if line.startswith("[1] -> ")]
+    # What the server sent: the message on connect, the pong, the close reply.
+    assert len(sent) == 3
+    assert "TEXT" in sent[0] and "hello" in sent[0]
+    assert "PONG" in sent[1] and "CLOSE" in sent[2]
+    assert not any("not echoed" in line for line in sent)
+
+
+def test_delay_handshake_answers_late() -> None:
+    from websockets.sync.client import connect
+
+    with running_serve("--delay-handshake", "0.5", "--quiet") as server:
+        started = time.monotonic()
+        with connect(server.url, open_timeout=10) as ws:
+            waited = time.monotonic() - started
+            ws.send("echo")
+            assert ws.recv(timeout=5) == "echo"
+    assert waited >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--reject", "101"), "--reject: a refusal's status must be a final HTTP status"),
+        (("--delay-handshake", "-2"), "--delay-handshake: the handshake delay cannot be negative"),
+        (("--subprotocol", "a,b"), "--subprotocol: 'a,b' is not a subprotocol name"),
+    ],
+)
+def test_options_that_make_no_server_are_refused(args: tuple[str, ...], words: str) -> None:
+    result = cli("serve", *args, timeout=30)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"ws-inspector serve: {words}")
+    assert result.stdout == ""

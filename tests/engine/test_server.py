@@ -8,6 +8,7 @@ import contextlib
 import socket
 
 import pytest
+from websockets.typing import Subprotocol
 
 from inspector.capture.events import (
     CaptureEvent,
@@ -22,10 +23,11 @@ from inspector.capture.events import (
 )
 from inspector.engine.client import connect
 from inspector.engine.connection import Connection
-from inspector.engine.options import ConnectOptions
-from inspector.engine.server import EchoServer
+from inspector.engine.options import ConnectError, ConnectOptions
+from inspector.engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.frames import FrameSpec, encode_frame
+from inspector.protocol.handshake import HandshakeRequest
 from inspector.protocol.violations import Rule
 
 from ._engine_support import (
@@ -367,5 +369,342 @@ def test_messages_that_arrive_with_the_close_frame_are_echoed_first() -> None:
             incoming = store_frames(conn, Direction.IN)
             assert incoming[-1].opcode == Opcode.CLOSE and incoming[-1].close_code == 4000
             assert conn.final_state is not None and conn.final_state.clean
+
+    run_async(main)
+
+
+# ------------------------------------------------------------ the server's seat
+# What each handshake decision and behaviour looks like to independent clients: the
+# websockets library and aiohttp.
+async def _server_conn(server: EchoServer) -> Connection:
+    await eventually(lambda: server.connections, what="the server's side of the connection")
+    (conn,) = server.connections
+    return conn
+
+
+def _texts(conn: Connection, direction: Direction) -> list[bytes]:
+    return [f.payload for f in store_frames(conn, direction) if f.opcode == Opcode.TEXT]
+
+
+def test_a_rejection_is_seen_with_its_status_headers_and_body() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import InvalidStatus
+
+    decision = HandshakeDecision(
+        HandshakeAction.REJECT,
+        status=418,
+        headers=(("X-Reason", "teapot"),),
+        body="no websockets here\n",
+    )
+    events = Events()
+
+    async def main() -> None:
+        async with EchoServer(options=ServerOptions(decision), on_event=events) as server:
+            with pytest.raises(InvalidStatus) as caught:
+                await ws_connect(server.url, open_timeout=5)
+            response = caught.value.response
+            assert response.status_code == 418
+            assert response.headers["X-Reason"] == "teapot"
+            assert response.body == b"no websockets here\n"
+
+            import aiohttp
+
+            async with aiohttp.ClientSession() as session:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await session.ws_connect(server.url, timeout=aiohttp.ClientWSTimeout(5))
+                assert refused.value.status == 418
+            await eventually(lambda: not server.connections, what="both to end")
+        sent = [e for e in events.of(HandshakeCaptured) if e.dir is Direction.OUT]
+        assert [e.start_line for e in sent] == ["HTTP/1.1 418 I'm a Teapot"] * 2
+        # A refusal chosen on purpose is no error of the client's.
+        assert events.of(ErrorCaptured) == []
+
+    run_async(main)
+
+
+def test_the_chosen_subprotocol_extension_and_headers_reach_the_client() -> None:
+    import aiohttp
+    from websockets.asyncio.client import connect as ws_connect
+
+    decision = HandshakeDecision(
+        subprotocols=("chat",), deflate=False, headers=(("X-Seat", "server"),)
+    )
+
+    async def main() -> None:
+        async with EchoServer(options=ServerOptions(decision)) as server:
+            async with ws_connect(
+                server.url, subprotocols=[Subprotocol("v2"), Subprotocol("chat")]
+            ) as ws:
+                assert ws.subprotocol == "chat"
+                assert ws.response is not None
+                assert ws.response.headers["X-Seat"] == "server"
+                assert ws.protocol.extensions == []  # permessage-deflate was declined
+                await ws.send("hi")
+                assert await asyncio.wait_for(ws.recv(), 5) == "hi"
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(server.url, protocols=("chat",), compress=15) as ws2,
+            ):
+                assert ws2.protocol == "chat"
+                assert ws2.compress == 0
+            # A client that offers none of them gets none.
+            async with ws_connect(server.url, subprotocols=[Subprotocol("v2")]) as ws3:
+                assert ws3.subprotocol is None
+
+    run_async(main)
+
+
+def test_a_forced_subprotocol_the_client_did_not_offer_is_refused_by_it() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import InvalidHandshake
+
+    decision = HandshakeDecision(force_subprotocol="unasked")
+
+    async def main() -> None:
+        async with EchoServer(options=ServerOptions(decision)) as server:
+            with pytest.raises(InvalidHandshake):
+                await ws_connect(server.url, subprotocols=[Subprotocol("chat")], open_timeout=5)
+
+    run_async(main)
+
+
+def test_the_101_waits_for_the_delay() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+
+    events = Events()
+    delay = 0.4
+
+    async def main() -> None:
+        decision = HandshakeDecision(delay=delay)
+        async with EchoServer(options=ServerOptions(decision), on_event=events) as server:
+            attempt = asyncio.ensure_future(ws_connect(server.url, open_timeout=10))
+            await eventually(lambda: events.of(HandshakeCaptured), what="the request")
+            assert not attempt.done()  # the request is in, the answer is not
+            ws = await asyncio.wait_for(attempt, 10)
+            async with ws:
+                await ws.send("late")
+                assert await asyncio.wait_for(ws.recv(), 5) == "late"
+        request, response = events.of(HandshakeCaptured)
+        assert response.start_line.startswith("HTTP/1.1 101")
+        assert response.t - request.t >= delay
+
+    run_async(main)
+
+
+def test_frames_sent_before_a_delayed_101_are_kept_for_the_protocol() -> None:
+    request = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    header, wire = encode_frame(FrameSpec(Opcode.TEXT, b"early", mask_key=b"abcd"), Role.CLIENT)
+
+    async def main() -> None:
+        decision = HandshakeDecision(delay=0.2, deflate=False)
+        async with EchoServer(options=ServerOptions(decision)) as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            try:
+                writer.write(request)
+                await writer.drain()
+                await asyncio.sleep(0.05)  # after the request, inside the delay
+                writer.write(header + wire)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+                assert head.startswith(b"HTTP/1.1 101")
+                echo = await asyncio.wait_for(reader.readexactly(2 + 5), 5)
+                assert echo == b"\x81\x05early"
+            finally:
+                writer.close()
+
+    run_async(main)
+
+
+def test_accept_and_close_at_once_with_the_chosen_code() -> None:
+    import aiohttp
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import ConnectionClosed
+
+    decision = HandshakeDecision(HandshakeAction.CLOSE, close_code=4001, close_reason="go away")
+
+    async def main() -> None:
+        async with EchoServer(options=ServerOptions(decision)) as server:
+            async with ws_connect(server.url) as ws:
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 5)
+                assert (ws.close_code, ws.close_reason) == (4001, "go away")
+            async with aiohttp.ClientSession() as session:
+                ws2 = await session.ws_connect(server.url)
+                msg = await asyncio.wait_for(ws2.receive(), 5)
+                assert msg.type is aiohttp.WSMsgType.CLOSE
+                assert (msg.data, msg.extra) == (4001, "go away")
+                await ws2.close()
+
+    run_async(main)
+
+
+def test_no_echo_sends_nothing_back() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+
+    async def main() -> None:
+        async with (
+            EchoServer(options=ServerOptions(echo=False), keep_captures=True) as server,
+            ws_connect(server.url, compression=None) as ws,
+        ):
+            await ws.send("hi")
+            await asyncio.wait_for(await ws.ping(b"p"), 5)  # pongs still come
+            conn = await _server_conn(server)
+            assert _texts(conn, Direction.IN) == [b"hi"]
+            conn.send_text("marker")  # anything sent back would have come first
+            assert await asyncio.wait_for(ws.recv(), 5) == "marker"
+
+    run_async(main)
+
+
+def test_messages_on_connect_come_first_then_echoes() -> None:
+    import aiohttp
+
+    options = ServerOptions(on_connect=("hello", "second"))
+
+    async def main() -> None:
+        async with (
+            EchoServer(options=options) as server,
+            aiohttp.ClientSession() as session,
+            session.ws_connect(server.url) as ws,
+        ):
+            await ws.send_str("ping me")
+            got = [await asyncio.wait_for(ws.receive_str(), 5) for _ in range(3)]
+            assert got == ["hello", "second", "ping me"]
+
+    run_async(main)
+
+
+def test_manual_mode_answers_nothing_by_itself() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+
+    async def main() -> None:
+        options = ServerOptions(manual=True)
+        async with EchoServer(options=options, keep_captures=True) as server:
+            async with ws_connect(
+                server.url, ping_interval=None, close_timeout=5, compression=None
+            ) as ws:
+                pong = asyncio.ensure_future(await ws.ping(b"anyone?"))
+                await ws.send("hi")
+                conn = await _server_conn(server)
+                await eventually(lambda: _texts(conn, Direction.IN), what="the message")
+                conn.send_text("by hand")
+                assert await asyncio.wait_for(ws.recv(), 5) == "by hand"
+                assert not pong.done()  # no automatic pong came before "by hand"
+                conn.send_pong(b"anyone?")
+                await asyncio.wait_for(pong, 5)
+                closing = asyncio.ensure_future(ws.close(1000, "bye"))
+                await eventually(lambda: conn.close_received, what="the client's close")
+                assert not conn.close_sent  # not answered by itself
+                conn.send_close(1000, "as you wish")
+                await asyncio.wait_for(closing, 5)
+            assert ws.close_code == 1000
+
+    run_async(main)
+
+
+def test_a_decision_per_connection() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import InvalidStatus
+
+    def decide(conn: Connection, request: HandshakeRequest) -> HandshakeDecision:
+        if request.target.startswith("/private"):
+            return HandshakeDecision(HandshakeAction.REJECT, status=401)
+        return HandshakeDecision(subprotocols=request.subprotocols[-1:])
+
+    async def main() -> None:
+        async with EchoServer(decide=decide) as server:
+            with pytest.raises(InvalidStatus) as caught:
+                await ws_connect(server.url + "private", open_timeout=5)
+            assert caught.value.response.status_code == 401
+            async with ws_connect(
+                server.url + "public", subprotocols=[Subprotocol("a"), Subprotocol("b")]
+            ) as ws:
+                assert ws.subprotocol == "b"
+
+    run_async(main)
+
+
+def test_a_failing_decision_refuses_with_500_and_says_why() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import InvalidStatus
+
+    def decide(conn: Connection, request: HandshakeRequest) -> HandshakeDecision:
+        raise RuntimeError("no idea")
+
+    events = Events()
+
+    async def main() -> None:
+        async with EchoServer(decide=decide, on_event=events) as server:
+            with pytest.raises(InvalidStatus) as caught:
+                await ws_connect(server.url, open_timeout=5)
+            assert caught.value.response.status_code == 500
+        (error,) = events.of(ErrorCaptured)
+        assert "the handshake decision failed: no idea" in error.message
+
+    run_async(main)
+
+
+def test_echo_can_be_switched_while_clients_are_open() -> None:
+    from websockets.asyncio.client import connect as ws_connect
+
+    async def main() -> None:
+        async with EchoServer() as server, ws_connect(server.url) as ws:
+            await ws.send("one")
+            assert await asyncio.wait_for(ws.recv(), 5) == "one"
+            server.set_echo(False)
+            await ws.send("two")
+            await asyncio.wait_for(await ws.ping(), 5)
+            server.set_echo(True)
+            await ws.send("three")
+            assert await asyncio.wait_for(ws.recv(), 5) == "three"
+
+    run_async(main)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"status": 101}, "200-999"),
+        ({"delay": -1}, "negative"),
+        ({"close_code": 70000}, "two bytes"),
+        ({"close_code": None, "close_reason": "x"}, "needs a close code"),
+        ({"close_reason": "é" * 62}, "123 bytes"),
+        ({"headers": (("X-A", "a\r\nb"),)}, "header X-A"),
+        ({"subprotocols": ("a,b",)}, "subprotocol"),
+    ],
+)
+def test_bad_decisions_are_refused_when_made(kwargs: dict[str, object], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        HandshakeDecision(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_old_keywords_still_apply_over_the_options() -> None:
+    server = EchoServer(
+        options=ServerOptions(HandshakeDecision(subprotocols=("x",)), strict=False),
+        deflate=False,
+        strict=True,
+    )
+    assert (server.deflate, server.subprotocols, server.strict) == (False, ("x",), True)
+    assert server.options.handshake.deflate is False
+
+
+def test_the_101_in_the_capture_carries_its_accept_check_and_extensions() -> None:
+    events = Events()
+
+    async def main() -> None:
+        wrong = HandshakeDecision(headers=(("Sec-WebSocket-Accept", "bogus"),))
+        async with EchoServer(on_event=events) as server:
+            async with connected(server.url, opts()) as (conn, _rec):
+                await conn.close()
+            server.options = ServerOptions(wrong)  # a server that breaks §4.2.2
+            with pytest.raises(ConnectError):
+                await connect(server.url, opts())
+        ours, broken = [e for e in events.of(HandshakeCaptured) if e.dir is Direction.OUT]
+        assert ours.accept is not None and ours.accept.ok
+        assert ours.extensions is not None and ours.extensions.startswith("permessage-deflate")
+        assert broken.accept is not None and not broken.accept.ok
+        assert broken.accept.received == "bogus"
 
     run_async(main)

@@ -39,6 +39,7 @@ from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
 from ..probe import ProbeView
 from ..proxy import ProxyTabs, ProxyView
+from ..server import ServerTabs, ServerView
 from ..session.controller import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         #: Journals, recovery, unsaved captures, HAR (see captures.py).
         self.captures = CaptureManager(self)
         self.proxies = ProxyTabs(self)  # File > New proxy…, the proxy tabs
+        self.servers = ServerTabs(self)  # File > New server…, the server tabs
         central = QWidget(self)
         central.setObjectName("centralArea")
         column = QVBoxLayout(central)
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addAction(self.new_action)
         self.proxies.add_to(file_menu)
+        self.servers.add_to(file_menu)
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.save_action)
         self.export_har_action = self._action(
@@ -422,7 +425,7 @@ class MainWindow(QMainWindow):
         """Close the tab at ``index``; a capture that was not saved is asked about
         first (Save / Discard / Cancel) unless ``confirmed``."""
         w = self.tabs.widget(index)
-        if isinstance(w, (ProbeView, ProxyView)):
+        if isinstance(w, (ProbeView, ProxyView, ServerView)):
             self.tabs.removeTab(index)
             w.shutdown()
             w.deleteLater()
@@ -712,6 +715,7 @@ class MainWindow(QMainWindow):
         for view in self.probe_views():
             await view.aclose(timeout)
         await self.proxies.aclose(timeout)
+        await self.servers.aclose(timeout)
         await self.captures.aclose(timeout)
 
     def close_now(self) -> None:
@@ -732,6 +736,7 @@ class MainWindow(QMainWindow):
         for view in self.probe_views():
             view.shutdown()
         self.proxies.shutdown()
+        self.servers.shutdown()
         # Journals of captures nobody saved nor discarded stay, to be recovered.
         self.captures.release_all()
         event.accept()
