@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from ..automation.hooks import HookConnection, HookRunner
     from ..engine.journal import Journal
     from ..engine.proxy import ProxiedConnection, ProxyServer, Rules
-    from ..engine.proxy.intercept import Hook
+    from ..engine.proxy.controls import Hook
 
 __all__ = ["ConnLines", "parse_listen", "register", "run"]
 

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from .ca import LocalCA, default_ca_dir
-from .intercept import BreakFilter, Controls, HeldItem, QueueFull
+from .controls import BreakFilter, Controls, HeldItem, QueueFull
 from .rules import Rules
 from .server import ProxyOptions, ProxyServer
 from .session import ProxiedConnection

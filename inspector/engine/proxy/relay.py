@@ -17,7 +17,8 @@ from collections.abc import Callable
 from ...capture.events import Direction, ErrorStep
 from ...protocol.constants import CloseCode, Opcode, Role
 from ...protocol.frames import FrameSpec, encode_frame
-from .intercept import Controls, Interceptor
+from .controls import Controls
+from .intercept import Interceptor
 from .legs import Leg
 from .session import ProxiedConnection
 

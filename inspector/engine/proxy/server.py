@@ -55,7 +55,7 @@ from ..client import MAX_REFUSAL_BODY, _tls_info, make_ssl_context
 from ..dial import UpstreamProxy, choose_proxy, dial, parse_proxy_url
 from ..options import ConnectError, TlsOptions, parse_url
 from .ca import LocalCA
-from .intercept import Controls
+from .controls import Controls
 from .legs import Leg, upstream_head
 from .relay import close_frame, relay
 from .session import ProxiedConnection, negotiated_deflate
