@@ -29,6 +29,7 @@ __all__ = [
     "parse_delay",
     "parse_drop",
     "parse_replace",
+    "parse_rule_lines",
     "side_name",
 ]
 
@@ -190,3 +191,41 @@ class Rules:
         if self.close_after:
             lines.append(f"close after {self.close_after} messages")
         return lines
+
+
+def parse_rule_lines(text: str) -> Rules:
+    """Rules written one a line as :meth:`Rules.describe` writes them (``replace
+    client:a=>b``, ``drop server:^ping``, ``delay client:100``, ``close after 10``);
+    blank lines and ``#`` comments are skipped. ValueError names the line at fault."""
+    replace: list[str] = []
+    drop: list[str] = []
+    delay: list[str] = []
+    close_after: int | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        try:
+            if word == "replace":
+                parse_replace(rest)
+                replace.append(rest)
+            elif word == "drop":
+                parse_drop(rest)
+                drop.append(rest)
+            elif word == "delay":
+                parse_delay(rest)
+                delay.append(rest)
+            elif word == "close" and rest.startswith("after"):
+                count = rest[len("after") :].strip().removesuffix("messages").strip()
+                if not count.isdigit() or int(count) < 1:
+                    raise ValueError(f"{line!r}: write close after N (N at least 1)")
+                close_after = int(count)
+            else:
+                raise ValueError(
+                    f"{line!r}: a rule starts with replace, drop, delay or close after"
+                )
+        except ValueError as exc:
+            raise ValueError(f"line {number}: {exc}") from None
+    return Rules.parse(replace, drop, delay, close_after)

@@ -9,7 +9,7 @@ import pytest
 
 from inspector.capture.events import Direction
 from inspector.engine.proxy import Controls, Rules
-from inspector.engine.proxy.rules import parse_delay, parse_drop, parse_replace
+from inspector.engine.proxy.rules import parse_delay, parse_drop, parse_replace, parse_rule_lines
 
 from .._engine_support import Peer, WebsocketsPeer, run_async
 from ._proxy_support import ProxyRun, reverse_proxy
@@ -38,6 +38,10 @@ def test_the_command_line_forms() -> None:
         "close after 3 messages",
     ]
     assert Rules().empty and not rules.empty
+    again = parse_rule_lines("\n".join(["# the window's editor", "", *rules.describe()]))
+    assert again.describe() == rules.describe()
+    with pytest.raises(ValueError, match="line 2: 'shout client:x'"):
+        parse_rule_lines("drop client:x\nshout client:x")
 
 
 @pytest.mark.parametrize(
