@@ -21,7 +21,7 @@ from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .structured import brief, pretty, tree
 
-__all__ = ["SocketIOPacket", "SocketIOView", "encode", "parse", "register"]
+__all__ = ["SocketIOPacket", "SocketIOView", "encode", "opens_session", "parse", "register"]
 
 ENGINE_TYPES = ("OPEN", "CLOSE", "PING", "PONG", "MESSAGE", "UPGRADE", "NOOP")
 SOCKET_TYPES = (
@@ -119,6 +119,18 @@ def parse(data: bytes, *, decode_json: bool = True) -> SocketIOPacket:
     if decode_json and socket in (2, 3, 5, 6) and not isinstance(value, list):
         raise ViewError(f"{SOCKET_TYPES[socket]} data must be an array", end)
     return SocketIOPacket(4, socket, attachments, namespace, ack, json_text, value)
+
+
+def opens_session(data: bytes) -> bool:
+    """``data`` is an Engine.IO OPEN packet, the first message of an Engine.IO server
+    (``0{"sid":"...","pingInterval":25000,...}``): from then on, its ``2`` are pings."""
+    if not data.startswith(b"0{"):
+        return False
+    try:
+        value = json.loads(data[1:])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(value, dict) and "sid" in value and "pingInterval" in value
 
 
 def encode(
