@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -77,7 +79,12 @@ class FormatTab(ComposeTab):
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("formatSplitter")
-        splitter.addWidget(self.stack)
+        forms = QScrollArea(self)
+        forms.setObjectName("formatFormsScroll")
+        forms.setWidgetResizable(True)
+        forms.setFrameShape(QScrollArea.Shape.NoFrame)
+        forms.setWidget(self.stack)  # a low window scrolls the form, not the pane
+        splitter.addWidget(forms)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -85,7 +92,7 @@ class FormatTab(ComposeTab):
         layout.addWidget(splitter, 1)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.format.activated.connect(self._user_picked)
-        self._update()
+        self._format_changed()
 
     # ------------------------------------------------------------ the format
     @property
@@ -100,7 +107,14 @@ class FormatTab(ComposeTab):
         self._picked = True
 
     def _format_changed(self) -> None:
+        # Only the form shown asks for room: the stack would take the tallest one's.
+        for form in self.forms.values():
+            policy = (
+                QSizePolicy.Policy.Preferred if form is self.form else QSizePolicy.Policy.Ignored
+            )
+            form.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(self.form)
+        self.stack.adjustSize()
         self._update()
 
     def subprotocol(self) -> str | None:
@@ -145,4 +159,7 @@ class FormatTab(ComposeTab):
         sub = self.subprotocol()
         if not self._picked and sub in _BY_SUBPROTOCOL:
             self.select(_BY_SUBPROTOCOL[sub])
+        graphql_form = self.forms["graphql"]
+        assert isinstance(graphql_form, GraphQLForm)
+        graphql_form.show_negotiated(sub)
         self._update()  # the GraphQL message's type may follow the subprotocol

@@ -234,6 +234,7 @@ class GraphQLForm(Form):
             "GraphQL protocol",
             ["As negotiated", graphql.TRANSPORT, f"{graphql.LEGACY} (legacy)"],
         )
+        self.show_negotiated(None)
         form.addRow("P&rotocol:", self.protocol)
         self.id = _line(self, "graphqlId", "GraphQL operation id", "1")
         self.id.setText("1")
@@ -265,6 +266,12 @@ class GraphQLForm(Form):
         for row in (self.query, self.operation, self.variables):
             self.form.setRowVisible(row, operation)
         self.form.setRowVisible(self.payload, kind in ("init", "ping"))
+
+    def show_negotiated(self, subprotocol: str | None) -> None:
+        """Name, in the selector, the protocol "As negotiated" stands for."""
+        named_by = subprotocol if subprotocol else "nothing negotiated"
+        protocol = compose.graphql_protocol(subprotocol)
+        self.protocol.setItemText(0, f"As negotiated: {protocol} ({named_by})")
 
     def chosen_protocol(self, subprotocol: str | None) -> str:
         picked = self.PROTOCOLS[self.protocol.currentIndex()]

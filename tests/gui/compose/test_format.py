@@ -131,3 +131,57 @@ def test_binary_formats_go_on_the_wire_as_sent(
         await until(lambda: controller.state is ConnectionState.CLOSED, 5, "closed")
 
     arun(scenario(), 15)
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "key", "first_bytes"),
+    [
+        ("v12.stomp", "stomp", b"SEND\ndestination:"),
+        ("graphql-ws", "graphql", b'{"type":"start"'),
+        ("graphql-transport-ws", "graphql", b'{"type":"subscribe"'),
+    ],
+)
+def test_the_negotiated_subprotocol_chooses_the_format(
+    make_pane: Callable[[], ComposePane],
+    arun: Any,
+    until: Until,
+    subprotocol: str,
+    key: str,
+    first_bytes: bytes,
+) -> None:
+    from dataclasses import replace
+
+    from inspector.engine.server import EchoServer
+
+    pane = make_pane()
+    controller = pane.session
+    server = EchoServer("127.0.0.1", 0, subprotocols=(subprotocol,))
+
+    async def scenario() -> None:
+        await server.start()
+        try:
+            options = replace(controller.options, subprotocols=(subprotocol,))
+            controller.connect_to(server.url, options)
+            await until(lambda: controller.state is ConnectionState.OPEN, 5, "open")
+            await until(lambda: pane.format.subprotocol() == subprotocol, 2, "negotiated")
+            await until(lambda: pane.format.form is pane.format.forms[key], 2, "the form")
+            graphql_form = pane.format.forms["graphql"]
+            assert isinstance(graphql_form, GraphQLForm)
+            graphql_form.query.setPlainText("subscription S { tick }")
+            assert subprotocol in graphql_form.protocol.itemText(0)
+            pane.tabs.setCurrentIndex(pane.TAB_FORMAT)
+            await until(pane.send_button.isEnabled, 2, "Send enabled once open")
+            assert pane.send_current()
+            store = controller.store
+            assert store is not None
+            await until(lambda: store.counters(Direction.IN).frames >= 1, 3, "the echo")
+            echoed = next(r for r in range(len(store)) if store.direction(r) is Direction.IN)
+            message = store.message_for(echoed)
+            data = message.data if message is not None else bytes(store.payloads[echoed])
+            assert data.startswith(first_bytes)
+            controller.close_connection()
+            await until(lambda: controller.state is ConnectionState.CLOSED, 5, "closed")
+        finally:
+            await server.close()
+
+    arun(scenario(), 20)
