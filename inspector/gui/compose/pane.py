@@ -1,4 +1,5 @@
-"""Compose and send: text, binary, ping/pong, close, a hand-crafted frame, raw bytes.
+"""Compose and send: text, binary, an application format (MessagePack, CBOR,
+Socket.IO, STOMP, GraphQL), ping/pong, close, a hand-crafted frame, raw bytes.
 
 The pane holds one tab per kind of thing to send (each in its own module), the Send
 button and its status line, and the history of what was sent. Ctrl+Enter sends what
@@ -32,6 +33,7 @@ from ..widgets.naming import named
 from .binary import BinaryTab
 from .control import CloseTab, PingTab
 from .entries import HistoryEntry
+from .format import FormatTab
 from .frame import FrameTab
 from .history import HistoryBox
 from .raw import RawTab
@@ -60,7 +62,7 @@ class ComposePane(QWidget):
 
     sent = Signal(str)
 
-    TAB_TEXT, TAB_BINARY, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(6)
+    TAB_TEXT, TAB_BINARY, TAB_FORMAT, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(7)
 
     def __init__(self, session: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +72,7 @@ class ComposePane(QWidget):
 
         self.text = TextTab(session)
         self.binary = BinaryTab(session)
+        self.format = FormatTab(session)
         self.ping = PingTab(session)
         self.close_tab = CloseTab(session)
         self.frame = FrameTab(session)
@@ -77,6 +80,7 @@ class ComposePane(QWidget):
         self.pages: list[ComposeTab] = [
             self.text,
             self.binary,
+            self.format,
             self.ping,
             self.close_tab,
             self.frame,
@@ -87,7 +91,7 @@ class ComposePane(QWidget):
         self.tabs.setDocumentMode(True)
         for page, title in zip(
             self.pages,
-            ("Text", "Binary", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes"),
+            ("Text", "Binary", "Format", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes"),
             strict=True,
         ):
             self.tabs.addTab(_scrolled(page) if page is self.frame else page, title)
