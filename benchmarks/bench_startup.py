@@ -9,6 +9,8 @@ settings and data folder.
 - **first paint**: from just before the process is spawned (this process's
   ``time.perf_counter``, the same monotonic clock in the child) to the first
   ``QEvent.Paint`` delivered to the main window (an application event filter sees it).
+- **CPU time to first paint**: the child's ``time.process_time()`` at that paint
+  (less sensitive to other load on a shared machine than the wall clock).
 - **idle RSS**: the child's resident set size ``IDLE_S`` after that first paint,
   with the event loop idle.
 
@@ -56,10 +58,11 @@ class FirstPaint(QObject):
             obj, QMainWindow
         ):
             self.painted = time.perf_counter()
+            self.cpu = time.process_time()
             QTimer.singleShot(IDLE_MS, self.report)
         return False
     def report(self):
-        sys.stdout.write(json.dumps({"paint": self.painted, "rss": rss()}) + "\n")
+        sys.stdout.write(json.dumps({"paint": self.painted, "cpu": self.cpu, "rss": rss()}) + "\n")
         sys.stdout.flush()
         os._exit(0)
 
@@ -82,7 +85,7 @@ else:
 """
 
 
-def run_child(kind: str, env: dict[str, str]) -> tuple[float, int]:
+def run_child(kind: str, env: dict[str, str]) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, kind, str(IDLE_S)],
@@ -96,7 +99,7 @@ def run_child(kind: str, env: dict[str, str]) -> tuple[float, int]:
     if not lines:
         raise RuntimeError(f"{kind}: no figures (exit {out.returncode}):\n{out.stderr[-2000:]}")
     figures = json.loads(lines[-1])
-    return figures["paint"] - t0, int(figures["rss"])
+    return figures["paint"] - t0, figures["cpu"], int(figures["rss"])
 
 
 def child_env(folder: str) -> dict[str, str]:
@@ -131,7 +134,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--importtime", action="store_true", help="list the slowest imports")
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, int]]] = {"bare": [], "ours": []}
+    results: dict[str, list[tuple[float, float, int]]] = {"bare": [], "ours": []}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
         env = child_env(folder)
         run_child("ours", env)  # warm the file cache (and the settings folder) once
@@ -140,21 +143,24 @@ def main() -> int:
             for kind in ("bare", "ours"):
                 results[kind].append(run_child(kind, env))
         imports = slowest_imports(env, 25) if args.importtime else []
-    paint = {k: statistics.median(p for p, _ in v) for k, v in results.items()}
-    rss = {k: statistics.median(r for _, r in v) for k, v in results.items()}
+    paint = {k: statistics.median(p for p, _, _ in v) for k, v in results.items()}
+    cpu = {k: statistics.median(c for _, c, _ in v) for k, v in results.items()}
+    rss = {k: statistics.median(r for _, _, r in v) for k, v in results.items()}
     mib = 1024 * 1024
     print(f"{args.rounds} interleaved rounds, fresh processes, offscreen; medians")
-    print(f"{'':28}{'first paint':>14}{'idle RSS':>12}")
-    print(f"{'bare PySide6 window':28}{paint['bare']:>12.3f} s{rss['bare'] / mib:>8.1f} MiB")
-    print(f"{'ws-inspector':28}{paint['ours']:>12.3f} s{rss['ours'] / mib:>8.1f} MiB")
+    print(f"{'':24}{'first paint':>14}{'(CPU time)':>13}{'idle RSS':>12}")
+    for kind, label in (("bare", "bare PySide6 window"), ("ours", "ws-inspector")):
+        print(f"{label:24}{paint[kind]:>12.3f} s{cpu[kind]:>11.3f} s{rss[kind] / mib:>8.1f} MiB")
     pr = paint["ours"] / paint["bare"]
+    cr = cpu["ours"] / cpu["bare"]
     rr = rss["ours"] / rss["bare"]
     ok = pr <= TARGET_PAINT and rr <= TARGET_RSS
     print(
-        f"ratio: first paint {pr:.2f}x (target <= {TARGET_PAINT}x), idle RSS {rr:.2f}x "
-        f"(target <= {TARGET_RSS}x): {'MET' if ok else 'NOT MET'}"
+        f"ratio: first paint {pr:.2f}x (target <= {TARGET_PAINT}x; by CPU time {cr:.2f}x, "
+        f"less sensitive to other load), idle RSS {rr:.2f}x (target <= {TARGET_RSS}x): "
+        f"{'MET' if ok else 'NOT MET'}"
     )
-    spread = {k: (min(p for p, _ in v), max(p for p, _ in v)) for k, v in results.items()}
+    spread = {k: (min(p for p, _, _ in v), max(p for p, _, _ in v)) for k, v in results.items()}
     print(
         f"first paint range: bare {spread['bare'][0]:.3f}-{spread['bare'][1]:.3f} s, "
         f"ours {spread['ours'][0]:.3f}-{spread['ours'][1]:.3f} s"
