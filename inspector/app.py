@@ -34,17 +34,20 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
-from .engine.server import EchoServer
 from .gui.gcpolicy import GuiThreadCollector
 from .gui.qtlog import install_qt_message_handler
 from .gui.window.main_window import MainWindow
+
+if TYPE_CHECKING:
+    # Loaded by the demo alone: the window starts without the server code.
+    from .engine.server import EchoServer
 
 __all__ = ["QUIT_AFTER_ENV", "main", "run_demo", "run_window"]
 
@@ -65,6 +68,8 @@ async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
     """Start an echo server on 127.0.0.1 (port chosen by the system), connect the
     current tab to it and send text, JSON, binary, a fragmented message and a ping.
     Returns the server; the caller closes it."""
+    from .engine.server import EchoServer
+
     server = EchoServer("127.0.0.1", 0, subprotocols=(DEMO_SUBPROTOCOL,))
     await server.start()
     panel = window.current_panel() or window.new_session()
