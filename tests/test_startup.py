@@ -37,6 +37,8 @@ LAZY_MODULES = (
     "inspector.cli.proxy",
     "inspector.cli.replay",
     "inspector.cli.serve",
+    "inspector.gui.options.dialog",
+    "platform",
     "cryptography",
     "msgpack",
     "cbor2",
