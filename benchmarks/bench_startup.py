@@ -42,6 +42,11 @@ CHILD_TIMEOUT_S = 60.0
 # what is measured ends at idle).
 _CHILD = r"""
 import os, sys, time, json
+if sys.argv[1] != "bare":
+    # As the command starts: the command line first (no Qt), then the window. Qt's
+    # own import order matters (PySide6 inspects the source of each module imported
+    # after it), so the parser is imported before PySide6 here too.
+    from inspector.cli import main
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -80,7 +85,6 @@ if sys.argv[1] == "bare":
     window.show()
     app.exec()
 else:
-    from inspector.cli import main
     main([])
 """
 

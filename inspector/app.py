@@ -36,6 +36,11 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
+# cheap, for qasync's and asyncio's modules too (see gui/pyside_scan.py).
+from . import gui  # noqa: F401
+
+# isort: split
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
