@@ -79,6 +79,8 @@ class EchoServer:
         strict: bool = False,
         close_timeout: float = 5.0,
         max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
+        auto_pong: bool = True,
+        pong_delay: float | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -94,6 +96,9 @@ class EchoServer:
         #: Fail a connection on the first violation (a reference peer); off, the
         #: server echoes whatever it can, which lets a client see its own mistakes.
         self.strict = strict
+        #: Pong policy, as on a client (ConnectOptions): at once, never, or this late.
+        self.auto_pong = auto_pong
+        self.pong_delay = pong_delay
         self.connections: set[Connection] = set()
         self.accepted = 0
         self._server: asyncio.Server | None = None
@@ -260,7 +265,10 @@ class EchoServer:
             auto_close=False,
             strict=self.strict,
             defer_failure_close=True,
+            auto_pong=self.auto_pong,
         )
+        if self.auto_pong:
+            conn.pong_delay = self.pong_delay
         ref = weakref.ref(conn)
         conn.on_message = lambda message: self._echo_to(ref, message)
         conn.subscribe(_ReplyClose(ref), messages=MessageFilter.NONE)
