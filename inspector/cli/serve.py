@@ -27,7 +27,14 @@ from ..capture.events import (
     StateChanged,
 )
 from .automation import add_script_option, load_hooks
-from .options import UsageError, add_capture_budget, add_logging_options, capture_budget
+from .options import (
+    UsageError,
+    add_capture_budget,
+    add_logging_options,
+    add_pong_options,
+    capture_budget,
+    pong_options,
+)
 from .render import format_frame, peer_text
 
 if TYPE_CHECKING:
@@ -53,6 +60,7 @@ def register(commands: Any) -> None:
         "close code (default: record it and echo what can be echoed)",
     )
     add_capture_budget(p, what="each connection")
+    add_pong_options(p)
     add_script_option(p)
     add_logging_options(p)
     p.set_defaults(run=run)
@@ -96,6 +104,7 @@ def run(ns: argparse.Namespace) -> int:
     console = None if ns.quiet else Console()
     try:
         hooks = load_hooks(ns, "serve")
+        pongs = pong_options(ns)
     except UsageError as exc:
         print(f"ws-inspector serve: {exc}", file=sys.stderr)
         return 2
@@ -110,6 +119,7 @@ def run(ns: argparse.Namespace) -> int:
             on_event=on_event,
             strict=ns.strict,
             max_capture_bytes=capture_budget(ns),
+            **pongs,
         )
         try:
             await server.start()
