@@ -38,6 +38,7 @@ from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
 from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
+from .rtt_pane import RttPane
 
 __all__ = ["ErrorBanner", "SessionPanel"]  # ErrorBanner re-exported for older imports
 
@@ -90,6 +91,8 @@ class SessionPanel(QWidget):
         self.side_tabs.setDocumentMode(True)
         self.side_tabs.addTab(self.detail, "Frame detail")
         self.side_tabs.addTab(self.handshake, "Handshake")
+        self.rtt = RttPane(self)
+        self.side_tabs.addTab(self.rtt, "RTT")
 
         # The detail pages need ~300 px of height; in a small window (1024x640 with
         # banners shown) they scroll instead of pushing the window taller.
@@ -318,6 +321,7 @@ class SessionPanel(QWidget):
     # ------------------------------------------------------------ events
     def _on_store(self, store: CaptureStore) -> None:
         self.timeline.set_store(store)
+        self.rtt.set_store(store)
         self.detail.clear()
         self._server_note = None
         self.notes_banner.show_notes(store.session.notes)
@@ -364,6 +368,7 @@ class SessionPanel(QWidget):
 
     def _on_stats(self, stats: SessionStats) -> None:
         self._stats = stats
+        self.rtt.refresh()
         self.statsChanged.emit(stats)
 
     def _on_frame_selected(self, row: int) -> None:
