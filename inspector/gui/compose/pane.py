@@ -48,6 +48,7 @@ from ...protocol.frames import FrameSpec, LengthForm, encode_frame
 from ..session.controller import SessionController
 from ..widgets import theme
 from ..widgets.naming import named as _named
+from .repeat import RepeatControl
 
 __all__ = [
     "CLOSE_REASON_LIMIT",
@@ -247,6 +248,8 @@ class ComposePane(QWidget):
         lv.addWidget(self.tabs, 1)
         row = QHBoxLayout()
         row.addWidget(self.status_label, 1)
+        self.repeat = RepeatControl(session, self._entry_for_current, self)
+        row.addWidget(self.repeat)
         row.addWidget(self.send_button)
         lv.addLayout(row)
 
