@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.controller import ConnectOptions, TlsOptions
+from ..session.controller import Backoff, ConnectOptions, ReconnectPolicy, TlsOptions
 from ..widgets import theme
 from ..widgets.naming import named as _named
 
@@ -371,6 +371,40 @@ class OptionsDialog(QDialog):
         form.addRow("Ping pa&yload:", self.ping_payload_edit)
         self.keepalive_spin.valueChanged.connect(self._keepalive_changed)
 
+        reconnect_row = QHBoxLayout()
+        self.reconnect_check = QCheckBox("&Reconnect when the connection drops", page)
+        _named(
+            self.reconnect_check,
+            "reconnectCheck",
+            "Reconnect when the connection drops",
+            "Connect again when the server or the network ends the connection, replaying "
+            "the messages sent before the one marked in the timeline (all of them "
+            "without a mark); each attempt keeps its capture in a tab",
+        )
+        self.max_attempts_spin = QSpinBox(page)
+        _named(self.max_attempts_spin, "maxAttemptsSpin", "Connections in all")
+        self.max_attempts_spin.setRange(0, 100_000)
+        self.max_attempts_spin.setPrefix("at most ")
+        self.max_attempts_spin.setSuffix(" attempts")
+        self.max_attempts_spin.setSpecialValueText("no limit")
+        self.reconnect_pause_spin = QDoubleSpinBox(page)
+        _named(
+            self.reconnect_pause_spin,
+            "reconnectPauseSpin",
+            "First pause before reconnecting",
+            "Doubles after each attempt that did not last, up to 30 s",
+        )
+        self.reconnect_pause_spin.setRange(0, 30)
+        self.reconnect_pause_spin.setDecimals(1)
+        self.reconnect_pause_spin.setPrefix("first after ")
+        self.reconnect_pause_spin.setSuffix(" s")
+        reconnect_row.addWidget(self.reconnect_check, 1)
+        reconnect_row.addWidget(self.max_attempts_spin)
+        reconnect_row.addWidget(self.reconnect_pause_spin)
+        form.addRow(reconnect_row)
+        self.reconnect_check.toggled.connect(self._reconnect_changed)
+        self.set_reconnect_policy(None)
+
         self.open_timeout_spin = QDoubleSpinBox(page)
         _named(self.open_timeout_spin, "openTimeoutSpin", "Open timeout")
         self.open_timeout_spin.setRange(0.5, 600)
@@ -416,6 +450,26 @@ class OptionsDialog(QDialog):
 
     def _pong_policy_changed(self, index: int) -> None:
         self.pong_delay_spin.setEnabled(PONG_POLICIES[index] == "after a delay")
+
+    def _reconnect_changed(self, on: bool) -> None:
+        self.max_attempts_spin.setEnabled(on)
+        self.reconnect_pause_spin.setEnabled(on)
+
+    def set_reconnect_policy(self, policy: ReconnectPolicy | None) -> None:
+        """The tab's reconnecting (not a connection option: kept apart from them)."""
+        shown = policy or ReconnectPolicy()
+        self.reconnect_check.setChecked(policy is not None)
+        self.max_attempts_spin.setValue(shown.max_attempts or 0)
+        self.reconnect_pause_spin.setValue(shown.backoff.first)
+        self._reconnect_changed(policy is not None)
+
+    def reconnect_policy(self) -> ReconnectPolicy | None:
+        if not self.reconnect_check.isChecked():
+            return None
+        return ReconnectPolicy(
+            self.max_attempts_spin.value() or None,
+            Backoff(first=self.reconnect_pause_spin.value()),
+        )
 
     def _keepalive_changed(self, interval: float) -> None:
         for widget in (self.ping_timeout_spin, self.ping_late_combo, self.ping_payload_edit):

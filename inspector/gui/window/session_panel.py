@@ -142,6 +142,7 @@ class SessionPanel(QWidget):
         c.handshakeCaptured.connect(self._on_handshake)
         c.errorOccurred.connect(self._on_error)
         c.statsChanged.connect(self._on_stats)
+        c.reconnectDue.connect(lambda _attempt: self.connect_to(c.url or None))
         self.bar.connectRequested.connect(self.connect_to)
         self.bar.disconnectRequested.connect(self.close_connection)
         self.bar.optionsRequested.connect(self.open_options)
@@ -259,6 +260,7 @@ class SessionPanel(QWidget):
             self._options_dialog.raise_()
             return
         dialog = OptionsDialog(self.controller.options, self)
+        dialog.set_reconnect_policy(self.controller.reconnect)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._options_accepted(dialog))
         dialog.finished.connect(self._options_closed)
@@ -284,6 +286,7 @@ class SessionPanel(QWidget):
 
     def _options_accepted(self, dialog: OptionsDialog) -> None:
         self.controller.options = dialog.options()
+        self.controller.reconnect = dialog.reconnect_policy()
         if dialog.defaults_check.isChecked():
             save_default_options(self.controller.options)
         self.bar.options_button.setToolTip(self._options_summary())

@@ -69,3 +69,20 @@ def test_a_ping_payload_over_125_bytes_cannot_be_accepted(qtbot: Any) -> None:
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert ok is not None and not ok.isEnabled()
     assert "at most 125 bytes" in dialog.problem_label.text()
+
+
+def test_the_reconnect_policy_is_set_and_read_apart_from_the_options(qtbot: Any) -> None:
+    from inspector.gui.session.controller import Backoff, ReconnectPolicy
+
+    dialog = OptionsDialog(builtin_options())
+    qtbot.addWidget(dialog)
+    assert dialog.reconnect_policy() is None and not dialog.max_attempts_spin.isEnabled()
+    dialog.set_reconnect_policy(ReconnectPolicy(5, Backoff(first=1.5)))
+    assert dialog.reconnect_check.isChecked() and dialog.max_attempts_spin.isEnabled()
+    assert dialog.reconnect_policy() == ReconnectPolicy(5, Backoff(first=1.5))
+    dialog.max_attempts_spin.setValue(0)
+    policy = dialog.reconnect_policy()
+    assert policy is not None and policy.max_attempts is None  # no limit
+    dialog.reconnect_check.setChecked(False)
+    assert dialog.reconnect_policy() is None
+    assert dialog.options() == builtin_options()  # not a connection option
