@@ -428,6 +428,8 @@ async def _converse(
     conn.closed.add_done_callback(lambda _: end())
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, interrupt)
+    if interrupted.is_set():  # Ctrl+C while this attempt was connecting
+        end()
     # Lines piped to standard input are sent after the command-line actions, but
     # before a --close, which ends the conversation.
     if piped:
