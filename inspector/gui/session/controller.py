@@ -379,6 +379,7 @@ class SessionController(QObject):
         drop the TCP connection."""
         conn = self._conn
         self._cancel_pause()
+        self._reconnecting = None  # the user ended it: no further attempt
         if conn is None:
             return
         if self.busy:

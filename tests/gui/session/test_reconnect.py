@@ -127,3 +127,39 @@ def test_closing_the_tab_ourselves_does_not_reconnect(
 
     arun(scenario(), 10)
     assert window.tabs.count() == 1 and c._pause is None
+
+
+def test_cancelling_an_attempt_does_not_reconnect(
+    window: MainWindow, arun: Any, until: Any
+) -> None:
+    """A connection cancelled while it connects never opened, which counts as a drop;
+    but the user ended it, so nothing is scheduled."""
+    panel = window.current_panel()
+    assert panel is not None
+    c = panel.controller
+    c.reconnect = ReconnectPolicy(3, Backoff(first=0.05))
+
+    accepted: list[int] = []
+
+    async def never_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        await reader.read()  # the request is read, and never answered
+        writer.close()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(never_answers, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            panel.connect_to(f"ws://127.0.0.1:{port}/")
+            await until(lambda: c.busy, 2, "connecting")
+            await asyncio.sleep(0.1)  # the request is out: waiting for the response
+            c.close_connection()
+            await until(lambda: not c.busy, 5, "cancelled")
+            await asyncio.sleep(0.3)  # past the first pause
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    arun(scenario(), 10)
+    assert len(accepted) == 1  # no second attempt
+    assert c._pause is None and panel.banner.step != "reconnect"
