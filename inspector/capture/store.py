@@ -328,6 +328,41 @@ class CaptureStore:
         d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
         self._add_frames(t, d, frames)
 
+    def add_sent(self, t: float, frame: Frame) -> None:
+        """Append one frame we sent at time ``t``: :meth:`add_frames` of one frame, for
+        the send path of a flood of small messages (one call per message)."""
+        seq, offset, header, payload, violations = frame
+        b1 = header[1]
+        n = len(payload)
+        budget = self._budget
+        if (
+            (b1 & 0x7F) == n
+            and len(header) == (6 if b1 & 0x80 else 2)
+            and header[0] in _WHOLE_MESSAGE_B0
+            and budget.held + n <= budget.room
+            and self._open[0] < 0
+        ):
+            row = len(self.b0)
+            self.t.append(t)
+            self.dir.append(0)
+            self.seq.append(seq)
+            self.offset.append(offset)
+            self.b0.append(header[0])
+            self.b1.append(b1)
+            self.length.append(n)
+            self.mask_key.append(_unpack_L(header, 2)[0] if b1 & 0x80 else 0)
+            self.msg_start.append(row)
+            budget.held += n
+            self.payloads.append(payload)
+            if violations:
+                self.violations[row] = violations
+            self._frames[0] += 1
+            self._payload[0] += n
+            self._wire[0] += n + len(header)
+            self._recent[0] = (row, row + 1)
+        else:
+            self._add_frames(t, 0, (frame,))
+
     def _add_frames(self, t: float, d: int, frames: Sequence[Frame]) -> None:
         row0 = len(self.b0)
         budget = self._budget

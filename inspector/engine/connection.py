@@ -634,14 +634,32 @@ class Connection(asyncio.BufferedProtocol):
             log.debug("%d frames not sent: writing failed already", len(sent))
             return []
         if data:
-            self._write(data)
-        t = self.now()
+            burst = self._burst
+            if burst and len(data) <= 2:  # mid-turn, one frame: _write's common case
+                burst += data
+                self._burst_size += len(data[0]) + (len(data[1]) if len(data) == 2 else 0)
+                if self._burst_size >= _BURST_LIMIT:
+                    self.write_pending()
+            else:
+                self._write(data)
+        t = time.monotonic() - self._t0
         if len(sent) == 1 and type(sent[0]) is Frame:  # the common case: one frame
-            frames: list[Frame] = sent  # type: ignore[assignment]
-            messages: list[Message] = []
-        else:
-            frames = [e for e in sent if type(e) is Frame]
-            messages = [e for e in sent if type(e) is Message]
+            frame = sent[0]
+            store = self._sent_store
+            if store is not None:
+                try:
+                    store.add_sent(t, frame)
+                except Exception:  # a broken capture must not break the connection
+                    log.exception("the capture failed on frames sent")
+            if self._frame_listeners:
+                self._publish_sent(t, sent)  # type: ignore[arg-type]
+            if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
+                self._pings[frame.payload] = t
+            if proto.close_sent is not None and self.state is ConnectionState.OPEN:
+                self._close_sent_progress(proto)
+            return sent  # type: ignore[return-value]
+        frames = [e for e in sent if type(e) is Frame]
+        messages = [e for e in sent if type(e) is Message]
         if frames:
             store = self._sent_store
             if store is not None:
@@ -650,22 +668,28 @@ class Connection(asyncio.BufferedProtocol):
                 except Exception:  # a broken capture must not break the connection
                     log.exception("the capture failed on frames sent")
             if self._frame_listeners:
-                event = FramesCaptured(t, Direction.OUT, frames)
-                for listener in self._frame_listeners:
-                    try:
-                        listener(event)
-                    except Exception:  # a broken listener must not break the connection
-                        log.exception("capture listener %r failed on FramesCaptured", listener)
+                self._publish_sent(t, frames)
             for frame in frames:
                 if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
                     self._pings[frame.payload] = t
         for message in messages:
             self._publish_message(t, Direction.OUT, message)
         if proto.close_sent is not None and self.state is ConnectionState.OPEN:
-            self.set_state(ConnectionState.CLOSING)
-            if proto.close_handshake_done:
-                self._closing_handshake_progress()
+            self._close_sent_progress(proto)
         return frames
+
+    def _publish_sent(self, t: float, frames: list[Frame]) -> None:
+        event = FramesCaptured(t, Direction.OUT, frames)
+        for listener in self._frame_listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break the connection
+                log.exception("capture listener %r failed on FramesCaptured", listener)
+
+    def _close_sent_progress(self, proto: Protocol) -> None:
+        self.set_state(ConnectionState.CLOSING)
+        if proto.close_handshake_done:
+            self._closing_handshake_progress()
 
     def _write(self, data: list[bytes]) -> None:
         """Write at once the first time in an event-loop turn (a lone message waits
@@ -736,13 +760,19 @@ class Connection(asyncio.BufferedProtocol):
     def send_text(
         self, text: str, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        self._proto().send_text(text, fragments=fragments, compress=compress)
+        proto = self.protocol
+        if proto is None:
+            raise LocalProtocolError("the connection is not open")
+        proto.send_text(text, fragments=fragments, compress=compress)
         return self.flush()
 
     def send_binary(
         self, data: bytes, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        self._proto().send_binary(data, fragments=fragments, compress=compress)
+        proto = self.protocol
+        if proto is None:
+            raise LocalProtocolError("the connection is not open")
+        proto.send_binary(data, fragments=fragments, compress=compress)
         return self.flush()
 
     def send_ping(self, payload: bytes = b"") -> list[Frame]:
