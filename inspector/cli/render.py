@@ -108,9 +108,6 @@ class PayloadRenderer:
         # The opcode and compression of the message each sender has begun in
         # fragments: a continuation frame's bytes are read as that message's.
         self._open: dict[Role | None, tuple[int, bool]] = {}
-        # A command runs over a fixed set of views, asked about every payload: taken
-        # once, they cost a command less (Registry.__iter__ copies them each time).
-        self._views = tuple(self.registry)
         self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
         self._role: SessionRole | None = None
         self._begun: dict[int, tuple[int, bool]] = {}
@@ -214,7 +211,7 @@ class PayloadRenderer:
         # Registry.best in one pass (the highest priority; ties: the first registered).
         best: View | None = None
         top = -1.0
-        for view in self._views:
+        for view in self.registry.contenders(data, meta):
             try:
                 p = view.priority(data, meta)
             except Exception:  # a broken view must not hide the payload

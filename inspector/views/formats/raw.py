@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...protocol.constants import close_code_meaning, close_code_name
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, shorten
 
@@ -96,6 +96,7 @@ def _reject_constant(name: str) -> Any:
 class JsonView(View):
     name = "json"
     title = "JSON"
+    text_starts = frozenset(_WS) | frozenset(b"{[")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):
@@ -159,6 +160,7 @@ class HexView(View):
 class CloseView(View):
     name = "close"
     title = "Close"
+    text_starts = NO_TEXT
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return 1.0 if meta.opcode == 8 else -1
