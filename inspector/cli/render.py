@@ -208,6 +208,9 @@ class PayloadRenderer:
                 readable = False
             if readable:
                 return forced
+        settled = self.registry.settled(data, meta)
+        if settled is not None:
+            return settled
         # Registry.best in one pass (the highest priority; ties: the first registered).
         best: View | None = None
         top = -1.0

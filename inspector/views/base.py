@@ -191,6 +191,10 @@ class View(ABC):
     #: empty or starts with a byte not in this set. None: no promise (the view is
     #: asked about every payload). The views' tests check each promise.
     text_starts: ClassVar[frozenset[int] | None] = None
+    #: A promise that lets a choice be made once for many payloads: with no subprotocol
+    #: negotiated, :meth:`priority` of every text message is this, whatever its
+    #: content. None: it depends on the content.
+    text_priority: ClassVar[float | None] = None
 
     @abstractmethod
     def priority(self, data: bytes, meta: PayloadMeta) -> float:

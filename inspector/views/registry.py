@@ -52,6 +52,9 @@ class Registry:
         #: The views a text payload can interest, by its first byte (256: empty),
         #: from their :attr:`View.text_starts` promises; emptied on every change.
         self._by_start: dict[int, tuple[View, ...]] = {}
+        #: The best view of a text payload by its first byte, where every contender
+        #: promises its :attr:`View.text_priority` (None: the content decides).
+        self._settled: dict[int, View | None] = {}
         for view in views:
             self.add(view)
 
@@ -60,10 +63,12 @@ class Registry:
         replace a built-in one)."""
         self._views[view.name] = view
         self._by_start.clear()
+        self._settled.clear()
 
     def remove(self, name: str) -> None:
         self._views.pop(name, None)
         self._by_start.clear()
+        self._settled.clear()
 
     def __iter__(self) -> Iterator[View]:
         return iter(list(self._views.values()))
@@ -110,6 +115,29 @@ class Registry:
             log.exception("view %r failed to rate a payload", view.name)
             return -1.0
 
+    def settled(self, data: bytes, meta: PayloadMeta) -> View | None:
+        """The best view for ``data`` when its kind and first byte alone decide it (a
+        text payload whose every contender promises a :attr:`View.text_priority`),
+        without asking any view; None when its content must be looked at."""
+        if meta.opcode != 1 or meta.subprotocol is not None:
+            return None
+        start = data[0] if data else 256
+        try:
+            return self._settled[start]
+        except KeyError:
+            pass
+        best: View | None = None
+        top = -1.0
+        for view in self.contenders(data, meta):
+            p = view.text_priority
+            if p is None:
+                best = None
+                break
+            if p > top and p >= 0:
+                best, top = view, p
+        self._settled[start] = best
+        return best
+
     def ranked(self, data: bytes, meta: PayloadMeta) -> list[tuple[float, View]]:
         """Every view that can show ``data``, best first."""
         views = self.contenders(data, meta)
@@ -123,6 +151,9 @@ class Registry:
         return [v for _, v in self.ranked(data, meta)]
 
     def best(self, data: bytes, meta: PayloadMeta) -> View:
+        settled = self.settled(data, meta)
+        if settled is not None:
+            return settled
         ranked = self.ranked(data, meta)
         if ranked:
             return ranked[0][1]

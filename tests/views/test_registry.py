@@ -115,11 +115,26 @@ def test_text_start_promises_hold(view: View) -> None:
     assert view.priority(b"", PayloadMeta(opcode=1)) < 0
 
 
+@pytest.mark.parametrize("view", list(default_registry()), ids=lambda v: v.name)
+def test_text_priority_promises_hold(view: View) -> None:
+    promised = view.text_priority
+    if promised is None:
+        return
+    payloads = [b"", *_TAILS, *(bytes([b]) + t for b in range(256) for t in (b"", b"x\xff"))]
+    for data in payloads:
+        for truncated in (False, True):
+            meta = PayloadMeta(opcode=1, truncated=truncated, size=len(data) + truncated)
+            assert view.priority(data, meta) == promised, (view.name, data)
+
+
 class AskingEveryView(Registry):
-    """The registry without the text_starts shortcut."""
+    """The registry without its shortcuts (text_starts, text_priority)."""
 
     def contenders(self, data: bytes, meta: PayloadMeta) -> tuple[View, ...]:
         return tuple(self)
+
+    def settled(self, data: bytes, meta: PayloadMeta) -> View | None:
+        return None
 
 
 @settings(max_examples=300)

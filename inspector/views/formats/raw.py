@@ -41,6 +41,7 @@ def _looks_like_text(head: bytes) -> bool:
 class TextView(View):
     name = "text"
     title = "Text"
+    text_priority = 0.5
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 8:
@@ -137,6 +138,7 @@ class JsonView(View):
 class HexView(View):
     name = "hex"
     title = "Hex"
+    text_priority = 0.01
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         # Bytes that are not text read best as hex whatever carried them (a binary
