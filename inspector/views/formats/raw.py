@@ -69,7 +69,9 @@ class TextView(View):
         text = prefix.decode("utf-8", "replace")
         line = " ".join(text.split()) if "\n" in text or "\r" in text else text
         cut = meta.size is not None and meta.size > len(prefix)
-        shown = escape_control(shorten(line, SUMMARY_CHARS))
+        shown = shorten(line, SUMMARY_CHARS)
+        if not shown.isprintable():  # (every control character is unprintable)
+            shown = escape_control(shown)
         return shown + ("\u2026" if cut and not shown.endswith("...") else "")
 
 
