@@ -75,6 +75,9 @@ _unpack_Q = struct.Struct("!Q").unpack_from
 _unpack_L = struct.Struct("!L").unpack_from
 _first = itemgetter(0)
 _second = itemgetter(1)
+_third = itemgetter(2)
+_fourth = itemgetter(3)
+_fifth = itemgetter(4)
 _LAST4 = itemgetter(slice(-4, None))
 #: b1 -> 1 when the MASK bit is set; the 7-bit length field -> 1 when extended.
 _MASK_BIT = bytes(b >> 7 for b in range(256))
@@ -176,11 +179,29 @@ class CaptureStore:
         self._payload = [0, 0]
         self._open = [-1, -1]
         self._recent = [(0, 0), (0, 0)]
+        #: A writer's rows held back (see :meth:`hold`), added before any read or add.
+        self._held: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ adding
+    def hold(self, add_held: Callable[[], None] | None) -> None:
+        """A writer holds rows back to add them in bulk (the engine's sent frames of
+        one event-loop turn): ``add_held`` adds them, and is called (once, then
+        forgotten) before the store is next read (:meth:`__len__`, :meth:`counters`,
+        :meth:`iter_events`) or added to, so that no reader sees the rows late. None:
+        nothing is held any more."""
+        self._held = add_held
+
+    def _add_held(self) -> None:
+        add_held = self._held
+        if add_held is not None:
+            self._held = None
+            add_held()
+
     def add(self, event: FramesCaptured | StoredEvent) -> None:
         """Record one event. Frames go to the columns; a non-trivial message is
         attached to the row of its last frame; anything else goes to :attr:`events`."""
+        if self._held is not None:
+            self._add_held()
         if isinstance(event, FramesCaptured):
             frames = event.frames
             if isinstance(frames, FrameBatch):
@@ -325,8 +346,28 @@ class CaptureStore:
     def add_frames(self, t: float, direction: Direction, frames: Sequence[Frame]) -> None:
         """Append frames given one by one, all at time ``t`` (what we sent): the same
         as :meth:`add` of a :class:`FramesCaptured`, without making the event."""
+        if self._held is not None:
+            self._add_held()
         d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
         self._add_frames(t, d, frames)
+
+    def add_sent_frames(self, t: array[float], frames: Sequence[Frame]) -> None:
+        """:meth:`add_sent` of each frame (``t``: the time of each), in bulk where
+        every one is a whole plain message without violations (a flood of sends)."""
+        n = len(frames)
+        if not n:
+            return
+        headers = list(map(_third, frames))
+        if any(map(_fifth, frames)) or not self.extend_frames(
+            t,
+            bytes(n),
+            array("q", map(_first, frames)),
+            array("q", map(_second, frames)),
+            headers,
+            list(map(_fourth, frames)),
+        ):
+            for i, frame in enumerate(frames):
+                self.add_sent(t[i], frame)
 
     def add_sent(self, t: float, frame: Frame) -> None:
         """Append one frame we sent at time ``t``: :meth:`add_frames` of one frame, for
@@ -417,6 +458,8 @@ class CaptureStore:
         get frames one at a time. Raises ValueError when ``header`` is not a whole
         frame header (two bytes, the extended length and the key its second byte
         announces)."""
+        if self._held is not None:
+            self._add_held()
         # Identity, not a dict lookup: Enum.__hash__ is Python code, 0.5 s per million.
         d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
         hlen = len(header)
@@ -497,6 +540,8 @@ class CaptureStore:
         payload as long as the header declares, and all of them within the budget:
         otherwise it appends nothing and returns False (then append them one by
         one)."""
+        if self._held is not None:
+            self._add_held()
         n = len(headers)
         if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
             return False
@@ -584,6 +629,8 @@ class CaptureStore:
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
+        if self._held is not None:
+            self._add_held()
         return len(self.b0)
 
     def _row(self, row: int) -> int:
@@ -670,10 +717,14 @@ class CaptureStore:
 
     def iter_events(self) -> Iterator[tuple[int, StoredEvent]]:
         """``(rows_before, event)`` pairs: the event came after that many frame rows."""
+        if self._held is not None:
+            self._add_held()
         return zip(self.event_rows, self.events, strict=True)
 
     # ---------------------------------------------------------------- summaries
     def counters(self, direction: Direction) -> DirectionCounters:
+        if self._held is not None:
+            self._add_held()
         d = _DIR_CODE[direction]
         return DirectionCounters(self._frames[d], self._wire[d], self._payload[d])
 

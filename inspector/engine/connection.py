@@ -16,6 +16,7 @@ import enum
 import logging
 import time
 import weakref
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -173,6 +174,11 @@ class Connection(asyncio.BufferedProtocol):
         #: per send when nobody else listens.
         self._sent_store: CaptureStore | None = self.store
         self._frame_listeners: list[Listener] = []
+        #: Frames sent in this event-loop turn, and when, not yet in the store: added
+        #: in bulk when the turn's writes go out, or before anything reads or adds to
+        #: the store (CaptureStore.hold), when nobody else listens to frames.
+        self._unrecorded: list[Frame] = []
+        self._unrecorded_t: array[float] = array("d")
         self._on_message: Callable[[Message], None] | None = None
         #: Writes of the current event-loop turn after its first, joined into one
         #: socket write at the end of the turn (None: nothing written this turn yet).
@@ -245,6 +251,7 @@ class Connection(asyncio.BufferedProtocol):
         self._listeners_changed()
 
     def _listeners_changed(self) -> None:
+        self._record_sent()
         store = self.store
         store_add = store.add if store is not None else None
         listening = store_add is not None and store_add in self._listeners
@@ -259,6 +266,8 @@ class Connection(asyncio.BufferedProtocol):
             )
 
     def publish(self, event: CaptureEvent) -> None:
+        if self._unrecorded:
+            self._record_sent()
         for listener in self._listeners:
             try:
                 listener(event)
@@ -276,6 +285,8 @@ class Connection(asyncio.BufferedProtocol):
         )
         if not everyone and not composite:
             return
+        if self._unrecorded:
+            self._record_sent()
         event = MessageCaptured(t, direction, message)
         for listener in (*everyone, *composite):
             try:
@@ -647,10 +658,17 @@ class Connection(asyncio.BufferedProtocol):
             frame = sent[0]
             store = self._sent_store
             if store is not None:
-                try:
-                    store.add_sent(t, frame)
-                except Exception:  # a broken capture must not break the connection
-                    log.exception("the capture failed on frames sent")
+                if not self._frame_listeners and (self._burst_scheduled or self._receiving):
+                    # Held for the turn's end: one bulk add instead of one per send.
+                    if not self._unrecorded:
+                        store.hold(self._record_sent)
+                    self._unrecorded.append(frame)  # type: ignore[arg-type]
+                    self._unrecorded_t.append(t)
+                else:
+                    try:
+                        store.add_sent(t, frame)  # type: ignore[arg-type]
+                    except Exception:  # a broken capture must not break the connection
+                        log.exception("the capture failed on frames sent")
             if self._frame_listeners:
                 self._publish_sent(t, sent)  # type: ignore[arg-type]
             if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
@@ -663,6 +681,7 @@ class Connection(asyncio.BufferedProtocol):
         if frames:
             store = self._sent_store
             if store is not None:
+                self._record_sent()
                 try:
                     store.add_frames(t, Direction.OUT, frames)
                 except Exception:  # a broken capture must not break the connection
@@ -736,9 +755,28 @@ class Connection(asyncio.BufferedProtocol):
             if run:
                 transport.writelines(run)
 
+    def _record_sent(self) -> None:
+        """Add the sent frames held back to the store."""
+        frames = self._unrecorded
+        if not frames:
+            return
+        times = self._unrecorded_t
+        self._unrecorded = []
+        self._unrecorded_t = array("d")
+        store = self.store
+        if store is None:
+            return
+        store.hold(None)
+        try:
+            store.add_sent_frames(times, frames)
+        except Exception:  # a broken capture must not break the connection
+            log.exception("the capture failed on frames sent")
+
     def write_pending(self) -> None:
         """Hand the writes held for the end of this event-loop turn to the transport
         now (before closing it, or to measure its buffer)."""
+        if self._unrecorded:
+            self._record_sent()
         burst = self._burst
         if burst:
             self._burst = []

@@ -174,6 +174,34 @@ def test_frames_sent_one_at_a_time_match_a_list(budget: int | None) -> None:
     assert one_by_one.counters(OUT) == listed.counters(OUT)
     assert one_by_one.capped_at_row == listed.capped_at_row
     assert list(one_by_one.message_frames(1)) == [1, 2, 3]
+    in_bulk = CaptureStore(session_info(), max_payload_bytes=budget)
+    in_bulk.add_sent_frames(array("d", [0.5] * len(frames)), frames)
+    assert [list(c) for c in in_bulk._columns()] == [list(c) for c in listed._columns()]
+    assert in_bulk.payloads == listed.payloads
+    assert in_bulk.counters(OUT) == listed.counters(OUT)
+
+
+def test_rows_held_back_are_added_before_any_read_or_add() -> None:
+    proto = Protocol(Role.CLIENT)
+    for i in range(5):
+        proto.send_text(f"m{i}")
+    frames = [e for e in proto.events_sent() if isinstance(e, Frame)]
+    store = CaptureStore(session_info())
+    calls: list[int] = []
+
+    def add_held() -> None:
+        calls.append(len(calls))
+        store.add_sent_frames(array("d", [0.1 * i for i in range(5)]), frames)
+
+    store.hold(add_held)
+    assert not store.payloads  # held
+    assert len(store) == 5 and calls == [0]
+    assert len(store) == 5 and calls == [0]  # once, then forgotten
+    store.hold(add_held)
+    store.add(StateChanged(1.0, ConnectionState.CLOSED))
+    assert list(store.event_rows) == [10]  # the held rows came first
+    store.hold(add_held)
+    assert store.counters(OUT).frames == 15
 
 
 def test_oversized_frame_keeps_its_declared_length() -> None:
