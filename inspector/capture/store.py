@@ -17,18 +17,16 @@ in :attr:`CaptureStore.event_rows`, so a timeline can interleave the two.
 
 from __future__ import annotations
 
-import struct
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress, repeat
-from operator import itemgetter, mul
+from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from ..protocol.events import Message
-from ..protocol.frames import Frame, FrameBatch, encode_header, header_length
+from ..protocol.frames import Frame, FrameBatch, encode_header
 from ..protocol.violations import Rule, Violation
 from .budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
-from .bulk import and_masks, counting, first_bytes, matcher, plus
+from .bulk import and_masks, counting, first_bytes, plus
 from .events import (
     Direction,
     ErrorCaptured,
@@ -41,6 +39,27 @@ from .events import (
     SessionInfo,
     StateChanged,
     ViolationCaptured,
+)
+from .ingest import FileIngest
+from .query import StoreQueries
+from .tables import (
+    _DIR_CODE,
+    _DIR_IN,
+    _DIR_OF_CODE,
+    _DIR_OUT,
+    _FORM,
+    _HLEN,
+    _LOW7,
+    _WHOLE_MESSAGE_B0,
+    _fifth,
+    _first,
+    _fourth,
+    _pack_L,
+    _second,
+    _third,
+    _unpack_H,
+    _unpack_L,
+    _unpack_Q,
 )
 
 __all__ = [
@@ -65,39 +84,6 @@ StoredEvent = (
     | InterventionCaptured
 )
 
-_OUT = 0
-_IN = 1
-_DIR_CODE = {Direction.OUT: _OUT, Direction.IN: _IN}
-_DIR_OF_CODE = (Direction.OUT, Direction.IN)
-_DIR_OUT = Direction.OUT
-_DIR_IN = Direction.IN
-
-_unpack_H = struct.Struct("!H").unpack_from
-_unpack_Q = struct.Struct("!Q").unpack_from
-_unpack_L = struct.Struct("!L").unpack_from
-_first = itemgetter(0)
-_second = itemgetter(1)
-_third = itemgetter(2)
-_fourth = itemgetter(3)
-_fifth = itemgetter(4)
-_LAST4 = itemgetter(slice(-4, None))
-#: b1 -> 1 when the MASK bit is set; the 7-bit length field -> 1 when extended.
-_MASK_BIT = bytes(b >> 7 for b in range(256))
-_EXTENDED = bytes(1 if b >= 126 else 0 for b in range(256))
-_DIR_CODES = frozenset((0, 1))
-_pack_L = struct.Struct("!L").pack
-
-#: Header length by second byte, so a batch's header bytes sum up in C.
-_HLEN = tuple(header_length(b1) for b1 in range(256))
-_HLEN_BYTES = bytes(_HLEN)
-#: Length form (7, 16, 64) by the 7-bit length field.
-_FORM = tuple(7 if n < 126 else 16 if n == 126 else 64 for n in range(128))
-#: b1 -> b1 & 0x7F, for bytes.translate.
-_LOW7 = bytes(b & 0x7F for b in range(256))
-#: First bytes of a data frame that is a whole message by itself (FIN, TEXT or
-#: BINARY, any RSV): the flood case, where every frame starts its own group.
-_WHOLE_MESSAGE_B0 = frozenset(b for b in range(256) if b & 0x80 and (b & 0x0F) in (1, 2))
-
 
 class DirectionCounters(NamedTuple):
     """Totals for one direction. ``wire_bytes`` counts headers plus declared payload
@@ -109,7 +95,7 @@ class DirectionCounters(NamedTuple):
     payload_bytes: int
 
 
-class CaptureStore:
+class CaptureStore(FileIngest, StoreQueries):
     """One session, live or loaded: frame columns, non-trivial messages and events.
 
     Columns (index = row, rows in arrival order, both directions interleaved):
@@ -449,161 +435,6 @@ class CaptureStore:
                 self.append_frame(t, _DIR_OF_CODE[d], seq, offset, header, payload, violations)
         self._recent[d] = (row0, len(self.b0))
 
-    def append_frame(
-        self,
-        t: float,
-        direction: Direction,
-        seq: int,
-        offset: int,
-        header: bytes,
-        payload: bytes,
-        violations: tuple[Violation, ...] = (),
-    ) -> int:
-        """Append one frame and return its row; for readers of capture files, which
-        get frames one at a time. Raises ValueError when ``header`` is not a whole
-        frame header (two bytes, the extended length and the key its second byte
-        announces)."""
-        if self._held is not None:
-            self._add_held()
-        # Identity, not a dict lookup: Enum.__hash__ is Python code, 0.5 s per million.
-        d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
-        hlen = len(header)
-        if hlen < 2 or hlen != _HLEN[header[1]]:
-            raise ValueError(f"not a frame header: {header.hex()}")
-        b0 = header[0]
-        b1 = header[1]
-        n7 = b1 & 0x7F
-        length = (
-            n7 if n7 < 126 else _unpack_H(header, 2)[0] if n7 == 126 else _unpack_Q(header, 2)[0]
-        )
-        if len(payload) > length:
-            raise ValueError(
-                f"the payload has {len(payload)} bytes but the header declares {length}"
-            )
-        row = len(self.b0)
-        # Fragment grouping as in _group, inlined: readers call this a million times.
-        op = b0 & 0x0F
-        open_row = self._open[d]
-        if op & 0x08 or op > 2:
-            start = -1
-        elif op:
-            start = row
-            open_row = -1 if b0 & 0x80 else row
-        elif open_row >= 0:
-            start = open_row
-            if b0 & 0x80:
-                open_row = -1
-        else:
-            start = -1
-        try:
-            self.t.append(t)
-            self.dir.append(d)
-            self.seq.append(seq)
-            self.offset.append(offset)
-            self.b0.append(b0)
-            self.b1.append(b1)
-            self.length.append(length)
-            self.mask_key.append(_unpack_L(header, hlen - 4)[0] if b1 & 0x80 else 0)
-            self.msg_start.append(start)
-        except BaseException:
-            # A value that does not fit its column (a string t, a negative offset):
-            # undo the appends so that the columns stay the same length.
-            for col in self._columns():
-                del col[row:]
-            raise
-        budget = self._budget
-        if budget.held + len(payload) <= budget.room:  # PayloadBudget.keep, inlined
-            budget.held += len(payload)
-            self.payloads.append(payload)
-        else:
-            was_capped = budget.capped
-            self.payloads.append(budget.keep(payload))
-            if not was_capped:
-                self._reached_budget(row)
-        self._open[d] = open_row
-        if violations:
-            self.violations[row] = violations
-        self._frames[d] += 1
-        self._payload[d] += length
-        self._wire[d] += length + hlen
-        self._recent[d] = (row, row + 1)
-        return row
-
-    def extend_frames(
-        self,
-        t: array[float],
-        dirs: bytes,
-        seq: array[int],
-        offset: array[int],
-        headers: Sequence[bytes],
-        payloads: list[bytes],
-    ) -> bool:
-        """Append frames given as columns (``dirs``: 0 out, 1 in), for readers of
-        capture files: the bulk form of :meth:`append_frame`, with no Python step
-        per frame (but one per frame with an extended length). It takes the frames
-        only when each is a whole text or binary message, its header whole, its
-        payload as long as the header declares, and all of them within the budget:
-        otherwise it appends nothing and returns False (then append them one by
-        one)."""
-        if self._held is not None:
-            self._add_held()
-        n = len(headers)
-        if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
-            return False
-        if min(map(len, headers)) < 2:
-            return False
-        b0s = bytes(map(_first, headers))
-        b1s = bytes(map(_second, headers))
-        if not _WHOLE_MESSAGE_B0.issuperset(b0s) or not _DIR_CODES.issuperset(dirs):
-            return False
-        if bytes(map(len, headers)) != b1s.translate(_HLEN_BYTES):
-            return False
-        low = b1s.translate(_LOW7)
-        lengths: bytes | array[int] = low
-        if max(low) >= 126:
-            lengths = array("Q", list(low))
-            for i in compress(range(n), low.translate(_EXTENDED)):
-                header = headers[i]
-                lengths[i] = _unpack_H(header, 2)[0] if low[i] == 126 else _unpack_Q(header, 2)[0]
-        if list(map(len, payloads)) != list(lengths):
-            return False  # a payload not kept whole: one by one says how
-        budget = self._budget
-        total = sum(lengths)
-        if budget.held + total > budget.room:
-            return False
-        # The key is the header's last 4 bytes when the MASK bit is set, else 0.
-        keys = array(
-            "I",
-            map(mul, map(int.from_bytes, map(_LAST4, headers)), b1s.translate(_MASK_BIT)),
-        )
-        row0 = len(self.b0)
-        self.t.extend(t)
-        self.dir.frombytes(dirs)
-        self.seq.extend(seq)
-        self.offset.extend(offset)
-        self.b0.frombytes(b0s)
-        self.b1.frombytes(b1s)
-        self.length.extend(lengths)
-        self.mask_key.extend(keys)
-        self.msg_start.frombytes(counting(row0, n))
-        budget.held += total
-        self.payloads.extend(payloads)
-        wire = total + sum(map(len, headers))
-        n_in = sum(dirs)
-        in_payload = sum(compress(lengths, dirs))
-        in_wire = in_payload + sum(map(len, compress(headers, dirs)))
-        for d, frames, payload, wire_d in (
-            (1, n_in, in_payload, in_wire),
-            (0, n - n_in, total - in_payload, wire - in_wire),
-        ):
-            if frames:
-                self._frames[d] += frames
-                self._payload[d] += payload
-                self._wire[d] += wire_d
-                self._open[d] = -1  # a whole message ends any open one
-                self._recent[d] = (row0, row0 + n)
-        return True
-
     def _keep_message(self, event: MessageCaptured, row: int) -> MessageCaptured:
         budget = self._budget
         was_capped = budget.capped
@@ -790,81 +621,6 @@ class CaptureStore:
             if v.rule is Rule.RESERVED_BIT and (not b0 & 0x30 or "RSV1" in v.message):
                 return False
         return True
-
-    # ---------------------------------------------------------------- filtering
-    def select(
-        self,
-        *,
-        dirs: Iterable[Direction] | None = None,
-        opcodes: Iterable[int] | None = None,
-        hide_ping_pong: bool = False,
-        violations_only: bool = False,
-    ) -> array[int]:
-        """Rows that pass every filter given, in order: direction, opcode (0-15), no
-        PING/PONG, only frames with violations. Works on whole columns with
-        ``bytes.translate`` and ``itertools.compress`` (~0.05 s per million rows)."""
-        n = len(self.b0)
-        mask: bytes | None = None
-        allowed = set(range(16)) if opcodes is None else {op & 0x0F for op in opcodes}
-        if hide_ping_pong:
-            allowed -= {0x9, 0xA}
-        if len(allowed) < 16:
-            table = bytes(1 if b & 0x0F in allowed else 0 for b in range(256))
-            mask = self.b0.tobytes().translate(table)
-        if dirs is not None:
-            wanted = {_DIR_CODE[d] for d in dirs}
-            if len(wanted) < 2:
-                table = bytes(1 if b in wanted else 0 for b in range(256))
-                dmask = self.dir.tobytes().translate(table)
-                mask = dmask if mask is None else and_masks(mask, dmask)
-        if violations_only:
-            marked = sorted(self.violations)
-            if mask is not None:
-                marked = [r for r in marked if mask[r]]
-            return array("q", marked)
-        if mask is None:
-            return array("q", range(n))
-        return array("q", compress(range(n), mask))
-
-    def search(
-        self,
-        pattern: str | bytes,
-        *,
-        regex: bool = False,
-        case: bool = False,
-        rows: Sequence[int] | None = None,
-        messages: bool = True,
-    ) -> array[int]:
-        """Rows whose payload matches ``pattern``, in order.
-
-        A ``str`` pattern is matched against the payload's UTF-8 bytes; a ``bytes``
-        pattern against the bytes as they are. ``case=False`` ignores case (for a
-        non-ASCII ``str`` pattern, Unicode case, on the payload decoded as UTF-8);
-        ``regex=True`` takes the pattern as a regular expression (an invalid one
-        raises :class:`re.error`). ``rows`` limits the search to those rows (for
-        example the result of :meth:`select`). With ``messages``, the row ending a
-        non-trivial message also matches when the reassembled, inflated message does:
-        text split across fragments or compressed with permessage-deflate is found.
-
-        Runs in C-level loops over the payload list: ~0.2 s per million frames.
-        """
-        test = matcher(pattern, regex=regex, case=case)
-        payloads = self.payloads
-        if rows is None:
-            found = array("q", compress(range(len(payloads)), test(payloads)))
-        else:
-            rows = array("q", rows) if not isinstance(rows, array) else rows
-            found = array("q", compress(rows, test(map(payloads.__getitem__, rows))))
-        if messages and self.messages:
-            scope = None if rows is None else set(rows)
-            extra = [
-                row
-                for row, captured in self.messages.items()
-                if (scope is None or row in scope) and any(test((captured.message.data,)))
-            ]
-            if extra:
-                found = array("q", sorted(set(found).union(extra)))
-        return found
 
 
 def _negotiates_deflate(response: HandshakeCaptured) -> bool:

@@ -28,7 +28,6 @@ from ..capture.events import (
     ErrorStep,
     FramesCaptured,
     MessageCaptured,
-    RawBytesSent,
     RttSample,
     SessionInfo,
     SessionRole,
@@ -40,11 +39,12 @@ from ..capture.store import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, CaptureSt
 from ..protocol.connection import Protocol
 from ..protocol.constants import CloseCode, Opcode, Role, describe_close
 from ..protocol.events import Failure, Message
-from ..protocol.frames import Frame, FrameBatch, FrameSpec
+from ..protocol.frames import Frame, FrameBatch
 from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
 from .keepalive import Timekeeper
 from .leftovers import read_leftovers, read_tls_leftovers_on_error
+from .sending import SendingSide
 
 __all__ = ["Connection", "Listener", "MessageFilter", "new_session"]
 
@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[CaptureEvent], None]
 
-#: Bytes held for the end of an event-loop turn before they are written anyway.
-_BURST_LIMIT = 256 * 1024
-#: Chunks smaller than this are joined into one write; larger ones are written alone.
-_JOIN_LIMIT = 64 * 1024
 
 #: Close rules whose breach makes an end unclean (contract 4), and the codes that say
 #: a protocol error whichever side sent them.
@@ -139,7 +135,7 @@ def _unclean_because(proto: Protocol) -> str:
     return ""
 
 
-class Connection(asyncio.BufferedProtocol):
+class Connection(SendingSide, asyncio.BufferedProtocol):
     """One connection's transport, protocol state, capture and listeners.
 
     Create it, :meth:`subscribe` listeners, then the client or server code attaches
@@ -660,240 +656,6 @@ class Connection(asyncio.BufferedProtocol):
         self._close_timer = None
         if self.store is not None:
             self.store.on_capped = None
-
-    # ------------------------------------------------------------------ send
-    def flush(self) -> list[Frame]:
-        """Write what the protocol queued and publish records of it."""
-        proto = self.protocol
-        if proto is None:
-            return []
-        data = proto.data_to_send()
-        sent = proto.events_sent()
-        if not sent and not data:
-            return []
-        if self._write_failed:
-            log.debug("%d frames not sent: writing failed already", len(sent))
-            return []
-        if data:
-            burst = self._burst
-            if burst and len(data) <= 2:  # mid-turn, one frame: _write's common case
-                burst += data
-                self._burst_size += len(data[0]) + (len(data[1]) if len(data) == 2 else 0)
-                if self._burst_size >= _BURST_LIMIT:
-                    self.write_pending()
-            else:
-                self._write(data)
-        t = time.monotonic() - self._t0
-        if len(sent) == 1 and type(sent[0]) is Frame:  # the common case: one frame
-            frame = sent[0]
-            store = self._sent_store
-            if store is not None:
-                if not self._frame_listeners and (self._burst_scheduled or self._receiving):
-                    # Held for the turn's end: one bulk add instead of one per send.
-                    if not self._unrecorded:
-                        store.hold(self._record_sent)
-                    self._unrecorded.append(frame)  # type: ignore[arg-type]
-                    self._unrecorded_t.append(t)
-                else:
-                    try:
-                        store.add_sent(t, frame)  # type: ignore[arg-type]
-                    except Exception:  # a broken capture must not break the connection
-                        log.exception("the capture failed on frames sent")
-            if self._frame_listeners:
-                self._publish_sent(t, sent)  # type: ignore[arg-type]
-            if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
-                self._pings[frame.payload] = t
-            if proto.close_sent is not None and self.state is ConnectionState.OPEN:
-                self._close_sent_progress(proto)
-            return sent  # type: ignore[return-value]
-        frames = [e for e in sent if type(e) is Frame]
-        messages = [e for e in sent if type(e) is Message]
-        if frames:
-            store = self._sent_store
-            if store is not None:
-                self._record_sent()
-                try:
-                    store.add_frames(t, Direction.OUT, frames)
-                except Exception:  # a broken capture must not break the connection
-                    log.exception("the capture failed on frames sent")
-            if self._frame_listeners:
-                self._publish_sent(t, frames)
-            for frame in frames:
-                if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
-                    self._pings[frame.payload] = t
-        for message in messages:
-            self._publish_message(t, Direction.OUT, message)
-        if proto.close_sent is not None and self.state is ConnectionState.OPEN:
-            self._close_sent_progress(proto)
-        return frames
-
-    def _publish_sent(self, t: float, frames: list[Frame]) -> None:
-        event = FramesCaptured(t, Direction.OUT, frames)
-        for listener in self._frame_listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break the connection
-                log.exception("capture listener %r failed on FramesCaptured", listener)
-
-    def _close_sent_progress(self, proto: Protocol) -> None:
-        self.set_state(ConnectionState.CLOSING)
-        if proto.close_handshake_done:
-            self._closing_handshake_progress()
-
-    def _write(self, data: list[bytes]) -> None:
-        """Write at once the first time in an event-loop turn (a lone message waits
-        for nothing); join the writes that follow in the same turn into one socket
-        write at its end, and those made while a read is handled into one write when
-        it is. One ``send`` per message, with the peer woken for each, was the
-        largest cost of sending a flood of small messages (issue 13)."""
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return
-        burst = self._burst
-        if burst is None:
-            if self._receiving:  # written when the read is handled (buffer_updated)
-                self._burst = list(data)
-                self._burst_size = sum(map(len, data))
-                return
-            self._burst = []
-            self._burst_scheduled = True
-            self.closed.get_loop().call_soon(self._end_burst)
-            self._write_now(transport, data)
-            return
-        burst.extend(data)
-        self._burst_size += sum(map(len, data))
-        if self._burst_size >= _BURST_LIMIT:
-            self.write_pending()
-
-    @staticmethod
-    def _write_now(transport: asyncio.Transport, data: list[bytes]) -> None:
-        if len(data) == 1:
-            transport.write(data[0])
-        elif max(map(len, data)) < _JOIN_LIMIT:
-            transport.writelines(data)  # joined: one socket write
-        else:
-            # A large payload is written as it is, not copied to be joined.
-            run: list[bytes] = []
-            for chunk in data:
-                if len(chunk) < _JOIN_LIMIT:
-                    run.append(chunk)
-                    continue
-                if run:
-                    transport.writelines(run)
-                    run = []
-                transport.write(chunk)
-            if run:
-                transport.writelines(run)
-
-    def _record_sent(self) -> None:
-        """Add the sent frames held back to the store."""
-        frames = self._unrecorded
-        if not frames:
-            return
-        times = self._unrecorded_t
-        self._unrecorded = []
-        self._unrecorded_t = array("d")
-        store = self.store
-        if store is None:
-            return
-        store.hold(None)
-        try:
-            store.add_sent_frames(times, frames)
-        except Exception:  # a broken capture must not break the connection
-            log.exception("the capture failed on frames sent")
-
-    def write_pending(self) -> None:
-        """Hand the writes held for the end of this event-loop turn to the transport
-        now (before closing it, or to measure its buffer)."""
-        if self._unrecorded:
-            self._record_sent()
-        burst = self._burst
-        if burst:
-            self._burst = []
-            self._burst_size = 0
-            transport = self.transport
-            if transport is not None and not transport.is_closing():
-                self._write_now(transport, burst)
-
-    def _end_burst(self) -> None:
-        self.write_pending()
-        self._burst = None
-        self._burst_scheduled = False
-
-    def _proto(self) -> Protocol:
-        if self.protocol is None:
-            raise LocalProtocolError("the connection is not open")
-        return self.protocol
-
-    def send_text(
-        self, text: str, *, fragments: int = 1, compress: bool | None = None
-    ) -> list[Frame]:
-        proto = self.protocol
-        if proto is None:
-            raise LocalProtocolError("the connection is not open")
-        proto.send_text(text, fragments=fragments, compress=compress)
-        return self.flush()
-
-    def send_binary(
-        self, data: bytes, *, fragments: int = 1, compress: bool | None = None
-    ) -> list[Frame]:
-        proto = self.protocol
-        if proto is None:
-            raise LocalProtocolError("the connection is not open")
-        proto.send_binary(data, fragments=fragments, compress=compress)
-        return self.flush()
-
-    def send_ping(self, payload: bytes = b"") -> list[Frame]:
-        self._proto().send_ping(payload)
-        return self.flush()
-
-    def send_pong(self, payload: bytes = b"") -> list[Frame]:
-        self._proto().send_pong(payload)
-        return self.flush()
-
-    def send_close(self, code: int | None = 1000, reason: str = "") -> list[Frame]:
-        proto = self._proto()
-        proto.send_close(code, reason)
-        frames = self.flush()
-        if proto.close_handshake_done:
-            self._closing_handshake_progress()
-        else:
-            self._arm_close_timer()
-        return frames
-
-    def send_frame(self, spec: FrameSpec) -> list[Frame]:
-        self._proto().send_frame(spec)
-        return self.flush()
-
-    def send_raw(self, data: bytes) -> None:
-        proto = self._proto()
-        offset = proto.bytes_sent
-        proto.send_raw(data)
-        self.flush()
-        self.publish(RawBytesSent(self.now(), bytes(data), offset))
-
-    async def close(self, code: int | None = 1000, reason: str = "") -> None:
-        """Run the closing handshake and wait (bounded) for the TCP connection to end."""
-        proto = self.protocol
-        if proto is None:
-            self.abort()
-            return
-        if (
-            proto.close_sent is None
-            and self.transport is not None
-            and not self.transport.is_closing()
-        ):
-            self.send_close(code, reason)
-        try:
-            await asyncio.wait_for(asyncio.shield(self.closed), self.close_timeout * 2)
-        except TimeoutError:
-            self.abort()
-
-    def abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
-        else:
-            self._finish()
 
     # ------------------------------------------------- what callers may ask
     # The GUI and the command line ask these instead of reaching into the protocol

@@ -1,0 +1,99 @@
+"""Which rows of a capture store pass the timeline's filters and its search, worked
+out on whole columns in C-level loops (no Python step per row)."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import compress
+
+from ..protocol.violations import Violation
+from .bulk import and_masks, matcher
+from .events import Direction, MessageCaptured
+from .tables import _DIR_CODE
+
+__all__ = ["StoreQueries"]
+
+
+class StoreQueries:
+    """The filtering half of :class:`~inspector.capture.store.CaptureStore`."""
+
+    b0: array[int]
+    dir: array[int]
+    payloads: list[bytes]
+    violations: dict[int, tuple[Violation, ...]]
+    messages: dict[int, MessageCaptured]
+
+    def select(
+        self,
+        *,
+        dirs: Iterable[Direction] | None = None,
+        opcodes: Iterable[int] | None = None,
+        hide_ping_pong: bool = False,
+        violations_only: bool = False,
+    ) -> array[int]:
+        """Rows that pass every filter given, in order: direction, opcode (0-15), no
+        PING/PONG, only frames with violations. Works on whole columns with
+        ``bytes.translate`` and ``itertools.compress`` (~0.05 s per million rows)."""
+        n = len(self.b0)
+        mask: bytes | None = None
+        allowed = set(range(16)) if opcodes is None else {op & 0x0F for op in opcodes}
+        if hide_ping_pong:
+            allowed -= {0x9, 0xA}
+        if len(allowed) < 16:
+            table = bytes(1 if b & 0x0F in allowed else 0 for b in range(256))
+            mask = self.b0.tobytes().translate(table)
+        if dirs is not None:
+            wanted = {_DIR_CODE[d] for d in dirs}
+            if len(wanted) < 2:
+                table = bytes(1 if b in wanted else 0 for b in range(256))
+                dmask = self.dir.tobytes().translate(table)
+                mask = dmask if mask is None else and_masks(mask, dmask)
+        if violations_only:
+            marked = sorted(self.violations)
+            if mask is not None:
+                marked = [r for r in marked if mask[r]]
+            return array("q", marked)
+        if mask is None:
+            return array("q", range(n))
+        return array("q", compress(range(n), mask))
+
+    def search(
+        self,
+        pattern: str | bytes,
+        *,
+        regex: bool = False,
+        case: bool = False,
+        rows: Sequence[int] | None = None,
+        messages: bool = True,
+    ) -> array[int]:
+        """Rows whose payload matches ``pattern``, in order.
+
+        A ``str`` pattern is matched against the payload's UTF-8 bytes; a ``bytes``
+        pattern against the bytes as they are. ``case=False`` ignores case (for a
+        non-ASCII ``str`` pattern, Unicode case, on the payload decoded as UTF-8);
+        ``regex=True`` takes the pattern as a regular expression (an invalid one
+        raises :class:`re.error`). ``rows`` limits the search to those rows (for
+        example the result of :meth:`select`). With ``messages``, the row ending a
+        non-trivial message also matches when the reassembled, inflated message does:
+        text split across fragments or compressed with permessage-deflate is found.
+
+        Runs in C-level loops over the payload list: ~0.2 s per million frames.
+        """
+        test = matcher(pattern, regex=regex, case=case)
+        payloads = self.payloads
+        if rows is None:
+            found = array("q", compress(range(len(payloads)), test(payloads)))
+        else:
+            rows = array("q", rows) if not isinstance(rows, array) else rows
+            found = array("q", compress(rows, test(map(payloads.__getitem__, rows))))
+        if messages and self.messages:
+            scope = None if rows is None else set(rows)
+            extra = [
+                row
+                for row, captured in self.messages.items()
+                if (scope is None or row in scope) and any(test((captured.message.data,)))
+            ]
+            if extra:
+                found = array("q", sorted(set(found).union(extra)))
+        return found
