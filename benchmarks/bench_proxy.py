@@ -56,13 +56,24 @@ asyncio.run(main())
 """
 
 OURS = """
-import asyncio, sys
+import asyncio, sys, tempfile
 sys.path.insert(0, sys.argv[2])
-from inspector.engine.proxy import ProxyOptions, ProxyServer
+from inspector.engine.proxy import Controls, ProxyOptions, ProxyServer, Rules
+mode = sys.argv[3]
+controls = Controls()
+if mode == "rule":  # the pipeline, per whole frame, with a rule that never matches
+    controls.set_rules(Rules.parse(replace=["client:^never-sent$=>x"]))
+elif mode == "hook":  # a script whose hooks return each message unchanged
+    from inspector.automation.hooks import HookRunner, Script
+    from inspector.cli.proxy import proxy_hook
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write("def on_client_message(conn, m):\\n    return m\\n"
+                "def on_server_message(conn, m):\\n    return m\\n")
+    controls.set_hook(proxy_hook(HookRunner(Script.load(f.name), print)))
 async def main():
     kept = []
     server = ProxyServer("127.0.0.1", 0, ProxyOptions(upstream=sys.argv[1], proxy="",
-                         max_capture_bytes=None), on_connection=kept.append)
+                         max_capture_bytes=None, controls=controls), on_connection=kept.append)
     await server.start()
     print(server.port, flush=True)
     await asyncio.Future()
@@ -179,9 +190,14 @@ async def _main(ns: argparse.Namespace) -> None:
     procs = [echo]
     routes: dict[str, tuple[int, int | None]] = {"direct": (echo_port, None)}
     try:
-        ours, ours_port = _start([sys.executable, "-c", OURS, f"ws://127.0.0.1:{echo_port}", root])
-        procs.append(ours)
-        routes["ours"] = (ours_port, ours.pid)
+        for name, mode in (("ours", ""), ("ours+rule", "rule"), ("ours+hook", "hook")):
+            if mode and name not in ns.with_controls:
+                continue
+            proc, port = _start(
+                [sys.executable, "-c", OURS, f"ws://127.0.0.1:{echo_port}", root, mode]
+            )
+            procs.append(proc)
+            routes[name] = (port, proc.pid)
         mitm = _mitmdump()
         if mitm is not None:
             proc, port = _start_mitm(mitm, echo_port)
@@ -216,6 +232,10 @@ async def _main(ns: argparse.Namespace) -> None:
                 f"{(_pct(lat[name], 0.5) - direct50) * 1e6:.0f} us p50, "
                 f"{(_pct(lat[name], 0.99) - direct99) * 1e6:.0f} us p99"
             )
+        for name in ("ours+rule", "ours+hook"):
+            if name in routes:
+                ratio = statistics.median(rates[name]) / statistics.median(rates["ours"])
+                print(f"{name} / ours, small msg/s: {ratio:.2f}x")
         if "mitmproxy" in routes:
             for what, table in (("small msg/s", rates), ("1 MiB MB/s", mbps)):
                 ratio = statistics.median(table["ours"]) / statistics.median(table["mitmproxy"])
@@ -237,6 +257,13 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=2_000)
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--with-controls",
+        nargs="*",
+        default=["ours+rule", "ours+hook"],
+        help="also measure ours with a rule that never matches (the pipeline) and with "
+        "a script whose hooks return each message unchanged (target: >= 0.5x ours)",
+    )
     asyncio.run(_main(parser.parse_args()))
 
 

@@ -29,6 +29,8 @@ __all__ = [
     "FramesCaptured",
     "HandshakeCaptured",
     "HandshakeLeg",
+    "Intervention",
+    "InterventionCaptured",
     "MessageCaptured",
     "PeerCertificate",
     "ProxyExchange",
@@ -260,6 +262,32 @@ class ErrorCaptured:
     fatal: bool = True
 
 
+class Intervention(enum.StrEnum):
+    """What a proxy's controls did to the traffic (see :class:`InterventionCaptured`)."""
+
+    EDITED = "edited"  # the frames in ``arrived`` went on as ``sent``
+    DROPPED = "dropped"  # ``arrived`` never reached the other side
+    INJECTED = "injected"  # ``sent`` came from us, not from the sender
+    ANSWERED = "answered"  # ``arrived`` was dropped and ``sent`` went back to its sender
+    NOTE = "note"  # something about the controls themselves (``detail``)
+
+
+@dataclass(frozen=True, slots=True)
+class InterventionCaptured:
+    """In a proxy's capture: what arrived from ``dir``'s sender and what was sent
+    instead (raw frame bytes, exactly as on each wire; empty when none). The frames of
+    a capture are what each receiver got; these say how that differs from what was
+    sent to the proxy. ``by`` names who did it: ``user``, ``rule ...``, ``script``."""
+
+    t: float
+    dir: Direction
+    action: Intervention
+    arrived: bytes = b""
+    sent: bytes = b""
+    by: str = ""
+    detail: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class RttSample:
     t: float
@@ -276,4 +304,5 @@ CaptureEvent = (
     | RawBytesSent
     | ErrorCaptured
     | RttSample
+    | InterventionCaptured
 )

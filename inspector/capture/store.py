@@ -34,6 +34,7 @@ from .events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    InterventionCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
@@ -61,6 +62,7 @@ StoredEvent = (
     | RawBytesSent
     | ErrorCaptured
     | RttSample
+    | InterventionCaptured
 )
 
 _OUT = 0
@@ -203,7 +205,10 @@ class CaptureStore:
                 self._deflate = _negotiates_deflate(event)
         elif isinstance(event, StateChanged):
             self._state = event
-        elif not isinstance(event, ViolationCaptured | RawBytesSent | ErrorCaptured | RttSample):
+        elif not isinstance(
+            event,
+            ViolationCaptured | RawBytesSent | ErrorCaptured | RttSample | InterventionCaptured,
+        ):
             raise TypeError(f"not a capture event: {event!r}")
         self.events.append(event)
         self.event_rows.append(len(self.b0))

@@ -10,6 +10,16 @@ number in this run) and, on lines that went one way, ``"from"``: ``"client"`` or
 capture file per connection as it ends. Ctrl+C (or SIGTERM) closes every connection
 with a close frame and writes what is left; exit status 0 (1 when it cannot listen,
 2 for a bad command line).
+
+Rules change traffic as it passes (:mod:`inspector.engine.proxy.rules`):
+``--replace 'client:REGEX=>REPLACEMENT'`` (or ``server:``), ``--drop 'server:REGEX'``,
+``--delay 'client:MS'``, ``--close-after N``; ``--script FILE.py`` calls the file's
+``on_client_message`` / ``on_server_message`` on each message, which return what is
+relayed. A hook's ``conn`` sends toward the sender of the message it was given (it
+answers it): in ``on_client_message`` to the client, as the server would; ``conn.data``
+is one dict per connection, shared by both hooks. While any of these is on, the proxy
+takes permessage-deflate out of the offer it forwards, so that messages can be
+changed; each change is an ``intervention`` line in the capture.
 """
 
 from __future__ import annotations
@@ -31,17 +41,24 @@ from ..capture.events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    InterventionCaptured,
     StateChanged,
 )
 from ..capture.formats.jsonl import CaptureLineWriter, write_jsonl
 from ..engine.options import ConnectError, TlsOptions
+from ..protocol.constants import Opcode, Role
+from ..protocol.events import Message
+from ..protocol.frames import FrameSpec
 from ..views.text import escape_json_line
-from .options import add_capture_budget, add_logging_options, capture_budget
+from .automation import load_hooks
+from .options import UsageError, add_capture_budget, add_logging_options, capture_budget
 from .render import format_frame, peer_text
 
 if TYPE_CHECKING:
+    from ..automation.hooks import HookConnection, HookRunner
     from ..engine.journal import Journal
-    from ..engine.proxy import ProxiedConnection, ProxyServer
+    from ..engine.proxy import ProxiedConnection, ProxyServer, Rules
+    from ..engine.proxy.controls import Hook
 
 __all__ = ["ConnLines", "parse_listen", "register", "run"]
 
@@ -90,6 +107,41 @@ def register(commands: Any) -> None:
         "--journal", metavar="DIR", help="where crash journals go (default: the data folder)"
     )
     p.add_argument("--no-journal", action="store_true", help="keep no crash journal")
+    rules = p.add_argument_group("changing traffic (permessage-deflate is then not offered)")
+    rules.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="SIDE:REGEX=>TEXT",
+        help="in each text message from SIDE (client or server), replace REGEX's matches "
+        "(Python re.sub: \\1 is group 1); repeatable",
+    )
+    rules.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="SIDE:REGEX",
+        help="drop each text message from SIDE in which REGEX matches; repeatable",
+    )
+    rules.add_argument(
+        "--delay",
+        action="append",
+        default=[],
+        metavar="SIDE:MS",
+        help="relay each frame from SIDE MS milliseconds after it came",
+    )
+    rules.add_argument(
+        "--close-after",
+        type=int,
+        metavar="N",
+        help="close each connection (1000) once N data messages went through",
+    )
+    rules.add_argument(
+        "--script",
+        metavar="FILE.py",
+        help="call this Python file's on_client_message / on_server_message on each "
+        "message; what they return is relayed (None drops it); see docs/scripting.md",
+    )
     add_capture_budget(p, what="each connection")
     add_logging_options(p)
     p.set_defaults(run=run)
@@ -158,6 +210,14 @@ class ConnLines:
             return [f"{prefix}** {event.state.value}{extra}{detail}"]
         if isinstance(event, ErrorCaptured):
             return [f"{prefix}!! {event.step}: {peer_text(event.message, 400)}"]
+        if isinstance(event, InterventionCaptured):
+            arrow = "client->server" if event.dir is Direction.OUT else "server->client"
+            by = f" by {peer_text(event.by, 200)}" if event.by else ""
+            sizes = f" ({len(event.arrived)} bytes came, {len(event.sent)} sent)"
+            detail = f": {peer_text(event.detail, 400)}" if event.detail else ""
+            if event.action.value == "note":
+                return [f"{prefix}~~ note{by}{detail}"]
+            return [f"{prefix}~~ {event.action.value} {arrow}{by}{sizes}{detail}"]
         return []
 
     def listener(self, conn: ProxiedConnection) -> Any:
@@ -168,6 +228,67 @@ class ConnLines:
                 self.out.flush()
 
         return listen
+
+
+class _Seat:
+    """What a proxy hook's ``conn`` sends through: frames toward one side of a
+    proxied connection (see :class:`~inspector.automation.hooks.HookConnection`)."""
+
+    def __init__(self, conn: ProxiedConnection, toward: Role) -> None:
+        self._conn = conn
+        self._toward = toward
+        #: The end we play toward that side.
+        self.role = Role.SERVER if toward is Role.CLIENT else Role.CLIENT
+        self.close_sent = False
+
+    @property
+    def url(self) -> str:
+        return self._conn.url
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn.legs is not None and self._conn.state is ConnectionState.OPEN
+
+    def send_frame(self, spec: FrameSpec) -> None:
+        self._conn.inject(self._toward, [spec], "script")
+
+    def send_text(self, text: str) -> None:
+        self.send_frame(FrameSpec(Opcode.TEXT, text.encode("utf-8")))
+
+    def send_binary(self, data: bytes) -> None:
+        self.send_frame(FrameSpec(Opcode.BINARY, bytes(data)))
+
+    def send_ping(self, payload: bytes = b"") -> None:
+        self.send_frame(FrameSpec(Opcode.PING, bytes(payload)))
+
+    def send_close(self, code: int = 1000, reason: str = "") -> None:
+        self.close_sent = True
+        self.send_frame(FrameSpec(Opcode.CLOSE, code.to_bytes(2, "big") + reason.encode()))
+
+
+def proxy_hook(runner: HookRunner) -> Hook:
+    """The proxy's hook for ``runner``'s ``on_client_message`` / ``on_server_message``."""
+    from typing import cast
+
+    from ..automation.hooks import HookConnection
+    from ..engine.connection import Connection
+
+    seats: dict[int, tuple[HookConnection, HookConnection]] = {}
+
+    def hook(conn: ProxiedConnection, side: Direction, message: Message) -> Message | None:
+        pair = seats.get(conn.conn_id)
+        if pair is None:
+            label = f"[{conn.conn_id}]"
+            to_client = HookConnection(cast(Connection, _Seat(conn, Role.CLIENT)), runner, label)
+            to_server = HookConnection(cast(Connection, _Seat(conn, Role.SERVER)), runner, label)
+            to_server.data = to_client.data
+            pair = seats[conn.conn_id] = (to_client, to_server)
+            conn.closed.add_done_callback(lambda _: seats.pop(conn.conn_id, None))
+        if side is Direction.OUT:
+            return runner.transform("on_client_message", pair[0], message)
+        return runner.transform("on_server_message", pair[1], message)
+
+    return hook
 
 
 class _Run:
@@ -228,11 +349,19 @@ class _Run:
             self.forget(conn.conn_id)
 
 
-def _listening_line(server: ProxyServer, ca: str | None) -> str:
-    return json.dumps({"type": "listening", "url": server.url, "mode": server.mode, "ca": ca})
+def _listening_line(server: ProxyServer, ca: str | None, controls: list[str]) -> str:
+    return json.dumps(
+        {
+            "type": "listening",
+            "url": server.url,
+            "mode": server.mode,
+            "ca": ca,
+            "controls": controls,
+        }
+    )
 
 
-async def _serve(ns: argparse.Namespace, server: ProxyServer, outputs: _Run) -> int:
+async def _serve(ns: argparse.Namespace, server: ProxyServer, outputs: _Run, rules: Rules) -> int:
     try:
         await server.start()
     except OSError as exc:
@@ -251,12 +380,15 @@ async def _serve(ns: argparse.Namespace, server: ProxyServer, outputs: _Run) -> 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    controls = rules.describe() + ([f"script {ns.script}"] if ns.script else [])
     if ns.json:
-        print(_listening_line(server, ca_path), flush=True)
+        print(_listening_line(server, ca_path, controls), flush=True)
     else:
         where = f" -> {ns.upstream}" if ns.upstream else " (forward proxy)"
         ca_words = f"; CA {ca_path}" if ca_path else ""
         print(f"proxy listening on {server.url}{where}{ca_words}", flush=True)
+        for line in controls:
+            print(f"  {peer_text(line, 300)} (permessage-deflate not offered upstream)", flush=True)
     try:
         await stop.wait()
     finally:
@@ -284,6 +416,31 @@ def run(ns: argparse.Namespace) -> int:
             return 0
         print("ws-inspector proxy: give --upstream URL or --forward", file=sys.stderr)
         return 2
+    from ..engine.proxy import Controls, Rules
+
+    try:
+        rules = Rules.parse(ns.replace, ns.drop, ns.delay, ns.close_after)
+        hooks = load_hooks(ns, "proxy")
+    except UsageError as exc:
+        print(f"ws-inspector proxy: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"ws-inspector proxy: {exc}", file=sys.stderr)
+        return 2
+    hook = None
+    if hooks is not None:
+        from ..automation.hooks import PROXY_HOOKS
+
+        if not any(hooks.has(name) for name in PROXY_HOOKS):
+            hooks.close()
+            print(
+                f"ws-inspector proxy: --script: {ns.script} defines neither "
+                f"{' nor '.join(PROXY_HOOKS)}, the hooks a proxy calls",
+                file=sys.stderr,
+            )
+            return 2
+        hook = proxy_hook(hooks)
+    controls = Controls(rules=rules, hook=hook)
     options = ProxyOptions(
         upstream=ns.upstream,
         forward=ns.forward,
@@ -292,6 +449,7 @@ def run(ns: argparse.Namespace) -> int:
         exclude=tuple(ns.exclude),
         ca_dir=ns.ca_dir,
         max_capture_bytes=capture_budget(ns),
+        controls=controls,
     )
     outputs = _Run(ns)
     try:
@@ -300,4 +458,8 @@ def run(ns: argparse.Namespace) -> int:
         print(f"ws-inspector proxy: {exc.message}", file=sys.stderr)
         return 2
     outputs.forget = server.forget
-    return asyncio.run(_serve(ns, server, outputs))
+    try:
+        return asyncio.run(_serve(ns, server, outputs, rules))
+    finally:
+        if hooks is not None:
+            hooks.close()

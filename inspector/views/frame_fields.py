@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from ..capture.events import SessionRole
 from ..capture.store import CaptureStore
 from ..protocol.constants import (
     CloseCode,
@@ -283,6 +284,22 @@ class SummaryPart(NamedTuple):
     role: str = ""
 
 
+def direction_words(role: SessionRole, incoming: bool) -> tuple[str, str]:
+    """A frame's direction as the timeline's column (short) and the detail pane's
+    summary (long) say it. A proxy sits between two peers, so "sent" and "received"
+    would name neither: it says client → server and server → client."""
+    if role is SessionRole.PROXY:
+        return (
+            ("\u2193 s\u2192c", "\u2193 server \u2192 client")
+            if incoming
+            else (
+                "\u2191 c\u2192s",
+                "\u2191 client \u2192 server",
+            )
+        )
+    return ("\u2193 in", "\u2193 received") if incoming else ("\u2191 out", "\u2191 sent")
+
+
 def frame_summary(store: CaptureStore, row: int) -> list[SummaryPart]:
     """The detail pane's summary line, most telling first (so that a narrow pane
     that cuts it loses the least): row, direction, opcode, size, compression, the
@@ -291,7 +308,7 @@ def frame_summary(store: CaptureStore, row: int) -> list[SummaryPart]:
     op = store.b0[row] & 0x0F
     parts = [
         SummaryPart(f"Row {row}", "strong"),
-        SummaryPart("\u2193 received" if incoming else "\u2191 sent", "in" if incoming else "out"),
+        SummaryPart(direction_words(store.session.role, incoming)[1], "in" if incoming else "out"),
         SummaryPart(opcode_name(op), "strong"),
         SummaryPart(f"{store.length[row]:,} bytes"),
     ]

@@ -203,3 +203,118 @@ def test_no_mode_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "--upstream" in result.stderr
+
+
+# ------------------------------------------------------------ changing traffic
+class RecordingServer:
+    """A websockets server in a thread that keeps what it received and answers each
+    message with ``reply: TEXT``, so both directions can be changed and checked."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from websockets.sync.server import ServerConnection, serve
+
+        self.received: list[str | bytes] = []
+        self.offers: list[str | None] = []
+
+        def handler(ws: ServerConnection) -> None:
+            assert ws.request is not None
+            self.offers.append(ws.request.headers.get("Sec-WebSocket-Extensions"))
+            for message in ws:
+                self.received.append(message)
+                ws.send(f"reply: {message!s}")
+
+        self.server = serve(handler, "127.0.0.1", 0)
+        self.url = f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+def test_bad_rules_and_scripts_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inspector.cli.main import main
+
+    base = ["proxy", "--listen", "127.0.0.1:0", "--upstream", "ws://127.0.0.1:9/", "--no-journal"]
+    assert main([*base, "--replace", "client:no arrow"]) == 2
+    assert "no '=>' found" in capsys.readouterr().err
+    assert main([*base, "--drop", "middle:x"]) == 2
+    assert "the side is client or server" in capsys.readouterr().err
+    assert main([*base, "--delay", "server:soon"]) == 2
+    assert "whole number of milliseconds" in capsys.readouterr().err
+    script = tmp_path / "hooks.py"
+    script.write_text("def on_message(conn, message):\n    return message\n")
+    assert main([*base, "--script", str(script)]) == 2
+    assert "defines neither on_client_message nor on_server_message" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_replace_drop_delay_and_a_script_from_the_command_line(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    script = tmp_path / "shout.py"
+    script.write_text(
+        "def on_client_message(conn, message):\n"
+        "    if message.text == 'login':\n"
+        "        conn.send_text('answered by the script')\n"
+        "        return None\n"
+        "    return message\n"
+        "\n"
+        "def on_server_message(conn, message):\n"
+        "    return message.text.upper() if message.text else message\n"
+    )
+    upstream = RecordingServer()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector", "proxy", "--listen", "127.0.0.1:0",
+         "--upstream", upstream.url, "--json", "--no-journal",
+         "--replace", r"client:(\d+)=>[\1]", "--drop", "client:^secret",
+         "--delay", "client:30", "--script", str(script)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["controls"] == [
+            r"replace client:(\d+)=>[\1]",
+            "drop client:^secret",
+            "delay client:30",
+            f"script {script}",
+        ]
+        with connect(first["url"], proxy=None, open_timeout=5) as ws:
+            ws.send("order 66")
+            ws.send("secret plan")
+            ws.send("login")
+            got = [ws.recv(timeout=5), ws.recv(timeout=5)]
+            ws.send("last")
+            got.append(ws.recv(timeout=5))
+        lines = []
+        while True:
+            line = proc.stdout.readline()
+            assert line, "the proxy stopped early"
+            lines.append(json.loads(line))
+            if lines[-1]["type"] == "end":
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        upstream.close()
+    assert proc.returncode == 0, err
+    assert upstream.received == ["order [66]", "last"]  # the dropped ones never came
+    assert upstream.offers == [None]  # permessage-deflate was not offered upstream
+    assert sorted(got[:2]) == ["REPLY: ORDER [66]", "answered by the script"]
+    assert got[2] == "REPLY: LAST"
+    done = [(o["action"], o["from"], o["by"]) for o in lines if o["type"] == "intervention"]
+    assert ("note", "client", "controls") in done
+    assert ("edited", "client", r"replace client:(\d+)=>[\1]") in done
+    assert ("dropped", "client", "drop client:^secret") in done
+    assert ("dropped", "client", "script") in done
+    assert ("injected", "server", "script") in done
+    assert ("edited", "server", "script") in done

@@ -227,3 +227,13 @@ def test_masking_rows_and_table() -> None:
     table = masking_table(rows, len(payload))
     assert "XOR  k1 fa" in table and "6 more bytes" in table
     assert "empty payload" in masking_table([], 0)
+
+
+def test_a_proxy_names_both_peers_instead_of_sent_and_received() -> None:
+    from inspector.capture.events import SessionRole
+    from inspector.views.frame_fields import direction_words
+
+    assert direction_words(SessionRole.CLIENT, False) == ("\u2191 out", "\u2191 sent")
+    assert direction_words(SessionRole.CLIENT, True) == ("\u2193 in", "\u2193 received")
+    assert direction_words(SessionRole.PROXY, False)[1] == "\u2191 client \u2192 server"
+    assert direction_words(SessionRole.PROXY, True)[0] == "\u2193 s\u2192c"

@@ -58,6 +58,10 @@ class Leg(asyncio.Protocol):
         #: The other side, whose reading pauses while this side cannot write.
         self.peer: Leg | None = None
         self.gone = False
+        #: Reading stopped on purpose (a full interception queue), whatever the
+        #: other side's flow control says.
+        self.held = False
+        self._paused_for_peer = False
 
     # ------------------------------------------------------------ transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -90,12 +94,28 @@ class Leg(asyncio.Protocol):
             on_end(exc)
 
     def pause_writing(self) -> None:
-        if self.peer is not None and self.peer.transport is not None:
-            self.peer.transport.pause_reading()
+        peer = self.peer
+        if peer is not None and peer.transport is not None:
+            peer._paused_for_peer = True
+            peer.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        if self.peer is not None and self.peer.transport is not None and not self.peer.gone:
-            self.peer.transport.resume_reading()
+        peer = self.peer
+        if peer is not None and peer.transport is not None and not peer.gone:
+            peer._paused_for_peer = False
+            if not peer.held:
+                peer.transport.resume_reading()
+
+    def hold_reading(self, on: bool) -> None:
+        """Stop (or start again) reading from this side, on purpose."""
+        self.held = on
+        transport = self.transport
+        if transport is None or self.gone or transport.is_closing():
+            return
+        if on:
+            transport.pause_reading()
+        elif not self._paused_for_peer:
+            transport.resume_reading()
 
     def _wake(self) -> None:
         waiter = self._waiter

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from ...capture.events import Direction, ErrorStep
 from ...protocol.constants import CloseCode, Opcode, Role
 from ...protocol.frames import FrameSpec, encode_frame
+from .controls import Controls
+from .intercept import Interceptor
 from .legs import Leg
 from .session import ProxiedConnection
 
@@ -37,9 +39,12 @@ def relay(
     *,
     close_timeout: float,
     done: Callable[[], None],
+    controls: Controls | None = None,
 ) -> None:
     """From now on every byte is forwarded as it arrives, then recorded; ``done`` is
-    called once both legs are gone and the connection's end is published."""
+    called once both legs are gone and the connection's end is published. With
+    ``controls``, a direction whose pipe is engaged goes through the interception
+    pipeline (:mod:`.intercept`) instead."""
     client.peer = upstream
     upstream.peer = client
     conn.legs = (client, upstream)
@@ -54,12 +59,27 @@ def relay(
     cl_write = client.transport.write if client.transport else None
     assert up_write is not None and cl_write is not None
 
+    icpt = (
+        Interceptor(conn, controls, client, upstream)
+        if controls is not None and not conn.tunnel
+        else None
+    )
+    conn.interceptor = icpt
+    # The fast path costs one attribute read per socket read when nothing is on.
+    out_pipe, in_pipe = icpt.pipes if icpt is not None else (None, None)
+
     def from_client(data: bytes) -> None:
+        if out_pipe is not None and out_pipe.engaged:
+            out_pipe.feed(data)
+            return
         if not upstream.gone:
             up_write(data)
         observe(Direction.OUT, data)
 
     def from_server(data: bytes) -> None:
+        if in_pipe is not None and in_pipe.engaged:
+            in_pipe.feed(data)
+            return
         if not client.gone:
             cl_write(data)
         observe(Direction.IN, data)
@@ -70,11 +90,15 @@ def relay(
     def both_gone() -> None:
         ended[0] += 1
         if ended[0] == 2:
+            if icpt is not None:
+                icpt.finished()
             conn.finish()
             conn.legs = None
             done()
 
     def client_gone(exc: Exception | None) -> None:
+        if icpt is not None:
+            icpt.ended(Direction.OUT)
         conn.ended(Direction.OUT)
         client_close, _ = conn.close_frames()
         if upstream.open and conn.is_open and not conn.tunnel and client_close is None:
@@ -95,6 +119,8 @@ def relay(
         both_gone()
 
     def upstream_gone(exc: Exception | None) -> None:
+        if icpt is not None:
+            icpt.ended(Direction.IN)
         conn.ended(Direction.IN)
         _, server_close = conn.close_frames()
         if client.open and conn.is_open and not conn.tunnel and server_close is None:

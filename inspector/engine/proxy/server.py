@@ -34,6 +34,8 @@ from ...capture.events import (
     ErrorStep,
     HandshakeCaptured,
     HandshakeLeg,
+    Intervention,
+    InterventionCaptured,
     ProxyExchange,
 )
 from ...capture.store import DEFAULT_MAX_CAPTURE_BYTES
@@ -48,11 +50,12 @@ from ...protocol.handshake import (
     parse_request,
     split_head,
 )
-from ...protocol.headers import format_extensions
+from ...protocol.headers import format_extensions, parse_extensions
 from ..client import MAX_REFUSAL_BODY, _tls_info, make_ssl_context
 from ..dial import UpstreamProxy, choose_proxy, dial, parse_proxy_url
 from ..options import ConnectError, TlsOptions, parse_url
 from .ca import LocalCA
+from .controls import Controls
 from .legs import Leg, upstream_head
 from .relay import close_frame, relay
 from .session import ProxiedConnection, negotiated_deflate
@@ -79,6 +82,37 @@ class ProxyOptions:
     close_timeout: float = 5.0
     max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
     keep_captures: bool = True
+    #: Breakpoints, rules and hooks (None: a set of its own, all off).
+    controls: Controls | None = field(default=None, compare=False)
+
+
+DEFLATE_REMOVED = (
+    "permessage-deflate was removed from the client's offer: while breakpoints, rules "
+    "or hooks are on, both sides talk uncompressed, so that any message can be changed"
+)
+
+
+def without_deflate(
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """The request's headers with no permessage-deflate offer, and whether one went."""
+    kept: list[tuple[str, str]] = []
+    removed = False
+    for name, value in headers:
+        if name.lower() == "sec-websocket-extensions":
+            try:
+                offers = parse_extensions(value)
+            except ValueError:
+                kept.append((name, value))  # unreadable: the server judges it
+                continue
+            rest = [o for o in offers if o[0].lower() != "permessage-deflate"]
+            if len(rest) != len(offers):
+                removed = True
+                if rest:
+                    kept.append((name, format_extensions(rest)))
+                continue
+        kept.append((name, value))
+    return tuple(kept), removed
 
 
 def _address(peer: object) -> str:
@@ -118,6 +152,8 @@ class ProxyServer:
         self.options = options
         self.on_connection = on_connection
         self.connections: dict[int, ProxiedConnection] = {}
+        #: What may hold or change traffic (shared by every connection).
+        self.controls = options.controls if options.controls is not None else Controls()
         self._ids = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -543,7 +579,20 @@ class ProxyServer:
                 host_value = target.netloc if target.explicit_port else target.host
                 if ":" in target.host and not target.explicit_port:
                     host_value = f"[{target.host}]"
-                head = upstream_head(target.resource, request.headers, host_value)
+                headers = request.headers
+                if self.controls.armed:
+                    headers, removed = without_deflate(headers)
+                    if removed:
+                        conn.publish(
+                            InterventionCaptured(
+                                conn.now(),
+                                Direction.OUT,
+                                Intervention.NOTE,
+                                by="controls",
+                                detail=DEFLATE_REMOVED,
+                            )
+                        )
+                head = upstream_head(target.resource, headers, host_value)
                 upstream.write(head)
                 self._publish(conn, Direction.OUT, HandshakeLeg.UPSTREAM, head, via=exchange)
                 step = ErrorStep.HANDSHAKE
@@ -601,7 +650,7 @@ class ProxyServer:
         )
         leg.write(response.raw)
         self._publish(conn, Direction.IN, HandshakeLeg.CLIENT, response.raw, **details)
-        conn.open(negotiated_deflate(request.extensions, response.extensions))
+        conn.open(negotiated_deflate(sent.extensions, response.extensions))
         leg.unread(request.trailing)
         upstream.unread(response.trailing)
         self._relay(conn, leg, upstream)
@@ -666,4 +715,11 @@ class ProxyServer:
             self._legs.discard(client)
             self._legs.discard(upstream)
 
-        relay(conn, client, upstream, close_timeout=self.options.close_timeout, done=done)
+        relay(
+            conn,
+            client,
+            upstream,
+            close_timeout=self.options.close_timeout,
+            done=done,
+            controls=self.controls,
+        )

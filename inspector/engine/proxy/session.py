@@ -22,7 +22,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...capture.events import (
     CaptureEvent,
@@ -48,11 +48,14 @@ from ...protocol.deflate import (
     negotiate_client,
 )
 from ...protocol.events import Failure, Message
-from ...protocol.frames import FrameBatch
+from ...protocol.frames import FrameBatch, FrameSpec
 from ...protocol.headers import ExtensionOffer
 from ...protocol.violations import Rule, Violation
 from ..connection import Listener, MessageFilter
 from .legs import Leg
+
+if TYPE_CHECKING:
+    from .intercept import Interceptor
 
 __all__ = ["ProxiedConnection", "Side"]
 
@@ -137,6 +140,10 @@ class ProxiedConnection:
         self._parsers: tuple[Protocol, Protocol] | None = None
         #: The client's and the upstream connection, while both are relaying.
         self.legs: tuple[Leg, Leg] | None = None
+        #: The interception pipeline (:mod:`.intercept`), while relaying.
+        self.interceptor: Interceptor | None = None
+        #: permessage-deflate is in use (its messages cannot be changed in flight).
+        self.deflated = False
 
     # ------------------------------------------------------------ listeners
     def now(self) -> float:
@@ -215,6 +222,7 @@ class ProxiedConnection:
         """The 101 went back to the client: from now on bytes are frames."""
         # Role SERVER parses what the client sends (masked), CLIENT what the server
         # sends; neither ever answers (no pongs, no close replies): the real ends do.
+        self.deflated = deflate is not None
         self._parsers = (
             Protocol(
                 Role.SERVER,
@@ -234,6 +242,16 @@ class ProxiedConnection:
     @property
     def is_open(self) -> bool:
         return self._parsers is not None
+
+    def inject(self, toward: Role, specs: list[FrameSpec], by: str = "user") -> bytes:
+        """Send frames of ours toward the server (as the client would: masked, unless a
+        spec says otherwise) or toward the client, between two whole frames of the
+        other sender's; marked in the capture. Returns the bytes sent; RuntimeError
+        when the connection is not relaying."""
+        icpt = self.interceptor
+        if icpt is None or self.legs is None:
+            raise RuntimeError(f"connection {self.conn_id} is not open: nothing can be sent")
+        return icpt.inject(toward, specs, by)
 
     def parser(self, side: Direction) -> Protocol | None:
         if self._parsers is None:

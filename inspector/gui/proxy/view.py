@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from ..session.proxy import ConnectionRow, ProxyRunner
 from ..widgets import theme
 from ..widgets.naming import named
 from ..window.error_banner import ErrorBanner
+from .controls import ControlsPane
 from .model import ProxyConnectionsModel
 
 __all__ = ["ConnectionTable", "ProxyView"]
@@ -142,7 +144,14 @@ class ProxyView(QWidget):
         layout.addWidget(self.ca_label)
         layout.addWidget(self.banner)
         layout.addWidget(self.legend)
-        layout.addWidget(self.table, 1)
+        self.controls = ControlsPane(runner, self.selected_conn, self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        named(self.splitter, "proxySplitter", "Connections and controls")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.controls)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status_label)
 
         runner.rowsUpdated.connect(self._on_rows)
@@ -191,6 +200,15 @@ class ProxyView(QWidget):
 
     def conn_id_at(self, row: int) -> int:
         return self.model.row(row).conn
+
+    def selected_conn(self) -> int | None:
+        """The connection selected in the list; the only open one when none is."""
+        index = self.table.currentIndex()
+        if index.isValid():
+            return self.conn_id_at(index.row())
+        rows = [self.model.row(i) for i in range(self.model.rowCount())]
+        open_now = [r.conn for r in rows if not r.closed]
+        return open_now[0] if len(open_now) == 1 else None
 
     def shutdown(self) -> None:
         """The tab is closing: stop following the connections."""

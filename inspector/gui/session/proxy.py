@@ -33,12 +33,27 @@ from ...capture.events import CaptureEvent, ConnectionState, HandshakeCaptured
 from ...capture.store import CaptureStore
 from ...engine.journal import Journal
 from ...engine.options import ConnectError, TlsOptions
-from ...engine.proxy import LocalCA, ProxiedConnection, ProxyOptions, ProxyServer, default_ca_dir
+from ...engine.proxy import (
+    BreakFilter,
+    Controls,
+    HeldItem,
+    LocalCA,
+    ProxiedConnection,
+    ProxyOptions,
+    ProxyServer,
+    default_ca_dir,
+)
+from ...engine.proxy.rules import parse_rule_lines
+from ...protocol.constants import Role
+from ...protocol.frames import FrameSpec
+from ...views.text import escape_control, shorten
 from .controller import SessionController, spawn
 
 __all__ = [
+    "BreakFilter",
     "ConnectError",
     "ConnectionRow",
+    "HeldRow",
     "ProxiedConnection",
     "ProxyOptions",
     "ProxyRunner",
@@ -68,6 +83,58 @@ class ConnectionRow:
     @property
     def closed(self) -> bool:
         return self.state == ConnectionState.CLOSED.value
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """What the Held list shows of one held item (and what Edit starts from)."""
+
+    item_id: int
+    conn: int
+    from_client: bool
+    opcode: int
+    payload: bytes
+    fin: bool
+    rsv: tuple[bool, bool, bool]
+    since: float  # time.monotonic() when it was held
+    reason: str
+    queued: int  # frames/messages waiting behind it
+    queued_bytes: int
+    full: bool  # the queue reached its limit
+    editable: bool  # not a compressed message
+
+    @property
+    def direction(self) -> str:
+        return "client → server" if self.from_client else "server → client"
+
+    @property
+    def summary(self) -> str:
+        """One line of the payload, escaped (it is the peer's text)."""
+        text = self.payload.decode("utf-8", "replace") if self.opcode != 2 else ""
+        if self.opcode == 2:
+            text = self.payload[:48].hex(" ")
+        return escape_control(shorten(text, 120))
+
+
+def _held_row(item: HeldItem) -> HeldRow:
+    unit = item.unit
+    first = unit.frames[0] if unit.frames else None
+    count, size = item.queued
+    return HeldRow(
+        item.item_id,
+        item.conn_id,
+        unit.side.value == "out",
+        unit.opcode,
+        unit.payload,
+        True if first is None else first.fin,
+        (False, False, False) if first is None else (first.rsv1, first.rsv2, first.rsv3),
+        item.since,
+        item.reason,
+        count,
+        size,
+        item.pipe.full,
+        item.editable,
+    )
 
 
 def _row(conn: ProxiedConnection) -> ConnectionRow:
@@ -124,6 +191,8 @@ class ProxyRunner(QObject):
     rowsUpdated = Signal(list, list)
     runningChanged = Signal(bool)
     failed = Signal(str)
+    #: The held items changed (list of HeldRow), at most once per tick.
+    heldChanged = Signal(list)
 
     def __init__(
         self,
@@ -153,6 +222,7 @@ class ProxyRunner(QObject):
         self._timer.timeout.connect(self.tick)
         #: How many ticks emitted rowsUpdated (tests and diagnostics).
         self.batches = 0
+        self._controls_version = -1
 
     # ------------------------------------------------------------ reading
     @property
@@ -173,6 +243,62 @@ class ProxyRunner(QObject):
 
     def rows(self) -> list[ConnectionRow]:
         return [_row(c) for c in self.server.connections.values()]
+
+    # ------------------------------------------------------------ controls
+    @property
+    def controls(self) -> Controls:
+        return self.server.controls
+
+    def held_rows(self) -> list[HeldRow]:
+        return [_held_row(i) for i in sorted(self.controls.held.values(), key=_item_key)]
+
+    def set_pause_all(self, on: bool) -> None:
+        self.controls.set_pause_all(on)
+        self._held_tick()
+
+    def set_intercept(self, on: bool) -> None:
+        self.controls.set_intercept(on)
+
+    def set_breakpoints(self, filters: list[BreakFilter]) -> None:
+        self.controls.set_breakpoints(filters)
+        self._held_tick()
+
+    def set_rules_text(self, text: str) -> list[str]:
+        """Apply the rules written in ``text`` (one a line); returns them as understood.
+        ValueError (naming the line) leaves the rules in force as they were."""
+        rules = parse_rule_lines(text)
+        self.controls.set_rules(rules)
+        return rules.describe()
+
+    def forward(self, item_id: int) -> None:
+        self.controls.forward(item_id)
+        self._held_tick()
+
+    def drop(self, item_id: int) -> None:
+        self.controls.drop(item_id)
+        self._held_tick()
+
+    def edit(self, item_id: int, specs: list[FrameSpec]) -> None:
+        self.controls.edit(item_id, specs)
+        self._held_tick()
+
+    def answer(self, item_id: int, specs: list[FrameSpec]) -> None:
+        self.controls.answer(item_id, specs)
+        self._held_tick()
+
+    def inject(self, conn_id: int, to_server: bool, specs: list[FrameSpec]) -> None:
+        """Frames toward the server (masked, as the client sends) or the client.
+        RuntimeError when that connection is not open."""
+        conn = self.server.connections.get(conn_id)
+        if conn is None:
+            raise RuntimeError(f"connection {conn_id} is gone")
+        conn.inject(Role.SERVER if to_server else Role.CLIENT, specs)
+
+    def _held_tick(self) -> None:
+        version = self.controls.version
+        if version != self._controls_version:
+            self._controls_version = version
+            self.heldChanged.emit(self.held_rows())
 
     # --------------------------------------------------------- start, stop
     async def start(self) -> bool:
@@ -288,6 +414,11 @@ class ProxyRunner(QObject):
         if new_rows or changed:
             self.batches += 1
             self.rowsUpdated.emit(new_rows, changed)
+        self._held_tick()
+
+
+def _item_key(item: HeldItem) -> int:
+    return item.item_id
 
 
 class _Follower(QObject):

@@ -31,6 +31,7 @@ from PySide6.QtGui import QBrush, QFont, QIcon
 from ...capture.events import Direction
 from ...capture.store import CaptureStore
 from ...views.conversation import Conversation, conversation_for
+from ...views.frame_fields import direction_words
 from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview
 from ...views.registry import Registry
 from ..widgets import theme
@@ -582,8 +583,9 @@ class FrameTableModel(QAbstractTableModel):
         return f"{t:.6f}"
 
     def _col_dir(self, r: int) -> str:
-        assert self._store is not None
-        return "\u2193 in" if self._store.dir[r] else "\u2191 out"
+        store = self._store
+        assert store is not None
+        return direction_words(store.session.role, bool(store.dir[r]))[0]
 
     def _col_fin(self, r: int) -> str:
         assert self._store is not None

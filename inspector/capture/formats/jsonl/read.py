@@ -32,6 +32,8 @@ from ...events import (
     ErrorStep,
     HandshakeCaptured,
     HandshakeLeg,
+    Intervention,
+    InterventionCaptured,
     MessageCaptured,
     ProxyExchange,
     RawBytesSent,
@@ -210,6 +212,7 @@ class _CaptureReader:
             "handshake": self.handshake,
             "error": self.error,
             "rtt": self.rtt,
+            "intervention": self.intervention,
             "raw": self.raw,
             "violation": self.violation,
         }
@@ -640,6 +643,24 @@ class _CaptureReader:
     def rtt(self, obj: dict[str, Any]) -> RttSample:
         payload = b64_field(obj, "payload_b64") if "payload_b64" in obj else b""
         return RttSample(num(obj, "t"), num(obj, "rtt"), payload)
+
+    def intervention(self, obj: dict[str, Any]) -> InterventionCaptured:
+        action = string(obj, "action")
+        try:
+            kind = Intervention(action)
+        except ValueError:
+            raise schema.Bad(
+                f'"action" must be one of {[a.value for a in Intervention]}, not {action!r}'
+            ) from None
+        return InterventionCaptured(
+            num(obj, "t"),
+            direction(obj),
+            kind,
+            b64_field(obj, "arrived_b64") if "arrived_b64" in obj else b"",
+            b64_field(obj, "sent_b64") if "sent_b64" in obj else b"",
+            opt(obj, "by", str, "a string") or "",
+            opt(obj, "detail", str, "a string") or "",
+        )
 
     def raw(self, obj: dict[str, Any]) -> RawBytesSent:
         return RawBytesSent(num(obj, "t"), b64_field(obj, "data_b64"), integer(obj, "offset"))

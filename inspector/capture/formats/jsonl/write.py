@@ -27,6 +27,7 @@ from ...events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    InterventionCaptured,
     MessageCaptured,
     RawBytesSent,
     RttSample,
@@ -290,6 +291,17 @@ def _event_json(ev: StoredEvent) -> dict[str, Any]:
             "step": ev.step,
             "message": ev.message,
             "fatal": ev.fatal,
+        }
+    if isinstance(ev, InterventionCaptured):
+        return {
+            "type": "intervention",
+            "t": ev.t,
+            "dir": DIR_NAME[ev.dir],
+            "action": ev.action.value,
+            "arrived_b64": b64(ev.arrived),
+            "sent_b64": b64(ev.sent),
+            "by": ev.by,
+            "detail": ev.detail,
         }
     if isinstance(ev, RttSample):
         return {"type": "rtt", "t": ev.t, "rtt": ev.rtt, "payload_b64": b64(ev.payload)}
