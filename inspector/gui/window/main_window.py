@@ -37,6 +37,7 @@ from ..captures.dialogs import capture_save_dialog, suggested_name
 from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
+from ..library import WindowLibrary
 from ..probe import ProbeView
 from ..proxy import ProxyTabs, ProxyView
 from ..server import ServerTabs, ServerView
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.captures = CaptureManager(self)
         self.proxies = ProxyTabs(self)  # File > New proxy…, the proxy tabs
         self.servers = ServerTabs(self)  # File > New server…, the server tabs
+        self.library = WindowLibrary(self)  # the message library's dock
         central = QWidget(self)
         central.setObjectName("centralArea")
         column = QVBoxLayout(central)
@@ -258,6 +260,7 @@ class MainWindow(QMainWindow):
             self.handshake_action,
         ):
             view_menu.addAction(a)
+        self.library.add_to(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(self.next_tab_action)
         view_menu.addAction(self.prev_tab_action)
@@ -408,6 +411,7 @@ class MainWindow(QMainWindow):
         panel.bar.checkRequested.connect(lambda p=panel: self.check_server(p))
         self.captures.attach(panel)
         install_copy_menu(panel)
+        self.library.attach(panel)
         if self._automation is not None:
             self._automation.panel_added(panel)
         panel.controller.errorOccurred.connect(
