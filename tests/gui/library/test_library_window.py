@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QPushButton, QWidget
 from websockets.asyncio.client import connect
 
 from inspector.capture.events import ConnectionState, Direction
@@ -58,7 +58,7 @@ async def connected(panel: SessionPanel, url: str, until: Until) -> CaptureStore
 
 
 def menu_action(panel: SessionPanel, row: int, name: str) -> QAction:
-    menu = panel.copy_menu.build_menu(row)  # type: ignore[attr-defined]
+    menu: QMenu = panel.copy_menu.build_menu(row)  # type: ignore[attr-defined]
     actions = [a for a in menu.findChildren(QAction) if a.objectName() == name]
     assert len(actions) == 1, [a.objectName() for a in menu.findChildren(QAction)]
     return actions[0]
