@@ -91,7 +91,10 @@ def _load_frame(pane: ComposePane, item: LibraryItem) -> None:
         box.setChecked(on)
     f.mask_check.setChecked(bits.mask)
     f.new_keys()
-    f.length_form_combo.setCurrentIndex(max(f.length_form_combo.findData(bits.length_form), 0))
+    forms = f.length_form_combo
+    # The items hold LengthForm members, which findData does not match with an int.
+    index = next((i for i in range(forms.count()) if forms.itemData(i) == bits.length_form), 0)
+    forms.setCurrentIndex(index)
     f.declared_check.setChecked(bits.declared_length is not None)
     f.declared_edit.setText("" if bits.declared_length is None else str(bits.declared_length))
     f.fragments.setValue(item.fragments)
