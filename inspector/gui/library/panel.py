@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -93,13 +94,11 @@ class LibraryPanel(QWidget):
             "Send", "librarySend", "Send to the current connection", self.send_selected
         )
         self.load_button = button(
-            "To compose", "libraryLoad", "Open in the compose pane", self.load_selected
+            "Compose", "libraryLoad", "Open in the compose pane", self.load_selected
         )
         self.edit_button = button("Edit…", "libraryEdit", "Edit the message", self.edit_selected)
         self.delete_button = button("Delete", "libraryDelete", "Delete", self.delete_selected)
-        self.folder_button = button(
-            "New folder…", "libraryNewFolder", "New folder", self.new_folder
-        )
+        self.folder_button = button("Folder…", "libraryNewFolder", "New folder", self.new_folder)
         self.import_button = button(
             "Import…", "libraryImport", "Import a library file", self.choose_import
         )
@@ -148,13 +147,15 @@ class LibraryPanel(QWidget):
         first = not self.tree.topLevelItemCount()
         self.tree.clear()
         folder_items: dict[str, QTreeWidgetItem] = {}
+        folder_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
 
         def parent_of(folder: str) -> QTreeWidgetItem | None:
             return folder_items.get(folder) if folder else None
 
         for folder in self.library.folders:
             parent = parent_of(folder.rpartition("/")[0])
-            node = QTreeWidgetItem([f"▸ {folder.rpartition('/')[2]}"])
+            node = QTreeWidgetItem([folder.rpartition("/")[2]])
+            node.setIcon(0, folder_icon)
             node.setData(0, _ROLE, ("folder", folder))
             node.setToolTip(0, folder)
             if parent is None:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WindowLibrary"]
 
+DOCK_WIDTH = 340
+
 
 class WindowLibrary(QObject):
     """``window.library``: the dock (``dock``), its panel (``panel``), the library."""
@@ -64,6 +66,7 @@ class WindowLibrary(QObject):
         self.action.setObjectName("libraryAction")
         self.action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.action.setStatusTip("Saved messages: send one to the current connection")
+        self._sized = False
         #: The proxy inject dialog open now, if any.
         self.inject_dialog: FrameDialog | None = None
 
@@ -71,8 +74,14 @@ class WindowLibrary(QObject):
         menu.addAction(self.action)
 
     def show(self) -> None:
+        first = self.dock.isHidden() and not self._sized
         self.dock.show()
         self.dock.raise_()
+        if first:
+            # Under a third of the window, so the timeline keeps its room at 1024.
+            self._sized = True
+            width = min(DOCK_WIDTH, self.window.width() * 3 // 10)
+            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
 
     # ------------------------------------------------------------------ tabs
     def current_compose(self) -> ComposePane | None:

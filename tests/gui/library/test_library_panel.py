@@ -66,12 +66,12 @@ def _status(panel: LibraryPanel) -> tuple[str, str]:
 def test_the_tree_shows_folders_nested_and_the_preview_warns(panel: LibraryPanel) -> None:
     tree = panel.tree
     tops = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    assert [t.text(0) for t in tops if t is not None] == ["▸ Auth", "TEXT   Hi {{uudi}}"]
+    assert [t.text(0) for t in tops if t is not None] == ["Auth", "TEXT   Hi {{uudi}}"]
     auth = tops[0]
     assert auth is not None
     children = [auth.child(i) for i in range(auth.childCount())]
     assert [c.text(0) for c in children if c is not None] == [
-        "▸ Raw",
+        "Raw",
         "JSON   Login",
     ]
     _select(panel, "Hi {{uudi}}")
