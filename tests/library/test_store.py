@@ -151,3 +151,15 @@ def test_a_failed_write_leaves_the_previous_file_and_library(tmp_path: Path) -> 
     assert path.read_bytes() == before
     assert lib.items == [first]  # the change is undone: the window shows what is saved
     assert [p.name for p in tmp_path.iterdir()] == ["lib.json"]
+
+
+def test_the_documented_example_is_a_library_file(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "library.md").read_text()
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.json"
+    path.write_text(example)
+    lib = Library(None)
+    added = lib.import_from(path)
+    assert [i.kind for i in added] == ["json", "binary", "close", "frame"]
+    assert lib.folders == ["Auth", "Broken on purpose", "Chat", "Chat/Rooms"]
+    assert prepare(added[1]).data == bytes.fromhex("82a16101a162a3787978")
