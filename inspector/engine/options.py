@@ -171,6 +171,10 @@ class ConnectOptions:
     #: headers and the first 4 KiB (None: no budget).
     max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
     auto_pong: bool = True
+    #: On a connection an Engine.IO server opened (Socket.IO), answer its pings ("2")
+    #: with pongs ("3"), or it drops the client after its ping timeout. An application
+    #: protocol's, so not the engine's: the window's session does it (gui.session).
+    engineio_pongs: bool = True
     keepalive_interval: float | None = None  # seconds between pings that measure RTT
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)

@@ -20,6 +20,7 @@ __all__ = [
     "byte_count",
     "close_label",
     "control_label",
+    "format_label",
     "frames_label",
     "raw_label",
     "text_info",
@@ -68,6 +69,13 @@ def binary_label(data: bytes, fragments: int = 1, *, compress: bool = False) -> 
 def control_label(kind: str, payload: bytes) -> str:
     """``PING  'payload'`` or ``PONG  ...`` (``kind`` is ping or pong)."""
     return f"{kind.upper()}  {payload.decode('utf-8', 'replace')!r}"
+
+
+def format_label(is_text: bool, summary: str) -> str:
+    """``TEXT  socket.io EVENT "chat" ack=1``: the kind of message and how our view
+    summarises it (its summary is already one line, control characters escaped)."""
+    one_line = summary if len(summary) <= _SHOWN_CHARS else summary[: _SHOWN_CHARS - 1] + "…"
+    return f"{'TEXT' if is_text else 'BINARY'}  {one_line}"
 
 
 def close_label(code: int | None, reason: str) -> str:

@@ -1,4 +1,5 @@
-"""Compose and send: text, binary, ping/pong, close, a hand-crafted frame, raw bytes.
+"""Compose and send: text, binary, an application format (MessagePack, CBOR,
+Socket.IO, STOMP, GraphQL), ping/pong, close, a hand-crafted frame, raw bytes.
 
 The pane holds one tab per kind of thing to send (each in its own module), the Send
 button and its status line, and the history of what was sent. Ctrl+Enter sends what
@@ -34,6 +35,7 @@ from .binary import BinaryTab
 from .control import CloseTab, PingTab
 from .drafts import draft_item, load_item
 from .entries import HistoryEntry
+from .format import FormatTab
 from .frame import FrameTab
 from .history import HistoryBox
 from .raw import RawTab
@@ -64,7 +66,7 @@ class ComposePane(QWidget):
     #: Save to library… was pressed (the window's library takes what the tab holds).
     saveToLibraryRequested = Signal()
 
-    TAB_TEXT, TAB_BINARY, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(6)
+    TAB_TEXT, TAB_BINARY, TAB_FORMAT, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(7)
 
     def __init__(self, session: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +76,7 @@ class ComposePane(QWidget):
 
         self.text = TextTab(session)
         self.binary = BinaryTab(session)
+        self.format = FormatTab(session)
         self.ping = PingTab(session)
         self.close_tab = CloseTab(session)
         self.frame = FrameTab(session)
@@ -81,6 +84,7 @@ class ComposePane(QWidget):
         self.pages: list[ComposeTab] = [
             self.text,
             self.binary,
+            self.format,
             self.ping,
             self.close_tab,
             self.frame,
@@ -91,7 +95,7 @@ class ComposePane(QWidget):
         self.tabs.setDocumentMode(True)
         for page, title in zip(
             self.pages,
-            ("Text", "Binary", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes"),
+            ("Text", "Binary", "Format", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes"),
             strict=True,
         ):
             self.tabs.addTab(_scrolled(page) if page is self.frame else page, title)

@@ -296,6 +296,15 @@ class OptionsDialog(QDialog):
         self.auto_pong_check = QCheckBox("Answer pings with pongs automatically", page)
         _named(self.auto_pong_check, "autoPongCheck", "Automatic pong")
         form.addRow(self.auto_pong_check)
+        self.engineio_pongs_check = QCheckBox(
+            "Answer Socket.IO (Engine.IO) pings automatically", page
+        )
+        _named(self.engineio_pongs_check, "engineioPongsCheck", "Automatic Engine.IO pong")
+        self.engineio_pongs_check.setToolTip(
+            'When the server opens an Engine.IO session, answer its "2" pings with "3", '
+            "so that it does not drop the connection after its ping timeout"
+        )
+        form.addRow(self.engineio_pongs_check)
         self.strict_check = QCheckBox(
             "Strict: fail the connection on the first protocol violation", page
         )
@@ -472,6 +481,7 @@ class OptionsDialog(QDialog):
         self.insecure_check.setChecked(tls.insecure)
         self.insecure_warning.setVisible(tls.insecure)
         self.auto_pong_check.setChecked(options.auto_pong)
+        self.engineio_pongs_check.setChecked(options.engineio_pongs)
         self.strict_check.setChecked(options.strict)
         self.keepalive_spin.setValue(options.keepalive_interval or 0)
         self.open_timeout_spin.setValue(options.open_timeout)
@@ -507,6 +517,7 @@ class OptionsDialog(QDialog):
             max_frame_size=max_frame * mib if max_frame else None,
             max_capture_bytes=max_capture * mib if max_capture else None,
             auto_pong=self.auto_pong_check.isChecked(),
+            engineio_pongs=self.engineio_pongs_check.isChecked(),
             keepalive_interval=keepalive or None,
             strict=self.strict_check.isChecked(),
             tls=TlsOptions(

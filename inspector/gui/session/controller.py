@@ -53,6 +53,7 @@ from ...probe.results import lenient_server_note
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from ...views.problems import problems_text
+from .engineio import EngineIOPongs
 
 __all__ = [
     "ConnectError",
@@ -331,6 +332,8 @@ class SessionController(QObject):
         self._rtt = None
         conn = new_client_connection(self.url, chosen)
         conn.subscribe(self._on_event, messages=False)
+        if chosen.engineio_pongs:
+            conn.on_message = EngineIOPongs(conn)
         self._start_journal(conn)
         self._conn = conn
         self.storeChanged.emit(conn.store)

@@ -14,7 +14,7 @@ from ..base import PayloadMeta, Rendered, Syntax, View, ViewError
 from ..registry import Registry
 from .structured import brief, pretty, tree
 
-__all__ = ["CborView", "decode_one", "register"]
+__all__ = ["CborView", "decode_one", "encode", "register"]
 
 # Tags cbor2 would convert to Python objects; kept as tags, so the view shows what was
 # sent. Shared references (28, 29) and string references (25, 256) stay decoded:
@@ -51,6 +51,15 @@ def decode_one(data: bytes) -> Any:
     if fp.tell() < len(data):
         raise ViewError("bytes after the item", fp.tell())
     return value
+
+
+def encode(value: Any) -> bytes:
+    """``value`` (JSON-like, bytes too) as one CBOR item; integers past 64 bits become
+    bignums (tags 2 and 3), as cbor2 writes them."""
+    try:
+        return cbor2.dumps(value)
+    except (cbor2.CBOREncodeError, TypeError, ValueError) as exc:
+        raise ValueError(f"cannot be written as CBOR: {exc}") from None
 
 
 _MAJOR_MAP, _MAJOR_ARRAY, _MAJOR_TAG = 5, 4, 6

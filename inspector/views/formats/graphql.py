@@ -17,7 +17,7 @@ from ..registry import Registry
 from ..text import escape_control, shorten
 from .structured import brief, json_value, pretty, string_member, tree
 
-__all__ = ["GraphQLWSView", "operation_name", "register"]
+__all__ = ["LEGACY", "TRANSPORT", "GraphQLWSView", "message", "operation_name", "register"]
 
 SUBPROTOCOLS = frozenset({"graphql-transport-ws", "graphql-ws"})
 TRANSPORT_TYPES = frozenset(
@@ -55,6 +55,55 @@ _DISTINCT = frozenset(
 _OPERATIONS = frozenset({"subscribe", "start"})
 _OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 _OPERATION_KIND = re.compile(r"^\s*(query|mutation|subscription)\b|^\s*\{")
+
+TRANSPORT, LEGACY = "graphql-transport-ws", "graphql-ws"
+# What each protocol calls the client's messages (None: the protocol has no such one).
+_CLIENT_TYPES: dict[str, dict[str, str | None]] = {
+    TRANSPORT: {"init": "connection_init", "subscribe": "subscribe", "complete": "complete",
+                "ping": "ping", "terminate": None},
+    LEGACY: {"init": "connection_init", "subscribe": "start", "complete": "stop",
+             "ping": None, "terminate": "connection_terminate"},
+}  # fmt: skip
+
+
+def message(
+    protocol: str,
+    kind: str,
+    *,
+    id: str | None = None,
+    query: str | None = None,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A client message of ``protocol`` (:data:`TRANSPORT` or :data:`LEGACY`), by what
+    it does (``kind``: init, subscribe, complete, ping, terminate), named as that
+    protocol names it: a subscribe is ``subscribe`` in graphql-transport-ws and
+    ``start`` in graphql-ws, a complete is ``stop`` there. ``payload`` is an init's or
+    ping's; a subscribe's is built from the query, variables and operation name."""
+    try:
+        kind_type = _CLIENT_TYPES[protocol][kind]
+    except KeyError:
+        raise ValueError(f"no {kind!r} message in {protocol!r}") from None
+    if kind_type is None:
+        raise ValueError(f"{protocol} has no {kind} message")
+    out: dict[str, Any] = {"type": kind_type}
+    if kind in ("subscribe", "complete"):
+        if not id:
+            raise ValueError(f"a {kind_type} needs an id")
+        out["id"] = id
+    if kind == "subscribe":
+        if not query or not query.strip():
+            raise ValueError("a subscribe needs a query")
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        if operation_name:
+            body["operationName"] = operation_name
+        out["payload"] = body
+    elif payload is not None and kind in ("init", "ping"):
+        out["payload"] = payload
+    return out
 
 
 def operation_name(payload: Any) -> str | None:

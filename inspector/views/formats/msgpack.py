@@ -11,7 +11,7 @@ from ..base import PayloadMeta, Rendered, Syntax, View, ViewError
 from ..registry import Registry
 from .structured import brief, pretty, tree
 
-__all__ = ["MsgpackView", "decode_one", "register", "walk"]
+__all__ = ["MsgpackView", "decode_one", "encode", "register", "walk"]
 
 # Bytes after the first one, by first byte, for the fixed-size types.
 _FIXED = {
@@ -80,6 +80,15 @@ def decode_one(data: bytes) -> Any:
         if end < len(data):
             raise ViewError("bytes after the value", end) from None
         raise ViewError(str(exc) or type(exc).__name__) from None
+
+
+def encode(value: Any) -> bytes:
+    """``value`` (JSON-like: dicts, lists, str, int, float, bool, None; bytes too) as
+    MessagePack, strings as str and bytes as bin (the 2013 spec's distinction)."""
+    try:
+        return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"cannot be written as MessagePack: {exc}") from None
 
 
 def _first_container(data: bytes) -> str | None:

@@ -21,7 +21,7 @@ from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .structured import brief, pretty, tree
 
-__all__ = ["SocketIOPacket", "SocketIOView", "parse", "register"]
+__all__ = ["SocketIOPacket", "SocketIOView", "encode", "opens_session", "parse", "register"]
 
 ENGINE_TYPES = ("OPEN", "CLOSE", "PING", "PONG", "MESSAGE", "UPGRADE", "NOOP")
 SOCKET_TYPES = (
@@ -119,6 +119,48 @@ def parse(data: bytes, *, decode_json: bool = True) -> SocketIOPacket:
     if decode_json and socket in (2, 3, 5, 6) and not isinstance(value, list):
         raise ViewError(f"{SOCKET_TYPES[socket]} data must be an array", end)
     return SocketIOPacket(4, socket, attachments, namespace, ack, json_text, value)
+
+
+def opens_session(data: bytes) -> bool:
+    """``data`` is an Engine.IO OPEN packet, the first message of an Engine.IO server
+    (``0{"sid":"...","pingInterval":25000,...}``): from then on, its ``2`` are pings."""
+    if not data.startswith(b"0{"):
+        return False
+    try:
+        value = json.loads(data[1:])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(value, dict) and "sid" in value and "pingInterval" in value
+
+
+def encode(
+    socket_type: int, *, namespace: str = "/", data: Any = None, ack: int | None = None
+) -> str:
+    """A Socket.IO packet (``SOCKET_TYPES`` index) in an Engine.IO message, as
+    ``socket.io-parser`` writes it: ``4`` + type + namespace (left out when "/") + ack
+    id + JSON (compact, like ``JSON.stringify``). ``data``: a CONNECT's auth object, an
+    EVENT's ``[name, *args]``, an ACK's ``[*args]``; None leaves it out.
+    ``ValueError`` says what cannot be written."""
+    if not 0 <= socket_type < len(SOCKET_TYPES) or socket_type in _BINARY_TYPES:
+        raise ValueError(f"packet type {socket_type} is not one written as text")
+    if not namespace.startswith("/"):
+        raise ValueError(f"a namespace starts with '/': {namespace!r}")
+    if "," in namespace:
+        raise ValueError(f"a namespace cannot hold ',': {namespace!r}")
+    if ack is not None and ack < 0:
+        raise ValueError("an ack id is a number from 0")
+    if socket_type in (2, 3) and not isinstance(data, list):
+        raise ValueError(f"{SOCKET_TYPES[socket_type]} data is an array")
+    if socket_type == 2 and not (data and isinstance(data[0], str)):
+        raise ValueError("an EVENT's first element is its name, a string")
+    out = f"4{socket_type}"
+    if namespace != "/":
+        out += namespace + ","
+    if ack is not None:
+        out += str(ack)
+    if data is not None:
+        out += json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return out
 
 
 def _event_from_prefix(packet: SocketIOPacket) -> str | None:

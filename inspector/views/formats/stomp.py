@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
@@ -17,7 +18,7 @@ from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .nested import inner
 
-__all__ = ["StompFrame", "StompView", "parse_frames", "register"]
+__all__ = ["StompFrame", "StompView", "encode_frame", "parse_frames", "register"]
 
 COMMANDS = frozenset(
     b"CONNECT STOMP CONNECTED SEND SUBSCRIBE UNSUBSCRIBE ACK NACK BEGIN COMMIT ABORT "
@@ -45,6 +46,45 @@ class StompFrame:
             if key == name:
                 return value
         return None
+
+
+_ESCAPED = {v: k for k, v in _ESCAPES.items()}
+_TO_ESCAPE = re.compile(r"[\r\n:\\]")
+
+
+def _escape(value: str) -> str:
+    return _TO_ESCAPE.sub(lambda m: _ESCAPED[m.group()], value)
+
+
+def encode_frame(
+    command: str,
+    headers: Sequence[tuple[str, str]] = (),
+    body: bytes = b"",
+    *,
+    content_length: bool = True,
+) -> bytes:
+    """One STOMP 1.2 frame: the command line, the headers (escaped, except in CONNECT
+    and CONNECTED frames, where a header cannot hold an end of line or a ':' in its
+    name), a ``content-length`` for a body unless one is given or ``content_length`` is
+    off, the body and NUL. ``ValueError`` says what cannot be written."""
+    if not command.isascii() or not command.isalpha():
+        raise ValueError(f"a STOMP command is letters: {command!r}")
+    escaped = command not in ("CONNECT", "CONNECTED")
+    lines = [command]
+    for name, value in headers:
+        if not name:
+            raise ValueError("a header needs a name")
+        if escaped:
+            name, value = _escape(name), _escape(value)
+        elif ":" in name or any(c in name + value for c in "\r\n"):
+            raise ValueError(
+                f"a {command} frame's headers are not escaped: {name!r} cannot be sent"
+            )
+        lines.append(f"{name}:{value}")
+    given = any(name == "content-length" for name, _ in headers)
+    if body and content_length and not given:
+        lines.append(f"content-length:{len(body)}")
+    return "\n".join(lines).encode("utf-8") + b"\n\n" + body + b"\0"
 
 
 def _unescape(value: str, at: int) -> str:

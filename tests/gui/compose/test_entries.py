@@ -7,6 +7,7 @@ from inspector.gui.compose.entries import (
     byte_count,
     close_label,
     control_label,
+    format_label,
     frames_label,
     raw_label,
     text_info,
@@ -35,3 +36,9 @@ def test_labels() -> None:
     assert raw_label(b"\x81\x00") == "RAW  2 B  81 00"
     specs = crafted_specs(CraftedFrame(1, b"abcdef", rsv2=True, fragments=3))
     assert frames_label(specs) == "FRAME ×3  0x1 TEXT F-1-  6 B"
+
+
+def test_format_label_names_the_message_kind_and_shortens_the_summary() -> None:
+    assert format_label(True, 'socket.io EVENT "chat"') == 'TEXT  socket.io EVENT "chat"'
+    long = format_label(False, "msgpack {3} " + "k" * 100)
+    assert long.startswith("BINARY  msgpack {3} ") and long.endswith("…") and len(long) < 80

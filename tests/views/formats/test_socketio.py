@@ -231,3 +231,15 @@ def test_a_live_python_socketio_server() -> None:
         assert len(search_fields(conv, "/admin", field="namespace")) >= 2
 
     asyncio.run(scenario())
+
+
+def test_an_engineio_open_packet_is_told_from_other_messages() -> None:
+    from inspector.views.formats.socketio import opens_session
+
+    opened = eio.Packet(
+        eio.OPEN, {"sid": "abc", "upgrades": [], "pingInterval": 25000, "pingTimeout": 20000}
+    ).encode()
+    assert isinstance(opened, str)
+    assert opens_session(opened.encode())
+    for other in (b"2", b"0", b'0{"sid": "x"}', b"0{not json", b'{"sid":"x"}', b"0\xff{"):
+        assert not opens_session(other)
