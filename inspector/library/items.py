@@ -3,11 +3,12 @@ the library's JSON file, and what sending one puts on the wire (:class:`Outgoing
 
 An item is one of the things the compose pane sends: ``text``, ``json`` (text that
 must stay valid JSON once its variables are expanded), ``binary``, ``ping``, ``pong``,
-``close``, ``frame`` (a crafted frame, every bit the user's, possibly split) or ``raw``
-(bytes with no framing). A payload is either ``text`` (UTF-8, variables expanded at
-send time) or ``data`` (bytes, sent as they are). ``view`` names the payload view
+``close``, ``frame`` (a crafted frame, every bit the user's, possibly split), ``raw``
+(bytes with no framing) or ``format`` (an application format's source fields, built
+when sent: :mod:`.formats`). A payload is either ``text`` (UTF-8, variables expanded
+at send time) or ``data`` (bytes, sent as they are). ``view`` names the payload view
 (:mod:`inspector.views`) the item is shown with, so that a saved MessagePack or
-Socket.IO payload reads as such in the library.
+Socket.IO payload reads as such in the library; for a ``format`` item, the format.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from ..protocol.crafting import CLOSE_REASON_LIMIT, CraftedFrame, crafted_specs
 from ..protocol.frames import FrameSpec
+from .formats import FORMAT_FIELDS, build_format, expand_fields
 from .variables import Expander
 
 __all__ = [
@@ -50,6 +52,7 @@ class ItemKind(enum.StrEnum):
     CLOSE = "close"
     FRAME = "frame"
     RAW = "raw"
+    FORMAT = "format"
 
 
 #: Kinds whose payload is text; the others' is bytes (ping, pong and frame: either).
@@ -92,6 +95,8 @@ class LibraryItem:
     compress: bool = True
     close_code: int | None = 1000
     bits: FrameBits | None = None
+    #: A ``format`` item's source, field by field (see :data:`.formats.FORMAT_FIELDS`).
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         check_item(self)
@@ -108,6 +113,17 @@ def check_item(item: LibraryItem) -> None:
     """Raise :class:`ItemError` when ``item`` cannot be what it says."""
     if not item.name.strip():
         raise ItemError("an item needs a name")
+    if item.kind is ItemKind.FORMAT:
+        if item.view not in FORMAT_FIELDS:
+            raise ItemError(
+                f"{item.name!r}: a format item's view is one of {', '.join(FORMAT_FIELDS)}"
+            )
+        if item.text is not None or item.data is not None:
+            raise ItemError(f"{item.name!r}: a format item keeps its fields, not a payload")
+        unknown = [k for k, _ in item.fields if k not in FORMAT_FIELDS[item.view]]
+        if unknown:
+            raise ItemError(f"{item.name!r}: {item.view} has no field {unknown[0]!r}")
+        return
     if (item.text is None) == (item.data is None):
         raise ItemError(f"{item.name!r}: give the payload as text or as bytes, not both")
     if item.kind in _TEXT_KINDS and item.text is None:
@@ -144,12 +160,27 @@ class Outgoing:
     fragments: int = 1
     compress: bool = True
     used_counter: bool = False
+    #: A ``format`` item: sent as a text message (else binary).
+    is_text: bool = False
 
 
-def prepare(item: LibraryItem, expander: Expander | None = None) -> Outgoing:
+def prepare(
+    item: LibraryItem, expander: Expander | None = None, subprotocol: str | None = None
+) -> Outgoing:
     """What sending ``item`` now sends; ``ValueError`` says why it cannot be sent (an
-    unset environment variable, JSON that no longer parses, a close reason too long)."""
+    unset environment variable, JSON that no longer parses, a close reason too long).
+    ``subprotocol``: what the connection negotiated (a GraphQL item's protocol)."""
     ex = expander if expander is not None else Expander()
+    if item.kind is ItemKind.FORMAT:
+        fields, used_counter = expand_fields(dict(item.fields), item.counter, ex)
+        composed = build_format(item.view or "", fields, subprotocol)
+        return Outgoing(
+            kind=item.kind,
+            text=composed.text if composed.is_text else "",
+            data=composed.payload,
+            used_counter=used_counter,
+            is_text=composed.is_text,
+        )
     used = False
     text = ""
     data = item.data if item.data is not None else b""
@@ -202,6 +233,11 @@ def item_to_json(item: LibraryItem) -> dict[str, Any]:
     """``item`` as the library file writes it (see docs/library.md)."""
     out: dict[str, Any] = {"id": item.id, "name": item.name, "folder": item.folder}
     out["kind"] = str(item.kind)
+    if item.kind is ItemKind.FORMAT:
+        out["view"] = item.view
+        out["fields"] = dict(item.fields)
+        out["counter"] = item.counter
+        return out
     if item.text is not None:
         out["reason" if item.kind is ItemKind.CLOSE else "text"] = item.text
     else:
@@ -282,6 +318,19 @@ def item_from_json(obj: Any) -> LibraryItem:
         raise ItemError(
             f"'kind' is one of {', '.join(k.value for k in ItemKind)}, not {raw_kind!r}"
         ) from None
+    if kind is ItemKind.FORMAT:
+        fields = _get(obj, "fields", dict, {})
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise ItemError("'fields' must map names to strings")
+        return LibraryItem(
+            name=_get(obj, "name", str, ""),
+            kind=kind,
+            folder=normalize_folder(_get(obj, "folder", str, "")),
+            id=_get(obj, "id", str, ""),
+            view=_get(obj, "view", str, None),
+            counter=_get(obj, "counter", int, 1),
+            fields=tuple((str(k), v) for k, v in fields.items()),
+        )
     text_key = "reason" if kind is ItemKind.CLOSE else "text"
     text = _get(obj, text_key, str, None)
     encoded = _get(obj, "base64", str, None)

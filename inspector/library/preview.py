@@ -58,11 +58,17 @@ def preview(item: LibraryItem, registry: Registry | None = None) -> ItemPreview:
         parts.append(f"0x{b.opcode:X} {opcode_name(b.opcode)} {flags}")
         parts.append("masked" if b.mask else "unmasked")
     if item.view:
-        parts.append(f"view: {item.view}")
-    if uses_counter(item.text or ""):
+        parts.append(f"{'format' if item.kind is ItemKind.FORMAT else 'view'}: {item.view}")
+    if uses_counter(item.text or "") or any(uses_counter(v) for _, v in item.fields):
         parts.append(f"next counter: {item.counter}")
     warnings: list[str] = []
-    if item.text is not None:
+    if item.kind is ItemKind.FORMAT:
+        body = "\n".join(f"{k}: {v}" for k, v in item.fields if v)
+        for _, v in item.fields:
+            unknown = unknown_variables(v)
+            if unknown:
+                warnings.append("sent as written (not variables): " + ", ".join(unknown))
+    elif item.text is not None:
         body = item.text
         unknown = unknown_variables(item.text)
         if unknown:
@@ -75,7 +81,7 @@ def preview(item: LibraryItem, registry: Registry | None = None) -> ItemPreview:
             warnings.append(rendered.error)
     else:
         body = format_hex(data)
-    if item.view and item.view not in reg:
+    if item.view and item.view not in reg and item.kind is not ItemKind.FORMAT:
         warnings.append(f"no payload view called {item.view!r}: shown in hex")
     if len(body) > _PREVIEW_CHARS:
         body = body[:_PREVIEW_CHARS] + "\n…"

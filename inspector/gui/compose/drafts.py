@@ -9,18 +9,23 @@ it shows, as typed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from ...library.items import FrameBits, ItemKind, LibraryItem
 from ...protocol.crafting import format_hex, parse_hex
+from ...views import compose
 from .entries import (
     binary_label,
     close_label,
     control_label,
+    format_label,
     frames_label,
     raw_label,
     text_label,
 )
+from .forms import GraphQLForm, JsonForm, SocketIOForm, StompForm
 
 if TYPE_CHECKING:
     from .pane import ComposePane
@@ -72,6 +77,9 @@ def load_item(pane: ComposePane, item: LibraryItem) -> int:
     elif kind is ItemKind.FRAME:
         _load_frame(pane, item)
         index = pane.TAB_FRAME
+    elif kind is ItemKind.FORMAT:
+        _load_format(pane, item)
+        index = pane.TAB_FORMAT
     else:
         pane.raw.edit.setPlainText(format_hex(item.data or b""))
         index = pane.TAB_RAW
@@ -98,6 +106,84 @@ def _load_frame(pane: ComposePane, item: LibraryItem) -> None:
     f.declared_check.setChecked(bits.declared_length is not None)
     f.declared_edit.setText("" if bits.declared_length is None else str(bits.declared_length))
     f.fragments.setValue(item.fragments)
+
+
+def _format_widgets(pane: ComposePane, fmt: str) -> dict[str, Any]:
+    """The Format tab's widget for each field of ``fmt`` (see FORMAT_FIELDS)."""
+    form = pane.format.forms[fmt]
+    if isinstance(form, JsonForm):
+        return {"value": form.edit}
+    if isinstance(form, SocketIOForm):
+        return {
+            "packet": form.kind,
+            "namespace": form.namespace,
+            "event": form.event_name,
+            "args": form.args,
+            "ack": form.ack,
+        }
+    if isinstance(form, StompForm):
+        return {"command": form.command, "headers": form.headers, "body": form.body}
+    assert isinstance(form, GraphQLForm)
+    return {
+        "message": form.kind,
+        "protocol": form.protocol,
+        "id": form.id,
+        "query": form.query,
+        "operation": form.operation,
+        "variables": form.variables,
+        "payload": form.payload,
+    }
+
+
+#: The choices of the Format tab's combo boxes, as the library file names them.
+_CHOICES: dict[str, tuple[str | None, ...]] = {
+    "packet": SocketIOForm.KINDS,
+    "message": GraphQLForm.KINDS,
+    "protocol": tuple(p or "" for p in GraphQLForm.PROTOCOLS),
+}
+
+
+def _load_format(pane: ComposePane, item: LibraryItem) -> None:
+    fmt = item.view or "msgpack"
+    pane.format.select(fmt)
+    values = dict(item.fields)
+    for name, widget in _format_widgets(pane, fmt).items():
+        value = values.get(name, "")
+        if isinstance(widget, QComboBox):
+            if name in _CHOICES:
+                choices = _CHOICES[name]
+                widget.setCurrentIndex(choices.index(value) if value in choices else 0)
+            else:
+                widget.setCurrentText(value)
+        elif isinstance(widget, QLineEdit):
+            widget.setText(value)
+        else:
+            widget.setPlainText(value)
+
+
+def _draft_format(pane: ComposePane) -> LibraryItem:
+    fmt = str(pane.format.format.currentData())
+    fields: list[tuple[str, str]] = []
+    for name, widget in _format_widgets(pane, fmt).items():
+        if isinstance(widget, QComboBox):
+            value = (
+                str(_CHOICES[name][widget.currentIndex()] or "")
+                if name in _CHOICES
+                else widget.currentText()
+            )
+        elif isinstance(widget, QLineEdit):
+            value = widget.text()
+        else:
+            value = widget.toPlainText()
+        fields.append((name, value))
+    try:
+        composed = pane.format.composed()
+    except ValueError:
+        # Variables make it a message only once expanded ({"n": {{counter}}}).
+        label = f"{fmt}  " + next((v for _, v in fields if v.strip()), "")
+    else:
+        label = format_label(composed.is_text, compose.summary(composed, pane.format.subprotocol()))
+    return LibraryItem(_name(label)[:80], ItemKind.FORMAT, view=fmt, fields=tuple(fields))
 
 
 def draft_item(pane: ComposePane) -> LibraryItem:
@@ -143,6 +229,8 @@ def draft_item(pane: ComposePane) -> LibraryItem:
         )
     if page is pane.frame:
         return _draft_frame(pane)
+    if page is pane.format:
+        return _draft_format(pane)
     data = parse_hex(pane.raw.edit.toPlainText())
     if not data:
         raise ValueError("type the bytes to write, in hex")

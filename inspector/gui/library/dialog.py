@@ -72,7 +72,13 @@ class ItemDialog(QDialog):
         self.payload_edit = QPlainTextEdit(self)
         named(self.payload_edit, "libraryItemPayload", "Payload")
         self.is_hex = item.text is None
-        if self.is_hex:
+        self.is_format = item.kind is ItemKind.FORMAT
+        if self.is_format:
+            # Its fields are the Format tab's: edited there (Compose), shown here.
+            self.payload_edit.setReadOnly(True)
+            self.payload_edit.setPlainText("\n".join(f"{k}: {v}" for k, v in item.fields))
+            self.view_box.setEnabled(False)
+        elif self.is_hex:
             self.payload_edit.setFont(theme.monospace_font())
             self.payload_edit.setPlainText(format_hex(item.data or b""))
         else:
@@ -94,11 +100,12 @@ class ItemDialog(QDialog):
         form.addRow("&View:", self.view_box)
         form.addRow("&Counter:", self.counter_box)
         form.addRow("", self.json_check)
-        payload_label = (
-            "Payload (hex):"
-            if self.is_hex
-            else ("Reason:" if item.kind is ItemKind.CLOSE else "Payload:")
-        )
+        if self.is_format:
+            payload_label = "Fields (change them in the Format tab: Compose, then Save):"
+        elif self.is_hex:
+            payload_label = "Payload (hex):"
+        else:
+            payload_label = "Reason:" if item.kind is ItemKind.CLOSE else "Payload:"
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -122,6 +129,13 @@ class ItemDialog(QDialog):
         if kind in (ItemKind.TEXT, ItemKind.JSON):
             kind = ItemKind.JSON if self.json_check.isChecked() else ItemKind.TEXT
         view = self.view_box.currentText().strip()
+        if self.is_format:
+            return replace(
+                self.item,
+                name=self.name_edit.text().strip(),
+                folder=self.folder_box.currentText(),
+                counter=self.counter_box.value(),
+            )
         return replace(
             self.item,
             name=self.name_edit.text().strip(),

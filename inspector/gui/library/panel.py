@@ -249,11 +249,11 @@ class LibraryPanel(QWidget):
             self.say("Not connected: connect a tab first, then send.", "error")
             return False
         try:
-            out = prepare(item)
+            out = prepare(item, subprotocol=pane.format.subprotocol())
         except ValueError as exc:
             self.say(f"{item.name}: {exc}", "error")
             return False
-        entry = entry_for(out, pane.session)
+        entry = entry_for(out, pane.session, item.view or "")
         if not pane.send_entry(entry.kind, entry.label, entry.action):
             self.say(f"{item.name} was not sent (see the compose pane)", "error")
             return False

@@ -4,11 +4,13 @@ compose history entry: its label, and the controller call that sends it."""
 from __future__ import annotations
 
 from ...library.items import ItemKind, Outgoing
+from ...views import compose
 from ..compose.entries import (
     HistoryEntry,
     binary_label,
     close_label,
     control_label,
+    format_label,
     frames_label,
     raw_label,
     text_label,
@@ -18,12 +20,20 @@ from ..session.controller import SessionController
 __all__ = ["entry_for"]
 
 
-def entry_for(out: Outgoing, session: SessionController) -> HistoryEntry:
+def entry_for(out: Outgoing, session: SessionController, view: str = "") -> HistoryEntry:
     """The history entry that sends ``out`` through ``session`` (and again, as it
-    was expanded this time, from the Sent list)."""
+    was expanded this time, from the Sent list); ``view``: a format item's format."""
     s = session
     compress = None if out.compress else False
     kind = out.kind
+    if kind is ItemKind.FORMAT:
+        summary = compose.summary(compose.Composed(out.data, out.is_text, view))
+        label = format_label(out.is_text, summary)
+        if out.is_text:
+            text = out.text
+            return HistoryEntry("text", label, lambda: s.send_text(text))
+        payload = out.data
+        return HistoryEntry("binary", label, lambda: s.send_binary(payload))
     if kind in (ItemKind.TEXT, ItemKind.JSON):
         text, n = out.text, out.fragments
         return HistoryEntry(

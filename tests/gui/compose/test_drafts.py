@@ -70,3 +70,52 @@ def test_nothing_to_save_says_why(make_pane: Callable[[], ComposePane]) -> None:
     pane.binary.edit.setPlainText("zz")
     with pytest.raises(ValueError):
         pane.draft_item()
+
+
+FORMAT_ITEMS = [
+    LibraryItem("m", ItemKind.FORMAT, view="msgpack", fields=(("value", '{"n": {{counter}}}'),)),
+    LibraryItem("c", ItemKind.FORMAT, view="cbor", fields=(("value", "[1, 2]"),)),
+    LibraryItem(
+        "s",
+        ItemKind.FORMAT,
+        view="socket.io",
+        fields=(
+            ("packet", "ack"),
+            ("namespace", "/chat"),
+            ("event", ""),
+            ("args", '["ok"]'),
+            ("ack", "7"),
+        ),
+    ),
+    LibraryItem(
+        "t",
+        ItemKind.FORMAT,
+        view="stomp",
+        fields=(("command", "SUBSCRIBE"), ("headers", "id:0\ndestination:/t"), ("body", "")),
+    ),
+    LibraryItem(
+        "g",
+        ItemKind.FORMAT,
+        view="graphql",
+        fields=(
+            ("message", "subscribe"),
+            ("protocol", "graphql-ws"),
+            ("id", "9"),
+            ("query", "subscription { a }"),
+            ("operation", "A"),
+            ("variables", '{"x": 1}'),
+            ("payload", ""),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("item", FORMAT_ITEMS, ids=[i.view or "" for i in FORMAT_ITEMS])
+def test_a_format_item_fills_its_form_and_comes_back_the_same(
+    make_pane: Callable[[], ComposePane], item: LibraryItem
+) -> None:
+    pane = make_pane()
+    pane.load_item(item)
+    assert pane.tabs.currentIndex() == pane.TAB_FORMAT
+    assert pane.format.format.currentData() == item.view
+    assert replace(pane.draft_item(), name=item.name) == item

@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 from websockets.asyncio.client import connect
 
 from inspector.capture.events import ConnectionState, Direction
@@ -26,6 +33,7 @@ from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
 from inspector.library.store import Library
 from inspector.protocol.constants import Opcode
+from inspector.views.compose import json_as
 from inspector.views.copyout import message_payload
 
 pytestmark = pytest.mark.gui
@@ -211,5 +219,52 @@ def test_edit_and_resend_through_a_proxy_toward_the_server(
             qtbot.mouseClick(by_name(inject, QAbstractButton, "Inject"), Qt.MouseButton.LeftButton)
             # The server got the injected text and echoed it back to the client.
             assert await asyncio.wait_for(ws.recv(), 5) == "order 2"
+
+    arun(scenario())
+
+
+def test_a_format_message_is_kept_as_its_source_and_built_when_sent(
+    window: MainWindow,
+    arun: Callable[..., Any],
+    echo_server: Any,
+    qtbot: Any,
+    until: Until,
+) -> None:
+    panel = window.current_panel()
+    assert panel is not None
+    lib = window.library
+
+    def received_binary(store: CaptureStore) -> list[bytes]:
+        return [
+            message_payload(store, r)
+            for r in range(len(store))
+            if store.direction(r) is Direction.IN and store.opcode(r) == Opcode.BINARY
+        ]
+
+    async def scenario() -> None:
+        store = await connected(panel, echo_server.url, until)
+        compose_pane = panel.compose
+        compose_pane.tabs.setCurrentIndex(compose_pane.TAB_FORMAT)
+        compose_pane.format.select("msgpack")
+        form = compose_pane.format.form
+        by_name(form, QPlainTextEdit, "JSON value to send as MessagePack").setPlainText(
+            '{"seq": {{counter}}}'
+        )
+        qtbot.mouseClick(
+            by_name(compose_pane, QPushButton, "Save to library"), Qt.MouseButton.LeftButton
+        )
+        dialog = lib.panel.dialog
+        assert dialog is not None
+        qtbot.mouseClick(by_name(dialog, QAbstractButton, "Save"), Qt.MouseButton.LeftButton)
+        (item,) = lib.library.items
+        assert (item.kind, item.view, item.fields) == (
+            "format",
+            "msgpack",
+            (("value", '{"seq": {{counter}}}'),),
+        )
+        for _ in range(2):
+            assert lib.panel.send_selected()
+        expected = [json_as(f'{{"seq": {n}}}', "msgpack").payload for n in (1, 2)]
+        await until(lambda: received_binary(store) == expected, what="both echoes")
 
     arun(scenario())
