@@ -11,10 +11,12 @@ import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from shots import run_in_window
 
 from inspector.capture.events import ConnectionState
 from inspector.engine.server import EchoServer
+from inspector.gui.library.window import DOCK_WIDTH
 from inspector.gui.window.main_window import MainWindow
 from inspector.library.items import FrameBits, ItemKind, LibraryItem
 
@@ -35,6 +37,13 @@ SAMPLES = [
     ),
     LibraryItem(
         "Join lobby", ItemKind.TEXT, text='{"type": "join", "room": "lobby"}', folder="Chat/Rooms"
+    ),
+    LibraryItem(
+        "Chat event",
+        ItemKind.FORMAT,
+        view="socket.io",
+        fields=(("packet", "event"), ("event", "chat message"), ("args", '["hello #{{counter}}"]')),
+        folder="Chat",
     ),
     LibraryItem("Keepalive", ItemKind.PING, text="keepalive"),
     LibraryItem(
@@ -78,6 +87,9 @@ async def shoot(window: MainWindow, out: Path) -> None:
         await asyncio.sleep(0.3)
         for w, h in ((1280, 800), (1024, 640)):
             window.resize(w, h)
+            # The width the dock takes when first shown in a window of this size.
+            width = min(DOCK_WIDTH, w * 3 // 10)
+            window.resizeDocks([lib.dock], [width], Qt.Orientation.Horizontal)
             await asyncio.sleep(0.3)
             window.grab().save(str(out / f"library-{w}x{h}.png"))
         window.resize(1280, 800)

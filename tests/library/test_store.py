@@ -160,6 +160,7 @@ def test_the_documented_example_is_a_library_file(tmp_path: Path) -> None:
     path.write_text(example)
     lib = Library(None)
     added = lib.import_from(path)
-    assert [i.kind for i in added] == ["json", "binary", "close", "frame"]
+    assert [i.kind for i in added] == ["json", "binary", "close", "frame", "format"]
     assert lib.folders == ["Auth", "Broken on purpose", "Chat", "Chat/Rooms"]
     assert prepare(added[1]).data == bytes.fromhex("82a16101a162a3787978")
+    assert prepare(added[4]).text == '42["chat message","hello #1"]'

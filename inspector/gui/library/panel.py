@@ -87,6 +87,10 @@ class LibraryPanel(QWidget):
             b = QPushButton(text, self)
             named(b, name, accessible)
             b.setAutoDefault(False)
+            # Styles make a push button 80 px wide at least: the dock stays narrow
+            # (the timeline needs the room at 1024 px) with buttons as wide as words.
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(text) + 16)
             b.clicked.connect(lambda *_: slot())
             return b
 
