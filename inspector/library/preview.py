@@ -45,7 +45,12 @@ def preview(item: LibraryItem, registry: Registry | None = None) -> ItemPreview:
     reg = registry if registry is not None else default_registry()
     data = item.text.encode("utf-8", "surrogatepass") if item.text is not None else item.data
     data = data or b""
-    parts = [str(item.kind).upper(), format_bytes(len(data))]
+    size = (
+        f"{sum(1 for _, v in item.fields if v)} field(s), built when sent"
+        if item.kind is ItemKind.FORMAT
+        else format_bytes(len(data))
+    )
+    parts = [str(item.kind).upper(), size]
     if item.fragments > 1:
         parts.append(f"{item.fragments} frames")
     if item.kind is ItemKind.CLOSE:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -70,6 +71,9 @@ class LibraryPanel(QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setFont(theme.monospace_font(-1))
         self.tree.itemActivated.connect(lambda *_: self.send_selected())
+        # The Delete key deletes (asking first); a key filter, not a QShortcut, which
+        # fires only in the active window.
+        self.tree.installEventFilter(self)
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         self.preview = QPlainTextEdit(self)
         named(self.preview, "libraryPreview", "Selected message")
@@ -138,6 +142,17 @@ class LibraryPanel(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.status)
         self.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.tree
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+        ):
+            self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------ tree
     def refresh(self, select: str | None = None) -> None:

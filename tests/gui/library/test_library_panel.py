@@ -110,6 +110,14 @@ def test_the_json_box_makes_a_text_item_json(panel: LibraryPanel) -> None:
 
 
 def test_delete_asks_first_and_a_full_folder_stays(panel: LibraryPanel, qtbot: Any) -> None:
+    panel.show()
+    _select(panel, "Blob")
+    panel.tree.setFocus()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Delete)  # the Delete key asks too
+    box = panel.dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    box.reject()
+    assert len(panel.library) == 3
     login = _select(panel, "Login")
     qtbot.mouseClick(by_name(panel, QPushButton, "Delete"), Qt.MouseButton.LeftButton)
     box = panel.dialog
