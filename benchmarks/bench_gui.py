@@ -32,8 +32,19 @@ sends, parsed beforehand in 16 KiB socket reads):
    (b) lateness p99 <= 20 ms and max <= 50 ms. Settings and journals go to a
    temporary folder.
 
+7. **Memory as the process grows** (``--rss-frames``, default 100k,1M,3M): in a
+   fresh process, frames parsed from reads into a store shown by a visible
+   :class:`TimelineView` (refreshed as the window does), RSS read at each checkpoint:
+   bytes per frame beyond the payload bytes, target <= 100 and flat. Run twice: with
+   glibc's default (dynamic) mmap threshold, and with the threshold fixed as
+   :func:`inspector.app.run_window` fixes it; also the store alone (no Qt) with the
+   fixed threshold, to see what is the store's and what the GUI's. At the last
+   checkpoint: searches through the timeline's filter (case-sensitive and not,
+   plain and regex), target < 0.5 s each.
+
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--frames N] [--no-proxy]
         [--flood N (0: skip)] [--flood-rounds R] [--flood-only] [--flood-no-journal]
+        [--rss-frames N,N,... (empty: skip)] [--rss-only]
 """
 
 from __future__ import annotations
@@ -45,10 +56,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import argparse
 import asyncio
 import gc
+import json
 import random
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -875,6 +888,116 @@ def bench_simulated(args: argparse.Namespace) -> None:
         )
 
 
+# ------------------------------------------------- memory as the process grows
+RSS_TARGET = 100.0
+SEARCH_TARGET_S = 0.5
+RSS_REFRESH_READS = 200  # reads between two timeline refreshes (~40 ms of a flood)
+
+
+def rss_child(checkpoints: list[int], gui: bool, fixed: bool) -> dict[str, Any]:
+    """In this (fresh) process: grow a store (shown by a timeline when ``gui``) to
+    each checkpoint, reading RSS; then time searches at the last one."""
+    if fixed:
+        from inspector.app import fix_mmap_threshold
+
+        fix_mmap_threshold()
+    chunks, _ = make_chunks(max(checkpoints))
+    app = (QApplication.instance() or QApplication(sys.argv[:1])) if gui else None
+    store = CaptureStore(session())
+    view = None
+    if gui:
+        view = TimelineView(store)
+        view.resize(1100, 600)
+        view.show()
+        QApplication.processEvents()
+    feed = Feed(store, chunks)
+    # The baseline is taken with a first screenful of rows shown: what painting them
+    # costs once (glyph and icon caches, the preview cache) is not per frame.
+    feed.read()
+    if view is not None:
+        view.refresh()
+        QApplication.processEvents()
+    gc.collect()
+    rss0 = rss_bytes()
+    n0 = len(store)
+    payload0 = sum(map(len, store.payloads))
+    points = []
+    todo = sorted(checkpoints)
+    while todo:
+        feed.read()
+        if view is not None and feed.next % RSS_REFRESH_READS == 0:
+            view.refresh()
+            QApplication.processEvents()
+        if len(store) >= todo[0] or feed.done:
+            if view is not None:
+                view.refresh()
+                QApplication.processEvents()
+            n = len(store)
+            payload = sum(map(len, store.payloads)) - payload0
+            grown = rss_bytes() - rss0
+            points.append({"frames": n, "beyond": (grown - payload) / (n - n0)})
+            todo.pop(0)
+    searches: dict[str, float] = {}
+    if view is not None:
+        model = view.model
+        for label, case, regex in (
+            ("plain, case-sensitive", True, False),
+            ("plain, ignoring case", False, False),
+            ("regex, ignoring case", False, True),
+        ):
+            needle = NEEDLE if case else NEEDLE.lower()
+            t = time.perf_counter()
+            model.set_filter(search=needle, case=case, regex=regex)
+            QApplication.processEvents()
+            searches[label] = time.perf_counter() - t
+            model.clear_filter()
+            QApplication.processEvents()
+    del app
+    return {"points": points, "searches": searches}
+
+
+def bench_rss(checkpoints: list[int]) -> bool:
+    runs = (
+        ("timeline, glibc default threshold", True, False),
+        ("timeline, the window's fixed threshold", True, True),
+        ("store alone, fixed threshold", False, True),
+    )
+    print(
+        f"\n[rss] growing to {', '.join(f'{n:,}' for n in checkpoints)} frames in a fresh "
+        "process each; RSS growth per frame beyond the payload bytes"
+    )
+    ok = True
+    for label, gui, fixed in runs:
+        args = [sys.executable, __file__, "--rss-child", ",".join(map(str, checkpoints))]
+        args += ["--rss-gui"] if gui else []
+        args += ["--rss-fixed"] if fixed else []
+        out = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        if not lines:
+            print(f"[rss] {label}: failed\n{out.stderr[-1500:]}")
+            return False
+        result = json.loads(lines[-1])
+        cells = "  ".join(f"{p['frames']:>9,}: {p['beyond']:5.0f} B" for p in result["points"])
+        print(f"[rss] {label:40} {cells}")
+        if gui and fixed:
+            worst = max(p["beyond"] for p in result["points"])
+            met = worst <= RSS_TARGET
+            ok = ok and met
+            print(
+                f"[rss] the window's way: at most {worst:.0f} B/frame beyond payload "
+                f"(target <= {RSS_TARGET:g}): {'MET' if met else 'NOT MET'}"
+            )
+            n = result["points"][-1]["frames"]
+            for what, seconds in result["searches"].items():
+                met = seconds < SEARCH_TARGET_S
+                ok = ok and met
+                print(
+                    f"[rss] search '{NEEDLE}' over {n:,} frames, {what}: {seconds:.3f} s "
+                    f"(target < {SEARCH_TARGET_S:g} s): {'MET' if met else 'NOT MET'}"
+                )
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=1_000_000)
@@ -900,10 +1023,29 @@ def main() -> int:
         action="store_true",
         help="turn the window's journaling of live sessions off in (b), to see its cost",
     )
+    parser.add_argument(
+        "--rss-frames",
+        default="100000,1000000,3000000",
+        help="checkpoints of the memory-growth section, comma-separated (empty: skip)",
+    )
+    parser.add_argument("--rss-only", action="store_true", help="only the memory-growth section")
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-gui", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-fixed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rss_child:
+        checkpoints = [int(n) for n in args.rss_child.split(",")]
+        print(json.dumps(rss_child(checkpoints, args.rss_gui, args.rss_fixed)))
+        return 0
+    checkpoints = [int(n) for n in args.rss_frames.split(",") if n.strip()]
+    if args.rss_only:
+        bench_rss(checkpoints)
+        return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert app is not None
     started = time.perf_counter()
+    if checkpoints:
+        bench_rss(checkpoints)
     if not args.flood_only:
         bench_simulated(args)
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -34,19 +34,27 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
+# cheap, for qasync's and asyncio's modules too (see gui/pyside_scan.py).
+from . import gui  # noqa: F401
+
+# isort: split
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
-from .engine.server import EchoServer
 from .gui.gcpolicy import GuiThreadCollector
 from .gui.qtlog import install_qt_message_handler
 from .gui.window.main_window import MainWindow
 
-__all__ = ["QUIT_AFTER_ENV", "main", "run_demo", "run_window"]
+if TYPE_CHECKING:
+    # Loaded by the demo alone: the window starts without the server code.
+    from .engine.server import EchoServer
+
+__all__ = ["QUIT_AFTER_ENV", "fix_mmap_threshold", "main", "run_demo", "run_window"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +73,8 @@ async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
     """Start an echo server on 127.0.0.1 (port chosen by the system), connect the
     current tab to it and send text, JSON, binary, a fragmented message and a ping.
     Returns the server; the caller closes it."""
+    from .engine.server import EchoServer
+
     server = EchoServer("127.0.0.1", 0, subprotocols=(DEMO_SUBPROTOCOL,))
     await server.start()
     panel = window.current_panel() or window.new_session()
@@ -107,6 +117,38 @@ async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
     return server
 
 
+#: glibc's mallopt parameter, and the size from which allocations get their own mapping.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 256 * 1024
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Give every allocation of ``threshold`` bytes or more its own mapping (glibc).
+
+    A capture's columns and payload list grow by realloc. glibc raises its mmap
+    threshold (up to 32 MiB) each time a mapped block is freed, so from then on the
+    growing buffers live in the heap, and each realloc that moves one leaves the old
+    buffer behind as a hole the heap keeps resident: measured 20-40 B per frame of
+    RSS on top of the ~97 B the store holds (benchmarks/bench_gui.py, section 7).
+    With a fixed threshold, big buffers stay mapped and grow with mremap (no copy,
+    no hole) and freed ones go back to the system. 256 KiB: a 100k-frame capture's
+    columns (800 KB each) are mapped too (1 MiB left 20 B per frame of holes there);
+    the engine reads into its own reused buffer, so no socket read is mapped anew.
+    Returns whether it was set (False off glibc)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
 def _quit_after_ms(value: int | None) -> int | None:
     if value is not None:
         return value
@@ -146,6 +188,7 @@ def run_window(
 ) -> int:
     """Run the window until the user quits; returns the exit code (0). ``target`` is
     a URL to connect to or a capture or HAR file to open; ``demo`` starts the demo."""
+    fix_mmap_threshold()
     previous_qt_handler = install_qt_message_handler()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
-import platform
 import sys
 from collections.abc import Sequence
 from typing import Final
 
 from .. import __version__
 from ..logs import setup_logging
-from . import capture, convert, decode, probe, proxy, replay, serve, window
+from . import window
 
 __all__ = ["COMMANDS", "build_parser", "main", "parse_args", "parse_window_args"]
 
 log = logging.getLogger(__name__)
 
 #: The commands, in the order help lists them (the window first: it is the default).
-_MODULES: Final = (window, decode, capture, replay, serve, proxy, probe, convert)
+#: Each is a module of this package with a ``register(commands)``; the terminal
+#: commands are imported only when a command line may need them, so that the window
+#: does not wait for the engine's servers, the proxy and the probe to load.
 COMMANDS: Final = (
     "window",
     "decode",
@@ -54,7 +56,9 @@ Run 'ws-inspector COMMAND --help' for a command's options. Every command, and th
 window, takes --log-level LEVEL and --debug."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
+    """The command's parser; ``window_only``: with the window's subparser alone (what a
+    command line without a command needs: the same results, the same errors)."""
     parser = argparse.ArgumentParser(
         prog="ws-inspector",
         usage=_USAGE,
@@ -66,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", prog="ws-inspector"
     )
-    for module in _MODULES:
+    for name in ("window",) if window_only else COMMANDS:
+        module = window if name == "window" else importlib.import_module(f".{name}", __package__)
         module.register(commands)
     return parser
 
@@ -74,13 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args = list(argv)
     if not args or args[0] not in (*COMMANDS, "-h", "--help", "-V", "--version"):
-        args = ["window", *args]
-    return build_parser().parse_args(args)
+        return parse_window_args(args)
+    return build_parser(window_only=args[0] == "window").parse_args(args)
 
 
 def parse_window_args(argv: Sequence[str]) -> argparse.Namespace:
     """The window's arguments alone (``URL|FILE``, ``--demo``, logging)."""
-    return build_parser().parse_args(["window", *argv])
+    return build_parser(window_only=True).parse_args(["window", *argv])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.debug(
         "ws-inspector %s, Python %s on %s: %s",
         __version__,
-        platform.python_version(),
+        # sys.version_info, not platform.python_version(): the platform module
+        # costs the window's start ~6 ms for this one debug line.
+        ".".join(map(str, sys.version_info[:3])),
         sys.platform,
         ns.command,
     )

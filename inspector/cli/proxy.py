@@ -387,6 +387,11 @@ async def _serve(ns: argparse.Namespace, server: ProxyServer, outputs: _Run, rul
         where = f" -> {ns.upstream}" if ns.upstream else " (forward proxy)"
         ca_words = f"; CA {ca_path}" if ca_path else ""
         print(f"proxy listening on {server.url}{where}{ca_words}", flush=True)
+        if ca_path:
+            # What a browser needs to trust the interception for a test run without
+            # touching its certificate store (every leaf shares this key).
+            spki = server.ca.spki_sha256()
+            print(f"  Chromium: --ignore-certificate-errors-spki-list={spki}", flush=True)
         for line in controls:
             print(f"  {peer_text(line, 300)} (permessage-deflate not offered upstream)", flush=True)
     try:

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -244,7 +243,7 @@ class Library:
     def _adopt(self, item: LibraryItem, *, keep_id: bool) -> LibraryItem:
         item_id = item.id if (keep_id or item.id) and item.id not in self._items else ""
         if not item_id:
-            item_id = uuid.uuid4().hex[:12]
+            item_id = os.urandom(6).hex()  # not uuid: it imports platform
         stored = replace(item, id=item_id, folder=normalize_folder(item.folder))
         if stored.folder:
             self._folders.update(_parents(stored.folder))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +61,13 @@ def uses_counter(text: str) -> bool:
     return any(m.group(1) == "counter" and m.group(2) is None for m in _VARIABLE.finditer(text))
 
 
+def _new_uuid() -> str:
+    # uuid imports platform, which the window's first screen does without.
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -81,7 +87,7 @@ class Expander:
 
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     now: Callable[[], str] = _now_iso
-    new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())
+    new_uuid: Callable[[], str] = _new_uuid
 
     def expand(self, text: str, counter: int, *, json_string: bool = False) -> Expansion:
         """``text`` with its variables replaced; ``counter`` is the item's current

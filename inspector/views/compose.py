@@ -11,13 +11,15 @@ the view that reads it back. The encoding itself lives beside each view
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from .base import PayloadMeta
-from .formats import cbor, graphql, msgpack, socketio, stomp
 from .registry import default_registry
+from .subprotocols import GRAPHQL_LEGACY, GRAPHQL_TRANSPORT
 from .text import escape_control, format_bytes
 
 __all__ = [
@@ -32,6 +34,13 @@ __all__ = [
     "stomp_frame",
     "summary",
 ]
+
+
+def _format(name: str) -> ModuleType:
+    """A format module, loaded when first used: the window builds the compose pane at
+    start and must not wait for MessagePack, CBOR and the rest."""
+    return importlib.import_module(f".formats.{name}", __package__)
+
 
 #: The Socket.IO packets a client sends as text, by what the user picks.
 SOCKETIO_KINDS = {"event": 2, "connect": 0, "disconnect": 1, "ack": 3}
@@ -83,9 +92,9 @@ def json_as(text: str, fmt: str) -> Composed:
         raise ValueError("type the JSON value to send")
     value = parse_json(text, "the value")
     if fmt == "msgpack":
-        return Composed(msgpack.encode(value), False, "msgpack")
+        return Composed(_format("msgpack").encode(value), False, "msgpack")
     if fmt == "cbor":
-        return Composed(cbor.encode(value), False, "cbor")
+        return Composed(_format("cbor").encode(value), False, "cbor")
     raise ValueError(f"no binary format {fmt!r}")
 
 
@@ -127,7 +136,9 @@ def socketio_packet(
     else:
         ack_id = None
     return Composed(
-        socketio.encode(socket_type, namespace=namespace, data=data, ack=ack_id).encode(),
+        _format("socketio")
+        .encode(socket_type, namespace=namespace, data=data, ack=ack_id)
+        .encode(),
         True,
         "socket.io",
     )
@@ -150,13 +161,13 @@ def stomp_frame(command: str, headers: str = "", body: str = "") -> Composed:
     command = command.strip().upper()
     if not command:
         raise ValueError("a STOMP frame needs a command")
-    data = stomp.encode_frame(command, _headers(headers), body.encode("utf-8"))
+    data = _format("stomp").encode_frame(command, _headers(headers), body.encode("utf-8"))
     return Composed(data, True, "stomp")
 
 
 def graphql_protocol(subprotocol: str | None) -> str:
     """The GraphQL protocol a connection speaks: the legacy one only when negotiated."""
-    return graphql.LEGACY if subprotocol == graphql.LEGACY else graphql.TRANSPORT
+    return GRAPHQL_LEGACY if subprotocol == GRAPHQL_LEGACY else GRAPHQL_TRANSPORT
 
 
 def graphql_message(
@@ -171,7 +182,7 @@ def graphql_message(
 ) -> Composed:
     """A GraphQL-over-WebSocket client message (see :func:`graphql.message`), JSON
     fields as typed."""
-    message = graphql.message(
+    message = _format("graphql").message(
         protocol,
         kind,
         id=id.strip() or None,

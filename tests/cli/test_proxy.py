@@ -318,3 +318,41 @@ def test_replace_drop_delay_and_a_script_from_the_command_line(tmp_path: Path) -
     assert ("dropped", "client", "script") in done
     assert ("injected", "server", "script") in done
     assert ("edited", "server", "script") in done
+
+
+@pytest.mark.slow
+def test_forward_mode_prints_the_hash_a_browser_trusts(tmp_path: Path) -> None:
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "inspector", "proxy", "--listen", "127.0.0.1:0"),
+            *("--forward", "--ca-dir", str(tmp_path / "ca"), "--no-journal"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert first.startswith("proxy listening on ws://127.0.0.1:") and "forward proxy" in first
+    spki = second.strip().removeprefix("Chromium: --ignore-certificate-errors-spki-list=")
+    assert spki != second.strip()
+    # The hash is that of the key every intercepted host's certificate carries.
+    from inspector.engine.proxy.ca import LocalCA
+
+    leaf = LocalCA(tmp_path / "ca").leaf("example.org")
+    der = leaf.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert spki == base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+    assert isinstance(leaf, x509.Certificate)

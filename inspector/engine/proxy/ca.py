@@ -31,6 +31,7 @@ __all__ = ["CA_CERT_NAME", "CA_KEY_NAME", "LocalCA", "default_ca_dir"]
 
 CA_CERT_NAME = "ws-inspector-ca.pem"
 CA_KEY_NAME = "ws-inspector-ca.key"
+LEAF_KEY_NAME = "ws-inspector-leaf-key.pem"
 _LEAF_DAYS = 397  # what browsers accept for a server certificate at most
 
 
@@ -63,8 +64,28 @@ class LocalCA:
             self._load()
         else:
             self._create()
-        self._leaf_key = ec.generate_private_key(ec.SECP256R1())
+        self._leaf_key = self._leaf_key_of(self.directory / LEAF_KEY_NAME)
         self._contexts: dict[str, ssl.SSLContext] = {}
+
+    @staticmethod
+    def _leaf_key_of(path: Path) -> ec.EllipticCurvePrivateKey:
+        """The key every leaf certificate carries, kept beside the CA's (0600) so that
+        its hash, which a browser can be told to trust for a test run
+        (``--ignore-certificate-errors-spki-list``), stays the same from run to run."""
+        if path.exists():
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if isinstance(key, ec.EllipticCurvePrivateKey):
+                return key
+        key = ec.generate_private_key(ec.SECP256R1())
+        _write_private(
+            path,
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+        return key
 
     def _load(self) -> None:
         key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)

@@ -33,7 +33,6 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from ...capture.events import ConnectionState
-from ...capture.formats.har import HarFormatError, HarSession, read_har, write_har
 from ...capture.formats.journal import data_dir, journal_dir
 from ...capture.formats.sniff import looks_like_har
 from ...capture.naming import capture_title
@@ -47,6 +46,7 @@ from .recovery import JournalRecovery
 from .tabs import open_store_tab, target_panel
 
 if TYPE_CHECKING:
+    from ...capture.formats.har import HarSession
     from ..window.main_window import MainWindow
 
 __all__ = ["CaptureManager", "gui_data_dir"]
@@ -272,6 +272,8 @@ class CaptureManager(QObject):
             return False
 
     async def _open_har(self, path: str) -> bool:
+        from ...capture.formats.har import HarFormatError, read_har  # HAR loads when used
+
         loop = asyncio.get_running_loop()
         name = os.path.basename(path)
         try:
@@ -335,6 +337,8 @@ class CaptureManager(QObject):
             self.window.show_error("nothing to export yet")
             return False
         panel.controller.drain()
+        from ...capture.formats.har import write_har  # HAR loads when used
+
         try:
             write_har(store, path, include_secrets=include_secrets, control_frames=control_frames)
         except (OSError, ValueError) as exc:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...views import compose
-from ...views.formats import graphql
+from ...views.subprotocols import GRAPHQL_LEGACY, GRAPHQL_TRANSPORT
 from ..widgets import theme
 from ..widgets.naming import named
 
@@ -206,7 +206,7 @@ class GraphQLForm(Form):
     one unless the user picks another."""
 
     KINDS: ClassVar[tuple[str, ...]] = ("subscribe", "init", "complete", "ping", "terminate")
-    PROTOCOLS: ClassVar[tuple[str | None, ...]] = (None, graphql.TRANSPORT, graphql.LEGACY)
+    PROTOCOLS: ClassVar[tuple[str | None, ...]] = (None, GRAPHQL_TRANSPORT, GRAPHQL_LEGACY)
     send_label = "Send GraphQL"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -232,7 +232,7 @@ class GraphQLForm(Form):
             self,
             "graphqlProtocol",
             "GraphQL protocol",
-            ["As negotiated", graphql.TRANSPORT, f"{graphql.LEGACY} (legacy)"],
+            ["As negotiated", GRAPHQL_TRANSPORT, f"{GRAPHQL_LEGACY} (legacy)"],
         )
         self.show_negotiated(None)
         form.addRow("P&rotocol:", self.protocol)

@@ -21,11 +21,11 @@ from ...library.items import LibraryItem
 from ...library.store import Library
 from ...protocol.constants import Opcode
 from ..compose.pane import ComposePane
-from ..proxy.frame_dialog import FrameDialog
 from ..window.session_panel import SessionPanel
 from .panel import LibraryPanel
 
 if TYPE_CHECKING:
+    from ..proxy.frame_dialog import FrameDialog
     from ..window.main_window import MainWindow
 
 __all__ = ["WindowLibrary"]
@@ -150,6 +150,8 @@ class WindowLibrary(QObject):
         found = self.window.proxies.connection_of(panel)
         if found is None:
             return None
+        from ..proxy.frame_dialog import FrameDialog  # with the proxy: on first use
+
         view, conn_id = found
         payload = item.data if item.data is not None else (item.text or "").encode()
         if item.close_code is not None and opcode == Opcode.CLOSE:

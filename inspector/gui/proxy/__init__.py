@@ -1,10 +1,27 @@
 """The proxy in the window: File > New proxy… (:mod:`.dialog`), the proxy tab
-(:mod:`.view`, its table :mod:`.model`), and the window's hooks (:mod:`.tabs`)."""
+(:mod:`.view`, its table :mod:`.model`), and the window's hooks (:mod:`.tabs`).
+
+The names load on first use (PEP 562): the window imports :mod:`.tabs` alone at
+start, and the rest (the engine's proxy, its CA's cryptography) with the first proxy.
+"""
 
 from __future__ import annotations
 
-from .dialog import NewProxyDialog
-from .tabs import ProxyTabs
-from .view import ProxyView
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .dialog import NewProxyDialog
+    from .tabs import ProxyTabs
+    from .view import ProxyView
 
 __all__ = ["NewProxyDialog", "ProxyTabs", "ProxyView"]
+
+_MODULE_OF = {"NewProxyDialog": ".dialog", "ProxyTabs": ".tabs", "ProxyView": ".view"}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

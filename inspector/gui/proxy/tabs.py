@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -19,23 +20,17 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ..captures.tabs import open_store_tab
-from ..session.proxy import (
-    ConnectError,
-    ProxyRunner,
-    follow_connection,
-    handshake_legs,
-)
 from ..window.session_panel import SessionPanel
-from .dialog import NewProxyDialog
-from .view import ProxyView
 
 if TYPE_CHECKING:
     from ..window.main_window import MainWindow
+    from .dialog import NewProxyDialog
+    from .view import ProxyView
 
 __all__ = ["ProxyTabs", "label_sides"]
 
 NEW_PROXY_SHORTCUT = "Ctrl+Shift+P"
+_VIEW_MODULE = f"{__package__}.view"
 
 
 def label_sides(panel: SessionPanel) -> None:
@@ -80,8 +75,14 @@ class ProxyTabs(QObject):
             menu.addAction(self.action)
 
     def views(self) -> list[ProxyView]:
+        # The proxy's modules (the engine's proxy, its CA's cryptography) load with
+        # the first proxy started: until then there is no proxy tab.
+        view_module = sys.modules.get(_VIEW_MODULE)
+        if view_module is None:
+            return []
         tabs = self.window.tabs
-        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), ProxyView)]
+        cls = view_module.ProxyView
+        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), cls)]
 
     # ------------------------------------------------------------ starting
     def choose(self) -> NewProxyDialog:
@@ -89,6 +90,8 @@ class ProxyTabs(QObject):
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
+        from .dialog import NewProxyDialog
+
         dialog = NewProxyDialog(self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._accepted(dialog))
@@ -103,6 +106,9 @@ class ProxyTabs(QObject):
 
     def start(self, host: str, port: int, dialog: NewProxyDialog) -> ProxyView | None:
         """A proxy tab for the dialog's settings, listening as soon as it can."""
+        from ..session.proxy import ConnectError, ProxyRunner
+        from .view import ProxyView
+
         try:
             runner = ProxyRunner(
                 host, port, dialog.options(), journal_dir=self.window.captures.journal_dir
@@ -146,6 +152,9 @@ class ProxyTabs(QObject):
         if conn is None or conn.store is None:
             self.window.show_error(f"proxied connection {conn_id} is no longer kept")
             return None
+        from ..captures.tabs import open_store_tab
+        from ..session.proxy import follow_connection, handshake_legs
+
         path = conn.path if not conn.tunnel else f"tunnel {conn.path}"
         name = f"⇄ #{conn_id} {path or conn.url}"
         if len(name) > 40:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -21,13 +22,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ...capture.events import ConnectionState, Direction, HandshakeCaptured, StateChanged
-from ..session.server import ServerRunner, show_client
 from ..window.session_panel import SessionPanel
-from .dialog import NewServerDialog
-from .view import ServerView
 
 if TYPE_CHECKING:
+    from ..session.server import ServerRunner
     from ..window.main_window import MainWindow
+    from .dialog import NewServerDialog
+    from .view import ServerView
 
 __all__ = ["ServerTabs", "as_client_tab"]
 
@@ -101,8 +102,14 @@ class ServerTabs(QObject):
             menu.addAction(self.action)
 
     def views(self) -> list[ServerView]:
+        # No server tab exists before its module is loaded (with the first server):
+        # the window starts without the engine's server code.
+        module = sys.modules.get("inspector.gui.server.view")
+        if module is None:
+            return []
         tabs = self.window.tabs
-        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), ServerView)]
+        cls = module.ServerView
+        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), cls)]
 
     # ------------------------------------------------------------ starting
     def choose(self) -> NewServerDialog:
@@ -110,6 +117,8 @@ class ServerTabs(QObject):
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
+        from .dialog import NewServerDialog
+
         dialog = NewServerDialog(self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._accepted(dialog))
@@ -119,6 +128,8 @@ class ServerTabs(QObject):
         return dialog
 
     def _accepted(self, dialog: NewServerDialog) -> None:
+        from ..session.server import ServerRunner
+
         host, port = dialog.listen_address()
         runner = ServerRunner(
             host, port, dialog.options(), journal_dir=self.window.captures.journal_dir
@@ -127,6 +138,8 @@ class ServerTabs(QObject):
 
     def start(self, runner: ServerRunner) -> ServerView:
         """A server tab for ``runner``, listening as soon as it can."""
+        from .view import ServerView
+
         view = ServerView(runner, self.window.tabs)
         index = self.window.tabs.addTab(view, view.title)
         self.window.tabs.setTabToolTip(index, "A server: its clients, live")
@@ -148,6 +161,8 @@ class ServerTabs(QObject):
             dialog.raise_()
             return dialog
         where = f"{view.runner.server.host}:{view.runner.server.port}"
+        from .dialog import NewServerDialog
+
         dialog = NewServerDialog(self.window, editing=view.runner.options, listen=where)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._apply(view, dialog))
@@ -198,6 +213,8 @@ class ServerTabs(QObject):
             name = name[:39] + "…"
         panel = self.window.new_session(index=self._insert_at(view))
         as_client_tab(panel, name)
+        from ..session.server import show_client
+
         show_client(panel.controller, conn)
         panel.bar.set_url(conn.url)
         panel.titleChanged.emit(panel.title)

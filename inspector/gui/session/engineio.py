@@ -15,7 +15,6 @@ from ...capture.events import ConnectionState
 from ...engine.connection import Connection
 from ...protocol.events import Message
 from ...protocol.violations import LocalProtocolError
-from ...views.formats.socketio import opens_session
 
 __all__ = ["EngineIOPongs"]
 
@@ -37,6 +36,9 @@ class EngineIOPongs:
 
     def __call__(self, message: Message) -> None:
         if self.engineio is None:
+            # The Socket.IO view loads with the first message, not with the window.
+            from ...views.formats.socketio import opens_session
+
             self.engineio = message.opcode == 1 and opens_session(message.data)
             if not self.engineio and self.conn.on_message is self:
                 self.conn.on_message = None  # not Engine.IO: cost nothing from now on

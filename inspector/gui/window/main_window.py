@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -38,9 +39,8 @@ from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
 from ..library import WindowLibrary
-from ..probe import ProbeView
-from ..proxy import ProxyTabs, ProxyView
-from ..server import ServerTabs, ServerView
+from ..proxy.tabs import ProxyTabs
+from ..server.tabs import ServerTabs
 from ..session.controller import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
@@ -48,10 +48,21 @@ from .session_panel import SessionPanel
 
 if TYPE_CHECKING:
     from ..automation import WindowAutomation
+    from ..probe.view import ProbeView
+    from ..proxy.view import ProxyView
+    from ..server.view import ServerView
 
 __all__ = ["MainWindow"]
 
 log = logging.getLogger(__name__)
+
+# The Check server and proxy tabs: their modules (the probe battery; the engine's
+# proxy and its CA's cryptography) load with the first such tab, not with the window.
+_TOOL_TAB_CLASSES = (
+    ("inspector.gui.probe.view", "ProbeView"),
+    ("inspector.gui.proxy.view", "ProxyView"),
+    ("inspector.gui.server.view", "ServerView"),
+)
 
 APP_TITLE = "ws-inspector"
 DEFAULT_SIZE = (1280, 800)
@@ -68,6 +79,16 @@ ERROR_SHOW_MS = 20_000
 OPEN_FILTER = (
     "Captures and HAR files (*.jsonl *.har);;Captures (*.jsonl);;HAR files (*.har);;All files (*)"
 )
+
+
+def _is_tool_tab(widget: QWidget | None) -> TypeGuard[ProbeView | ProxyView | ServerView]:
+    """A Check server, proxy or server tab (none exists while its module is not
+    loaded)."""
+    for module_name, cls_name in _TOOL_TAB_CLASSES:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(widget, getattr(module, cls_name)):
+            return True
+    return False
 
 
 def _dot_icon(color: str) -> QIcon:
@@ -429,7 +450,7 @@ class MainWindow(QMainWindow):
         """Close the tab at ``index``; a capture that was not saved is asked about
         first (Save / Discard / Cancel) unless ``confirmed``."""
         w = self.tabs.widget(index)
-        if isinstance(w, (ProbeView, ProxyView, ServerView)):
+        if _is_tool_tab(w):
             self.tabs.removeTab(index)
             w.shutdown()
             w.deleteLater()
@@ -544,9 +565,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ check server
     def probe_views(self) -> list[ProbeView]:
-        return [
-            w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), ProbeView)
-        ]
+        module = sys.modules.get(_TOOL_TAB_CLASSES[0][0])
+        if module is None:  # no Check server tab was ever opened
+            return []
+        cls = module.ProbeView
+        return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), cls)]
 
     def check_server(self, panel: SessionPanel | None = None) -> ProbeView:
         """Open a "Check server" tab for the URL of ``panel`` (default: the current
@@ -563,6 +586,8 @@ class MainWindow(QMainWindow):
                 view.options = options
                 self.tabs.setCurrentWidget(view)
                 return view
+        from ..probe.view import ProbeView
+
         view = ProbeView(url, options, self.tabs)
         index = self.tabs.addTab(view, view.title)
         self.tabs.setTabToolTip(index, "Server check: RFC 6455 cases")

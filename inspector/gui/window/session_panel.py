@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -26,7 +27,6 @@ from ..compose.pane import ComposePane
 from ..detail import FrameDetailView
 from ..handshake.pane import HandshakePane
 from ..options.defaults import default_options, save_default_options
-from ..options.dialog import OptionsDialog
 from ..session.controller import (
     ConnectOptions,
     SessionController,
@@ -38,6 +38,9 @@ from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
 from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
+
+if TYPE_CHECKING:
+    from ..options.dialog import OptionsDialog
 
 __all__ = ["ErrorBanner", "SessionPanel"]  # ErrorBanner re-exported for older imports
 
@@ -255,6 +258,8 @@ class SessionPanel(QWidget):
         if self._options_dialog is not None:
             self._options_dialog.raise_()
             return
+        from ..options.dialog import OptionsDialog  # loads with its first opening
+
         dialog = OptionsDialog(self.controller.options, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._options_accepted(dialog))

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
+from ..subprotocols import GRAPHQL_LEGACY, GRAPHQL_TRANSPORT
 from ..text import escape_control, shorten
 from .structured import brief, json_value, pretty, string_member, tree
 
@@ -56,7 +57,7 @@ _OPERATIONS = frozenset({"subscribe", "start"})
 _OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 _OPERATION_KIND = re.compile(r"^\s*(query|mutation|subscription)\b|^\s*\{")
 
-TRANSPORT, LEGACY = "graphql-transport-ws", "graphql-ws"
+TRANSPORT, LEGACY = GRAPHQL_TRANSPORT, GRAPHQL_LEGACY
 # What each protocol calls the client's messages (None: the protocol has no such one).
 _CLIENT_TYPES: dict[str, dict[str, str | None]] = {
     TRANSPORT: {"init": "connection_init", "subscribe": "subscribe", "complete": "complete",

@@ -55,3 +55,14 @@ def test_a_leaf_is_accepted_for_its_host_and_refused_for_another(tmp_path: Path,
 
     run_async(main)
     assert ca.server_context(host) is ca.server_context(host)  # cached
+
+
+def test_the_leaf_key_and_its_hash_stay_from_run_to_run(tmp_path: Path) -> None:
+    import stat
+
+    from inspector.engine.proxy.ca import LEAF_KEY_NAME, LocalCA
+
+    first = LocalCA(tmp_path / "ca").spki_sha256()
+    assert LocalCA(tmp_path / "ca").spki_sha256() == first
+    mode = (tmp_path / "ca" / LEAF_KEY_NAME).stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600

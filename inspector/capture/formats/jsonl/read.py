@@ -47,7 +47,6 @@ from ...events import (
 )
 from ...store import CaptureStore, StoredEvent
 from . import schema
-from .fast import FAST_JSON, FRAME_PREFIX, FRAME_PREFIX_BYTES, read_frame_block
 from .journal_lines import read_frames_line, read_messages_line
 from .lines import (
     ENDED,
@@ -230,7 +229,10 @@ class _CaptureReader:
     def read(self, lines: Iterator[tuple[Any, int]]) -> None:
         # Frame lines go in blocks to the bulk reader when a fast JSON library is
         # installed (see .fast); every other line, and every line of a block the bulk
-        # reader does not take, goes through _line.
+        # reader does not take, goes through _line. (Imported here: the fast JSON
+        # library loads with the first capture read, not with the window.)
+        from .fast import FAST_JSON, FRAME_PREFIX, FRAME_PREFIX_BYTES
+
         fast = FAST_JSON is not None
         prefix: Any = None
         block: list[Any] = []
@@ -267,6 +269,8 @@ class _CaptureReader:
     def _block(self, block: list[Any], first: int) -> bool:
         """Frame lines numbered from ``first``: in bulk if the bulk reader takes them,
         else line by line. False when reading stops in them."""
+        from .fast import read_frame_block
+
         if read_frame_block(self.store, block):
             self.frame_count += len(block)
             self.lineno = self.result.lines_read = first + len(block) - 1

@@ -10,7 +10,8 @@ import pytest
 from capture.conftest import assert_same, rich_store, session_info
 
 from inspector.capture.events import ConnectionState, Direction, FramesCaptured, StateChanged
-from inspector.capture.formats.jsonl import LoadResult, read, read_jsonl, write_jsonl
+from inspector.capture.formats.jsonl import LoadResult, read_jsonl, write_jsonl
+from inspector.capture.formats.jsonl import fast as fast_module
 from inspector.capture.formats.jsonl.fast import FAST_JSON, read_frame_block
 from inspector.capture.store import CaptureStore
 from inspector.protocol.connection import Protocol
@@ -46,7 +47,7 @@ def _flood_store(frames: int = 10_000) -> CaptureStore:
 def _both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[LoadResult, LoadResult]:
     fast = read_jsonl(io.BytesIO(data))
     with monkeypatch.context() as m:
-        m.setattr(read, "FAST_JSON", None)
+        m.setattr(fast_module, "FAST_JSON", None)  # read.py looks it up per read
         slow = read_jsonl(io.BytesIO(data))
     return fast, slow
 

@@ -1,0 +1,109 @@
+"""The window starts without what its first screen does not show.
+
+A fresh interpreter parses the window's command line, imports :mod:`inspector.app`
+and builds and paints a :class:`MainWindow` (offscreen, with fresh settings and data
+folders); the modules that load when first used (the probe, the proxy, HAR, the
+server code, the terminal commands, the payload formats) must not be in
+``sys.modules`` by then. Then it opens a Check server tab and a proxy tab's module
+path, to show the lazy names still resolve.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Loaded on first use, never by the first screen.
+LAZY_MODULES = (
+    "inspector.engine.server",
+    "inspector.engine.proxy",
+    "inspector.probe",
+    "inspector.automation",
+    "inspector.gui.probe",
+    "inspector.gui.proxy.dialog",
+    "inspector.gui.proxy.view",
+    "inspector.gui.session.proxy",
+    "inspector.capture.formats.har",
+    "inspector.views.formats",
+    "inspector.cli.capture",
+    "inspector.cli.convert",
+    "inspector.cli.decode",
+    "inspector.cli.probe",
+    "inspector.cli.proxy",
+    "inspector.cli.replay",
+    "inspector.cli.serve",
+    "inspector.gui.options.dialog",
+    "platform",
+    "cryptography",
+    "msgpack",
+    "cbor2",
+    "blackboxprotobuf",
+    "google.protobuf",
+)
+
+_CHILD = r"""
+import json, sys
+from inspector.cli.main import parse_window_args
+
+ns = parse_window_args([])
+import inspector.app
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([sys.argv[0]])
+window = inspector.app.MainWindow()
+window.show()
+app.processEvents()
+lazy = json.loads(sys.argv[1])
+loaded_at_start = sorted(m for m in lazy if m in sys.modules)
+window.check_server()  # the first use loads the probe tab
+from inspector.gui.proxy import NewProxyDialog
+
+print(json.dumps({
+    "target": ns.target,
+    "tabs": window.tabs.count(),
+    "loaded_at_start": loaded_at_start,
+    "probe_loaded": "inspector.gui.probe.view" in sys.modules,
+    "probe_views": len(window.probe_views()),
+    "proxy_dialog": NewProxyDialog.__name__,
+}))
+window.close_tab(window.tabs.currentIndex(), confirmed=True)
+print(json.dumps({"tabs_after_close": window.tabs.count()}))
+window.close_now()
+"""
+
+
+def run_child(tmp_path: Path) -> list[dict[str, object]]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        WS_INSPECTOR_DATA_DIR=str(tmp_path / "inspector"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(LAZY_MODULES)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.slow
+def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
+    first, after = run_child(tmp_path)
+    assert first["loaded_at_start"] == []
+    assert first["target"] is None
+    assert first["tabs"] == 2  # the first connection tab and the Check server tab
+    assert first["probe_loaded"] is True
+    assert first["probe_views"] == 1
+    assert first["proxy_dialog"] == "NewProxyDialog"
+    assert after["tabs_after_close"] == 1  # closing the probe tab took it away
