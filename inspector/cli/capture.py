@@ -1,8 +1,11 @@
 """``ws-inspector capture URL [actions...]``: connect, act in order, print, close.
 
 The actions (``--send``, ``--send-binary``, ``--send-file``, ``--frame``, ``--ping``,
-``--close``) run in command-line order; lines on standard input, when it is not a
-terminal, are sent as text messages after them and before a ``--close``. Every frame
+``--close``) run in command-line order (``--every S`` and ``--repeat N`` repeat the
+send that follows, see :mod:`.timing`); lines on standard input, when it is not a
+terminal, are sent as text messages after them and before a ``--close``. With
+``--reconnect``, a dropped connection is made again, replaying the preamble, each
+attempt its own capture. Every frame
 both ways is printed as it happens (or the capture as JSON Lines with ``--json``) and
 written with ``-o``. Exit status 0 only when the connection opened and closed
 cleanly; otherwise 1, with a one-line reason on standard error (what was captured is
@@ -34,6 +37,7 @@ from ..capture.events import (
 )
 from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
+from ..engine.reconnect import dropped, run_attempts
 from ..protocol.constants import Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
@@ -52,8 +56,12 @@ from .options import (
     add_capture_budget,
     add_connection_options,
     add_logging_options,
+    add_ping_options,
+    add_pong_options,
     add_tls_options,
     capture_budget,
+    ping_options,
+    pong_options,
     request_headers,
     tls_options,
 )
@@ -68,6 +76,16 @@ from .render import (
     peer_text,
     refused,
     with_views,
+)
+from .timing import (
+    Repeat,
+    add_reconnect_options,
+    add_time_actions,
+    attempt_path,
+    fold_repeats,
+    preamble,
+    reconnect_policy,
+    repeat,
 )
 
 if TYPE_CHECKING:
@@ -109,7 +127,7 @@ def register(commands: Any) -> None:
     p.add_argument("--no-deflate", action="store_true", help="do not offer permessage-deflate")
     p.add_argument("--timeout", type=float, default=10.0, help="connect + handshake timeout (s)")
     p.add_argument("--strict", action="store_true", help="fail the connection on any violation")
-    p.add_argument("--no-auto-pong", action="store_true", help="do not answer pings")
+    add_ping_options(add_pong_options(p))
     add_tls_options(p)
     acts = p.add_argument_group("actions (in the order given)")
     acts.add_argument("--send", action=_Ordered, metavar="TEXT", help="send a text message")
@@ -128,8 +146,10 @@ def register(commands: Any) -> None:
     )
     acts.add_argument("--ping", action=_Ordered, nargs="?", const="", metavar="PAYLOAD")
     acts.add_argument("--close", action=_Ordered, metavar="CODE[:REASON]")
+    add_time_actions(acts, _Ordered)
     add_expect_options(p, _Ordered)
     add_script_option(p)
+    add_reconnect_options(p)
     p.add_argument(
         "--wait",
         type=float,
@@ -207,7 +227,7 @@ def check_actions(actions: list[Action]) -> list[Action]:
                 raise UsageError(f"--close {value!r}: the reason is over 123 bytes of UTF-8")
             value = (code, reason)
         checked.append((kind, value))
-    return checked
+    return fold_repeats(checked)
 
 
 def connect_options(ns: argparse.Namespace) -> ConnectOptions:
@@ -218,10 +238,11 @@ def connect_options(ns: argparse.Namespace) -> ConnectOptions:
         origin=ns.origin,
         open_timeout=ns.timeout,
         strict=ns.strict,
-        auto_pong=not ns.no_auto_pong,
         tls=tls_options(ns),
         max_capture_bytes=capture_budget(ns),
         proxy=ns.proxy,
+        **pong_options(ns),
+        **ping_options(ns),
     )
 
 
@@ -388,6 +409,7 @@ async def _converse(
     wait: float,
     close_timeout: float,
     expectations: Expectations,
+    interrupted: asyncio.Event,
 ) -> None:
     """The actions, the piped lines, the listening, and the close."""
     # Ctrl+C ends the conversation the way the end of input does: closed cleanly,
@@ -395,47 +417,67 @@ async def _converse(
     loop = asyncio.get_running_loop()
     stop: asyncio.Future[None] = loop.create_future()
 
-    def interrupt() -> None:
+    def end() -> None:
         if not stop.done():
             stop.set_result(None)
 
-    conn.closed.add_done_callback(lambda _: interrupt())
+    def interrupt() -> None:
+        interrupted.set()  # no further attempt either (--reconnect)
+        end()
+
+    conn.closed.add_done_callback(lambda _: end())
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, interrupt)
+    if interrupted.is_set():  # Ctrl+C while this attempt was connecting
+        end()
     # Lines piped to standard input are sent after the command-line actions, but
     # before a --close, which ends the conversation.
     if piped:
         close_at = next((i for i, (k, _) in enumerate(actions) if k == "close"), len(actions))
         actions = [*actions[:close_at], ("stdin", None), *actions[close_at:]]
-    for kind, value in actions:
-        if kind in EXPECT_KINDS:
-            if not await expectations.check(value):
-                break
-            continue
-        # Past the end, the actions are skipped; the expectations are still checked.
-        if not conn.is_open or conn.close_sent or stop.done():
-            continue
-        expectations.mark()
-        if kind == "stdin":
-            lines = _StdinLines()
-            while (line := await lines.next(stop)) is not None:
-                if conn.close_sent:
+    paced: list[asyncio.Task[int]] = []  # the --every sends, alongside what follows
+    try:
+        for kind, value in actions:
+            if kind in EXPECT_KINDS:
+                if not await expectations.check(value):
                     break
-                try:
-                    conn.send_text(line)
-                except LocalProtocolError:
-                    break
-                await conn.drain()
-            continue
-        try:
-            _perform(conn, kind, value)
-        except LocalProtocolError:
-            continue  # the peer ended the connection meanwhile: reported by the caller
-        await conn.drain()
-        await asyncio.sleep(0)
-    if not stop.done():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(stop), wait)
+                continue
+            # Past the end, the actions are skipped; the expectations are still checked.
+            if kind == "mark" or not conn.is_open or conn.close_sent or stop.done():
+                continue
+            expectations.mark()
+            if kind == "stdin":
+                lines = _StdinLines()
+                while (line := await lines.next(stop)) is not None:
+                    if conn.close_sent:
+                        break
+                    try:
+                        conn.send_text(line)
+                    except LocalProtocolError:
+                        break
+                    await conn.drain()
+                continue
+            if kind == "repeat":
+                assert isinstance(value, Repeat)
+                if value.background:
+                    paced.append(loop.create_task(repeat(conn, value, _perform)))
+                else:
+                    await repeat(conn, value, _perform)
+                continue
+            try:
+                _perform(conn, kind, value)
+            except LocalProtocolError:
+                continue  # the peer ended the connection meanwhile: reported by the caller
+            await conn.drain()
+            await asyncio.sleep(0)
+        if not stop.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(stop), wait)
+    finally:
+        for task in paced:
+            task.cancel()
+        if paced:
+            await asyncio.wait(paced)
     if not conn.closed.done():
         if not conn.close_sent:
             await conn.close(1000)
@@ -446,11 +488,74 @@ async def _converse(
     await asyncio.sleep(0)
 
 
+class _Attempt:
+    """What one connection of the command ended with."""
+
+    def __init__(self) -> None:
+        self.reason = ""  # why it failed ("" for a clean end)
+        self.certificate: Any = None  # the server's rejected certificate, if any
+        self.again = False  # it dropped (or never opened): --reconnect tries again
+
+
 async def _capture(
     ns: argparse.Namespace, options: ConnectOptions, actions: list[Action], piped: bool
 ) -> int:
+    policy = reconnect_policy(ns)
+    interrupted = asyncio.Event()
+    last = _Attempt()
+    # Attempt 1 does every action; a new connection replays the preamble and listens.
+    replay = preamble(actions)
+
+    async def attempt(n: int) -> bool:
+        nonlocal last
+        last = await _one_capture(
+            ns, options, actions if n == 1 else replay, piped and n == 1, n, interrupted
+        )
+        return policy is not None and last.again and not interrupted.is_set()
+
+    if policy is None:
+        await attempt(1)
+        attempts = 1
+    else:
+        notes = sys.stderr if ns.json else sys.stdout
+
+        def on_pause(n: int, pause: float) -> None:
+            of = f" of {policy.max_attempts}" if policy.max_attempts is not None else ""
+            print(
+                f"== attempt {n}{of} in {pause:g} s (the connection dropped: {last.reason})",
+                file=notes,
+                flush=True,
+            )
+
+        attempts = await run_attempts(policy, attempt, stop=interrupted, on_pause=on_pause)
+    if ns.hooks is not None:
+        await ns.hooks.aclose()
+    reason = last.reason
+    if reason and policy is not None and last.again and not interrupted.is_set():
+        reason = f"gave up after {attempts} attempt{'s' if attempts > 1 else ''}: {reason}"
+    if reason:
+        print(f"ws-inspector capture: {reason}", file=sys.stderr)
+        if last.certificate is not None:
+            # What the user needs to decide whether to trust it (--cacert, --insecure).
+            print("ws-inspector capture: the server's certificate:", file=sys.stderr)
+            for line in certificate_lines(last.certificate):
+                print(line, file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _one_capture(
+    ns: argparse.Namespace,
+    options: ConnectOptions,
+    actions: list[Action],
+    piped: bool,
+    attempt: int,
+    interrupted: asyncio.Event,
+) -> _Attempt:
+    """One connection: connect, converse, write its capture (attempt N's file)."""
     from ..engine.client import connect, new_client_connection
 
+    result = _Attempt()
     conn = new_client_connection(ns.url, options)
     journal = _start_journal(ns, conn)
     watcher = _Watcher(sys.stderr if ns.json else None)
@@ -462,14 +567,17 @@ async def _capture(
     if ns.hooks is not None:
         ns.hooks.attach(conn)
     reason = ""
-    certificate = None
     try:
         await connect(ns.url, options, connection=conn)
     except ConnectError as exc:
         reason = watcher.describe(exc)
-        certificate = exc.certificate
+        result.certificate = exc.certificate
+        result.again = True
     else:
-        await _converse(conn, actions, piped, ns.wait, options.close_timeout, expectations)
+        await _converse(
+            conn, actions, piped, ns.wait, options.close_timeout, expectations, interrupted
+        )
+        result.again = dropped(conn)
         last = conn.final_state
         # Exit 0 only for a connection that opened (it did: connect returned) and
         # closed cleanly, in the engine's strict sense of clean.
@@ -481,22 +589,15 @@ async def _capture(
                 reason += f", {peer_text(last.detail, 300)})" if last.detail else ")"
             else:
                 reason = "the connection did not close"
-    if ns.hooks is not None:
-        await ns.hooks.aclose()
-    written = _write_outputs(ns, conn)
+        elif result.again and ns.reconnect:
+            reason = f"the server closed the connection (code {last.code})"
+    written = _write_outputs(ns, conn, attempt)
     expectations.print_json()
     if expectations.failure and (expectations.failed or not reason):
         reason = expectations.failure
     _end_journal(journal, keep=not written)
-    if reason:
-        print(f"ws-inspector capture: {reason}", file=sys.stderr)
-        if certificate is not None:
-            # What the user needs to decide whether to trust it (--cacert, --insecure).
-            print("ws-inspector capture: the server's certificate:", file=sys.stderr)
-            for line in certificate_lines(certificate):
-                print(line, file=sys.stderr)
-        return 1
-    return 0
+    result.reason = reason
+    return result
 
 
 def _negotiated(store: CaptureStore) -> str | None:
@@ -504,7 +605,7 @@ def _negotiated(store: CaptureStore) -> str | None:
     return response.subprotocol or None if response is not None else None
 
 
-def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
+def _write_outputs(ns: argparse.Namespace, conn: Connection, attempt: int = 1) -> bool:
     """Print and write the capture as asked; False if the output file failed."""
     from ..capture.formats.jsonl import iter_lines, write_jsonl
 
@@ -517,15 +618,16 @@ def _write_outputs(ns: argparse.Namespace, conn: Connection) -> bool:
             write(escape_json_line(line.rstrip("\n")) + "\n")
         sys.stdout.flush()
     if ns.output:
+        path = attempt_path(ns.output, attempt)
         try:
-            if ns.output.lower().endswith(".har"):
+            if path.lower().endswith(".har"):
                 from ..capture.formats.har import write_har
 
-                write_har(conn.store, ns.output, include_secrets=ns.include_secrets)
+                write_har(conn.store, path, include_secrets=ns.include_secrets)
             else:
-                write_jsonl(conn.store, ns.output)
+                write_jsonl(conn.store, path)
         except OSError as exc:
-            print(f"ws-inspector capture: cannot write {ns.output}: {exc}", file=sys.stderr)
+            print(f"ws-inspector capture: cannot write {path}: {exc}", file=sys.stderr)
             return False
     return True
 
@@ -569,6 +671,7 @@ def run(ns: argparse.Namespace, *, piped: Callable[[], bool] = _stdin_is_piped) 
     try:
         actions = prepare_expectations(check_actions(ns.actions))
         options = connect_options(ns)
+        reconnect_policy(ns)
         if ns.view is not None:
             try:
                 default_registry().get(ns.view)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
 from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
 from ..engine.options import TlsOptions
@@ -22,9 +23,13 @@ __all__ = [
     "add_capture_budget",
     "add_connection_options",
     "add_logging_options",
+    "add_ping_options",
+    "add_pong_options",
     "add_tls_options",
     "capture_budget",
     "parse_header",
+    "ping_options",
+    "pong_options",
     "request_headers",
     "tls_options",
 ]
@@ -88,6 +93,93 @@ def add_tls_options(parser: argparse.ArgumentParser) -> None:
 
 def tls_options(ns: argparse.Namespace) -> TlsOptions:
     return TlsOptions(cafile=ns.cacert, certfile=ns.cert, keyfile=ns.key, insecure=ns.insecure)
+
+
+# -------------------------------------------------------------- pings and pongs
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds above 0")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of milliseconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of milliseconds, 0 or more")
+    return value
+
+
+def add_pong_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The pong policy: at once (the default), never, or N ms late."""
+    group = parser.add_argument_group("pings and pongs")
+    group.add_argument("--no-auto-pong", action="store_true", help="do not answer pings")
+    group.add_argument(
+        "--pong-delay",
+        type=_milliseconds,
+        metavar="MS",
+        help="answer each ping this many milliseconds late (tests the peer's ping "
+        "deadline or idle timeout)",
+    )
+    return group
+
+
+def pong_options(ns: argparse.Namespace) -> dict[str, Any]:
+    """``auto_pong`` and ``pong_delay`` (seconds) as the engine takes them."""
+    if ns.no_auto_pong and ns.pong_delay is not None:
+        raise UsageError("--pong-delay answers pings late and --no-auto-pong never: choose one")
+    delay = ns.pong_delay / 1000 if ns.pong_delay is not None else None
+    return {"auto_pong": not ns.no_auto_pong, "pong_delay": delay}
+
+
+def add_ping_options(group: argparse._ArgumentGroup) -> None:
+    """Our periodic ping, with a payload and a deadline for its pong."""
+    group.add_argument(
+        "--ping-every",
+        type=_seconds,
+        metavar="S",
+        help="ping every S seconds and print each round-trip time",
+    )
+    group.add_argument(
+        "--ping-timeout",
+        type=_seconds,
+        metavar="S",
+        help="a pong later than S seconds fails the connection (with --ping-every)",
+    )
+    group.add_argument(
+        "--ping-late",
+        choices=("fail", "record"),
+        default="fail",
+        help="what a late pong does: fail the connection (default) or just record it",
+    )
+    group.add_argument(
+        "--ping-payload",
+        metavar="TEXT",
+        default="",
+        help="every periodic ping's payload (default ka-1, ka-2...: each pong names its ping)",
+    )
+
+
+def ping_options(ns: argparse.Namespace) -> dict[str, Any]:
+    """``keepalive_interval``, ``ping_timeout``, ``ping_late_fails`` and
+    ``ping_payload`` as the engine takes them."""
+    if ns.ping_every is None and (ns.ping_timeout is not None or ns.ping_payload):
+        raise UsageError("--ping-timeout and --ping-payload go with --ping-every S")
+    payload = ns.ping_payload.encode("utf-8")
+    if len(payload) > 125:
+        raise UsageError("--ping-payload: a ping payload is at most 125 bytes")
+    return {
+        "keepalive_interval": ns.ping_every,
+        "ping_timeout": ns.ping_timeout,
+        "ping_late_fails": ns.ping_late == "fail",
+        "ping_payload": payload,
+    }
 
 
 # ----------------------------------------------------------------------- logging

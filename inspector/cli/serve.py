@@ -32,7 +32,14 @@ from ..capture.events import (
     StateChanged,
 )
 from .automation import add_script_option, load_hooks
-from .options import UsageError, add_capture_budget, add_logging_options, capture_budget
+from .options import (
+    UsageError,
+    add_capture_budget,
+    add_logging_options,
+    add_pong_options,
+    capture_budget,
+    pong_options,
+)
 from .render import format_frame, peer_text
 
 if TYPE_CHECKING:
@@ -93,6 +100,7 @@ def register(commands: Any) -> None:
         help="send TEXT as a text message as soon as a connection opens (repeatable)",
     )
     add_capture_budget(p, what="each connection")
+    add_pong_options(p)
     add_script_option(p)
     add_logging_options(p)
     p.set_defaults(run=run)
@@ -171,6 +179,7 @@ def run(ns: argparse.Namespace) -> int:
     try:
         hooks = load_hooks(ns, "serve")
         options = server_options(ns)
+        pongs = pong_options(ns)
     except UsageError as exc:
         print(f"ws-inspector serve: {exc}", file=sys.stderr)
         return 2
@@ -185,6 +194,7 @@ def run(ns: argparse.Namespace) -> int:
             options=options,
             on_event=on_event,
             max_capture_bytes=capture_budget(ns),
+            **pongs,
         )
         try:
             await server.start()

@@ -146,13 +146,16 @@ async def connect(
 
 def new_client_connection(url: str, options: ConnectOptions | None = None) -> Connection:
     options = options or ConnectOptions()
-    return Connection(
+    conn = Connection(
         Role.CLIENT,
         url,
         read_size=options.read_size,
         close_timeout=options.close_timeout,
         max_capture_bytes=options.max_capture_bytes,
     )
+    if options.auto_pong and options.pong_delay is not None:
+        conn.pong_delay = options.pong_delay
+    return conn
 
 
 async def _connect_steps(
@@ -259,7 +262,12 @@ async def _connect_steps(
     )
     conn.open(protocol, response.trailing)
     if options.keepalive_interval:
-        conn.start_keepalive(options.keepalive_interval)
+        conn.start_keepalive(
+            options.keepalive_interval,
+            timeout=options.ping_timeout,
+            payload=options.ping_payload,
+            fail_late=options.ping_late_fails,
+        )
 
 
 async def _rejected_certificate(

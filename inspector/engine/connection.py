@@ -42,6 +42,7 @@ from ..protocol.events import Failure, Message
 from ..protocol.frames import Frame, FrameBatch, FrameSpec
 from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
+from .keepalive import Timekeeper
 from .leftovers import read_leftovers, read_tls_leftovers_on_error
 
 __all__ = ["Connection", "Listener", "MessageFilter", "new_session"]
@@ -194,8 +195,12 @@ class Connection(asyncio.BufferedProtocol):
         self.closed = asyncio.get_event_loop().create_future()
         self._close_timer: asyncio.TimerHandle | None = None
         self._pings: dict[bytes, float] = {}
-        self._keepalive: asyncio.Task[None] | None = None
-        self._ping_counter = 0
+        #: Answer each ping this many seconds late instead of at once (None: the
+        #: protocol's own automatic pong, or none when auto_pong is off). Set before
+        #: :meth:`open`.
+        self.pong_delay: float | None = None
+        #: Periodic pings, their deadlines and late pongs (made when first needed).
+        self.timekeeper: Timekeeper | None = None
         self.last_rtt: float | None = None
         self.error: ErrorCaptured | None = None
         #: The CLOSED state change, once the connection has ended.
@@ -437,24 +442,45 @@ class Connection(asyncio.BufferedProtocol):
     def open(self, protocol: Protocol, trailing: bytes = b"") -> None:
         """The handshake succeeded: from now on bytes are frames."""
         self.protocol = protocol
+        if self.pong_delay is not None:
+            protocol.auto_pong = False  # answered by the timekeeper instead
         self._on_handshake_data = None
         self._listeners_changed()
         self.set_state(ConnectionState.OPEN)
         if trailing:
             self.receive(trailing)
 
-    def start_keepalive(self, interval: float) -> None:
-        if interval and interval > 0 and self._keepalive is None:
-            self._keepalive = asyncio.get_running_loop().create_task(self._keepalive_loop(interval))
+    def start_keepalive(
+        self,
+        interval: float,
+        *,
+        timeout: float | None = None,
+        payload: bytes = b"",
+        fail_late: bool = True,
+    ) -> None:
+        """Ping every ``interval`` seconds, each pong an :class:`RttSample`; a pong
+        later than ``timeout`` fails the connection, or is noted when not
+        ``fail_late`` (see :meth:`.Timekeeper.start_keepalive`)."""
+        self._timekeeper().start_keepalive(
+            interval, timeout=timeout, payload=payload, fail_late=fail_late
+        )
 
-    async def _keepalive_loop(self, interval: float) -> None:
-        while self.protocol is not None and self.protocol.state is ConnectionState.OPEN:
-            await asyncio.sleep(interval)
-            proto = self.protocol
-            if proto.state is not ConnectionState.OPEN or proto.close_sent is not None:
-                return
-            self._ping_counter += 1
-            self.send_ping(b"ka-" + str(self._ping_counter).encode())
+    def _timekeeper(self) -> Timekeeper:
+        if self.timekeeper is None:
+            self.timekeeper = Timekeeper(self)
+        return self.timekeeper
+
+    def give_up(self, message: str, reason: str) -> None:
+        """Fail the connection from our side for ``message`` (a fatal timeout): a
+        close frame with 1011 and ``reason``, and TCP closed without waiting for an
+        answer from a peer that may no longer read."""
+        self.record_error(ErrorStep.TIMEOUT, message, fatal=True)
+        with contextlib.suppress(LocalProtocolError):
+            self.send_close(CloseCode.INTERNAL_ERROR, reason)
+        if self.transport is not None:
+            self.write_pending()
+            self.transport.close()
+            self._arm_close_timer()
 
     # --------------------------------------------------------------- receive
     def receive(self, data: bytes | memoryview) -> None:
@@ -476,6 +502,8 @@ class Connection(asyncio.BufferedProtocol):
                     publish(FramesCaptured(t, Direction.IN, event))
                     if self._pings:
                         self._match_pongs(event, t)
+                    if self.pong_delay is not None:
+                        self._timekeeper().delay_pongs(event, self.pong_delay)
                 elif type(event) is Message:
                     publish_message(t, Direction.IN, event)
                     if on_message is not None:
@@ -502,6 +530,8 @@ class Connection(asyncio.BufferedProtocol):
             if batch.b0(i) & 0x0F == Opcode.PONG:
                 sent = self._pings.pop(batch.payloads[i], None)
                 if sent is not None:
+                    if self.timekeeper is not None:
+                        self.timekeeper.answered(batch.payloads[i], t)
                     self.last_rtt = t - sent
                     self.publish(RttSample(t, t - sent, batch.payloads[i]))
 
@@ -580,8 +610,8 @@ class Connection(asyncio.BufferedProtocol):
             self._close_timer.cancel()
         if self._drain_waiter is not None and not self._drain_waiter.done():
             self._drain_waiter.set_result(None)  # nothing more will be written
-        if self._keepalive is not None:
-            self._keepalive.cancel()
+        if self.timekeeper is not None:
+            self.timekeeper.stop()
         proto = self.protocol
         if self.state is not ConnectionState.CLOSED:
             if proto is None:
@@ -823,6 +853,15 @@ class Connection(asyncio.BufferedProtocol):
     def deflate_negotiated(self) -> bool:
         """permessage-deflate is in use on this connection (RFC 7692)."""
         return self.protocol is not None and self.protocol.deflate is not None
+
+    @property
+    def writing_failed(self) -> bool:
+        """A write failed: nothing more reaches the peer."""
+        return self._write_failed
+
+    def ping_sent_at(self, payload: bytes) -> float | None:
+        """When our latest ping with this payload went, if no pong answered it yet."""
+        return self._pings.get(payload)
 
     async def wait_closed(self) -> None:
         await asyncio.shield(self.closed)

@@ -170,12 +170,20 @@ class ConnectOptions:
     #: Payload bytes one session's capture keeps in full; past it, frames keep their
     #: headers and the first 4 KiB (None: no budget).
     max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES
+    #: Pong policy: answer each ping at once (the default), never (auto_pong off),
+    #: or ``pong_delay`` seconds late (tests a server's idle timeout and ping deadline).
     auto_pong: bool = True
     #: On a connection an Engine.IO server opened (Socket.IO), answer its pings ("2")
     #: with pongs ("3"), or it drops the client after its ping timeout. An application
     #: protocol's, so not the engine's: the window's session does it (gui.session).
     engineio_pongs: bool = True
+    pong_delay: float | None = None
     keepalive_interval: float | None = None  # seconds between pings that measure RTT
+    #: A keepalive ping's pong later than this is late: it fails the connection when
+    #: ``ping_late_fails``, else it is noted in the capture (None: no deadline).
+    ping_timeout: float | None = None
+    ping_late_fails: bool = True
+    ping_payload: bytes = b""  # every keepalive ping's payload (empty: ka-1, ka-2...)
     strict: bool = False  # fail the connection on the first violation
     tls: TlsOptions = field(default_factory=TlsOptions)
     read_size: int = 64 * 1024  # bytes per socket read; smaller keeps a GUI smoother

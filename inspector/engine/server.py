@@ -195,6 +195,8 @@ class EchoServer:
         strict: bool | None = None,
         close_timeout: float = 5.0,
         max_capture_bytes: int | None = DEFAULT_MAX_CAPTURE_BYTES,
+        auto_pong: bool = True,
+        pong_delay: float | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -215,6 +217,10 @@ class EchoServer:
         self.handshake_timeout = handshake_timeout
         #: Seconds a closed connection may take to flush before it is dropped.
         self.close_timeout = close_timeout
+        #: Pong policy, as on a client (ConnectOptions): at once, never, or this late
+        #: (manual mode answers no ping whatever this says).
+        self.auto_pong = auto_pong
+        self.pong_delay = pong_delay
         self.connections: set[Connection] = set()
         self.accepted = 0
         self._server: asyncio.Server | None = None
@@ -482,10 +488,12 @@ class EchoServer:
             deflate=deflate,
             max_message_size=self.max_message_size,
             auto_close=False,
-            auto_pong=not options.manual,
+            auto_pong=self.auto_pong and not options.manual,
             strict=options.strict,
             defer_failure_close=True,
         )
+        if self.auto_pong and not options.manual:
+            conn.pong_delay = self.pong_delay
         self._wire_echo(conn)
         if not options.manual:
             conn.subscribe(_ReplyClose(weakref.ref(conn)), messages=MessageFilter.NONE)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -768,3 +769,125 @@ def test_a_rejected_certificate_is_printed_escaped(tmp_path: Path) -> None:
     assert rows["Names"].strip() == "IP:127.0.0.1"
     assert len(rows["SHA-256"].strip()) == 95  # 32 bytes, colon-separated
     assert not any(c in result.stderr for c in TERMINAL_CONTROLS)
+
+
+# --------------------------------------------------------------------------- time
+@pytest.mark.slow
+def test_every_sends_on_a_schedule_until_the_wait_ends(serve: Serve) -> None:
+    result = cli("capture", serve.url, "--every", "0.1", "--send", "tick", "--wait", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    sent = [f for f in frames(json_lines(result.stdout), "out") if f["opcode"] == 1]
+    # About 11 (at 0, 0.1 ... 1.0 s): a tolerance, since only the count is the point.
+    assert 6 <= len(sent) <= 13, len(sent)
+
+
+@pytest.mark.slow
+def test_repeat_sends_exactly_n_times(serve: Serve) -> None:
+    result = cli("capture", serve.url, "--repeat", "300", "--send", "x", "--json", "--no-deflate")
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert len([f for f in frames(lines, "out") if f["opcode"] == 1]) == 300
+    assert len([f for f in frames(lines, "in") if f["opcode"] == 1]) == 300
+
+
+@contextlib.contextmanager
+def pinging_server(interval: float, timeout: float) -> Iterator[str]:
+    """A websockets (threaded) server that pings every ``interval`` s and closes a
+    client whose pong is ``timeout`` s late."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.server import ServerConnection, serve
+
+    def handler(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            for _ in ws:
+                pass
+
+    with serve(handler, "127.0.0.1", 0, ping_interval=interval, ping_timeout=timeout) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}/"
+        finally:
+            server.shutdown()
+            thread.join(5)
+
+
+@pytest.mark.slow
+def test_pong_delay_past_the_servers_ping_timeout_gets_us_closed() -> None:
+    with pinging_server(0.1, 0.3) as url:
+        result = cli("capture", url, "--pong-delay", "1000", "--wait", "5", "--json")
+    lines = json_lines(result.stdout)
+    (closed,) = [o for o in lines if o["type"] == "state" and o["state"] == "closed"]
+    assert (closed["code"], closed["reason"]) == (1011, "keepalive ping timeout")
+    assert [f for f in frames(lines, "out") if f["opcode"] == 0xA] == []
+
+
+@pytest.mark.slow
+def test_pong_delay_within_the_servers_ping_timeout_stays() -> None:
+    with pinging_server(0.1, 0.5) as url:
+        result = cli("capture", url, "--pong-delay", "30", "--wait", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    pongs = [f for f in frames(json_lines(result.stdout), "out") if f["opcode"] == 0xA]
+    assert len(pongs) >= 3
+
+
+def _never_pongs(sock: socket.socket, head: bytes) -> None:
+    sock.sendall(upgrade_response(head))
+    read_until_eof(sock)
+
+
+@pytest.mark.slow
+def test_ping_deadline_fails_a_connection_whose_peer_never_pongs() -> None:
+    with thread_server(_never_pongs) as port:
+        result = cli(
+            "capture",
+            f"ws://127.0.0.1:{port}/",
+            "--ping-every", "0.1", "--ping-timeout", "0.3", "--wait", "10",
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert (
+        "ws-inspector capture: timeout: no pong to our ping 'ka-1' within 0.3 s: "
+        "the connection is failed"
+    ) in result.stderr
+    assert "PING" in result.stdout and "code=1011" in result.stdout
+
+
+@pytest.mark.slow
+def test_reconnect_replays_the_preamble_and_writes_each_attempt(tmp_path: Path) -> None:
+    """A server that reads what the client sends for a moment, then drops TCP: three
+    attempts, the first with every send, the next two with the preamble only."""
+    received: list[list[bytes]] = []
+
+    def drop_after_a_moment(sock: socket.socket, head: bytes) -> None:
+        sock.sendall(upgrade_response(head))
+        sock.settimeout(0.5)
+        data = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                data += chunk
+        received.append([payload for _b0, _h, payload in unmask_frames(data)])
+
+    out = tmp_path / "cap.jsonl"
+    with thread_server(drop_after_a_moment) as port:
+        result = cli(
+            "capture",
+            f"ws://127.0.0.1:{port}/",
+            "--no-deflate", "--send", "login", "--mark", "--send", "query",
+            "--reconnect", "--max-attempts", "3", "--reconnect-delay", "0.05",
+            "--wait", "5", "-o", str(out),
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert "ws-inspector capture: gave up after 3 attempts: " in result.stderr
+    assert "== attempt 2 of 3 in 0.05 s (the connection dropped: " in result.stdout
+    assert "== attempt 3 of 3 in 0.1 s" in result.stdout
+    assert received == [[b"login", b"query"], [b"login"], [b"login"]]
+    files = [out, tmp_path / "cap.attempt-2.jsonl", tmp_path / "cap.attempt-3.jsonl"]
+    texts = [
+        [_text(f) for f in frames(json_lines(p.read_text()), "out") if f["opcode"] == 1]
+        for p in files
+    ]
+    assert texts == [["login", "query"], ["login"], ["login"]]
+
+
+def _text(frame: dict[str, Any]) -> str:
+    return base64.b64decode(frame["payload_b64"]).decode()

@@ -121,3 +121,24 @@ def test_options_that_make_no_server_are_refused(args: tuple[str, ...], words: s
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"ws-inspector serve: {words}")
     assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_serve_answers_pings_late_or_never() -> None:
+    """``--pong-delay`` and ``--no-auto-pong``, seen by a websockets client's ping."""
+    from websockets.sync.client import connect
+
+    def round_trip(*args: str) -> bool:
+        with running_serve("--quiet", *args) as server, connect(server.url) as ws:
+            return ws.ping(b"are-you-there").wait(0.5)
+
+    assert round_trip()
+    assert round_trip("--pong-delay", "100")
+    assert not round_trip("--pong-delay", "2000")
+    assert not round_trip("--no-auto-pong")
+
+
+def test_serve_refuses_a_pong_delay_with_no_auto_pong() -> None:
+    result = cli("serve", "--no-auto-pong", "--pong-delay", "5", timeout=30)
+    assert result.returncode == 2
+    assert "choose one" in result.stderr

@@ -214,7 +214,8 @@ def test_keepalive_pings_measure_rtt() -> None:
             await eventually(lambda: len(rec.rtts()) >= 2, what="two keepalive RTT samples")
             assert [s.payload for s in rec.rtts()[:2]] == [b"ka-1", b"ka-2"]
             await conn.close()
-        assert conn._keepalive is not None and conn._keepalive.done()
+        assert conn.timekeeper is not None and conn.timekeeper.keepalive is not None
+        assert conn.timekeeper.keepalive.done()
 
     with_peer("ours", body)
 

@@ -39,6 +39,7 @@ from .format import FormatTab
 from .frame import FrameTab
 from .history import HistoryBox
 from .raw import RawTab
+from .repeat import RepeatControl
 from .tab import ComposeTab, show
 from .text import TextTab
 
@@ -127,6 +128,8 @@ class ComposePane(QWidget):
         lv.addWidget(self.tabs, 1)
         row = QHBoxLayout()
         row.addWidget(self.status_label, 1)
+        self.repeat = RepeatControl(session, lambda: self.current_page().entry(), self)
+        row.addWidget(self.repeat)
         row.addWidget(self.save_button)
         row.addWidget(self.send_button)
         lv.addLayout(row)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from ...capture.events import Direction
 from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
 from ...views.copyout import PayloadFormat, encode_payload, message_payload
@@ -125,6 +126,10 @@ class CopyMenu(QObject):
             act = sub.addAction(f"as {fmt}")
             act.setObjectName(f"copyMessage{fmt.capitalize()}")
             act.triggered.connect(lambda *_, f=fmt: self.copy_message(row, f))
+        mark = menu.addAction("Reconnects replay only the messages sent before this one")
+        mark.setObjectName("markPreamble")
+        mark.setEnabled(store is not None and is_data and store.direction(row) is Direction.OUT)
+        mark.triggered.connect(lambda *_: self.panel.controller.mark_preamble(row))
         sides = self.resend_sides()
         if sides:
             menu.addSeparator()

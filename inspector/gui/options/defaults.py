@@ -43,6 +43,8 @@ def options_to_json(options: ConnectOptions) -> str:
     data["headers"] = [list(h) for h in options.headers]
     data["subprotocols"] = list(options.subprotocols)
     data["tls_insecure"] = options.tls.insecure
+    # Bytes have no JSON form: the payload is typed as text in the dialog.
+    data["ping_payload"] = options.ping_payload.decode("utf-8", "replace")
     return json.dumps(data, sort_keys=True)
 
 
@@ -65,6 +67,10 @@ def options_from_json(text: str) -> ConnectOptions:
             )
         elif name == "subprotocols" and isinstance(value, list):
             changes[name] = tuple(str(v) for v in value)
+        elif name == "ping_payload" and isinstance(value, str):
+            payload = value.encode("utf-8")
+            if len(payload) <= 125:
+                changes[name] = payload
         elif name == "origin":
             changes[name] = value if isinstance(value, str) and value else None
         elif value is None or type(value) is type(current):

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -34,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.controller import ConnectOptions, TlsOptions
+from ..session.controller import Backoff, ConnectOptions, ReconnectPolicy, TlsOptions
 from ..widgets import theme
 from ..widgets.naming import named as _named
 
-__all__ = ["OptionsDialog", "header_problem"]
+__all__ = ["PONG_POLICIES", "OptionsDialog", "header_problem", "pong_policy"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 #: Headers the handshake sets itself; the user may still override some on purpose.
@@ -63,6 +64,20 @@ def header_problem(name: str, value: str) -> str | None:
     if "\r" in value or "\n" in value:
         return f"the value of {name} contains a line break"
     return None
+
+
+#: The pong policy's choices, in the combo box's order.
+PONG_POLICIES = ("at once", "after a delay", "never")
+
+
+def pong_policy(options: ConnectOptions) -> tuple[str, float]:
+    """The pong policy of ``options``: one of :data:`PONG_POLICIES`, and the delay in
+    milliseconds (0 when there is none)."""
+    if not options.auto_pong:
+        return "never", 0.0
+    if options.pong_delay is not None:
+        return "after a delay", options.pong_delay * 1000
+    return "at once", 0.0
 
 
 class _FileField(QWidget):
@@ -293,9 +308,6 @@ class OptionsDialog(QDialog):
     def _build_behaviour_tab(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        self.auto_pong_check = QCheckBox("Answer pings with pongs automatically", page)
-        _named(self.auto_pong_check, "autoPongCheck", "Automatic pong")
-        form.addRow(self.auto_pong_check)
         self.engineio_pongs_check = QCheckBox(
             "Answer Socket.IO (Engine.IO) pings automatically", page
         )
@@ -305,6 +317,27 @@ class OptionsDialog(QDialog):
             "so that it does not drop the connection after its ping timeout"
         )
         form.addRow(self.engineio_pongs_check)
+        pong_row = QHBoxLayout()
+        self.pong_combo = QComboBox(page)
+        _named(
+            self.pong_combo,
+            "pongPolicyCombo",
+            "Answer pings",
+            "How the peer's pings are answered: at once (RFC 6455), late (tests the "
+            "peer's ping deadline or idle timeout), or never",
+        )
+        self.pong_combo.addItems([p.capitalize() for p in PONG_POLICIES])
+        self.pong_delay_spin = QSpinBox(page)
+        _named(self.pong_delay_spin, "pongDelaySpin", "Pong delay")
+        self.pong_delay_spin.setRange(1, 600_000)
+        self.pong_delay_spin.setSingleStep(100)
+        self.pong_delay_spin.setSuffix(" ms")
+        self.pong_combo.currentIndexChanged.connect(self._pong_policy_changed)
+        pong_row.addWidget(self.pong_combo, 1)
+        pong_row.addWidget(self.pong_delay_spin)
+        pong_label = QLabel("Answer &pings:", page)
+        pong_label.setBuddy(self.pong_combo)
+        form.addRow(pong_label, pong_row)
         self.strict_check = QCheckBox(
             "Strict: fail the connection on the first protocol violation", page
         )
@@ -319,6 +352,67 @@ class OptionsDialog(QDialog):
         self.keepalive_spin.setSpecialValueText("off")
         self.keepalive_spin.setToolTip("Send a ping this often to measure the round-trip time")
         form.addRow("&Keepalive ping every:", self.keepalive_spin)
+
+        deadline_row = QHBoxLayout()
+        self.ping_timeout_spin = QDoubleSpinBox(page)
+        _named(
+            self.ping_timeout_spin,
+            "pingTimeoutSpin",
+            "Pong deadline",
+            "A keepalive ping unanswered this long is late",
+        )
+        self.ping_timeout_spin.setRange(0, 3600)
+        self.ping_timeout_spin.setDecimals(1)
+        self.ping_timeout_spin.setSuffix(" s")
+        self.ping_timeout_spin.setSpecialValueText("none")
+        self.ping_late_combo = QComboBox(page)
+        _named(self.ping_late_combo, "pingLateCombo", "When a pong is late")
+        self.ping_late_combo.addItems(["fails the connection", "is only recorded"])
+        deadline_row.addWidget(self.ping_timeout_spin, 1)
+        deadline_row.addWidget(self.ping_late_combo)
+        deadline_label = QLabel("Pong &deadline:", page)
+        deadline_label.setBuddy(self.ping_timeout_spin)
+        form.addRow(deadline_label, deadline_row)
+        self.ping_payload_edit = QLineEdit(page)
+        _named(self.ping_payload_edit, "pingPayloadField", "Keepalive ping payload")
+        self.ping_payload_edit.setPlaceholderText("(ka-1, ka-2…: each pong names its ping)")
+        self.ping_payload_edit.textChanged.connect(self._validate)
+        form.addRow("Ping pa&yload:", self.ping_payload_edit)
+        self.keepalive_spin.valueChanged.connect(self._keepalive_changed)
+
+        reconnect_row = QHBoxLayout()
+        self.reconnect_check = QCheckBox("&Reconnect when the connection drops", page)
+        _named(
+            self.reconnect_check,
+            "reconnectCheck",
+            "Reconnect when the connection drops",
+            "Connect again when the server or the network ends the connection, replaying "
+            "the messages sent before the one marked in the timeline (all of them "
+            "without a mark); each attempt keeps its capture in a tab",
+        )
+        self.max_attempts_spin = QSpinBox(page)
+        _named(self.max_attempts_spin, "maxAttemptsSpin", "Connections in all")
+        self.max_attempts_spin.setRange(0, 100_000)
+        self.max_attempts_spin.setPrefix("at most ")
+        self.max_attempts_spin.setSuffix(" attempts")
+        self.max_attempts_spin.setSpecialValueText("no limit")
+        self.reconnect_pause_spin = QDoubleSpinBox(page)
+        _named(
+            self.reconnect_pause_spin,
+            "reconnectPauseSpin",
+            "First pause before reconnecting",
+            "Doubles after each attempt that did not last, up to 30 s",
+        )
+        self.reconnect_pause_spin.setRange(0, 30)
+        self.reconnect_pause_spin.setDecimals(1)
+        self.reconnect_pause_spin.setPrefix("first after ")
+        self.reconnect_pause_spin.setSuffix(" s")
+        reconnect_row.addWidget(self.reconnect_check, 1)
+        reconnect_row.addWidget(self.max_attempts_spin)
+        reconnect_row.addWidget(self.reconnect_pause_spin)
+        form.addRow(reconnect_row)
+        self.reconnect_check.toggled.connect(self._reconnect_changed)
+        self.set_reconnect_policy(None)
 
         self.open_timeout_spin = QDoubleSpinBox(page)
         _named(self.open_timeout_spin, "openTimeoutSpin", "Open timeout")
@@ -362,6 +456,33 @@ class OptionsDialog(QDialog):
         self.max_capture_spin.setSpecialValueText("unlimited")
         form.addRow("Capture &budget:", self.max_capture_spin)
         return page
+
+    def _pong_policy_changed(self, index: int) -> None:
+        self.pong_delay_spin.setEnabled(PONG_POLICIES[index] == "after a delay")
+
+    def _reconnect_changed(self, on: bool) -> None:
+        self.max_attempts_spin.setEnabled(on)
+        self.reconnect_pause_spin.setEnabled(on)
+
+    def set_reconnect_policy(self, policy: ReconnectPolicy | None) -> None:
+        """The tab's reconnecting (not a connection option: kept apart from them)."""
+        shown = policy or ReconnectPolicy()
+        self.reconnect_check.setChecked(policy is not None)
+        self.max_attempts_spin.setValue(shown.max_attempts or 0)
+        self.reconnect_pause_spin.setValue(shown.backoff.first)
+        self._reconnect_changed(policy is not None)
+
+    def reconnect_policy(self) -> ReconnectPolicy | None:
+        if not self.reconnect_check.isChecked():
+            return None
+        return ReconnectPolicy(
+            self.max_attempts_spin.value() or None,
+            Backoff(first=self.reconnect_pause_spin.value()),
+        )
+
+    def _keepalive_changed(self, interval: float) -> None:
+        for widget in (self.ping_timeout_spin, self.ping_late_combo, self.ping_payload_edit):
+            widget.setEnabled(interval > 0)
 
     # ------------------------------------------------------------- headers
     def add_header(self, name: str, value: str, *, edit: bool = False) -> None:
@@ -446,6 +567,8 @@ class OptionsDialog(QDialog):
         for sp in self.subprotocols():
             if not _TOKEN.match(sp):
                 found.append(f"subprotocol {sp!r} is not a token (no spaces or separators)")
+        if len(self.ping_payload_edit.text().encode("utf-8")) > 125:
+            found.append("a ping payload is at most 125 bytes of UTF-8")
         return found
 
     def _validate(self) -> None:
@@ -480,10 +603,17 @@ class OptionsDialog(QDialog):
         self.sni_edit.setText(tls.server_hostname or "")
         self.insecure_check.setChecked(tls.insecure)
         self.insecure_warning.setVisible(tls.insecure)
-        self.auto_pong_check.setChecked(options.auto_pong)
         self.engineio_pongs_check.setChecked(options.engineio_pongs)
+        policy, delay_ms = pong_policy(options)
+        self.pong_combo.setCurrentIndex(PONG_POLICIES.index(policy))
+        self.pong_delay_spin.setValue(round(delay_ms) if delay_ms else 1000)
+        self._pong_policy_changed(self.pong_combo.currentIndex())
         self.strict_check.setChecked(options.strict)
         self.keepalive_spin.setValue(options.keepalive_interval or 0)
+        self.ping_timeout_spin.setValue(options.ping_timeout or 0)
+        self.ping_late_combo.setCurrentIndex(0 if options.ping_late_fails else 1)
+        self.ping_payload_edit.setText(options.ping_payload.decode("utf-8", "replace"))
+        self._keepalive_changed(self.keepalive_spin.value())
         self.open_timeout_spin.setValue(options.open_timeout)
         self.close_timeout_spin.setValue(options.close_timeout)
         mib = 2**20
@@ -504,6 +634,8 @@ class OptionsDialog(QDialog):
         max_frame = self.max_frame_spin.value()
         keepalive = self.keepalive_spin.value()
         max_capture = self.max_capture_spin.value()
+        policy = PONG_POLICIES[self.pong_combo.currentIndex()]
+        ping_timeout = self.ping_timeout_spin.value()
         # Over the options the dialog was opened with: what it has no field for stays.
         return replace(
             self._base,
@@ -516,9 +648,13 @@ class OptionsDialog(QDialog):
             max_message_size=max_msg * mib if max_msg else None,
             max_frame_size=max_frame * mib if max_frame else None,
             max_capture_bytes=max_capture * mib if max_capture else None,
-            auto_pong=self.auto_pong_check.isChecked(),
+            auto_pong=policy != "never",
+            pong_delay=self.pong_delay_spin.value() / 1000 if policy == "after a delay" else None,
             engineio_pongs=self.engineio_pongs_check.isChecked(),
             keepalive_interval=keepalive or None,
+            ping_timeout=ping_timeout or None,
+            ping_late_fails=self.ping_late_combo.currentIndex() == 0,
+            ping_payload=self.ping_payload_edit.text().encode("utf-8"),
             strict=self.strict_check.isChecked(),
             tls=TlsOptions(
                 cafile=self.cafile.path(),

@@ -49,14 +49,18 @@ from ...engine.client import connect, new_client_connection
 from ...engine.connection import Connection
 from ...engine.journal import Journal
 from ...engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
+from ...protocol.constants import Opcode
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from ...views.problems import problems_text
 from .engineio import EngineIOPongs
+from .reconnect import Backoff, Reconnecting, ReconnectPolicy
 
 __all__ = [
+    "Backoff",
     "ConnectError",
     "ConnectOptions",
+    "ReconnectPolicy",
     "SessionController",
     "SessionStats",
     "TlsOptions",
@@ -86,6 +90,7 @@ STEP_NAMES = {
     "send": "sending",
     "connect": "connecting",
     "open": "opening the capture file",
+    "reconnect": "reconnecting",
 }
 
 
@@ -193,7 +198,11 @@ class SessionController(QObject):
         a failure in a step (url, dns, tcp, tls, handshake, timeout, read, protocol,
         close, send...), worded by the engine for a person;
     ``statsChanged(SessionStats)``
-        frame and byte counters, last RTT.
+        frame and byte counters, last RTT;
+    ``reconnectDue(int)``
+        with :attr:`reconnect` set, the connection dropped and the pause before
+        attempt N is over: whoever owns the tab connects again (keeping the capture,
+        as any new connection does); once open, the preamble is replayed.
     """
 
     TICK_MS = 40
@@ -213,6 +222,7 @@ class SessionController(QObject):
     handshakeCaptured = Signal(HandshakeCaptured)
     errorOccurred = Signal(str, str, bool)
     statsChanged = Signal(SessionStats)
+    reconnectDue = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -252,6 +262,13 @@ class SessionController(QObject):
         self.rejected_certificate: PeerCertificate | None = None
         self.journal_error = ""
         self._wire: WireCounter | None = None
+        #: Reconnect when the connection drops (None: never); the store row of the
+        #: first message that is not part of the preamble (None: all are).
+        self.reconnect: ReconnectPolicy | None = None
+        self.preamble_mark: int | None = None
+        self._reconnecting: Reconnecting | None = None
+        self._attempt_due = False  # the next connect_to is attempt N, not the user's
+        self._pause: asyncio.Task[None] | None = None
 
     # --------------------------------------------------------------- reading
     @property
@@ -328,6 +345,12 @@ class SessionController(QObject):
             self.options = options
         chosen = options if options is not None else self.options
         self.rejected_certificate = None
+        self._cancel_pause()
+        if self._attempt_due:
+            self._attempt_due = False
+        else:  # the user's own connection: attempts, mark and preamble start over
+            self.preamble_mark = None
+            self._reconnecting = Reconnecting(self.reconnect) if self.reconnect else None
         self._drop_connection()
         self._loaded = None
         self.source_path = None
@@ -361,6 +384,8 @@ class SessionController(QObject):
         """Cancel an attempt, start the closing handshake, or (when already closing)
         drop the TCP connection."""
         conn = self._conn
+        self._cancel_pause()
+        self._reconnecting = None  # the user ended it: no further attempt
         if conn is None:
             return
         if self.busy:
@@ -381,6 +406,8 @@ class SessionController(QObject):
 
     async def aclose(self, timeout: float = 2.0) -> None:
         """Close the connection with a bounded wait (application quit, tab close)."""
+        self._cancel_pause()
+        self._reconnecting = None
         conn = self._conn
         task = self._task
         if task is not None and not task.done():
@@ -402,6 +429,8 @@ class SessionController(QObject):
 
     def detach(self) -> None:
         """Stop listening (the owning widget is going away); aborts the connection."""
+        self._cancel_pause()
+        self._reconnecting = None
         self._drop_connection()
         self._timer.stop()
         self._pending.clear()
@@ -667,6 +696,8 @@ class SessionController(QObject):
                 self.errorOccurred.emit(event.step, event.message, event.fatal)
             elif isinstance(event, StateChanged):
                 self.stateChanged.emit(event)
+                if self._reconnecting is not None:
+                    self._reconnect_on(event)
         self.statsChanged.emit(self.stats())
         end = time.perf_counter()
         flooding = frames > self.FLOOD_RATE * (start - self._shown_at)
@@ -679,3 +710,42 @@ class SessionController(QObject):
                 self._timer.start(self.TICK_MS)  # to see the flood end if nothing arrives
         else:
             self._hold_until = 0.0
+
+    # ------------------------------------------------------------ reconnecting
+    def mark_preamble(self, row: int) -> None:
+        """Reconnects replay the messages sent before store ``row`` (the first one the
+        user marks), not all of them."""
+        if self.preamble_mark is None or row < self.preamble_mark:
+            self.preamble_mark = row
+
+    def _reconnect_on(self, event: StateChanged) -> None:
+        reconnecting, conn = self._reconnecting, self._conn
+        if reconnecting is None or conn is None:
+            return
+        if event.state is ConnectionState.OPEN:
+            for message in reconnecting.opened():
+                if message.opcode == Opcode.TEXT:
+                    self.send_text(message.data.decode("utf-8", "replace"))
+                else:
+                    self.send_binary(message.data)
+        elif event.state is ConnectionState.CLOSED:
+            pause = reconnecting.ended(conn, self.preamble_mark)
+            if pause is not None:
+                self.errorOccurred.emit("reconnect", reconnecting.describe_next(pause), False)
+                self._pause = spawn(self._after_pause(reconnecting.attempt, pause), "reconnect")
+            elif reconnecting.gave_up:
+                n = reconnecting.attempt
+                why = f"the connection dropped; gave up after {n} attempts"
+                self.errorOccurred.emit("reconnect", why, False)
+
+    async def _after_pause(self, attempt: int, pause: float) -> None:
+        await asyncio.sleep(pause)
+        self._pause = None
+        self._attempt_due = True
+        self.reconnectDue.emit(attempt)
+        self._attempt_due = False  # nobody connected: the next connect is the user's
+
+    def _cancel_pause(self) -> None:
+        if self._pause is not None and not self._pause.done():
+            self._pause.cancel()
+        self._pause = None

@@ -38,6 +38,7 @@ from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
 from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
+from .rtt_pane import RttPane
 
 if TYPE_CHECKING:
     from ..options.dialog import OptionsDialog
@@ -93,6 +94,8 @@ class SessionPanel(QWidget):
         self.side_tabs.setDocumentMode(True)
         self.side_tabs.addTab(self.detail, "Frame detail")
         self.side_tabs.addTab(self.handshake, "Handshake")
+        self.rtt = RttPane(self)
+        self.side_tabs.addTab(self.rtt, "RTT")
 
         # The detail pages need ~300 px of height; in a small window (1024x640 with
         # banners shown) they scroll instead of pushing the window taller.
@@ -142,6 +145,7 @@ class SessionPanel(QWidget):
         c.handshakeCaptured.connect(self._on_handshake)
         c.errorOccurred.connect(self._on_error)
         c.statsChanged.connect(self._on_stats)
+        c.reconnectDue.connect(lambda _attempt: self.connect_to(c.url or None))
         self.bar.connectRequested.connect(self.connect_to)
         self.bar.disconnectRequested.connect(self.close_connection)
         self.bar.optionsRequested.connect(self.open_options)
@@ -261,6 +265,7 @@ class SessionPanel(QWidget):
         from ..options.dialog import OptionsDialog  # loads with its first opening
 
         dialog = OptionsDialog(self.controller.options, self)
+        dialog.set_reconnect_policy(self.controller.reconnect)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._options_accepted(dialog))
         dialog.finished.connect(self._options_closed)
@@ -286,6 +291,7 @@ class SessionPanel(QWidget):
 
     def _options_accepted(self, dialog: OptionsDialog) -> None:
         self.controller.options = dialog.options()
+        self.controller.reconnect = dialog.reconnect_policy()
         if dialog.defaults_check.isChecked():
             save_default_options(self.controller.options)
         self.bar.options_button.setToolTip(self._options_summary())
@@ -323,6 +329,7 @@ class SessionPanel(QWidget):
     # ------------------------------------------------------------ events
     def _on_store(self, store: CaptureStore) -> None:
         self.timeline.set_store(store)
+        self.rtt.set_store(store)
         self.detail.clear()
         self._server_note = None
         self.notes_banner.show_notes(store.session.notes)
@@ -369,6 +376,7 @@ class SessionPanel(QWidget):
 
     def _on_stats(self, stats: SessionStats) -> None:
         self._stats = stats
+        self.rtt.refresh()
         self.statsChanged.emit(stats)
 
     def _on_frame_selected(self, row: int) -> None:

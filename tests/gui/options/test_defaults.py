@@ -52,6 +52,10 @@ def test_the_defaults_round_trip_without_per_server_tls_files() -> None:
         headers=(("X-Token", "abc"),),
         subprotocols=("chat",),
         keepalive_interval=2.5,
+        ping_timeout=1.5,
+        ping_payload=b"hb",
+        ping_late_fails=False,
+        pong_delay=0.25,
         max_message_size=None,
         tls=TlsOptions(cafile="/ca.pem", insecure=True),
     )
