@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -107,12 +108,18 @@ class LibraryPanel(QWidget):
         self.edit_button = button("Edit…", "libraryEdit", "Edit the message", self.edit_selected)
         self.delete_button = button("Delete", "libraryDelete", "Delete", self.delete_selected)
         self.folder_button = button("Folder…", "libraryNewFolder", "New folder", self.new_folder)
-        self.import_button = button(
-            "Import…", "libraryImport", "Import a library file", self.choose_import
-        )
-        self.export_button = button(
-            "Export…", "libraryExport", "Export the library", self.choose_export
-        )
+        # Import and export share one button (a menu): the dock stays narrow enough
+        # for the compose pane's row beside it in a 1024 px window.
+        self.files_button = button("Files", "libraryFiles", "Import or export", lambda: None)
+        files = QMenu(self.files_button)
+        files.setObjectName("libraryFilesMenu")
+        self.import_action = files.addAction("Import a library file…")
+        self.import_action.setObjectName("libraryImport")
+        self.import_action.triggered.connect(lambda *_: self.choose_import())
+        self.export_action = files.addAction("Export the library…")
+        self.export_action.setObjectName("libraryExport")
+        self.export_action.triggered.connect(lambda *_: self.choose_export())
+        self.files_button.setMenu(files)
         grid = QGridLayout()
         grid.setSpacing(3)
         for i, b in enumerate(
@@ -120,13 +127,12 @@ class LibraryPanel(QWidget):
                 self.send_button,
                 self.load_button,
                 self.edit_button,
-                self.delete_button,
                 self.folder_button,
-                self.import_button,
-                self.export_button,
+                self.delete_button,
+                self.files_button,
             )
         ):
-            grid.addWidget(b, i // 4, i % 4)
+            grid.addWidget(b, i // 3, i % 3)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setObjectName("librarySplitter")
@@ -243,7 +249,7 @@ class LibraryPanel(QWidget):
         for b in (self.send_button, self.load_button, self.edit_button):
             b.setEnabled(item is not None)
         self.delete_button.setEnabled(self.tree.currentItem() is not None)
-        self.export_button.setEnabled(len(self.library) > 0)
+        self.export_action.setEnabled(len(self.library) > 0)
         if item is None:
             folder = self.selected_folder()
             self.preview.setPlainText(
