@@ -77,6 +77,9 @@ _unpack_Q = struct.Struct("!Q").unpack_from
 _unpack_L = struct.Struct("!L").unpack_from
 _first = itemgetter(0)
 _second = itemgetter(1)
+_third = itemgetter(2)
+_fourth = itemgetter(3)
+_fifth = itemgetter(4)
 _LAST4 = itemgetter(slice(-4, None))
 #: b1 -> 1 when the MASK bit is set; the 7-bit length field -> 1 when extended.
 _MASK_BIT = bytes(b >> 7 for b in range(256))
@@ -178,11 +181,29 @@ class CaptureStore:
         self._payload = [0, 0]
         self._open = [-1, -1]
         self._recent = [(0, 0), (0, 0)]
+        #: A writer's rows held back (see :meth:`hold`), added before any read or add.
+        self._held: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ adding
+    def hold(self, add_held: Callable[[], None] | None) -> None:
+        """A writer holds rows back to add them in bulk (the engine's sent frames of
+        one event-loop turn): ``add_held`` adds them, and is called (once, then
+        forgotten) before the store is next read (:meth:`__len__`, :meth:`counters`,
+        :meth:`iter_events`) or added to, so that no reader sees the rows late. None:
+        nothing is held any more."""
+        self._held = add_held
+
+    def _add_held(self) -> None:
+        add_held = self._held
+        if add_held is not None:
+            self._held = None
+            add_held()
+
     def add(self, event: FramesCaptured | StoredEvent) -> None:
         """Record one event. Frames go to the columns; a non-trivial message is
         attached to the row of its last frame; anything else goes to :attr:`events`."""
+        if self._held is not None:
+            self._add_held()
         if isinstance(event, FramesCaptured):
             frames = event.frames
             if isinstance(frames, FrameBatch):
@@ -330,8 +351,63 @@ class CaptureStore:
     def add_frames(self, t: float, direction: Direction, frames: Sequence[Frame]) -> None:
         """Append frames given one by one, all at time ``t`` (what we sent): the same
         as :meth:`add` of a :class:`FramesCaptured`, without making the event."""
+        if self._held is not None:
+            self._add_held()
         d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
         self._add_frames(t, d, frames)
+
+    def add_sent_frames(self, t: array[float], frames: Sequence[Frame]) -> None:
+        """:meth:`add_sent` of each frame (``t``: the time of each), in bulk where
+        every one is a whole plain message without violations (a flood of sends)."""
+        n = len(frames)
+        if not n:
+            return
+        headers = list(map(_third, frames))
+        if any(map(_fifth, frames)) or not self.extend_frames(
+            t,
+            bytes(n),
+            array("q", map(_first, frames)),
+            array("q", map(_second, frames)),
+            headers,
+            list(map(_fourth, frames)),
+        ):
+            for i, frame in enumerate(frames):
+                self.add_sent(t[i], frame)
+
+    def add_sent(self, t: float, frame: Frame) -> None:
+        """Append one frame we sent at time ``t``: :meth:`add_frames` of one frame, for
+        the send path of a flood of small messages (one call per message)."""
+        seq, offset, header, payload, violations = frame
+        b1 = header[1]
+        n = len(payload)
+        budget = self._budget
+        if (
+            (b1 & 0x7F) == n
+            and len(header) == (6 if b1 & 0x80 else 2)
+            and header[0] in _WHOLE_MESSAGE_B0
+            and budget.held + n <= budget.room
+            and self._open[0] < 0
+        ):
+            row = len(self.b0)
+            self.t.append(t)
+            self.dir.append(0)
+            self.seq.append(seq)
+            self.offset.append(offset)
+            self.b0.append(header[0])
+            self.b1.append(b1)
+            self.length.append(n)
+            self.mask_key.append(_unpack_L(header, 2)[0] if b1 & 0x80 else 0)
+            self.msg_start.append(row)
+            budget.held += n
+            self.payloads.append(payload)
+            if violations:
+                self.violations[row] = violations
+            self._frames[0] += 1
+            self._payload[0] += n
+            self._wire[0] += n + len(header)
+            self._recent[0] = (row, row + 1)
+        else:
+            self._add_frames(t, 0, (frame,))
 
     def _add_frames(self, t: float, d: int, frames: Sequence[Frame]) -> None:
         row0 = len(self.b0)
@@ -387,6 +463,8 @@ class CaptureStore:
         get frames one at a time. Raises ValueError when ``header`` is not a whole
         frame header (two bytes, the extended length and the key its second byte
         announces)."""
+        if self._held is not None:
+            self._add_held()
         # Identity, not a dict lookup: Enum.__hash__ is Python code, 0.5 s per million.
         d = 0 if direction is _DIR_OUT else 1 if direction is _DIR_IN else _DIR_CODE[direction]
         hlen = len(header)
@@ -467,6 +545,8 @@ class CaptureStore:
         payload as long as the header declares, and all of them within the budget:
         otherwise it appends nothing and returns False (then append them one by
         one)."""
+        if self._held is not None:
+            self._add_held()
         n = len(headers)
         if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
             return False
@@ -554,6 +634,8 @@ class CaptureStore:
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
+        if self._held is not None:
+            self._add_held()
         return len(self.b0)
 
     def _row(self, row: int) -> int:
@@ -640,10 +722,14 @@ class CaptureStore:
 
     def iter_events(self) -> Iterator[tuple[int, StoredEvent]]:
         """``(rows_before, event)`` pairs: the event came after that many frame rows."""
+        if self._held is not None:
+            self._add_held()
         return zip(self.event_rows, self.events, strict=True)
 
     # ---------------------------------------------------------------- summaries
     def counters(self, direction: Direction) -> DirectionCounters:
+        if self._held is not None:
+            self._add_held()
         d = _DIR_CODE[direction]
         return DirectionCounters(self._frames[d], self._wire[d], self._payload[d])
 

@@ -43,7 +43,7 @@ from ..protocol.frames import Frame, FrameBatch
 from ..protocol.violations import Rule, Violation
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
-from .render import VIEW_HELP, PayloadRenderer, format_message, format_row, with_views
+from .render import RAW_VIEWS, VIEW_HELP, PayloadRenderer, format_message, format_row, with_views
 
 __all__ = [
     "CHUNK",
@@ -244,6 +244,9 @@ class DecodeStream:
             auto_pong=False,
             auto_close=False,
         )
+        # A message that is one plain frame is left out of the output (its frame
+        # says everything): not made at all, a million objects fewer.
+        self._proto.record_plain_messages = False
         self._chunks = chunks
         self.size = 0
         self.frames = 0
@@ -383,17 +386,20 @@ def write_text(
     session = _session(sender)
     write = out.write
     frames = 0
+    # Bound once: a stream of a million rows makes these calls a million times.
+    row_payload, choose, summarise = renderer.row_payload, renderer.choose, renderer.summary
     for piece in result.iter_pieces():
         store = _store(session, piece)
         messages = store.messages
         lines: list[str] = []
+        add = lines.append
         for row in range(len(store)):
-            data, meta, whole = renderer.row_payload(store, row)
-            view = renderer.choose(data, meta)
-            lines.append(format_row(store, row, renderer.summary(data, meta, view)))
-            if whole:
+            data, meta, whole = row_payload(store, row)
+            view = choose(data, meta)
+            add(format_row(store, row, summarise(data, meta, view)))
+            if whole and view.name not in RAW_VIEWS:  # raw views: the summary says all
                 lines.extend(renderer.rendered_lines(data, meta, view))
-            captured = messages.get(row)
+            captured = messages.get(row) if messages else None
             if captured is not None:
                 message = captured.message
                 mmeta = renderer.message_meta(message, meta.sender)

@@ -108,9 +108,6 @@ class PayloadRenderer:
         # The opcode and compression of the message each sender has begun in
         # fragments: a continuation frame's bytes are read as that message's.
         self._open: dict[Role | None, tuple[int, bool]] = {}
-        # A command runs over a fixed set of views, asked about every payload: taken
-        # once, they cost a command less (Registry.__iter__ copies them each time).
-        self._views = tuple(self.registry)
         self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
         self._role: SessionRole | None = None
         self._begun: dict[int, tuple[int, bool]] = {}
@@ -144,9 +141,15 @@ class PayloadRenderer:
         """The own payload of the frame at ``row`` of ``store``, what it is, and
         whether it is a whole payload (:meth:`frame_payload`, from the columns)."""
         b0 = store.b0[row]
-        op = b0 & 0x0F
         payload = store.payloads[row]
         length = store.length[row]
+        if (b0 == 0x81 or b0 == 0x82) and store.msg_start[row] == row:
+            # A plain message in one frame, the flood case: its meta as made before.
+            key = (b0 & 0x0F, store.dir[row], False, len(payload) < length, length)
+            meta = self._metas.get(key)
+            if meta is not None and self._role is store.session.role:
+                return payload, meta, True
+        op = b0 & 0x0F
         compressed = False
         if op >= 8:
             whole = True
@@ -211,10 +214,13 @@ class PayloadRenderer:
                 readable = False
             if readable:
                 return forced
+        settled = self.registry.settled(data, meta)
+        if settled is not None:
+            return settled
         # Registry.best in one pass (the highest priority; ties: the first registered).
         best: View | None = None
         top = -1.0
-        for view in self._views:
+        for view in self.registry.contenders(data, meta):
             try:
                 p = view.priority(data, meta)
             except Exception:  # a broken view must not hide the payload
@@ -358,11 +364,10 @@ def _row(
     body: str,
     violations: tuple[Violation, ...] | None,
 ) -> str:
-    head = (
+    line = (
         f"{direction}#{seq:<5} @{offset:<8} {_BITS[b0]} {_OPCOL[b0 & 0x0F]} "
-        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}"
-    )
-    line = f"{head}  {body}".rstrip()
+        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}  {body}"
+    ).rstrip()
     if not violations:
         return line
     return "\n".join([line, *(format_violation(v) for v in violations)])
@@ -416,7 +421,7 @@ def format_row(store: CaptureStore, row: int, summary: str, direction: str = "")
         key,
         length,
         body,
-        store.violations.get(row),
+        store.violations.get(row) if store.violations else None,
     )
 
 

@@ -16,6 +16,7 @@ import enum
 import logging
 import time
 import weakref
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -174,6 +175,11 @@ class Connection(asyncio.BufferedProtocol):
         #: per send when nobody else listens.
         self._sent_store: CaptureStore | None = self.store
         self._frame_listeners: list[Listener] = []
+        #: Frames sent in this event-loop turn, and when, not yet in the store: added
+        #: in bulk when the turn's writes go out, or before anything reads or adds to
+        #: the store (CaptureStore.hold), when nobody else listens to frames.
+        self._unrecorded: list[Frame] = []
+        self._unrecorded_t: array[float] = array("d")
         self._on_message: Callable[[Message], None] | None = None
         #: Writes of the current event-loop turn after its first, joined into one
         #: socket write at the end of the turn (None: nothing written this turn yet).
@@ -250,6 +256,7 @@ class Connection(asyncio.BufferedProtocol):
         self._listeners_changed()
 
     def _listeners_changed(self) -> None:
+        self._record_sent()
         store = self.store
         store_add = store.add if store is not None else None
         listening = store_add is not None and store_add in self._listeners
@@ -264,6 +271,8 @@ class Connection(asyncio.BufferedProtocol):
             )
 
     def publish(self, event: CaptureEvent) -> None:
+        if self._unrecorded:
+            self._record_sent()
         for listener in self._listeners:
             try:
                 listener(event)
@@ -281,6 +290,8 @@ class Connection(asyncio.BufferedProtocol):
         )
         if not everyone and not composite:
             return
+        if self._unrecorded:
+            self._record_sent()
         event = MessageCaptured(t, direction, message)
         for listener in (*everyone, *composite):
             try:
@@ -664,38 +675,70 @@ class Connection(asyncio.BufferedProtocol):
             log.debug("%d frames not sent: writing failed already", len(sent))
             return []
         if data:
-            self._write(data)
-        t = self.now()
+            burst = self._burst
+            if burst and len(data) <= 2:  # mid-turn, one frame: _write's common case
+                burst += data
+                self._burst_size += len(data[0]) + (len(data[1]) if len(data) == 2 else 0)
+                if self._burst_size >= _BURST_LIMIT:
+                    self.write_pending()
+            else:
+                self._write(data)
+        t = time.monotonic() - self._t0
         if len(sent) == 1 and type(sent[0]) is Frame:  # the common case: one frame
-            frames: list[Frame] = sent  # type: ignore[assignment]
-            messages: list[Message] = []
-        else:
-            frames = [e for e in sent if type(e) is Frame]
-            messages = [e for e in sent if type(e) is Message]
+            frame = sent[0]
+            store = self._sent_store
+            if store is not None:
+                if not self._frame_listeners and (self._burst_scheduled or self._receiving):
+                    # Held for the turn's end: one bulk add instead of one per send.
+                    if not self._unrecorded:
+                        store.hold(self._record_sent)
+                    self._unrecorded.append(frame)  # type: ignore[arg-type]
+                    self._unrecorded_t.append(t)
+                else:
+                    try:
+                        store.add_sent(t, frame)  # type: ignore[arg-type]
+                    except Exception:  # a broken capture must not break the connection
+                        log.exception("the capture failed on frames sent")
+            if self._frame_listeners:
+                self._publish_sent(t, sent)  # type: ignore[arg-type]
+            if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
+                self._pings[frame.payload] = t
+            if proto.close_sent is not None and self.state is ConnectionState.OPEN:
+                self._close_sent_progress(proto)
+            return sent  # type: ignore[return-value]
+        frames = [e for e in sent if type(e) is Frame]
+        messages = [e for e in sent if type(e) is Message]
         if frames:
             store = self._sent_store
             if store is not None:
+                self._record_sent()
                 try:
                     store.add_frames(t, Direction.OUT, frames)
                 except Exception:  # a broken capture must not break the connection
                     log.exception("the capture failed on frames sent")
             if self._frame_listeners:
-                event = FramesCaptured(t, Direction.OUT, frames)
-                for listener in self._frame_listeners:
-                    try:
-                        listener(event)
-                    except Exception:  # a broken listener must not break the connection
-                        log.exception("capture listener %r failed on FramesCaptured", listener)
+                self._publish_sent(t, frames)
             for frame in frames:
                 if frame.header[0] == 0x89:  # a ping of ours: its pong gives the RTT
                     self._pings[frame.payload] = t
         for message in messages:
             self._publish_message(t, Direction.OUT, message)
         if proto.close_sent is not None and self.state is ConnectionState.OPEN:
-            self.set_state(ConnectionState.CLOSING)
-            if proto.close_handshake_done:
-                self._closing_handshake_progress()
+            self._close_sent_progress(proto)
         return frames
+
+    def _publish_sent(self, t: float, frames: list[Frame]) -> None:
+        event = FramesCaptured(t, Direction.OUT, frames)
+        for listener in self._frame_listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break the connection
+                log.exception("capture listener %r failed on FramesCaptured", listener)
+
+    def _close_sent_progress(self, proto: Protocol) -> None:
+        self.set_state(ConnectionState.CLOSING)
+        if proto.close_handshake_done:
+            self._closing_handshake_progress()
 
     def _write(self, data: list[bytes]) -> None:
         """Write at once the first time in an event-loop turn (a lone message waits
@@ -742,9 +785,28 @@ class Connection(asyncio.BufferedProtocol):
             if run:
                 transport.writelines(run)
 
+    def _record_sent(self) -> None:
+        """Add the sent frames held back to the store."""
+        frames = self._unrecorded
+        if not frames:
+            return
+        times = self._unrecorded_t
+        self._unrecorded = []
+        self._unrecorded_t = array("d")
+        store = self.store
+        if store is None:
+            return
+        store.hold(None)
+        try:
+            store.add_sent_frames(times, frames)
+        except Exception:  # a broken capture must not break the connection
+            log.exception("the capture failed on frames sent")
+
     def write_pending(self) -> None:
         """Hand the writes held for the end of this event-loop turn to the transport
         now (before closing it, or to measure its buffer)."""
+        if self._unrecorded:
+            self._record_sent()
         burst = self._burst
         if burst:
             self._burst = []
@@ -766,13 +828,19 @@ class Connection(asyncio.BufferedProtocol):
     def send_text(
         self, text: str, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        self._proto().send_text(text, fragments=fragments, compress=compress)
+        proto = self.protocol
+        if proto is None:
+            raise LocalProtocolError("the connection is not open")
+        proto.send_text(text, fragments=fragments, compress=compress)
         return self.flush()
 
     def send_binary(
         self, data: bytes, *, fragments: int = 1, compress: bool | None = None
     ) -> list[Frame]:
-        self._proto().send_binary(data, fragments=fragments, compress=compress)
+        proto = self.protocol
+        if proto is None:
+            raise LocalProtocolError("the connection is not open")
+        proto.send_binary(data, fragments=fragments, compress=compress)
         return self.flush()
 
     def send_ping(self, payload: bytes = b"") -> list[Frame]:

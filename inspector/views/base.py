@@ -173,6 +173,12 @@ class ViewError(ValueError):
         self.offset = offset
 
 
+#: What ``bytes.lstrip()`` removes: a view that strips before looking may start there.
+ASCII_SPACE = frozenset(b" \t\n\r\x0b\x0c")
+#: No text message at all (a view of binary or close payloads only).
+NO_TEXT: frozenset[int] = frozenset()
+
+
 class View(ABC):
     """A way to show a payload. Subclasses set :attr:`name` and :attr:`title`."""
 
@@ -180,6 +186,15 @@ class View(ABC):
     name: ClassVar[str]
     #: What the window's view switcher shows.
     title: ClassVar[str]
+    #: A promise that lets a choice skip this view: with no subprotocol negotiated,
+    #: :meth:`priority` of a text message (opcode 1) is negative when its payload is
+    #: empty or starts with a byte not in this set. None: no promise (the view is
+    #: asked about every payload). The views' tests check each promise.
+    text_starts: ClassVar[frozenset[int] | None] = None
+    #: A promise that lets a choice be made once for many payloads: with no subprotocol
+    #: negotiated, :meth:`priority` of every text message is this, whatever its
+    #: content. None: it depends on the content.
+    text_priority: ClassVar[float | None] = None
 
     @abstractmethod
     def priority(self, data: bytes, meta: PayloadMeta) -> float:

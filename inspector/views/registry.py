@@ -49,6 +49,12 @@ class Registry:
 
     def __init__(self, views: Iterable[View] = ()) -> None:
         self._views: dict[str, View] = {}
+        #: The views a text payload can interest, by its first byte (256: empty),
+        #: from their :attr:`View.text_starts` promises; emptied on every change.
+        self._by_start: dict[int, tuple[View, ...]] = {}
+        #: The best view of a text payload by its first byte, where every contender
+        #: promises its :attr:`View.text_priority` (None: the content decides).
+        self._settled: dict[int, View | None] = {}
         for view in views:
             self.add(view)
 
@@ -56,9 +62,13 @@ class Registry:
         """Register ``view``; a view of the same name is replaced (a user's own view may
         replace a built-in one)."""
         self._views[view.name] = view
+        self._by_start.clear()
+        self._settled.clear()
 
     def remove(self, name: str) -> None:
         self._views.pop(name, None)
+        self._by_start.clear()
+        self._settled.clear()
 
     def __iter__(self) -> Iterator[View]:
         return iter(list(self._views.values()))
@@ -81,6 +91,23 @@ class Registry:
             raise KeyError(f"no view called {name!r} (views: {known})") from None
 
     # ------------------------------------------------------------------ choice
+    def contenders(self, data: bytes, meta: PayloadMeta) -> tuple[View, ...]:
+        """The views, in registration order, whose priority for ``data`` may be at
+        least 0: all of them, less those whose :attr:`View.text_starts` rules a text
+        payload out by its first byte (a stream of text rows asks one or two views,
+        not every one)."""
+        if meta.opcode != 1 or meta.subprotocol is not None:
+            return tuple(self._views.values())
+        start = data[0] if data else 256
+        found = self._by_start.get(start)
+        if found is None:
+            found = self._by_start[start] = tuple(
+                v
+                for v in self._views.values()
+                if v.text_starts is None or (start < 256 and start in v.text_starts)
+            )
+        return found
+
     def _priority(self, view: View, data: bytes, meta: PayloadMeta) -> float:
         try:
             return float(view.priority(data, meta))
@@ -88,9 +115,33 @@ class Registry:
             log.exception("view %r failed to rate a payload", view.name)
             return -1.0
 
+    def settled(self, data: bytes, meta: PayloadMeta) -> View | None:
+        """The best view for ``data`` when its kind and first byte alone decide it (a
+        text payload whose every contender promises a :attr:`View.text_priority`),
+        without asking any view; None when its content must be looked at."""
+        if meta.opcode != 1 or meta.subprotocol is not None:
+            return None
+        start = data[0] if data else 256
+        try:
+            return self._settled[start]
+        except KeyError:
+            pass
+        best: View | None = None
+        top = -1.0
+        for view in self.contenders(data, meta):
+            p = view.text_priority
+            if p is None:
+                best = None
+                break
+            if p > top and p >= 0:
+                best, top = view, p
+        self._settled[start] = best
+        return best
+
     def ranked(self, data: bytes, meta: PayloadMeta) -> list[tuple[float, View]]:
         """Every view that can show ``data``, best first."""
-        rated = [(self._priority(v, data, meta), i, v) for i, v in enumerate(self._views.values())]
+        views = self.contenders(data, meta)
+        rated = [(self._priority(v, data, meta), i, v) for i, v in enumerate(views)]
         rated = [r for r in rated if r[0] >= 0]
         rated.sort(key=lambda r: (-r[0], r[1]))
         return [(p, v) for p, _, v in rated]
@@ -100,6 +151,9 @@ class Registry:
         return [v for _, v in self.ranked(data, meta)]
 
     def best(self, data: bytes, meta: PayloadMeta) -> View:
+        settled = self.settled(data, meta)
+        if settled is not None:
+            return settled
         ranked = self.ranked(data, meta)
         if ranked:
             return ranked[0][1]

@@ -148,6 +148,62 @@ def test_sent_frames_as_a_list() -> None:
     assert store.counters(IN) == DirectionCounters(0, 0, 0)
 
 
+@pytest.mark.parametrize("budget", [None, 40])
+def test_frames_sent_one_at_a_time_match_a_list(budget: int | None) -> None:
+    # add_sent is the send path's one-frame add_frames: the same rows, counters,
+    # grouping and budget cut, whatever the frame (plain, fragments, control, crafted).
+    proto = Protocol(Role.CLIENT)
+    proto.send_text("plain")
+    proto.send_text("héllo", fragments=3)
+    proto.send_binary(b"\x00" * 200)
+    proto.send_ping(b"p")
+    proto.send_frame(FrameSpec(Opcode.TEXT, b"rsv", rsv2=True))
+    proto.send_frame(FrameSpec(Opcode.BINARY, b"16!", length_form=16))
+    proto.send_text("a long way past the budget of forty bytes, cut")
+    frames = [e for e in proto.events_sent() if isinstance(e, Frame)]
+    listed = CaptureStore(session_info(), max_payload_bytes=budget)
+    listed.add_frames(0.5, OUT, frames)
+    one_by_one = CaptureStore(session_info(), max_payload_bytes=budget)
+    for frame in frames:
+        one_by_one.add_sent(0.5, frame)
+    assert [one_by_one.frame(r) for r in range(len(one_by_one))] == [
+        listed.frame(r) for r in range(len(listed))
+    ]
+    assert [list(c) for c in one_by_one._columns()] == [list(c) for c in listed._columns()]
+    assert one_by_one.payloads == listed.payloads
+    assert one_by_one.counters(OUT) == listed.counters(OUT)
+    assert one_by_one.capped_at_row == listed.capped_at_row
+    assert list(one_by_one.message_frames(1)) == [1, 2, 3]
+    in_bulk = CaptureStore(session_info(), max_payload_bytes=budget)
+    in_bulk.add_sent_frames(array("d", [0.5] * len(frames)), frames)
+    assert [list(c) for c in in_bulk._columns()] == [list(c) for c in listed._columns()]
+    assert in_bulk.payloads == listed.payloads
+    assert in_bulk.counters(OUT) == listed.counters(OUT)
+
+
+def test_rows_held_back_are_added_before_any_read_or_add() -> None:
+    proto = Protocol(Role.CLIENT)
+    for i in range(5):
+        proto.send_text(f"m{i}")
+    frames = [e for e in proto.events_sent() if isinstance(e, Frame)]
+    store = CaptureStore(session_info())
+    calls: list[int] = []
+
+    def add_held() -> None:
+        calls.append(len(calls))
+        store.add_sent_frames(array("d", [0.1 * i for i in range(5)]), frames)
+
+    store.hold(add_held)
+    assert not store.payloads  # held
+    assert len(store) == 5 and calls == [0]
+    assert len(store) == 5 and calls == [0]  # once, then forgotten
+    store.hold(add_held)
+    store.add(StateChanged(1.0, ConnectionState.CLOSED))
+    assert list(store.event_rows) == [10]  # the held rows came first
+    store.hold(add_held)
+    assert store.counters(OUT).frames == 15
+
+
 def test_oversized_frame_keeps_its_declared_length() -> None:
     parser = FrameParser(Role.SERVER, max_frame_size=10)
     batch = parser.feed(wire(FrameSpec(Opcode.BINARY, b"z" * 300), FrameSpec(Opcode.TEXT, b"ok")))

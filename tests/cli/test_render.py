@@ -3,6 +3,9 @@ frames, the handshake and a failed upgrade, with peer-controlled text escaped.""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from inspector.capture.events import (
     AcceptCheck,
     ConnectionState,
@@ -11,6 +14,7 @@ from inspector.capture.events import (
     StateChanged,
 )
 from inspector.cli.render import (
+    PayloadRenderer,
     accept_line,
     format_frame,
     format_problem,
@@ -23,6 +27,8 @@ from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
 from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
 from inspector.protocol.violations import Rule, Violation
+from inspector.views.base import PayloadMeta, View
+from inspector.views.registry import Registry, default_registry
 
 from ._cli_support import TERMINAL_CONTROLS
 
@@ -125,3 +131,33 @@ def test_handshake_lines_and_states() -> None:
     assert format_state(closed) == "** closed code=1000 reason='bye\\x9b' clean=True (de\\etail)"
     assert format_state(closed, detail=False) == "** closed code=1000 reason='bye\\x9b' clean=True"
     assert format_state(StateChanged(0.0, ConnectionState.OPEN)) == "** open"
+
+
+class _AskingEveryView(Registry):
+    """The default views without the registry's shortcuts (text_starts,
+    text_priority): every view asked about every payload."""
+
+    def contenders(self, data: bytes, meta: PayloadMeta) -> tuple[View, ...]:
+        return tuple(self)
+
+    def settled(self, data: bytes, meta: PayloadMeta) -> View | None:
+        return None
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.binary(max_size=60),
+        st.sampled_from([b"msg 1", b'{"a": 1}', b"42[1]", b"CONNECT\n\n\x00", b"[1,2]", b""]),
+    ),
+    st.sampled_from([1, 2, 9]),
+    st.sampled_from([None, "stomp", "graphql-transport-ws"]),
+)
+def test_choosing_asks_fewer_views_and_chooses_the_same(
+    data: bytes, opcode: int, subprotocol: str | None
+) -> None:
+    meta = PayloadMeta(opcode, Role.SERVER, subprotocol, size=len(data))
+    quick = PayloadRenderer(subprotocol=subprotocol)
+    every = PayloadRenderer(_AskingEveryView(list(default_registry())), subprotocol=subprotocol)
+    assert quick.choose(data, meta).name == every.choose(data, meta).name
+    assert quick.summary(data, meta) == every.summary(data, meta)

@@ -434,3 +434,42 @@ def test_what_a_read_makes_us_send_goes_out_after_it_in_order() -> None:
     assert store is not None
     sent = [store.frame(r) for r in range(len(store)) if store.direction(r) is Direction.OUT]
     assert [f.text for f in sent[:-1]] == expected and sent[-1].opcode == Opcode.CLOSE
+
+
+def test_a_flood_of_sends_is_in_the_store_as_each_send_returns() -> None:
+    """Frames sent with no other frame listener reach the store in bulk at the end of
+    the event-loop turn; whoever reads the store before that (its length, counters,
+    events) sees every one already, in order with what came in and what happened."""
+
+    async def main() -> Connection:
+        async with EchoServer() as server:
+            conn = await connect(server.url, ConnectOptions(deflate=False))
+            store = conn.store
+            assert store is not None
+            before = len(store)
+            for i in range(300):
+                conn.send_text(f"m{i}")
+                assert len(store) == before + i + 1
+            assert store.counters(Direction.OUT).frames == 300
+            conn.send_ping(b"p")
+            conn.send_binary(b"\x00" * 200)
+            assert store.frame(len(store) - 1).length == 200
+            await eventually(lambda: store.counters(Direction.IN).frames >= 302, what="echoes")
+            for i in range(3):  # a turn's sends, then a read: the read's frames after
+                conn.send_text(f"late {i}")
+            await conn.close()
+            await finish(conn)
+            return conn
+
+    conn = run_async(main)
+    store = conn.store
+    assert store is not None
+    out = [store.frame(r) for r in range(len(store)) if store.dir[r] == 0]
+    assert [f.payload for f in out][:300] == [f"m{i}".encode() for i in range(300)]
+    assert [f.seq for f in out] == list(range(len(out)))
+    assert [f.payload for f in out][300:] == [b"p", b"\x00" * 200] + [
+        f"late {i}".encode() for i in range(3)
+    ] + [out[-1].payload]  # then the close frame
+    assert list(store.t) == sorted(store.t)
+    rows_of_events = [rows for rows, _ in store.iter_events()]
+    assert rows_of_events == sorted(rows_of_events)

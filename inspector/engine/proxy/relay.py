@@ -32,6 +32,33 @@ def close_frame(code: int, reason: str, sender: Role) -> bytes:
     return header + wire
 
 
+def _frame_by_frame(conn: ProxiedConnection) -> Callable[[Direction, bytes], None]:
+    """``conn.observe``, with a read that ends a large frame and goes on past it shown
+    to the parser in two parts: the frame's end fills its buffer (which the payload
+    is taken from), the rest is parsed on its own. In one part, the parser would copy
+    the whole frame once more to join it to the rest (a 1 MiB message pipelined
+    behind another ends inside nearly every read)."""
+    observe = conn.observe
+    parser = conn.parser
+
+    def observe_frames(side: Direction, data: bytes) -> None:
+        proto = parser(side)
+        room = proto.receive_buffer() if proto is not None else None
+        if room is None:
+            observe(side, data)
+            return
+        rest = len(room)
+        room.release()
+        if rest >= len(data):
+            observe(side, data)
+            return
+        view = memoryview(data)
+        observe(side, view[:rest])
+        observe(side, view[rest:])
+
+    return observe_frames
+
+
 def relay(
     conn: ProxiedConnection,
     client: Leg,
@@ -54,7 +81,7 @@ def relay(
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    observe = conn.observe
+    observe = _frame_by_frame(conn)
     up_write = upstream.transport.write if upstream.transport else None
     cl_write = client.transport.write if client.transport else None
     assert up_write is not None and cl_write is not None

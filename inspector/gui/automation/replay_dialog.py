@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.controller import check_url
+from ..session.support import check_url
 from ..widgets import theme
 from .model import TIMINGS, timing_word
 

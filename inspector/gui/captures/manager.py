@@ -39,7 +39,7 @@ from ...capture.naming import capture_title
 from ...capture.store import CaptureStore
 from ...capture.unsaved import Answer, UnsavedPolicy, policy_from_env, worth_keeping
 from ...views.problems import problems_text
-from ..session.controller import spawn
+from ..session.support import spawn
 from ..window.session_panel import SessionPanel
 from .dialogs import HarExportDialog, UnsavedPrompt, capture_save_dialog, suggested_name
 from .recovery import JournalRecovery

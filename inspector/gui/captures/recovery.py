@@ -20,7 +20,7 @@ from ...capture.formats.jsonl import JOURNAL_UNFINISHED, CaptureFormatError, Loa
 from ...capture.naming import host_of
 from ...capture.store import CaptureStore
 from ...views.problems import problems_text
-from ..session.controller import spawn
+from ..session.support import spawn
 from ..widgets import theme
 from ..window.session_panel import SessionPanel
 from .tabs import open_store_tab

@@ -28,7 +28,8 @@ from ...probe import (
     run_probe,
     select_cases,
 )
-from ..session.controller import ConnectOptions, check_url, spawn
+from ..session.controller import ConnectOptions
+from ..session.support import check_url, spawn
 from . import export
 
 __all__ = ["ProbeController", "probe_options"]

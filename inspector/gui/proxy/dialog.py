@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.controller import check_url
 from ..session.proxy import (
     ProxyOptions,
     TlsOptions,
@@ -36,6 +35,7 @@ from ..session.proxy import (
     export_ca,
     parse_listen_address,
 )
+from ..session.support import check_url
 from ..widgets import theme
 from ..widgets.naming import named
 

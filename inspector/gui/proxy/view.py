@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.controller import spawn
 from ..session.proxy import ConnectionRow, ProxyRunner
+from ..session.support import spawn
 from ..widgets import theme
 from ..widgets.naming import named
 from ..window.error_banner import ErrorBanner

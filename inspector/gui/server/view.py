@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from ..compose.pane import ComposePane
 from ..proxy.view import ConnectionTable
-from ..session.controller import spawn
 from ..session.server import (
     BroadcastController,
     ClientRow,
@@ -35,6 +34,7 @@ from ..session.server import (
     ServerOptions,
     ServerRunner,
 )
+from ..session.support import spawn
 from ..widgets import theme
 from ..widgets.naming import named
 from ..window.error_banner import ErrorBanner

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -48,13 +46,14 @@ from ...capture.wire import WireCounter
 from ...engine.client import connect, new_client_connection
 from ...engine.connection import Connection
 from ...engine.journal import Journal
-from ...engine.options import ConnectError, ConnectOptions, TlsOptions, parse_url
+from ...engine.options import ConnectError, ConnectOptions, TlsOptions
 from ...protocol.constants import Opcode
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from ...views.problems import problems_text
 from .engineio import EngineIOPongs
 from .reconnect import Backoff, Reconnecting, ReconnectPolicy
+from .support import FloodGc, SessionStats, check_url, server_note, spawn
 
 __all__ = [
     "Backoff",
@@ -74,112 +73,6 @@ log = logging.getLogger(__name__)
 #: Bytes per socket read: a smaller read hands the GUI fewer frames per tick
 #: (measured: p99 tick lateness 40 -> 15 ms in a flood with 32 KiB instead of 256 KiB).
 GUI_READ_SIZE = 32 * 1024
-
-#: Human names of the steps an :class:`ErrorCaptured` / ConnectError names.
-STEP_NAMES = {
-    "url": "URL",
-    "dns": "DNS lookup",
-    "tcp": "TCP connection",
-    "tls": "TLS handshake",
-    "handshake": "opening handshake",
-    "timeout": "timeout",
-    "read": "reading",
-    "write": "writing",
-    "close": "closing",
-    "protocol": "protocol",
-    "send": "sending",
-    "connect": "connecting",
-    "open": "opening the capture file",
-    "reconnect": "reconnecting",
-}
-
-
-def step_name(step: str) -> str:
-    return STEP_NAMES.get(step, step)
-
-
-def check_url(url: str) -> str | None:
-    """The reason ``url`` is not a usable WebSocket URL, or None when it is."""
-    try:
-        parse_url(url)
-    except ConnectError as exc:
-        return exc.message
-    return None
-
-
-def server_note(handshake: HandshakeCaptured) -> str | None:
-    """What to tell about the server from its handshake response: our own echo
-    server in observe mode is lenient on purpose (and ``serve --strict`` is not)."""
-    if not handshake.start_line.startswith("HTTP/"):
-        return None
-    server = next((v for k, v in handshake.headers if k.lower() == "server"), None)
-    # The probe package (and the server code it names) loads with the first handshake
-    # answered, not with the window.
-    from ...probe.results import lenient_server_note
-
-    return lenient_server_note(server)
-
-
-def spawn(coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
-    """Run ``coro`` as a task whose failure goes to the loop's exception handler
-    (which the application routes to the log and the window's status bar) at once,
-    instead of "Task exception was never retrieved" at some later collection."""
-    task = asyncio.ensure_future(coro)
-
-    def done(t: asyncio.Task[Any]) -> None:
-        if t.cancelled():
-            return
-        exc = t.exception()
-        if exc is not None:
-            t.get_loop().call_exception_handler(
-                {"message": f"{what} failed: {exc}", "exception": exc, "task": t}
-            )
-
-    task.add_done_callback(done)
-    return task
-
-
-class _FloodGc:
-    """No full garbage collection while any session is flooded.
-
-    In a flood each socket read makes hundreds of short-lived objects (a message
-    per frame); the young collections that run while they are alive promote some to
-    the oldest generation, which sets off a full collection every ~250,000 frames.
-    A full collection walks every live container, the store's payload list
-    included: 25-50 ms, measured, a visible stall. While a flood lasts the oldest
-    generation's threshold is raised (young collections still run); the thresholds
-    are put back when the last flood ends and the next full collection, if one is
-    due, runs then."""
-
-    floods = 0
-    saved: tuple[int, int, int] | None = None
-
-    @classmethod
-    def enter(cls) -> None:
-        cls.floods += 1
-        if cls.floods == 1:
-            cls.saved = gc.get_threshold()
-            young, middle, _ = cls.saved
-            gc.set_threshold(young, middle, 1_000_000)
-
-    @classmethod
-    def leave(cls) -> None:
-        cls.floods -= 1
-        if cls.floods == 0 and cls.saved is not None:
-            gc.set_threshold(*cls.saved)
-            cls.saved = None
-
-
-@dataclass(frozen=True, slots=True)
-class SessionStats:
-    """What the status bar shows for one session."""
-
-    frames_out: int = 0
-    frames_in: int = 0
-    bytes_out: int = 0  # wire bytes of frames (headers + payloads)
-    bytes_in: int = 0
-    rtt: float | None = None  # seconds, the last ping/pong round trip
-    state: ConnectionState | None = None
 
 
 class SessionController(QObject):
@@ -241,7 +134,7 @@ class SessionController(QObject):
         self._unshown = 0  # frames counted in held-back ticks (a flood), not shown yet
         self._shown_at = 0.0  # perf_counter of the last tick that was shown
         self._hold_until = 0.0  # in a flood: no tick is shown before this
-        self._flooding = False  # counted in _FloodGc
+        self._flooding = False  # counted in FloodGc
         #: Seconds the views need to show a tick beyond their signal handlers (their
         #: repaint, which Qt does later); set by the view that knows it.
         self.render_cost = 0.0
@@ -648,9 +541,9 @@ class SessionController(QObject):
         if on != self._flooding:
             self._flooding = on
             if on:
-                _FloodGc.enter()
+                FloodGc.enter()
             else:
-                _FloodGc.leave()
+                FloodGc.leave()
 
     def _tick(self) -> None:
         if not self._armed and not self._unshown:

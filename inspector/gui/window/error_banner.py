@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...capture.events import PeerCertificate
 from ..handshake.summary import certificate_summary
-from ..session.controller import step_name
+from ..session.support import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
 

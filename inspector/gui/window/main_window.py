@@ -41,7 +41,7 @@ from ..copyout.menu import install_copy_menu
 from ..library import WindowLibrary
 from ..proxy.tabs import ProxyTabs
 from ..server.tabs import ServerTabs
-from ..session.controller import SessionStats, spawn
+from ..session.support import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
 from .session_panel import SessionPanel

@@ -10,7 +10,7 @@ from typing import Any
 
 import cbor2
 
-from ..base import PayloadMeta, Rendered, Syntax, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, View, ViewError
 from ..registry import Registry
 from .structured import brief, pretty, tree
 
@@ -89,6 +89,7 @@ def _head(data: bytes) -> str | None:
 class CborView(View):
     name = "cbor"
     title = "CBOR"
+    text_starts = NO_TEXT
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:

@@ -154,6 +154,7 @@ def _sniffed_type(head: str) -> str | None:
 class GraphQLWSView(View):
     name = "graphql-ws"
     title = "GraphQL over WebSocket"
+    text_starts = frozenset(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f{") | frozenset(range(0x80, 0x100))
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 1:

@@ -9,7 +9,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..base import MessageContext, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import (
+    ASCII_SPACE,
+    MessageContext,
+    PayloadMeta,
+    Rendered,
+    Syntax,
+    TreeNode,
+    View,
+    ViewError,
+)
 from ..registry import Registry
 from ..text import escape_control, shorten
 from .structured import brief, json_value, pretty, string_member, tree
@@ -132,6 +141,7 @@ def _error_text(error: Any) -> str:
 class JsonRpcView(View):
     name = "json-rpc"
     title = "JSON-RPC"
+    text_starts = ASCII_SPACE | frozenset(b"{[")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):

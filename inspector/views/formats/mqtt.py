@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .nested import inner, inner_brief, looks_textual
@@ -555,6 +555,7 @@ def _partial_line(pending: bytes) -> str:
 class MqttView(View):
     name = "mqtt"
     title = "MQTT"
+    text_starts = NO_TEXT
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgpack
 
-from ..base import PayloadMeta, Rendered, Syntax, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, View, ViewError
 from ..registry import Registry
 from .structured import brief, pretty, tree
 
@@ -135,6 +135,7 @@ def _plausible(data: bytes, meta: PayloadMeta) -> float:
 class MsgpackView(View):
     name = "msgpack"
     title = "MessagePack"
+    text_starts = NO_TEXT
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return _plausible(data[:4096], meta) if meta.opcode == 2 else -1

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import blackboxprotobuf
 
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from .structured import brief, pretty, scalar
 
@@ -169,6 +169,7 @@ class Schema:
 class ProtobufView(View):
     name = "protobuf"
     title = "Protobuf"
+    text_starts = NO_TEXT
 
     def __init__(self, schema: Schema | None = None) -> None:
         self.schema = schema

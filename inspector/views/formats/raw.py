@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...protocol.constants import close_code_meaning, close_code_name
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, shorten
 
@@ -41,6 +41,7 @@ def _looks_like_text(head: bytes) -> bool:
 class TextView(View):
     name = "text"
     title = "Text"
+    text_priority = 0.5
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 8:
@@ -68,7 +69,9 @@ class TextView(View):
         text = prefix.decode("utf-8", "replace")
         line = " ".join(text.split()) if "\n" in text or "\r" in text else text
         cut = meta.size is not None and meta.size > len(prefix)
-        shown = escape_control(shorten(line, SUMMARY_CHARS))
+        shown = shorten(line, SUMMARY_CHARS)
+        if not shown.isprintable():  # (every control character is unprintable)
+            shown = escape_control(shown)
         return shown + ("\u2026" if cut and not shown.endswith("...") else "")
 
 
@@ -96,6 +99,7 @@ def _reject_constant(name: str) -> Any:
 class JsonView(View):
     name = "json"
     title = "JSON"
+    text_starts = frozenset(_WS) | frozenset(b"{[")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):
@@ -136,6 +140,7 @@ class JsonView(View):
 class HexView(View):
     name = "hex"
     title = "Hex"
+    text_priority = 0.01
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         # Bytes that are not text read best as hex whatever carried them (a binary
@@ -159,6 +164,7 @@ class HexView(View):
 class CloseView(View):
     name = "close"
     title = "Close"
+    text_starts = NO_TEXT
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return 1.0 if meta.opcode == 8 else -1

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgpack
 
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import ASCII_SPACE, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, shorten
 from .structured import brief, json_value, pretty, tree
@@ -203,6 +203,7 @@ def _line(m: HubMessage) -> str:
 class SignalRView(View):
     name = "signalr"
     title = "SignalR"
+    text_starts = ASCII_SPACE | frozenset(b"{")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 1:

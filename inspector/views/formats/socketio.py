@@ -321,6 +321,7 @@ def _attachments_after(meta: PayloadMeta, count: int) -> list[bytes | None]:
 class SocketIOView(View):
     name = "socket.io"
     title = "Socket.IO"
+    text_starts = frozenset(b"0123456789")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 2:

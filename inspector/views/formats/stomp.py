@@ -265,6 +265,7 @@ def _frames_fields(frames: list[StompFrame]) -> dict[str, str]:
 class StompView(View):
     name = "stomp"
     title = "STOMP"
+    text_starts = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\nohca[")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import ASCII_SPACE, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, shorten
 from . import cbor as cbor_format
@@ -109,6 +109,7 @@ def _line(m: dict[str, Any]) -> str:
 class WampView(View):
     name = "wamp"
     title = "WAMP"
+    text_starts = ASCII_SPACE | frozenset(b"[")
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication
 
 from inspector import app as app_module
 from inspector.capture.events import ConnectionState, Direction, ErrorCaptured, StateChanged
-from inspector.gui.session.controller import SessionController, SessionStats
+from inspector.gui.session.controller import SessionController
+from inspector.gui.session.support import SessionStats
 from inspector.gui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.gui

@@ -302,3 +302,70 @@ def websocket_har(**message: Any) -> bytes:
         {"type": "receive", "time": START + 0.1, "opcode": 1, "data": "x", **message},
     ]
     return har_with(entry)
+
+
+def _mixed_messages() -> list[dict[str, Any]]:
+    t = 1714564812.0
+    return [
+        {"type": "send", "time": t + 0.1, "opcode": 1, "data": "hello"},
+        {"type": "receive", "time": t + 0.2, "opcode": 1, "data": "héllo ☃"},
+        {"type": "receive", "time": int(t) + 1, "opcode": 2, "data": "AAEC"},
+        {"type": "send", "time": (t + 0.3) * 1000, "opcode": 1, "data": "in ms"},
+        {"type": "receive", "time": t + 0.4, "opcode": 9, "data": "cGluZw=="},
+        {"type": "error", "time": t + 0.5, "opcode": -1, "data": "reset"},
+        {"type": "receive", "time": t + 0.6, "opcode": 1, "data": "x" * 300},
+        {"type": "send", "time": t + 0.7, "opcode": True, "data": "a bool opcode"},
+        {"type": "send", "time": t + 0.8, "opcode": 1, "data": "after"},
+    ]
+
+
+def _rows(store: Any) -> list[tuple[Any, ...]]:
+    return [
+        (store.frame(r), store.t[r], store.msg_start[r], store.direction(r))
+        for r in range(len(store))
+    ]
+
+
+def test_messages_become_frames_numbered_per_direction_with_events_in_place() -> None:
+    entry = chrome_ws_entry()
+    entry["_webSocketMessages"] = _mixed_messages()
+    (session,) = read_har(io.BytesIO(har_with(entry)))
+    store = session.store
+    assert [p for p in session.problems if "bool" in p or "opcode" in p]  # the bool opcode
+    frames = [store.frame(r) for r in range(len(store))]
+    assert [f.opcode for f in frames] == [1, 1, 2, 1, 9, 1, 1]
+    assert [store.payloads[r] for r in range(len(store))] == [
+        b"hello",
+        "héllo ☃".encode(),
+        b"\x00\x01\x02",
+        b"in ms",
+        b"ping",
+        b"x" * 300,
+        b"after",
+    ]
+    assert [store.direction(r) for r in range(len(store))] == [OUT, IN, IN, OUT, IN, IN, OUT]
+    assert [f.seq for f in frames] == [0, 0, 1, 1, 2, 3, 2]
+    outs = [f for f in frames if f.header[0] in (0x81, 0x82)]
+    assert all(f.header[1] & 0x7F == min(f.length, 126) for f in outs)
+    assert frames[5].length == 300 and frames[5].offset == frames[4].offset + 2 + 4
+    assert store.t[3] - store.t[0] == pytest.approx(0.2, abs=1e-3)  # milliseconds, as such
+    assert list(store.msg_start) == [0, 1, 2, 3, -1, 5, 6]
+    (error_row,) = [r for r, e in store.iter_events() if type(e).__name__ == "ErrorCaptured"]
+    assert error_row == 5  # after the ping, before the long text
+
+
+def test_frames_the_bulk_path_refuses_are_added_one_by_one_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = chrome_ws_entry()
+    entry["_webSocketMessages"] = _mixed_messages()
+    data = har_with(entry)
+    (bulk,) = read_har(io.BytesIO(data))
+    from inspector.capture.store import CaptureStore
+
+    monkeypatch.setattr(CaptureStore, "extend_frames", lambda self, *columns: False)
+    (one_by_one,) = read_har(io.BytesIO(data))
+    assert _rows(one_by_one.store) == _rows(bulk.store)
+    assert one_by_one.store.counters(IN) == bulk.store.counters(IN)
+    assert one_by_one.store.counters(OUT) == bulk.store.counters(OUT)
+    assert one_by_one.problems == bulk.problems
