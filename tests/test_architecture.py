@@ -49,7 +49,7 @@ def test_ruff_is_clean() -> None:
 def test_sans_io_layers_import_no_io() -> None:
     # A direct check besides import-linter: the sans-I/O packages must stay free of
     # asyncio, sockets and Qt even in code that import-linter cannot see (strings).
-    for package in ("protocol", "capture", "views"):
+    for package in ("protocol", "capture", "views", "library"):
         for path in (ROOT / "inspector" / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             for banned in ("import asyncio", "import socket", "PySide6", "qasync"):

@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import ConnectionState, StateChanged
+from ...library.items import LibraryItem
 from ..session.controller import SessionController
 from ..widgets.naming import named
 from .binary import BinaryTab
 from .control import CloseTab, PingTab
+from .drafts import draft_item, load_item
 from .entries import HistoryEntry
 from .format import FormatTab
 from .frame import FrameTab
@@ -62,6 +64,8 @@ class ComposePane(QWidget):
     """
 
     sent = Signal(str)
+    #: Save to library… was pressed (the window's library takes what the tab holds).
+    saveToLibraryRequested = Signal()
 
     TAB_TEXT, TAB_BINARY, TAB_FORMAT, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(7)
 
@@ -103,6 +107,15 @@ class ComposePane(QWidget):
         named(self.send_button, "sendButton", "Send", "Send (Ctrl+Enter)")
         self.send_button.setAutoDefault(False)
         self.send_button.clicked.connect(self.send_current)
+        self.save_button = QPushButton("Save to library…", self)
+        named(
+            self.save_button,
+            "saveToLibraryButton",
+            "Save to library",
+            "Keep what this tab holds in the message library",
+        )
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.saveToLibraryRequested)
         self.status_label = QLabel(self)
         named(self.status_label, "composeStatus", "Send status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -117,6 +130,7 @@ class ComposePane(QWidget):
         row.addWidget(self.status_label, 1)
         self.repeat = RepeatControl(session, lambda: self.current_page().entry(), self)
         row.addWidget(self.repeat)
+        row.addWidget(self.save_button)
         row.addWidget(self.send_button)
         lv.addLayout(row)
 
@@ -235,3 +249,14 @@ class ComposePane(QWidget):
 
     def editors(self) -> list[QPlainTextEdit | QLineEdit]:
         return [e for page in self.pages for e in page.editors()]
+
+    # ---------------------------------------------------------------- library
+    def load_item(self, item: LibraryItem) -> None:
+        """Fill the tab that sends ``item`` (made current), ready to send."""
+        load_item(self, item)
+        self.current_page().editors()[0].setFocus()
+        show(self.status_label, f"Loaded {item.name}: edit it, then Send", "muted")
+
+    def draft_item(self) -> LibraryItem:
+        """What the current tab holds as a library item; ValueError says why not."""
+        return draft_item(self)

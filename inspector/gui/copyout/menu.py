@@ -12,9 +12,10 @@ this menu only offers it. It opens with ``popup()``, never ``exec()``.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -30,13 +31,27 @@ if TYPE_CHECKING:
 __all__ = ["CopyMenu", "install_copy_menu"]
 
 
+#: Where "Edit and resend" sends a row again: this tab's connection (""), a new
+#: connection to the same URL ("new", for a tab that cannot send), or through the
+#: proxy toward the "server" or the "client".
+RESEND_SIDES = ("", "new", "server", "client")
+
+
 class CopyMenu(QObject):
-    """The timeline's context menu for one session panel."""
+    """The timeline's context menu for one session panel.
+
+    ``editRequested(row, as_frame, side)``: "Edit and resend" on store ``row`` (its
+    message, or the frame itself) toward ``side`` (see :data:`RESEND_SIDES`); the
+    window's library opens it, ready to send. :attr:`resend_sides` says which sides
+    the menu offers (none: no "Edit and resend" entries)."""
+
+    editRequested = Signal(int, bool, str)
 
     def __init__(self, panel: SessionPanel) -> None:
         super().__init__(panel)
         self.setObjectName("copyMenu")
         self.panel = panel
+        self.resend_sides: Callable[[], Sequence[str]] = lambda: ()
         table = panel.timeline.table
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._on_menu)
@@ -115,6 +130,11 @@ class CopyMenu(QObject):
         mark.setObjectName("markPreamble")
         mark.setEnabled(store is not None and is_data and store.direction(row) is Direction.OUT)
         mark.triggered.connect(lambda *_: self.panel.controller.mark_preamble(row))
+        sides = self.resend_sides()
+        if sides:
+            menu.addSeparator()
+        for side in sides:
+            self._add_resend(menu, row, side, enabled=store is not None)
         menu.addSeparator()
         menu.addMenu(self.panel.timeline.payload_view_menu(menu))
         menu.addSeparator()
@@ -123,6 +143,22 @@ class CopyMenu(QObject):
         cmd.setEnabled(bool(self._url()))
         cmd.triggered.connect(lambda *_: self.copy_command())
         return menu
+
+    def _add_resend(self, menu: QMenu, row: int, side: str, *, enabled: bool) -> None:
+        if side in ("server", "client"):
+            labels = [(f"Edit and resend toward the {side}…", False)]
+        else:
+            where = " in a new connection" if side == "new" else ""
+            labels = [
+                (f"Edit and resend{where}", False),
+                (f"Edit and resend as a crafted frame{where}", True),
+            ]
+        for text, as_frame in labels:
+            act = menu.addAction(text)
+            act.setObjectName(f"editResend{'Frame' if as_frame else ''}{side.capitalize()}")
+            act.setEnabled(enabled)
+            act.setToolTip("Open it in the compose pane, ready to send (nothing is sent yet)")
+            act.triggered.connect(lambda *_, f=as_frame, s=side: self.editRequested.emit(row, f, s))
 
     def _on_menu(self, pos: QPoint) -> None:
         row = self._row_at(pos)

@@ -166,6 +166,15 @@ class ProxyTabs(QObject):
         self._opened[key] = panel
         return panel
 
+    def connection_of(self, panel: SessionPanel) -> tuple[ProxyView, int] | None:
+        """The proxy tab and connection id that ``panel`` shows, if it shows one (so
+        that a frame can be sent again toward either side with the proxy's inject)."""
+        views = {id(v): v for v in self.views()}
+        for (view_id, conn_id), shown in list(self._opened.items()):
+            if shown is panel and view_id in views:
+                return views[view_id], conn_id
+        return None
+
     # ------------------------------------------------------------- closing
     async def aclose(self, timeout: float = 2.0) -> None:
         for view in self.views():

@@ -38,6 +38,7 @@ from ..captures.dialogs import capture_save_dialog, suggested_name
 from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
+from ..library import WindowLibrary
 from ..proxy.tabs import ProxyTabs
 from ..server.tabs import ServerTabs
 from ..session.support import SessionStats, spawn
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.captures = CaptureManager(self)
         self.proxies = ProxyTabs(self)  # File > New proxy…, the proxy tabs
         self.servers = ServerTabs(self)  # File > New server…, the server tabs
+        self.library = WindowLibrary(self)  # the message library's dock
         central = QWidget(self)
         central.setObjectName("centralArea")
         column = QVBoxLayout(central)
@@ -279,6 +281,7 @@ class MainWindow(QMainWindow):
             self.handshake_action,
         ):
             view_menu.addAction(a)
+        self.library.add_to(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(self.next_tab_action)
         view_menu.addAction(self.prev_tab_action)
@@ -429,6 +432,7 @@ class MainWindow(QMainWindow):
         panel.bar.checkRequested.connect(lambda p=panel: self.check_server(p))
         self.captures.attach(panel)
         install_copy_menu(panel)
+        self.library.attach(panel)
         if self._automation is not None:
             self._automation.panel_added(panel)
         panel.controller.errorOccurred.connect(
