@@ -10,14 +10,12 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeGuard
 
-from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
-    QDesktopServices,
     QIcon,
-    QKeySequence,
     QPainter,
     QPixmap,
 )
@@ -44,6 +42,7 @@ from ..server.tabs import ServerTabs
 from ..session.support import SessionStats, spawn
 from ..widgets import theme
 from .connection_bar import state_color, state_text
+from .menus import RFC_LINKS, build_menus
 from .session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -66,15 +65,6 @@ _TOOL_TAB_CLASSES = (
 
 APP_TITLE = "ws-inspector"
 DEFAULT_SIZE = (1280, 800)
-RFC_LINKS = (
-    ("RFC 6455 — The WebSocket Protocol", "https://www.rfc-editor.org/rfc/rfc6455"),
-    (
-        "RFC 7692 — Compression Extensions (permessage-deflate)",
-        "https://www.rfc-editor.org/rfc/rfc7692",
-    ),
-    ("RFC 8441 — WebSockets over HTTP/2", "https://www.rfc-editor.org/rfc/rfc8441"),
-    ("IANA WebSocket registries", "https://www.iana.org/assignments/websocket/websocket.xhtml"),
-)
 ERROR_SHOW_MS = 20_000
 OPEN_FILTER = (
     "Captures and HAR files (*.jsonl *.har);;Captures (*.jsonl);;HAR files (*.har);;All files (*)"
@@ -107,6 +97,24 @@ class MainWindow(QMainWindow):
     """Tabs of :class:`SessionPanel`. ``quitRequested`` is emitted by File > Quit and
     by closing the window when :attr:`quit_handler` is set (the application then
     closes the connections and quits); without one the window just closes."""
+
+    # Made by build_menus (menus.py).
+    about_action: QAction
+    check_server_action: QAction
+    close_tab_action: QAction
+    compose_action: QAction
+    export_har_action: QAction
+    find_action: QAction
+    focus_url_action: QAction
+    handshake_action: QAction
+    new_action: QAction
+    next_tab_action: QAction
+    open_action: QAction
+    prev_tab_action: QAction
+    quit_action: QAction
+    replay_action: QAction
+    save_action: QAction
+    scripts_action: QAction
 
     quitRequested = Signal()
 
@@ -163,170 +171,8 @@ class MainWindow(QMainWindow):
         self.captures.recovery.offer()
 
     # -------------------------------------------------------------- building
-    def _action(
-        self,
-        text: str,
-        name: str,
-        shortcut: str | QKeySequence.StandardKey | None,
-        slot: Callable[[], object],
-        tip: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(lambda *_: slot())
-        self.addAction(action)
-        return action
-
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        bar.setObjectName("menuBar")
-        bar.setAccessibleName("Menu bar")
-        file_menu = bar.addMenu("&File")
-        file_menu.setObjectName("fileMenu")
-        self.new_action = self._action(
-            "&New connection",
-            "newConnectionAction",
-            "Ctrl+T",
-            lambda: self.new_session(),
-            "Open a new connection tab",
-        )
-        self.open_action = self._action(
-            "&Open capture…",
-            "openCaptureAction",
-            "Ctrl+O",
-            self.choose_capture_to_open,
-            "Open a capture file (.jsonl) read-only",
-        )
-        self.save_action = self._action(
-            "&Save capture as…",
-            "saveCaptureAction",
-            "Ctrl+S",
-            self.choose_capture_to_save,
-            "Save this tab's frames and events as a capture file (.jsonl)",
-        )
-        self.close_tab_action = self._action(
-            "&Close tab",
-            "closeTabAction",
-            "Ctrl+W",
-            lambda: self.close_tab(self.tabs.currentIndex()),
-            "Close this connection tab",
-        )
-        self.quit_action = self._action(
-            "&Quit",
-            "quitAction",
-            "Ctrl+Q",
-            self.request_quit,
-            "Close all connections and quit",
-        )
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        file_menu.addAction(self.new_action)
-        self.proxies.add_to(file_menu)
-        self.servers.add_to(file_menu)
-        file_menu.addAction(self.open_action)
-        file_menu.addAction(self.save_action)
-        self.export_har_action = self._action(
-            "&Export HAR…",
-            "exportHarAction",
-            "Ctrl+Shift+E",
-            self.captures.choose_har_export,
-            "Export this tab's session as HAR (messages only; secrets left out by default)",
-        )
-        file_menu.addAction(self.export_har_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.close_tab_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        view_menu = bar.addMenu("&View")
-        view_menu.setObjectName("viewMenu")
-        self.focus_url_action = self._action(
-            "Focus &URL", "focusUrlAction", "Ctrl+L", self.focus_url, "Type a URL to connect to"
-        )
-        self.find_action = self._action(
-            "&Find in frames",
-            "findAction",
-            "Ctrl+F",
-            self.focus_filter,
-            "Search and filter the timeline",
-        )
-        self.compose_action = self._action(
-            "&Compose",
-            "composeAction",
-            "Ctrl+E",
-            self.focus_compose,
-            "Write a message to send",
-        )
-        self.handshake_action = self._action(
-            "&Handshake",
-            "handshakeAction",
-            "Ctrl+Shift+H",
-            self.show_handshake,
-            "Show the opening handshake",
-        )
-        self.next_tab_action = self._action(
-            "&Next tab", "nextTabAction", "Ctrl+PgDown", lambda: self._step_tab(1)
-        )
-        self.prev_tab_action = self._action(
-            "&Previous tab", "previousTabAction", "Ctrl+PgUp", lambda: self._step_tab(-1)
-        )
-        for a in (
-            self.focus_url_action,
-            self.find_action,
-            self.compose_action,
-            self.handshake_action,
-        ):
-            view_menu.addAction(a)
-        self.library.add_to(view_menu)
-        view_menu.addSeparator()
-        view_menu.addAction(self.next_tab_action)
-        view_menu.addAction(self.prev_tab_action)
-
-        tools_menu = bar.addMenu("&Tools")
-        tools_menu.setObjectName("toolsMenu")
-        self.check_server_action = self._action(
-            "&Check server…",
-            "checkServerAction",
-            "Ctrl+Shift+K",
-            self.check_server,
-            "Check the current URL's server against RFC 6455 (a battery of cases)",
-        )
-        tools_menu.addAction(self.check_server_action)
-        self.replay_action = self._action(
-            "&Replay against…",
-            "replayAction",
-            "Ctrl+Shift+R",
-            lambda: self.automation().replay(),
-            "Send this tab's captured client messages again to a URL and compare the answers",
-        )
-        self.scripts_action = self._action(
-            "&Scripts…",
-            "scriptsAction",
-            None,
-            lambda: self.automation().open_scripts(),
-            "Attach a Python hook script to the connections",
-        )
-        tools_menu.addAction(self.replay_action)
-        tools_menu.addAction(self.scripts_action)
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.setObjectName("helpMenu")
-        for i, (title, url) in enumerate(RFC_LINKS):
-            act = self._action(
-                title,
-                f"rfcLink{i}",
-                None,
-                lambda u=url: QDesktopServices.openUrl(QUrl(u)),  # type: ignore[misc]
-            )
-            help_menu.addAction(act)
-        help_menu.addSeparator()
-        self.about_action = self._action("&About ws-inspector", "aboutAction", None, self.about)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        help_menu.addAction(self.about_action)
+        build_menus(self)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
