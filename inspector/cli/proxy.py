@@ -45,7 +45,7 @@ from ..capture.events import (
     StateChanged,
 )
 from ..capture.formats.jsonl import CaptureLineWriter, write_jsonl
-from ..engine.options import ConnectError, TlsOptions
+from ..engine.options import ConnectError, TlsOptions, parse_listen_address
 from ..protocol.constants import Opcode, Role
 from ..protocol.events import Message
 from ..protocol.frames import FrameSpec
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from ..engine.proxy import ProxiedConnection, ProxyServer, Rules
     from ..engine.proxy.controls import Hook
 
-__all__ = ["ConnLines", "parse_listen", "register", "run"]
+__all__ = ["ConnLines", "register", "run"]
 
 
 def register(commands: Any) -> None:
@@ -145,16 +145,6 @@ def register(commands: Any) -> None:
     add_capture_budget(p, what="each connection")
     add_logging_options(p)
     p.set_defaults(run=run)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host, port = "127.0.0.1", text
-    host = host.strip("[]") or "127.0.0.1"
-    if not port.isdigit() or int(port) > 65535:
-        raise ValueError(f"--listen {text!r}: the port must be a number from 0 to 65535")
-    return host, int(port)
 
 
 class _Injecting:
@@ -407,9 +397,9 @@ def run(ns: argparse.Namespace) -> int:
     from ..engine.proxy import LocalCA, ProxyOptions, ProxyServer
 
     try:
-        host, port = parse_listen(ns.listen)
+        host, port = parse_listen_address(ns.listen)
     except ValueError as exc:
-        print(f"ws-inspector proxy: {exc}", file=sys.stderr)
+        print(f"ws-inspector proxy: --listen: {exc}", file=sys.stderr)
         return 2
     if not ns.upstream and not ns.forward:
         if ns.export_ca:  # only the CA was asked for

@@ -23,6 +23,7 @@ __all__ = [
     "TlsOptions",
     "capture_command",
     "options_from_request",
+    "parse_listen_address",
     "parse_url",
 ]
 
@@ -142,6 +143,26 @@ def parse_url(url: str) -> Target:
         resource=resource,
         explicit_port=port is not None,
     )
+
+
+def parse_listen_address(text: str) -> tuple[str, int]:
+    """Where to listen: ``HOST:PORT``, ``[::1]:PORT``, ``:PORT`` or a bare ``PORT``
+    (host 127.0.0.1; port 0 picks a free one). Raises ValueError saying what is
+    wrong, in words for a person (the CLI's --listen and the GUI's dialogs both
+    read it this way)."""
+    text = text.strip()
+    if not text:
+        raise ValueError("give an address to listen on, such as 127.0.0.1:8080 (port 0: any)")
+    if text.isdigit():
+        text = f"127.0.0.1:{text}"
+    try:
+        parts = urlsplit("//" + text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{text!r}: the port must be a number from 0 to 65535") from None
+    if port is None:
+        raise ValueError(f"{text!r} has no port (HOST:PORT; port 0 picks a free one)")
+    return parts.hostname or "127.0.0.1", port
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,22 @@ import pytest
 
 from inspector.capture.events import ErrorCaptured, HandshakeCaptured, HandshakeLeg
 from inspector.capture.formats.jsonl import read_jsonl
-from inspector.cli.proxy import parse_listen
 
 from ._cli_support import ROOT, Serve, cli
 
 
-def test_listen_addresses() -> None:
-    assert parse_listen("127.0.0.1:0") == ("127.0.0.1", 0)
-    assert parse_listen("[::1]:8080") == ("::1", 8080)
-    assert parse_listen(":9000") == ("127.0.0.1", 9000)
-    with pytest.raises(ValueError, match="port"):
-        parse_listen("127.0.0.1:http")
+def test_listen_is_read_as_the_gui_reads_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """One parser for --listen and the GUI's dialogs: the same words for the same
+    mistake (the CLI's own once called a missing port "not a number")."""
+    from inspector.cli.main import main
+    from inspector.engine.options import parse_listen_address
+
+    base = ["proxy", "--upstream", "ws://127.0.0.1:9/", "--no-journal", "--listen"]
+    for text in ("localhost", "127.0.0.1:http", ""):
+        with pytest.raises(ValueError) as refused:
+            parse_listen_address(text)
+        assert main([*base, text]) == 2
+        assert f"ws-inspector proxy: --listen: {refused.value}" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from inspector.engine.options import (
     TlsOptions,
     capture_command,
     options_from_request,
+    parse_listen_address,
     parse_url,
 )
 from inspector.protocol.constants import DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE
@@ -149,3 +150,32 @@ def test_options_from_a_captured_request() -> None:
         origin="https://example.org",
     )
     assert not options_from_request([("Host", "h")]).deflate  # not offered: not offered again
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+        (" 0.0.0.0:0 ", ("0.0.0.0", 0)),
+        ("[::1]:9000", ("::1", 9000)),
+        ("8080", ("127.0.0.1", 8080)),
+        (":9000", ("127.0.0.1", 9000)),
+        ("localhost:1", ("localhost", 1)),
+    ],
+)
+def test_parse_listen_address(text: str, expected: tuple[str, int]) -> None:
+    assert parse_listen_address(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "give an address"),
+        ("host", "has no port"),
+        ("host:http", "must be a number"),
+        ("host:70000", "must be a number"),
+    ],
+)
+def test_parse_listen_address_refuses(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        parse_listen_address(text)

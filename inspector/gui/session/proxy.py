@@ -25,14 +25,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...capture.events import CaptureEvent, ConnectionState, HandshakeCaptured
 from ...capture.store import CaptureStore
 from ...engine.journal import Journal
-from ...engine.options import ConnectError, TlsOptions
+from ...engine.options import ConnectError, TlsOptions, parse_listen_address
 from ...engine.proxy import (
     BreakFilter,
     Controls,
@@ -139,24 +138,6 @@ def _held_row(item: HeldItem) -> HeldRow:
 
 def _row(conn: ProxiedConnection) -> ConnectionRow:
     return ConnectionRow(**conn.info())
-
-
-def parse_listen_address(text: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``[::1]:PORT`` or a bare ``PORT`` (0: a free port); raises
-    ValueError saying what is wrong."""
-    text = text.strip()
-    if not text:
-        raise ValueError("give an address to listen on, such as 127.0.0.1:8080 (port 0: any)")
-    if text.isdigit():
-        text = f"127.0.0.1:{text}"
-    try:
-        parts = urlsplit("//" + text)
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{text!r}: the port must be a number from 0 to 65535") from None
-    if port is None:
-        raise ValueError(f"{text!r} has no port (HOST:PORT; port 0 picks a free one)")
-    return parts.hostname or "127.0.0.1", port
 
 
 def default_ca_path() -> str:

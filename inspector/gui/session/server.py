@@ -28,11 +28,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ...capture.events import CaptureEvent, ConnectionState, Direction, StateChanged
 from ...engine.connection import Connection
 from ...engine.journal import Journal
+from ...engine.options import parse_listen_address
 from ...engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from .controller import SessionController, spawn
-from .proxy import parse_listen_address
 
 __all__ = [
     "BroadcastController",

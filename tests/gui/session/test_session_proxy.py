@@ -21,30 +21,9 @@ from inspector.gui.session.proxy import (
     ProxyRunner,
     follow_connection,
     handshake_legs,
-    parse_listen_address,
 )
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("127.0.0.1:8080", ("127.0.0.1", 8080)),
-        (" 0.0.0.0:0 ", ("0.0.0.0", 0)),
-        ("[::1]:9000", ("::1", 9000)),
-        ("8080", ("127.0.0.1", 8080)),
-        ("localhost:1", ("localhost", 1)),
-    ],
-)
-def test_parse_listen_address(text: str, expected: tuple[str, int]) -> None:
-    assert parse_listen_address(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "host", "host:http", "host:70000"])
-def test_parse_listen_address_refuses(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_listen_address(text)
 
 
 def _runner(upstream: str, **kwargs: Any) -> ProxyRunner:
