@@ -30,11 +30,13 @@ from ...engine.connection import Connection
 from ...engine.journal import Journal
 from ...engine.options import parse_listen_address
 from ...engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
+from ...protocol.constants import CloseCode
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from .controller import SessionController, spawn
 
 __all__ = [
+    "LEAVE_AS_SERVER",
     "BroadcastController",
     "ClientRow",
     "HandshakeAction",
@@ -46,6 +48,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("inspector.gui.session.server")
+
+#: Our server ending one client (its tab closed) while it goes on serving the
+#: others: a normal closure. 1001 "going away" would tell the client the whole
+#: server is leaving, which is what stopping the server sends.
+LEAVE_AS_SERVER = (int(CloseCode.NORMAL_CLOSURE), "closed by the server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +312,7 @@ def show_client(controller: SessionController, conn: Connection) -> None:
     controller.source_path = None
     controller.url = conn.url
     controller._conn = conn
+    controller.leave_close = LEAVE_AS_SERVER
     conn.subscribe(controller._on_event, messages=False)
     controller._show_current()
 

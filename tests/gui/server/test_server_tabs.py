@@ -302,3 +302,26 @@ def test_manual_replies_wait_for_the_user(
             assert ws.close_code == 1000
 
     arun(scenario())
+
+
+def test_closing_a_client_tab_ends_that_client_as_the_server_would(
+    window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
+) -> None:
+    """The server goes on serving: the client is told a normal closure, not the
+    1001 "going away" a stopping server (or a leaving client) sends."""
+
+    async def scenario() -> None:
+        view = await start_server(window, qtbot)
+        await until(lambda: view.running, what="the server listening")
+        async with connect(view.runner.url + "mine") as ws, connect(view.runner.url) as other:
+            await until(lambda: view.model.rowCount() == 2, what="both clients' rows")
+            panel = window.servers.open_client(view, 1)
+            assert panel is not None
+            window.close_tab(window.tabs.indexOf(panel), confirmed=True)
+            await asyncio.wait_for(ws.wait_closed(), 5)
+            assert (ws.close_code, ws.close_reason) == (1000, "closed by the server")
+            await other.send("still served")
+            assert await asyncio.wait_for(other.recv(), 5) == "still served"
+            assert view.running
+
+    arun(scenario())
