@@ -32,7 +32,9 @@ from ..detail.hexview import HexView
 from ..widgets import theme
 from .legs import HandshakeLegs
 from .summary import (
+    CLIENT_SEAT,
     BodyKind,
+    Seat,
     body_view,
     header_meaning,
     problem_rows,
@@ -202,7 +204,8 @@ class _MessageView(QTabWidget):
 
 
 class HandshakePane(QWidget):
-    """Shows the two halves of an opening handshake (client side)."""
+    """Shows the two halves of an opening handshake, from the client's seat unless
+    told otherwise (:meth:`set_seat`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -210,13 +213,14 @@ class HandshakePane(QWidget):
         self.setAccessibleName("Handshake")
         self.request: HandshakeCaptured | None = None
         self.response: HandshakeCaptured | None = None
+        self.seat: Seat = CLIENT_SEAT
 
         summary = QWidget()
         summary.setObjectName("handshakeSummary")
         col = QVBoxLayout(summary)
         col.setContentsMargins(6, 6, 6, 6)
 
-        self.status_label = QLabel("No handshake yet: connect to see it here.")
+        self.status_label = QLabel(self.seat.empty)
         self.status_label.setObjectName("statusLine")
         self.status_label.setAccessibleName("Response status line")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -248,17 +252,19 @@ class HandshakePane(QWidget):
         self.concat_label = _value_label("acceptConcatenated", "Key plus GUID")
         self.sha1_label = _value_label("acceptSha1", "SHA-1 in hex")
         self.expected_label = _value_label("acceptExpected", "Expected accept value")
-        self.received_label = _value_label("acceptReceived", "Received accept value")
+        self.received_label = _value_label("acceptReceived", self.seat.accept_name)
         self.accept_result = QLabel()
         self.accept_result.setObjectName("acceptResult")
         self.accept_result.setAccessibleName("Accept check result")
         self.accept_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.accept_result.setWordWrap(True)
-        form.addRow("1. Key (sent):", self.key_label)
+        self.key_row = QLabel(self.seat.key_row)
+        self.accept_row = QLabel(self.seat.accept_row)
+        form.addRow(self.key_row, self.key_label)
         form.addRow("2. Key + GUID:", self.concat_label)
         form.addRow("3. SHA-1 (hex):", self.sha1_label)
         form.addRow("4. Base64 → expected:", self.expected_label)
-        form.addRow("5. Received:", self.received_label)
+        form.addRow(self.accept_row, self.received_label)
         form.addRow("Result:", self.accept_result)
         self.accept_box.setLayout(form)
         col.addWidget(self.accept_box)
@@ -345,9 +351,23 @@ class HandshakePane(QWidget):
             self.halves.setCurrentIndex(current)
 
     # ------------------------------------------------------------------ API
+    def set_seat(self, seat: Seat) -> None:
+        """Read the handshake from ``seat`` (our server's: the request came in and
+        our response went out), from now on; what is shown is shown again."""
+        self.seat = seat
+        self.key_row.setText(seat.key_row)
+        self.accept_row.setText(seat.accept_row)
+        self.received_label.setAccessibleName(seat.accept_name)
+        request, response = self.request, self.response
+        self.clear()
+        if request is not None:
+            self.set_request(request)
+        if response is not None:
+            self.set_response(response)
+
     def clear(self) -> None:
         self.request = self.response = None
-        self.status_label.setText("No handshake yet: connect to see it here.")
+        self.status_label.setText(self.seat.empty)
         self.problems_label.hide()
         for label in (
             self.key_label,
@@ -371,9 +391,10 @@ class HandshakePane(QWidget):
         self.legs.clear()
 
     def show_handshake(self, event: HandshakeCaptured) -> None:
-        """Show one half: ``dir`` OUT is our request, IN the server's response."""
+        """Show one half: the request travels in the seat's ``request_dir`` (a
+        client's goes out), the response the other way."""
         self.legs.add(event)
-        if event.dir.value == "out":
+        if event.dir is self.seat.request_dir:
             self.set_request(event)
         else:
             self.set_response(event)
@@ -382,7 +403,7 @@ class HandshakePane(QWidget):
         self.request = event
         self.request_view.show_event(event)
         if self.response is None:
-            self.status_label.setText(f"Waiting for the response to: {event.start_line}")
+            self.status_label.setText(self.seat.waiting.format(line=event.start_line))
             for header, value in event.headers:
                 if header.lower() == "sec-websocket-key":
                     self.key_label.setText(value)
@@ -413,7 +434,7 @@ class HandshakePane(QWidget):
         self.negotiated_box.show()
         self.response_view.show_event(event)
         ok = event.accept is not None and event.accept.ok and not event.problems
-        status = event.start_line or "(no status line: the server sent no valid HTTP response)"
+        status = event.start_line or self.seat.no_status
         mark = "✓" if ok else "✗"
         color = t.incoming if ok else t.violation
         self.status_label.setText(
@@ -457,15 +478,13 @@ class HandshakePane(QWidget):
             )
             if accept.ok:
                 self.accept_result.setText(
-                    f'<b style="color:{t.incoming.name()}">✓ matches</b> — the server '
-                    f'computed the accept value from our key. <a href="{RFC_ACCEPT}">'
-                    "RFC 6455 §4.2.2</a>"
+                    f'<b style="color:{t.incoming.name()}">✓ matches</b> — '
+                    f'{self.seat.matches} <a href="{RFC_ACCEPT}">RFC 6455 §4.2.2</a>'
                 )
             else:
                 self.accept_result.setText(
-                    f'<b style="color:{t.violation.name()}">✗ does not match</b> — a '
-                    f'client must fail this connection. <a href="{RFC_ACCEPT}">'
-                    "RFC 6455 §4.2.2</a>"
+                    f'<b style="color:{t.violation.name()}">✗ does not match</b> — '
+                    f'{self.seat.mismatch} <a href="{RFC_ACCEPT}">RFC 6455 §4.2.2</a>'
                 )
             self.accept_result.setOpenExternalLinks(True)
             self.accept_result.setAccessibleDescription("match" if accept.ok else "mismatch")

@@ -15,9 +15,12 @@ from ...views.text import escape_control, format_bytes
 
 __all__ = [
     "BODY_LIMIT",
+    "CLIENT_SEAT",
+    "SERVER_SEAT",
     "BodyKind",
     "BodyView",
     "ProblemRow",
+    "Seat",
     "body_view",
     "certificate_summary",
     "fingerprint_lines",
@@ -32,6 +35,48 @@ __all__ = [
 BODY_LIMIT = 64 * 1024
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """The pane's words from one end of the handshake: a client sends the key and
+    checks the accept value it receives; a server receives the key and sends the
+    accept value it computed."""
+
+    request_dir: Direction  # the direction the request travels from this seat
+    empty: str
+    waiting: str  # "{line}": the request's start line
+    key_row: str
+    accept_row: str
+    accept_name: str  # the accept value's accessible name
+    no_status: str
+    matches: str  # after "✓ matches —"
+    mismatch: str  # after "✗ does not match —"
+
+
+CLIENT_SEAT = Seat(
+    Direction.OUT,
+    empty="No handshake yet: connect to see it here.",
+    waiting="Waiting for the response to: {line}",
+    key_row="1. Key (sent):",
+    accept_row="5. Received:",
+    accept_name="Received accept value",
+    no_status="(no status line: the server sent no valid HTTP response)",
+    matches="the server computed the accept value from our key.",
+    mismatch="a client must fail this connection.",
+)
+
+SERVER_SEAT = Seat(
+    Direction.IN,
+    empty="No handshake yet: the client's request shows here.",
+    waiting="Answering the client's request: {line}",
+    key_row="1. Key (received):",
+    accept_row="5. Accept (sent):",
+    accept_name="Sent accept value",
+    no_status="(no status line: we sent no valid HTTP response)",
+    matches="we computed the accept value from the client's key.",
+    mismatch="a client must fail the connection on the value we sent.",
+)
 
 #: What a header does in the opening handshake, in a few words for learners.
 _MEANINGS: dict[str, str] = {

@@ -21,7 +21,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ...capture.events import ConnectionState, Direction, HandshakeCaptured, StateChanged
+from ...capture.events import ConnectionState, StateChanged
+from ..handshake.summary import SERVER_SEAT
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -50,18 +51,11 @@ def as_client_tab(panel: SessionPanel, name: str) -> None:
     panel.bar.check_button.setEnabled(False)
     panel.bar.options_button.setEnabled(False)
     panel.title_override = name
-    # The handshake pane reads a client's capture (our request out, the response
-    # in); here the request came in and the response went out. Nor is the note on
-    # our own lenient server of any use to the one running it.
+    # The request came in and our response went out; nor is the note on our own
+    # lenient server of any use to the one running it.
+    panel.handshake.set_seat(SERVER_SEAT)
     panel.controller.handshakeCaptured.disconnect(panel._on_handshake)
-
-    def on_handshake(event: HandshakeCaptured) -> None:
-        if event.dir is Direction.IN:
-            panel.handshake.set_request(event)
-        else:
-            panel.handshake.set_response(event)
-
-    panel.controller.handshakeCaptured.connect(on_handshake)
+    panel.controller.handshakeCaptured.connect(panel.handshake.show_handshake)
 
     def on_state(event: StateChanged) -> None:
         # Once it ended the client's tab is a record: it cannot connect again.

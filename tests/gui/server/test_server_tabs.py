@@ -17,6 +17,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
+    QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
@@ -28,6 +30,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from inspector.capture.events import Direction
+from inspector.gui.handshake.pane import HandshakePane
 from inspector.gui.server import ServerView
 from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
@@ -66,6 +69,15 @@ async def start_server(window: MainWindow, qtbot: Any, **fields: str) -> ServerV
     view = window.tabs.currentWidget()
     assert isinstance(view, ServerView)
     return view
+
+
+def row_label(pane: HandshakePane, field: QWidget) -> str:
+    """The words in front of ``field`` in the pane's accept check."""
+    form = pane.accept_box.layout()
+    assert isinstance(form, QFormLayout)
+    label = form.labelForField(field)
+    assert isinstance(label, QLabel)
+    return label.text()
 
 
 def send_from(qtbot: Any, panel_compose: QWidget, text: str) -> None:
@@ -323,5 +335,41 @@ def test_closing_a_client_tab_ends_that_client_as_the_server_would(
             await other.send("still served")
             assert await asyncio.wait_for(other.recv(), 5) == "still served"
             assert view.running
+
+    arun(scenario())
+
+
+def test_a_client_tab_reads_the_handshake_from_the_servers_seat(
+    window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
+) -> None:
+    async def scenario() -> None:
+        view = await start_server(window, qtbot)
+        await until(lambda: view.running, what="the server listening")
+        async with connect(view.runner.url + "seat") as ws:
+            await until(lambda: view.model.rowCount() == 1, what="the client's row")
+            panel = window.servers.open_client(view, 1)
+            assert panel is not None
+            pane = panel.handshake
+            await until(lambda: pane.response is not None, what="both halves shown")
+            assert pane.request is not None and pane.request.start_line.startswith("GET /seat")
+            key = dict((n.lower(), v) for n, v in pane.request.headers)["sec-websocket-key"]
+            assert ws.response is not None
+            accept = ws.response.headers["Sec-WebSocket-Accept"]
+            assert (row_label(pane, pane.key_label), pane.key_label.text()) == (
+                "1. Key (received):",
+                key,
+            )
+            assert (row_label(pane, pane.received_label), pane.received_label.text()) == (
+                "5. Accept (sent):",
+                accept,
+            )
+            assert pane.received_label.accessibleName() == "Sent accept value"
+            result = pane.accept_result.text()
+            assert "we computed the accept value from the client's key" in result
+            assert "our key" not in result
+        # A client's own tab keeps the client's words.
+        mine = window.new_session()
+        assert row_label(mine.handshake, mine.handshake.key_label) == "1. Key (sent):"
+        assert row_label(mine.handshake, mine.handshake.received_label) == "5. Received:"
 
     arun(scenario())
