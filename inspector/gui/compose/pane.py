@@ -119,15 +119,21 @@ class ComposePane(QWidget):
         self.status_label = QLabel(self)
         named(self.status_label, "composeStatus", "Send status")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A line of its own, wrapped: beside the buttons a narrow window (1024 px
+        # with the Library dock open) left it no width at all. Hidden until there is
+        # something to say, so that it takes no room from the editor before.
+        self.status_label.setWordWrap(True)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.status_label.hide()
 
         left = QWidget(self)
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.setSpacing(4)
         lv.addWidget(self.tabs, 1)
+        lv.addWidget(self.status_label)
         row = QHBoxLayout()
-        row.addWidget(self.status_label, 1)
+        row.addStretch(1)
         self.repeat = RepeatControl(session, lambda: self.current_page().entry(), self)
         row.addWidget(self.repeat)
         row.addWidget(self.save_button)
@@ -194,7 +200,11 @@ class ComposePane(QWidget):
 
     def _on_error(self, step: str, message: str, fatal: bool) -> None:
         if step == "send":
-            show(self.status_label, message, "error")
+            self._say(message, "error")
+
+    def _say(self, text: str, level: str) -> None:
+        show(self.status_label, text, level)
+        self.status_label.setVisible(bool(text))
 
     # ---------------------------------------------------------------- sending
     def current_page(self) -> ComposeTab:
@@ -218,12 +228,12 @@ class ComposePane(QWidget):
         """Send what the current tab holds (Ctrl+Enter). True when it was sent."""
         if not self.send_button.isEnabled():
             if not self.session.can_send_frames:
-                show(self.status_label, "Not connected: connect first.", "error")
+                self._say("Not connected: connect first.", "error")
             return False
         try:
             entry = self.current_page().entry()
         except ValueError as exc:
-            show(self.status_label, str(exc), "error")
+            self._say(str(exc), "error")
             return False
         return self._run(entry)
 
@@ -240,7 +250,7 @@ class ComposePane(QWidget):
     def _run(self, entry: HistoryEntry) -> bool:
         if not entry.action():
             return False
-        show(self.status_label, f"Sent {entry.label}", "muted")
+        self._say(f"Sent {entry.label}", "muted")
         self.history.add(entry)
         self.sent.emit(entry.label)
         if entry.kind == "close":
@@ -255,7 +265,7 @@ class ComposePane(QWidget):
         """Fill the tab that sends ``item`` (made current), ready to send."""
         load_item(self, item)
         self.current_page().editors()[0].setFocus()
-        show(self.status_label, f"Loaded {item.name}: edit it, then Send", "muted")
+        self._say(f"Loaded {item.name}: edit it, then Send", "muted")
 
     def draft_item(self) -> LibraryItem:
         """What the current tab holds as a library item; ValueError says why not."""

@@ -197,3 +197,36 @@ def test_a_frame_broken_on_purpose_is_shown_as_ours(
         await until(lambda: panel.controller.state is ConnectionState.CLOSED, 5, "closed")
 
     arun(close(), 10)
+
+
+def test_the_status_stays_readable_in_a_narrow_window_with_the_library_open(
+    window: MainWindow, qtbot: Any, echo_server: Any, arun: Any, until: Until
+) -> None:
+    """At 1024 px with the Library dock open the buttons took the whole row and
+    left the status beside them a few pixels: it has a line of its own now."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.library.show()
+    window.resize(1024, 640)
+    panel = window.current_panel()
+    assert panel is not None
+    pane = panel.compose
+    status = pane.status_label
+
+    async def scenario() -> None:
+        panel.connect_to(echo_server.url)
+        await until(pane.send_button.isEnabled, 5, "Send enabled once open")
+        pane.text_edit.setPlainText('{"op": "subscribe", "channel": "ticker.BTC-USD"}')
+        assert pane.send_current()
+        await until(lambda: status.isVisible() and status.width() > 0, 2, "the status shown")
+
+    arun(scenario())
+    text = status.text()
+    assert text.startswith("Sent TEXT")
+    assert status.width() >= status.fontMetrics().horizontalAdvance(text)
+    # A long error (as the controller reports a failed send) wraps within the pane
+    # instead of running out of it.
+    long = "cannot send a text message: " + "the connection is closing, " * 6
+    pane.session.errorOccurred.emit("send", long, False)
+    qtbot.waitUntil(lambda: status.height() >= 2 * status.fontMetrics().height(), timeout=2000)
+    assert status.text() == long and status.width() <= pane.width()
