@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -256,6 +257,31 @@ def ws_server(loop: qasync.QEventLoop) -> Iterator[str]:
     port = next(iter(server.sockets)).getsockname()[1]
     try:
         yield f"ws://127.0.0.1:{port}/echo"
+    finally:
+        server.close()
+        loop.run_until_complete(asyncio.wait_for(server.wait_closed(), scaled(10)))
+
+
+@pytest.fixture
+def shouting_server(loop: qasync.QEventLoop) -> Iterator[str]:
+    """A websockets server that leaves "hello" unanswered and shouts the rest back
+    (a peer that answers a replay differently); yields its URL."""
+    from websockets.asyncio.server import ServerConnection, serve
+    from websockets.exceptions import ConnectionClosed
+
+    async def shout(ws: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for message in ws:
+                if message != "hello":
+                    await ws.send(message.upper() if isinstance(message, str) else message)
+
+    async def start() -> Any:
+        return await serve(shout, "127.0.0.1", 0)
+
+    server = loop.run_until_complete(asyncio.wait_for(start(), scaled(5)))
+    port = next(iter(server.sockets)).getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/"
     finally:
         server.close()
         loop.run_until_complete(asyncio.wait_for(server.wait_closed(), scaled(10)))

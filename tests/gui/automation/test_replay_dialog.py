@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _automation_samples import by_name
+from _gui_support import by_name
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QRadioButton
 
 from inspector.gui.automation.replay_dialog import ReplayDialog, ReplayRequest

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _automation_samples import by_name, record, shouting_server
+from _gui_support import by_name, record
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton
@@ -21,8 +21,6 @@ from inspector.gui.automation.replay_panel import ReplayPanel
 from inspector.gui.window.session_panel import SessionPanel
 
 pytestmark = pytest.mark.gui
-
-__all__ = ["shouting_server"]  # the fixture, used by name
 
 
 def _open_saved_capture(arun: Callable[..., Any], window: Any, url: str, path: Path) -> Any:

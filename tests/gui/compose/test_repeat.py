@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _gui_support import by_name
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
 from inspector.capture.events import Direction
 from inspector.gui.compose.repeat import BURST, RepeatPlan
@@ -42,12 +43,6 @@ def test_as_fast_as_possible_forever_is_refused() -> None:
         RepeatPlan(0, None)
 
 
-def _by_name(root: QWidget, cls: type[Any], name: str) -> Any:
-    found = [w for w in root.findChildren(cls) if w.accessibleName() == name]
-    assert len(found) == 1, f"{len(found)} {cls.__name__} named {name!r}"
-    return found[0]
-
-
 def _texts_sent(panel: SessionPanel) -> int:
     store = panel.controller.store
     assert store is not None
@@ -78,9 +73,9 @@ def test_repeat_n_times_as_fast_as_possible(
 ) -> None:
     panel = _open_panel(window, echo_server.url, arun, until)
     compose = panel.compose
-    _by_name(compose, QDoubleSpinBox, "Repeat every").setValue(0)
-    _by_name(compose, QSpinBox, "Repeat how many times").setValue(250)
-    button = _by_name(compose, QPushButton, "Repeat")
+    by_name(compose, QDoubleSpinBox, "Repeat every").setValue(0)
+    by_name(compose, QSpinBox, "Repeat how many times").setValue(250)
+    button = by_name(compose, QPushButton, "Repeat")
 
     async def scenario() -> None:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -89,7 +84,7 @@ def test_repeat_n_times_as_fast_as_possible(
 
     arun(scenario(), 15)
     assert _texts_sent(panel) == 250
-    assert _by_name(compose, QLabel, "Repeat progress").text() == "sent 250 of 250 (done)"
+    assert by_name(compose, QLabel, "Repeat progress").text() == "sent 250 of 250 (done)"
 
 
 def test_repeat_every_interval_until_stopped(
@@ -97,9 +92,9 @@ def test_repeat_every_interval_until_stopped(
 ) -> None:
     panel = _open_panel(window, echo_server.url, arun, until)
     compose = panel.compose
-    _by_name(compose, QDoubleSpinBox, "Repeat every").setValue(0.05)
-    _by_name(compose, QSpinBox, "Repeat how many times").setValue(0)  # until stopped
-    button = _by_name(compose, QPushButton, "Repeat")
+    by_name(compose, QDoubleSpinBox, "Repeat every").setValue(0.05)
+    by_name(compose, QSpinBox, "Repeat how many times").setValue(0)  # until stopped
+    button = by_name(compose, QPushButton, "Repeat")
 
     async def scenario() -> None:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

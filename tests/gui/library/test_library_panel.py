@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import shiboken6
+from _gui_support import by_name
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QWidget,
 )
 
 from inspector.gui.library.dialog import ItemDialog
@@ -30,14 +30,6 @@ from inspector.library.items import ItemKind, LibraryItem
 from inspector.library.store import Library
 
 pytestmark = pytest.mark.gui
-
-W = TypeVar("W", bound=QWidget)
-
-
-def by_name(root: QWidget, kind: type[W], accessible: str) -> W:
-    found = [w for w in root.findChildren(kind) if w.accessibleName() == accessible]
-    assert len(found) == 1, f"{len(found)} {kind.__name__} named {accessible!r}"
-    return found[0]
 
 
 @pytest.fixture

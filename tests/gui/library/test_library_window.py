@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from _gui_support import by_name
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -40,13 +41,6 @@ pytestmark = pytest.mark.gui
 
 W = TypeVar("W", bound=QWidget)
 Until = Callable[..., Any]
-
-
-def by_name(root: QWidget, kind: type[W], accessible: str) -> W:
-    """The one ``kind`` widget under ``root`` whose accessible name is ``accessible``."""
-    found = [w for w in root.findChildren(kind) if w.accessibleName() == accessible]
-    assert len(found) == 1, f"{len(found)} {kind.__name__} named {accessible!r}"
-    return found[0]
 
 
 def received_texts(store: CaptureStore) -> list[str]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from _gui_support import by_name
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from websockets.asyncio.client import connect
@@ -20,15 +21,6 @@ from inspector.gui.proxy.view import ProxyView
 from inspector.gui.session.proxy import ProxyOptions, ProxyRunner
 
 pytestmark = pytest.mark.gui
-
-W = TypeVar("W", bound=QWidget)
-
-
-def by_name(root: QWidget, kind: type[W], name: str) -> W:
-    """The one visible-or-not widget of ``kind`` under ``root`` with that accessible name."""
-    found = [w for w in root.findChildren(kind) if w.accessibleName() == name]
-    assert len(found) == 1, f"{len(found)} widgets named {name!r}"
-    return found[0]
 
 
 def test_the_frame_form() -> None:

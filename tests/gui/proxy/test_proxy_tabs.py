@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from _gui_support import by_name
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit
 from websockets.asyncio.client import connect
 
 from inspector.capture.events import Direction
@@ -22,15 +23,6 @@ from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
 
 pytestmark = pytest.mark.gui
-
-W = TypeVar("W", bound=QWidget)
-
-
-def by_name(root: QWidget, kind: type[W], accessible: str) -> W:
-    """The one ``kind`` widget under ``root`` whose accessible name is ``accessible``."""
-    found = [w for w in root.findChildren(kind) if w.accessibleName() == accessible]
-    assert len(found) == 1, f"{len(found)} {kind.__name__} named {accessible!r}"
-    return found[0]
 
 
 def _directions(panel: SessionPanel) -> list[Direction]:

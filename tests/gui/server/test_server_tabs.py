@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from _gui_support import by_name, click
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -36,25 +37,6 @@ from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
 
 pytestmark = pytest.mark.gui
-
-W = TypeVar("W", bound=QWidget)
-
-
-def by_name(root: QWidget, kind: type[W], accessible: str) -> W:
-    """The one ``kind`` widget under ``root`` whose accessible name is ``accessible``."""
-    found = [w for w in root.findChildren(kind) if w.accessibleName() == accessible]
-    assert len(found) == 1, f"{len(found)} {kind.__name__} named {accessible!r}"
-    return found[0]
-
-
-def click(qtbot: Any, button: QAbstractButton) -> None:
-    # A radio button or check box takes clicks on its indicator and text only, at
-    # its left; a push button anywhere.
-    if isinstance(button, (QCheckBox, QRadioButton)):
-        at = QPoint(6, button.height() // 2)
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=at)
-    else:
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 async def start_server(window: MainWindow, qtbot: Any, **fields: str) -> ServerView:

@@ -6,20 +6,17 @@ connection (answering, raising, sleeping, detached, ended with the connection)."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from _gui_support import record
 
 from inspector.automation.messages import messages_of
 from inspector.capture.events import Direction
 from inspector.capture.store import CaptureStore
-from inspector.engine.client import connect
 from inspector.gui.session.automation import (
     ConnectionHooks,
     DifferenceKind,
@@ -34,44 +31,6 @@ from inspector.gui.session.controller import SessionController
 from inspector.protocol.constants import Role
 
 pytestmark = pytest.mark.gui
-
-
-async def record(url: str) -> CaptureStore:
-    """A real session with ``url``: two texts and a binary answered, then our close."""
-    conn = await connect(url)
-    conn.send_text("hello")
-    conn.send_binary(b"\x00\x01\x02")
-    conn.send_text("how are you")
-    for _ in range(200):
-        assert conn.store is not None
-        if len(messages_of(conn.store, Role.SERVER)) >= 3:
-            break
-        await asyncio.sleep(0.01)
-    await conn.close(4000, "done")
-    assert conn.store is not None
-    return conn.store
-
-
-@pytest.fixture
-def shouting_server(loop: Any) -> Iterator[str]:
-    """A websockets server that leaves "hello" unanswered and shouts the rest back."""
-
-    async def shout(ws: ServerConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for message in ws:
-                if message != "hello":
-                    await ws.send(message.upper() if isinstance(message, str) else message)
-
-    async def start() -> Any:
-        return await serve(shout, "127.0.0.1", 0)
-
-    server = loop.run_until_complete(asyncio.wait_for(start(), 5))
-    port = next(iter(server.sockets)).getsockname()[1]
-    try:
-        yield f"ws://127.0.0.1:{port}/"
-    finally:
-        server.close()
-        loop.run_until_complete(asyncio.wait_for(server.wait_closed(), 10))
 
 
 # ------------------------------------------------------------------------ replay
