@@ -2,11 +2,9 @@
 
 :class:`ProxyRunner` starts and stops a :class:`~inspector.engine.proxy.ProxyServer`
 on the running (qasync) loop and tells the GUI about its connections in coalesced
-batches: each connection's listener only marks it changed (per socket read in a
-flood, so it keeps nothing per frame), and a Qt timer (:attr:`ProxyRunner.TICK_MS`)
-emits one :attr:`~ProxyRunner.rowsUpdated` with the new and the changed rows. Open
-connections are looked at on every tick too: a tunnel's bytes move without a single
-capture event.
+batches, as every live runner does (:mod:`.live`): each connection's listener only
+marks it changed. It adds the proxy's controls (pause, breakpoints, rules, the held
+items in :attr:`~ProxyRunner.heldChanged`, injection).
 
 :func:`follow_connection` makes a tab's :class:`SessionController`, once it shows a
 proxied connection's store read-only (the path of file tabs,
@@ -19,18 +17,15 @@ re-exported from here.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ...capture.events import CaptureEvent, ConnectionState, HandshakeCaptured
 from ...capture.store import CaptureStore
-from ...engine.journal import Journal
 from ...engine.options import ConnectError, TlsOptions, parse_listen_address
 from ...engine.proxy import (
     BreakFilter,
@@ -46,7 +41,8 @@ from ...engine.proxy.rules import parse_rule_lines
 from ...protocol.constants import Role
 from ...protocol.frames import FrameSpec
 from ...views.text import escape_control, shorten
-from .controller import SessionController, spawn
+from .controller import SessionController
+from .live import LiveRunner
 
 __all__ = [
     "BreakFilter",
@@ -63,8 +59,6 @@ __all__ = [
     "handshake_legs",
     "parse_listen_address",
 ]
-
-log = logging.getLogger("inspector.gui.session.proxy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +130,6 @@ def _held_row(item: HeldItem) -> HeldRow:
     )
 
 
-def _row(conn: ProxiedConnection) -> ConnectionRow:
-    return ConnectionRow(**conn.info())
-
-
 def default_ca_path() -> str:
     """Where the proxy's CA lives unless another folder is chosen."""
     return str(default_ca_dir())
@@ -160,18 +150,13 @@ def handshake_legs(store: CaptureStore) -> list[HandshakeCaptured]:
     return [e for e in store.events if isinstance(e, HandshakeCaptured)]
 
 
-class ProxyRunner(QObject):
-    """One proxy run for the GUI.
-
-    ``rowsUpdated(new, changed)``: lists of :class:`ConnectionRow`, at most once per
-    tick; ``runningChanged(bool)``; ``failed(str)``: the proxy could not start.
+class ProxyRunner(LiveRunner[ProxyServer, ProxiedConnection, ConnectionRow]):
+    """One proxy run for the GUI (:class:`~.live.LiveRunner`: ``rowsUpdated`` with
+    :class:`ConnectionRow` lists, ``runningChanged``, ``failed``), and its controls.
     """
 
-    TICK_MS = 150
+    WHAT = "the proxy"
 
-    rowsUpdated = Signal(list, list)
-    runningChanged = Signal(bool)
-    failed = Signal(str)
     #: The held items changed (list of HeldRow), at most once per tick.
     heldChanged = Signal(list)
 
@@ -184,32 +169,15 @@ class ProxyRunner(QObject):
         journal_dir: str | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("proxyRunner")
         # A bad upstream URL raises ConnectError here, before anything listens.
-        self.server = ProxyServer(host, port, options, on_connection=self._on_connection)
-        self.journal_dir = journal_dir
-        self.running = False
-        self.error = ""
-        self._detached = False
-        self._new: list[ProxiedConnection] = []
-        self._dirty: set[int] = set()
-        self._open: dict[int, ProxiedConnection] = {}
-        self._shown: dict[int, ConnectionRow] = {}
+        server = ProxyServer(host, port, options)
+        super().__init__(server, journal_dir=journal_dir, parent=parent)
+        self.setObjectName("proxyRunner")
         self._listeners: dict[int, Callable[[CaptureEvent], None]] = {}
-        self._journals: dict[int, Journal] = {}
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.TICK_MS)
-        self._timer.timeout.connect(self.tick)
-        #: How many ticks emitted rowsUpdated (tests and diagnostics).
-        self.batches = 0
         self._controls_version = -1
+        server.on_connection = self._on_connection
 
     # ------------------------------------------------------------ reading
-    @property
-    def url(self) -> str:
-        return self.server.url
-
     @property
     def mode(self) -> str:
         return self.server.mode
@@ -220,10 +188,10 @@ class ProxyRunner(QObject):
         return str(self.server.ca.cert_path) if self.server.options.forward else None
 
     def connection(self, conn_id: int) -> ProxiedConnection | None:
-        return self.server.connections.get(conn_id)
+        return self._conns.get(conn_id)
 
-    def rows(self) -> list[ConnectionRow]:
-        return [_row(c) for c in self.server.connections.values()]
+    def _row(self, n: int, conn: ProxiedConnection) -> ConnectionRow:
+        return ConnectionRow(**conn.info())
 
     # ------------------------------------------------------------ controls
     @property
@@ -275,84 +243,36 @@ class ProxyRunner(QObject):
             raise RuntimeError(f"connection {conn_id} is gone")
         conn.inject(Role.SERVER if to_server else Role.CLIENT, specs)
 
+    def _ticked(self) -> None:
+        self._held_tick()
+
     def _held_tick(self) -> None:
+        """The held items, when they changed since the last look."""
         version = self.controls.version
         if version != self._controls_version:
             self._controls_version = version
             self.heldChanged.emit(self.held_rows())
 
-    # --------------------------------------------------------- start, stop
-    async def start(self) -> bool:
-        """Listen; False (and :attr:`failed`) when the address cannot be used."""
-        try:
-            await self.server.start()
-            if self.server.options.forward:
-                _ = self.server.ca  # made now, so that its path can be shown and trusted
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.error = f"cannot listen on {self.server.host}:{self.server.port}: {reason}"
-            self.failed.emit(self.error)
-            return False
-        self.running = True
-        self._timer.start()
-        self.runningChanged.emit(True)
-        return True
+    # --------------------------------------------------------- the run
+    async def _listen(self) -> None:
+        await self.server.start()
+        if self.server.options.forward:
+            _ = self.server.ca  # made now, so that its path can be shown and trusted
 
-    async def stop(self) -> None:
-        """Stop listening; open connections get a 1001 close frame on both sides."""
-        if not self.running:
-            return
-        self.running = False
-        await self.server.close()
-        if self._detached:
-            return  # the tab went away meanwhile (maybe deleted): nothing to tell
-        self.tick()
-        self._timer.stop()
-        self.runningChanged.emit(False)
-
-    def detach(self) -> None:
-        """The tab is going away: stop listening to the connections and delete
-        their journals (kept until now: a crash loses no capture of this run)."""
-        self._detached = True
+    def _unhook(self) -> None:
         self.server.on_connection = None
-        self._timer.stop()
-        for journal in self._journals.values():
-            journal.close(keep=False)
-        self._journals.clear()
         for conn_id, listener in self._listeners.items():
-            conn = self.server.connections.get(conn_id)
+            conn = self._conns.get(conn_id)
             if conn is not None:
                 conn.unsubscribe(listener)
         self._listeners.clear()
-        self._new.clear()
-        self._open.clear()
-        if self.running:
-            # Closed by the tab going away: the engine stops on its own, nothing of
-            # this object (about to be deleted) is touched afterwards.
-            self.running = False
-            with contextlib.suppress(RuntimeError):  # no event loop any more
-                spawn(self.server.close(), "stopping the proxy")
 
-    def forget_closed(self) -> list[int]:
-        """Let go of every closed connection's capture (a tab already showing one
-        keeps its own); returns their ids."""
-        gone = [c.conn_id for c in self.server.connections.values() if c.closed.done()]
-        for conn_id in gone:
-            conn = self.server.connections[conn_id]
-            listener = self._listeners.pop(conn_id, None)
-            if listener is not None:
-                conn.unsubscribe(listener)
-            journal = self._journals.pop(conn_id, None)
-            if journal is not None:
-                journal.close(keep=False)
-            self._shown.pop(conn_id, None)
-            self._dirty.discard(conn_id)
-            self._open.pop(conn_id, None)
-            self.server.forget(conn_id)
-        self._new = [c for c in self._new if c.conn_id in self.server.connections]
-        return gone
+    def _release(self, n: int, conn: ProxiedConnection) -> None:
+        listener = self._listeners.pop(n, None)
+        if listener is not None:
+            conn.unsubscribe(listener)
+        self.server.forget(n)
 
-    # ------------------------------------------------------------- events
     def _on_connection(self, conn: ProxiedConnection) -> None:
         conn_id = conn.conn_id
         dirty = self._dirty
@@ -362,40 +282,7 @@ class ProxyRunner(QObject):
 
         conn.subscribe(listen, messages=False)
         self._listeners[conn_id] = listen
-        self._new.append(conn)
-        self._open[conn_id] = conn
-        if self.journal_dir is not None:
-            try:
-                self._journals[conn_id] = Journal(conn, directory=self.journal_dir)
-            except OSError as exc:
-                log.warning("proxied connection %d is not journaled: %s", conn_id, exc)
-
-    def tick(self) -> None:
-        """Hand the GUI what changed since the last tick, in one signal."""
-        new_rows = []
-        for conn in self._new:
-            row = _row(conn)
-            self._shown[conn.conn_id] = row
-            new_rows.append(row)
-            self._dirty.discard(conn.conn_id)
-        self._new.clear()
-        look = self._dirty | self._open.keys()
-        self._dirty.clear()
-        changed = []
-        for conn_id in sorted(look):
-            known = self.server.connections.get(conn_id)
-            if known is None or conn_id not in self._shown:
-                continue
-            row = _row(known)
-            if row != self._shown[conn_id]:
-                self._shown[conn_id] = row
-                changed.append(row)
-            if row.closed:
-                self._open.pop(conn_id, None)
-        if new_rows or changed:
-            self.batches += 1
-            self.rowsUpdated.emit(new_rows, changed)
-        self._held_tick()
+        self._add(conn_id, conn)
 
 
 def _item_key(item: HeldItem) -> int:

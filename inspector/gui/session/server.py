@@ -2,10 +2,8 @@
 
 :class:`ServerRunner` starts and stops an :class:`~inspector.engine.server.EchoServer`
 (with the user's :class:`ServerOptions`) on the running (qasync) loop, numbers its
-clients and tells the GUI about them in coalesced batches: the server's listener only
-marks a client changed (it is called per socket read, per message in a flood, so it
-keeps nothing per frame), and a Qt timer (:attr:`ServerRunner.TICK_MS`) emits one
-:attr:`~ServerRunner.rowsUpdated` with the new and the changed rows.
+clients and tells the GUI about them in coalesced batches, as every live runner does
+(:mod:`.live`): the server's listener only marks a client changed.
 
 :func:`show_client` makes a tab's :class:`SessionController` drive one client's
 connection, as its own: the timeline, handshake pane and compose pane work on it, and
@@ -17,23 +15,21 @@ No other GUI module imports the engine: the option types are re-exported from he
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ...capture.events import CaptureEvent, ConnectionState, Direction, StateChanged
 from ...engine.connection import Connection
-from ...engine.journal import Journal
 from ...engine.options import parse_listen_address
 from ...engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
 from ...protocol.constants import CloseCode
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
-from .controller import SessionController, spawn
+from .controller import SessionController
+from .live import LiveRunner
 
 __all__ = [
     "LEAVE_AS_SERVER",
@@ -46,8 +42,6 @@ __all__ = [
     "parse_listen_address",
     "show_client",
 ]
-
-log = logging.getLogger("inspector.gui.session.server")
 
 #: Our server ending one client (its tab closed) while it goes on serving the
 #: others: a normal closure. 1001 "going away" would tell the client the whole
@@ -103,20 +97,15 @@ def _row(conn_id: int, address: str, conn: Connection) -> ClientRow:
     return ClientRow(conn_id, address, path, subprotocol, state, frames, wire)
 
 
-class ServerRunner(QObject):
-    """One server run for the GUI.
-
-    ``rowsUpdated(new, changed)``: lists of :class:`ClientRow`, at most once per
-    tick; ``openClientsChanged(int)``: how many clients can be sent to;
-    ``runningChanged(bool)``; ``failed(str)``: the server could not start.
+class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
+    """One server run for the GUI (:class:`~.live.LiveRunner`: ``rowsUpdated`` with
+    :class:`ClientRow` lists, ``runningChanged``, ``failed``), its clients numbered
+    from 1; ``openClientsChanged(int)``: how many clients can be sent to.
     """
 
-    TICK_MS = 150
+    WHAT = "the server"
 
-    rowsUpdated = Signal(list, list)
     openClientsChanged = Signal(int)
-    runningChanged = Signal(bool)
-    failed = Signal(str)
 
     def __init__(
         self,
@@ -127,52 +116,31 @@ class ServerRunner(QObject):
         journal_dir: str | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        server = EchoServer(host, port, options=options, keep_captures=True)
+        super().__init__(server, journal_dir=journal_dir, parent=parent)
         self.setObjectName("serverRunner")
-        self.server = EchoServer(host, port, options=options, keep_captures=True)
-        self.server.on_event = self._on_event
-        self.journal_dir = journal_dir
-        self.running = False
-        self.error = ""
-        self._detached = False
         self._numbers = itertools.count(1)
         self._ids: dict[int, int] = {}  # id(connection) -> client number
-        #: Every client of this run, closed ones too (their captures stay viewable)
-        #: until :meth:`forget_closed`.
-        self._clients: dict[int, Connection] = {}
         self._addresses: dict[int, str] = {}
-        self._new: list[int] = []
-        self._dirty: set[int] = set()
-        self._open: set[int] = set()
-        self._shown: dict[int, ClientRow] = {}
-        self._journals: dict[int, Journal] = {}
         self._open_count = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.TICK_MS)
-        self._timer.timeout.connect(self.tick)
-        #: How many ticks emitted rowsUpdated (tests and diagnostics).
-        self.batches = 0
+        server.on_event = self._on_event
 
     # ------------------------------------------------------------ reading
-    @property
-    def url(self) -> str:
-        return self.server.url
-
     @property
     def options(self) -> ServerOptions:
         return self.server.options
 
     def client(self, conn_id: int) -> Connection | None:
-        return self._clients.get(conn_id)
+        return self._conns.get(conn_id)
 
-    def rows(self) -> list[ClientRow]:
-        return [_row(n, self._addresses[n], c) for n, c in self._clients.items()]
+    def _row(self, n: int, conn: Connection) -> ClientRow:
+        return _row(n, self._addresses[n], conn)
 
     def open_clients(self) -> list[tuple[int, Connection]]:
         """The clients a message can be sent to now, by number."""
         return [
             (n, c)
-            for n, c in self._clients.items()
+            for n, c in self._conns.items()
             if c.state is ConnectionState.OPEN and c.is_open and not c.close_sent
         ]
 
@@ -190,68 +158,14 @@ class ServerRunner(QObject):
         self.server.options = options
         self.server.set_echo(options.echo)
 
-    # --------------------------------------------------------- start, stop
-    async def start(self) -> bool:
-        """Listen; False (and :attr:`failed`) when the address cannot be used."""
-        try:
-            await self.server.start()
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.error = f"cannot listen on {self.server.host}:{self.server.port}: {reason}"
-            self.failed.emit(self.error)
-            return False
-        self.running = True
-        self._timer.start()
-        self.runningChanged.emit(True)
-        return True
-
-    async def stop(self) -> None:
-        """Stop listening; open clients get a close frame 1001."""
-        if not self.running:
-            return
-        self.running = False
-        await self.server.close()
-        if self._detached:
-            return  # the tab went away meanwhile: nothing of it is touched
-        self.tick()
-        self._timer.stop()
-        self.runningChanged.emit(False)
-
-    def detach(self) -> None:
-        """The tab is going away: stop listening to the clients and delete their
-        journals (kept until now: a crash loses no capture of this run)."""
-        self._detached = True
+    # --------------------------------------------------------- the run
+    def _unhook(self) -> None:
         self.server.on_event = None
-        self._timer.stop()
-        for journal in self._journals.values():
-            journal.close(keep=False)
-        self._journals.clear()
-        self._new.clear()
-        self._open.clear()
-        if self.running:
-            # The engine stops on its own; nothing of this object is touched after.
-            self.running = False
-            with contextlib.suppress(RuntimeError):  # no event loop any more
-                spawn(self.server.close(), "stopping the server")
 
-    def forget_closed(self) -> list[int]:
-        """Let go of every closed client's capture (a tab already showing one keeps
-        it); returns their numbers."""
-        gone = [n for n, c in self._clients.items() if c.closed.done()]
-        for n in gone:
-            conn = self._clients.pop(n)
-            self._ids.pop(id(conn), None)
-            self._addresses.pop(n, None)
-            self._shown.pop(n, None)
-            self._dirty.discard(n)
-            self._open.discard(n)
-            journal = self._journals.pop(n, None)
-            if journal is not None:
-                journal.close(keep=False)
-        self._new = [n for n in self._new if n in self._clients]
-        return gone
+    def _release(self, n: int, conn: Connection) -> None:
+        self._ids.pop(id(conn), None)
+        self._addresses.pop(n, None)
 
-    # ------------------------------------------------------------- events
     def _on_event(self, conn: Connection, event: CaptureEvent) -> None:
         n = self._ids.get(id(conn))
         if n is not None:
@@ -259,41 +173,10 @@ class ServerRunner(QObject):
             return
         n = next(self._numbers)
         self._ids[id(conn)] = n
-        self._clients[n] = conn
         self._addresses[n] = _address(conn)
-        self._new.append(n)
-        self._open.add(n)
-        if self.journal_dir is not None:
-            try:
-                self._journals[n] = Journal(conn, directory=self.journal_dir)
-            except OSError as exc:
-                log.warning("client %d is not journaled: %s", n, exc)
+        self._add(n, conn)
 
-    def tick(self) -> None:
-        """Hand the GUI what changed since the last tick, in one signal."""
-        new_rows = []
-        for n in self._new:
-            row = _row(n, self._addresses[n], self._clients[n])
-            self._shown[n] = row
-            new_rows.append(row)
-            self._dirty.discard(n)
-        self._new.clear()
-        look = self._dirty | self._open
-        self._dirty.clear()
-        changed = []
-        for n in sorted(look):
-            conn = self._clients.get(n)
-            if conn is None or n not in self._shown:
-                continue
-            row = _row(n, self._addresses[n], conn)
-            if row != self._shown[n]:
-                self._shown[n] = row
-                changed.append(row)
-            if row.closed:
-                self._open.discard(n)
-        if new_rows or changed:
-            self.batches += 1
-            self.rowsUpdated.emit(new_rows, changed)
+    def _ticked(self) -> None:
         count = len(self.open_clients())
         if count != self._open_count:
             self._open_count = count
