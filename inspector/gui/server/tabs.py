@@ -139,7 +139,7 @@ class ServerTabs(QObject):
         self.window.tabs.setTabToolTip(index, "A server: its clients, live")
         self.window.tabs.setCurrentIndex(index)
         view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
-        view.clientActivated.connect(lambda conn_id, v=view: self.open_client(v, conn_id))
+        view.connectionActivated.connect(lambda conn_id, v=view: self.open_client(v, conn_id))
         view.answersRequested.connect(lambda v=view: self.change_answers(v))
         task = view.start()
         task.add_done_callback(lambda _t: self._retitle(view, view.title))
