@@ -10,16 +10,9 @@ any capture.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sys
-import weakref
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
-
+from ..live.tabs import LiveTabs, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -30,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["ProxyTabs", "label_sides"]
 
 NEW_PROXY_SHORTCUT = "Ctrl+Shift+P"
-_VIEW_MODULE = f"{__package__}.view"
 
 
 def label_sides(panel: SessionPanel) -> None:
@@ -45,60 +37,37 @@ def label_sides(panel: SessionPanel) -> None:
     bar.in_button.setAccessibleName("Show server to client frames")
 
 
-class ProxyTabs(QObject):
+class ProxyTabs(LiveTabs):
     """The window's proxies."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.setObjectName("proxyTabs")
-        self.window = window
-        #: The New proxy dialog while it is open (tests fill it in).
-        self.dialog: NewProxyDialog | None = None
-        self.action = QAction("New &proxy…", window)
-        self.action.setObjectName("newProxyAction")
-        self.action.setShortcut(QKeySequence(NEW_PROXY_SHORTCUT))
-        tip = "Start a proxy between your own client and server, and see both sides"
-        self.action.setStatusTip(tip)
-        self.action.setToolTip(tip)
-        self.action.triggered.connect(lambda *_: self.choose())
-        window.addAction(self.action)
-        #: Session tabs already showing a proxied connection, by (view, conn id).
-        self._opened: weakref.WeakValueDictionary[tuple[int, int], SessionPanel] = (
-            weakref.WeakValueDictionary()
-        )
-        self._tasks: set[asyncio.Task[bool]] = set()
+    VIEW_MODULE = f"{__package__}.view"
+    VIEW_CLASS = "ProxyView"
+    TAB_TIP = "A proxy: its connections, live"
 
-    def add_to(self, menu: QMenu, before: QAction | None = None) -> None:
-        if before is not None:
-            menu.insertAction(before, self.action)
-        else:
-            menu.addAction(self.action)
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(
+            window,
+            name="proxyTabs",
+            text="New &proxy…",
+            action="newProxyAction",
+            shortcut=NEW_PROXY_SHORTCUT,
+            tip="Start a proxy between your own client and server, and see both sides",
+        )
+        self.dialog: NewProxyDialog | None = None
 
     def views(self) -> list[ProxyView]:
-        # The proxy's modules (the engine's proxy, its CA's cryptography) load with
-        # the first proxy started: until then there is no proxy tab.
-        view_module = sys.modules.get(_VIEW_MODULE)
-        if view_module is None:
-            return []
-        tabs = self.window.tabs
-        cls = view_module.ProxyView
-        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), cls)]
+        return super().views()
 
     # ------------------------------------------------------------ starting
     def choose(self) -> NewProxyDialog:
         """Show the New proxy dialog (non-modal; a second call raises it)."""
-        if self.dialog is not None:
-            self.dialog.raise_()
-            return self.dialog
+        dialog: NewProxyDialog = super().choose()
+        return dialog
+
+    def _new_dialog(self) -> NewProxyDialog:
         from .dialog import NewProxyDialog
 
-        dialog = NewProxyDialog(self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._accepted(dialog))
-        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
-        self.dialog = dialog
-        dialog.open()  # never exec(): it would nest an event loop under qasync
-        return dialog
+        return NewProxyDialog(self.window)
 
     def _accepted(self, dialog: NewProxyDialog) -> None:
         host, port = dialog.listen_address()
@@ -118,35 +87,18 @@ class ProxyTabs(QObject):
             self.window.show_error(f"cannot start the proxy: {message}")
             return None
         view = ProxyView(runner, self.window.tabs)
-        index = self.window.tabs.addTab(view, view.title)
-        self.window.tabs.setTabToolTip(index, "A proxy: its connections, live")
-        self.window.tabs.setCurrentIndex(index)
-        view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
-        view.connectionActivated.connect(lambda conn_id, v=view: self.open_connection(v, conn_id))
-        task = view.start()
-
-        def started(_task: asyncio.Task[bool]) -> None:
-            self._retitle(view, view.title)
-
-        task.add_done_callback(started)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._add_view(view)
         return view
 
-    def _retitle(self, view: ProxyView, title: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the tab may be gone already
-            index = self.window.tabs.indexOf(view)
-            if index >= 0:
-                self.window.tabs.setTabText(index, title)
+    def _activated(self, view: ProxyView, conn_id: int) -> None:
+        self.open_connection(view, conn_id)
 
     # ----------------------------------------------------- connection tabs
     def open_connection(self, view: ProxyView, conn_id: int) -> SessionPanel | None:
         """Show connection ``conn_id`` of ``view``'s proxy in a session tab (the one
         already showing it, if any), following it while it runs."""
-        key = (id(view), conn_id)
-        panel = self._opened.get(key)
-        if panel is not None and self.window.tabs.indexOf(panel) >= 0:
-            self.window.tabs.setCurrentWidget(panel)
+        panel = self._shown(view, conn_id)
+        if panel is not None:
             return panel
         conn = view.runner.connection(conn_id)
         if conn is None or conn.store is None:
@@ -156,14 +108,12 @@ class ProxyTabs(QObject):
         from ..session.proxy import follow_connection, handshake_legs
 
         path = conn.path if not conn.tunnel else f"tunnel {conn.path}"
-        name = f"⇄ #{conn_id} {path or conn.url}"
-        if len(name) > 40:
-            name = name[:39] + "…"
+        name = tab_name("⇄", conn_id, path or conn.url)
         panel = open_store_tab(self.window, conn.store, name, kind="proxy", badge=f"#{conn_id}")
         label_sides(panel)
         panel.handshake.legs.show_legs(handshake_legs(conn.store))
         follow_connection(panel.controller, conn)
-        self._opened[key] = panel
+        self._opened[(id(view), conn_id)] = panel
         return panel
 
     def connection_of(self, panel: SessionPanel) -> tuple[ProxyView, int] | None:
@@ -174,15 +124,3 @@ class ProxyTabs(QObject):
             if shown is panel and view_id in views:
                 return views[view_id], conn_id
         return None
-
-    # ------------------------------------------------------------- closing
-    async def aclose(self, timeout: float = 2.0) -> None:
-        for view in self.views():
-            await view.aclose(timeout)
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
-
-    def shutdown(self) -> None:
-        for view in self.views():
-            view.shutdown()

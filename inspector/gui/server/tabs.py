@@ -11,18 +11,14 @@ that client alone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import sys
-import weakref
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import Qt
 
 from ...capture.events import ConnectionState, StateChanged
 from ..handshake.summary import SERVER_SEAT
+from ..live.tabs import LiveTabs, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -64,62 +60,39 @@ def as_client_tab(panel: SessionPanel, name: str) -> None:
     panel.stateChanged.connect(on_state)
 
 
-class ServerTabs(QObject):
+class ServerTabs(LiveTabs):
     """The window's servers."""
 
+    VIEW_MODULE = f"{__package__}.view"
+    VIEW_CLASS = "ServerView"
+    TAB_TIP = "A server: its clients, live"
+
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.setObjectName("serverTabs")
-        self.window = window
-        #: The New server dialog while it is open (tests fill it in).
-        self.dialog: NewServerDialog | None = None
-        self.action = QAction("New &server…", window)
-        self.action.setObjectName("newServerAction")
-        self.action.setShortcut(QKeySequence(NEW_SERVER_SHORTCUT))
-        tip = "Listen for your own client: each one that connects opens as a tab you reply from"
-        self.action.setStatusTip(tip)
-        self.action.setToolTip(tip)
-        self.action.triggered.connect(lambda *_: self.choose())
-        window.addAction(self.action)
-        #: Session tabs already showing a client, by (view, client number).
-        self._opened: weakref.WeakValueDictionary[tuple[int, int], SessionPanel] = (
-            weakref.WeakValueDictionary()
+        super().__init__(
+            window,
+            name="serverTabs",
+            text="New &server…",
+            action="newServerAction",
+            shortcut=NEW_SERVER_SHORTCUT,
+            tip="Listen for your own client: each one that connects opens as a tab you reply from",
         )
-        self._tasks: set[asyncio.Task[bool]] = set()
+        self.dialog: NewServerDialog | None = None
         #: The dialogs changing a running server's answers, by id of its view.
         self._editing: dict[int, NewServerDialog] = {}
 
-    def add_to(self, menu: QMenu, before: QAction | None = None) -> None:
-        if before is not None:
-            menu.insertAction(before, self.action)
-        else:
-            menu.addAction(self.action)
-
     def views(self) -> list[ServerView]:
-        # No server tab exists before its module is loaded (with the first server):
-        # the window starts without the engine's server code.
-        module = sys.modules.get("inspector.gui.server.view")
-        if module is None:
-            return []
-        tabs = self.window.tabs
-        cls = module.ServerView
-        return [w for i in range(tabs.count()) if isinstance(w := tabs.widget(i), cls)]
+        return super().views()
 
     # ------------------------------------------------------------ starting
     def choose(self) -> NewServerDialog:
         """Show the New server dialog (non-modal; a second call raises it)."""
-        if self.dialog is not None:
-            self.dialog.raise_()
-            return self.dialog
+        dialog: NewServerDialog = super().choose()
+        return dialog
+
+    def _new_dialog(self) -> NewServerDialog:
         from .dialog import NewServerDialog
 
-        dialog = NewServerDialog(self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._accepted(dialog))
-        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
-        self.dialog = dialog
-        dialog.open()  # never exec(): it would nest an event loop under qasync
-        return dialog
+        return NewServerDialog(self.window)
 
     def _accepted(self, dialog: NewServerDialog) -> None:
         from ..session.server import ServerRunner
@@ -135,17 +108,12 @@ class ServerTabs(QObject):
         from .view import ServerView
 
         view = ServerView(runner, self.window.tabs)
-        index = self.window.tabs.addTab(view, view.title)
-        self.window.tabs.setTabToolTip(index, "A server: its clients, live")
-        self.window.tabs.setCurrentIndex(index)
-        view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
-        view.connectionActivated.connect(lambda conn_id, v=view: self.open_client(v, conn_id))
         view.answersRequested.connect(lambda v=view: self.change_answers(v))
-        task = view.start()
-        task.add_done_callback(lambda _t: self._retitle(view, view.title))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._add_view(view)
         return view
+
+    def _activated(self, view: ServerView, conn_id: int) -> None:
+        self.open_client(view, conn_id)
 
     def change_answers(self, view: ServerView) -> NewServerDialog:
         """Show how ``view``'s server answers, to change it for the next clients
@@ -170,12 +138,6 @@ class ServerTabs(QObject):
         with contextlib.suppress(RuntimeError):  # the server's tab was closed meanwhile
             view.set_options(dialog.options())
 
-    def _retitle(self, view: ServerView, title: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the tab may be gone already
-            index = self.window.tabs.indexOf(view)
-            if index >= 0:
-                self.window.tabs.setTabText(index, title)
-
     # ---------------------------------------------------------- client tabs
     def _insert_at(self, view: ServerView) -> int:
         """Right after the server's tab and the client tabs already open from it."""
@@ -189,10 +151,8 @@ class ServerTabs(QObject):
     def open_client(self, view: ServerView, conn_id: int) -> SessionPanel | None:
         """Show client ``conn_id`` of ``view``'s server in a session tab (the one
         already showing it, if any), live: replies from its compose pane go to it."""
-        key = (id(view), conn_id)
-        panel = self._opened.get(key)
-        if panel is not None and self.window.tabs.indexOf(panel) >= 0:
-            self.window.tabs.setCurrentWidget(panel)
+        panel = self._shown(view, conn_id)
+        if panel is not None:
             return panel
         conn = view.runner.client(conn_id)
         if conn is None or conn.store is None:
@@ -202,9 +162,7 @@ class ServerTabs(QObject):
             view.model.row(view.model.row_of(conn_id)) if view.model.row_of(conn_id) >= 0 else None
         )
         path = row.path if row is not None and row.path else conn.url
-        name = f"⇆ #{conn_id} {path}"
-        if len(name) > 40:
-            name = name[:39] + "…"
+        name = tab_name("⇆", conn_id, path)
         panel = self.window.new_session(index=self._insert_at(view))
         as_client_tab(panel, name)
         from ..session.server import show_client
@@ -212,17 +170,5 @@ class ServerTabs(QObject):
         show_client(panel.controller, conn)
         panel.bar.set_url(conn.url)
         panel.titleChanged.emit(panel.title)
-        self._opened[key] = panel
+        self._opened[(id(view), conn_id)] = panel
         return panel
-
-    # ------------------------------------------------------------- closing
-    async def aclose(self, timeout: float = 2.0) -> None:
-        for view in self.views():
-            await view.aclose(timeout)
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
-
-    def shutdown(self) -> None:
-        for view in self.views():
-            view.shutdown()
