@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -28,15 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.proxy import (
-    ProxyOptions,
-    TlsOptions,
-    default_ca_path,
-    export_ca,
-    parse_listen_address,
-)
+from ..live.dialog import ListenDialog
+from ..session.proxy import ProxyOptions, TlsOptions, default_ca_path, export_ca
 from ..session.support import check_url
-from ..widgets import theme
 from ..widgets.naming import named
 
 __all__ = ["DEFAULT_LISTEN", "NewProxyDialog", "split_hosts"]
@@ -50,7 +42,7 @@ def split_hosts(text: str) -> tuple[str, ...]:
     return tuple(h for h in re.split(r"[\s,;]+", text.strip()) if h)
 
 
-class NewProxyDialog(QDialog):
+class NewProxyDialog(ListenDialog):
     """The settings of a new proxy. ``caExported(path)`` / ``caExportFailed(reason)``
     say how an export went."""
 
@@ -58,10 +50,16 @@ class NewProxyDialog(QDialog):
     caExportFailed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        named(self, "newProxyDialog", "New proxy")
-        self.setWindowTitle("New proxy")
-        self.setModal(False)
+        super().__init__(
+            parent,
+            name="newProxyDialog",
+            title="New proxy",
+            prefix="proxy",
+            what="proxy",
+            listen=DEFAULT_LISTEN,
+            ok="Start proxy",
+            ok_name="proxyStart",
+        )
         #: The export's file dialog, once asked for (tests answer it).
         self.export_dialog: QFileDialog | None = None
 
@@ -86,13 +84,6 @@ class NewProxyDialog(QDialog):
         self._modes.addButton(self.reverse_radio)
         self._modes.addButton(self.forward_radio)
 
-        self.listen_edit = QLineEdit(DEFAULT_LISTEN, self)
-        named(
-            self.listen_edit,
-            "proxyListen",
-            "Listen address",
-            "HOST:PORT the proxy listens on; port 0 picks a free one",
-        )
         self.upstream_edit = QLineEdit(self)
         named(
             self.upstream_edit,
@@ -159,23 +150,6 @@ class NewProxyDialog(QDialog):
         tls_form.addRow(self.insecure_check)
         tls_form.addRow("CA file:", self.cafile_edit)
 
-        self.problem_label = QLabel(self)
-        named(self.problem_label, "proxyProblem", "What is wrong")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problem_label.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Start proxy")
-        named(ok, "proxyStart", "Start proxy")
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "proxyCancel", "Cancel")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
         main = QFormLayout()
         modes = QVBoxLayout()
         modes.addWidget(self.reverse_radio)
@@ -183,24 +157,14 @@ class NewProxyDialog(QDialog):
         main.addRow("Mode:", modes)
         main.addRow("&Listen on:", self.listen_edit)
         main.addRow(self.upstream_label, self.upstream_edit)
-        layout = QVBoxLayout(self)
-        layout.addLayout(main)
-        layout.addWidget(self.forward_box)
-        layout.addWidget(self.tls_box)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        self.finish(main, self.forward_box, self.tls_box, width=560)
         self.forward_radio.toggled.connect(self._on_mode)
         self._on_mode()
-        self.resize(560, self.sizeHint().height())
 
     # ------------------------------------------------------------- reading
     @property
     def forward(self) -> bool:
         return self.forward_radio.isChecked()
-
-    def listen_address(self) -> tuple[str, int]:
-        """Raises ValueError (see :meth:`problem`)."""
-        return parse_listen_address(self.listen_edit.text())
 
     @property
     def ca_dir(self) -> str | None:
@@ -220,12 +184,7 @@ class NewProxyDialog(QDialog):
             )
         return ProxyOptions(upstream=self.upstream_edit.text().strip(), tls=tls, ca_dir=self.ca_dir)
 
-    def problem(self) -> str | None:
-        """Why these fields make no proxy, or None."""
-        try:
-            self.listen_address()
-        except ValueError as exc:
-            return str(exc)
+    def _problem(self) -> str | None:
         if not self.forward:
             url = self.upstream_edit.text().strip()
             if not url:
@@ -236,19 +195,6 @@ class NewProxyDialog(QDialog):
         return None
 
     # ------------------------------------------------------------- actions
-    def accept(self) -> None:
-        problem = self.problem()
-        if problem is not None:
-            self.show_problem(problem)
-            return
-        self.problem_label.hide()
-        super().accept()
-
-    def show_problem(self, text: str) -> None:
-        self.problem_label.setText(text)
-        self.problem_label.setStyleSheet(f"color: {theme.current().violation.name()};")
-        self.problem_label.show()
-
     def _on_mode(self, *_: object) -> None:
         forward = self.forward
         self.upstream_edit.setEnabled(not forward)

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -29,12 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.server import (
-    HandshakeAction,
-    HandshakeDecision,
-    ServerOptions,
-    parse_listen_address,
-)
+from ..live.dialog import ListenDialog
+from ..session.server import HandshakeAction, HandshakeDecision, ServerOptions
 from ..widgets import theme
 from ..widgets.naming import named
 
@@ -71,7 +64,7 @@ def _lines_edit(parent: QWidget, placeholder: str) -> QPlainTextEdit:
     return edit
 
 
-class NewServerDialog(QDialog):
+class NewServerDialog(ListenDialog):
     """The settings of a new server; with ``editing``, those of a running one (its
     address cannot change; the new answers apply to the next clients)."""
 
@@ -82,18 +75,16 @@ class NewServerDialog(QDialog):
         editing: ServerOptions | None = None,
         listen: str = DEFAULT_LISTEN,
     ) -> None:
-        super().__init__(parent)
-        title = "New server" if editing is None else "How the server answers"
-        named(self, "newServerDialog" if editing is None else "serverAnswersDialog", title)
-        self.setWindowTitle(title)
-        self.setModal(False)
-
-        self.listen_edit = QLineEdit(listen, self)
-        named(
-            self.listen_edit,
-            "serverListen",
-            "Listen address",
-            "HOST:PORT the server listens on; port 0 picks a free one",
+        new = editing is None
+        super().__init__(
+            parent,
+            name="newServerDialog" if new else "serverAnswersDialog",
+            title="New server" if new else "How the server answers",
+            prefix="server",
+            what="server",
+            listen=listen,
+            ok="Start server" if new else "Apply to the next clients",
+            ok_name="serverStart" if new else "serverApply",
         )
 
         # ------------------------------------------------ the handshake's answer
@@ -224,27 +215,6 @@ class NewServerDialog(QDialog):
         behaviour.addRow("On &connect:", self.on_connect_edit)
         behaviour.addRow(self.strict_check)
 
-        self.problem_label = QLabel(self)
-        named(self.problem_label, "serverProblem", "What is wrong")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problem_label.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        if editing is None:
-            ok.setText("Start server")
-            named(ok, "serverStart", "Start server")
-        else:
-            ok.setText("Apply to the next clients")
-            named(ok, "serverApply", "Apply to the next clients")
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "serverCancel", "Cancel")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
         main = QFormLayout()
         main.addRow("&Listen on:", self.listen_edit)
         answer = QVBoxLayout()
@@ -260,19 +230,13 @@ class NewServerDialog(QDialog):
         left.addStretch(1)
         columns.addLayout(left, 1)
         columns.addWidget(self.reject_box, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(main)
-        layout.addLayout(columns)
-        layout.addWidget(self.behaviour_box)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(self.buttons)
+        self.finish(main, columns, self.behaviour_box, width=640)
         self._actions.buttonToggled.connect(self._update_enabled)
         self.manual_check.toggled.connect(self._update_enabled)
         if editing is not None:
             self.listen_edit.setReadOnly(True)
             self.load(editing)
         self._update_enabled()
-        self.resize(640, self.sizeHint().height())
 
     def load(self, options: ServerOptions) -> None:
         """Show ``options`` in the fields."""
@@ -306,10 +270,6 @@ class NewServerDialog(QDialog):
             return HandshakeAction.CLOSE
         return HandshakeAction.ACCEPT
 
-    def listen_address(self) -> tuple[str, int]:
-        """Raises ValueError (see :meth:`problem`)."""
-        return parse_listen_address(self.listen_edit.text())
-
     def decision(self) -> HandshakeDecision:
         """The handshake's answer; raises ValueError saying what is wrong."""
         return HandshakeDecision(
@@ -335,29 +295,14 @@ class NewServerDialog(QDialog):
             strict=self.strict_check.isChecked(),
         )
 
-    def problem(self) -> str | None:
-        """Why these fields make no server, or None."""
+    def _problem(self) -> str | None:
         try:
-            self.listen_address()
             self.options()
         except ValueError as exc:
             return str(exc)
         return None
 
     # ------------------------------------------------------------- actions
-    def accept(self) -> None:
-        problem = self.problem()
-        if problem is not None:
-            self.show_problem(problem)
-            return
-        self.problem_label.hide()
-        super().accept()
-
-    def show_problem(self, text: str) -> None:
-        self.problem_label.setText(text)
-        self.problem_label.setStyleSheet(f"color: {theme.current().violation.name()};")
-        self.problem_label.show()
-
     def _update_enabled(self, *_: object) -> None:
         action = self.action
         self.accept_box.setEnabled(action is not HandshakeAction.REJECT)

@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ...capture.events import CaptureEvent, ConnectionState, HandshakeCaptured
 from ...capture.store import CaptureStore
-from ...engine.options import ConnectError, TlsOptions, parse_listen_address
+from ...engine.options import ConnectError, TlsOptions
 from ...engine.proxy import (
     BreakFilter,
     Controls,
@@ -57,7 +57,6 @@ __all__ = [
     "export_ca",
     "follow_connection",
     "handshake_legs",
-    "parse_listen_address",
 ]
 
 

@@ -23,7 +23,6 @@ from PySide6.QtCore import QObject, Signal
 
 from ...capture.events import CaptureEvent, ConnectionState, Direction, StateChanged
 from ...engine.connection import Connection
-from ...engine.options import parse_listen_address
 from ...engine.server import EchoServer, HandshakeAction, HandshakeDecision, ServerOptions
 from ...protocol.constants import CloseCode
 from ...protocol.frames import FrameSpec
@@ -39,7 +38,6 @@ __all__ = [
     "HandshakeDecision",
     "ServerOptions",
     "ServerRunner",
-    "parse_listen_address",
     "show_client",
 ]
 

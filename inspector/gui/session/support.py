@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...capture.events import ConnectionState, HandshakeCaptured
-from ...engine.options import ConnectError, parse_url
+from ...engine.options import ConnectError, parse_listen_address, parse_url
 
 __all__ = [
     "STEP_NAMES",
     "FloodGc",
     "SessionStats",
     "check_url",
+    "parse_listen_address",
     "server_note",
     "spawn",
     "step_name",
