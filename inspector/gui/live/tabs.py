@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..window.main_window import MainWindow
     from .view import LiveView
 
-__all__ = ["LiveTabs", "tab_name"]
+__all__ = ["LiveTabs", "name_directions", "tab_name"]
 
 #: The longest title of a connection's session tab, in characters.
 TAB_NAME_LIMIT = 40
@@ -34,6 +34,18 @@ def tab_name(mark: str, conn_id: int, what: str) -> str:
     """A connection's session tab title: ``⇄ #3 /path``, cut to fit."""
     name = f"{mark} #{conn_id} {what}"
     return name if len(name) <= TAB_NAME_LIMIT else name[: TAB_NAME_LIMIT - 1] + "…"
+
+
+def name_directions(
+    panel: SessionPanel, out: tuple[str, str, str], incoming: tuple[str, str, str]
+) -> None:
+    """Say what the timeline's ↑ and ↓ filter buttons show from this seat: each
+    (text, tooltip, accessible name)."""
+    bar = panel.timeline.filter_bar
+    for button, (text, tip, name) in ((bar.out_button, out), (bar.in_button, incoming)):
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(name)
 
 
 class LiveTabs(QObject):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..live.tabs import LiveTabs, tab_name
+from ..live.tabs import LiveTabs, name_directions, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -28,13 +28,19 @@ NEW_PROXY_SHORTCUT = "Ctrl+Shift+P"
 def label_sides(panel: SessionPanel) -> None:
     """A proxy's capture has no "us": its two directions are the client's and the
     server's, and the filter buttons say so."""
-    bar = panel.timeline.filter_bar
-    bar.out_button.setText("↑ Client→server")
-    bar.out_button.setToolTip("Show the frames the client sent to the server")
-    bar.out_button.setAccessibleName("Show client to server frames")
-    bar.in_button.setText("↓ Server→client")
-    bar.in_button.setToolTip("Show the frames the server sent to the client")
-    bar.in_button.setAccessibleName("Show server to client frames")
+    name_directions(
+        panel,
+        (
+            "↑ Client→server",
+            "Show the frames the client sent to the server",
+            "Show client to server frames",
+        ),
+        (
+            "↓ Server→client",
+            "Show the frames the server sent to the client",
+            "Show server to client frames",
+        ),
+    )
 
 
 class ProxyTabs(LiveTabs):

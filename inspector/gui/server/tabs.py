@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 
 from ...capture.events import ConnectionState, StateChanged
 from ..handshake.summary import SERVER_SEAT
-from ..live.tabs import LiveTabs, tab_name
+from ..live.tabs import LiveTabs, name_directions, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
@@ -35,13 +35,15 @@ NEW_SERVER_SHORTCUT = "Ctrl+Shift+N"
 def as_client_tab(panel: SessionPanel, name: str) -> None:
     """A client's tab: "us" is the server, and the bar cannot connect anywhere (the
     client came to us); Disconnect closes the client's connection."""
-    bar = panel.timeline.filter_bar
-    bar.out_button.setText("↑ To the client")
-    bar.out_button.setToolTip("Show the frames we (the server) sent to the client")
-    bar.out_button.setAccessibleName("Show frames sent to the client")
-    bar.in_button.setText("↓ From the client")
-    bar.in_button.setToolTip("Show the frames the client sent")
-    bar.in_button.setAccessibleName("Show frames from the client")
+    name_directions(
+        panel,
+        (
+            "↑ To the client",
+            "Show the frames we (the server) sent to the client",
+            "Show frames sent to the client",
+        ),
+        ("↓ From the client", "Show the frames the client sent", "Show frames from the client"),
+    )
     panel.bar.url_combo.setEnabled(False)
     panel.bar.url_combo.setToolTip("The URL this client asked for")
     panel.bar.check_button.setEnabled(False)
