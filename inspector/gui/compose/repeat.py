@@ -180,7 +180,9 @@ class RepeatControl(QWidget):
                 self.stop("the connection ended")
                 return
             if not entry.action():
-                self.stop("a send failed")
+                # A close frame sent meanwhile (Disconnect) fails the next message
+                # while the TCP connection is still up: that is the end, not a fault.
+                self.stop("a send failed" if self.session.is_open else "the connection ended")
                 return
             plan.sent += 1
         if plan.done:

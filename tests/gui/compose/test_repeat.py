@@ -110,6 +110,30 @@ def test_repeat_every_interval_until_stopped(
     assert compose.repeat.status.text().startswith(f"sent {sent}, ")
 
 
+def test_a_close_frame_sent_meanwhile_ends_the_repeat_not_as_a_failure(
+    window: MainWindow, silent_server: str, arun: Any, until: Any
+) -> None:
+    """The peer never answers the close, so the TCP connection stays up and the next
+    text is refused by the protocol: that ends the repeat, it is no failed send (the
+    race behind a rare failure of the test below)."""
+    panel = _open_panel(window, silent_server, arun, until)
+    compose = panel.compose
+    # Faster than the controller's tick, which brings the CLOSING state a tick late.
+    compose.repeat.every_spin.setValue(0.01)
+    compose.repeat.count_spin.setValue(0)
+
+    async def scenario() -> None:
+        assert compose.repeat.start()
+        await until(lambda: _texts_sent(panel) >= 2, 5, "two paced sends")
+        assert panel.controller.send_close(1000, "enough")
+        assert panel.controller.can_send_frames  # the TCP connection is still up
+        await until(lambda: not compose.repeat.running, 5, "the repeat to stop")
+
+    arun(scenario(), 15)
+    assert compose.repeat.status.text().endswith("(the connection ended)")
+    panel.controller.abort()  # the peer would never answer the close
+
+
 def test_repeat_stops_when_the_connection_ends(
     window: MainWindow, echo_server: Any, arun: Any, until: Any
 ) -> None:
