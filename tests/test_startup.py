@@ -42,6 +42,8 @@ LAZY_MODULES = (
     "inspector.cli.serve",
     "inspector.gui.options.dialog",
     "inspector.gui.library.panel",
+    "inspector.library.store",
+    "inspector.library.items",
     "inspector.engine.client",
     "inspector.engine.connection",
     "inspector.engine.journal",
@@ -86,6 +88,7 @@ print(json.dumps({
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
     "library_panel": type(window.library.dock.widget()).__name__,
+    "library_loaded": "inspector.library.store" in sys.modules,
     "handshake_name": ResponseParser.__module__,
 }))
 window.close_tab(window.tabs.currentIndex(), confirmed=True)
@@ -124,5 +127,6 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["probe_views"] == 1
     assert first["proxy_dialog"] == "NewProxyDialog"
     assert first["library_panel"] == "LibraryPanel"
+    assert first["library_loaded"] is True
     assert first["handshake_name"] == "inspector.protocol.handshake.h11_bridge"
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away
