@@ -44,6 +44,8 @@ LAZY_MODULES = (
     "inspector.gui.library.panel",
     "inspector.library.store",
     "inspector.library.items",
+    "inspector.gui.handshake.pane",
+    "inspector.gui.window.rtt_pane",
     "inspector.engine.client",
     "inspector.engine.connection",
     "inspector.engine.journal",
