@@ -45,6 +45,7 @@ LAZY_MODULES = (
     "inspector.library.store",
     "inspector.library.items",
     "inspector.gui.handshake.pane",
+    "inspector.gui.handshake.summary",
     "inspector.gui.window.rtt_pane",
     "inspector.engine.client",
     "inspector.engine.connection",
