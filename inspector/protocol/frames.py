@@ -50,7 +50,7 @@ def _load_c_apply_mask() -> _MaskFunction | None:
     try:
         package = importlib.util.find_spec("websockets")  # finds, does not import
     except (ImportError, ValueError):
-        return None
+        package = None
     for folder in (package.submodule_search_locations or ()) if package else ():
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = os.path.join(folder, "speedups" + suffix)
@@ -69,7 +69,12 @@ def _load_c_apply_mask() -> _MaskFunction | None:
                 continue
             apply_mask: _MaskFunction = module.apply_mask
             return apply_mask
-    return None  # pragma: no cover - exercised only where the wheel is missing
+    # No file to load (a frozen or zipped install): the ordinary import, if it works.
+    try:
+        from websockets.speedups import apply_mask as imported
+    except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+        return None
+    return imported
 
 
 _c_apply_mask = _load_c_apply_mask()
