@@ -4,8 +4,11 @@ A fresh interpreter parses the window's command line, imports :mod:`inspector.ap
 and builds and paints a :class:`MainWindow` (offscreen, with fresh settings and data
 folders); the modules that load when first used (the probe, the proxy, HAR, the
 server code, the terminal commands, the payload formats) must not be in
-``sys.modules`` by then. Then it opens a Check server tab and a proxy tab's module
-path, to show the lazy names still resolve.
+``sys.modules`` by then, nor the engine's client (it loads with the first
+connection), h11, the websockets package (only its C unmask helper is loaded, from
+its file) and ``importlib.metadata``. Then it opens a Check server tab, a proxy
+tab's module path, the library's dock and a handshake name, to show the lazy names
+still resolve.
 """
 
 from __future__ import annotations
@@ -38,6 +41,20 @@ LAZY_MODULES = (
     "inspector.cli.replay",
     "inspector.cli.serve",
     "inspector.gui.options.dialog",
+    "inspector.gui.library.panel",
+    "inspector.library.store",
+    "inspector.library.items",
+    "inspector.gui.handshake.pane",
+    "inspector.gui.handshake.summary",
+    "inspector.gui.window.rtt_pane",
+    "inspector.engine.client",
+    "inspector.engine.connection",
+    "inspector.engine.journal",
+    "inspector.protocol.handshake.client",
+    "inspector.protocol.handshake.h11_bridge",
+    "h11",
+    "websockets",
+    "importlib.metadata",
     "platform",
     "cryptography",
     "msgpack",
@@ -63,6 +80,9 @@ loaded_at_start = sorted(m for m in lazy if m in sys.modules)
 window.check_server()  # the first use loads the probe tab
 from inspector.gui.proxy import NewProxyDialog
 
+window.library.show()  # the library's dock builds its panel when first shown
+from inspector.protocol.handshake import ResponseParser
+
 print(json.dumps({
     "target": ns.target,
     "tabs": window.tabs.count(),
@@ -70,6 +90,9 @@ print(json.dumps({
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
+    "library_panel": type(window.library.dock.widget()).__name__,
+    "library_loaded": "inspector.library.store" in sys.modules,
+    "handshake_name": ResponseParser.__module__,
 }))
 window.close_tab(window.tabs.currentIndex(), confirmed=True)
 print(json.dumps({"tabs_after_close": window.tabs.count()}))
@@ -106,4 +129,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["probe_loaded"] is True
     assert first["probe_views"] == 1
     assert first["proxy_dialog"] == "NewProxyDialog"
+    assert first["library_panel"] == "LibraryPanel"
+    assert first["library_loaded"] is True
+    assert first["handshake_name"] == "inspector.protocol.handshake.h11_bridge"
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away

@@ -17,7 +17,7 @@ import enum
 import os
 import struct
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -31,10 +31,53 @@ from .constants import (
 )
 from .violations import Rule, Violation
 
-try:  # The C helper of the websockets library XORs near memory-copy speed.
-    from websockets.speedups import apply_mask as _c_apply_mask
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    _c_apply_mask = None  # type: ignore[assignment]
+#: XOR of a payload with its 4-byte key: (data, key) -> bytes.
+_MaskFunction = Callable[[bytes | bytearray | memoryview, bytes | bytearray], bytes]
+
+
+def _load_c_apply_mask() -> _MaskFunction | None:
+    """The C helper of the websockets library (it XORs near memory-copy speed), loaded
+    from its file: importing ``websockets.speedups`` runs the package's ``__init__``,
+    which imports ``importlib.metadata`` (~15 ms of every start, window included)."""
+    import sys
+
+    loaded = sys.modules.get("websockets.speedups")
+    if loaded is not None:
+        return getattr(loaded, "apply_mask", None)
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        package = importlib.util.find_spec("websockets")  # finds, does not import
+    except (ImportError, ValueError):
+        package = None
+    for folder in (package.submodule_search_locations or ()) if package else ():
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "speedups" + suffix)
+            if not os.path.exists(path):
+                continue
+            loader = importlib.machinery.ExtensionFileLoader("websockets.speedups", path)
+            spec = importlib.util.spec_from_file_location(
+                "websockets.speedups", path, loader=loader
+            )
+            if spec is None:
+                continue
+            try:
+                module = importlib.util.module_from_spec(spec)
+                loader.exec_module(module)
+            except ImportError:  # pragma: no cover - a wheel for another interpreter
+                continue
+            apply_mask: _MaskFunction = module.apply_mask
+            return apply_mask
+    # No file to load (a frozen or zipped install): the ordinary import, if it works.
+    try:
+        from websockets.speedups import apply_mask as imported
+    except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+        return None
+    return imported
+
+
+_c_apply_mask = _load_c_apply_mask()
 
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
@@ -60,7 +103,7 @@ _pack_BBQ = struct.Struct("!BBQ").pack
 _tuple_new = tuple.__new__
 
 
-def _py_apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
+def _py_apply_mask(data: bytes | bytearray | memoryview, mask: bytes | bytearray) -> bytes:
     n = len(data)
     if n == 0:
         return b""

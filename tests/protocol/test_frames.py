@@ -4,9 +4,12 @@ frame-level violations of RFC 6455 section 5, the size limit, text and JSON view
 from __future__ import annotations
 
 import base64
+import importlib.machinery
+import importlib.util
 import json
 import random
 import struct
+import sys
 import tracemalloc
 from collections.abc import Iterable, Iterator
 
@@ -843,6 +846,35 @@ def test_apply_mask() -> None:
 def test_apply_mask_without_the_c_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(frames_module, "_c_apply_mask", None)
     assert apply_mask(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+
+
+def test_the_c_helper_loads_from_its_file_without_the_websockets_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if importlib.util.find_spec("websockets") is None:
+        pytest.skip("websockets is not installed")
+    # A fresh load from the file, as at start-up (not the module another test imported):
+    # the C function, agreeing with the pure-Python XOR.
+    monkeypatch.delitem(sys.modules, "websockets.speedups", raising=False)
+    loaded = frames_module._load_c_apply_mask()
+    assert loaded is not None
+    assert type(loaded).__name__ == "builtin_function_or_method"
+    data = bytes(range(256)) * 5 + b"odd"
+    assert loaded(data, KEY) == frames_module._py_apply_mask(data, KEY)
+
+
+def test_without_a_file_to_load_the_c_helper_comes_from_the_ordinary_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if importlib.util.find_spec("websockets") is None:
+        pytest.skip("websockets is not installed")
+    # As in a frozen or zipped install: no extension file next to the package.
+    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [])
+    monkeypatch.delitem(sys.modules, "websockets.speedups", raising=False)
+    loaded = frames_module._load_c_apply_mask()
+    assert loaded is not None
+    assert type(loaded).__name__ == "builtin_function_or_method"
+    assert loaded(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
 
 
 # ------------------------------------------------- large frames received in place

@@ -10,6 +10,7 @@ again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -28,12 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import ConnectionState, StateChanged
-from ...library.items import LibraryItem
 from ..session.controller import SessionController
 from ..widgets.naming import named
 from .binary import BinaryTab
 from .control import CloseTab, PingTab
-from .drafts import draft_item, load_item
 from .entries import HistoryEntry
 from .format import FormatTab
 from .frame import FrameTab
@@ -42,6 +41,9 @@ from .raw import RawTab
 from .repeat import RepeatControl
 from .tab import ComposeTab, show
 from .text import TextTab
+
+if TYPE_CHECKING:
+    from ...library.items import LibraryItem
 
 __all__ = ["ComposePane"]
 
@@ -263,10 +265,14 @@ class ComposePane(QWidget):
     # ---------------------------------------------------------------- library
     def load_item(self, item: LibraryItem) -> None:
         """Fill the tab that sends ``item`` (made current), ready to send."""
+        from .drafts import load_item  # with the library's model: on first use
+
         load_item(self, item)
         self.current_page().editors()[0].setFocus()
         self._say(f"Loaded {item.name}: edit it, then Send", "muted")
 
     def draft_item(self) -> LibraryItem:
         """What the current tab holds as a library item; ValueError says why not."""
+        from .drafts import draft_item
+
         return draft_item(self)

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -43,17 +43,18 @@ from ...capture.events import (
 from ...capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
 from ...capture.store import CaptureStore
 from ...capture.wire import WireCounter
-from ...engine.client import connect, new_client_connection
-from ...engine.connection import Connection
-from ...engine.journal import Journal
 from ...engine.options import ConnectError, ConnectOptions, TlsOptions
 from ...protocol.constants import CloseCode, Opcode
 from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from ...views.problems import problems_text
-from .engineio import EngineIOPongs
 from .reconnect import Backoff, Reconnecting, ReconnectPolicy
 from .support import FloodGc, SessionStats, check_url, server_note, spawn
+
+if TYPE_CHECKING:
+    # The engine's client loads with the first connection, not with the window.
+    from ...engine.connection import Connection
+    from ...engine.journal import Journal
 
 __all__ = [
     "LEAVE_AS_CLIENT",
@@ -255,6 +256,9 @@ class SessionController(QObject):
         self.source_path = None
         self.url = url.strip()
         self._rtt = None
+        from ...engine.client import new_client_connection
+        from .engineio import EngineIOPongs
+
         conn = new_client_connection(self.url, chosen)
         conn.subscribe(self._on_event, messages=False)
         if chosen.engineio_pongs:
@@ -267,6 +271,8 @@ class SessionController(QObject):
         return task
 
     async def _run_connect(self, conn: Connection, url: str, options: ConnectOptions) -> None:
+        from ...engine.client import connect
+
         try:
             await connect(url, options, connection=conn)
         except ConnectError as exc:
@@ -411,6 +417,8 @@ class SessionController(QObject):
         if self.journal_dir is None:
             return
         try:
+            from ...engine.journal import Journal
+
             self.journal = Journal(conn, directory=self.journal_dir)
         except OSError as exc:
             self.journal_error = f"the session is not journaled: {exc.strerror or exc}"

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import PeerCertificate
-from ..handshake.summary import certificate_summary
 from ..session.support import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
@@ -124,6 +123,9 @@ class ErrorBanner(DismissibleBanner):
         description = f"{title} at step {where}: {message}"
         cert = self.certificate
         if cert is not None:
+            # With the handshake page's module: loaded by the first certificate error.
+            from ..handshake.summary import certificate_summary
+
             fields = cert.fields()
             self.certificate_label.setText(
                 f"<b>Certificate</b> {html.escape(certificate_summary(cert))}"

@@ -36,7 +36,7 @@ from ..captures.dialogs import capture_save_dialog, suggested_name
 from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
-from ..library import WindowLibrary
+from ..library.window import WindowLibrary
 from ..proxy.tabs import ProxyTabs
 from ..server.tabs import ServerTabs
 from ..session.support import SessionStats, spawn

@@ -25,7 +25,6 @@ from ...capture.events import ConnectionState, HandshakeCaptured, StateChanged
 from ...capture.store import CaptureStore
 from ..compose.pane import ComposePane
 from ..detail import FrameDetailView
-from ..handshake.pane import HandshakePane
 from ..options.defaults import default_options, save_default_options
 from ..session.controller import (
     ConnectOptions,
@@ -38,10 +37,11 @@ from ..timeline import TimelineView
 from .connection_bar import ConnectionBar, state_text
 from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
-from .rtt_pane import RttPane
 
 if TYPE_CHECKING:
+    from ..handshake.pane import HandshakePane
     from ..options.dialog import OptionsDialog
+    from .rtt_pane import RttPane
 
 __all__ = ["ErrorBanner", "SessionPanel"]  # ErrorBanner re-exported for older imports
 
@@ -85,7 +85,6 @@ class SessionPanel(QWidget):
         self.notes_banner = NotesBanner(self)
         self.timeline = TimelineView(parent=self)
         self.detail = FrameDetailView(self)
-        self.handshake = HandshakePane(self)
         self.compose = ComposePane(self.controller, self)
 
         self.side_tabs = QTabWidget(self)
@@ -93,9 +92,14 @@ class SessionPanel(QWidget):
         self.side_tabs.setAccessibleName("Frame detail and handshake")
         self.side_tabs.setDocumentMode(True)
         self.side_tabs.addTab(self.detail, "Frame detail")
-        self.side_tabs.addTab(self.handshake, "Handshake")
-        self.rtt = RttPane(self)
-        self.side_tabs.addTab(self.rtt, "RTT")
+        # The Handshake and RTT pages are built when first shown or used (the first
+        # connection's handshake builds its page): the first screen shows neither.
+        self._handshake: HandshakePane | None = None
+        self._rtt: RttPane | None = None
+        self._swapping = False
+        self._handshake_slot = self._placeholder("handshakePlaceholder", "Handshake")
+        self._rtt_slot = self._placeholder("rttPlaceholder", "RTT")
+        self.side_tabs.currentChanged.connect(self._build_shown_page)
 
         # The detail pages need ~300 px of height; in a small window (1024x640 with
         # banners shown) they scroll instead of pushing the window taller.
@@ -155,6 +159,60 @@ class SessionPanel(QWidget):
         self.detail.frameRequested.connect(self._on_frame_requested)
         self.main_splitter.splitterMoved.connect(self._save_splitters)
         self.top_splitter.splitterMoved.connect(self._save_splitters)
+
+    # ------------------------------------------------------ side pages
+    def _placeholder(self, name: str, title: str) -> QWidget:
+        slot = QWidget(self.side_tabs)
+        slot.setObjectName(name)
+        self.side_tabs.addTab(slot, title)
+        return slot
+
+    @property
+    def handshake(self) -> HandshakePane:
+        """The Handshake page (built on first use)."""
+        if self._handshake is None:
+            from ..handshake.pane import HandshakePane
+
+            self._handshake = HandshakePane(self)
+            self._swap_in(self._handshake_slot, self._handshake)
+        return self._handshake
+
+    @property
+    def rtt(self) -> RttPane:
+        """The RTT page (built on first use, with the tab's capture)."""
+        if self._rtt is None:
+            from .rtt_pane import RttPane
+
+            self._rtt = RttPane(self)
+            self._rtt.set_store(self.controller.store)
+            self._swap_in(self._rtt_slot, self._rtt)
+        return self._rtt
+
+    def _swap_in(self, slot: QWidget, page: QWidget) -> None:
+        tabs = self.side_tabs
+        index = tabs.indexOf(slot)
+        if index < 0:
+            return
+        current = tabs.currentIndex() == index
+        self._swapping = True  # removing the current tab selects another one
+        try:
+            title = tabs.tabText(index)
+            tabs.removeTab(index)
+            tabs.insertTab(index, page, title)
+            if current:
+                tabs.setCurrentIndex(index)
+        finally:
+            self._swapping = False
+        slot.deleteLater()
+
+    def _build_shown_page(self, index: int) -> None:
+        if self._swapping:
+            return
+        widget = self.side_tabs.widget(index)
+        if widget is self._handshake_slot:
+            self.handshake  # noqa: B018 - builds it
+        elif widget is self._rtt_slot:
+            self.rtt  # noqa: B018 - builds it
 
     # ---------------------------------------------------------- splitters
     def _restore_splitters(self) -> None:
@@ -228,7 +286,8 @@ class SessionPanel(QWidget):
         self.banner.clear()
         self.bar.set_source(None)
         self.bar.remember_url(url)
-        self.handshake.clear()
+        if self._handshake is not None:
+            self._handshake.clear()
         self.detail.clear()
         task = self.controller.connect_to(url, once, once=once is not None)
         # Connecting from now on: the bar must not show the previous connection's
@@ -240,7 +299,8 @@ class SessionPanel(QWidget):
     async def open_capture(self, path: str) -> bool:
         """Show the capture file ``path`` in this tab, read-only."""
         self.banner.clear()
-        self.handshake.clear()
+        if self._handshake is not None:
+            self._handshake.clear()
         self.detail.clear()
         result = await self.controller.open_capture(path)
         if result is None:
@@ -329,7 +389,8 @@ class SessionPanel(QWidget):
     # ------------------------------------------------------------ events
     def _on_store(self, store: CaptureStore) -> None:
         self.timeline.set_store(store)
-        self.rtt.set_store(store)
+        if self._rtt is not None:
+            self._rtt.set_store(store)
         self.detail.clear()
         self._server_note = None
         self.notes_banner.show_notes(store.session.notes)
@@ -376,7 +437,8 @@ class SessionPanel(QWidget):
 
     def _on_stats(self, stats: SessionStats) -> None:
         self._stats = stats
-        self.rtt.refresh()
+        if self._rtt is not None:
+            self._rtt.refresh()
         self.statsChanged.emit(stats)
 
     def _on_frame_selected(self, row: int) -> None:

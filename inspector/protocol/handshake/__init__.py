@@ -19,28 +19,35 @@ A peer's mistake never raises: each check that fails adds a
 
 from __future__ import annotations
 
-from .accept import (
-    AcceptCheck,
-    AcceptDerivation,
-    check_accept,
-    compute_accept,
-    derive_accept,
-    generate_key,
-)
-from .client import ClientRequest, HandshakeResponse, build_client_request, validate_response
-from .fields import HeaderList, HeaderOverrides, split_head
-from .h11_bridge import (
-    DEFAULT_MAX_HEADER_SIZE,
-    FailureKind,
-    ParseFailure,
-    RequestParser,
-    RequestResult,
-    ResponseParser,
-    ResponseResult,
-    parse_request,
-    parse_response,
-)
-from .server import HandshakeRequest, build_error_response, build_server_response
+import importlib
+from typing import TYPE_CHECKING
+
+# The names load on first use (PEP 562): the capture layer needs only :mod:`.accept`,
+# and the rest (h11 and the request and response checks) loads with the engine, not
+# with every start of the window.
+if TYPE_CHECKING:
+    from .accept import (
+        AcceptCheck,
+        AcceptDerivation,
+        check_accept,
+        compute_accept,
+        derive_accept,
+        generate_key,
+    )
+    from .client import ClientRequest, HandshakeResponse, build_client_request, validate_response
+    from .fields import HeaderList, HeaderOverrides, split_head
+    from .h11_bridge import (
+        DEFAULT_MAX_HEADER_SIZE,
+        FailureKind,
+        ParseFailure,
+        RequestParser,
+        RequestResult,
+        ResponseParser,
+        ResponseResult,
+        parse_request,
+        parse_response,
+    )
+    from .server import HandshakeRequest, build_error_response, build_server_response
 
 __all__ = [
     "DEFAULT_MAX_HEADER_SIZE",
@@ -69,3 +76,38 @@ __all__ = [
     "split_head",
     "validate_response",
 ]
+
+_MODULE_OF = {
+    "AcceptCheck": ".accept",
+    "AcceptDerivation": ".accept",
+    "ClientRequest": ".client",
+    "DEFAULT_MAX_HEADER_SIZE": ".h11_bridge",
+    "FailureKind": ".h11_bridge",
+    "HandshakeRequest": ".server",
+    "HandshakeResponse": ".client",
+    "HeaderList": ".fields",
+    "HeaderOverrides": ".fields",
+    "ParseFailure": ".h11_bridge",
+    "RequestParser": ".h11_bridge",
+    "RequestResult": ".h11_bridge",
+    "ResponseParser": ".h11_bridge",
+    "ResponseResult": ".h11_bridge",
+    "build_client_request": ".client",
+    "build_error_response": ".server",
+    "build_server_response": ".server",
+    "check_accept": ".accept",
+    "compute_accept": ".accept",
+    "derive_accept": ".accept",
+    "generate_key": ".accept",
+    "parse_request": ".h11_bridge",
+    "parse_response": ".h11_bridge",
+    "split_head": ".fields",
+    "validate_response": ".client",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

@@ -158,3 +158,52 @@ def test_return_while_the_previous_connection_is_closing_connects_and_keeps_it(
         assert _state(kept) in (ConnectionState.CLOSING, ConnectionState.CLOSED)
 
     arun(scenario(), 15)
+
+
+def test_the_handshake_and_rtt_pages_are_built_when_first_shown(window: MainWindow) -> None:
+    from inspector.gui.handshake.pane import HandshakePane
+    from inspector.gui.window.rtt_pane import RttPane
+
+    window.show()
+    panel = window.current_panel()
+    assert panel is not None
+    tabs = panel.side_tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    assert titles == ["Frame detail", "Handshake", "RTT"]
+    assert panel.findChild(HandshakePane) is None and panel.findChild(RttPane) is None
+
+    tabs.setCurrentIndex(2)  # the user opens the RTT tab
+    rtt = tabs.currentWidget()
+    assert isinstance(rtt, RttPane) and rtt is panel.rtt
+    assert panel.findChild(HandshakePane) is None  # not shown, not built
+    assert [tabs.tabText(i) for i in range(tabs.count())] == titles
+
+    tabs.setCurrentIndex(1)
+    assert isinstance(tabs.currentWidget(), HandshakePane)
+    assert tabs.currentWidget() is panel.handshake
+    assert [tabs.tabText(i) for i in range(tabs.count())] == titles
+    assert tabs.indexOf(panel.rtt) == 2
+
+
+def test_the_first_handshake_builds_its_page_and_fills_it(
+    window: MainWindow, echo_server: Any, arun: Any, until: Any
+) -> None:
+    from inspector.gui.handshake.pane import HandshakePane
+
+    window.show()
+    panel = window.current_panel()
+    assert panel is not None
+    assert panel.findChild(HandshakePane) is None
+
+    async def scenario() -> None:
+        panel.connect_to(echo_server.url)
+        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+
+    arun(scenario(), 10)
+    pane = panel.findChild(HandshakePane)
+    assert pane is not None and pane is panel.handshake
+    assert panel.side_tabs.indexOf(pane) == 1
+    assert panel.side_tabs.currentWidget() is panel.detail  # the user's tab stays in front
+    assert "No handshake yet" not in pane.status_label.text()
+    # The RTT page, built later, starts from the tab's capture.
+    assert panel.rtt.series.store is panel.controller.store is not None
