@@ -556,6 +556,8 @@ class MqttView(View):
     name = "mqtt"
     title = "MQTT"
     text_starts = NO_TEXT
+    # binary_starts: none, a packet may continue from the message before.
+    top_priority = 1.7
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:
@@ -570,10 +572,14 @@ class MqttView(View):
         if (meta.size or len(data)) != len(data) or len(data) > 4096 or not _flags_ok(data[0]):
             return -1
         try:
-            packet = parse_packet(data)
+            # The fixed header's length first: most binary payloads fail there, and
+            # cheaper than a parse that raises.
+            if packet_length(data) != len(data):
+                return -1
+            parse_packet(data)
         except ViewError:
             return -1
-        return 0.5 if packet.length == len(data) else -1
+        return 0.5
 
     def _packets(
         self, data: bytes, meta: PayloadMeta

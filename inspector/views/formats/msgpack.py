@@ -136,6 +136,8 @@ class MsgpackView(View):
     name = "msgpack"
     title = "MessagePack"
     text_starts = NO_TEXT
+    binary_starts = frozenset(range(256)) - {0xC1}  # 0xc1: never used
+    top_priority = 0.6
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return _plausible(data[:4096], meta) if meta.opcode == 2 else -1

@@ -322,6 +322,8 @@ class SocketIOView(View):
     name = "socket.io"
     title = "Socket.IO"
     text_starts = frozenset(b"0123456789")
+    # binary_starts: none, any binary message may be a packet's attachment.
+    top_priority = 0.95
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 2:
