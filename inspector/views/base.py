@@ -118,6 +118,18 @@ class MessageContext(ABC):
         """Earlier complete data messages (text and binary), newest first, at most
         ``limit``. Their ``meta.context`` is None."""
 
+    def kinds_before(self, limit: int = 64) -> Iterator[tuple[int, int, Role | None]]:
+        """``(index, opcode, sender)`` of the messages :meth:`before` yields, without
+        reading their payloads: a walk that stops at the first text message reads one
+        payload, not every one (:meth:`message` gives it)."""
+        for m in self.before(limit):
+            yield m.index, m.meta.opcode, m.meta.sender
+
+    @abstractmethod
+    def message(self, index: int) -> ContextMessage | None:
+        """The complete data message shown on row ``index`` (None: none there), as
+        :meth:`before` and :meth:`after` give it."""
+
     @abstractmethod
     def after(self, limit: int = 64) -> Iterator[ContextMessage]:
         """Later complete data messages, oldest first, at most ``limit``."""

@@ -203,15 +203,21 @@ class Registry:
     def best(self, data: bytes, meta: PayloadMeta) -> View:
         """The view with the highest priority for ``data`` (ties: the first
         registered), asking as few views as the promises allow."""
-        settled = self.settled(data, meta)
-        if settled is not None:
-            return settled
+        if meta.opcode == 1:
+            settled = self.settled(data, meta)
+            if settled is not None:
+                return settled
         chosen: View | None = None
         top, chosen_rank = -1.0, -1
+        # (Called for every row a table paints: the rating is inlined, not _priority.)
         for ceiling, rank, view in self.candidates(data, meta):
             if ceiling < top or (ceiling == top and rank > chosen_rank):
                 break  # (sorted: no view left can beat or tie-break the best one)
-            p = self._priority(view, data, meta)
+            try:
+                p = float(view.priority(data, meta))
+            except Exception:  # a broken view must not hide the payload
+                log.exception("view %r failed to rate a payload", view.name)
+                continue
             if p >= 0 and (p > top or (p == top and rank < chosen_rank)):
                 chosen, top, chosen_rank = view, p, rank
         if chosen is not None:
