@@ -102,7 +102,10 @@ class StoreContext(MessageContext):
                 yield self._message(row)
 
     def state(self, view: str) -> dict[str, Any]:
-        return self._states.setdefault(view, {})
+        found = self._states.get(view)  # (asked on every row: no dict made to be dropped)
+        if found is None:
+            found = self._states[view] = {}
+        return found
 
 
 class ListContext(MessageContext):
@@ -135,7 +138,10 @@ class ListContext(MessageContext):
             yield self._messages[i]
 
     def state(self, view: str) -> dict[str, Any]:
-        return self._states.setdefault(view, {})
+        found = self._states.get(view)  # (asked on every row: no dict made to be dropped)
+        if found is None:
+            found = self._states[view] = {}
+        return found
 
 
 def with_contexts(

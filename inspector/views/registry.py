@@ -9,10 +9,10 @@ Choosing: :meth:`Registry.best` takes the view with the highest priority (ties: 
 order of registration). It asks only the views the payload's kind and first byte may
 interest (:attr:`View.text_starts`, :attr:`View.binary_starts`), those promising the
 most first, and stops when no view left can beat the best so far
-(:attr:`View.top_priority`): a screen of MessagePack rows asks three or four views per
-row, not twelve. The user can force a view by name; a forced view
-that cannot read the payload still renders, with its error, and the raw views (text,
-hex) stay one click away because they accept everything.
+(:attr:`View.top_priority`): a MessagePack map is rated by four views, not fourteen.
+The user can force a view by name; a forced view that cannot read the payload still
+renders, with its error, and the raw views (text, hex) stay one click away because
+they accept everything.
 """
 
 from __future__ import annotations
@@ -140,10 +140,18 @@ class Registry:
         or a subprotocol negotiated) and its place in registration order: highest
         first (ties: registration order), so that a choice stops as soon as no view
         left can beat the best one so far."""
-        key = self._start_key(data, meta)
-        cache_key = -2 if key is None else key
+        # (_start_key inlined: asked for every row a table paints.)
+        if meta.subprotocol is not None:
+            cache_key = -2
+        elif meta.opcode == 2:
+            cache_key = 512 + (data[0] if data else 256)
+        elif meta.opcode == 1:
+            cache_key = data[0] if data else 256
+        else:
+            cache_key = -1
         found = self._ordered.get(cache_key)
         if found is None:
+            key = self._start_key(data, meta)
             rank = {name: i for i, name in enumerate(self._views)}
             inf = float("inf")
             rows = [
