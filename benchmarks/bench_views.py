@@ -13,6 +13,11 @@
    text (the pre-filter it builds on). Also the worst case, a needle every payload
    contains, so that every row is decoded.
 
+Measured 2026-12-03 (1M rows, shared two-core machine): summaries 5.9 us/row text,
+10.4 us/row MessagePack (ratio 1.78; with every view asked per row, before the
+first-byte routing and the priority ceilings, 3.6 on a busier run); the decoded-field
+search 0.43 s beside a 0.16 s payload pre-filter (0.83 s on a busy run).
+
     python benchmarks/bench_views.py [--messages 1000000] [--rounds 3]
 """
 

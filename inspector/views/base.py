@@ -36,6 +36,9 @@ from typing import Any, ClassVar
 from ..protocol.constants import Role
 
 __all__ = [
+    "ASCII_SPACE",
+    "NO_BINARY",
+    "NO_TEXT",
     "SUMMARY_PREFIX",
     "ContextMessage",
     "MessageContext",
@@ -115,6 +118,18 @@ class MessageContext(ABC):
         """Earlier complete data messages (text and binary), newest first, at most
         ``limit``. Their ``meta.context`` is None."""
 
+    def kinds_before(self, limit: int = 64) -> Iterator[tuple[int, int, Role | None]]:
+        """``(index, opcode, sender)`` of the messages :meth:`before` yields, without
+        reading their payloads: a walk that stops at the first text message reads one
+        payload, not every one (:meth:`message` gives it)."""
+        for m in self.before(limit):
+            yield m.index, m.meta.opcode, m.meta.sender
+
+    @abstractmethod
+    def message(self, index: int) -> ContextMessage | None:
+        """The complete data message shown on row ``index`` (None: none there), as
+        :meth:`before` and :meth:`after` give it."""
+
     @abstractmethod
     def after(self, limit: int = 64) -> Iterator[ContextMessage]:
         """Later complete data messages, oldest first, at most ``limit``."""
@@ -177,6 +192,8 @@ class ViewError(ValueError):
 ASCII_SPACE = frozenset(b" \t\n\r\x0b\x0c")
 #: No text message at all (a view of binary or close payloads only).
 NO_TEXT: frozenset[int] = frozenset()
+#: No binary message at all without a subprotocol (a view of text or close only).
+NO_BINARY: frozenset[int] = frozenset()
 
 
 class View(ABC):
@@ -195,6 +212,20 @@ class View(ABC):
     #: negotiated, :meth:`priority` of every text message is this, whatever its
     #: content. None: it depends on the content.
     text_priority: ClassVar[float | None] = None
+    #: The same promise as :attr:`text_starts` for a binary message (opcode 2): with no
+    #: subprotocol negotiated, :meth:`priority` is negative when its payload is empty or
+    #: starts with a byte not in this set. None: no promise (a view whose choice
+    #: depends on the session, such as an MQTT packet continuing from the message
+    #: before, whatever its first byte, cannot promise).
+    binary_starts: ClassVar[frozenset[int] | None] = None
+    #: A promise that lets a choice stop early: with no subprotocol negotiated,
+    #: :meth:`priority` is never above this, whatever the payload, its kind and the
+    #: session around it. A choice asks the views with the highest promises first and
+    #: stops when no view left can beat the best so far (a MessagePack map at 0.6 is
+    #: not asked about by CBOR, which promises at most 0.55). None: no promise (asked
+    #: before any view that promises). A view whose promise depends on how it was
+    #: made (protobuf with a schema) sets it in ``__init__``.
+    top_priority: float | None = None
 
     @abstractmethod
     def priority(self, data: bytes, meta: PayloadMeta) -> float:

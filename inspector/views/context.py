@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.constants import Opcode
+from ..protocol.constants import Opcode, Role
 from .base import ContextMessage, MessageContext, PayloadMeta
 
 if TYPE_CHECKING:
@@ -62,6 +62,26 @@ class StoreContext(MessageContext):
                 found += 1
                 yield self._message(row)
 
+    def kinds_before(self, limit: int = 64) -> Iterator[tuple[int, int, Role | None]]:
+        conv = self._conv
+        store = conv.store
+        found = 0
+        stop = max(self.index - limit * _SCAN_FACTOR, 0)
+        for row in range(self.index - 1, stop - 1, -1):
+            if found >= limit:
+                return
+            if self._completes(row):
+                found += 1
+                op = store.b0[row] & 0x0F
+                if op == Opcode.CONT:
+                    op = store.b0[store.msg_start[row]] & 0x0F
+                yield row, op, conv.sender(row)
+
+    def message(self, index: int) -> ContextMessage | None:
+        if 0 <= index < len(self._conv.store) and self._completes(index):
+            return self._message(index)
+        return None
+
     def after(self, limit: int = 64) -> Iterator[ContextMessage]:
         found = 0
         stop = min(self.index + 1 + limit * _SCAN_FACTOR, len(self._conv.store))
@@ -82,7 +102,10 @@ class StoreContext(MessageContext):
                 yield self._message(row)
 
     def state(self, view: str) -> dict[str, Any]:
-        return self._states.setdefault(view, {})
+        found = self._states.get(view)  # (asked on every row: no dict made to be dropped)
+        if found is None:
+            found = self._states[view] = {}
+        return found
 
 
 class ListContext(MessageContext):
@@ -103,6 +126,9 @@ class ListContext(MessageContext):
         for i in range(self.index - 1, max(self.index - limit, 0) - 1, -1):
             yield self._messages[i]
 
+    def message(self, index: int) -> ContextMessage | None:
+        return self._messages[index] if 0 <= index < len(self._messages) else None
+
     def after(self, limit: int = 64) -> Iterator[ContextMessage]:
         for i in range(self.index + 1, min(self.index + 1 + limit, len(self._messages))):
             yield self._messages[i]
@@ -112,7 +138,10 @@ class ListContext(MessageContext):
             yield self._messages[i]
 
     def state(self, view: str) -> dict[str, Any]:
-        return self._states.setdefault(view, {})
+        found = self._states.get(view)  # (asked on every row: no dict made to be dropped)
+        if found is None:
+            found = self._states[view] = {}
+        return found
 
 
 def with_contexts(

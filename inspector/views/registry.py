@@ -5,10 +5,14 @@ starting the window does not import MessagePack, CBOR or protobuf decoders). A f
 one module in :mod:`inspector.views.formats` with a ``register(registry)`` function,
 named once in :data:`BUILTIN_FORMATS`.
 
-Choosing: :meth:`Registry.best` asks every view for its priority and takes the highest
-(ties: the order of registration). The user can force a view by name; a forced view
-that cannot read the payload still renders, with its error, and the raw views (text,
-hex) stay one click away because they accept everything.
+Choosing: :meth:`Registry.best` takes the view with the highest priority (ties: the
+order of registration). It asks only the views the payload's kind and first byte may
+interest (:attr:`View.text_starts`, :attr:`View.binary_starts`), those promising the
+most first, and stops when no view left can beat the best so far
+(:attr:`View.top_priority`): a MessagePack map is rated by four views, not fourteen.
+The user can force a view by name; a forced view that cannot read the payload still
+renders, with its error, and the raw views (text, hex) stay one click away because
+they accept everything.
 """
 
 from __future__ import annotations
@@ -49,12 +53,15 @@ class Registry:
 
     def __init__(self, views: Iterable[View] = ()) -> None:
         self._views: dict[str, View] = {}
-        #: The views a text payload can interest, by its first byte (256: empty),
-        #: from their :attr:`View.text_starts` promises; emptied on every change.
+        #: The views a payload can interest, by :meth:`_start_key`, from their
+        #: :attr:`View.text_starts` and :attr:`View.binary_starts` promises; emptied
+        #: on every change.
         self._by_start: dict[int, tuple[View, ...]] = {}
         #: The best view of a text payload by its first byte, where every contender
         #: promises its :attr:`View.text_priority` (None: the content decides).
         self._settled: dict[int, View | None] = {}
+        #: :meth:`candidates` by :meth:`_start_key` (-2: a subprotocol negotiated).
+        self._ordered: dict[int, tuple[tuple[float, int, View], ...]] = {}
         for view in views:
             self.add(view)
 
@@ -62,13 +69,16 @@ class Registry:
         """Register ``view``; a view of the same name is replaced (a user's own view may
         replace a built-in one)."""
         self._views[view.name] = view
-        self._by_start.clear()
-        self._settled.clear()
+        self._changed()
 
     def remove(self, name: str) -> None:
         self._views.pop(name, None)
+        self._changed()
+
+    def _changed(self) -> None:
         self._by_start.clear()
         self._settled.clear()
+        self._ordered.clear()
 
     def __iter__(self) -> Iterator[View]:
         return iter(list(self._views.values()))
@@ -91,21 +101,69 @@ class Registry:
             raise KeyError(f"no view called {name!r} (views: {known})") from None
 
     # ------------------------------------------------------------------ choice
+    def _start_key(self, data: bytes, meta: PayloadMeta) -> int | None:
+        """Which promises a choice for ``data`` may rely on: a text (``start``) or
+        binary (``512 + start``) message's first byte (256: empty), -1 for another
+        opcode (only :attr:`View.top_priority` holds), None with a subprotocol."""
+        if meta.subprotocol is not None:
+            return None
+        op = meta.opcode
+        if op == 1:
+            return data[0] if data else 256
+        if op == 2:
+            return 512 + (data[0] if data else 256)
+        return -1
+
     def contenders(self, data: bytes, meta: PayloadMeta) -> tuple[View, ...]:
         """The views, in registration order, whose priority for ``data`` may be at
-        least 0: all of them, less those whose :attr:`View.text_starts` rules a text
-        payload out by its first byte (a stream of text rows asks one or two views,
-        not every one)."""
-        if meta.opcode != 1 or meta.subprotocol is not None:
+        least 0: all of them, less those whose :attr:`View.text_starts` or
+        :attr:`View.binary_starts` rule the payload out by its first byte (a stream of
+        text rows asks one or two views, not every one)."""
+        key = self._start_key(data, meta)
+        if key is None or key < 0:
             return tuple(self._views.values())
-        start = data[0] if data else 256
-        found = self._by_start.get(start)
+        found = self._by_start.get(key)
         if found is None:
-            found = self._by_start[start] = tuple(
-                v
-                for v in self._views.values()
-                if v.text_starts is None or (start < 256 and start in v.text_starts)
-            )
+            start = key & 0x1FF
+            binary = key >= 512
+            chosen = []
+            for v in self._views.values():
+                starts = v.binary_starts if binary else v.text_starts
+                if starts is None or (start < 256 and start in starts):
+                    chosen.append(v)
+            found = self._by_start[key] = tuple(chosen)
+        return found
+
+    def candidates(self, data: bytes, meta: PayloadMeta) -> tuple[tuple[float, int, View], ...]:
+        """The :meth:`contenders` in the order a choice asks them, each with the
+        highest priority it may give (:attr:`View.top_priority`; infinite: no promise,
+        or a subprotocol negotiated) and its place in registration order: highest
+        first (ties: registration order), so that a choice stops as soon as no view
+        left can beat the best one so far."""
+        # (_start_key inlined: asked for every row a table paints.)
+        if meta.subprotocol is not None:
+            cache_key = -2
+        elif meta.opcode == 2:
+            cache_key = 512 + (data[0] if data else 256)
+        elif meta.opcode == 1:
+            cache_key = data[0] if data else 256
+        else:
+            cache_key = -1
+        found = self._ordered.get(cache_key)
+        if found is None:
+            key = self._start_key(data, meta)
+            rank = {name: i for i, name in enumerate(self._views)}
+            inf = float("inf")
+            rows = [
+                (
+                    inf if key is None or v.top_priority is None else float(v.top_priority),
+                    rank[v.name],
+                    v,
+                )
+                for v in self.contenders(data, meta)
+            ]
+            rows.sort(key=lambda r: (-r[0], r[1]))
+            found = self._ordered[cache_key] = tuple(rows)
         return found
 
     def _priority(self, view: View, data: bytes, meta: PayloadMeta) -> float:
@@ -151,12 +209,27 @@ class Registry:
         return [v for _, v in self.ranked(data, meta)]
 
     def best(self, data: bytes, meta: PayloadMeta) -> View:
-        settled = self.settled(data, meta)
-        if settled is not None:
-            return settled
-        ranked = self.ranked(data, meta)
-        if ranked:
-            return ranked[0][1]
+        """The view with the highest priority for ``data`` (ties: the first
+        registered), asking as few views as the promises allow."""
+        if meta.opcode == 1:
+            settled = self.settled(data, meta)
+            if settled is not None:
+                return settled
+        chosen: View | None = None
+        top, chosen_rank = -1.0, -1
+        # (Called for every row a table paints: the rating is inlined, not _priority.)
+        for ceiling, rank, view in self.candidates(data, meta):
+            if ceiling < top or (ceiling == top and rank > chosen_rank):
+                break  # (sorted: no view left can beat or tie-break the best one)
+            try:
+                p = float(view.priority(data, meta))
+            except Exception:  # a broken view must not hide the payload
+                log.exception("view %r failed to rate a payload", view.name)
+                continue
+            if p >= 0 and (p > top or (p == top and rank < chosen_rank)):
+                chosen, top, chosen_rank = view, p, rank
+        if chosen is not None:
+            return chosen
         return self.get("hex") if "hex" in self._views else next(iter(self._views.values()))
 
     # --------------------------------------------------------------- rendering

@@ -66,3 +66,25 @@ def test_list_context() -> None:
     ctx.state("v")["k"] = 1
     other = session_items[4][1].context
     assert other is not None and other.state("v") == {"k": 1}
+
+
+def test_kinds_before_and_message_agree_with_before() -> None:
+    store = session()
+    conv = Conversation(store)
+    for row in range(len(store) + 1):
+        ctx = conv.context(row)
+        for limit in (1, 2, 64):
+            walked = [(m.index, m.meta.opcode, m.meta.sender) for m in ctx.before(limit)]
+            assert list(ctx.kinds_before(limit)) == walked
+    ctx = conv.context(4)
+    # The row a fragmented message ends on gives the message; a fragment, a control
+    # frame and a row past the end give none.
+    whole = ctx.message(3)
+    assert whole is not None and (whole.data, whole.meta.opcode) == (b"bb", 1)
+    assert [ctx.message(r) for r in (1, 2, 5, -1)] == [None] * 4
+    items = with_contexts([(bytes([i]), PayloadMeta(opcode=1 + i % 2)) for i in range(4)])
+    listed = items[3][1].context
+    assert listed is not None
+    assert list(listed.kinds_before()) == [(2, 1, None), (1, 2, None), (0, 1, None)]
+    found = listed.message(1)
+    assert found is not None and found.data == b"\x01" and listed.message(4) is None

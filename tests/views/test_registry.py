@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import cbor2
+import msgpack
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inspector.protocol.constants import Role
 from inspector.views.base import PayloadMeta, Rendered, View, ViewError
+from inspector.views.context import with_contexts
 from inspector.views.registry import Registry, default_registry
 
 TEXT = PayloadMeta(opcode=1)
@@ -127,26 +133,149 @@ def test_text_priority_promises_hold(view: View) -> None:
             assert view.priority(data, meta) == promised, (view.name, data)
 
 
+# Binary payloads of the binary formats (and some that are none), for the promises a
+# binary first byte and a priority's ceiling make.
+_BINARY_TAILS = [
+    *_TAILS,
+    msgpack.packb({"id": 123456, "text": "hello"}),
+    msgpack.packb([1, msgpack.ExtType(5, b"z")]),
+    cbor2.dumps({"a": cbor2.CBORTag(1, 5), "b": [1.5, None]}),
+    cbor2.dumps([1, 2]),
+    b"\x08\x96\x01\x12\x07testing",
+    b"\x10\x11\x00\x04MQTT\x04\x02\x00<\x00\x05dev-1",
+    b"2\x11\x00\tsensors/1\x00\x0121.5",
+    b"\x90\x03\x00\x01\x01",
+    b"\x19\x95\x01\x80\xa17\xabSendMessage\x92\xa3ann\xa2hi",
+    b"\x00" * 8,
+    b"\xff" * 8,
+]
+_CONNECT = b"\x10\x11\x00\x04MQTT\x04\x02\x00<\x00\x05dev-1"
+_PLACEHOLDER = b'451-["up",{"_placeholder":true,"num":0}]'
+
+
+def _in_session(data: bytes, meta: PayloadMeta) -> PayloadMeta:
+    """``meta`` in a session that opened as MQTT and sent a Socket.IO packet with an
+    attachment just before: what the stateful views read their neighbours for."""
+    opening = [
+        (_CONNECT, PayloadMeta(opcode=2, sender=Role.SERVER)),
+        (_PLACEHOLDER, PayloadMeta(opcode=1, sender=Role.SERVER)),
+    ]
+    items = [*opening, (data, replace(meta, sender=Role.SERVER))]
+    return with_contexts(items)[-1][1]
+
+
+@pytest.mark.parametrize("view", list(default_registry()), ids=lambda v: v.name)
+def test_binary_start_promises_hold(view: View) -> None:
+    starts = view.binary_starts
+    if starts is None:
+        return  # no promise: asked about every payload
+    for first in range(256):
+        if first in starts:
+            continue
+        for tail in _BINARY_TAILS:
+            data = bytes([first]) + tail
+            for truncated in (False, True):
+                meta = PayloadMeta(opcode=2, truncated=truncated, size=len(data) + truncated)
+                assert view.priority(data, meta) < 0, (view.name, data)
+                assert view.priority(data, _in_session(data, meta)) < 0, (view.name, data)
+    assert view.priority(b"", BINARY) < 0
+
+
+def _below_ceiling(view: View, data: bytes, meta: PayloadMeta) -> None:
+    top = view.top_priority
+    assert top is not None
+    for m in (meta, _in_session(data, meta)):
+        assert view.priority(data, m) <= top, (view.name, data, m.opcode)
+
+
+@pytest.mark.parametrize("view", list(default_registry()), ids=lambda v: v.name)
+def test_top_priority_promises_hold(view: View) -> None:
+    # Every built-in view promises one: a view without a promise is asked first.
+    assert view.top_priority is not None, view.name
+    payloads = [*_BINARY_TAILS, *(bytes([b]) + t for b in range(256) for t in (b"", b"x\xff"))]
+    for data in payloads:
+        for opcode in (1, 2, 8, 9, 10):
+            for truncated in (False, True):
+                size = len(data) + truncated
+                _below_ceiling(view, data, PayloadMeta(opcode, truncated=truncated, size=size))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(st.binary(max_size=80), st.sampled_from(_BINARY_TAILS)),
+    st.sampled_from([1, 2, 8, 9, 10]),
+    st.booleans(),
+)
+def test_no_priority_is_above_its_promise(data: bytes, opcode: int, truncated: bool) -> None:
+    for view in default_registry():
+        _below_ceiling(view, data, PayloadMeta(opcode, truncated=truncated, size=len(data) * 2))
+
+
 class AskingEveryView(Registry):
-    """The registry without its shortcuts (text_starts, text_priority)."""
+    """The registry without its shortcuts (text_starts, binary_starts, text_priority,
+    top_priority): every view asked, the highest priority taken."""
 
     def contenders(self, data: bytes, meta: PayloadMeta) -> tuple[View, ...]:
         return tuple(self)
+
+    def candidates(self, data: bytes, meta: PayloadMeta) -> tuple[tuple[float, int, View], ...]:
+        return tuple((float("inf"), i, v) for i, v in enumerate(self))
 
     def settled(self, data: bytes, meta: PayloadMeta) -> View | None:
         return None
 
 
-@settings(max_examples=300)
-@given(st.one_of(st.binary(max_size=80), st.sampled_from(_TAILS)))
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=80), st.sampled_from(_BINARY_TAILS)))
 def test_contenders_choose_as_every_view_would(data: bytes) -> None:
     reg = default_registry()
     every = AskingEveryView(list(reg))
-    for meta in (TEXT, BINARY, PayloadMeta(opcode=1, subprotocol="stomp")):
+    metas = [TEXT, BINARY, PayloadMeta(opcode=1, subprotocol="stomp"), PayloadMeta(opcode=9)]
+    metas += [PayloadMeta(opcode=2, subprotocol="mqtt"), PayloadMeta(opcode=2, truncated=True)]
+    metas += [_in_session(data, BINARY), _in_session(data, TEXT)]
+    for meta in metas:
         assert reg.best(data, meta).name == every.best(data, meta).name
         assert [v.name for v in reg.applicable(data, meta)] == [
             v.name for v in every.applicable(data, meta)
         ]
+
+
+class Counting(View):
+    """A view that counts how often a choice asks it, delegating to ``inner``."""
+
+    def __init__(self, inner: View) -> None:
+        self.inner = inner
+        self.name = inner.name  # type: ignore[misc]
+        self.title = inner.title  # type: ignore[misc]
+        self.text_starts = inner.text_starts  # type: ignore[misc]
+        self.binary_starts = inner.binary_starts  # type: ignore[misc]
+        self.text_priority = inner.text_priority  # type: ignore[misc]
+        self.top_priority = inner.top_priority
+        self.asked = 0
+
+    def priority(self, data: bytes, meta: PayloadMeta) -> float:
+        self.asked += 1
+        return self.inner.priority(data, meta)
+
+    def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
+        return self.inner.render(data, meta)
+
+
+def test_a_choice_stops_when_no_view_left_can_beat_the_best() -> None:
+    views = [Counting(v) for v in default_registry()]
+    reg = Registry(views)
+    packed = msgpack.packb({"id": 123456, "text": "hello"})
+    assert reg.best(packed, BINARY).name == "msgpack"
+    asked = {v.name for v in views if v.asked}
+    # CBOR (at most 0.55), protobuf, hex and text cannot beat MessagePack's 0.6, and
+    # a MessagePack map's first byte rules out JSON, JSON-RPC, STOMP, GraphQL, WAMP
+    # and close frames: only the views that could beat it, and MessagePack, are asked.
+    assert asked == {"mqtt", "socket.io", "signalr", "msgpack"}
+    # A subprotocol lifts the promises (a negotiated format rates above 1): all asked.
+    for v in views:
+        v.asked = 0
+    reg.best(packed, PayloadMeta(opcode=2, subprotocol="mqtt"))
+    assert all(v.asked == 1 for v in views)
 
 
 def test_contenders_follow_changes_to_the_registry() -> None:

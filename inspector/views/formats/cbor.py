@@ -86,10 +86,20 @@ def _head(data: bytes) -> str | None:
     return f"{{{count}}}" if major == _MAJOR_MAP else f"[{count}]"
 
 
+# RFC 8949 3: additional information 28-30 is reserved for every major type, and an
+# indefinite length (31) has no meaning for integers or tags; a lone break (0xff) is
+# no item either.
+_WELL_FORMED_STARTS = frozenset(
+    b for b in range(256) if b & 0x1F not in (28, 29, 30) and b not in (0x1F, 0x3F, 0xDF, 0xFF)
+)
+
+
 class CborView(View):
     name = "cbor"
     title = "CBOR"
     text_starts = NO_TEXT
+    binary_starts = _WELL_FORMED_STARTS
+    top_priority = 0.55
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:

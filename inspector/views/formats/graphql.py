@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_BINARY, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..subprotocols import GRAPHQL_LEGACY, GRAPHQL_TRANSPORT
 from ..text import escape_control, shorten
@@ -155,6 +155,8 @@ class GraphQLWSView(View):
     name = "graphql-ws"
     title = "GraphQL over WebSocket"
     text_starts = frozenset(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f{") | frozenset(range(0x80, 0x100))
+    binary_starts = NO_BINARY
+    top_priority = 0.9
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 1:

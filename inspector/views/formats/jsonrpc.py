@@ -142,6 +142,8 @@ class JsonRpcView(View):
     name = "json-rpc"
     title = "JSON-RPC"
     text_starts = ASCII_SPACE | frozenset(b"{[")
+    binary_starts = text_starts
+    top_priority = 0.92
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):

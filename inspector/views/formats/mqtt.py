@@ -448,6 +448,10 @@ def _flags_ok(b0: int) -> bool:
     return flags == _FIXED_FLAGS.get(kind, 0)
 
 
+#: The first bytes :func:`_flags_ok` accepts (a set: rating is on every binary row).
+_LONE_STARTS = frozenset(b for b in range(256) if _flags_ok(b))
+
+
 def _looks_like_connect(data: bytes) -> bool:
     if data[:1] != b"\x10":
         return False
@@ -556,24 +560,31 @@ class MqttView(View):
     name = "mqtt"
     title = "MQTT"
     text_starts = NO_TEXT
+    # binary_starts: none, a packet may continue from the message before.
+    top_priority = 1.7
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:
             return -1
         if meta.subprotocol in SUBPROTOCOLS:
             return 1.8
-        if _looks_like_connect(data):
+        b0 = data[0]
+        if b0 == 0x10 and _looks_like_connect(data):
             return 0.95
         if meta.context is not None and session_version(meta) is not None:
             return 1.7  # the session opened with an MQTT CONNECT
         # A lone packet that fills the message exactly and decodes.
-        if (meta.size or len(data)) != len(data) or len(data) > 4096 or not _flags_ok(data[0]):
+        if b0 not in _LONE_STARTS or len(data) > 4096 or (meta.size or len(data)) != len(data):
             return -1
         try:
-            packet = parse_packet(data)
+            # The fixed header's length first: most binary payloads fail there, and
+            # cheaper than a parse that raises.
+            if packet_length(data) != len(data):
+                return -1
+            parse_packet(data)
         except ViewError:
             return -1
-        return 0.5 if packet.length == len(data) else -1
+        return 0.5
 
     def _packets(
         self, data: bytes, meta: PayloadMeta

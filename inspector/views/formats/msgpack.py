@@ -106,18 +106,39 @@ def _first_container(data: bytes) -> str | None:
     return None
 
 
+#: The last payload :func:`_plausible` decoded whole, and its value: a table row is
+#: rated, then summarised, from the same bytes object (a short payload's prefix is the
+#: payload itself), so that its summary need not decode it again. Held by identity:
+#: the reference kept means the object cannot be another one.
+_last: tuple[bytes | None, Any] = (None, None)
+# First bytes of a map or an array (fixmap, fixarray, array 16/32, map 16/32) whose
+# count is in the first byte (the others: :func:`_first_container`).
+_FIX_CONTAINERS = frozenset(range(0x80, 0xA0))
+
+
+def _decoded(data: bytes) -> Any:
+    """:func:`decode_one` of ``data``, without decoding it again right after
+    :func:`_plausible` did."""
+    last = _last
+    if last[0] is data:
+        return last[1]
+    return decode_one(data)
+
+
 def _plausible(data: bytes, meta: PayloadMeta) -> float:
     """0.6 for a whole map or array, 0.2 for a lone scalar (binary noise often reads as
     one), 0.45 for a prefix that is a container so far, -1 when it cannot be."""
+    global _last
     if not data or meta.opcode != 2:
         return -1
-    container = _first_container(data) is not None
+    container = data[0] in _FIX_CONTAINERS or _first_container(data) is not None
     whole = meta.size is None or meta.size <= len(data)
     if whole:
-        try:
-            msgpack.unpackb(data, raw=True, strict_map_key=False)
+        try:  # as decode_one reads it (which says where it fails: slower)
+            value = msgpack.unpackb(data, raw=False, strict_map_key=False, unicode_errors="replace")
         except Exception:
             return -1
+        _last = (data, value)
         return 0.6 if container else 0.2
     if not container:
         return -1
@@ -136,6 +157,8 @@ class MsgpackView(View):
     name = "msgpack"
     title = "MessagePack"
     text_starts = NO_TEXT
+    binary_starts = frozenset(range(256)) - {0xC1}  # 0xc1: never used
+    top_priority = 0.6
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return _plausible(data[:4096], meta) if meta.opcode == 2 else -1
@@ -146,7 +169,7 @@ class MsgpackView(View):
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
         try:
-            value = decode_one(prefix)
+            value = _decoded(prefix)
         except ViewError:
             head = _first_container(prefix)
             return f"msgpack {head} \u2026" if head else None

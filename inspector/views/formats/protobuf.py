@@ -166,13 +166,22 @@ class Schema:
         return None if best is None else (best[1], best[2])
 
 
+# A message starts with a field's key, a varint whose first byte holds the wire type
+# (0, 1, 2 or 5: groups count as invalid) and, when it is the only byte, a field
+# number that is not 0. A key of more bytes may be all a cut payload holds (a cut
+# varint rates as a cut message): any such first byte.
+_KEY_STARTS = frozenset(b for b in range(256) if b >= 0x80 or (b >= 8 and b & 7 in (0, 1, 2, 5)))
+
+
 class ProtobufView(View):
     name = "protobuf"
     title = "Protobuf"
     text_starts = NO_TEXT
+    binary_starts = _KEY_STARTS
 
     def __init__(self, schema: Schema | None = None) -> None:
         self.schema = schema
+        self.top_priority = 0.7 if schema is not None else 0.35
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode != 2 or not data:

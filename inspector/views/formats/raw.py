@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...protocol.constants import close_code_meaning, close_code_name
-from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import NO_BINARY, NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
 from ..text import escape_control, shorten
 
@@ -42,6 +42,7 @@ class TextView(View):
     name = "text"
     title = "Text"
     text_priority = 0.5
+    top_priority = 0.5
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 8:
@@ -100,6 +101,8 @@ class JsonView(View):
     name = "json"
     title = "JSON"
     text_starts = frozenset(_WS) | frozenset(b"{[")
+    binary_starts = text_starts
+    top_priority = 0.8
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):
@@ -141,6 +144,7 @@ class HexView(View):
     name = "hex"
     title = "Hex"
     text_priority = 0.01
+    top_priority = 0.3
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         # Bytes that are not text read best as hex whatever carried them (a binary
@@ -165,6 +169,8 @@ class CloseView(View):
     name = "close"
     title = "Close"
     text_starts = NO_TEXT
+    binary_starts = NO_BINARY
+    top_priority = 1.0
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         return 1.0 if meta.opcode == 8 else -1

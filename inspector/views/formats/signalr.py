@@ -204,6 +204,8 @@ class SignalRView(View):
     name = "signalr"
     title = "SignalR"
     text_starts = ASCII_SPACE | frozenset(b"{")
+    binary_starts = frozenset(range(1, 256))  # a record's length, never 0
+    top_priority = 0.95
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 1:

@@ -218,12 +218,13 @@ def attachment_of(meta: PayloadMeta) -> _Attachment | None:
     ctx = meta.context
     if ctx is None or not meta.is_binary:
         return None
-    memo: OrderedDict[int, _Attachment | None] = ctx.state("socket.io").setdefault(
-        "attachments", OrderedDict()
-    )
+    state = ctx.state("socket.io")
+    memo: OrderedDict[int, _Attachment | None] | None = state.get("attachments")
+    if memo is None:
+        memo = state["attachments"] = OrderedDict()
     if ctx.index in memo:
         return memo[ctx.index]
-    senders: dict[int, object] = ctx.state("socket.io").setdefault("senders", {})
+    senders: dict[int, object] = state.setdefault("senders", {})
     # Row after row (a table painting down, a session of binary messages) the row
     # before was just answered: when it is the same peer's and no attachment, neither
     # is this one, without reading any message.
@@ -234,26 +235,27 @@ def attachment_of(meta: PayloadMeta) -> _Attachment | None:
     # packet follow it without another text message in between.
     binaries: list[int] = []
     found: _Attachment | None = None
-    for message in ctx.before(limit=_ATTACHMENT_WALK * 4):
-        if message.meta.sender != meta.sender:
+    # (By kind first: only the text message the walk stops at is read.)
+    for index, opcode, sender in ctx.kinds_before(limit=_ATTACHMENT_WALK * 4):
+        if sender != meta.sender:
             continue
-        if message.meta.is_binary:
-            if message.index in memo:
-                known = memo[message.index]
+        if opcode == 2:
+            if index in memo:
+                known = memo[index]
                 if known is not None:
                     found = _Attachment(
                         known.packet_row, known.num + 1 + len(binaries), known.count, known.event
                     )
                 break
-            binaries.append(message.index)
+            binaries.append(index)
             if len(binaries) > _ATTACHMENT_WALK:
                 break
             continue
-        packet = _placeholder_packet(message)
+        message = ctx.message(index)
+        packet = _placeholder_packet(message) if message is not None else None
         if packet is not None:
-            found = _Attachment(
-                message.index, len(binaries), packet.attachments, _event_from_prefix(packet)
-            )
+            event = _event_from_prefix(packet)
+            found = _Attachment(index, len(binaries), packet.attachments, event)
         break
     result = found if found is not None and found.num < found.count else None
     return _remember(memo, senders, ctx.index, meta, result)
@@ -322,6 +324,8 @@ class SocketIOView(View):
     name = "socket.io"
     title = "Socket.IO"
     text_starts = frozenset(b"0123456789")
+    # binary_starts: none, any binary message may be a packet's attachment.
+    top_priority = 0.95
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 2:

@@ -266,6 +266,8 @@ class StompView(View):
     name = "stomp"
     title = "STOMP"
     text_starts = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\nohca[")
+    binary_starts = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # a bare frame's command
+    top_priority = 0.9
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):

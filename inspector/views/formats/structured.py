@@ -177,10 +177,15 @@ def pretty(value: Any, indent: int = 0) -> str:
 def brief(value: Any, limit: int = 120) -> str:
     """One line: a scalar as it is, a map as ``{3} a, b, c``, an array as ``[5] ...``;
     control characters escaped, at most about ``limit`` characters."""
-    return escape_control(shorten(_brief(value, limit), limit))
+    line = shorten(_brief(value, limit), limit)
+    # (A printable line has no control character: escape_control would keep it.)
+    return line if line.isprintable() else escape_control(line)
 
 
 def _brief(value: Any, limit: int) -> str:
+    if type(value) is dict:  # the usual top-level value first (scalar() says None)
+        keys = ", ".join(_key(k) for k in list(value)[:8])
+        return f"{{{len(value)}}} {keys}".rstrip()
     shown = scalar(value)
     if shown is not None:
         return shown[0]

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import ASCII_SPACE, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import (
+    ASCII_SPACE,
+    NO_BINARY,
+    PayloadMeta,
+    Rendered,
+    Syntax,
+    TreeNode,
+    View,
+    ViewError,
+)
 from ..registry import Registry
 from ..text import escape_control, shorten
 from . import cbor as cbor_format
@@ -110,6 +119,8 @@ class WampView(View):
     name = "wamp"
     title = "WAMP"
     text_starts = ASCII_SPACE | frozenset(b"[")
+    binary_starts = NO_BINARY  # (wamp.2.msgpack and .cbor are negotiated)
+    top_priority = 0.85
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode not in (1, 2):
