@@ -212,6 +212,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         #: A write failed: nothing more reaches the peer, so nothing more is recorded
         #: as sent (automatic replies included).
         self._write_failed = False
+        self._hold_sent = False  # set by _listeners_changed
 
     # ------------------------------------------------------------ listeners
     def now(self) -> float:
@@ -258,6 +259,9 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         listening = store_add is not None and store_add in self._listeners
         self._sent_store = store if listening else None
         self._frame_listeners = [x for x in self._listeners if x != store_add or not listening]
+        self._hold_sent = (
+            self._sent_store is not None and not self._frame_listeners and not self._write_failed
+        )
         if self.protocol is not None:
             # Message objects for one-frame messages only when someone takes them:
             # on_message takes received ones, message listeners both directions.
@@ -425,6 +429,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         """Nothing can be written any more: the peer's leftovers are read without
         automatic replies, which would be recorded as sent and never be."""
         self._write_failed = True
+        self._hold_sent = False
         if self.protocol is not None:
             self.protocol.auto_pong = False
             self.protocol.auto_close = False
@@ -436,6 +441,13 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         self._paused = False
         if self._drain_waiter is not None and not self._drain_waiter.done():
             self._drain_waiter.set_result(None)
+
+    @property
+    def writing_paused(self) -> bool:
+        """The transport's write buffer is over its high-water mark: :meth:`drain`
+        would wait. A sending loop checks this and awaits drain() only then, instead
+        of a coroutine per message."""
+        return self._paused
 
     async def drain(self) -> None:
         """Wait while the transport's write buffer is over its high-water mark (or until
