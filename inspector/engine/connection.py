@@ -39,7 +39,7 @@ from ..capture.store import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, CaptureSt
 from ..protocol.connection import Protocol
 from ..protocol.constants import CloseCode, Opcode, Role, describe_close
 from ..protocol.events import Failure, Message
-from ..protocol.frames import Frame, FrameBatch
+from ..protocol.frames import FrameBatch
 from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
 from .keepalive import Timekeeper
@@ -171,11 +171,15 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         #: per send when nobody else listens.
         self._sent_store: CaptureStore | None = self.store
         self._frame_listeners: list[Listener] = []
-        #: Frames sent in this event-loop turn, and when, not yet in the store: added
-        #: in bulk when the turn's writes go out, or before anything reads or adds to
-        #: the store (CaptureStore.hold), when nobody else listens to frames.
-        self._unrecorded: list[Frame] = []
-        self._unrecorded_t: array[float] = array("d")
+        #: Frames sent in this event-loop turn, not yet in the store, as columns (when,
+        #: the first seq, offsets, headers, payloads): added in bulk when the turn's
+        #: writes go out, or before anything reads or adds to the store
+        #: (CaptureStore.hold), when nobody else listens to frames.
+        self._held_t: array[float] = array("d")
+        self._held_seq0 = 0
+        self._held_offsets: array[int] = array("q")
+        self._held_headers: list[bytes] = []
+        self._held_payloads: list[bytes] = []
         self._on_message: Callable[[Message], None] | None = None
         #: Writes of the current event-loop turn after its first, joined into one
         #: socket write at the end of the turn (None: nothing written this turn yet).
@@ -271,7 +275,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             )
 
     def publish(self, event: CaptureEvent) -> None:
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         for listener in self._listeners:
             try:
@@ -290,7 +294,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         )
         if not everyone and not composite:
             return
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         event = MessageCaptured(t, direction, message)
         for listener in (*everyone, *composite):

@@ -26,6 +26,8 @@ from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameSpec
 from ..protocol.violations import LocalProtocolError
 
+_tuple_new = tuple.__new__
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -58,8 +60,11 @@ class SendingSide:
     _receiving: bool
     _frame_listeners: list[Callable[[CaptureEvent], None]]
     _sent_store: CaptureStore | None
-    _unrecorded: list[Frame]
-    _unrecorded_t: array[float]
+    _held_t: array[float]
+    _held_seq0: int
+    _held_offsets: array[int]
+    _held_headers: list[bytes]
+    _held_payloads: list[bytes]
     _pings: dict[bytes, float]
     _write_failed: bool
     #: Sent frames may wait for the end of the turn to be recorded: the store listens,
@@ -110,13 +115,18 @@ class SendingSide:
             frame = sent[0]
             store = self._sent_store
             if store is not None:
-                if not self._frame_listeners and (self._burst_scheduled or self._receiving):
-                    # Held for the turn's end: one bulk add instead of one per send.
-                    if not self._unrecorded:
-                        store.hold(self._record_sent)
-                    self._unrecorded.append(frame)  # type: ignore[arg-type]
-                    self._unrecorded_t.append(t)
+                if (
+                    self._hold_sent
+                    and self._burst is not None
+                    and (frame[2][0] & 0x8F) in (0x81, 0x82)
+                    and not frame[4]
+                ):
+                    # A whole data message without violations, mid-turn: held for
+                    # one bulk add at the turn's end, as _send_held does.
+                    self._hold(store, frame, t)  # type: ignore[arg-type]
                 else:
+                    if self._held_headers:
+                        self._record_sent()
                     try:
                         store.add_sent(t, frame)  # type: ignore[arg-type]
                     except Exception:  # a broken capture must not break the connection
@@ -207,27 +217,51 @@ class SendingSide:
             if run:
                 transport.writelines(run)
 
+    def _hold(self, store: CaptureStore, frame: Frame, t: float) -> None:
+        """Keep ``frame`` (a whole data message without violations, the next in seq
+        after those held) for the bulk add at the end of the turn."""
+        headers = self._held_headers
+        if not headers:
+            store.hold(self._record_sent)
+            self._held_seq0 = frame[0]
+        headers.append(frame[2])
+        self._held_payloads.append(frame[3])
+        self._held_offsets.append(frame[1])
+        self._held_t.append(t)
+
     def _record_sent(self) -> None:
-        """Add the sent frames held back to the store."""
-        frames = self._unrecorded
-        if not frames:
+        """Add the sent frames held back to the store, as columns: whole data
+        messages without violations, numbered on from ``_held_seq0`` (whatever is
+        recorded otherwise records these first), so that their records need not be
+        taken apart again."""
+        headers = self._held_headers
+        if not headers:
             return
-        times = self._unrecorded_t
-        self._unrecorded = []
-        self._unrecorded_t = array("d")
+        n = len(headers)
+        times, offsets, payloads = self._held_t, self._held_offsets, self._held_payloads
+        seq0 = self._held_seq0
+        self._held_headers = []
+        self._held_payloads = []
+        self._held_offsets = array("q")
+        self._held_t = array("d")
         store = self.store
         if store is None:
             return
         store.hold(None)
         try:
-            store.add_sent_frames(times, frames)
+            seqs = array("q", range(seq0, seq0 + n))
+            if not store.extend_frames(times, bytes(n), seqs, offsets, headers, payloads):
+                # Past the capture budget: one by one, as the budget cuts them.
+                for i in range(n):
+                    frame = _tuple_new(Frame, (seq0 + i, offsets[i], headers[i], payloads[i], ()))
+                    store.add_sent(times[i], frame)
         except Exception:  # a broken capture must not break the connection
             log.exception("the capture failed on frames sent")
 
     def write_pending(self) -> None:
         """Hand the writes held for the end of this event-loop turn to the transport
         now (before closing it, or to measure its buffer)."""
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         burst = self._burst
         if burst:
@@ -286,12 +320,16 @@ class SendingSide:
         frame = proto.send_plain_into(b0, payload, burst)
         if frame is None:
             return None
-        unrecorded = self._unrecorded
-        if not unrecorded:
+        headers = self._held_headers
+        if not headers:
             self._sent_store.hold(self._record_sent)  # type: ignore[union-attr]
-        unrecorded.append(frame)
-        self._unrecorded_t.append(time.monotonic() - self._t0)
-        self._burst_size += len(frame[2]) + len(payload)
+            self._held_seq0 = frame[0]
+        header = frame[2]
+        headers.append(header)
+        self._held_payloads.append(payload)
+        self._held_offsets.append(frame[1])
+        self._held_t.append(time.monotonic() - self._t0)
+        self._burst_size += len(header) + len(payload)
         if self._burst_size >= _BURST_LIMIT:
             self.write_pending()
         return frame
