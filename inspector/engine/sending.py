@@ -39,6 +39,8 @@ log = logging.getLogger("inspector.engine.connection")
 
 #: Bytes held for the end of an event-loop turn before they are written anyway.
 _BURST_LIMIT = 256 * 1024
+#: Held sent frames are recorded in bulk from this many on, one by one below.
+_BULK_RECORD = 32
 #: Chunks smaller than this are joined into one write; larger ones are written alone.
 _JOIN_LIMIT = 64 * 1024
 
@@ -249,9 +251,12 @@ class SendingSide:
             return
         store.hold(None)
         try:
-            seqs = array("q", range(seq0, seq0 + n))
-            if not store.extend_frames(times, bytes(n), seqs, offsets, headers, payloads):
-                # Past the capture budget: one by one, as the budget cuts them.
+            # The bulk add costs ~10 single adds to set up (measured: 12 us for one
+            # frame, 1.1 us a frame for 32): a round trip sends one frame a turn.
+            if n < _BULK_RECORD or not store.extend_frames(
+                times, bytes(n), array("q", range(seq0, seq0 + n)), offsets, headers, payloads
+            ):
+                # (or past the capture budget: one by one, as the budget cuts them)
                 for i in range(n):
                     frame = _tuple_new(Frame, (seq0 + i, offsets[i], headers[i], payloads[i], ()))
                     store.add_sent(times[i], frame)
@@ -288,6 +293,8 @@ class SendingSide:
         if proto is None:
             raise LocalProtocolError("the connection is not open")
         burst = self._burst
+        if burst is None and self._receiving:
+            burst = self._begin_read_burst()
         if burst is not None and fragments == 1 and self._hold_sent:
             frame = self._send_held(proto, 0x81, text.encode("utf-8"), burst)
             if frame is not None:
@@ -302,12 +309,23 @@ class SendingSide:
         if proto is None:
             raise LocalProtocolError("the connection is not open")
         burst = self._burst
+        if burst is None and self._receiving:
+            burst = self._begin_read_burst()
         if burst is not None and fragments == 1 and self._hold_sent:
             frame = self._send_held(proto, 0x82, bytes(data), burst)
             if frame is not None:
                 return [frame]
         proto.send_binary(data, fragments=fragments, compress=compress)
         return self.flush()
+
+    def _begin_read_burst(self) -> list[bytes]:
+        """The burst of writes a read makes (sends from on_message, an echo server's
+        echoes, pongs), written when the read is handled (buffer_updated): its first
+        send can take the fast path too, as later ones of a turn do."""
+        burst: list[bytes] = []
+        self._burst = burst
+        self._burst_size = 0
+        return burst
 
     def _send_held(
         self, proto: Protocol, b0: int, payload: bytes, burst: list[bytes]
