@@ -203,6 +203,8 @@ class SendingSide:
     def _write_now(transport: asyncio.Transport, data: list[bytes]) -> None:
         if len(data) == 1:
             transport.write(data[0])
+        elif len(data) == 2 and len(data[1]) < _JOIN_LIMIT:  # one frame: header, payload
+            transport.write(data[0] + data[1])
         elif max(map(len, data)) < _JOIN_LIMIT:
             transport.writelines(data)  # joined: one socket write
         else:
@@ -338,16 +340,28 @@ class SendingSide:
         frame = proto.send_plain_into(b0, payload, burst)
         if frame is None:
             return None
+        header = frame[2]
+        self._burst_size += len(header) + len(payload)
         headers = self._held_headers
         if not headers:
-            self._sent_store.hold(self._record_sent)  # type: ignore[union-attr]
+            store = self._sent_store
+            assert store is not None  # _hold_sent says so
+            if self._receiving and len(burst) <= 2:
+                # The first answer to a read, often its only one (a round trip): added
+                # at once, which costs less than holding one frame.
+                try:
+                    store.add_sent(time.monotonic() - self._t0, frame)
+                except Exception:  # a broken capture must not break the connection
+                    log.exception("the capture failed on frames sent")
+                if self._burst_size >= _BURST_LIMIT:
+                    self.write_pending()
+                return frame
+            store.hold(self._record_sent)
             self._held_seq0 = frame[0]
-        header = frame[2]
         headers.append(header)
         self._held_payloads.append(payload)
         self._held_offsets.append(frame[1])
         self._held_t.append(time.monotonic() - self._t0)
-        self._burst_size += len(header) + len(payload)
         if self._burst_size >= _BURST_LIMIT:
             self.write_pending()
         return frame
