@@ -255,8 +255,11 @@ class SendingSide:
         try:
             # The bulk add costs ~10 single adds to set up (measured: 12 us for one
             # frame, 1.1 us a frame for 32): a round trip sends one frame a turn.
-            if n < _BULK_RECORD or not store.extend_frames(
-                times, bytes(n), array("q", range(seq0, seq0 + n)), offsets, headers, payloads
+            if n < _BULK_RECORD or not (
+                store.extend_sent(times, seq0, offsets, headers, payloads)
+                or store.extend_frames(
+                    times, bytes(n), array("q", range(seq0, seq0 + n)), offsets, headers, payloads
+                )
             ):
                 # (or past the capture budget: one by one, as the budget cuts them)
                 for i in range(n):

@@ -232,7 +232,7 @@ class SendingSide:
             or self._mask_key_source is not None
             or self.state is _CLOSED
             or outgoing.open_message is not None
-            or outgoing.raw_pending
+            or outgoing._raw is not None  # raw_pending, without a property call
         ):
             return None
         n = len(payload)
