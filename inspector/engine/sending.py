@@ -27,6 +27,7 @@ from ..protocol.frames import Frame, FrameSpec
 from ..protocol.violations import LocalProtocolError
 
 _tuple_new = tuple.__new__
+_monotonic = time.monotonic
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -353,7 +354,7 @@ class SendingSide:
                 # The first answer to a read, often its only one (a round trip): added
                 # at once, which costs less than holding one frame.
                 try:
-                    store.add_sent(time.monotonic() - self._t0, frame)
+                    store.add_sent(_monotonic() - self._t0, frame)
                 except Exception:  # a broken capture must not break the connection
                     log.exception("the capture failed on frames sent")
                 if self._burst_size >= _BURST_LIMIT:
@@ -364,7 +365,7 @@ class SendingSide:
         headers.append(header)
         self._held_payloads.append(payload)
         self._held_offsets.append(frame[1])
-        self._held_t.append(time.monotonic() - self._t0)
+        self._held_t.append(_monotonic() - self._t0)
         if self._burst_size >= _BURST_LIMIT:
             self.write_pending()
         return frame

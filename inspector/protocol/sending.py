@@ -217,11 +217,10 @@ class SendingSide:
         :meth:`data_to_send`, and its record returned, not in :meth:`events_sent`:
         for a caller that writes and records it itself (the engine's send path, where
         a flood of small sends spends its time). None, and nothing done, when it cannot
-        go this way: bytes or records queued and not yet taken (they go first), messages
-        recorded,
-        compression, a key source, a crafted message or raw frame of ours unfinished,
-        a close frame sent, the connection closed; then :meth:`send_text` or
-        :meth:`send_binary`."""
+        go this way: bytes or records queued and not yet taken (they go first),
+        messages recorded, compression, a key source, a crafted message or raw frame
+        of ours unfinished, a close frame sent, the connection closed; then
+        :meth:`send_text` or :meth:`send_binary`."""
         outgoing = self._outgoing
         if (
             self._out
@@ -236,6 +235,9 @@ class SendingSide:
         ):
             return None
         n = len(payload)
+        seq = self._out_seq
+        offset = self._out_offset
+        self._out_seq = seq + 1
         if self.role is _CLIENT:
             at = self._key_at
             if at >= KEY_POOL:
@@ -243,19 +245,21 @@ class SendingSide:
                 at = 0
             self._key_at = at + 4
             key = self._keys[at : at + 4]
-            header = _pack_BB(b0, 0x80 | n) + key if n < 126 else encode_header(b0, n, key)
+            if n < 126:
+                header = _pack_BB(b0, 0x80 | n) + key
+                self._out_offset = offset + 6 + n
+            else:
+                header = encode_header(b0, n, key)
+                self._out_offset = offset + len(header) + n
             out.append(header)
             if n:
                 out.append(_mask(payload, key))
         else:
             header = _pack_BB(b0, n) if n < 126 else encode_header(b0, n, None)
+            self._out_offset = offset + len(header) + n
             out.append(header)
             if n:
                 out.append(payload)
-        seq = self._out_seq
-        offset = self._out_offset
-        self._out_seq = seq + 1
-        self._out_offset = offset + len(header) + n
         frame: Frame = _tuple_new(Frame, (seq, offset, header, payload, ()))
         return frame
 
