@@ -4,6 +4,16 @@ same turn (and everything sent while a read is handled) in one write at its end,
 that the kernel can coalesce a burst (measured: 153k TCP segments for 200k small
 messages before, and one ``send`` per message). Frames sent are recorded in the
 capture store's columns, in bulk at the end of the turn when nobody else listens.
+
+The common send, a whole plain text or binary message once the turn's burst has
+begun, goes by one path (:meth:`SendingSide._send_held`): the protocol frames it
+straight into the burst (``Protocol.send_plain_into``) and the engine keeps its
+header, payload, offset and time as columns for the store (``extend_sent``): three
+Python calls a send, down from nine (measured: 3.2 -> 1.8 us of CPU a send for
+200k small messages). Anything else (compression, fragments, crafted frames,
+control frames, a listener of frames or messages) takes :meth:`SendingSide.flush`,
+which records whatever is held first, so that the store keeps the order of the
+wire.
 """
 
 from __future__ import annotations
