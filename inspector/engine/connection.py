@@ -438,29 +438,6 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             self.protocol.auto_pong = False
             self.protocol.auto_close = False
 
-    def pause_writing(self) -> None:
-        self._paused = True
-
-    def resume_writing(self) -> None:
-        self._paused = False
-        if self._drain_waiter is not None and not self._drain_waiter.done():
-            self._drain_waiter.set_result(None)
-
-    @property
-    def writing_paused(self) -> bool:
-        """The transport's write buffer is over its high-water mark: :meth:`drain`
-        would wait. A sending loop checks this and awaits drain() only then, instead
-        of a coroutine per message."""
-        return self._paused
-
-    async def drain(self) -> None:
-        """Wait while the transport's write buffer is over its high-water mark (or until
-        the connection ends). Several callers may wait at once."""
-        if self._paused and self.transport is not None and not self.transport.is_closing():
-            if self._drain_waiter is None or self._drain_waiter.done():
-                self._drain_waiter = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._drain_waiter)
-
     # ------------------------------------------------------------------ open
     def open(self, protocol: Protocol, trailing: bytes = b"") -> None:
         """The handshake succeeded: from now on bytes are frames."""

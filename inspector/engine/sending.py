@@ -80,6 +80,8 @@ class SendingSide:
     _held_payloads: list[bytes]
     _pings: dict[bytes, float]
     _write_failed: bool
+    _paused: bool
+    _drain_waiter: asyncio.Future[None] | None
     #: Sent frames may wait for the end of the turn to be recorded: the store listens,
     #: nobody else listens to frames, writing has not failed (see _send_held).
     _hold_sent: bool
@@ -296,6 +298,30 @@ class SendingSide:
         self.write_pending()
         self._burst = None
         self._burst_scheduled = False
+
+    # ---------------------------------------------------------- flow control
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
+
+    @property
+    def writing_paused(self) -> bool:
+        """The transport's write buffer is over its high-water mark: :meth:`drain`
+        would wait. A sending loop checks this and awaits drain() only then, instead
+        of a coroutine per message."""
+        return self._paused
+
+    async def drain(self) -> None:
+        """Wait while the transport's write buffer is over its high-water mark (or until
+        the connection ends). Several callers may wait at once."""
+        if self._paused and self.transport is not None and not self.transport.is_closing():
+            if self._drain_waiter is None or self._drain_waiter.done():
+                self._drain_waiter = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._drain_waiter)
 
     def _proto(self) -> Protocol:
         if self.protocol is None:
