@@ -59,6 +59,8 @@ _CLOSE_RULES = frozenset(
     {Rule.CLOSE_PAYLOAD_ONE_BYTE, Rule.INVALID_CLOSE_CODE, Rule.INVALID_CLOSE_REASON}
 )
 _ERROR_CODES = frozenset({CloseCode.PROTOCOL_ERROR, CloseCode.INVALID_FRAME_PAYLOAD_DATA})
+#: Looked up once: an enum member costs ~60 ns a lookup on 3.11 (once per read here).
+_IN = Direction.IN
 
 
 class MessageFilter(enum.StrEnum):
@@ -499,13 +501,13 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             on_message = self.on_message
             for event in events:
                 if type(event) is FrameBatch:
-                    publish(FramesCaptured(t, Direction.IN, event))
+                    publish(FramesCaptured(t, _IN, event))
                     if self._pings:
                         self._match_pongs(event, t)
                     if self.pong_delay is not None:
                         self._timekeeper().delay_pongs(event, self.pong_delay)
                 elif type(event) is Message:
-                    publish_message(t, Direction.IN, event)
+                    publish_message(t, _IN, event)
                     if on_message is not None:
                         on_message(event)
                 elif isinstance(event, Failure):
