@@ -622,6 +622,87 @@ class CaptureStore(FileIngest, StoreQueries):
                 return False
         return True
 
+    # Added by the engine's send path (issue 13), at the end of the class on purpose.
+    def extend_sent(
+        self,
+        t: array[float],
+        seq0: int,
+        offsets: array[int],
+        headers: Sequence[bytes],
+        payloads: list[bytes],
+    ) -> bool:
+        """Append frames we sent, numbered on from ``seq0``, when each is a whole text or
+        binary message without violations, with a 7-bit length and the same header
+        size (2 bytes unmasked or 6 masked: a flood of small sends). The header fields
+        come from the headers joined, by strided slices: no Python step per frame
+        (measured: 0.4-0.6 us a frame through :meth:`extend_frames`, whose masking
+        keys alone take a ``int.from_bytes`` each). False, and nothing appended, when
+        the frames are not all such or do not fit the budget (then
+        :meth:`extend_frames` or :meth:`add_sent`)."""
+        if self._held is not None:
+            self._add_held()
+        n = len(headers)
+        if not n or not len(t) == len(offsets) == len(payloads) == n:
+            return False
+        joined = b"".join(headers)
+        size = len(joined) // n
+        if size not in (2, 6) or len(joined) != size * n or min(map(len, headers)) != size:
+            return False
+        b0s = joined[0::size]
+        b1s = joined[1::size]
+        if not _WHOLE_MESSAGE_B0.issuperset(b0s):
+            return False
+        mask_bit = 0x80 if size == 6 else 0
+        if min(b1s) < mask_bit or max(b1s) >= mask_bit + 126:
+            return False  # a MASK bit that disagrees with the size, or a longer length
+        lengths = b1s.translate(_LOW7)
+        try:
+            if bytes(map(len, payloads)) != lengths:
+                return False
+        except ValueError:  # a payload of 256 bytes or more: not these frames'
+            return False
+        total = sum(lengths)
+        budget = self._budget
+        if budget.held + total > budget.room:
+            return False
+        keys = array("I")
+        if mask_bit:
+            # Each key is header bytes 2-5, big-endian: gathered four strided slices
+            # at a time, then put in native order.
+            gathered = bytearray(4 * n)
+            for i in range(4):
+                gathered[i::4] = joined[2 + i :: 6]
+            keys.frombytes(gathered)
+            if array("I", b"\x01\x00\x00\x00")[0] == 1:
+                keys.byteswap()
+        else:
+            keys.frombytes(bytes(4 * n))
+        row0 = len(self.b0)
+        try:
+            self.t.extend(t)
+            self.dir.frombytes(bytes(n))
+            self.seq.frombytes(counting(seq0, n))
+            self.offset.extend(offsets)
+            self.b0.frombytes(b0s)
+            self.b1.frombytes(b1s)
+            self.length.extend(lengths)
+            self.mask_key.extend(keys)
+            self.msg_start.frombytes(counting(row0, n))
+        except BaseException:
+            # A value that does not fit its column: undo, so that the columns stay
+            # the same length.
+            for col in self._columns():
+                del col[row0:]
+            raise
+        budget.held += total
+        self.payloads.extend(payloads)
+        self._frames[0] += n
+        self._payload[0] += total
+        self._wire[0] += total + len(joined)
+        self._open[0] = -1  # a whole message ends any open one
+        self._recent[0] = (row0, row0 + n)
+        return True
+
 
 def _negotiates_deflate(response: HandshakeCaptured) -> bool:
     """The response names permessage-deflate among its extensions: in the

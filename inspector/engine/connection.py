@@ -39,7 +39,7 @@ from ..capture.store import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, CaptureSt
 from ..protocol.connection import Protocol
 from ..protocol.constants import CloseCode, Opcode, Role, describe_close
 from ..protocol.events import Failure, Message
-from ..protocol.frames import Frame, FrameBatch
+from ..protocol.frames import FrameBatch
 from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
 from .keepalive import Timekeeper
@@ -59,6 +59,8 @@ _CLOSE_RULES = frozenset(
     {Rule.CLOSE_PAYLOAD_ONE_BYTE, Rule.INVALID_CLOSE_CODE, Rule.INVALID_CLOSE_REASON}
 )
 _ERROR_CODES = frozenset({CloseCode.PROTOCOL_ERROR, CloseCode.INVALID_FRAME_PAYLOAD_DATA})
+#: Looked up once: an enum member costs ~60 ns a lookup on 3.11 (once per read here).
+_IN = Direction.IN
 
 
 class MessageFilter(enum.StrEnum):
@@ -171,11 +173,15 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         #: per send when nobody else listens.
         self._sent_store: CaptureStore | None = self.store
         self._frame_listeners: list[Listener] = []
-        #: Frames sent in this event-loop turn, and when, not yet in the store: added
-        #: in bulk when the turn's writes go out, or before anything reads or adds to
-        #: the store (CaptureStore.hold), when nobody else listens to frames.
-        self._unrecorded: list[Frame] = []
-        self._unrecorded_t: array[float] = array("d")
+        #: Frames sent in this event-loop turn, not yet in the store, as columns (when,
+        #: the first seq, offsets, headers, payloads): added in bulk when the turn's
+        #: writes go out, or before anything reads or adds to the store
+        #: (CaptureStore.hold), when nobody else listens to frames.
+        self._held_t: array[float] = array("d")
+        self._held_seq0 = 0
+        self._held_offsets: array[int] = array("q")
+        self._held_headers: list[bytes] = []
+        self._held_payloads: list[bytes] = []
         self._on_message: Callable[[Message], None] | None = None
         #: Writes of the current event-loop turn after its first, joined into one
         #: socket write at the end of the turn (None: nothing written this turn yet).
@@ -212,6 +218,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         #: A write failed: nothing more reaches the peer, so nothing more is recorded
         #: as sent (automatic replies included).
         self._write_failed = False
+        self._hold_sent = False  # set by _listeners_changed
 
     # ------------------------------------------------------------ listeners
     def now(self) -> float:
@@ -258,6 +265,9 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         listening = store_add is not None and store_add in self._listeners
         self._sent_store = store if listening else None
         self._frame_listeners = [x for x in self._listeners if x != store_add or not listening]
+        self._hold_sent = (
+            self._sent_store is not None and not self._frame_listeners and not self._write_failed
+        )
         if self.protocol is not None:
             # Message objects for one-frame messages only when someone takes them:
             # on_message takes received ones, message listeners both directions.
@@ -267,7 +277,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             )
 
     def publish(self, event: CaptureEvent) -> None:
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         for listener in self._listeners:
             try:
@@ -286,7 +296,7 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         )
         if not everyone and not composite:
             return
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         event = MessageCaptured(t, direction, message)
         for listener in (*everyone, *composite):
@@ -425,25 +435,10 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         """Nothing can be written any more: the peer's leftovers are read without
         automatic replies, which would be recorded as sent and never be."""
         self._write_failed = True
+        self._hold_sent = False
         if self.protocol is not None:
             self.protocol.auto_pong = False
             self.protocol.auto_close = False
-
-    def pause_writing(self) -> None:
-        self._paused = True
-
-    def resume_writing(self) -> None:
-        self._paused = False
-        if self._drain_waiter is not None and not self._drain_waiter.done():
-            self._drain_waiter.set_result(None)
-
-    async def drain(self) -> None:
-        """Wait while the transport's write buffer is over its high-water mark (or until
-        the connection ends). Several callers may wait at once."""
-        if self._paused and self.transport is not None and not self.transport.is_closing():
-            if self._drain_waiter is None or self._drain_waiter.done():
-                self._drain_waiter = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._drain_waiter)
 
     # ------------------------------------------------------------------ open
     def open(self, protocol: Protocol, trailing: bytes = b"") -> None:
@@ -506,13 +501,13 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             on_message = self.on_message
             for event in events:
                 if type(event) is FrameBatch:
-                    publish(FramesCaptured(t, Direction.IN, event))
+                    publish(FramesCaptured(t, _IN, event))
                     if self._pings:
                         self._match_pongs(event, t)
                     if self.pong_delay is not None:
                         self._timekeeper().delay_pongs(event, self.pong_delay)
                 elif type(event) is Message:
-                    publish_message(t, Direction.IN, event)
+                    publish_message(t, _IN, event)
                     if on_message is not None:
                         on_message(event)
                 elif isinstance(event, Failure):

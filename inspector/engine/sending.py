@@ -4,6 +4,16 @@ same turn (and everything sent while a read is handled) in one write at its end,
 that the kernel can coalesce a burst (measured: 153k TCP segments for 200k small
 messages before, and one ``send`` per message). Frames sent are recorded in the
 capture store's columns, in bulk at the end of the turn when nobody else listens.
+
+The common send, a whole plain text or binary message once the turn's burst has
+begun, goes by one path (:meth:`SendingSide._send_held`): the protocol frames it
+straight into the burst (``Protocol.send_plain_into``) and the engine keeps its
+header, payload, offset and time as columns for the store (``extend_sent``): three
+Python calls a send, down from nine (measured: 3.2 -> 1.8 us of CPU a send for
+200k small messages). Anything else (compression, fragments, crafted frames,
+control frames, a listener of frames or messages) takes :meth:`SendingSide.flush`,
+which records whatever is held first, so that the store keeps the order of the
+wire.
 """
 
 from __future__ import annotations
@@ -26,6 +36,9 @@ from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameSpec
 from ..protocol.violations import LocalProtocolError
 
+_tuple_new = tuple.__new__
+_monotonic = time.monotonic
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -37,6 +50,8 @@ log = logging.getLogger("inspector.engine.connection")
 
 #: Bytes held for the end of an event-loop turn before they are written anyway.
 _BURST_LIMIT = 256 * 1024
+#: Held sent frames are recorded in bulk from this many on, one by one below.
+_BULK_RECORD = 32
 #: Chunks smaller than this are joined into one write; larger ones are written alone.
 _JOIN_LIMIT = 64 * 1024
 
@@ -58,10 +73,18 @@ class SendingSide:
     _receiving: bool
     _frame_listeners: list[Callable[[CaptureEvent], None]]
     _sent_store: CaptureStore | None
-    _unrecorded: list[Frame]
-    _unrecorded_t: array[float]
+    _held_t: array[float]
+    _held_seq0: int
+    _held_offsets: array[int]
+    _held_headers: list[bytes]
+    _held_payloads: list[bytes]
     _pings: dict[bytes, float]
     _write_failed: bool
+    _paused: bool
+    _drain_waiter: asyncio.Future[None] | None
+    #: Sent frames may wait for the end of the turn to be recorded: the store listens,
+    #: nobody else listens to frames, writing has not failed (see _send_held).
+    _hold_sent: bool
 
     if TYPE_CHECKING:
 
@@ -107,13 +130,18 @@ class SendingSide:
             frame = sent[0]
             store = self._sent_store
             if store is not None:
-                if not self._frame_listeners and (self._burst_scheduled or self._receiving):
-                    # Held for the turn's end: one bulk add instead of one per send.
-                    if not self._unrecorded:
-                        store.hold(self._record_sent)
-                    self._unrecorded.append(frame)  # type: ignore[arg-type]
-                    self._unrecorded_t.append(t)
+                if (
+                    self._hold_sent
+                    and self._burst is not None
+                    and (frame[2][0] & 0x8F) in (0x81, 0x82)
+                    and not frame[4]
+                ):
+                    # A whole data message without violations, mid-turn: held for
+                    # one bulk add at the turn's end, as _send_held does.
+                    self._hold(store, frame, t)  # type: ignore[arg-type]
                 else:
+                    if self._held_headers:
+                        self._record_sent()
                     try:
                         store.add_sent(t, frame)  # type: ignore[arg-type]
                     except Exception:  # a broken capture must not break the connection
@@ -188,6 +216,8 @@ class SendingSide:
     def _write_now(transport: asyncio.Transport, data: list[bytes]) -> None:
         if len(data) == 1:
             transport.write(data[0])
+        elif len(data) == 2 and len(data[1]) < _JOIN_LIMIT:  # one frame: header, payload
+            transport.write(data[0] + data[1])
         elif max(map(len, data)) < _JOIN_LIMIT:
             transport.writelines(data)  # joined: one socket write
         else:
@@ -204,27 +234,57 @@ class SendingSide:
             if run:
                 transport.writelines(run)
 
+    def _hold(self, store: CaptureStore, frame: Frame, t: float) -> None:
+        """Keep ``frame`` (a whole data message without violations, the next in seq
+        after those held) for the bulk add at the end of the turn."""
+        headers = self._held_headers
+        if not headers:
+            store.hold(self._record_sent)
+            self._held_seq0 = frame[0]
+        headers.append(frame[2])
+        self._held_payloads.append(frame[3])
+        self._held_offsets.append(frame[1])
+        self._held_t.append(t)
+
     def _record_sent(self) -> None:
-        """Add the sent frames held back to the store."""
-        frames = self._unrecorded
-        if not frames:
+        """Add the sent frames held back to the store, as columns: whole data
+        messages without violations, numbered on from ``_held_seq0`` (whatever is
+        recorded otherwise records these first), so that their records need not be
+        taken apart again."""
+        headers = self._held_headers
+        if not headers:
             return
-        times = self._unrecorded_t
-        self._unrecorded = []
-        self._unrecorded_t = array("d")
+        n = len(headers)
+        times, offsets, payloads = self._held_t, self._held_offsets, self._held_payloads
+        seq0 = self._held_seq0
+        self._held_headers = []
+        self._held_payloads = []
+        self._held_offsets = array("q")
+        self._held_t = array("d")
         store = self.store
         if store is None:
             return
         store.hold(None)
         try:
-            store.add_sent_frames(times, frames)
+            # The bulk add costs ~10 single adds to set up (measured: 12 us for one
+            # frame, 1.1 us a frame for 32): a round trip sends one frame a turn.
+            if n < _BULK_RECORD or not (
+                store.extend_sent(times, seq0, offsets, headers, payloads)
+                or store.extend_frames(
+                    times, bytes(n), array("q", range(seq0, seq0 + n)), offsets, headers, payloads
+                )
+            ):
+                # (or past the capture budget: one by one, as the budget cuts them)
+                for i in range(n):
+                    frame = _tuple_new(Frame, (seq0 + i, offsets[i], headers[i], payloads[i], ()))
+                    store.add_sent(times[i], frame)
         except Exception:  # a broken capture must not break the connection
             log.exception("the capture failed on frames sent")
 
     def write_pending(self) -> None:
         """Hand the writes held for the end of this event-loop turn to the transport
         now (before closing it, or to measure its buffer)."""
-        if self._unrecorded:
+        if self._held_headers:
             self._record_sent()
         burst = self._burst
         if burst:
@@ -239,6 +299,30 @@ class SendingSide:
         self._burst = None
         self._burst_scheduled = False
 
+    # ---------------------------------------------------------- flow control
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._drain_waiter is not None and not self._drain_waiter.done():
+            self._drain_waiter.set_result(None)
+
+    @property
+    def writing_paused(self) -> bool:
+        """The transport's write buffer is over its high-water mark: :meth:`drain`
+        would wait. A sending loop checks this and awaits drain() only then, instead
+        of a coroutine per message."""
+        return self._paused
+
+    async def drain(self) -> None:
+        """Wait while the transport's write buffer is over its high-water mark (or until
+        the connection ends). Several callers may wait at once."""
+        if self._paused and self.transport is not None and not self.transport.is_closing():
+            if self._drain_waiter is None or self._drain_waiter.done():
+                self._drain_waiter = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._drain_waiter)
+
     def _proto(self) -> Protocol:
         if self.protocol is None:
             raise LocalProtocolError("the connection is not open")
@@ -250,6 +334,13 @@ class SendingSide:
         proto = self.protocol
         if proto is None:
             raise LocalProtocolError("the connection is not open")
+        burst = self._burst
+        if burst is None and self._receiving:
+            burst = self._begin_read_burst()
+        if burst is not None and fragments == 1 and self._hold_sent:
+            frame = self._send_held(proto, 0x81, text.encode("utf-8"), burst)
+            if frame is not None:
+                return [frame]
         proto.send_text(text, fragments=fragments, compress=compress)
         return self.flush()
 
@@ -259,8 +350,61 @@ class SendingSide:
         proto = self.protocol
         if proto is None:
             raise LocalProtocolError("the connection is not open")
+        burst = self._burst
+        if burst is None and self._receiving:
+            burst = self._begin_read_burst()
+        if burst is not None and fragments == 1 and self._hold_sent:
+            frame = self._send_held(proto, 0x82, bytes(data), burst)
+            if frame is not None:
+                return [frame]
         proto.send_binary(data, fragments=fragments, compress=compress)
         return self.flush()
+
+    def _begin_read_burst(self) -> list[bytes]:
+        """The burst of writes a read makes (sends from on_message, an echo server's
+        echoes, pongs), written when the read is handled (buffer_updated): its first
+        send can take the fast path too, as later ones of a turn do."""
+        burst: list[bytes] = []
+        self._burst = burst
+        self._burst_size = 0
+        return burst
+
+    def _send_held(
+        self, proto: Protocol, b0: int, payload: bytes, burst: list[bytes]
+    ) -> Frame | None:
+        """The common send, all of it: one plain frame after the first write of this
+        event-loop turn (``burst``, written at its end), recorded in the store in bulk
+        then too, when nobody but the store listens (:attr:`_hold_sent`). What a flood
+        of small sends spends its time on: no data_to_send/events_sent/flush step, no
+        event object. None when the protocol says it cannot go this way."""
+        frame = proto.send_plain_into(b0, payload, burst)
+        if frame is None:
+            return None
+        header = frame[2]
+        self._burst_size += len(header) + len(payload)
+        headers = self._held_headers
+        if not headers:
+            store = self._sent_store
+            assert store is not None  # _hold_sent says so
+            if self._receiving and len(burst) <= 2:
+                # The first answer to a read, often its only one (a round trip): added
+                # at once, which costs less than holding one frame.
+                try:
+                    store.add_sent(_monotonic() - self._t0, frame)
+                except Exception:  # a broken capture must not break the connection
+                    log.exception("the capture failed on frames sent")
+                if self._burst_size >= _BURST_LIMIT:
+                    self.write_pending()
+                return frame
+            store.hold(self._record_sent)
+            self._held_seq0 = frame[0]
+        headers.append(header)
+        self._held_payloads.append(payload)
+        self._held_offsets.append(frame[1])
+        self._held_t.append(_monotonic() - self._t0)
+        if self._burst_size >= _BURST_LIMIT:
+            self.write_pending()
+        return frame
 
     def send_ping(self, payload: bytes = b"") -> list[Frame]:
         self._proto().send_ping(payload)
