@@ -41,9 +41,16 @@ from ..protocol.crafting import parse_hex
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch
 from ..protocol.violations import Rule, Violation
+from ..views.conversation import sender_of
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
-from .render import RAW_VIEWS, VIEW_HELP, PayloadRenderer, format_message, format_row, with_views
+from .render import (
+    VIEW_HELP,
+    PayloadRenderer,
+    ViewFields,
+    format_message,
+    format_rows,
+)
 
 __all__ = [
     "CHUNK",
@@ -354,12 +361,13 @@ def write_json(
 
     renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
     safe = TerminalSafe(out)
+    fields = ViewFields(renderer)
     session = _session(sender)
     safe.write(session_line(session) + "\n")
     frames = events = 0
     for piece in result.iter_pieces():
         store = _store(session, piece)
-        lines = list(with_views(store, iter_lines(store), renderer))
+        lines = list(iter_lines(store, fields))
         del lines[0], lines[-1]  # the piece's own session and end lines
         frames += len(store)
         events += len(store.messages)
@@ -386,27 +394,17 @@ def write_text(
     session = _session(sender)
     write = out.write
     frames = 0
-    # Bound once: a stream of a million rows makes these calls a million times.
-    row_payload, choose, summarise = renderer.row_payload, renderer.choose, renderer.summary
     for piece in result.iter_pieces():
         store = _store(session, piece)
+        summaries, rendered = renderer.row_summaries(store)
+        lines = format_rows(store, summaries)
         messages = store.messages
-        lines: list[str] = []
-        add = lines.append
-        for row in range(len(store)):
-            data, meta, whole = row_payload(store, row)
-            view = choose(data, meta)
-            add(format_row(store, row, summarise(data, meta, view)))
-            if whole and view.name not in RAW_VIEWS:  # raw views: the summary says all
-                lines.extend(renderer.rendered_lines(data, meta, view))
-            captured = messages.get(row) if messages else None
-            if captured is not None:
-                message = captured.message
-                mmeta = renderer.message_meta(message, meta.sender)
-                mview = renderer.choose(message.data, mmeta)
-                summary = renderer.summary(message.data, mmeta, mview)
-                lines.append(format_message(message, "", summary))
-                lines.extend(renderer.rendered_lines(message.data, mmeta, mview))
+        if rendered or messages:  # lines under some rows: put in, from the last up
+            for row in sorted(rendered.keys() | messages.keys(), reverse=True):
+                under = rendered.get(row, [])
+                if row in messages:
+                    under.extend(_message_lines(renderer, store, row))
+                lines[row + 1 : row + 1] = under
         frames += len(store)
         lines.append("")
         write("\n".join(lines))
@@ -414,6 +412,15 @@ def write_text(
     if result.incomplete:
         summary += f"; the stream ends with {result.incomplete} bytes of an incomplete frame"
     write(f"-- {summary}\n")
+
+
+def _message_lines(renderer: PayloadRenderer, store: CaptureStore, row: int) -> list[str]:
+    """The line of the kept message ending at ``row``, and its rendered text."""
+    message = store.messages[row].message
+    meta = renderer.message_meta(message, sender_of(store.session.role, store.direction(row)))
+    view = renderer.choose(message.data, meta)
+    line = format_message(message, "", renderer.summary(message.data, meta, view))
+    return [line, *renderer.rendered_lines(message.data, meta, view)]
 
 
 def run(ns: argparse.Namespace) -> int:

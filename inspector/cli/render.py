@@ -12,6 +12,7 @@ is followed by its rendered text; ``--json`` lines carry the view's name and tex
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from json.encoder import encode_basestring
 
 from ..capture.events import (
@@ -39,12 +40,13 @@ __all__ = [
     "RENDERED_LINES",
     "VIEW_HELP",
     "PayloadRenderer",
+    "ViewFields",
     "accept_line",
     "certificate_lines",
     "format_frame",
     "format_message",
     "format_problem",
-    "format_row",
+    "format_rows",
     "format_state",
     "format_violation",
     "handshake_lines",
@@ -268,32 +270,75 @@ class PayloadRenderer:
             lines.append(f"{indent}... ({len(text) - RENDERED_LINES} more lines; --json has all)")
         return lines
 
+    def row_summaries(self, store: CaptureStore) -> tuple[list[str], dict[int, list[str]]]:
+        """The :meth:`summary` of every frame's own payload in ``store`` (for
+        :func:`format_rows`), and the :meth:`rendered_lines` of the rows whose whole
+        payload an application view decodes, by row."""
+        summaries: list[str] = []
+        rendered: dict[int, list[str]] = {}
+        add = summaries.append
+        # Bound once: a stream of a million rows makes these calls a million times.
+        row_payload, choose, summarise = self.row_payload, self.choose, self.summary
+        raw = RAW_VIEWS
+        for row in range(len(store)):
+            data, meta, whole = row_payload(store, row)
+            view = choose(data, meta)
+            add(summarise(data, meta, view))
+            if whole and view.name not in raw:  # raw views: the summary says all
+                rendered[row] = self.rendered_lines(data, meta, view)
+        return summaries, rendered
+
     def json_fields(self, data: bytes, meta: PayloadMeta) -> str:
         """``,"view":NAME,"rendered":TEXT`` (and ``"view_error"`` when the view could
         not read it all), to end a capture line's object with."""
         return rendered_json(self.render(data, meta))
 
 
+class ViewFields:
+    """The payload view's fields of capture lines (a
+    :class:`~inspector.capture.formats.jsonl.write.LineFields`): the line that holds a
+    whole payload (a control frame's or a one-frame message's frame line, a kept
+    message's line) ends with ``"view"`` and ``"rendered"`` (see :func:`rendered_json`)."""
+
+    def __init__(self, renderer: PayloadRenderer) -> None:
+        self.renderer = renderer
+
+    def frame_fields(self, store: CaptureStore, row: int, text_json: str = "null") -> str:
+        renderer = self.renderer
+        data, meta, whole = renderer.row_payload(store, row)
+        if not whole:
+            return ""
+        view = renderer.choose(data, meta)
+        if view.name == "text" and text_json != "null":
+            # The text view renders valid UTF-8 as itself: the line's "text" already
+            # is its JSON (a flood of text frames would otherwise encode it twice).
+            return ',"view":"text","rendered":' + text_json
+        return rendered_json(renderer.registry.render(data, meta, view))
+
+    def message_fields(self, store: CaptureStore, row: int) -> str:
+        message = store.messages[row].message
+        sender = sender_of(store.session.role, store.direction(row))
+        renderer = self.renderer
+        return renderer.json_fields(message.data, renderer.message_meta(message, sender))
+
+
 def with_views(
     store: CaptureStore, lines: Iterable[str], renderer: PayloadRenderer
 ) -> Iterator[str]:
     """The capture ``lines`` of ``store`` (as :func:`~inspector.capture.formats.jsonl.
-    iter_lines` writes them), each line that holds a whole payload (a control frame's
-    or a one-frame message's frame line, a kept message's line) ending with
-    ``"view"`` and ``"rendered"``: the payload view chosen and its text."""
+    iter_lines` writes them) with :class:`ViewFields`' fields; ``iter_lines(store,
+    ViewFields(renderer))`` makes the same lines in one pass."""
+    fields = ViewFields(renderer)
     messages = store.messages
     row = -1
     for line in lines:
         if line.startswith('{"type":"frame"'):
             row += 1
-            data, meta, whole = renderer.row_payload(store, row)
-            if whole:
-                line = line[:-1] + renderer.json_fields(data, meta) + "}"
+            extra = fields.frame_fields(store, row)
+            if extra:
+                line = line[:-1] + extra + "}"
         elif line.startswith('{"type":"message"') and row in messages:
-            message = messages[row].message
-            sender = sender_of(store.session.role, store.direction(row))
-            meta = renderer.message_meta(message, sender)
-            line = line[:-1] + renderer.json_fields(message.data, meta) + "}"
+            line = line[:-1] + fields.message_fields(store, row) + "}"
         yield line
 
 
@@ -353,6 +398,20 @@ def _close_body(payload: bytes) -> str:
     return f"code={code} ({close_code_meaning(code).split(':')[0]}) reason={quoted(reason)}"
 
 
+#: A frame's row (direction, seq, offset, FIN/RSV, opcode, mask key, length and its
+#: form, the body), right-stripped: an empty body leaves no trailing spaces.
+_ROW = "%s#%-5d @%-8d %s %s mask=%-8s len=%d%s  %s"
+#: The same for a masked frame, given the key as a number.
+_ROW_KEYED = _ROW.replace("mask=%-8s", "mask=%08x")
+#: The columns of a row that depend on one header byte, by the byte (by b0: the bits
+#: and the opcode; by b1: the length form).
+_BITS_OF = _BITS.__getitem__
+_OPCOL_OF = tuple(_OPCOL[b & 0x0F] for b in range(256)).__getitem__
+_FORM_OF = tuple(_FORM[b & 0x7F] for b in range(256)).__getitem__
+_IS_CLOSE = bytes(1 if b & 0x0F == Opcode.CLOSE else 0 for b in range(256))
+_IS_MASKED = bytes(b >> 7 for b in range(256))
+
+
 def _row(
     direction: str,
     seq: int,
@@ -365,8 +424,18 @@ def _row(
     violations: tuple[Violation, ...] | None,
 ) -> str:
     line = (
-        f"{direction}#{seq:<5} @{offset:<8} {_BITS[b0]} {_OPCOL[b0 & 0x0F]} "
-        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}  {body}"
+        _ROW
+        % (
+            direction,
+            seq,
+            offset,
+            _BITS[b0],
+            _OPCOL[b0 & 0x0F],
+            key,
+            length,
+            _FORM[b1 & 0x7F],
+            body,
+        )
     ).rstrip()
     if not violations:
         return line
@@ -398,31 +467,54 @@ def format_frame(frame: Frame, direction: str = "", summary: str | None = None) 
     )
 
 
-def format_row(store: CaptureStore, row: int, summary: str, direction: str = "") -> str:
-    """:func:`format_frame` of the frame at ``row`` of ``store``, read from its columns
-    (no :class:`Frame` made: ``decode`` formats a million of them)."""
-    b0 = store.b0[row]
-    b1 = store.b1[row]
-    payload = store.payloads[row]
-    length = store.length[row]
-    if b0 & 0x0F == 8:
-        body = _close_body(payload)
+def format_rows(store: CaptureStore, summaries: list[str], direction: str = "") -> list[str]:
+    """:func:`format_frame` of every frame of ``store``, read from its columns, each
+    with its payload's summary from ``summaries`` (a close frame shows its code and
+    reason instead). No :class:`Frame` is made and rows are formatted in bulk: ``decode``
+    formats a million of them."""
+    b0s, b1s = store.b0.tobytes(), store.b1.tobytes()
+    payloads, lengths = store.payloads, store.length
+    bodies = summaries
+    closing = b0s.translate(_IS_CLOSE)
+    cut = any(map(int.__lt__, map(len, payloads), lengths))
+    if 1 in closing or cut:
+        bodies = list(summaries)
+        for row in range(len(bodies)):
+            if closing[row]:
+                bodies[row] = _close_body(payloads[row])
+            elif len(payloads[row]) < lengths[row]:
+                bodies[row] += f" [{len(payloads[row])} of {lengths[row]} bytes kept]"
+    masked = b1s.translate(_IS_MASKED).count(1)
+    keys: Iterable[object]
+    if masked == len(b1s):  # a client's stream: every key a number
+        form, keys = _ROW_KEYED, store.mask_key
+    elif masked == 0:
+        form, keys = _ROW, repeat("-")
     else:
-        body = summary
-        if len(payload) < length:
-            body += f" [{len(payload)} of {length} bytes kept]"
-    key = f"{store.mask_key[row]:08x}" if b1 & 0x80 else "-"
-    return _row(
-        direction,
-        store.seq[row],
-        store.offset[row],
-        b0,
-        b1,
-        key,
-        length,
-        body,
-        store.violations.get(row) if store.violations else None,
+        form = _ROW
+        keys = [f"{k:08x}" if b1 & 0x80 else "-" for k, b1 in zip(store.mask_key, b1s, strict=True)]
+    rows = list(
+        map(
+            str.rstrip,
+            map(
+                form.__mod__,
+                zip(
+                    repeat(direction),
+                    store.seq,
+                    store.offset,
+                    map(_BITS_OF, b0s),
+                    map(_OPCOL_OF, b0s),
+                    keys,
+                    lengths,
+                    map(_FORM_OF, b1s),
+                    bodies,
+                ),
+            ),
+        )
     )
+    for row, found in store.violations.items():
+        rows[row] = "\n".join([rows[row], *(format_violation(v) for v in found)])
+    return rows
 
 
 def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:

@@ -3,6 +3,9 @@ frames, the handshake and a failed upgrade, with peer-controlled text escaped.""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,18 +13,25 @@ from inspector.capture.events import (
     AcceptCheck,
     ConnectionState,
     Direction,
+    FramesCaptured,
     HandshakeCaptured,
+    SessionInfo,
+    SessionRole,
     StateChanged,
 )
+from inspector.capture.store import CaptureStore
 from inspector.cli.render import (
     PayloadRenderer,
+    ViewFields,
     accept_line,
     format_frame,
     format_problem,
+    format_rows,
     format_state,
     handshake_lines,
     refused,
     render_payload,
+    with_views,
 )
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
@@ -161,3 +171,63 @@ def test_choosing_asks_fewer_views_and_chooses_the_same(
     every = PayloadRenderer(_AskingEveryView(list(default_registry())), subprotocol=subprotocol)
     assert quick.choose(data, meta).name == every.choose(data, meta).name
     assert quick.summary(data, meta) == every.summary(data, meta)
+
+
+# --------------------------------------------------------------- rows in bulk
+def _rich() -> CaptureStore:
+    from capture.conftest import rich_store
+
+    return rich_store()
+
+
+def test_rows_formatted_in_bulk_are_the_rows_of_each_frame() -> None:
+    """Both directions, masked and unmasked, every length form, close frames,
+    violations, payloads not kept whole: :func:`format_rows` reads the columns and
+    says what :func:`format_frame` says of each frame."""
+    store = _rich()
+    masked = {bool(b1 & 0x80) for b1 in store.b1}
+    assert masked == {True, False} and store.violations
+    assert any(len(p) < n for p, n in zip(store.payloads, store.length, strict=True))
+    # A summary ending in a space, and an empty one: rows are right-stripped.
+    summaries = [f"summary {row} " if row % 2 else "" for row in range(len(store))]
+    for direction in ("", "<- "):
+        expected = [
+            format_frame(store.frame(row), direction, summaries[row]) for row in range(len(store))
+        ]
+        assert format_rows(store, summaries, direction) == expected
+
+
+def test_rows_of_a_client_stream_and_of_a_server_stream() -> None:
+    # All masked and none masked take their own paths through format_rows.
+    for sender in (Role.CLIENT, Role.SERVER):
+        proto = Protocol(sender.peer, auto_pong=False, auto_close=False)
+        proto.receive_data(
+            b"".join(
+                b"".join(encode_frame(FrameSpec(op, payload), sender))
+                for op, payload in ((1, b"hi"), (2, bytes(300)), (8, b"\x03\xe8bye"))
+            )
+        )
+        store = CaptureStore(SessionInfo("", SessionRole(sender.peer.value), "", 0.0))
+        for event in proto.events_received():
+            if isinstance(event, FrameBatch):
+                store.add(FramesCaptured(0.0, Direction.IN, event))
+        summaries = ["a", "b", "unused: a close frame shows its code"]
+        rows = format_rows(store, summaries)
+        assert rows == [format_frame(store.frame(row), "", summaries[row]) for row in range(3)]
+        assert rows[2].endswith("code=1000 (Normal closure) reason='bye'")
+
+
+@pytest.mark.parametrize("view", [None, "text", "hex", "json"])
+def test_view_fields_made_with_the_line_are_the_rendered_views(view: str | None) -> None:
+    """:class:`ViewFields` in :func:`iter_lines` (one pass: a text payload's rendered
+    text taken from the line's own text) writes what rendering every payload and
+    adding it to the finished lines (:func:`with_views`) writes."""
+    from inspector.capture.formats.jsonl import iter_lines
+
+    store = _rich()
+    one = list(iter_lines(store, ViewFields(PayloadRenderer(view=view))))
+    two = list(with_views(store, iter_lines(store), PayloadRenderer(view=view)))
+    assert one == two
+    views = {json.loads(line).get("view") for line in one}
+    assert "text" in views or view not in (None, "text")
+    assert len(views) > 1 or view is not None
