@@ -279,8 +279,29 @@ class PayloadRenderer:
         add = summaries.append
         # Bound once: a stream of a million rows makes these calls a million times.
         row_payload, choose, summarise = self.row_payload, self.choose, self.summary
+        settled = self.registry.settled if self.forced is None else None
         raw = RAW_VIEWS
+        b0s, msg_start, dirs = store.b0, store.msg_start, store.dir
+        payloads, lengths = store.payloads, store.length
+        # A text frame that is a whole message (the flood case) whose view the
+        # registry settles by its first byte: its meta and view are those of every
+        # such frame of that direction, size and first byte (None: not settled).
+        known: dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None] = {}
         for row in range(len(store)):
+            if b0s[row] == 0x81 and msg_start[row] == row and settled is not None:
+                data = payloads[row]
+                key = (dirs[row], lengths[row], len(data), data[:1])
+                got = known.get(key)
+                if got is None and key not in known:
+                    _, meta, _ = row_payload(store, row)
+                    view = settled(data, meta)
+                    got = known[key] = None if view is None else (meta, view)
+                if got is not None:
+                    meta, view = got
+                    add(summarise(data, meta, view))
+                    if view.name not in raw:
+                        rendered[row] = self.rendered_lines(data, meta, view)
+                    continue
             data, meta, whole = row_payload(store, row)
             view = choose(data, meta)
             add(summarise(data, meta, view))

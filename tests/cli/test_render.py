@@ -231,3 +231,44 @@ def test_view_fields_made_with_the_line_are_the_rendered_views(view: str | None)
     views = {json.loads(line).get("view") for line in one}
     assert "text" in views or view not in (None, "text")
     assert len(views) > 1 or view is not None
+
+
+def _text_flood() -> CaptureStore:
+    """Client text frames, many of one size and first byte, some JSON (whose view
+    the content decides), some empty, some on several lines."""
+    payloads = [f"msg {i:04d}".encode() for i in range(40)]
+    payloads += [b'{"n": 1}', b"{not json", b"[1, 2]", b"", b"", b"two\nlines", HOSTILE.encode()]
+    payloads += [b"x" * 5000, b"x" * 5000, b"42", b"43"]
+    proto = Protocol(Role.SERVER, auto_pong=False, auto_close=False)
+    proto.receive_data(
+        b"".join(b"".join(encode_frame(FrameSpec(1, p), Role.CLIENT)) for p in payloads)
+    )
+    store = CaptureStore(SessionInfo("", SessionRole.SERVER, "", 0.0), max_payload_bytes=None)
+    for event in proto.events_received():
+        if isinstance(event, FrameBatch):
+            store.add(FramesCaptured(0.0, Direction.IN, event))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("view", "subprotocol"), [(None, None), ("hex", None), ("json", None), (None, "stomp")]
+)
+def test_summaries_of_a_store_are_each_frames_summary(
+    view: str | None, subprotocol: str | None
+) -> None:
+    """:meth:`PayloadRenderer.row_summaries` (which reuses a flood's meta and view)
+    says of every row what choosing and summarising that row alone says."""
+    for store in (_rich(), _text_flood()):
+        one = PayloadRenderer(view=view, subprotocol=subprotocol)
+        summaries, rendered = one.row_summaries(store)
+        each = PayloadRenderer(view=view, subprotocol=subprotocol)
+        expected: list[str] = []
+        under: dict[int, list[str]] = {}
+        for row in range(len(store)):
+            data, meta, whole = each.row_payload(store, row)
+            chosen = each.choose(data, meta)
+            expected.append(each.summary(data, meta, chosen))
+            if whole and chosen.name not in ("text", "hex", "close"):
+                under[row] = each.rendered_lines(data, meta, chosen)
+        assert summaries == expected
+        assert rendered == under
