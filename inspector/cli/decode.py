@@ -17,9 +17,12 @@ when the stream cannot be read or a view is not known.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import select
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO
 from typing import Protocol as TypingProtocol
@@ -159,15 +162,46 @@ def read_stream(path: str, as_hex: bool) -> bytes:
     return _hex_bytes(raw, path) if as_hex else raw
 
 
-def file_chunks(f: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
-    """``f`` read in chunks of ``size`` bytes, then closed (standard input is left
-    open)."""
+def file_chunks(
+    f: BinaryIO, size: int = CHUNK, before_wait: Callable[[], object] | None = None
+) -> Iterator[bytes]:
+    """``f`` read in chunks of at most ``size`` bytes, then closed (standard input is
+    left open). A pipe or terminal gives what has arrived rather than waiting for a
+    whole chunk, and ``before_wait`` (the output's flush) is called before a read
+    that would wait, so that a reader downstream sees every frame that came in."""
+    read = f.read
+    waits = None
+    if not _regular_file(f):
+        read = getattr(f, "read1", read)
+        waits = _would_wait if before_wait is not None else None
     try:
-        while chunk := f.read(size):
+        while True:
+            if waits is not None and before_wait is not None and waits(f):
+                before_wait()
+            chunk = read(size)
+            if not chunk:
+                break
             yield chunk
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+
+
+def _regular_file(f: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a BytesIO): no pipe
+        return True
+
+
+def _would_wait(f: BinaryIO) -> bool:
+    """Whether reading ``f`` now would wait for its writer (unknown: yes)."""
+    # (read1 leaves nothing in the reader's buffer: the descriptor says it all.)
+    try:
+        ready, _, _ = select.select([f], [], [], 0)
+    except (OSError, ValueError, TypeError):  # select cannot wait on it (Windows pipes)
+        return True
+    return not ready
 
 
 Row = tuple[Frame, Message | None]
@@ -434,7 +468,9 @@ def run(ns: argparse.Namespace) -> int:
     # read gives no output, only the error.
     try:
         chunks: Iterable[bytes] = (
-            [read_stream(ns.file, True)] if ns.hex else file_chunks(_open_input(ns.file))
+            [read_stream(ns.file, True)]
+            if ns.hex
+            else file_chunks(_open_input(ns.file), before_wait=sys.stdout.flush)
         )
     except (OSError, ValueError) as exc:
         print(f"ws-inspector decode: {exc}", file=sys.stderr)
