@@ -197,23 +197,26 @@ def test_rows_formatted_in_bulk_are_the_rows_of_each_frame() -> None:
         assert format_rows(store, summaries, direction) == expected
 
 
-def test_rows_of_a_client_stream_and_of_a_server_stream() -> None:
-    # All masked and none masked take their own paths through format_rows.
+@pytest.mark.parametrize("long", [False, True])
+def test_rows_of_a_client_stream_and_of_a_server_stream(long: bool) -> None:
+    # All masked, none masked, and only 7-bit lengths take their own formats.
+    frames = ((1, b"hi"), (2, bytes(300 if long else 30)), (8, b"\x03\xe8bye"))
     for sender in (Role.CLIENT, Role.SERVER):
         proto = Protocol(sender.peer, auto_pong=False, auto_close=False)
         proto.receive_data(
-            b"".join(
-                b"".join(encode_frame(FrameSpec(op, payload), sender))
-                for op, payload in ((1, b"hi"), (2, bytes(300)), (8, b"\x03\xe8bye"))
-            )
+            b"".join(b"".join(encode_frame(FrameSpec(op, data), sender)) for op, data in frames)
         )
         store = CaptureStore(SessionInfo("", SessionRole(sender.peer.value), "", 0.0))
         for event in proto.events_received():
             if isinstance(event, FrameBatch):
                 store.add(FramesCaptured(0.0, Direction.IN, event))
-        summaries = ["a", "b", "unused: a close frame shows its code"]
-        rows = format_rows(store, summaries)
-        assert rows == [format_frame(store.frame(row), "", summaries[row]) for row in range(3)]
+        summaries = ["a", "b %d %s", "unused: a close frame shows its code"]
+        for direction in ("", "%s -> "):
+            rows = format_rows(store, summaries, direction)
+            assert rows == [
+                format_frame(store.frame(row), direction, summaries[row]) for row in range(3)
+            ]
+        assert rows[1].endswith("(16-bit len)  b %d %s" if long else "len=30  b %d %s")
         assert rows[2].endswith("code=1000 (Normal closure) reason='bye'")
 
 
