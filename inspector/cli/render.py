@@ -113,6 +113,8 @@ class PayloadRenderer:
         self._role: SessionRole | None = None
         self._begun: dict[int, tuple[int, bool]] = {}
         self._senders = (Role.CLIENT, Role.SERVER)
+        self._flood: dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None] = {}
+        self._flood_role: SessionRole | None = None
 
     # ------------------------------------------------------------ what it is
     def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
@@ -269,6 +271,29 @@ class PayloadRenderer:
             lines.append(f"{indent}... ({len(text) - RENDERED_LINES} more lines; --json has all)")
         return lines
 
+    def flood_view(self, store: CaptureStore, row: int) -> tuple[PayloadMeta, View] | None:
+        """The meta and view of the frame at ``row`` when it is a text frame that is
+        a whole message and the registry settles its view by the first byte (the flood
+        case); None otherwise. Those are the same for every such frame of one
+        direction, size and first byte: looked up, not made and chosen again."""
+        if store.b0[row] != 0x81 or store.msg_start[row] != row or self.forced is not None:
+            return None
+        if store.session.role is not self._flood_role:  # (the sender depends on it)
+            self._flood.clear()
+            self._flood_role = store.session.role
+        data = store.payloads[row]
+        key = (store.dir[row], store.length[row], len(data), data[:1])
+        try:
+            return self._flood[key]
+        except KeyError:
+            pass
+        _, meta, _ = self.row_payload(store, row)
+        view = self.registry.settled(data, meta)
+        if len(self._flood) > 4096:
+            self._flood.clear()
+        got = self._flood[key] = None if view is None else (meta, view)
+        return got
+
     def row_summaries(self, store: CaptureStore) -> tuple[list[str], dict[int, list[str]]]:
         """The :meth:`summary` of every frame's own payload in ``store`` (for
         :func:`format_rows`), and the :meth:`rendered_lines` of the rows whose whole
@@ -278,29 +303,19 @@ class PayloadRenderer:
         add = summaries.append
         # Bound once: a stream of a million rows makes these calls a million times.
         row_payload, choose, summarise = self.row_payload, self.choose, self.summary
-        settled = self.registry.settled if self.forced is None else None
+        flood = self.flood_view
         raw = RAW_VIEWS
-        b0s, msg_start, dirs = store.b0, store.msg_start, store.dir
-        payloads, lengths = store.payloads, store.length
-        # A text frame that is a whole message (the flood case) whose view the
-        # registry settles by its first byte: its meta and view are those of every
-        # such frame of that direction, size and first byte (None: not settled).
-        known: dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None] = {}
+        b0s = store.b0
+        payloads = store.payloads
         for row in range(len(store)):
-            if b0s[row] == 0x81 and msg_start[row] == row and settled is not None:
+            got = flood(store, row) if b0s[row] == 0x81 else None
+            if got is not None:
+                meta, view = got
                 data = payloads[row]
-                key = (dirs[row], lengths[row], len(data), data[:1])
-                got = known.get(key)
-                if got is None and key not in known:
-                    _, meta, _ = row_payload(store, row)
-                    view = settled(data, meta)
-                    got = known[key] = None if view is None else (meta, view)
-                if got is not None:
-                    meta, view = got
-                    add(summarise(data, meta, view))
-                    if view.name not in raw:
-                        rendered[row] = self.rendered_lines(data, meta, view)
-                    continue
+                add(summarise(data, meta, view))
+                if view.name not in raw:
+                    rendered[row] = self.rendered_lines(data, meta, view)
+                continue
             data, meta, whole = row_payload(store, row)
             view = choose(data, meta)
             add(summarise(data, meta, view))
@@ -325,6 +340,10 @@ class ViewFields:
 
     def frame_fields(self, store: CaptureStore, row: int, text_json: str = "null") -> str:
         renderer = self.renderer
+        if text_json != "null":
+            got = renderer.flood_view(store, row)
+            if got is not None and got[1].name == "text":
+                return ',"view":"text","rendered":' + text_json
         data, meta, whole = renderer.row_payload(store, row)
         if not whole:
             return ""
