@@ -264,15 +264,27 @@ HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\u2066"
 
 
 def test_human_output_escapes_what_the_sender_wrote() -> None:
+    hostile = HOSTILE.encode()
     data = server_bytes(
-        FrameSpec(opcode=1, payload=HOSTILE.encode()),
-        FrameSpec(opcode=8, payload=b"\x03\xe8" + HOSTILE.encode()),
+        FrameSpec(opcode=1, payload=hostile),
+        FrameSpec(opcode=1, payload=hostile),  # a flood: its view and meta looked up
+        FrameSpec(opcode=1, payload=json.dumps({"k": HOSTILE}).encode()),  # rendered lines
+        FrameSpec(opcode=1, payload=hostile, fin=False),  # a message's own line
+        FrameSpec(opcode=9, payload=hostile),
+        FrameSpec(opcode=0, payload=hostile),
+        FrameSpec(opcode=8, payload=b"\x03\xe8" + hostile),
     )
     out = io.StringIO()
     write_text(decode_stream(data, Role.SERVER), out)
     text = out.getvalue()
     assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
-    assert "\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066" in text
+    escaped = "\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066"
+    rows = text.splitlines()
+    assert [r.endswith(f'"{escaped}"') for r in rows[:2]] == [True, True]
+    assert any(r.startswith('        "k": ') and "\\x9b31m\\u202eevil\\u2066" in r for r in rows)
+    assert any(
+        r.startswith("  = TEXT message") and r.endswith(f'"{escaped}{escaped}"') for r in rows
+    )
     assert "reason='\\e]0;pwned" in text
 
 
