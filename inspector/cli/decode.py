@@ -433,12 +433,13 @@ def write_text(
         summaries, rendered = renderer.row_summaries(store)
         lines = format_rows(store, summaries)
         messages = store.messages
-        if rendered or messages:  # lines under some rows: put in, from the last up
-            for row in sorted(rendered.keys() | messages.keys(), reverse=True):
-                under = rendered.get(row, [])
-                if row in messages:
-                    under.extend(_message_lines(renderer, store, row))
-                lines[row + 1 : row + 1] = under
+        # Lines under a row join its own (a flood of JSON payloads has them under
+        # every row: no list is rebuilt around them).
+        for row, under in rendered.items():
+            if under:
+                lines[row] = "\n".join([lines[row], *under])
+        for row in messages:
+            lines[row] = "\n".join([lines[row], *_message_lines(renderer, store, row)])
         frames += len(store)
         lines.append("")
         write("\n".join(lines))
