@@ -10,8 +10,9 @@ payload-carrying lines say the view and its text. ``--view NAME`` forces a view,
 
 The input is read and decoded in chunks (:class:`DecodeStream`): memory is bounded by
 the largest frame, not by the stream (hex input, meant for hand-made streams, is read
-whole). Exit status 0; 1 with ``--fail-on-violation`` when a violation was found; 2
-when the stream cannot be read or a view is not known.
+whole); a pipe is decoded as its bytes come, the output flushed while it waits.
+Exit status 0; 1 with ``--fail-on-violation`` when a violation was found; 2 when the
+stream cannot be read or a view is not known.
 """
 
 from __future__ import annotations

@@ -340,7 +340,7 @@ class ViewFields:
 
     def frame_fields(self, store: CaptureStore, row: int, text_json: str = "null") -> str:
         renderer = self.renderer
-        if text_json != "null":
+        if text_json != "null":  # a flood's text frame: its view looked up, not chosen
             got = renderer.flood_view(store, row)
             if got is not None and got[1].name == "text":
                 return ',"view":"text","rendered":' + text_json
