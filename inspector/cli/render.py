@@ -278,13 +278,11 @@ class PayloadRenderer:
         direction, size and first byte: looked up, not made and chosen again."""
         if store.b0[row] != 0x81 or store.msg_start[row] != row or self.forced is not None:
             return None
-        if store.session.role is not self._flood_role:  # (the sender depends on it)
-            self._flood.clear()
-            self._flood_role = store.session.role
+        known = self._flood_of(store)
         data = store.payloads[row]
         key = (store.dir[row], store.length[row], len(data), data[:1])
         try:
-            return self._flood[key]
+            return known[key]
         except KeyError:
             pass
         _, meta, _ = self.row_payload(store, row)
@@ -293,6 +291,16 @@ class PayloadRenderer:
             self._flood.clear()
         got = self._flood[key] = None if view is None else (meta, view)
         return got
+
+    def _flood_of(
+        self, store: CaptureStore
+    ) -> dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None]:
+        """:meth:`flood_view`'s table for ``store``: by direction, declared size, size
+        kept and first byte."""
+        if store.session.role is not self._flood_role:  # (the sender depends on it)
+            self._flood.clear()
+            self._flood_role = store.session.role
+        return self._flood
 
     def row_summaries(self, store: CaptureStore) -> tuple[list[str], dict[int, list[str]]]:
         """The :meth:`summary` of every frame's own payload in ``store`` (for
@@ -304,11 +312,18 @@ class PayloadRenderer:
         # Bound once: a stream of a million rows makes these calls a million times.
         row_payload, choose, summarise = self.row_payload, self.choose, self.summary
         flood = self.flood_view
+        known = self._flood_of(store) if self.forced is None else None
         raw = RAW_VIEWS
-        b0s = store.b0
-        payloads = store.payloads
+        b0s, msg_start, dirs = store.b0, store.msg_start, store.dir
+        payloads, lengths = store.payloads, store.length
         for row in range(len(store)):
-            got = flood(store, row) if b0s[row] == 0x81 else None
+            got = None
+            if known is not None and b0s[row] == 0x81 and msg_start[row] == row:
+                # flood_view's lookup, inline: it is most of the rows of a flood.
+                data = payloads[row]
+                got = known.get((dirs[row], lengths[row], len(data), data[:1]))
+                if got is None:  # not seen yet (or not settled by its first byte)
+                    got = flood(store, row)
             if got is not None:
                 meta, view = got
                 data = payloads[row]
