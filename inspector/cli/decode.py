@@ -10,16 +10,20 @@ payload-carrying lines say the view and its text. ``--view NAME`` forces a view,
 
 The input is read and decoded in chunks (:class:`DecodeStream`): memory is bounded by
 the largest frame, not by the stream (hex input, meant for hand-made streams, is read
-whole). Exit status 0; 1 with ``--fail-on-violation`` when a violation was found; 2
-when the stream cannot be read or a view is not known.
+whole); a pipe is decoded as its bytes come, the output flushed while it waits.
+Exit status 0; 1 with ``--fail-on-violation`` when a violation was found; 2 when the
+stream cannot be read or a view is not known.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import select
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO
 from typing import Protocol as TypingProtocol
@@ -41,9 +45,16 @@ from ..protocol.crafting import parse_hex
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch
 from ..protocol.violations import Rule, Violation
+from ..views.conversation import sender_of
 from ..views.text import escape_json_line, format_bytes
 from .options import add_logging_options
-from .render import RAW_VIEWS, VIEW_HELP, PayloadRenderer, format_message, format_row, with_views
+from .render import (
+    VIEW_HELP,
+    PayloadRenderer,
+    ViewFields,
+    format_message,
+    format_rows,
+)
 
 __all__ = [
     "CHUNK",
@@ -152,15 +163,46 @@ def read_stream(path: str, as_hex: bool) -> bytes:
     return _hex_bytes(raw, path) if as_hex else raw
 
 
-def file_chunks(f: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
-    """``f`` read in chunks of ``size`` bytes, then closed (standard input is left
-    open)."""
+def file_chunks(
+    f: BinaryIO, size: int = CHUNK, before_wait: Callable[[], object] | None = None
+) -> Iterator[bytes]:
+    """``f`` read in chunks of at most ``size`` bytes, then closed (standard input is
+    left open). A pipe or terminal gives what has arrived rather than waiting for a
+    whole chunk, and ``before_wait`` (the output's flush) is called before a read
+    that would wait, so that a reader downstream sees every frame that came in."""
+    read = f.read
+    waits = None
+    if not _regular_file(f):
+        read = getattr(f, "read1", read)
+        waits = _would_wait if before_wait is not None else None
     try:
-        while chunk := f.read(size):
+        while True:
+            if waits is not None and before_wait is not None and waits(f):
+                before_wait()
+            chunk = read(size)
+            if not chunk:
+                break
             yield chunk
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+
+
+def _regular_file(f: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a BytesIO): no pipe
+        return True
+
+
+def _would_wait(f: BinaryIO) -> bool:
+    """Whether reading ``f`` now would wait for its writer (unknown: yes)."""
+    # (read1 leaves nothing in the reader's buffer: the descriptor says it all.)
+    try:
+        ready, _, _ = select.select([f], [], [], 0)
+    except (OSError, ValueError, TypeError):  # select cannot wait on it (Windows pipes)
+        return True
+    return not ready
 
 
 Row = tuple[Frame, Message | None]
@@ -354,12 +396,13 @@ def write_json(
 
     renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
     safe = TerminalSafe(out)
+    fields = ViewFields(renderer)
     session = _session(sender)
     safe.write(session_line(session) + "\n")
     frames = events = 0
     for piece in result.iter_pieces():
         store = _store(session, piece)
-        lines = list(with_views(store, iter_lines(store), renderer))
+        lines = list(iter_lines(store, fields))
         del lines[0], lines[-1]  # the piece's own session and end lines
         frames += len(store)
         events += len(store.messages)
@@ -386,27 +429,18 @@ def write_text(
     session = _session(sender)
     write = out.write
     frames = 0
-    # Bound once: a stream of a million rows makes these calls a million times.
-    row_payload, choose, summarise = renderer.row_payload, renderer.choose, renderer.summary
     for piece in result.iter_pieces():
         store = _store(session, piece)
+        summaries, rendered = renderer.row_summaries(store)
+        lines = format_rows(store, summaries)
         messages = store.messages
-        lines: list[str] = []
-        add = lines.append
-        for row in range(len(store)):
-            data, meta, whole = row_payload(store, row)
-            view = choose(data, meta)
-            add(format_row(store, row, summarise(data, meta, view)))
-            if whole and view.name not in RAW_VIEWS:  # raw views: the summary says all
-                lines.extend(renderer.rendered_lines(data, meta, view))
-            captured = messages.get(row) if messages else None
-            if captured is not None:
-                message = captured.message
-                mmeta = renderer.message_meta(message, meta.sender)
-                mview = renderer.choose(message.data, mmeta)
-                summary = renderer.summary(message.data, mmeta, mview)
-                lines.append(format_message(message, "", summary))
-                lines.extend(renderer.rendered_lines(message.data, mmeta, mview))
+        # Lines under a row join its own (a flood of JSON payloads has them under
+        # every row: no list is rebuilt around them).
+        for row, under in rendered.items():
+            if under:
+                lines[row] = "\n".join([lines[row], *under])
+        for row in messages:
+            lines[row] = "\n".join([lines[row], *_message_lines(renderer, store, row)])
         frames += len(store)
         lines.append("")
         write("\n".join(lines))
@@ -414,6 +448,15 @@ def write_text(
     if result.incomplete:
         summary += f"; the stream ends with {result.incomplete} bytes of an incomplete frame"
     write(f"-- {summary}\n")
+
+
+def _message_lines(renderer: PayloadRenderer, store: CaptureStore, row: int) -> list[str]:
+    """The line of the kept message ending at ``row``, and its rendered text."""
+    message = store.messages[row].message
+    meta = renderer.message_meta(message, sender_of(store.session.role, store.direction(row)))
+    view = renderer.choose(message.data, meta)
+    line = format_message(message, "", renderer.summary(message.data, meta, view))
+    return [line, *renderer.rendered_lines(message.data, meta, view)]
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -427,7 +470,9 @@ def run(ns: argparse.Namespace) -> int:
     # read gives no output, only the error.
     try:
         chunks: Iterable[bytes] = (
-            [read_stream(ns.file, True)] if ns.hex else file_chunks(_open_input(ns.file))
+            [read_stream(ns.file, True)]
+            if ns.hex
+            else file_chunks(_open_input(ns.file), before_wait=sys.stdout.flush)
         )
     except (OSError, ValueError) as exc:
         print(f"ws-inspector decode: {exc}", file=sys.stderr)

@@ -39,12 +39,13 @@ __all__ = [
     "RENDERED_LINES",
     "VIEW_HELP",
     "PayloadRenderer",
+    "ViewFields",
     "accept_line",
     "certificate_lines",
     "format_frame",
     "format_message",
     "format_problem",
-    "format_row",
+    "format_rows",
     "format_state",
     "format_violation",
     "handshake_lines",
@@ -112,6 +113,8 @@ class PayloadRenderer:
         self._role: SessionRole | None = None
         self._begun: dict[int, tuple[int, bool]] = {}
         self._senders = (Role.CLIENT, Role.SERVER)
+        self._flood: dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None] = {}
+        self._flood_role: SessionRole | None = None
 
     # ------------------------------------------------------------ what it is
     def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
@@ -268,32 +271,128 @@ class PayloadRenderer:
             lines.append(f"{indent}... ({len(text) - RENDERED_LINES} more lines; --json has all)")
         return lines
 
+    def flood_view(self, store: CaptureStore, row: int) -> tuple[PayloadMeta, View] | None:
+        """The meta and view of the frame at ``row`` when it is a text frame that is
+        a whole message and the registry settles its view by the first byte (the flood
+        case); None otherwise. Those are the same for every such frame of one
+        direction, size and first byte: looked up, not made and chosen again."""
+        if store.b0[row] != 0x81 or store.msg_start[row] != row or self.forced is not None:
+            return None
+        known = self._flood_of(store)
+        data = store.payloads[row]
+        key = (store.dir[row], store.length[row], len(data), data[:1])
+        try:
+            return known[key]
+        except KeyError:
+            pass
+        _, meta, _ = self.row_payload(store, row)
+        view = self.registry.settled(data, meta)
+        if len(self._flood) > 4096:
+            self._flood.clear()
+        got = self._flood[key] = None if view is None else (meta, view)
+        return got
+
+    def _flood_of(
+        self, store: CaptureStore
+    ) -> dict[tuple[int, int, int, bytes], tuple[PayloadMeta, View] | None]:
+        """:meth:`flood_view`'s table for ``store``: by direction, declared size, size
+        kept and first byte."""
+        if store.session.role is not self._flood_role:  # (the sender depends on it)
+            self._flood.clear()
+            self._flood_role = store.session.role
+        return self._flood
+
+    def row_summaries(self, store: CaptureStore) -> tuple[list[str], dict[int, list[str]]]:
+        """The :meth:`summary` of every frame's own payload in ``store`` (for
+        :func:`format_rows`), and the :meth:`rendered_lines` of the rows whose whole
+        payload an application view decodes, by row."""
+        summaries: list[str] = []
+        rendered: dict[int, list[str]] = {}
+        add = summaries.append
+        # Bound once: a stream of a million rows makes these calls a million times.
+        row_payload, choose, summarise = self.row_payload, self.choose, self.summary
+        flood = self.flood_view
+        known = self._flood_of(store) if self.forced is None else None
+        raw = RAW_VIEWS
+        b0s, msg_start, dirs = store.b0, store.msg_start, store.dir
+        payloads, lengths = store.payloads, store.length
+        for row in range(len(store)):
+            got = None
+            if known is not None and b0s[row] == 0x81 and msg_start[row] == row:
+                # flood_view's lookup, inline: it is most of the rows of a flood.
+                data = payloads[row]
+                got = known.get((dirs[row], lengths[row], len(data), data[:1]))
+                if got is None:  # not seen yet (or not settled by its first byte)
+                    got = flood(store, row)
+            if got is not None:
+                meta, view = got
+                data = payloads[row]
+                add(summarise(data, meta, view))
+                if view.name not in raw:
+                    rendered[row] = self.rendered_lines(data, meta, view)
+                continue
+            data, meta, whole = row_payload(store, row)
+            view = choose(data, meta)
+            add(summarise(data, meta, view))
+            if whole and view.name not in raw:  # raw views: the summary says all
+                rendered[row] = self.rendered_lines(data, meta, view)
+        return summaries, rendered
+
     def json_fields(self, data: bytes, meta: PayloadMeta) -> str:
         """``,"view":NAME,"rendered":TEXT`` (and ``"view_error"`` when the view could
         not read it all), to end a capture line's object with."""
         return rendered_json(self.render(data, meta))
 
 
+class ViewFields:
+    """The payload view's fields of capture lines (a
+    :class:`~inspector.capture.formats.jsonl.write.LineFields`): the line that holds a
+    whole payload (a control frame's or a one-frame message's frame line, a kept
+    message's line) ends with ``"view"`` and ``"rendered"`` (see :func:`rendered_json`)."""
+
+    def __init__(self, renderer: PayloadRenderer) -> None:
+        self.renderer = renderer
+
+    def frame_fields(self, store: CaptureStore, row: int, text_json: str = "null") -> str:
+        renderer = self.renderer
+        if text_json != "null":  # a flood's text frame: its view looked up, not chosen
+            got = renderer.flood_view(store, row)
+            if got is not None and got[1].name == "text":
+                return ',"view":"text","rendered":' + text_json
+        data, meta, whole = renderer.row_payload(store, row)
+        if not whole:
+            return ""
+        view = renderer.choose(data, meta)
+        if view.name == "text" and text_json != "null":
+            # The text view renders valid UTF-8 as itself: the line's "text" already
+            # is its JSON (a flood of text frames would otherwise encode it twice).
+            return ',"view":"text","rendered":' + text_json
+        return rendered_json(renderer.registry.render(data, meta, view))
+
+    def message_fields(self, store: CaptureStore, row: int) -> str:
+        message = store.messages[row].message
+        sender = sender_of(store.session.role, store.direction(row))
+        renderer = self.renderer
+        return renderer.json_fields(message.data, renderer.message_meta(message, sender))
+
+
 def with_views(
     store: CaptureStore, lines: Iterable[str], renderer: PayloadRenderer
 ) -> Iterator[str]:
     """The capture ``lines`` of ``store`` (as :func:`~inspector.capture.formats.jsonl.
-    iter_lines` writes them), each line that holds a whole payload (a control frame's
-    or a one-frame message's frame line, a kept message's line) ending with
-    ``"view"`` and ``"rendered"``: the payload view chosen and its text."""
+    iter_lines` writes them) with :class:`ViewFields`' fields; ``iter_lines(store,
+    ViewFields(renderer))`` makes the same lines in one pass."""
+    fields = ViewFields(renderer)
     messages = store.messages
     row = -1
     for line in lines:
         if line.startswith('{"type":"frame"'):
             row += 1
-            data, meta, whole = renderer.row_payload(store, row)
-            if whole:
-                line = line[:-1] + renderer.json_fields(data, meta) + "}"
+            extra = fields.frame_fields(store, row)
+            if extra:
+                line = line[:-1] + extra + "}"
         elif line.startswith('{"type":"message"') and row in messages:
-            message = messages[row].message
-            sender = sender_of(store.session.role, store.direction(row))
-            meta = renderer.message_meta(message, sender)
-            line = line[:-1] + renderer.json_fields(message.data, meta) + "}"
+            line = line[:-1] + fields.message_fields(store, row) + "}"
         yield line
 
 
@@ -353,6 +452,20 @@ def _close_body(payload: bytes) -> str:
     return f"code={code} ({close_code_meaning(code).split(':')[0]}) reason={quoted(reason)}"
 
 
+#: A frame's row: seq, offset, FIN/RSV and opcode, mask key, length and its form, the
+#: body (after the direction, right-stripped: an empty body leaves no trailing spaces).
+_ROW_HEAD = "#%-5d @%-8d %s mask="
+_ROW_TAIL = " len=%d%s  %s"
+_ROW = "%s" + _ROW_HEAD + "%-8s" + _ROW_TAIL
+#: The columns of a row that depend on one header byte, by the byte (by b0: the bits
+#: and the opcode; by b1: the length form).
+_HEAD_OF = tuple(f"{_BITS[b]} {_OPCOL[b & 0x0F]}" for b in range(256)).__getitem__
+_FORM_OF = tuple(_FORM[b & 0x7F] for b in range(256)).__getitem__
+_IS_CLOSE = bytes(1 if b & 0x0F == Opcode.CLOSE else 0 for b in range(256))
+_IS_MASKED = bytes(b >> 7 for b in range(256))
+_IS_LONG = bytes(1 if b & 0x7F >= 126 else 0 for b in range(256))
+
+
 def _row(
     direction: str,
     seq: int,
@@ -365,8 +478,17 @@ def _row(
     violations: tuple[Violation, ...] | None,
 ) -> str:
     line = (
-        f"{direction}#{seq:<5} @{offset:<8} {_BITS[b0]} {_OPCOL[b0 & 0x0F]} "
-        f"mask={key:<8} len={length}{_FORM[b1 & 0x7F]}  {body}"
+        _ROW
+        % (
+            direction,
+            seq,
+            offset,
+            _HEAD_OF(b0),
+            key,
+            length,
+            _FORM[b1 & 0x7F],
+            body,
+        )
     ).rstrip()
     if not violations:
         return line
@@ -398,31 +520,49 @@ def format_frame(frame: Frame, direction: str = "", summary: str | None = None) 
     )
 
 
-def format_row(store: CaptureStore, row: int, summary: str, direction: str = "") -> str:
-    """:func:`format_frame` of the frame at ``row`` of ``store``, read from its columns
-    (no :class:`Frame` made: ``decode`` formats a million of them)."""
-    b0 = store.b0[row]
-    b1 = store.b1[row]
-    payload = store.payloads[row]
-    length = store.length[row]
-    if b0 & 0x0F == 8:
-        body = _close_body(payload)
+def format_rows(store: CaptureStore, summaries: list[str], direction: str = "") -> list[str]:
+    """:func:`format_frame` of every frame of ``store``, read from its columns, each
+    with its payload's summary from ``summaries`` (a close frame shows its code and
+    reason instead). No :class:`Frame` is made and rows are formatted in bulk: ``decode``
+    formats a million of them."""
+    b0s, b1s = store.b0.tobytes(), store.b1.tobytes()
+    payloads, lengths = store.payloads, store.length
+    bodies = summaries
+    closing = b0s.translate(_IS_CLOSE)
+    cut = any(map(int.__lt__, map(len, payloads), lengths))
+    if 1 in closing or cut:
+        bodies = list(summaries)
+        for row in range(len(bodies)):
+            if closing[row]:
+                bodies[row] = _close_body(payloads[row])
+            elif len(payloads[row]) < lengths[row]:
+                bodies[row] += f" [{len(payloads[row])} of {lengths[row]} bytes kept]"
+    # One format for the whole store, its constant parts written in: a row costs one
+    # %-format of six values (a million rows are formatted in C, not in bytecode).
+    columns: list[Iterable[object]] = [store.seq, store.offset, map(_HEAD_OF, b0s)]
+    masked = b1s.translate(_IS_MASKED).count(1)
+    if masked == len(b1s):  # a client's stream: every key a number
+        key = "%08x"
+        columns.append(store.mask_key)
+    elif masked == 0:
+        key = "-       "
     else:
-        body = summary
-        if len(payload) < length:
-            body += f" [{len(payload)} of {length} bytes kept]"
-    key = f"{store.mask_key[row]:08x}" if b1 & 0x80 else "-"
-    return _row(
-        direction,
-        store.seq[row],
-        store.offset[row],
-        b0,
-        b1,
-        key,
-        length,
-        body,
-        store.violations.get(row) if store.violations else None,
-    )
+        key = "%-8s"
+        columns.append(
+            [f"{k:08x}" if b1 & 0x80 else "-" for k, b1 in zip(store.mask_key, b1s, strict=True)]
+        )
+    tail = _ROW_TAIL
+    columns.append(lengths)
+    if 1 in b1s.translate(_IS_LONG):
+        columns.append(map(_FORM_OF, b1s))
+    else:  # 7-bit lengths only: no form to say
+        tail = tail.replace("%d%s", "%d", 1)
+    columns.append(bodies)
+    form = direction.replace("%", "%%") + _ROW_HEAD + key + tail
+    rows = list(map(str.rstrip, map(form.__mod__, zip(*columns, strict=True))))
+    for row, found in store.violations.items():
+        rows[row] = "\n".join([rows[row], *(format_violation(v) for v in found)])
+    return rows
 
 
 def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:

@@ -190,6 +190,46 @@ def test_decode_stdin_and_errors() -> None:
     assert "No such file or directory" in missing.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_pipe_is_decoded_as_its_bytes_come(as_json: bool) -> None:
+    """Frames arriving on a pipe that stays open are written out before the next
+    bytes come (not once a whole chunk has), with the output flushed while waiting."""
+    import os
+    import select
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    args = [sys.executable, "-m", "inspector", "decode", "-", "--from", "server"]
+    proc = subprocess.Popen(
+        [*args, *(["--json"] if as_json else [])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(server_bytes(FrameSpec(1, b"first"), FrameSpec(1, b"second")))
+        proc.stdin.flush()
+        seen = b""
+        while b"second" not in seen:
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"nothing more after {seen!r}"
+            more = os.read(proc.stdout.fileno(), 65536)
+            assert more, proc.stderr.read() if proc.stderr else ""
+            seen += more
+        assert b"first" in seen and b"frame(s)" not in seen and b'"end"' not in seen
+        rest, err = proc.communicate(timeout=30)  # (stdin closed: the stream ends)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, err
+    ending = (seen + rest).decode().splitlines()[-1]
+    assert ending.startswith('{"type":"end","frames":2' if as_json else "-- 2 frame(s)")
+
+
 def test_decode_shows_close_code_zero() -> None:
     # Code 0 is a code (an invalid one); only an empty close payload has none.
     out = io.StringIO()
@@ -224,15 +264,27 @@ HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\u2066"
 
 
 def test_human_output_escapes_what_the_sender_wrote() -> None:
+    hostile = HOSTILE.encode()
     data = server_bytes(
-        FrameSpec(opcode=1, payload=HOSTILE.encode()),
-        FrameSpec(opcode=8, payload=b"\x03\xe8" + HOSTILE.encode()),
+        FrameSpec(opcode=1, payload=hostile),
+        FrameSpec(opcode=1, payload=hostile),  # a flood: its view and meta looked up
+        FrameSpec(opcode=1, payload=json.dumps({"k": HOSTILE}).encode()),  # rendered lines
+        FrameSpec(opcode=1, payload=hostile, fin=False),  # a message's own line
+        FrameSpec(opcode=9, payload=hostile),
+        FrameSpec(opcode=0, payload=hostile),
+        FrameSpec(opcode=8, payload=b"\x03\xe8" + hostile),
     )
     out = io.StringIO()
     write_text(decode_stream(data, Role.SERVER), out)
     text = out.getvalue()
     assert not any(c in text for c in TERMINAL_CONTROLS), repr(text)
-    assert "\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066" in text
+    escaped = "\\e]0;pwned\\x07\\e[2J\\x9b31m\\u202eevil\\u2066"
+    rows = text.splitlines()
+    assert [r.endswith(f'"{escaped}"') for r in rows[:2]] == [True, True]
+    assert any(r.startswith('        "k": ') and "\\x9b31m\\u202eevil\\u2066" in r for r in rows)
+    assert any(
+        r.startswith("  = TEXT message") and r.endswith(f'"{escaped}{escaped}"') for r in rows
+    )
     assert "reason='\\e]0;pwned" in text
 
 

@@ -3,6 +3,9 @@ frames, the handshake and a failed upgrade, with peer-controlled text escaped.""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,18 +13,25 @@ from inspector.capture.events import (
     AcceptCheck,
     ConnectionState,
     Direction,
+    FramesCaptured,
     HandshakeCaptured,
+    SessionInfo,
+    SessionRole,
     StateChanged,
 )
+from inspector.capture.store import CaptureStore
 from inspector.cli.render import (
     PayloadRenderer,
+    ViewFields,
     accept_line,
     format_frame,
     format_problem,
+    format_rows,
     format_state,
     handshake_lines,
     refused,
     render_payload,
+    with_views,
 )
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
@@ -161,3 +171,107 @@ def test_choosing_asks_fewer_views_and_chooses_the_same(
     every = PayloadRenderer(_AskingEveryView(list(default_registry())), subprotocol=subprotocol)
     assert quick.choose(data, meta).name == every.choose(data, meta).name
     assert quick.summary(data, meta) == every.summary(data, meta)
+
+
+# --------------------------------------------------------------- rows in bulk
+def _rich() -> CaptureStore:
+    from capture.conftest import rich_store
+
+    return rich_store()
+
+
+def test_rows_formatted_in_bulk_are_the_rows_of_each_frame() -> None:
+    """Both directions, masked and unmasked, every length form, close frames,
+    violations, payloads not kept whole: :func:`format_rows` reads the columns and
+    says what :func:`format_frame` says of each frame."""
+    store = _rich()
+    masked = {bool(b1 & 0x80) for b1 in store.b1}
+    assert masked == {True, False} and store.violations
+    assert any(len(p) < n for p, n in zip(store.payloads, store.length, strict=True))
+    # A summary ending in a space, and an empty one: rows are right-stripped.
+    summaries = [f"summary {row} " if row % 2 else "" for row in range(len(store))]
+    for direction in ("", "<- "):
+        expected = [
+            format_frame(store.frame(row), direction, summaries[row]) for row in range(len(store))
+        ]
+        assert format_rows(store, summaries, direction) == expected
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_rows_of_a_client_stream_and_of_a_server_stream(long: bool) -> None:
+    # All masked, none masked, and only 7-bit lengths take their own formats.
+    frames = ((1, b"hi"), (2, bytes(300 if long else 30)), (8, b"\x03\xe8bye"))
+    for sender in (Role.CLIENT, Role.SERVER):
+        proto = Protocol(sender.peer, auto_pong=False, auto_close=False)
+        proto.receive_data(
+            b"".join(b"".join(encode_frame(FrameSpec(op, data), sender)) for op, data in frames)
+        )
+        store = CaptureStore(SessionInfo("", SessionRole(sender.peer.value), "", 0.0))
+        for event in proto.events_received():
+            if isinstance(event, FrameBatch):
+                store.add(FramesCaptured(0.0, Direction.IN, event))
+        summaries = ["a", "b %d %s", "unused: a close frame shows its code"]
+        for direction in ("", "%s -> "):
+            rows = format_rows(store, summaries, direction)
+            assert rows == [
+                format_frame(store.frame(row), direction, summaries[row]) for row in range(3)
+            ]
+        assert rows[1].endswith("(16-bit len)  b %d %s" if long else "len=30  b %d %s")
+        assert rows[2].endswith("code=1000 (Normal closure) reason='bye'")
+
+
+@pytest.mark.parametrize("view", [None, "text", "hex", "json"])
+def test_view_fields_made_with_the_line_are_the_rendered_views(view: str | None) -> None:
+    """:class:`ViewFields` in :func:`iter_lines` (one pass: a text payload's rendered
+    text taken from the line's own text) writes what rendering every payload and
+    adding it to the finished lines (:func:`with_views`) writes."""
+    from inspector.capture.formats.jsonl import iter_lines
+
+    store = _rich()
+    one = list(iter_lines(store, ViewFields(PayloadRenderer(view=view))))
+    two = list(with_views(store, iter_lines(store), PayloadRenderer(view=view)))
+    assert one == two
+    views = {json.loads(line).get("view") for line in one}
+    assert "text" in views or view not in (None, "text")
+    assert len(views) > 1 or view is not None
+
+
+def _text_flood() -> CaptureStore:
+    """Client text frames, many of one size and first byte, some JSON (whose view
+    the content decides), some empty, some on several lines."""
+    payloads = [f"msg {i:04d}".encode() for i in range(40)]
+    payloads += [b'{"n": 1}', b"{not json", b"[1, 2]", b"", b"", b"two\nlines", HOSTILE.encode()]
+    payloads += [b"x" * 5000, b"x" * 5000, b"42", b"43"]
+    proto = Protocol(Role.SERVER, auto_pong=False, auto_close=False)
+    proto.receive_data(
+        b"".join(b"".join(encode_frame(FrameSpec(1, p), Role.CLIENT)) for p in payloads)
+    )
+    store = CaptureStore(SessionInfo("", SessionRole.SERVER, "", 0.0), max_payload_bytes=None)
+    for event in proto.events_received():
+        if isinstance(event, FrameBatch):
+            store.add(FramesCaptured(0.0, Direction.IN, event))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("view", "subprotocol"), [(None, None), ("hex", None), ("json", None), (None, "stomp")]
+)
+def test_summaries_of_a_store_are_each_frames_summary(
+    view: str | None, subprotocol: str | None
+) -> None:
+    """:meth:`PayloadRenderer.row_summaries` (which reuses a flood's meta and view)
+    says of every row what choosing and summarising that row alone says."""
+    for store in (_rich(), _text_flood()):
+        one = PayloadRenderer(view=view, subprotocol=subprotocol)
+        summaries, rendered = one.row_summaries(store)
+        each = PayloadRenderer(view=view, subprotocol=subprotocol)
+        expected: list[str] = []
+        under: dict[int, list[str]] = {}
+        for row in range(len(store)):
+            data, meta, whole = each.row_payload(store, row)
+            chosen = each.choose(data, meta)
+            expected.append(each.summary(data, meta, chosen))
+            if whole and chosen.name not in ("text", "hex", "close"):
+                under[row] = each.rendered_lines(data, meta, chosen)
+        assert summaries == expected
+        assert rendered == under

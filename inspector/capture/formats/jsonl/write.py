@@ -41,6 +41,7 @@ from .schema import DIR_NAME, b64, b64encode, dumps, json_float
 
 __all__ = [
     "CaptureLineWriter",
+    "LineFields",
     "end_line",
     "event_line",
     "frame_lines",
@@ -69,24 +70,43 @@ _TEXT_KIND = tuple(
 )
 
 
-def iter_lines(store: CaptureStore) -> Iterator[str]:
+class LineFields(Protocol):
+    """Fields a writer adds at the end of frame and message lines (``decode --json``
+    adds the payload view and its rendered text): JSON text starting with a comma,
+    or ``""`` for none. Asked while the line is made, so that what the line already
+    holds (the payload's text) is not made twice."""
+
+    def frame_fields(self, store: CaptureStore, row: int, text_json: str) -> str:
+        """For the frame at ``row``; ``text_json`` is its ``"text"`` value (the
+        payload's UTF-8 text as JSON, ``null`` when it has none or is a close frame)."""
+        ...
+
+    def message_fields(self, store: CaptureStore, row: int) -> str:
+        """For the kept message whose last frame is at ``row``."""
+        ...
+
+
+def iter_lines(store: CaptureStore, fields: LineFields | None = None) -> Iterator[str]:
     """The lines of ``store``'s capture file, without line ends, in order: session,
     frames and events interleaved as they happened, each non-trivial message right
-    after its last frame, then the end line. Raises ValueError for a number JSON
-    cannot hold (a NaN time made in code: no reader gives one)."""
+    after its last frame, then the end line; ``fields`` adds to frame and message
+    lines. Raises ValueError for a number JSON cannot hold (a NaN time made in code:
+    no reader gives one)."""
     yield session_line(store.session)
     done = 0
     for rows, event in store.iter_events():
         if rows > done:
-            yield from _row_lines(store, done, rows)
+            yield from _row_lines(store, done, rows, fields)
             done = rows
         yield event_line(event)
     if len(store) > done:
-        yield from _row_lines(store, done, len(store))
+        yield from _row_lines(store, done, len(store), fields)
     yield end_line(len(store), len(store.events) + len(store.messages))
 
 
-def _row_lines(store: CaptureStore, start: int, stop: int) -> Iterator[str]:
+def _row_lines(
+    store: CaptureStore, start: int, stop: int, fields: LineFields | None = None
+) -> Iterator[str]:
     """The frame lines of rows ``start`` to ``stop``, each kept message after its row."""
     messages = store.messages
     violations = store.violations
@@ -96,6 +116,8 @@ def _row_lines(store: CaptureStore, start: int, stop: int) -> Iterator[str]:
     b0_json, form_json, text_kind, dir_json = _B0_JSON, _FORM_JSON, _TEXT_KIND, _DIR_JSON
     b64_bytes = b64encode
     enc = encode_basestring
+    frame_fields = fields.frame_fields if fields is not None else None
+    tail = ""
     last_t = math.nan
     t_json = ""
     for row in range(start, stop):
@@ -135,16 +157,21 @@ def _row_lines(store: CaptureStore, start: int, stop: int) -> Iterator[str]:
             text = "null"
         found = violations.get(row)
         vj = dumps([v.to_json() for v in found]) if found else "[]"
+        if frame_fields is not None:
+            tail = frame_fields(store, row, text if kind == 1 else "null")
         yield (
             f'{{"type":"frame","t":{t_json},"dir":{dir_json[dir_col[row]]},'
             f'"seq":{seq_col[row]},"offset":{off_col[row]},{b0_json[b0]},'
             f'"masked":{mask},"length":{length},"length_form":{form_json[n7]},'
             f'"header_hex":"{hh}","payload_b64":"{b64_bytes(payload, newline=False).decode()}",'
             f'"truncated":{"true" if len(payload) < length else "false"},"text":{text},'
-            f'"close_code":{close},"violations":{vj}}}'
+            f'"close_code":{close},"violations":{vj}{tail}}}'
         )
         if row in messages:
-            yield event_line(messages[row])
+            line = event_line(messages[row])
+            if fields is not None:
+                line = line[:-1] + fields.message_fields(store, row) + "}"
+            yield line
 
 
 def frame_lines(event: FramesCaptured) -> list[str]:

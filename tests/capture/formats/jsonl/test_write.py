@@ -150,6 +150,36 @@ def test_message_and_event_lines(rich: CaptureStore) -> None:
     assert [s["state"] for s in by_type["state"]] == ["connecting", "open", "closed"]
 
 
+class _Tagged:
+    """Fields that say where they were asked for (a :class:`LineFields`)."""
+
+    def frame_fields(self, store: CaptureStore, row: int, text_json: str) -> str:
+        return f',"row":{row},"text_json":{json.dumps(text_json)}'
+
+    def message_fields(self, store: CaptureStore, row: int) -> str:
+        return f',"message_row":{row}'
+
+
+def test_fields_end_the_frame_and_message_lines(rich: CaptureStore) -> None:
+    plain = [json.loads(x) for x in iter_lines(rich)]
+    tagged = [json.loads(x) for x in iter_lines(rich, _Tagged())]
+    assert len(tagged) == len(plain)
+    row = -1
+    for before, after in zip(plain, tagged, strict=True):
+        extra = {k: after.pop(k) for k in ("row", "text_json", "message_row") if k in after}
+        assert after == before and list(after) == list(before), "the fields come last"
+        if before["type"] == "frame":
+            row += 1
+            # The text as the line holds it; a close frame's reason is not its text.
+            text = before["text"] if before["opcode"] != Opcode.CLOSE else None
+            assert extra == {"row": row, "text_json": json.dumps(text, ensure_ascii=False)}
+        elif before["type"] == "message" and row in rich.messages:
+            assert extra == {"message_row": row}
+        else:
+            assert extra == {}
+    assert row == len(rich) - 1
+
+
 def test_write_through_a_temporary_file(rich: CaptureStore, tmp_path: Path) -> None:
     path = tmp_path / "keep.jsonl"
     path.write_text("the old capture\n")
