@@ -12,14 +12,16 @@ gain in memory, and a detail pane can show it without a copy. Their row's span i
 the arena is empty.
 
 Reading a row returns a ``bytes`` copy of its span (small: the copy is cheap), never
-a view: a ``memoryview`` held into the arena would stop it from growing.
+a view: a ``memoryview`` held into the arena would stop it from growing in place
+(:meth:`PayloadArena.views` gives views for one pass of a scan; should one be kept,
+the arena grows in a copy instead of failing).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, islice
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, chain, islice
 from operator import eq
 from typing import overload
 
@@ -51,7 +53,7 @@ class PayloadArena(Sequence[bytes]):
             self._own[len(self._bounds) - 1] = payload if type(payload) is bytes else bytes(payload)
             self._own_bytes += n
         else:
-            self._data += payload
+            self._grow(payload)
         self._bounds.append(len(self._data))
 
     def extend(self, payloads: Iterable[bytes | bytearray | memoryview]) -> None:
@@ -62,11 +64,18 @@ class PayloadArena(Sequence[bytes]):
             for payload in batch:
                 self.append(payload)
             return
-        data = self._data
-        base = len(data)
-        data += b"".join(batch)
+        base = len(self._data)
+        self._grow(b"".join(batch))
         # Bounds counted up in C from the lengths (no Python step per payload).
         self._bounds.extend(islice(accumulate(map(len, batch), initial=base), 1, None))
+
+    def _grow(self, more: bytes | bytearray | memoryview) -> None:
+        try:
+            self._data += more
+        except BufferError:
+            # A view of the arena is still held somewhere (see views()): it may not
+            # be resized, so go on in a copy; the view keeps the old one alive.
+            self._data = self._data + more
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
@@ -107,6 +116,36 @@ class PayloadArena(Sequence[bytes]):
             return map(self._at, range(len(self)))
         b = self._bounds
         return map(bytes, map(self._data.__getitem__, map(slice, b, islice(b, 1, None))))
+
+    def views(self, rows: Iterable[int] | None = None) -> Iterator[bytes | memoryview]:
+        """Each row's payload (of ``rows``, or all) without a copy: a ``memoryview``
+        of the arena (own-object rows: their object), for a scan that reads each
+        once and keeps none (a view held on blocks the arena from growing in
+        place)."""
+        b = self._bounds
+        view = memoryview(self._data).__getitem__
+        if rows is not None:
+            own = self._own
+            if own:
+                return (own[r] if r in own else view(slice(b[r], b[r + 1])) for r in rows)
+            return map(
+                view,
+                map(slice, map(b.__getitem__, rows), map(b.__getitem__, map((1).__add__, rows))),
+            )
+        if not self._own:
+            return map(view, map(slice, b, islice(b, 1, None)))
+        return chain.from_iterable(self._segments(view))
+
+    def _segments(
+        self, view: Callable[[slice], memoryview]
+    ) -> Iterator[Iterable[bytes | memoryview]]:
+        b = self._bounds
+        row = 0
+        for own_row, payload in self._own.items():
+            yield map(view, map(slice, b[row:own_row], b[row + 1 : own_row + 1]))
+            yield (payload,)
+            row = own_row + 1
+        yield map(view, map(slice, b[row:-1], b[row + 1 :]))
 
     def size(self, row: int) -> int:
         """The length of row ``row``'s payload, without copying it."""

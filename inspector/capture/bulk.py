@@ -79,7 +79,8 @@ def matcher(
         search_text = rx.search
 
         def test_text(payloads: Iterable[bytes]) -> Iterator[Any]:
-            return map(search_text, map(bytes.decode, payloads, repeat("utf-8"), repeat("replace")))
+            # str(), not bytes.decode: payloads may be memoryviews of the arena.
+            return map(search_text, map(str, payloads, repeat("utf-8"), repeat("replace")))
 
         return test_text
     if not regex and case:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress
-from typing import Any
+from itertools import compress, filterfalse
+from typing import Any, cast
 
 from ..protocol.violations import Violation
 from .arena import PayloadArena
@@ -95,10 +95,16 @@ class StoreQueries:
             if found is not None and payloads.own:
                 found = self._own_matches(found, scope, test)
         if found is None:
-            if scope is None:
-                found = array("q", compress(range(len(payloads)), test(payloads)))
+            each: Iterable[bytes]
+            if regex or not case or needle is None:
+                # A pattern's search and str() read a memoryview as they read bytes:
+                # no copy of each payload (only ``in`` needs bytes).
+                each = cast(Iterable[bytes], payloads.views(scope))
             else:
-                found = array("q", compress(scope, test(map(payloads.__getitem__, scope))))
+                each = payloads if scope is None else map(payloads.__getitem__, scope)
+            found = array(
+                "q", compress(range(len(payloads)) if scope is None else scope, test(each))
+            )
         if messages and self.messages:
             in_scope = None if scope is None else set(scope)
             extra = [
@@ -116,11 +122,9 @@ class StoreQueries:
         scope: array[int] | None,
         test: Callable[[Iterable[bytes]], Iterator[Any]],
     ) -> array[int]:
-        """``found`` (the arena's matches) with the matching rows of the payloads kept
-        as their own objects (few: each is large), in order."""
+        """``found`` (the arena's matches) with the payloads kept as their own objects
+        (few: each is large) tested instead of their empty spans in the arena."""
         own = self.payloads.own
         rows = list(own) if scope is None else list(filter(own.__contains__, scope))
-        hits = list(compress(rows, test(map(own.__getitem__, rows))))
-        if not hits:
-            return found
-        return array("q", sorted(set(found).union(hits)))
+        hits = set(compress(rows, test(map(own.__getitem__, rows))))
+        return array("q", sorted(hits.union(filterfalse(own.__contains__, found))))

@@ -1,113 +1,52 @@
 """Searching a :class:`~.arena.PayloadArena` with one C-level scan of the arena.
 
 A search of three million small payloads one ``bytes`` object at a time costs a
-Python-level call each (~0.3 µs: about a second). The arena holds them back to back,
-so ``bytearray.find`` (or a compiled pattern's ``search``) runs over all of them at
-once, and each hit is mapped to its row by bisecting the ends column. A hit that
-runs over the end of its payload into the next is not a match of either: the rows it
-touches are tested one by one, with the search bounded to each row's span.
+Python-level call each (~0.2 µs: over half a second). The arena holds them back to
+back, so ``bytearray.find`` (or a compiled pattern's ``search``) runs over all of
+them at once, and each hit is mapped to its row by bisecting the bounds column. A
+hit that runs over the end of its payload into the next is a match of neither: the
+rows it touches are tested one by one, with the search bounded to each row's span.
+Ignoring case, the arena is lowered a window at a time and searched with ``find``.
 
 When most rows match, one Python step per hit would cost more than the search: the
 scan then tests every row in C instead (``map`` of the bounded ``count``/``search``
 over the rows' spans: no object per row but the result).
 
-Only patterns whose matches depend on nothing outside the bytes they match can be
-scanned this way: anchors (``^``, ``$``, ``\\b``, ``\\A``...) and lookarounds see
-the neighbouring payload in an arena, so for those :func:`search_arena` returns None
-and the caller tests each payload (what :func:`~.bulk.matcher` does).
+Patterns anchored at a payload's end or start are searched row by row in place;
+patterns that look before a payload's start (``\\b``, lookbehind) cannot use the
+arena: :func:`search_arena` returns None and the caller tests each payload (see
+:mod:`.patterns`).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from array import array
-from bisect import bisect_right
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import compress, repeat
 from typing import Any
 
 from .arena import PayloadArena
+from .bulk import plus
+from .patterns import ROWS, SCAN, Plan, literal_of, plan
 
-__all__ = ["literal_of", "scannable", "search_arena"]
+__all__ = ["search_arena"]
 
 #: Hits per row (in the rows scanned so far) above which the scan switches to
 #: testing every row in C; checked every :data:`_CHECK_EVERY` hits.
 _DENSE = 1 / 8
 _CHECK_EVERY = 1024
-#: A search limited to this few rows tests them one by one (the live tail).
+#: A search limited to this few rows tests each payload (the live tail).
 _FEW_ROWS = 4096
+#: Bytes of arena lowered at a time for a case-insensitive search.
+_WINDOW = 64 * 1024
 
-try:  # the pattern parser of the standard library (private, there since 3.11)
-    _sre_constants: Any = importlib.import_module("re._constants")
-    _PARSE: Callable[[bytes, int], Any] | None = importlib.import_module("re._parser").parse
-    _LITERAL: object = _sre_constants.LITERAL
-    _CONTEXT_OPS: frozenset[object] = frozenset(
-        (_sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT)
-    )
-except (ImportError, AttributeError):  # pragma: no cover - another implementation
-    _PARSE = None
-    _LITERAL = None
-    _CONTEXT_OPS = frozenset()
-
-
-def _parse(pattern: bytes) -> Any | None:
-    if _PARSE is None:  # pragma: no cover - another implementation
-        return None
-    try:
-        return _PARSE(pattern, 0)
-    except (re.error, RecursionError, TypeError, ValueError):
-        return None
-
-
-def _context_free(items: Any) -> bool:
-    """No anchor or lookaround anywhere in a parsed pattern (nested groups, branches,
-    repeats included)."""
-    for op, av in items:
-        if op in _CONTEXT_OPS:
-            return False
-        if not _context_free_value(av):
-            return False
-    return True
-
-
-def _context_free_value(av: Any) -> bool:
-    if isinstance(av, tuple | list):
-        for item in av:
-            if _is_subpattern(item):
-                if not _context_free(item):
-                    return False
-            elif not _context_free_value(item):
-                return False
-        return True
-    if _is_subpattern(av):
-        return _context_free(av)
-    return True
-
-
-def _is_subpattern(value: Any) -> bool:
-    return type(value).__name__ == "SubPattern"
-
-
-def scannable(pattern: bytes) -> bool:
-    """Whether a regular expression's matches depend only on the bytes they cover
-    (so that it may be run over the arena)."""
-    parsed = _parse(pattern)
-    return parsed is not None and _context_free(parsed)
-
-
-def literal_of(pattern: bytes) -> tuple[bytes, bool] | None:
-    """``(bytes, ignores_case)`` when a regular expression is a plain string of
-    literal bytes (``alert``, ``a\\.b``, ``(?i)ALERT``), else None: a literal is
-    found with ``find``, far faster than the pattern engine ignoring case."""
-    parsed = _parse(pattern)
-    if parsed is None or not all(op is _LITERAL for op, _ in parsed):
-        return None
-    flags = parsed.state.flags
-    if flags & re.LOCALE:
-        return None
-    return bytes(av for _, av in parsed), bool(flags & re.IGNORECASE)
+#: ``find(pos, end)``: the span of the first hit in [pos, end) of a haystack, or None.
+Finder = Callable[[int, int], "tuple[int, int] | None"]
+#: ``each(starts, stops)``: a match result per row span (see :func:`_each_row`).
+Each = Callable[[Any, Any], Any]
 
 
 def search_arena(
@@ -120,63 +59,99 @@ def search_arena(
 ) -> array[int] | None:
     """Rows (of ``rows``, or all; in that order) whose arena span matches ``needle``
     (bytes; case-insensitive means ASCII letters, as ``re`` does for bytes), or None
-    when the pattern cannot be scanned in an arena. Payloads kept as their own
-    objects are the caller's to test (:attr:`PayloadArena.own`)."""
+    when the caller should test each payload instead: a pattern that cannot be
+    scanned in an arena, or so few ``rows`` that a scan would not pay. Payloads kept
+    as their own objects are the caller's to test (:attr:`PayloadArena.own`)."""
     fold = not case
+    how: Plan | None = None
     if regex:
         literal = literal_of(needle)
         if literal is not None:
             needle, inline_fold = literal
             fold = fold or inline_fold
-            regex = False
-        elif not scannable(needle):
-            return None
+        else:
+            how = plan(needle)
+            if how is None:
+                return None
     bounds = arena.bounds
     n = len(bounds) - 1
     if rows is not None:
-        if not len(rows):
-            return array("q")
+        if len(rows) <= _FEW_ROWS:
+            return None
         lo, hi = min(rows), max(rows) + 1
         if lo < 0 or hi > n:
             raise IndexError(f"row out of range (the store has {n} frames)")
     else:
         lo, hi = 0, n
-    if lo >= hi:
-        return array("q")
-    s0 = bounds[lo]
-    e0 = bounds[hi]
-    data = arena.data
-    # The haystack holds the span [s0, e0) at offset s0 - base.
-    hay: bytes | bytearray = data
-    base = 0
-    if fold and not regex:
-        hay = (data if s0 == 0 and e0 == len(data) else data[s0:e0]).lower()
-        needle = needle.lower()
-        base = s0
     everything = range(lo, hi) if rows is None else rows
-    if regex:
-        rx = re.compile(needle, re.IGNORECASE if fold else 0)
+    if how is not None:
+        rx = re.compile(how.pattern, re.IGNORECASE if fold else 0)
+        if how.kind != SCAN:
+            # Anchored at a payload's end or start: each row's span searched (or
+            # matched at its start) in place, the search bounded to the span.
+            tester = rx.search if how.kind == ROWS else rx.match
+            return _each_row(partial(map, tester, repeat(arena.data)), bounds, 0, everything)
         if rx.search(b"") is not None:
             # Context-free and matching nothing: it matches every payload.
             return array("q", everything)
-        find = _regex_finder(rx, hay)
-        each: Callable[[Any, Any], Any] = partial(map, rx.search, repeat(hay))
+        found = _scan(
+            _regex_finder(rx, arena.data),
+            partial(map, rx.search, repeat(arena.data)),
+            bounds,
+            lo,
+            hi,
+        )
+    elif not needle:
+        return array("q", everything)
+    elif fold:
+        found = _scan_folded(arena.data, needle.lower(), bounds, lo, hi)
     else:
-        if not needle:
-            return array("q", everything)
-        find = _literal_finder(needle, hay)
-        each = partial(map, hay.count, repeat(needle))
-    if rows is not None and len(rows) <= _FEW_ROWS:
-        return _each_row(each, bounds, base, rows)
-    found = _sparse(find, bounds, lo, hi, base)
-    if found is None:
-        return _each_row(each, bounds, base, everything)
+        data = arena.data
+        found = _scan(
+            _literal_finder(needle, data), partial(map, data.count, repeat(needle)), bounds, lo, hi
+        )
     if rows is None or not found:
         return found
     return array("q", compress(rows, map(set(found).__contains__, rows)))
 
 
-Finder = Callable[[int, int], "tuple[int, int] | None"]
+def _scan(
+    find: Finder, each: Each, bounds: array[int], lo: int, hi: int, base: int = 0
+) -> array[int]:
+    """The rows in [lo, hi) with a match: hits mapped to rows while they are thin,
+    every row tested in C from where they turn thick."""
+    found, resume = _sparse(find, bounds, lo, hi, base)
+    if resume < hi:
+        found.extend(_each_row(each, bounds, base, range(resume, hi)))
+    return found
+
+
+def _scan_folded(
+    data: bytearray, needle: bytes, bounds: array[int], lo: int, hi: int
+) -> array[int]:
+    """Case-insensitive ``find``: the arena lowered a window at a time (small enough
+    to stay in the processor's cache, as the search then reads it again), instead of
+    a lowered copy of everything (a second arena's worth of fresh memory)."""
+    found = array("q")
+    for wlo, whi in _windows(bounds, lo, hi):
+        base = bounds[wlo]
+        hay = data[base : bounds[whi]].lower()
+        each: Each = partial(map, hay.count, repeat(needle))
+        if hay.count(needle) > (whi - wlo) * _DENSE:
+            found.extend(_each_row(each, bounds, base, range(wlo, whi)))
+        else:
+            found.extend(_scan(_literal_finder(needle, hay), each, bounds, wlo, whi, base))
+    return found
+
+
+def _windows(bounds: array[int], lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """Consecutive row ranges [a, b) covering [lo, hi), each ~:data:`_WINDOW` bytes
+    of arena (at least one row)."""
+    r = lo
+    while r < hi:
+        nxt = min(bisect_left(bounds, bounds[r] + _WINDOW, r + 1, hi + 1), hi)
+        yield r, nxt
+        r = nxt
 
 
 def _literal_finder(needle: bytes, hay: bytes | bytearray) -> Finder:
@@ -200,9 +175,12 @@ def _regex_finder(rx: re.Pattern[bytes], hay: bytes | bytearray) -> Finder:
     return find
 
 
-def _sparse(find: Finder, bounds: array[int], lo: int, hi: int, base: int) -> array[int] | None:
-    """The rows in [lo, hi) with a match, from hits found in their whole span, or
-    None when hits come so thick that testing every row costs less."""
+def _sparse(
+    find: Finder, bounds: array[int], lo: int, hi: int, base: int
+) -> tuple[array[int], int]:
+    """The rows in [lo, resume) with a match, from hits found in their span, and
+    ``resume``: ``hi``, or the row where hits came so thick that testing every row
+    (:func:`_each_row`) costs less than mapping each hit."""
     found = array("q")
     e0 = bounds[hi] - base
     pos = bounds[lo] - base
@@ -229,25 +207,27 @@ def _sparse(find: Finder, bounds: array[int], lo: int, hi: int, base: int) -> ar
         pos = end
         if len(found) >= checked + _CHECK_EVERY:
             checked = len(found)
-            if checked > (row + 1 - lo) * _DENSE:
-                return None
-    return found
+            done = bisect_right(bounds, pos + base, lo, hi + 1) - 1
+            if checked > (done - lo) * _DENSE:
+                return found, done
+    return found, hi
 
 
-def _each_row(
-    each: Callable[[Any, Any], Any], bounds: array[int], base: int, rows: range | array[int]
-) -> array[int]:
+def _each_row(each: Each, bounds: array[int], base: int, rows: range | array[int]) -> array[int]:
     """Each row tested on its own span of the haystack, in C: ``each(starts, stops)``
     maps ``hay.count(needle, s, e)`` (0: no match) or ``pattern.search(hay, s, e)``."""
     starts: Any
     stops: Any
     if isinstance(rows, range):
-        starts = bounds[rows.start : rows.stop]
-        stops = bounds[rows.start + 1 : rows.stop + 1]
+        spans = bounds[rows.start : rows.stop + 1]
+        if base:
+            # Shifted into the haystack's offsets in one big-integer subtraction.
+            spans = array("Q", plus(spans.tobytes(), -base))
+        starts, stops = spans[:-1], spans[1:]
     else:
         starts = map(bounds.__getitem__, rows)
         stops = map(bounds.__getitem__, map((1).__add__, rows))
-    if base:
-        starts = map(base.__rsub__, starts)
-        stops = map(base.__rsub__, stops)
+        if base:
+            starts = map(base.__rsub__, starts)
+            stops = map(base.__rsub__, stops)
     return array("q", compress(rows, each(starts, stops)))

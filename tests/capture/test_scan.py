@@ -17,7 +17,7 @@ from capture.conftest import IN, received, session_info, wire
 from inspector.capture.arena import OWN_OBJECT, PayloadArena
 from inspector.capture.bulk import matcher
 from inspector.capture.events import FramesCaptured
-from inspector.capture.scan import _CHECK_EVERY, _sparse, literal_of, scannable, search_arena
+from inspector.capture.scan import _CHECK_EVERY, _sparse, search_arena
 from inspector.capture.store import CaptureStore
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import FrameSpec
@@ -101,23 +101,17 @@ def test_a_hit_across_a_boundary_does_not_hide_a_match_after_it() -> None:
     assert list(store.search("b?ab?", regex=True)) == [0, 1]
 
 
-def test_anchors_and_lookarounds_are_tested_on_each_payload() -> None:
-    assert not scannable(rb"^ab") and not scannable(rb"(?<=a)b") and not scannable(rb"x\Z")
-    assert not scannable(rb"(x|(?:y\b))+") and not scannable(rb"[a]{1,2}(?=c)")
-    assert scannable(rb"a+(b|c){2}[^x]") and scannable(rb"(a)\1")
-    store = store_of([b"xab", b"abx", b"ab"])
-    assert list(store.search("^ab", regex=True)) == [1, 2]
-    assert list(store.search("ab$", regex=True)) == [0, 2]
-    # Returned as "cannot scan", for the caller to test each payload.
-    assert search_arena(store.payloads, rb"^ab", regex=True, case=True, rows=None) is None
-
-
-def test_literal_patterns_are_found_as_literals() -> None:
-    assert literal_of(rb"alert") == (b"alert", False)
-    assert literal_of(rb"a\.b") == (b"a.b", False)
-    assert literal_of(rb"(?i)ALERT") == (b"ALERT", True)
-    assert literal_of(rb"a.b") is None and literal_of(rb"ab+") is None
-    assert literal_of(rb"(") is None
+def test_anchors_are_tested_in_place_and_lookbehinds_on_each_payload() -> None:
+    store = store_of([b"xab", b"abx", b"ab", b"", b"ab\n"])
+    assert list(store.search("^ab", regex=True)) == [1, 2, 4]
+    assert list(store.search("ab$", regex=True)) == [0, 2, 4]
+    assert list(store.search(r"ab\Z", regex=True)) == [0, 2]
+    assert list(store.search("^$", regex=True)) == [3]
+    assert list(store.search(r"\bab", regex=True)) == [1, 2, 4]
+    assert list(store.search("(?<=x)ab", regex=True)) == [0]
+    # Only these are returned as "cannot scan", for the caller to test each payload.
+    assert search_arena(store.payloads, rb"\bab", regex=True, case=True, rows=None) is None
+    assert search_arena(store.payloads, rb"^ab", regex=True, case=True, rows=None) is not None
 
 
 def test_large_payloads_are_searched_too() -> None:
@@ -128,6 +122,9 @@ def test_large_payloads_are_searched_too() -> None:
     assert list(store.search("needle", rows=[1, 2])) == [1]
     assert list(store.search("^needle", regex=True)) == [0]
     assert list(store.search(r"\.N", regex=True, rows=[0, 2, 3])) == [3]
+    # Their spans in the arena are empty, but they are not.
+    assert list(store.search("dle$", regex=True)) == [0, 1, 3]
+    assert list(store.search("^$", regex=True)) == []
 
 
 def dense(n: int) -> list[bytes]:
@@ -136,7 +133,14 @@ def dense(n: int) -> list[bytes]:
 
 @pytest.mark.parametrize(
     ("pattern", "regex", "case"),
-    [("tick", False, True), ("TICK", False, False), ("t[i]ck", True, True), ("ALERT", False, True)],
+    [
+        ("tick", False, True),
+        ("TICK", False, False),
+        ("t[i]ck", True, True),
+        ("ALERT", False, True),
+        ('^\\{"seq":1', True, True),
+        ('ALERT"}$', True, False),
+    ],
 )
 def test_dense_and_sparse_hits_over_many_rows(pattern: str, regex: bool, case: bool) -> None:
     payloads = dense(20 * _CHECK_EVERY)
@@ -147,8 +151,8 @@ def test_dense_and_sparse_hits_over_many_rows(pattern: str, regex: bool, case: b
 
 
 def test_thick_hits_switch_to_testing_every_row() -> None:
-    """Past a hit in every few rows the scan gives up on mapping hits one at a time
-    (None: test every row in C); thin hits are mapped."""
+    """Past a hit in every few rows the scan stops mapping hits one at a time and
+    says where every row is to be tested instead (in C); thin hits are all mapped."""
     arena = PayloadArena(dense(20 * _CHECK_EVERY))
     data = bytes(arena.data)
 
@@ -160,9 +164,11 @@ def test_thick_hits_switch_to_testing_every_row() -> None:
         return find
 
     n = len(arena)
-    assert _sparse(finder(b"tick"), arena.bounds, 0, n, 0) is None
-    thin = _sparse(finder(b"ALERT"), arena.bounds, 0, n, 0)
-    assert thin is not None and list(thin) == list(range(0, n, 20))
+    thick, resume = _sparse(finder(b"tick"), arena.bounds, 0, n, 0)
+    assert _CHECK_EVERY <= resume < 2 * _CHECK_EVERY
+    assert list(thick) == [r for r in range(resume) if r % 20]
+    thin, resume = _sparse(finder(b"ALERT"), arena.bounds, 0, n, 0)
+    assert resume == n and list(thin) == list(range(0, n, 20))
 
 
 def test_rows_out_of_range_and_bad_patterns() -> None:
