@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-__all__ = ["MATCH", "ROWS", "SCAN", "Plan", "literal_of", "plan"]
+__all__ = ["MATCH", "ROWS", "SCAN", "Plan", "literal_of", "plan", "required_literal"]
 
 SCAN = "scan"
 ROWS = "rows"
@@ -42,7 +42,7 @@ class Plan(NamedTuple):
 
 try:
     _c: Any = importlib.import_module("re._constants")
-    _PARSE: Callable[[bytes, int], Any] | None = importlib.import_module("re._parser").parse
+    _PARSE: Callable[[str | bytes, int], Any] | None = importlib.import_module("re._parser").parse
     _LITERAL: object = _c.LITERAL
     _AT: object = _c.AT
     _ASSERTS: frozenset[object] = frozenset((_c.ASSERT, _c.ASSERT_NOT))
@@ -50,11 +50,12 @@ try:
     _BOTH_ATS: frozenset[object] = frozenset((_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY))
     _LEADING: frozenset[object] = frozenset((_c.AT_BEGINNING, _c.AT_BEGINNING_STRING))
     _BEGINNING_STRING: object = _c.AT_BEGINNING_STRING
+    _ZERO_WIDTH: frozenset[object] = frozenset((_c.AT, _c.ASSERT, _c.ASSERT_NOT))
 except (ImportError, AttributeError):  # pragma: no cover - another implementation
     _PARSE = None
 
 
-def _parse(pattern: bytes) -> Any | None:
+def _parse(pattern: str | bytes) -> Any | None:
     if _PARSE is None:  # pragma: no cover - another implementation
         return None
     try:
@@ -136,3 +137,56 @@ def literal_of(pattern: bytes) -> tuple[bytes, bool] | None:
     if flags & re.LOCALE:
         return None
     return bytes(av for _, av in parsed), bool(flags & re.IGNORECASE)
+
+
+#: ASCII letters that Unicode case-insensitive matching also pairs with non-ASCII
+#: letters (dotless and dotted i, long s, the Kelvin sign): no prefilter for them.
+_UNICODE_CASED = frozenset(map(ord, "iIsSkK"))
+
+
+def required_literal(
+    pattern: str | bytes, *, ignore_case: bool, regex: bool = True
+) -> tuple[bytes, bool] | None:
+    """``(bytes, ignores_case)``: the longest run of literal characters (two or more)
+    that every match of ``pattern`` contains, as the bytes a payload then holds, or
+    None. A ``str`` pattern is matched against payloads decoded from UTF-8, so only
+    characters whose UTF-8 form a match surely holds count: ignoring case, ASCII
+    characters that have no non-ASCII case partner.
+
+    A search that cannot use the arena tests only the rows holding these bytes
+    (found in the arena first)."""
+    if not regex:
+        pattern = re.escape(pattern)  # type: ignore[type-var]  # str or bytes, either
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    flags = parsed.state.flags
+    if flags & re.LOCALE:
+        return None
+    fold = ignore_case or bool(flags & re.IGNORECASE)
+    text = isinstance(pattern, str)
+    best: list[int] = []
+    run: list[int] = []
+    for op, av in parsed:
+        if op is _LITERAL and _usable(av, text, fold):
+            run.append(av)
+            continue
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the characters around it are adjacent
+        best = max(best, run, key=len)
+        run = []
+    best = max(best, run, key=len)
+    if len(best) < 2:
+        return None
+    literal = "".join(map(chr, best)).encode("utf-8") if text else bytes(best)
+    return literal, fold
+
+
+def _usable(code: int, text: bool, fold: bool) -> bool:
+    if not text:
+        return True
+    if fold:
+        return code < 0x80 and code not in _UNICODE_CASED
+    # Decoding with "replace" makes U+FFFD of bytes that are not it; no payload
+    # decodes to a surrogate.
+    return code != 0xFFFD and not 0xD800 <= code <= 0xDFFF

@@ -12,7 +12,8 @@ from ..protocol.violations import Violation
 from .arena import PayloadArena
 from .bulk import and_masks, matcher, pattern_bytes
 from .events import Direction, MessageCaptured
-from .scan import search_arena
+from .patterns import required_literal
+from .scan import _FEW_ROWS, search_arena, search_in_place
 from .tables import _DIR_CODE
 
 __all__ = ["StoreQueries"]
@@ -86,25 +87,15 @@ class StoreQueries:
         and non-ASCII text ignoring case, test each payload (~0.3 s per million).
         """
         test = matcher(pattern, regex=regex, case=case)
-        payloads = self.payloads
         scope = None if rows is None else rows if isinstance(rows, array) else array("q", rows)
         needle = pattern_bytes(pattern, regex=regex, case=case)
         found = None
         if needle is not None:
-            found = search_arena(payloads, needle, regex=regex, case=case, rows=scope)
-            if found is not None and payloads.own:
+            found = search_arena(self.payloads, needle, regex=regex, case=case, rows=scope)
+            if found is not None and self.payloads.own:
                 found = self._own_matches(found, scope, test)
         if found is None:
-            each: Iterable[bytes]
-            if regex or not case or needle is None:
-                # A pattern's search and str() read a memoryview as they read bytes:
-                # no copy of each payload (only ``in`` needs bytes).
-                each = cast(Iterable[bytes], payloads.views(scope))
-            else:
-                each = payloads if scope is None else map(payloads.__getitem__, scope)
-            found = array(
-                "q", compress(range(len(payloads)) if scope is None else scope, test(each))
-            )
+            found = self._search_each(pattern, needle, test, regex=regex, case=case, rows=scope)
         if messages and self.messages:
             in_scope = None if scope is None else set(scope)
             extra = [
@@ -115,6 +106,42 @@ class StoreQueries:
             if extra:
                 found = array("q", sorted(set(found).union(extra)))
         return found
+
+    def _search_each(
+        self,
+        pattern: str | bytes,
+        needle: bytes | None,
+        test: Callable[[Iterable[bytes]], Iterator[Any]],
+        *,
+        regex: bool,
+        case: bool,
+        rows: array[int] | None,
+    ) -> array[int]:
+        """:meth:`search` for a pattern that cannot run over the whole arena (or
+        for a few rows): the rows holding a literal that every match contains are
+        found in the arena first, and only those are tested one by one; without
+        such a literal, a pattern anchored at a payload's end or start is tried on
+        each row's span in place, and any other on each payload."""
+        payloads = self.payloads
+        if rows is None or len(rows) > _FEW_ROWS:
+            required = required_literal(
+                pattern if needle is None else needle, ignore_case=not case, regex=regex
+            )
+            if required is not None:
+                literal, fold = required
+                rows = self.search(literal, case=not fold, rows=rows, messages=False)
+            elif needle is not None and regex:
+                found = search_in_place(payloads, needle, case=case, rows=rows)
+                if found is not None:
+                    return self._own_matches(found, rows, test) if payloads.own else found
+        each: Iterable[bytes]
+        if regex or not case or needle is None:
+            # A pattern's search and str() read a memoryview as they read bytes:
+            # no copy of each payload (only ``in`` needs bytes).
+            each = cast(Iterable[bytes], payloads.views(rows))
+        else:
+            each = payloads if rows is None else map(payloads.__getitem__, rows)
+        return array("q", compress(range(len(payloads)) if rows is None else rows, test(each)))
 
     def _own_matches(
         self,

@@ -12,10 +12,10 @@ When most rows match, one Python step per hit would cost more than the search: t
 scan then tests every row in C instead (``map`` of the bounded ``count``/``search``
 over the rows' spans: no object per row but the result).
 
-Patterns anchored at a payload's end or start are searched row by row in place;
-patterns that look before a payload's start (``\\b``, lookbehind) cannot use the
-arena: :func:`search_arena` returns None and the caller tests each payload (see
-:mod:`.patterns`).
+Patterns with anchors or lookarounds cannot run over the whole arena (see
+:mod:`.patterns`): :func:`search_arena` returns None for them. Those anchored at a
+payload's end or start can be searched row by row in place
+(:func:`search_in_place`); the others are tested payload by payload.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .arena import PayloadArena
 from .bulk import plus
 from .patterns import ROWS, SCAN, Plan, literal_of, plan
 
-__all__ = ["search_arena"]
+__all__ = ["search_arena", "search_in_place"]
 
 #: Hits per row (in the rows scanned so far) above which the scan switches to
 #: testing every row in C; checked every :data:`_CHECK_EVERY` hits.
@@ -60,8 +60,9 @@ def search_arena(
     """Rows (of ``rows``, or all; in that order) whose arena span matches ``needle``
     (bytes; case-insensitive means ASCII letters, as ``re`` does for bytes), or None
     when the caller should test each payload instead: a pattern that cannot be
-    scanned in an arena, or so few ``rows`` that a scan would not pay. Payloads kept
-    as their own objects are the caller's to test (:attr:`PayloadArena.own`)."""
+    scanned in an arena (see :func:`search_in_place`), or so few ``rows`` that a
+    scan would not pay. Payloads kept as their own objects are the caller's to test
+    (:attr:`PayloadArena.own`)."""
     fold = not case
     how: Plan | None = None
     if regex:
@@ -85,12 +86,9 @@ def search_arena(
         lo, hi = 0, n
     everything = range(lo, hi) if rows is None else rows
     if how is not None:
-        rx = re.compile(how.pattern, re.IGNORECASE if fold else 0)
         if how.kind != SCAN:
-            # Anchored at a payload's end or start: each row's span searched (or
-            # matched at its start) in place, the search bounded to the span.
-            tester = rx.search if how.kind == ROWS else rx.match
-            return _each_row(partial(map, tester, repeat(arena.data)), bounds, 0, everything)
+            return None
+        rx = re.compile(how.pattern, re.IGNORECASE if fold else 0)
         if rx.search(b"") is not None:
             # Context-free and matching nothing: it matches every payload.
             return array("q", everything)
@@ -113,6 +111,23 @@ def search_arena(
     if rows is None or not found:
         return found
     return array("q", compress(rows, map(set(found).__contains__, rows)))
+
+
+def search_in_place(
+    arena: PayloadArena, pattern: bytes, *, case: bool, rows: array[int] | None
+) -> array[int] | None:
+    """Rows (of ``rows``, or all) whose span matches a regular expression anchored
+    at a payload's end or start (:data:`~.patterns.ROWS`, :data:`~.patterns.MATCH`),
+    each row's span searched (or matched at its start) in place, in C, the search
+    bounded to the span; None for any other pattern. The spans of payloads kept as
+    their own objects are empty: the caller tests those."""
+    how = plan(pattern)
+    if how is None or how.kind == SCAN:
+        return None
+    rx = re.compile(how.pattern, 0 if case else re.IGNORECASE)
+    tester = rx.search if how.kind == ROWS else rx.match
+    scope = range(len(arena)) if rows is None else rows
+    return _each_row(partial(map, tester, repeat(arena.data)), arena.bounds, 0, scope)
 
 
 def _scan(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.capture.patterns import MATCH, ROWS, SCAN, Plan, literal_of, plan
+from inspector.capture.patterns import MATCH, ROWS, SCAN, Plan, literal_of, plan, required_literal
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,31 @@ def test_literal_patterns_are_found_as_literals() -> None:
     assert literal_of(rb"a.b") is None and literal_of(rb"ab+") is None
     assert literal_of(rb"(?L)ab") is None
     assert literal_of(rb"(") is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ignore_case", "regex", "expected"),
+    [
+        (rb"\bALERT", False, True, (b"ALERT", False)),
+        (rb"^\{.*ALERT", True, True, (b"ALERT", True)),
+        (rb"AL\bERT$", False, True, (b"ALERT", False)),
+        (rb"(?i)ab\d", False, True, (b"ab", True)),
+        (rb"a{2}bc", False, True, (b"bc", False)),
+        (rb"x(ab)y", False, True, None),
+        (rb"ab|cd", False, True, None),
+        (rb"a.b", False, True, None),
+        (rb"(?L)ab", False, True, None),
+        (b"a.b+", False, False, (b"a.b+", False)),  # not a regex: all literal
+        # Matched as text: ignoring case only ASCII without Unicode case partners
+        # (k also matches the Kelvin sign, s the long s, i the dotless i).
+        ("grüße", True, False, (b"gr", True)),
+        ("grüßen", False, False, ("grüßen".encode(), False)),
+        ("Köln-Süd", True, False, (b"ln-", True)),
+        ("\ufffdab", False, False, (b"ab", False)),
+        ("ßkiß", True, False, None),
+    ],
+)
+def test_required_literal(
+    pattern: str | bytes, ignore_case: bool, regex: bool, expected: tuple[bytes, bool] | None
+) -> None:
+    assert required_literal(pattern, ignore_case=ignore_case, regex=regex) == expected

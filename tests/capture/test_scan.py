@@ -17,7 +17,7 @@ from capture.conftest import IN, received, session_info, wire
 from inspector.capture.arena import OWN_OBJECT, PayloadArena
 from inspector.capture.bulk import matcher
 from inspector.capture.events import FramesCaptured
-from inspector.capture.scan import _CHECK_EVERY, _sparse, search_arena
+from inspector.capture.scan import _CHECK_EVERY, _sparse, search_arena, search_in_place
 from inspector.capture.store import CaptureStore
 from inspector.protocol.constants import Opcode
 from inspector.protocol.frames import FrameSpec
@@ -109,9 +109,12 @@ def test_anchors_are_tested_in_place_and_lookbehinds_on_each_payload() -> None:
     assert list(store.search("^$", regex=True)) == [3]
     assert list(store.search(r"\bab", regex=True)) == [1, 2, 4]
     assert list(store.search("(?<=x)ab", regex=True)) == [0]
-    # Only these are returned as "cannot scan", for the caller to test each payload.
-    assert search_arena(store.payloads, rb"\bab", regex=True, case=True, rows=None) is None
-    assert search_arena(store.payloads, rb"^ab", regex=True, case=True, rows=None) is not None
+    # Neither runs over the whole arena; the anchored one runs on each row in place.
+    for pattern in (rb"\bab", rb"^ab", rb"ab$"):
+        assert search_arena(store.payloads, pattern, regex=True, case=True, rows=None) is None
+    assert search_in_place(store.payloads, rb"\bab", case=True, rows=None) is None
+    assert search_in_place(store.payloads, rb"a$", case=True, rows=None) == array("q", [])
+    assert search_in_place(store.payloads, rb"^[a]", case=True, rows=None) == array("q", [1, 2, 4])
 
 
 def test_large_payloads_are_searched_too() -> None:
@@ -140,6 +143,9 @@ def dense(n: int) -> list[bytes]:
         ("ALERT", False, True),
         ('^\\{"seq":1', True, True),
         ('ALERT"}$', True, False),
+        (r"[KT]\W+$", True, False),
+        (r"^\W\W[a-z]", True, True),
+        (r"\b[a-z]{3}\b", True, True),
     ],
 )
 def test_dense_and_sparse_hits_over_many_rows(pattern: str, regex: bool, case: bool) -> None:
