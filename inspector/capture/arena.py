@@ -19,16 +19,30 @@ the arena grows in a copy instead of failing).
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, islice
 from operator import eq
-from typing import overload
+from typing import Any, overload
 
 __all__ = ["OWN_OBJECT", "PayloadArena"]
 
 #: Payloads this long or longer keep their own object instead of a copy in the arena.
 OWN_OBJECT = 4096
+
+
+class _Cutters(dict[int, Callable[..., tuple[Any, ...]]]):
+    """``_CUT[n](arena, start)[0]``: n bytes from ``start`` as a new ``bytes``, in one
+    copy (``bytes(arena[start:end])`` makes two: measured 2x slower)."""
+
+    def __missing__(self, n: int) -> Callable[..., tuple[Any, ...]]:
+        cut = struct.Struct(f"{n}s").unpack_from
+        self[n] = cut
+        return cut
+
+
+_CUT = _Cutters()
 
 
 class PayloadArena(Sequence[bytes]):
@@ -88,6 +102,14 @@ class PayloadArena(Sequence[bytes]):
     def __getitem__(self, index: slice) -> list[bytes]: ...
 
     def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        # The common case first, inline: a row of the arena (about 4x a list's
+        # index; a Python call and one copy out of the arena).
+        if index.__class__ is int and index >= 0:  # type: ignore[operator]
+            b = self._bounds
+            start = b[index]
+            end = b[index + 1]  # type: ignore[operator]
+            if start != end:
+                return _CUT[end - start](self._data, start)[0]  # type: ignore[no-any-return]
         if isinstance(index, slice):
             return list(map(self._at, range(*index.indices(len(self)))))
         return self._at(index)
@@ -109,7 +131,7 @@ class PayloadArena(Sequence[bytes]):
         if start == end:
             own = self._own.get(row) if self._own else None
             return b"" if own is None else own
-        return bytes(self._data[start:end])
+        return _CUT[end - start](self._data, start)[0]  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[bytes]:
         if self._own:
