@@ -13,7 +13,7 @@ from .arena import PayloadArena
 from .bulk import and_masks, matcher, pattern_bytes
 from .events import Direction, MessageCaptured
 from .patterns import required_literal
-from .scan import _FEW_ROWS, search_arena, search_in_place
+from .scan import FEW_ROWS, search_arena, search_in_place
 from .tables import _DIR_CODE
 
 __all__ = ["StoreQueries"]
@@ -123,7 +123,7 @@ class StoreQueries:
         such a literal, a pattern anchored at a payload's end or start is tried on
         each row's span in place, and any other on each payload."""
         payloads = self.payloads
-        if rows is None or len(rows) > _FEW_ROWS:
+        if rows is None or len(rows) > FEW_ROWS:
             required = required_literal(
                 pattern if needle is None else needle, ignore_case=not case, regex=regex
             )

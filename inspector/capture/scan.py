@@ -32,14 +32,14 @@ from .arena import PayloadArena
 from .bulk import plus
 from .patterns import ROWS, SCAN, Plan, literal_of, plan
 
-__all__ = ["search_arena", "search_in_place"]
+__all__ = ["FEW_ROWS", "search_arena", "search_in_place"]
 
 #: Hits per row (in the rows scanned so far) above which the scan switches to
 #: testing every row in C; checked every :data:`_CHECK_EVERY` hits.
 _DENSE = 1 / 8
 _CHECK_EVERY = 1024
 #: A search limited to this few rows tests each payload (the live tail).
-_FEW_ROWS = 4096
+FEW_ROWS = 4096
 #: Bytes of arena lowered at a time for a case-insensitive search.
 _WINDOW = 64 * 1024
 
@@ -77,7 +77,7 @@ def search_arena(
     bounds = arena.bounds
     n = len(bounds) - 1
     if rows is not None:
-        if len(rows) <= _FEW_ROWS:
+        if len(rows) <= FEW_ROWS:
             return None
         lo, hi = min(rows), max(rows) + 1
         if lo < 0 or hi > n:

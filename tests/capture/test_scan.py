@@ -184,3 +184,26 @@ def test_rows_out_of_range_and_bad_patterns() -> None:
     with pytest.raises(re.error):
         store.search("a(", regex=True)
     assert list(store.search("a", rows=array("q"))) == []
+
+
+def test_text_searches_test_only_rows_holding_their_literal_and_find_every_match() -> None:
+    """A non-ASCII search ignoring case is matched on decoded text; the rows it tests
+    are those holding its ASCII letters that have no non-ASCII case partner, so
+    the Kelvin sign and the long s still match k and s."""
+    payloads = [
+        "Köln".encode(),
+        "KÖLN".encode(),
+        "\u212aöln".encode(),  # KELVIN SIGN
+        b"Koeln",
+        "\u017fchön".encode(),  # LATIN SMALL LETTER LONG S
+        "SCHÖN".encode(),
+        b"\xff\xfeln",
+        "köl\u200bn".encode(),
+    ]
+    store = store_of(payloads)
+    for pattern, regex in (("köln", False), ("schön", False), ("k[öo]ln", True), ("ö+ln$", True)):
+        for case in (False, True):
+            expected = one_by_one(payloads, pattern, regex, case, None)
+            assert list(store.search(pattern, regex=regex, case=case)) == expected
+    assert list(store.search("köln")) == [0, 1, 2]
+    assert list(store.search("schön")) == [4, 5]
