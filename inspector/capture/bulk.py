@@ -16,7 +16,7 @@ from itertools import repeat
 from operator import contains
 from typing import Any
 
-__all__ = ["and_masks", "counting", "first_bytes", "matcher", "plus"]
+__all__ = ["and_masks", "counting", "first_bytes", "matcher", "pattern_bytes", "plus"]
 
 
 def first_bytes(src: bytes | bytearray, offs: array[int]) -> tuple[bytes, bytes]:
@@ -53,11 +53,24 @@ def and_masks(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little")
 
 
+def pattern_bytes(pattern: str | bytes, *, regex: bool, case: bool) -> bytes | None:
+    """The bytes a search matches payload bytes with, or None when it matches text:
+    a ``str`` pattern with non-ASCII characters, as a regular expression or ignoring
+    case (see :func:`matcher`)."""
+    if isinstance(pattern, str):
+        if not pattern.isascii() and (regex or not case):
+            return None
+        return pattern.encode("utf-8")
+    return bytes(pattern)
+
+
 def matcher(
     pattern: str | bytes, *, regex: bool, case: bool
 ) -> Callable[[Iterable[bytes]], Iterator[Any]]:
     """A function mapping payloads to truthy match results, built from C callables."""
-    if isinstance(pattern, str) and not pattern.isascii() and (regex or not case):
+    needle = pattern_bytes(pattern, regex=regex, case=case)
+    if needle is None:
+        assert isinstance(pattern, str)
         # A str pattern with non-ASCII characters: as UTF-8 bytes it would break
         # inside character classes and quantifiers, and bytes case-folding is ASCII
         # only. Decode the payloads (about as fast, measured) and match text.
@@ -66,10 +79,10 @@ def matcher(
         search_text = rx.search
 
         def test_text(payloads: Iterable[bytes]) -> Iterator[Any]:
-            return map(search_text, map(bytes.decode, payloads, repeat("utf-8"), repeat("replace")))
+            # str(), not bytes.decode: payloads may be memoryviews of the arena.
+            return map(search_text, map(str, payloads, repeat("utf-8"), repeat("replace")))
 
         return test_text
-    needle = pattern.encode("utf-8") if isinstance(pattern, str) else bytes(pattern)
     if not regex and case:
 
         def test_plain(payloads: Iterable[bytes]) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from operator import mul
 from typing import Any
 
 from ..protocol.violations import Violation
+from .arena import PayloadArena
 from .budget import PayloadBudget
 from .bulk import counting
 from .events import Direction
@@ -50,7 +51,7 @@ class FileIngest:
     length: array[int]
     mask_key: array[int]
     msg_start: array[int]
-    payloads: list[bytes]
+    payloads: PayloadArena
     violations: dict[int, tuple[Violation, ...]]
     _budget: PayloadBudget
     _held: Callable[[], None] | None

@@ -3,9 +3,10 @@
 A session can hold a million frames. One Python object per frame would cost ~300
 bytes each and make every full garbage collection walk a million objects, so frames
 live in parallel ``array.array`` columns (one row per frame, both directions
-interleaved in arrival order) plus one list of the payload ``bytes`` the parser
-already made. Bytes objects are not tracked by the garbage collector and an array is
-one object, so the store adds no per-frame container for the collector to visit.
+interleaved in arrival order) plus the payloads, copied back to back into one arena
+(:mod:`inspector.capture.arena`: 8 bytes per frame beyond the data, and one C-level
+scan per search). Arrays are one object each, so the store adds no per-frame object
+for the garbage collector to visit.
 :class:`~inspector.protocol.frames.Frame` records are made only on demand
 (:meth:`CaptureStore.frame`), with the exact header bytes rebuilt from the columns.
 
@@ -25,6 +26,7 @@ from typing import Any, NamedTuple
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch, encode_header
 from ..protocol.violations import Rule, Violation
+from .arena import PayloadArena
 from .budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
 from .bulk import and_masks, counting, first_bytes, plus
 from .events import (
@@ -111,7 +113,8 @@ class CaptureStore(FileIngest, StoreQueries):
     frames, and frames that belong to no message: a continuation with nothing to
     continue, a reserved opcode).
 
-    ``payloads`` holds each frame's unmasked payload (the parser's own objects);
+    ``payloads`` holds each frame's unmasked payload (a :class:`PayloadArena`:
+    ``payloads[row]`` is ``bytes``);
     ``violations`` maps the rows that have any to their violations; ``messages``
     maps the row of the last frame of each non-trivial message (fragmented,
     compressed or truncated) to its :class:`MessageCaptured`. Messages that are one
@@ -152,7 +155,7 @@ class CaptureStore(FileIngest, StoreQueries):
         self.length: array[int] = array("Q")
         self.mask_key: array[int] = array("I")
         self.msg_start: array[int] = array("q")
-        self.payloads: list[bytes] = []
+        self.payloads = PayloadArena()
         self.violations: dict[int, tuple[Violation, ...]] = {}
         self.messages: dict[int, MessageCaptured] = {}
         self.events: list[StoredEvent] = []
