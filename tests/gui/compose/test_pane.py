@@ -48,7 +48,8 @@ def test_pages_are_built_when_first_shown_or_asked_for(pane: ComposePane) -> Non
     assert pane.tabs.currentIndex() == pane.TAB_CLOSE
     assert pane.built_pages() == [pane.text, pane.close_tab, raw]
     assert pane.raw is raw  # built once
-    assert pane.tabs.widget(pane.TAB_RAW).isAncestorOf(raw)  # in its tab
+    holder = pane.tabs.widget(pane.TAB_RAW)
+    assert holder is not None and holder.isAncestorOf(raw)  # in its tab
     assert len(pane.pages) == len(pane.TITLES) == len(pane.built_pages())
 
 
