@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from ...capture.events import ConnectionState, StateChanged
-from ..handshake.summary import SERVER_SEAT
 from ..live.tabs import LiveTabs, name_directions, tab_name
 from ..window.session_panel import SessionPanel
 
@@ -51,6 +50,8 @@ def as_client_tab(panel: SessionPanel, name: str) -> None:
     panel.title_override = name
     # The request came in and our response went out; nor is the note on our own
     # lenient server of any use to the one running it.
+    from ..handshake.summary import SERVER_SEAT  # with the handshake page, not the window
+
     panel.handshake.set_seat(SERVER_SEAT)
     panel.controller.handshakeCaptured.disconnect(panel._on_handshake)
     panel.controller.handshakeCaptured.connect(panel.handshake.show_handshake)
