@@ -202,9 +202,10 @@ def run_window(
     # The window is built, shown and painted before the event loop exists: qasync
     # (~25 ms to import, measured by benchmarks/bench_startup.py) loads after the
     # first paint. Nothing the window does while being built needs the loop.
-    window = MainWindow()
+    window = MainWindow(offer_recovery=False)
     window.show()
     app.processEvents()  # the first paint (where the platform has exposed the window)
+    window.captures.recovery.offer()  # journals left by an earlier run: the banner
 
     import qasync
 

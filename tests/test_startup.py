@@ -80,6 +80,8 @@ LAZY_MODULES = (
     "inspector.gui.detail.message",
     "inspector.gui.detail.violations",
     "qasync",
+    "inspector.capture.formats.jsonl",
+    "inspector.capture.formats.journal",
 )
 
 _CHILD = r"""
@@ -91,11 +93,13 @@ import inspector.app
 from PySide6.QtWidgets import QApplication
 
 app = QApplication([sys.argv[0]])
-window = inspector.app.MainWindow()
+window = inspector.app.MainWindow(offer_recovery=False)  # as the command builds it
 window.show()
 app.processEvents()
 lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
+window.captures.recovery.offer()  # what the command does next
+journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
 from inspector.gui.proxy import NewProxyDialog
 
@@ -120,6 +124,7 @@ print(json.dumps({
     "binary_loaded": "inspector.gui.compose.binary" in sys.modules,
     "detail_tabs": detail_tabs,
     "payload_loaded": "inspector.gui.detail.payload" in sys.modules,
+    "journal_loaded": journal_loaded,
 }))
 window.close_tab(window.tabs.currentIndex(), confirmed=True)
 print(json.dumps({"tabs_after_close": window.tabs.count()}))
@@ -141,6 +146,7 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
             seen["qasync_at_first_paint"] = "qasync" in sys.modules
+            seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
         return False
 
 app = QApplication([sys.argv[0]])
@@ -149,6 +155,7 @@ app.installEventFilter(watcher)
 
 def ready(window):
     seen["qasync_when_ready"] = type(__import__("asyncio").get_running_loop()).__module__
+    seen["journal_when_ready"] = "inspector.capture.formats.journal" in sys.modules
 
 code = inspector.app.run_window(quit_after_ms=100, on_ready=ready)
 app.removeEventFilter(watcher)
@@ -192,12 +199,15 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["binary_loaded"] is False  # never shown nor asked for
     assert first["detail_tabs"] == 6
     assert first["payload_loaded"] is True
+    assert first["journal_loaded"] is True  # the look for journals to recover
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away
 
 
 @pytest.mark.slow
-def test_the_event_loop_loads_after_the_first_paint(tmp_path: Path) -> None:
+def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
     assert str(figures["qasync_when_ready"]).startswith("qasync")
+    assert figures["journal_at_first_paint"] is False
+    assert figures["journal_when_ready"] is True  # journals were looked for
     assert figures["code"] == 0
