@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 from . import gui  # noqa: F401
 
 # isort: split
-import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -200,12 +199,21 @@ def run_window(
     quit_on_last = app.quitOnLastWindowClosed()
     app.setQuitOnLastWindowClosed(False)  # quitting goes through our shutdown
 
+    # The window is built, shown and painted before the event loop exists: qasync
+    # (~25 ms to import, measured by benchmarks/bench_startup.py) loads after the
+    # first paint. Nothing the window does while being built needs the loop.
+    window = MainWindow(offer_recovery=False)
+    window.show()
+    app.processEvents()  # the first paint (where the platform has exposed the window)
+    window.captures.recovery.offer()  # journals left by an earlier run: the banner
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = GuiThreadCollector()
     collector.install()
 
-    window = MainWindow()
     quit_event = asyncio.Event()
     window.quit_handler = quit_event.set
     demo_server: list[EchoServer] = []

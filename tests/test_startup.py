@@ -8,7 +8,9 @@ server code, the terminal commands, the payload formats) must not be in
 connection), h11, the websockets package (only its C unmask helper is loaded, from
 its file) and ``importlib.metadata``. Then it opens a Check server tab, a proxy
 tab's module path, the library's dock and a handshake name, to show the lazy names
-still resolve.
+still resolve. The compose pane's pages besides Text and the frame detail's tabs
+load with their first use too, and ``qasync`` after the window's first paint (the
+event loop starts right after it).
 """
 
 from __future__ import annotations
@@ -61,6 +63,25 @@ LAZY_MODULES = (
     "cbor2",
     "blackboxprotobuf",
     "google.protobuf",
+    "inspector.gui.compose.binary",
+    "inspector.gui.compose.format",
+    "inspector.gui.compose.forms",
+    "inspector.gui.compose.control",
+    "inspector.gui.compose.frame",
+    "inspector.gui.compose.raw",
+    "inspector.gui.detail.bits",
+    "inspector.gui.detail.header_tab",
+    "inspector.gui.detail.masking",
+    "inspector.gui.detail.payload",
+    "inspector.gui.detail.hexview",
+    "inspector.gui.detail.json_view",
+    "inspector.gui.detail.text_view",
+    "inspector.gui.detail.decoded_view",
+    "inspector.gui.detail.message",
+    "inspector.gui.detail.violations",
+    "qasync",
+    "inspector.capture.formats.jsonl",
+    "inspector.capture.formats.journal",
 )
 
 _CHILD = r"""
@@ -72,16 +93,22 @@ import inspector.app
 from PySide6.QtWidgets import QApplication
 
 app = QApplication([sys.argv[0]])
-window = inspector.app.MainWindow()
+window = inspector.app.MainWindow(offer_recovery=False)  # as the command builds it
 window.show()
 app.processEvents()
 lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
+window.captures.recovery.offer()  # what the command does next
+journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
 from inspector.gui.proxy import NewProxyDialog
 
 window.library.show()  # the library's dock builds its panel when first shown
 from inspector.protocol.handshake import ResponseParser
+
+panel = window.panels()[0]  # the connection tab (the Check server tab is current)
+panel.compose.tabs.setCurrentIndex(panel.compose.TAB_FORMAT)
+detail_tabs = panel.detail.tabs.count()
 
 print(json.dumps({
     "target": ns.target,
@@ -93,6 +120,11 @@ print(json.dumps({
     "library_panel": type(window.library.dock.widget()).__name__,
     "library_loaded": "inspector.library.store" in sys.modules,
     "handshake_name": ResponseParser.__module__,
+    "format_loaded": "inspector.gui.compose.format" in sys.modules,
+    "binary_loaded": "inspector.gui.compose.binary" in sys.modules,
+    "detail_tabs": detail_tabs,
+    "payload_loaded": "inspector.gui.detail.payload" in sys.modules,
+    "journal_loaded": journal_loaded,
 }))
 window.close_tab(window.tabs.currentIndex(), confirmed=True)
 print(json.dumps({"tabs_after_close": window.tabs.count()}))
@@ -100,7 +132,38 @@ window.close_now()
 """
 
 
-def run_child(tmp_path: Path) -> list[dict[str, object]]:
+# As the command starts the window: qasync is not loaded yet when the window first
+# paints, and is once the window is up (the event loop runs on it).
+_LOOP_CHILD = r"""
+import json, sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+import inspector.app
+
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
+            seen["qasync_at_first_paint"] = "qasync" in sys.modules
+            seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
+        return False
+
+app = QApplication([sys.argv[0]])
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+
+def ready(window):
+    seen["qasync_when_ready"] = type(__import__("asyncio").get_running_loop()).__module__
+    seen["journal_when_ready"] = "inspector.capture.formats.journal" in sys.modules
+
+code = inspector.app.run_window(quit_after_ms=100, on_ready=ready)
+app.removeEventFilter(watcher)
+print(json.dumps(dict(seen, code=code)))
+"""
+
+
+def run_child(tmp_path: Path, child: str = _CHILD) -> list[dict[str, object]]:
     env = dict(os.environ)
     env.update(
         QT_QPA_PLATFORM="offscreen",
@@ -109,7 +172,7 @@ def run_child(tmp_path: Path) -> list[dict[str, object]]:
         WS_INSPECTOR_DATA_DIR=str(tmp_path / "inspector"),
     )
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(LAZY_MODULES)],
+        [sys.executable, "-c", child, json.dumps(LAZY_MODULES)],
         env=env,
         capture_output=True,
         text=True,
@@ -132,4 +195,19 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["library_panel"] == "LibraryPanel"
     assert first["library_loaded"] is True
     assert first["handshake_name"] == "inspector.protocol.handshake.h11_bridge"
+    assert first["format_loaded"] is True  # shown: built
+    assert first["binary_loaded"] is False  # never shown nor asked for
+    assert first["detail_tabs"] == 6
+    assert first["payload_loaded"] is True
+    assert first["journal_loaded"] is True  # the look for journals to recover
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away
+
+
+@pytest.mark.slow
+def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
+    (figures,) = run_child(tmp_path, _LOOP_CHILD)
+    assert figures["qasync_at_first_paint"] is False
+    assert str(figures["qasync_when_ready"]).startswith("qasync")
+    assert figures["journal_at_first_paint"] is False
+    assert figures["journal_when_ready"] is True  # journals were looked for
+    assert figures["code"] == 0

@@ -55,6 +55,34 @@ def test_a_failure_while_quitting_is_logged_and_quitting_goes_on(
     assert record.exc_info is not None and "would not close" in str(record.exc_info[1])
 
 
+def test_the_window_offers_journals_left_by_an_earlier_run(
+    qapp: Any, capture: Any, _private_data: Any, no_loop_left: None
+) -> None:
+    # The command looks for journals after the first paint, not while building.
+    from inspector.capture.formats.journal import JournalWriter
+    from inspector.protocol.constants import Opcode
+    from inspector.protocol.frames import FrameSpec
+
+    cap = capture()
+    cap.receive(FrameSpec(Opcode.TEXT, b"before the crash"))
+    writer = JournalWriter.create(_private_data / "journal", cap.store.session)
+    writer.replay(cap.store)
+    writer.flush()
+    writer.abandon()  # no end line: the process was killed
+    seen: list[tuple[bool, str]] = []
+
+    def ready(window: MainWindow) -> None:
+        banner = window.captures.banner
+        seen.append((banner.isHidden(), banner.label.text()))
+        assert window.quit_handler is not None
+        window.quit_handler()
+
+    assert app.run_window(on_ready=ready, quit_after_ms=10_000) == 0
+    ((hidden, text),) = seen
+    assert not hidden and "did not finish" in text
+    assert writer.path.exists()  # offered, not recovered nor discarded
+
+
 def test_main_parses_with_the_commands_parser(
     qapp: Any, monkeypatch: pytest.MonkeyPatch, no_loop_left: None
 ) -> None:

@@ -48,7 +48,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +57,7 @@ from ...protocol.frames import Frame, FrameBatch, apply_mask, header_length
 from ..budget import DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
 from ..events import Direction, FramesCaptured, MessageCaptured, SessionInfo
 from ..store import CaptureStore, StoredEvent
+from .folders import DATA_DIR_ENV, data_dir, journal_dir
 from .jsonl import (
     CaptureFormatError,
     LoadResult,
@@ -87,8 +87,6 @@ __all__ = [
     "journal_dir",
 ]
 
-#: Environment variable that moves the data folder (journals live in its ``journal``).
-DATA_DIR_ENV: Final = "WS_INSPECTOR_DATA_DIR"
 #: Buffered bytes past which :meth:`JournalWriter.add` flushes at once (a flood).
 FLUSH_BYTES: Final = 4 * 2**20
 #: The note a recovered session carries.
@@ -103,29 +101,6 @@ _OPEN: set[str] = set()
 
 
 # ------------------------------------------------------------------ where
-
-
-def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The user's ws-inspector data folder: ``override``, else ``$WS_INSPECTOR_DATA_DIR``,
-    else ``$XDG_DATA_HOME/ws-inspector``, else ``~/.local/share/ws-inspector``
-    (``%LOCALAPPDATA%\\ws-inspector`` on Windows). Not created here."""
-    if override:
-        return Path(override)
-    env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        return Path(env)
-    if sys.platform == "win32":  # pragma: no cover - not tested on this platform
-        local = os.environ.get("LOCALAPPDATA")
-        if local:
-            return Path(local) / "ws-inspector"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
-    return base / "ws-inspector"
-
-
-def journal_dir(data: str | os.PathLike[str] | None = None) -> Path:
-    """Where journals live: ``journal`` in :func:`data_dir`."""
-    return data_dir(data) / "journal"
 
 
 def _journal_name(session: SessionInfo) -> str:

@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from ...capture.events import ConnectionState
-from ...capture.formats.journal import data_dir, journal_dir
+from ...capture.formats.folders import data_dir, journal_dir
 from ...capture.formats.sniff import looks_like_har
 from ...capture.naming import capture_title
 from ...capture.store import CaptureStore

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from ...capture.formats.journal import RecoverableJournal, find_recoverable
-from ...capture.formats.jsonl import JOURNAL_UNFINISHED, CaptureFormatError, LoadResult
 from ...capture.naming import host_of
 from ...capture.store import CaptureStore
 from ...views.problems import problems_text
@@ -26,6 +24,10 @@ from ..window.session_panel import SessionPanel
 from .tabs import open_store_tab
 
 if TYPE_CHECKING:
+    # The journal's reader and the capture format load with the first look for
+    # journals (the window makes it after its first paint).
+    from ...capture.formats.journal import RecoverableJournal
+    from ...capture.formats.jsonl import LoadResult
     from ..window.main_window import MainWindow
 
 __all__ = ["JournalRecovery", "RecoveryBanner"]
@@ -142,6 +144,8 @@ class JournalRecovery(QObject):
     def find_journals(self) -> list[RecoverableJournal]:
         if self.journal_dir is None:
             return []
+        from ...capture.formats.journal import find_recoverable
+
         try:
             return find_recoverable(directory=self.journal_dir)
         except OSError as exc:
@@ -164,6 +168,8 @@ class JournalRecovery(QObject):
         return task
 
     async def _recover(self, journals: Sequence[RecoverableJournal]) -> list[SessionPanel]:
+        from ...capture.formats.jsonl import CaptureFormatError
+
         loop = asyncio.get_running_loop()
         panels: list[SessionPanel] = []
         for i, journal in enumerate(journals):
@@ -183,6 +189,8 @@ class JournalRecovery(QObject):
         name = f"Recovered {host_of(store.session.url) or journal.path.stem}"
         # That the session did not finish is the recovery note already (shown once,
         # in the notes line); the banner is for what else went wrong.
+        from ...capture.formats.jsonl import JOURNAL_UNFINISHED
+
         problems = [p for p in result.problems if p != JOURNAL_UNFINISHED]
         message = ""
         if problems:

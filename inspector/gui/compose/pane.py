@@ -5,12 +5,16 @@ The pane holds one tab per kind of thing to send (each in its own module), the S
 button and its status line, and the history of what was sent. Ctrl+Enter sends what
 the current tab holds; double-click a history entry (or press Resend) to send it
 again.
+
+Only the Text page is built with the pane: each other page (and its module) is
+built the first time it is shown or anything asks for it (``pane.binary``,
+:meth:`ComposePane.page`), so the window's first screen builds one page of seven.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -31,19 +35,19 @@ from PySide6.QtWidgets import (
 from ...capture.events import ConnectionState, StateChanged
 from ..session.controller import SessionController
 from ..widgets.naming import named
-from .binary import BinaryTab
-from .control import CloseTab, PingTab
 from .entries import HistoryEntry
-from .format import FormatTab
-from .frame import FrameTab
 from .history import HistoryBox
-from .raw import RawTab
 from .repeat import RepeatControl
 from .tab import ComposeTab, show
 from .text import TextTab
 
 if TYPE_CHECKING:
     from ...library.items import LibraryItem
+    from .binary import BinaryTab
+    from .control import CloseTab, PingTab
+    from .format import FormatTab
+    from .frame import FrameTab
+    from .raw import RawTab
 
 __all__ = ["ComposePane"]
 
@@ -59,6 +63,32 @@ def _scrolled(page: QWidget) -> QScrollArea:
     return area
 
 
+def _build_page(index: int, session: SessionController) -> ComposeTab:
+    """The page at ``index`` (one of :attr:`ComposePane.TITLES`), its module imported
+    with it."""
+    if index == ComposePane.TAB_BINARY:
+        from .binary import BinaryTab
+
+        return BinaryTab(session)
+    if index == ComposePane.TAB_FORMAT:
+        from .format import FormatTab
+
+        return FormatTab(session)
+    if index in (ComposePane.TAB_CONTROL, ComposePane.TAB_CLOSE):
+        from .control import CloseTab, PingTab
+
+        return PingTab(session) if index == ComposePane.TAB_CONTROL else CloseTab(session)
+    if index == ComposePane.TAB_FRAME:
+        from .frame import FrameTab
+
+        return FrameTab(session)
+    if index == ComposePane.TAB_RAW:
+        from .raw import RawTab
+
+        return RawTab(session)
+    return TextTab(session)
+
+
 class ComposePane(QWidget):
     """Send anything, valid or not, through a :class:`SessionController`.
 
@@ -70,6 +100,7 @@ class ComposePane(QWidget):
     saveToLibraryRequested = Signal()
 
     TAB_TEXT, TAB_BINARY, TAB_FORMAT, TAB_CONTROL, TAB_CLOSE, TAB_FRAME, TAB_RAW = range(7)
+    TITLES = ("Text", "Binary", "Format", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes")
 
     def __init__(self, session: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,32 +109,22 @@ class ComposePane(QWidget):
         self.session = session
 
         self.text = TextTab(session)
-        self.binary = BinaryTab(session)
-        self.format = FormatTab(session)
-        self.ping = PingTab(session)
-        self.close_tab = CloseTab(session)
-        self.frame = FrameTab(session)
-        self.raw = RawTab(session)
-        self.pages: list[ComposeTab] = [
-            self.text,
-            self.binary,
-            self.format,
-            self.ping,
-            self.close_tab,
-            self.frame,
-            self.raw,
-        ]
+        # Each tab's place: the page itself once built, until then an empty holder
+        # that the page goes into when it is first shown or asked for.
+        self._built: list[ComposeTab | None] = [None] * len(self.TITLES)
+        self._holders: list[QWidget] = []
         self.tabs = QTabWidget(self)
         named(self.tabs, "composeTabs", "Message kind")
         self.tabs.setDocumentMode(True)
-        for page, title in zip(
-            self.pages,
-            ("Text", "Binary", "Format", "Ping / Pong", "Close", "Frame (advanced)", "Raw bytes"),
-            strict=True,
-        ):
-            self.tabs.addTab(_scrolled(page) if page is self.frame else page, title)
-            page.changed.connect(self._update_send)
-        self.tabs.currentChanged.connect(self._update_send)
+        for index, title in enumerate(self.TITLES):
+            holder = QWidget()
+            holder.setObjectName(f"composePage{index}")
+            holder_layout = QVBoxLayout(holder)
+            holder_layout.setContentsMargins(0, 0, 0, 0)
+            self._holders.append(holder)
+            self.tabs.addTab(holder, title)
+        self._place(self.TAB_TEXT, self.text)
+        self.tabs.currentChanged.connect(self._on_current)
 
         self.send_button = QPushButton("Send", self)
         named(self.send_button, "sendButton", "Send", "Send (Ctrl+Enter)")
@@ -162,14 +183,72 @@ class ComposePane(QWidget):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(self.send_current)
-        # Also catch Ctrl+Enter on the editors themselves: a QShortcut fires only in
-        # the active window, a key event filter wherever the key press arrives.
-        for page in self.pages:
-            for editor in page.editors():
-                editor.installEventFilter(self)
-
         session.stateChanged.connect(self._on_state)
         session.errorOccurred.connect(self._on_error)
+        self._update_send()
+
+    # ---------------------------------------------------------------- pages
+    def _place(self, index: int, page: ComposeTab) -> None:
+        self._built[index] = page
+        holder = self._holders[index]
+        widget = _scrolled(page) if index == self.TAB_FRAME else page
+        layout = holder.layout()
+        assert layout is not None
+        layout.addWidget(widget)
+        page.changed.connect(self._update_send)
+        # Also catch Ctrl+Enter on the editors themselves: a QShortcut fires only in
+        # the active window, a key event filter wherever the key press arrives.
+        for editor in page.editors():
+            editor.installEventFilter(self)
+
+    def page(self, index: int) -> ComposeTab:
+        """The page at ``index`` (``TAB_*``), built now if it was not yet."""
+        built = self._built[index]
+        if built is not None:
+            return built
+        page = _build_page(index, self.session)
+        self._place(index, page)
+        if self.session.state is ConnectionState.OPEN:  # as if it had just opened
+            page.session_opened()
+        return page
+
+    @property
+    def pages(self) -> list[ComposeTab]:
+        """Every page, each built now if it was not yet."""
+        return [self.page(i) for i in range(len(self.TITLES))]
+
+    def built_pages(self) -> list[ComposeTab]:
+        """The pages built so far (the others hold nothing yet)."""
+        return [p for p in self._built if p is not None]
+
+    # Each page by its name, built on first use.
+    @property
+    def binary(self) -> BinaryTab:
+        return cast("BinaryTab", self.page(self.TAB_BINARY))
+
+    @property
+    def format(self) -> FormatTab:
+        return cast("FormatTab", self.page(self.TAB_FORMAT))
+
+    @property
+    def ping(self) -> PingTab:
+        return cast("PingTab", self.page(self.TAB_CONTROL))
+
+    @property
+    def close_tab(self) -> CloseTab:
+        return cast("CloseTab", self.page(self.TAB_CLOSE))
+
+    @property
+    def frame(self) -> FrameTab:
+        return cast("FrameTab", self.page(self.TAB_FRAME))
+
+    @property
+    def raw(self) -> RawTab:
+        return cast("RawTab", self.page(self.TAB_RAW))
+
+    def _on_current(self, index: int) -> None:
+        if index >= 0:
+            self.page(index)
         self._update_send()
 
     # The window's Compose action focuses the text editor.
@@ -196,7 +275,7 @@ class ComposePane(QWidget):
 
     def _on_state(self, event: StateChanged) -> None:
         if event.state is ConnectionState.OPEN:
-            for page in self.pages:
+            for page in self.built_pages():  # the others learn it when built
                 page.session_opened()
         self._update_send()
 
@@ -210,7 +289,7 @@ class ComposePane(QWidget):
 
     # ---------------------------------------------------------------- sending
     def current_page(self) -> ComposeTab:
-        return self.pages[self.tabs.currentIndex()]
+        return self.page(self.tabs.currentIndex())
 
     def _current_valid(self) -> bool:
         return self.current_page().valid()
@@ -260,7 +339,8 @@ class ComposePane(QWidget):
         return True
 
     def editors(self) -> list[QPlainTextEdit | QLineEdit]:
-        return [e for page in self.pages for e in page.editors()]
+        """The editors of the pages built so far."""
+        return [e for page in self.built_pages() for e in page.editors()]
 
     # ---------------------------------------------------------------- library
     def load_item(self, item: LibraryItem) -> None:

@@ -13,14 +13,50 @@ worked out Qt-free in :mod:`inspector.views.frame_fields`.
 
 from __future__ import annotations
 
-from ...views.frame_fields import PAYLOAD_FIELD, BitField, describe_fields, header_fields
-from .bits import HeaderBitsWidget
-from .hexview import BYTES_PER_LINE, HexView, format_line
-from .json_view import JSON_CAP, JSON_TEXT_CAP, JsonHighlighter
-from .masking import MASK_ROWS
-from .payload import PayloadPane
-from .text_view import TEXT_CAP, TEXT_MAX
-from .view import FrameDetailView
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...views.frame_fields import PAYLOAD_FIELD, BitField, describe_fields, header_fields
+    from .bits import HeaderBitsWidget
+    from .hexview import BYTES_PER_LINE, HexView, format_line
+    from .json_view import JSON_CAP, JSON_TEXT_CAP, JsonHighlighter
+    from .masking import MASK_ROWS
+    from .payload import PayloadPane
+    from .text_view import TEXT_CAP, TEXT_MAX
+    from .view import FrameDetailView
+
+# Each name from its module when first used (PEP 562): the window's first screen
+# imports the view alone, and the view its tabs' modules with the first frame.
+_HOMES = {
+    "PAYLOAD_FIELD": "...views.frame_fields",
+    "BitField": "...views.frame_fields",
+    "describe_fields": "...views.frame_fields",
+    "header_fields": "...views.frame_fields",
+    "HeaderBitsWidget": ".bits",
+    "BYTES_PER_LINE": ".hexview",
+    "HexView": ".hexview",
+    "format_line": ".hexview",
+    "JSON_CAP": ".json_view",
+    "JSON_TEXT_CAP": ".json_view",
+    "JsonHighlighter": ".json_view",
+    "MASK_ROWS": ".masking",
+    "PayloadPane": ".payload",
+    "TEXT_CAP": ".text_view",
+    "TEXT_MAX": ".text_view",
+    "FrameDetailView": ".view",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BYTES_PER_LINE",

@@ -6,15 +6,22 @@ the wire bytes into the payload, the payload as hex / text / JSON, a close frame
 code and reason, the message a fragment belongs to, and the rules the frame breaks.
 Everything is read-only and selectable; nothing here is proportional to the
 payload's size except what the user explicitly asks to load.
+
+Until the first frame is shown the pane shows only its hint: the tabs (and their
+modules) are built with the first frame, or the first time anything reaches for a
+part of them (``view.tabs``, ``view.bits``, ...).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -30,20 +37,47 @@ from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_
 from ...views.registry import Registry
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
-from .bits import HeaderBitsWidget
-from .close import CloseTab
-from .header_tab import HeaderTab
-from .masking import MaskingTab
-from .message import MessageTab
-from .payload import PayloadPane
 from .summary import SummaryLine, summary_html
-from .violations import ViolationsTab
+
+if TYPE_CHECKING:
+    from .bits import HeaderBitsWidget
+    from .close import CloseTab
+    from .header_tab import HeaderTab
+    from .masking import MaskingTab
+    from .message import MessageTab
+    from .payload import PayloadPane
+    from .violations import ViolationsTab
 
 __all__ = ["EMPTY_HINT", "FrameDetailView"]
 
 EMPTY_HINT = (
     "No frame selected.\n\nSelect a frame in the timeline to see its header bit by bit, "
     "its payload as hex, text or JSON, the message it belongs to and any rule it breaks."
+)
+
+#: The parts built with the tabs (:meth:`FrameDetailView._build_tabs`): reaching for
+#: any of them builds them.
+_TAB_PARTS = frozenset(
+    {
+        "tabs",
+        "header_tab",
+        "masking_tab",
+        "payload",
+        "close_tab",
+        "message_tab",
+        "violations_view",
+        "bits",
+        "header_hex",
+        "header_text",
+        "_header_scroll",
+        "mask_key_label",
+        "mask_explain",
+        "mask_table",
+        "close_labels",
+        "message_info",
+        "message_frames",
+        "message_payload",
+    }
 )
 
 
@@ -58,6 +92,27 @@ class FrameDetailView(QWidget):
 
     TAB_HEADER, TAB_MASKING, TAB_PAYLOAD, TAB_CLOSE, TAB_MESSAGE, TAB_VIOLATIONS = range(6)
     TAB_NAMES = ("Header", "Masking", "Payload", "Close", "Message", "Violations")
+
+    # Built with the tabs (see _TAB_PARTS); declared here for the type checker only.
+    tabs: QTabWidget
+    header_tab: HeaderTab
+    masking_tab: MaskingTab
+    payload: PayloadPane
+    close_tab: CloseTab
+    message_tab: MessageTab
+    violations_view: ViolationsTab
+    bits: HeaderBitsWidget
+    header_hex: QLabel
+    header_text: QLabel
+    _header_scroll: QScrollArea
+    mask_key_label: QLabel
+    mask_explain: QLabel
+    mask_table: QPlainTextEdit
+    close_labels: dict[str, QLabel]
+    message_info: QLabel
+    message_frames: QListWidget
+    message_payload: PayloadPane
+    _tabs_built = False
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +141,25 @@ class FrameDetailView(QWidget):
         self.empty.setMargin(24)
         self.stack.addWidget(self.empty)
 
+        self._style_empty()
+        self.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names not set yet: the tabs' parts, built on first use.
+        if name in _TAB_PARTS and not self._tabs_built:
+            self._build_tabs()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build_tabs(self) -> None:
+        from .close import CloseTab
+        from .header_tab import HeaderTab
+        from .masking import MaskingTab
+        from .message import MessageTab
+        from .payload import PayloadPane
+        from .violations import ViolationsTab
+
+        self._tabs_built = True
         self.tabs = QTabWidget(self.stack)
         self.tabs.setObjectName("detailTabs")
         self.tabs.setAccessibleName("Frame detail sections")
@@ -107,19 +181,18 @@ class FrameDetailView(QWidget):
         self.tabs.addTab(self.violations_view, "Violations")
 
         # The parts, by the names tests and tools use.
-        self.bits: HeaderBitsWidget = self.header_tab.bits
+        self.bits = self.header_tab.bits
         self.header_hex = self.header_tab.header_hex
         self.header_text = self.header_tab.header_text
         self._header_scroll = self.header_tab
         self.mask_key_label = self.masking_tab.key_label
         self.mask_explain = self.masking_tab.explain
-        self.mask_table: QPlainTextEdit = self.masking_tab.table
+        self.mask_table = self.masking_tab.table
         self.close_labels = self.close_tab.labels
         self.message_info = self.message_tab.info
-        self.message_frames: QListWidget = self.message_tab.frames
-        self.message_payload: PayloadPane = self.message_tab.payload
-        self._style_empty()
-        self.clear()
+        self.message_frames = self.message_tab.frames
+        self.message_payload = self.message_tab.payload
+        self._clear_tabs()
 
     # ------------------------------------------------------------ public API
     @property
@@ -155,16 +228,20 @@ class FrameDetailView(QWidget):
         self._store = None
         self._row = -1
         self.frame = None
+        self.summary.setText("")
+        if self._tabs_built:
+            self._clear_tabs()
+        self.stack.setCurrentWidget(self.empty)
+
+    def _clear_tabs(self) -> None:
         self.masking_tab.clear()
         self.close_tab.clear()
         self.message_tab.clear()
-        self.summary.setText("")
         self.header_tab.show_frame(None)
         self.payload.set_payload(b"")
         for i in range(1, self.tabs.count()):
             self.tabs.setTabVisible(i, i == self.TAB_PAYLOAD)
         self.tabs.setTabVisible(self.TAB_HEADER, True)
-        self.stack.setCurrentWidget(self.empty)
 
     def show_frame(self, store: CaptureStore, row: int) -> None:
         """Show the frame at ``row`` of ``store`` (a negative row: :meth:`clear`)."""
@@ -233,13 +310,15 @@ class FrameDetailView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and getattr(self, "tabs", None) is not None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "empty"):
             self._style_empty()
             if self.frame is not None:
                 self._recolour()  # light <-> dark
 
     # -------------------------------------------------------------- colours
     def _colour_violations_tab(self) -> None:
+        if not self._tabs_built:
+            return
         th = theme.current(self.palette())
         found = self.frame.violations if self.frame is not None else ()
         ours = bool(found) and all(v.deliberate for v in found)

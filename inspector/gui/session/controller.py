@@ -40,7 +40,6 @@ from ...capture.events import (
     RttSample,
     StateChanged,
 )
-from ...capture.formats.jsonl import CaptureFormatError, LoadResult, read_jsonl, write_jsonl
 from ...capture.store import CaptureStore
 from ...capture.wire import WireCounter
 from ...engine.options import ConnectError, ConnectOptions, TlsOptions
@@ -52,6 +51,9 @@ from .reconnect import Backoff, Reconnecting, ReconnectPolicy
 from .support import FloodGc, SessionStats, check_url, server_note, spawn
 
 if TYPE_CHECKING:
+    # The capture format loads with the first capture opened or saved.
+    from ...capture.formats.jsonl import LoadResult
+
     # The engine's client loads with the first connection, not with the window.
     from ...engine.connection import Connection
     from ...engine.journal import Journal
@@ -436,6 +438,8 @@ class SessionController(QObject):
         """Load a capture file (read in a worker thread) and show it read-only.
         Problems go to :attr:`errorOccurred` (step ``open``); returns the result, or
         None when the file could not be read at all."""
+        from ...capture.formats.jsonl import CaptureFormatError, read_jsonl
+
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(None, read_jsonl, path)
@@ -470,6 +474,8 @@ class SessionController(QObject):
         if store is None:
             raise OSError("there is no capture to save yet")
         self.drain()
+        from ...capture.formats.jsonl import write_jsonl
+
         write_jsonl(store, path)
         return len(store)
 

@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
 
     quitRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, offer_recovery: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setAccessibleName("ws-inspector")
@@ -168,7 +168,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_geometry()
         self.new_session()
-        self.captures.recovery.offer()
+        # The command starts without (offer_recovery=False) and offers right after
+        # the first paint: looking for journals loads their reader and the format.
+        if offer_recovery:
+            self.captures.recovery.offer()
 
     # -------------------------------------------------------------- building
     def _build_menus(self) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ...capture.events import ConnectionState, HandshakeCaptured, StateChanged
 from ...capture.store import CaptureStore
 from ..compose.pane import ComposePane
-from ..detail import FrameDetailView
+from ..detail.view import FrameDetailView
 from ..options.defaults import default_options, save_default_options
 from ..session.controller import (
     ConnectOptions,

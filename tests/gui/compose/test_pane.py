@@ -37,6 +37,22 @@ def test_send_is_disabled_while_not_connected(pane: ComposePane) -> None:
         assert pane.send_button.text() == label
 
 
+def test_pages_are_built_when_first_shown_or_asked_for(pane: ComposePane) -> None:
+    assert pane.built_pages() == [pane.text]
+    assert pane.tabs.count() == len(pane.TITLES)
+    assert [pane.tabs.tabText(i) for i in range(pane.tabs.count())] == list(pane.TITLES)
+    pane.tabs.setCurrentIndex(pane.TAB_CLOSE)
+    assert pane.built_pages() == [pane.text, pane.close_tab]
+    assert pane.send_button.text() == pane.close_tab.send_label()
+    raw = pane.raw  # asked for by name: built, not shown
+    assert pane.tabs.currentIndex() == pane.TAB_CLOSE
+    assert pane.built_pages() == [pane.text, pane.close_tab, raw]
+    assert pane.raw is raw  # built once
+    holder = pane.tabs.widget(pane.TAB_RAW)
+    assert holder is not None and holder.isAncestorOf(raw)  # in its tab
+    assert len(pane.pages) == len(pane.TITLES) == len(pane.built_pages())
+
+
 def _sent_rows(store: CaptureStore) -> list[int]:
     return [r for r in range(len(store)) if store.direction(r) is Direction.OUT]
 

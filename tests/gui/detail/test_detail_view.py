@@ -25,6 +25,32 @@ from inspector.protocol.violations import Rule
 pytestmark = pytest.mark.gui
 
 
+# ------------------------------------------------------------------ built on first use
+def test_tabs_are_built_with_the_first_frame(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
+    c = capture()
+    c.send(lambda p: p.send_text("Hello"))
+    view = make_detail(qtbot)
+    assert view.findChild(QWidget, "detailTabs") is None  # only the hint so far
+    view.clear()
+    assert view.findChild(QWidget, "detailTabs") is None
+    view.show_frame(c.store, 0)
+    assert view.findChild(QWidget, "detailTabs") is view.tabs
+    assert view.stack.currentWidget() is view.tabs
+    assert view.visible_tabs() == ["Header", "Masking", "Payload"]
+    view.clear()
+    assert view.stack.currentWidget() is view.empty
+
+
+def test_reaching_for_a_part_builds_the_tabs(qtbot: QtBot) -> None:
+    view = make_detail(qtbot)
+    assert view.bits.fields == []  # no frame: nothing laid out, but there to read
+    assert view.findChild(QWidget, "detailTabs") is view.tabs
+    assert view.visible_tabs() == ["Header", "Payload"]
+    assert view.stack.currentWidget() is view.empty
+    with pytest.raises(AttributeError):
+        _ = view.no_such_part  # type: ignore[attr-defined]
+
+
 # ------------------------------------------------------------------ header bits
 def test_bits_of_a_small_masked_text_frame(qtbot: QtBot, capture: Callable[..., Capture]) -> None:
     c = capture()
