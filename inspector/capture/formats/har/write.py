@@ -365,7 +365,7 @@ def _messages(
     dropped = _Dropped()
     # One pass over the payloads (C-level copies out of the arena), not one index
     # per row.
-    for row, payload in enumerate(payloads):
+    for row, row_payload in enumerate(payloads):
         captured = messages.get(row)
         if captured is not None:
             m = captured.message
@@ -378,10 +378,10 @@ def _messages(
             # A message of one plain frame has no message of its own in the store
             # (RSV1 without deflate is a reserved bit, not compression: still plain).
             if b0 & 0x80 and starts[row] == row and not (b0 & 0x40 and store.is_compressed(row)):
-                found.append((times[row], dirs[row], op, payload, None))
+                found.append((times[row], dirs[row], op, row_payload, None))
         elif op in (8, 9, 10):
             if control_frames:
-                found.append((times[row], dirs[row], op, payload, None))
+                found.append((times[row], dirs[row], op, row_payload, None))
             else:
                 dropped.control += 1
         elif op != 0:
