@@ -167,6 +167,8 @@ class SessionController(QObject):
         #: The close frame sent when the tab (or the window) goes away with the
         #: connection open: a client leaving is 1001; the server seat says otherwise.
         self.leave_close: tuple[int, str] = LEAVE_AS_CLIENT
+        #: The close frame sent when the application quits (for a client the same).
+        self.quit_close: tuple[int, str] = LEAVE_AS_CLIENT
         self.preamble_mark: int | None = None
         self._reconnecting: Reconnecting | None = None
         self._attempt_due = False  # the next connect_to is attempt N, not the user's
@@ -311,7 +313,7 @@ class SessionController(QObject):
         if self._conn is not None:
             self._conn.abort()
 
-    async def aclose(self, timeout: float = 2.0) -> None:
+    async def aclose(self, timeout: float = 2.0, *, quitting: bool = False) -> None:
         """Close the connection with a bounded wait (application quit, tab close)."""
         self._cancel_pause()
         self._reconnecting = None
@@ -326,7 +328,7 @@ class SessionController(QObject):
         if conn.state is not ConnectionState.CLOSED:
             try:
                 if conn.is_open and not conn.close_sent:
-                    conn.send_close(*self.leave_close)
+                    conn.send_close(*(self.quit_close if quitting else self.leave_close))
                 await asyncio.wait_for(conn.wait_closed(), timeout)
             except (TimeoutError, LocalProtocolError, OSError):
                 conn.abort()

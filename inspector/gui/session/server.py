@@ -32,6 +32,7 @@ from .live import LiveRunner
 
 __all__ = [
     "LEAVE_AS_SERVER",
+    "QUIT_AS_SERVER",
     "BroadcastController",
     "ClientRow",
     "HandshakeAction",
@@ -45,6 +46,9 @@ __all__ = [
 #: others: a normal closure. 1001 "going away" would tell the client the whole
 #: server is leaving, which is what stopping the server sends.
 LEAVE_AS_SERVER = (int(CloseCode.NORMAL_CLOSURE), "closed by the server")
+#: Quitting the application stops the server: each client is told it is going away,
+#: as the engine's server says it when it stops.
+QUIT_AS_SERVER = (int(CloseCode.GOING_AWAY), "server shutting down")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,7 @@ def show_client(controller: SessionController, conn: Connection) -> None:
     controller.url = conn.url
     controller._conn = conn
     controller.leave_close = LEAVE_AS_SERVER
+    controller.quit_close = QUIT_AS_SERVER
     conn.subscribe(controller._on_event, messages=False)
     controller._show_current()
 

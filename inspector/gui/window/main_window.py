@@ -581,7 +581,10 @@ class MainWindow(QMainWindow):
         if panels:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    asyncio.gather(*(p.aclose(timeout) for p in panels), return_exceptions=True),
+                    asyncio.gather(
+                        *(p.aclose(timeout, quitting=True) for p in panels),
+                        return_exceptions=True,
+                    ),
                     timeout + 0.5,
                 )
         if self._closing_tasks:

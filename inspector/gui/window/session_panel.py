@@ -383,8 +383,8 @@ class SessionPanel(QWidget):
         """The tab is closing: stop listening and drop the connection."""
         self.controller.detach()
 
-    async def aclose(self, timeout: float = 2.0) -> None:
-        await self.controller.aclose(timeout)
+    async def aclose(self, timeout: float = 2.0, *, quitting: bool = False) -> None:
+        await self.controller.aclose(timeout, quitting=quitting)
 
     # ------------------------------------------------------------ events
     def _on_store(self, store: CaptureStore) -> None:

@@ -321,6 +321,25 @@ def test_closing_a_client_tab_ends_that_client_as_the_server_would(
     arun(scenario())
 
 
+def test_quitting_tells_a_client_with_an_open_tab_the_server_is_going_away(
+    window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
+) -> None:
+    """Closing one client's tab is a normal closure; quitting the application stops
+    the server, and a client whose tab is open hears 1001 like every other one."""
+
+    async def scenario() -> None:
+        view = await start_server(window, qtbot)
+        await until(lambda: view.running, what="the server listening")
+        async with connect(view.runner.url + "mine") as ws:
+            await until(lambda: view.model.rowCount() == 1, what="the client's row")
+            assert window.servers.open_client(view, 1) is not None
+            await asyncio.wait_for(window.aclose_all(2.0), 10)
+            await asyncio.wait_for(ws.wait_closed(), 5)
+            assert (ws.close_code, ws.close_reason) == (1001, "server shutting down")
+
+    arun(scenario())
+
+
 def test_a_client_tab_reads_the_handshake_from_the_servers_seat(
     window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
 ) -> None:
