@@ -139,6 +139,19 @@ class PayloadArena(Sequence[bytes]):
         b = self._bounds
         return map(bytes, map(self._data.__getitem__, map(slice, b, islice(b, 1, None))))
 
+    def between(self, start: int, stop: int) -> Iterator[bytes]:
+        """The payloads of rows ``start`` to ``stop`` (a writer's chunk), copied out
+        in C: one pass, not an index per row."""
+        start, stop, _ = slice(start, stop).indices(len(self))
+        if self._own:
+            return map(self._at, range(start, stop))
+        b = self._bounds
+        # Slices of the bounds (a chunk's worth of copying), not islice: skipping to
+        # ``start`` would walk every row before it, each chunk again.
+        return map(
+            bytes, map(self._data.__getitem__, map(slice, b[start:stop], b[start + 1 : stop + 1]))
+        )
+
     def views(self, rows: Iterable[int] | None = None) -> Iterator[bytes | memoryview]:
         """Each row's payload (of ``rows``, or all) without a copy: a ``memoryview``
         of the arena (own-object rows: their object), for a scan that reads each

@@ -316,17 +316,17 @@ class PayloadRenderer:
         raw = RAW_VIEWS
         b0s, msg_start, dirs = store.b0, store.msg_start, store.dir
         payloads, lengths = store.payloads, store.length
-        for row in range(len(store)):
+        # The payloads in one pass (C-level copies out of the arena), not an index
+        # per row.
+        for row, data in enumerate(payloads):
             got = None
             if known is not None and b0s[row] == 0x81 and msg_start[row] == row:
                 # flood_view's lookup, inline: it is most of the rows of a flood.
-                data = payloads[row]
                 got = known.get((dirs[row], lengths[row], len(data), data[:1]))
                 if got is None:  # not seen yet (or not settled by its first byte)
                     got = flood(store, row)
             if got is not None:
                 meta, view = got
-                data = payloads[row]
                 add(summarise(data, meta, view))
                 if view.name not in raw:
                     rendered[row] = self.rendered_lines(data, meta, view)

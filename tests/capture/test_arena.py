@@ -76,3 +76,22 @@ def test_not_hashable_like_the_list_it_replaced() -> None:
     with pytest.raises(TypeError):
         hash(PayloadArena())
     assert "2 payloads" in repr(PayloadArena([b"a", b"b"]))
+
+
+@given(
+    st.lists(st.binary(max_size=40), max_size=30),
+    st.booleans(),
+    st.integers(-35, 35),
+    st.integers(-35, 35),
+)
+def test_between_reads_a_chunk_as_the_list_slice_would(
+    payloads: list[bytes], with_large: bool, start: int, stop: int
+) -> None:
+    arena = PayloadArena()
+    rows = list(payloads)
+    if with_large:
+        rows.insert(len(rows) // 2, b"L" * OWN_OBJECT)
+    arena.extend(rows)
+    got = list(arena.between(start, stop))
+    assert got == rows[start:stop]
+    assert all(type(p) is bytes for p in got)

@@ -120,7 +120,8 @@ def _row_lines(
     tail = ""
     last_t = math.nan
     t_json = ""
-    for row in range(start, stop):
+    # The payloads in one pass (C-level copies out of the arena), not an index per row.
+    for row, payload in zip(range(start, stop), payloads.between(start, stop), strict=True):
         t = t_col[row]
         if t != last_t:  # a batch shares one time: format it once
             last_t = t
@@ -128,7 +129,6 @@ def _row_lines(
         b0 = b0_col[row]
         b1 = b1_col[row]
         length = len_col[row]
-        payload = payloads[row]
         n7 = b1 & 0x7F
         if n7 < 126:
             hh = f"{b0:02x}{b1:02x}"
