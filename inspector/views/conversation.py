@@ -87,7 +87,7 @@ class Conversation:
         and the rows found are kept."""
         store = self.store
         entry = self._text_rows.get(starts)
-        if entry is not None and row <= entry[1] <= len(store):
+        if entry is not None and row <= entry[1] <= len(store.b0):
             return bool(entry[0]) and entry[0][0] < row  # (every row painted asks)
         found, scanned = entry if entry is not None else ([], 0)
         if scanned > len(store):  # the store was cleared
