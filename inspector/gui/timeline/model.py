@@ -156,6 +156,7 @@ class FrameTableModel(QAbstractTableModel):
         self._conversation = None
         self._seen = len(store) if store is not None else 0
         self._previews.clear()
+        self._painted = (-1, -1)
         self._visible = self._compute_all() if self._filter.active else None
         self.endResetModel()
 
@@ -289,6 +290,7 @@ class FrameTableModel(QAbstractTableModel):
         if new != self._filter:
             self.beginResetModel()
             self._filter = new
+            self._painted = (-1, -1)  # table rows: they mean other store rows now
             if self._store is not None:
                 self._seen = len(self._store)
             self._visible = self._compute_all() if new.active else None
