@@ -16,7 +16,10 @@
 Measured 2026-12-03 (1M rows, shared two-core machine): summaries 5.9 us/row text,
 10.4 us/row MessagePack (ratio 1.78; with every view asked per row, before the
 first-byte routing and the priority ceilings, 3.6 on a busier run); the decoded-field
-search 0.43 s beside a 0.16 s payload pre-filter (0.83 s on a busy run).
+search 0.43 s beside a 0.16 s payload pre-filter (0.83 s on a busy run). Second pass
+(one look-up rules Socket.IO attachments out, the subprotocol kept, a lighter brief):
+5.1 us/row text, 8.8 us/row MessagePack (ratio 1.72), Socket.IO 16.7; the search 0.66 s
+beside 0.25 s on a busy run.
 
     python benchmarks/bench_views.py [--messages 1000000] [--rounds 3]
 """

@@ -18,7 +18,10 @@ and the ratio measures the views' work alone; ``both`` measures the two. (Measur
 2026-12-03, 1M rows, three quiet runs: after a jump 12.3-12.7 ms vs 11.5-11.8 ms
 same-size, ratio 1.07-1.08, and 1.06 same-line; cached repaints 1.00-1.01, so the
 painted text is not what differs. The code before the first-byte routing and the
-priority ceilings measured 1.22-1.31 against 1.06-1.09 in the same, busy, runs.)
+priority ceilings measured 1.22-1.31 against 1.06-1.09 in the same, busy, runs.
+Second pass, the painted rows summarised in one call: five runs 1.02, 1.03, 1.04, 0.96,
+1.01 after a jump (10.7-11.5 ms vs 10.3-11.3 ms in the quieter ones; load average
+2.5-3.2), cached 1.00-1.01 (one busy run 1.11); before it, 1.06 in the same session.)
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_views_gui.py [--frames N] [--jumps K]
 """

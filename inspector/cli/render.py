@@ -217,20 +217,7 @@ class PayloadRenderer:
                 readable = False
             if readable:
                 return forced
-        settled = self.registry.settled(data, meta)
-        if settled is not None:
-            return settled
-        # Registry.best in one pass (the highest priority; ties: the first registered).
-        best: View | None = None
-        top = -1.0
-        for view in self.registry.contenders(data, meta):
-            try:
-                p = view.priority(data, meta)
-            except Exception:  # a broken view must not hide the payload
-                continue
-            if p > top and p >= 0:
-                best, top = view, p
-        return best if best is not None else self.registry.best(data, meta)
+        return self.registry.best(data, meta)
 
     def summary(self, data: bytes, meta: PayloadMeta, view: View | None = None) -> str:
         """One line for a row, safe for a terminal; text in double quotes, so that

@@ -125,6 +125,13 @@ class MessageContext(ABC):
         for m in self.before(limit):
             yield m.index, m.meta.opcode, m.meta.sender
 
+    def text_before(self, starts: tuple[bytes, ...]) -> bool:
+        """Whether a text message before this one may begin with one of ``starts``
+        (True when unsure): a view that only applies after such a message (a Socket.IO
+        attachment after its placeholder packet) says "cannot" in one look-up in a
+        session that has none. A store keeps an index of them per ``starts``."""
+        return True
+
     @abstractmethod
     def message(self, index: int) -> ContextMessage | None:
         """The complete data message shown on row ``index`` (None: none there), as

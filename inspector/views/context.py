@@ -77,6 +77,9 @@ class StoreContext(MessageContext):
                     op = store.b0[store.msg_start[row]] & 0x0F
                 yield row, op, conv.sender(row)
 
+    def text_before(self, starts: tuple[bytes, ...]) -> bool:
+        return self._conv.text_starting_before(self.index, starts)
+
     def message(self, index: int) -> ContextMessage | None:
         if 0 <= index < len(self._conv.store) and self._completes(index):
             return self._message(index)

@@ -14,6 +14,7 @@ timeline, the detail pane and the command line say the same of a payload.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..capture.store import CaptureStore
@@ -24,6 +25,7 @@ __all__ = [
     "Carriage",
     "frame_carriage",
     "frame_preview",
+    "frame_previews",
     "match_spans",
     "one_line",
 ]
@@ -76,6 +78,12 @@ def frame_preview(
     payload's size. Only what is about the frame rather than its payload is said
     here: a payload not kept, an empty one, the deflate bytes of a compressed
     message's earlier frames (hex: they mean nothing before the message ends)."""
+    return frame_previews(store, (row,), limit, conversation)[0]
+
+
+def _frame_only(store: CaptureStore, row: int, limit: int) -> str | None:
+    """What :func:`frame_preview` says of ``row`` without asking the views, if
+    anything."""
     payload = store.payloads[row]
     if not payload:
         declared = store.length[row]
@@ -86,9 +94,27 @@ def frame_preview(
     if store.is_compressed(row) and row not in store.messages:
         n = max(4, limit // 3)
         return payload[:n].hex(" ") + (" \u2026" if len(payload) > n else "")
-    conv = conversation if conversation is not None else conversation_for(store)
-    line = one_line(conv.summary(row))
-    return line if len(line) <= limit else line[:limit] + "\u2026"
+    return None
+
+
+def frame_previews(
+    store: CaptureStore,
+    rows: Sequence[int],
+    limit: int = PREVIEW_CHARS,
+    conversation: Conversation | None = None,
+) -> list[str]:
+    """:func:`frame_preview` of each of ``rows`` (store rows), in order, the payload
+    views asked for all of them in one call (:meth:`Conversation.summaries`)."""
+    lines: list[str | None] = [_frame_only(store, row, limit) for row in rows]
+    asked = [row for row, line in zip(rows, lines, strict=True) if line is None]
+    if asked:
+        conv = conversation if conversation is not None else conversation_for(store)
+        found = iter(conv.summaries(asked))
+        for i, line in enumerate(lines):
+            if line is None:
+                text = one_line(next(found))
+                lines[i] = text if len(text) <= limit else text[:limit] + "\u2026"
+    return [line or "" for line in lines]
 
 
 _SPAN_LIMIT = 64  # highlighted matches per preview: more would not be legible anyway

@@ -96,3 +96,26 @@ def test_one_conversation_per_store_and_listeners() -> None:
     del pane  # a bound method is held weakly: a closed pane is forgotten
     conv.force(None)
     assert conv._listeners == []
+
+
+def test_text_messages_beginning_with_given_bytes_are_indexed_as_far_as_asked() -> None:
+    # binary, text "451-[", binary, a fragmented text "46" + "0-x", binary
+    wire = (
+        b"\x82\x01\x00"
+        + b"\x81\x05451-["
+        + b"\x82\x01\x01"
+        + b"\x01\x0246\x80\x030-x"
+        + b"\x82\x01\x02"
+    )
+    store = store_of(wire)
+    conv = Conversation(store)
+    starts = (b"45", b"46")
+    assert [store.opcode(r) for r in range(len(store))] == [2, 1, 2, 1, 0, 2]
+    assert not conv.text_starting_before(1, starts)  # nothing before the text
+    assert conv.text_starting_before(2, starts)
+    assert conv.text_starting_before(6, starts)
+    assert not conv.text_starting_before(1, starts), "a later scan still answers earlier rows"
+    assert conv.text_starting_before(5, (b"460",)), "a fragmented message: its whole data"
+    assert not conv.text_starting_before(5, (b"461",))
+    assert not conv.text_starting_before(6, (b"\x00",)), "binary messages are not text"
+    assert conv.context(2).text_before(starts) and not conv.context(0).text_before(starts)

@@ -32,7 +32,7 @@ from ...capture.events import Direction
 from ...capture.store import CaptureStore
 from ...views.conversation import Conversation, conversation_for
 from ...views.frame_fields import direction_words
-from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview
+from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview, frame_previews
 from ...views.registry import Registry
 from ..widgets import theme
 from .columns import (
@@ -110,6 +110,8 @@ class FrameTableModel(QAbstractTableModel):
         # Summaries are computed by data(), so only for the rows a view paints, and
         # kept here (the Conversation keeps more, for the detail pane and copy-out).
         self._previews: dict[int, str] = {}
+        #: The table rows a view is about to paint (:meth:`set_painted_rows`).
+        self._painted = (-1, -1)
         #: What the Summary column shows for a row (store, row, characters).
         self.previewer: Callable[[CaptureStore, int, int], str] = self._summary_of
         self._fragment_icons: tuple[QIcon, ...] | None = None
@@ -154,6 +156,7 @@ class FrameTableModel(QAbstractTableModel):
         self._conversation = None
         self._seen = len(store) if store is not None else 0
         self._previews.clear()
+        self._painted = (-1, -1)
         self._visible = self._compute_all() if self._filter.active else None
         self.endResetModel()
 
@@ -287,6 +290,7 @@ class FrameTableModel(QAbstractTableModel):
         if new != self._filter:
             self.beginResetModel()
             self._filter = new
+            self._painted = (-1, -1)  # table rows: they mean other store rows now
             if self._store is not None:
                 self._seen = len(self._store)
             self._visible = self._compute_all() if new.active else None
@@ -612,13 +616,43 @@ class FrameTableModel(QAbstractTableModel):
         assert self._store is not None
         return f"{self._store.length[r]:,}"
 
+    def set_painted_rows(self, first: int, last: int) -> None:
+        """The table rows a view is about to paint (from its ``rowAt()``; -1: none):
+        the first summary it asks for that is not cached fills those of every row
+        from there to ``last`` in one call to the payload views."""
+        self._painted = (first, last)
+
     def _col_payload(self, r: int) -> str:
+        # (r: a store row; the painted range: table rows.)
         cached = self._previews.get(r)
         if cached is None:
             assert self._store is not None
+            first, last = self._painted
+            if self.previewer == self._summary_of and 0 <= first <= last:
+                return self._fill_previews(r, first, last)
             cached = self.previewer(self._store, r, PREVIEW_CHARS)
             previews = self._previews
             if len(previews) >= _PREVIEW_CACHE:
                 previews.clear()
             previews[r] = cached
         return cached
+
+    def _fill_previews(self, r: int, first: int, last: int) -> str:
+        """Row ``r``'s summary, with those of the uncached store rows shown from there
+        to table row ``last`` when ``r`` is shown between ``first`` and ``last`` (the
+        painted ones: still only what is seen), else alone."""
+        assert self._store is not None
+        previews = self._previews
+        vis = self._visible
+        last = min(last, self.visible_count() - 1)
+        at = r if vis is None else bisect_left(vis, r)
+        if not first <= at <= last or (vis is not None and vis[at] != r):
+            rows: list[int] | range = [r]
+        else:
+            rows = range(r, last + 1) if vis is None else vis[at : last + 1].tolist()
+        wanted = [row for row in rows if row not in previews]
+        if len(previews) + len(wanted) > _PREVIEW_CACHE:
+            previews.clear()
+        lines = frame_previews(self._store, wanted, PREVIEW_CHARS, self.conversation)
+        previews.update(zip(wanted, lines, strict=True))
+        return previews[r]

@@ -91,8 +91,17 @@ class _FrameTable(QTableView):
 
     def paintEvent(self, e: QPaintEvent) -> None:
         t = time.perf_counter()
-        super().paintEvent(e)
         model = self.model()
+        if isinstance(model, FrameTableModel):
+            # The Summary column fills the rows about to be painted in one call.
+            rect = e.rect()
+            first = self.rowAt(rect.top())
+            last = self.rowAt(rect.bottom())
+            if first < 0:
+                model.set_painted_rows(-1, -1)
+            else:
+                model.set_painted_rows(first, last if last >= 0 else model.rowCount() - 1)
+        super().paintEvent(e)
         if self.empty_hint and model is not None and model.rowCount() == 0:
             viewport = self.viewport()
             p = QPainter(viewport)

@@ -327,6 +327,8 @@ def parse_packet(data: bytes, pos: int = 0, version: int | None = None) -> MqttP
             p.codes.append(r.uint(1, "the reason code"))
             if r.left():
                 p.properties = r.properties()
+        elif v5:
+            p.codes.append(0)  # MQTT 5 3.4.2.1: a reason code left out is 0x00, success
     elif kind in (8, 10):
         p.packet_id = r.uint(2, "the packet identifier")
         if v5:

@@ -41,6 +41,8 @@ _EVENT_NAME = re.compile(r'\[\s*("(?:[^"\\]|\\.)*")')
 _LONE = frozenset({b"1", b"2", b"3", b"5", b"6", b"2probe", b"3probe"})
 # Messages walked back to find the packet a binary message is an attachment of.
 _ATTACHMENT_WALK = 16
+#: How a packet that awaits attachments begins (Engine.IO message, binary event/ack).
+_PLACEHOLDER_STARTS = (b"45", b"46")
 _MEMO = 20_000
 
 
@@ -216,7 +218,7 @@ def _placeholder_packet(message: ContextMessage) -> SocketIOPacket | None:
 def attachment_of(meta: PayloadMeta) -> _Attachment | None:
     """Which packet's attachment a binary message is, from the messages before it."""
     ctx = meta.context
-    if ctx is None or not meta.is_binary:
+    if ctx is None or not meta.is_binary or not ctx.text_before(_PLACEHOLDER_STARTS):
         return None
     state = ctx.state("socket.io")
     memo: OrderedDict[int, _Attachment | None] | None = state.get("attachments")

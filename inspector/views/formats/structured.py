@@ -13,6 +13,7 @@ import datetime
 import json
 import math
 import re
+from itertools import islice
 from typing import Any
 
 import cbor2
@@ -184,7 +185,7 @@ def brief(value: Any, limit: int = 120) -> str:
 
 def _brief(value: Any, limit: int) -> str:
     if type(value) is dict:  # the usual top-level value first (scalar() says None)
-        keys = ", ".join(_key(k) for k in list(value)[:8])
+        keys = ", ".join(map(_key, islice(value, 8)))  # (per row painted: no list)
         return f"{{{len(value)}}} {keys}".rstrip()
     shown = scalar(value)
     if shown is not None:

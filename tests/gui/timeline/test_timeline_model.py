@@ -469,3 +469,29 @@ def test_summaries_are_computed_for_visible_rows_only(
     view.table.scrollToTop()  # the view follows the tail: it starts at the bottom
     view.grab()
     assert first < counting.summaries < 2 * first + 50
+
+
+def test_the_rows_about_to_be_painted_are_summarised_in_one_go(
+    capture: Callable[..., Capture],
+) -> None:
+    c = capture()
+    c.receive(*(FrameSpec(1, f"evt:{i}".encode()) for i in range(60)))
+    counting = _EventView()
+    model = FrameTableModel(c.store, registry=_registry_with(counting))
+    model.refresh()
+    model.set_painted_rows(10, 19)
+    assert cell(model, 10, COL_PAYLOAD) == "EVT 10"
+    assert counting.summaries == 10, "the first uncached row fills the painted rows"
+    assert [cell(model, r, COL_PAYLOAD) for r in range(10, 20)] == [
+        f"EVT {r}" for r in range(10, 20)
+    ]
+    assert counting.summaries == 10, "then they are cached"
+    assert cell(model, 40, COL_PAYLOAD) == "EVT 40"  # outside: that row alone
+    assert counting.summaries == 11
+    model.set_painted_rows(55, 80)  # past the last row: up to the last row
+    assert cell(model, 55, COL_PAYLOAD) == "EVT 55" and counting.summaries == 16
+    # Filtered: the painted table rows are mapped to their store rows.
+    model.set_filter(search="evt:3")
+    rows = store_rows(model)
+    model.set_painted_rows(0, len(rows) - 1)
+    assert column(model, COL_PAYLOAD) == [f"EVT {r}" for r in rows]

@@ -79,6 +79,20 @@ def test_a_session_of_packets(version: int, name: str) -> None:
     assert "username: ann" in connect and "password: (2 bytes)" in connect
 
 
+@pytest.mark.parametrize("kind", [(0x40, "PUBACK"), (0x50, "PUBREC"), (0x62, "PUBREL")])
+def test_an_mqtt5_ack_without_its_reason_code_reads_as_success(kind: tuple[int, str]) -> None:
+    # MQTT 5 3.4.2.1: a remaining length of 2 means reason code 0x00 (success).
+    b0, name = kind
+    omitted, carried = bytes([b0, 2, 0, 7]), bytes([b0, 3, 0, 7, 0])
+    session = with_contexts([(packets(5)["connect"], CLIENT), (omitted, SERVER), (carried, SERVER)])
+    lines = [REG.summary(d, m) for d, m in session[1:]]
+    assert lines == [f"MQTT {name} id=7 success"] * 2
+    assert "reason: success" in REG.render(*session[1]).text
+    # MQTT 3.1.1 has no reason codes: nothing is said of one.
+    v3 = with_contexts([(packets(4)["connect"], CLIENT), (omitted, SERVER)])
+    assert REG.summary(*v3[1]) == f"MQTT {name} id=7"
+
+
 def test_packets_spanning_frames_and_sharing_one() -> None:
     p = packets(5)
     stream = p["publish"] + p["subscribe"]
