@@ -195,10 +195,19 @@ class CaptureStore(FileIngest, StoreQueries):
             self._add_held()
         if isinstance(event, FramesCaptured):
             frames = event.frames
+            # The direction by identity: a dict lookup hashes the Enum member in
+            # Python on 3.11 (~60 ns), a cost per read of a round trip.
+            direction = event.dir
+            d = 1 if direction is _DIR_IN else 0 if direction is _DIR_OUT else _DIR_CODE[direction]
             if isinstance(frames, FrameBatch):
-                self._add_batch(event.t, _DIR_CODE[event.dir], frames)
+                if (
+                    len(frames.payloads) != 1
+                    or frames.violations
+                    or not self._add_one(event.t, d, frames)
+                ):
+                    self._add_batch(event.t, d, frames)
             else:
-                self._add_frames(event.t, _DIR_CODE[event.dir], frames)
+                self._add_frames(event.t, d, frames)
             return
         if isinstance(event, MessageCaptured):
             msg = event.message
@@ -222,6 +231,58 @@ class CaptureStore(FileIngest, StoreQueries):
             raise TypeError(f"not a capture event: {event!r}")
         self.events.append(event)
         self.event_rows.append(len(self.b0))
+
+    def add_received(self, t: float, batch: FrameBatch) -> None:
+        """:meth:`add` of ``FramesCaptured(t, Direction.IN, batch)``, without making
+        the event: the engine's read path when nobody else listens to frames."""
+        if self._held is not None:
+            self._add_held()
+        if len(batch.payloads) != 1 or batch.violations or not self._add_one(t, 1, batch):
+            self._add_batch(t, 1, batch)
+
+    def _add_one(self, t: float, d: int, batch: FrameBatch) -> bool:
+        """The batch of one frame without violations a round trip reads, appended
+        straight to the columns when it is a whole text or binary message with a
+        7-bit length that fits the budget; False (nothing appended) otherwise, for
+        :meth:`_add_batch`. The same columns as the bulk path for a fifth of its
+        work (measured: ~350 bytecodes of set-up for one frame)."""
+        src = batch.src
+        off = batch.offsets[0]
+        b0 = src[off]
+        b1 = src[off + 1]
+        n = b1 & 0x7F
+        budget = self._budget
+        if n >= 126 or b0 not in _WHOLE_MESSAGE_B0 or budget.held + n > budget.room:
+            return False
+        row = len(self.b0)
+        seqs = self.seq
+        try:
+            seqs.append(batch.seq0)
+            self.offset.append(batch.base + off)
+        except OverflowError:
+            # A seq or offset past 2**63 (a damaged file): the bulk path raises it.
+            del seqs[row:]
+            return False
+        self.t.append(t)
+        self.dir.append(d)
+        self.b0.append(b0)
+        self.b1.append(b1)
+        self.length.append(n)
+        if b1 & 0x80:
+            self.mask_key.append(_unpack_L(src, off + 2)[0])
+            hlen = 6
+        else:
+            self.mask_key.append(0)
+            hlen = 2
+        self.msg_start.append(row)
+        self._open[d] = -1  # a whole message ends any open one
+        budget.held += n
+        self.payloads.append(batch.payloads[0])
+        self._frames[d] += 1
+        self._payload[d] += n
+        self._wire[d] += n + hlen
+        self._recent[d] = (row, row + 1)
+        return True
 
     def _add_batch(self, t: float, d: int, batch: FrameBatch) -> None:
         """Append a parser batch with C-level bulk operations wherever the frames

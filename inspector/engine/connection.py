@@ -499,9 +499,21 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             publish = self.publish
             publish_message = self._publish_message
             on_message = self.on_message
+            store = self._sent_store
+            if self._frame_listeners:
+                store = None  # the event is made for them, and the store takes it too
             for event in events:
                 if type(event) is FrameBatch:
-                    publish(FramesCaptured(t, _IN, event))
+                    if store is not None:
+                        # The store is the only one listening to frames: no event.
+                        if self._held_headers:
+                            self._record_sent()
+                        try:
+                            store.add_received(t, event)
+                        except Exception:  # a broken capture must not break the connection
+                            log.exception("the capture failed on frames received")
+                    else:
+                        publish(FramesCaptured(t, _IN, event))
                     if self._pings:
                         self._match_pongs(event, t)
                     if self.pong_delay is not None:
