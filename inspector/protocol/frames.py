@@ -629,7 +629,11 @@ class FrameParser:
             # A read of exactly one small frame (a round trip's answer): no loop.
             b1 = src[1]
             length = b1 & 0x7F
-            if n == length + (6 if b1 & 0x80 else 2) and length <= self.max_frame_size:
+            if (
+                length < 126  # (126 and 127 say the length follows)
+                and n == length + (6 if b1 & 0x80 else 2)
+                and length <= self.max_frame_size
+            ):
                 return self._parse_one(src, b1, length)
         return self._parse_many(src)
 
