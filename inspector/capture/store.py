@@ -487,7 +487,7 @@ class CaptureStore(LiveAdds, StoreQueries):
 
     def row_of(self, direction: Direction, seq: int) -> int | None:
         """The row of frame ``seq`` of ``direction``'s stream, or None."""
-        d = _DIR_CODE[direction]
+        d = 1 if direction is _DIR_IN else 0 if direction is _DIR_OUT else _DIR_CODE[direction]
         start, end = self._recent[d]
         seqs = self.seq
         dirs = self.dir
@@ -516,7 +516,7 @@ class CaptureStore(LiveAdds, StoreQueries):
     def counters(self, direction: Direction) -> DirectionCounters:
         if self._held is not None:
             self._add_held()
-        d = _DIR_CODE[direction]
+        d = 1 if direction is _DIR_IN else 0 if direction is _DIR_OUT else _DIR_CODE[direction]
         return DirectionCounters(self._frames[d], self._wire[d], self._payload[d])
 
     def handshake(self, direction: Direction) -> HandshakeCaptured | None:

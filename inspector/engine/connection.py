@@ -498,14 +498,12 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             t = self.now()
             publish = self.publish
             publish_message = self._publish_message
-            on_message = self.on_message
-            store = self._sent_store
-            if self._frame_listeners:
-                store = None  # the event is made for them, and the store takes it too
+            on_message = self._on_message
+            # No event when the store is the only one listening to frames.
+            store = None if self._frame_listeners else self._sent_store
             for event in events:
                 if type(event) is FrameBatch:
                     if store is not None:
-                        # The store is the only one listening to frames: no event.
                         if self._held_headers:
                             self._record_sent()
                         try:
