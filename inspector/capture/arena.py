@@ -66,9 +66,15 @@ class PayloadArena(Sequence[bytes]):
         if n >= OWN_OBJECT:
             self._own[len(self._bounds) - 1] = payload if type(payload) is bytes else bytes(payload)
             self._own_bytes += n
-        else:
-            self._grow(payload)
-        self._bounds.append(len(self._data))
+            self._bounds.append(len(self._data))
+            return
+        # _grow inline: one call less per payload, the store's per-frame path.
+        data = self._data
+        try:
+            data += payload
+        except BufferError:
+            self._data = data = data + payload
+        self._bounds.append(len(data))
 
     def extend(self, payloads: Iterable[bytes | bytearray | memoryview]) -> None:
         batch = payloads if isinstance(payloads, list) else list(payloads)

@@ -498,10 +498,20 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
             t = self.now()
             publish = self.publish
             publish_message = self._publish_message
-            on_message = self.on_message
+            on_message = self._on_message
+            # No event when the store is the only one listening to frames.
+            store = None if self._frame_listeners else self._sent_store
             for event in events:
                 if type(event) is FrameBatch:
-                    publish(FramesCaptured(t, _IN, event))
+                    if store is not None:
+                        if self._held_headers:
+                            self._record_sent()
+                        try:
+                            store.add_received(t, event)
+                        except Exception:  # a broken capture must not break the connection
+                            log.exception("the capture failed on frames received")
+                    else:
+                        publish(FramesCaptured(t, _IN, event))
                     if self._pings:
                         self._match_pongs(event, t)
                     if self.pong_delay is not None:

@@ -152,7 +152,11 @@ class Protocol(SendingSide):
         self._receive_batch(self._parser.received(nbytes))
 
     def _receive_batch(self, batch: FrameBatch) -> None:
-        if not batch:
+        payloads = batch.payloads
+        if len(payloads) == 1:
+            if self._receive_one(batch):
+                return
+        elif not payloads:
             return
         if not self.record_plain_messages and self._all_plain(batch):
             # A flood of plain messages nobody wants as objects: the batch is all.
@@ -201,6 +205,36 @@ class Protocol(SendingSide):
         self._events.extend(after)
         # Outside receive_data (e.g. fail() called by the engine) events go straight out.
         self._after = self._events
+
+    def _receive_one(self, batch: FrameBatch) -> bool:
+        """:meth:`_receive_batch` of a batch of one plain data frame (a round trip's
+        read), without the loop's set-up; False, with nothing done, for any other."""
+        payload = batch.payloads[0]
+        b0 = batch.src[batch.offsets[0]]
+        if (
+            (b0 != 0x81 and b0 != 0x82)
+            or batch.violations
+            or self._msg_opcode is not None
+            or self.close_received is not None
+            or len(payload) > self.max_message_size
+        ):
+            return False
+        record = self.record_plain_messages
+        text: str | None = None
+        if b0 == 0x81 and (record or not payload.isascii()):
+            try:
+                text = str(payload, "utf-8")
+            except UnicodeDecodeError:
+                return False
+        events = self._events
+        events.append(batch)
+        if record:
+            seq = batch.seq0
+            n = len(payload)
+            events.append(
+                _tuple_new(Message, (b0 & 0x0F, payload, text, seq, seq, n, False, False, 1))
+            )
+        return True
 
     def _all_plain(self, batch: FrameBatch) -> bool:
         """Every frame of ``batch`` is a whole, valid, uncompressed data message that

@@ -484,6 +484,8 @@ class FrameBatch:
 
 
 _EMPTY_SRC = b""
+#: The offsets of a batch of one frame (copied: a batch owns its offsets).
+_ONE_OFFSET = array("q", (0,))
 #: Frames from this size on (header and payload, up to the maximum) are received
 #: into a buffer of their own size (see FrameParser.receive_buffer).
 _BIG_FRAME = 64 * 1024
@@ -622,6 +624,43 @@ class FrameParser:
         return self._parse(bytes(data))
 
     def _parse(self, src: bytes | bytearray) -> FrameBatch:
+        n = len(src)
+        if 2 <= n <= 131:
+            # A read of exactly one small frame (a round trip's answer): no loop.
+            b1 = src[1]
+            length = b1 & 0x7F
+            if (
+                length < 126  # (126 and 127 say the length follows)
+                and n == length + (6 if b1 & 0x80 else 2)
+                and length <= self.max_frame_size
+            ):
+                return self._parse_one(src, b1, length)
+        return self._parse_many(src)
+
+    def _parse_one(self, src: bytes | bytearray, b1: int, length: int) -> FrameBatch:
+        """:meth:`_parse_many` of ``src`` holding exactly one frame with a 7-bit
+        length (``b1`` its second byte), with the same batch."""
+        base = self._base
+        seq0 = self._seq
+        b0 = src[0]
+        if b1 & 0x80:
+            p = 6
+            payload = _unmask(src[6:], src[2:6])
+        else:
+            p = 2
+            payload = src[2:] if type(src) is bytes else bytes(memoryview(src)[2:])
+        violations: dict[int, tuple[Violation, ...]] = {}
+        expect_mask = 0x80 if self.sender is Role.CLIENT else 0
+        if not (b0 in self._plain_b0 and (b1 & 0x80) == expect_mask):
+            found = self._violations(bytes(src[:p]), b0, b1, length, base)
+            if found:
+                violations[0] = found
+        self._need = 2
+        self._seq = seq0 + 1
+        self._base = base + len(src)
+        return FrameBatch(seq0, base, src, _ONE_OFFSET[:], [payload], violations)
+
+    def _parse_many(self, src: bytes | bytearray) -> FrameBatch:
         base = self._base
         seq0 = self._seq
         offsets = array("q")

@@ -4,14 +4,17 @@ connection dies, how it reports the end, and what it leaves behind."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import itertools
 import logging
 import weakref
+from typing import Any
 
 import pytest
 
 from inspector.capture.events import CaptureEvent, Direction, ErrorStep
+from inspector.capture.store import CaptureStore
 from inspector.engine.client import connect, new_client_connection
 from inspector.engine.connection import Connection, MessageFilter
 from inspector.engine.options import ConnectOptions
@@ -473,3 +476,73 @@ def test_a_flood_of_sends_is_in_the_store_as_each_send_returns() -> None:
     assert list(store.t) == sorted(store.t)
     rows_of_events = [rows for rows, _ in store.iter_events()]
     assert rows_of_events == sorted(rows_of_events)
+
+
+# Frames a read may hold alone: whole messages (which the store takes straight from
+# the read when nothing else listens to frames) and every kind it hands on.
+_READS: list[tuple[int, bytes, dict[str, Any]]] = [
+    (Opcode.TEXT, b"plain text", {}),
+    (Opcode.BINARY, b"\x00\x01" * 40, {}),
+    (Opcode.PING, b"p", {}),
+    (Opcode.TEXT, b"frag-", {"fin": False}),
+    (Opcode.CONT, b"ment", {}),
+    (Opcode.TEXT, b"\xff not utf-8", {}),
+    (Opcode.BINARY, b"x" * 124, {"length_form": 16}),
+    (Opcode.TEXT, b"rsv", {"rsv2": True}),
+    (Opcode.BINARY, b"b" * 300, {}),
+]
+
+
+def _has_more_frames_than(store: CaptureStore, n: int) -> bool:
+    return store.counters(Direction.IN).frames > n
+
+
+@pytest.mark.parametrize("other_listener", [False, True])
+def test_frames_read_one_at_a_time_are_captured_whatever_listens(other_listener: bool) -> None:
+    """Each server frame in a read of its own: the store keeps every one exactly, with
+    its violations and its message, whether it takes the read itself (nothing else
+    listens to frames) or as a published event (a listener does)."""
+    sent = [HostileConn.frame(op, payload, **spec) for op, payload, spec in _READS]
+    read: list[asyncio.Event] = []
+
+    async def script(hs: HostileConn) -> None:
+        await hs.handshake()
+        for frame, got in zip(sent, read, strict=True):
+            await hs.send(frame)
+            await asyncio.wait_for(got.wait(), 5)  # one read per frame
+        await hs.send(hs.close())
+        await hs.read_client()
+
+    async def main() -> None:
+        async with HostileServer(script) as server:
+            rec = Recorder()
+            read.extend(asyncio.Event() for _ in sent)
+            conn = await connect(server.url, listeners=[rec] if other_listener else [])
+            store = conn.store
+            assert store is not None
+
+            def on_message(_message: Message) -> None:
+                pass
+
+            conn.on_message = on_message  # messages made too: the path a round trip takes
+            for i, got_it in enumerate(read):
+                await eventually(functools.partial(_has_more_frames_than, store, i))
+                got_it.set()
+            await finish(conn)
+            got = [store.frame(r) for r in range(len(store)) if store.direction(r) is Direction.IN]
+            assert [f.header + f.masked_payload for f in got[: len(sent)]] == sent
+            if other_listener:
+                assert got == rec.frames(Direction.IN)
+            rules = {i: [v.rule for v in f.violations] for i, f in enumerate(got) if f.violations}
+            assert rules == {
+                5: [Rule.INVALID_UTF8],
+                6: [Rule.NON_MINIMAL_LENGTH],
+                7: [Rule.RESERVED_BIT],
+            }
+            last_fragment = store.row_of(Direction.IN, 4)
+            assert last_fragment is not None
+            fragmented = store.message_for(last_fragment)
+            assert fragmented is not None and fragmented.text == "frag-ment"
+            assert store.counters(Direction.IN).wire_bytes == sum(map(len, sent)) + 4
+
+    run_async(main)

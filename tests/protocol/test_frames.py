@@ -178,6 +178,24 @@ def test_fin_and_rsv_bits(bits: int) -> None:
         assert frame.violations == ()
 
 
+@pytest.mark.parametrize(("n7", "size"), [(126, 124), (127, 119), (126, 120)])
+@pytest.mark.parametrize("sender", [Role.CLIENT, Role.SERVER])
+def test_a_read_of_one_extended_length_frame_is_not_taken_for_a_7_bit_one(
+    n7: int, size: int, sender: Role
+) -> None:
+    """A lone frame in a read whose 16- or 64-bit length form makes its size equal
+    to 126 or 127 plus a 7-bit header: the one-frame path must read the length that
+    follows (it once took 126 as the length)."""
+    form = 16 if n7 == 126 else 64
+    key = KEY if sender is Role.CLIENT else None
+    payload = bytes(range(size))
+    data = wire(FrameSpec(Opcode.BINARY, payload, mask_key=key, length_form=form), sender)
+    frame = parse_one(data, sender)
+    assert frame.length == size and frame.payload == payload
+    assert frame.length_form == form
+    assert [v.rule for v in frame.violations] == [Rule.NON_MINIMAL_LENGTH]
+
+
 @pytest.mark.parametrize(
     ("length", "form", "header_len"),
     [

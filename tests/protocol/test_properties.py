@@ -309,6 +309,50 @@ def test_protocol_never_raises_and_chunking_does_not_matter(
     assert 0 <= proto.incomplete_bytes <= len(data)
 
 
+@FAST
+@given(
+    many=st.lists(
+        specs(opcodes=st.sampled_from([0, 1, 1, 2, 2, 3, 8, 9, 10])), min_size=1, max_size=10
+    ),
+    sender=roles,
+    record=st.booleans(),
+    strict=st.booleans(),
+    bytewise_start=st.booleans(),
+)
+def test_reads_of_one_frame_each_match_one_read_of_all(
+    many: list[FrameSpec], sender: Role, record: bool, strict: bool, bytewise_start: bool
+) -> None:
+    """The one-frame paths (a read that is exactly one small frame: the parser's
+    and the connection's) give the frames, messages, failures and state of the loop
+    over a read of many; ``bytewise_start`` first feeds each frame's first byte alone,
+    so the frame is parsed from the parser's buffer (a bytearray)."""
+    wires = [b"".join(encode_frame(s, sender)) for s in many]
+
+    def make() -> Protocol:
+        proto = Protocol(sender.peer, strict=strict, max_message_size=100)
+        proto.record_plain_messages = record
+        return proto
+
+    def reads() -> Iterator[bytes]:
+        for w in wires:
+            if bytewise_start:
+                yield w[:1]
+                yield w[1:]
+            else:
+                yield w
+
+    whole = make()
+    expected = run_protocol(whole, iter([b"".join(wires)]))
+    proto = make()
+    assert run_protocol(proto, reads()) == expected
+    assert (proto.bytes_received, proto.frames_received, proto.violation_count) == (
+        whole.bytes_received,
+        whole.frames_received,
+        whole.violation_count,
+    )
+    assert proto.state == whole.state and proto.failure == whole.failure
+
+
 # ---------------------------------------------------------------- messages
 @st.composite
 def fragmented(draw: st.DrawFn) -> tuple[int, bytes, list[bytes]]:
