@@ -24,10 +24,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from shots import run_in_window  # noqa: E402
 
-from inspector.probe import Grade  # noqa: E402
 from inspector.engine.server import EchoServer  # noqa: E402
 from inspector.gui.probe import ProbeView  # noqa: E402
 from inspector.gui.window.main_window import MainWindow  # noqa: E402
+from inspector.probe import Grade  # noqa: E402
 
 
 async def make_screenshot(window: MainWindow, out: Path) -> Path:
