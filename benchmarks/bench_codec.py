@@ -33,7 +33,8 @@ from websockets.protocol import Side
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Role
 from inspector.protocol.deflate import DeflateParams, InflateTooLarge, PerMessageDeflate
-from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 
 CHUNK = 64 * 1024
 

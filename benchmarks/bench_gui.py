@@ -93,13 +93,14 @@ from inspector.gui.detail import FrameDetailView
 from inspector.gui.timeline import TimelineView
 from inspector.gui.window.main_window import DEFAULT_SIZE, MainWindow
 from inspector.protocol.constants import Opcode, Role
-from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import FrameSpec, encode_frame
 from inspector.protocol.handshake import (
     HandshakeRequest,
     RequestParser,
     build_error_response,
     build_server_response,
 )
+from inspector.protocol.parser import FrameParser
 
 READ = 16 * 1024  # bytes per simulated socket read
 REFRESH_MS = 40

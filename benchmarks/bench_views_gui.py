@@ -42,7 +42,8 @@ from inspector.capture.events import Direction, FramesCaptured, SessionInfo, Ses
 from inspector.capture.store import CaptureStore
 from inspector.gui.timeline import TimelineView
 from inspector.protocol.constants import Role
-from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.views.base import PayloadMeta
 from inspector.views.conversation import conversation_for
 from inspector.views.registry import default_registry

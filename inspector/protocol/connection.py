@@ -28,13 +28,9 @@ from .constants import (
     opcode_name,
 )
 from .events import Failure, Message
-from .frames import (
-    Frame,
-    FrameBatch,
-    FrameParser,
-    parse_close_payload,
-)
+from .frames import Frame, FrameBatch, parse_close_payload
 from .outgoing import OutgoingChecks
+from .parser import FrameParser
 from .sending import KEY_POOL, SendingSide
 from .violations import Rule, Violation
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .constants import Opcode, Role, opcode_name
-from .frames import FrameParser, frame_violations, parse_close_payload
+from .frames import parse_close_payload
+from .parser import FrameParser, frame_violations
 from .violations import Rule, Violation
 
 __all__ = ["OutgoingChecks", "RawFrame"]

@@ -36,7 +36,8 @@ from inspector.capture.store import (
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message
-from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule, Violation
 
 KEY = b"\x01\x02\x03\x04"

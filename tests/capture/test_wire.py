@@ -7,7 +7,8 @@ from inspector.capture.store import CaptureStore
 from inspector.capture.wire import WireCounter, header_size
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
-from inspector.protocol.frames import Frame, FrameParser, FrameSpec
+from inspector.protocol.frames import Frame, FrameSpec
+from inspector.protocol.parser import FrameParser
 
 from .conftest import KEY, session_info, wire
 

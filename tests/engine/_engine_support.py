@@ -619,7 +619,7 @@ class HostileConn:
     async def read_client(self, timeout: float = 3.0) -> Frame | None:
         """Read the client's frames until its close frame (returned) or EOF or timeout."""
         from inspector.protocol.constants import Role
-        from inspector.protocol.frames import FrameParser
+        from inspector.protocol.parser import FrameParser
 
         parser = FrameParser(Role.CLIENT)
         loop = asyncio.get_running_loop()

@@ -115,7 +115,7 @@ if sys.argv[1] == "fixed":
 from inspector.capture.events import Direction, FramesCaptured, SessionInfo
 from inspector.capture.store import CaptureStore
 from inspector.protocol.constants import Role
-from inspector.protocol.frames import FrameParser
+from inspector.protocol.parser import FrameParser
 
 # A server's flood of small text frames, parsed from 16 KiB reads into a store.
 frames = b"".join(b"\x81\x20" + b"%032d" % i for i in range(600_000))

@@ -9,13 +9,8 @@ from collections.abc import Iterable
 from inspector.protocol.connection import Event, Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Failure, Message
-from inspector.protocol.frames import (
-    Frame,
-    FrameBatch,
-    FrameParser,
-    FrameSpec,
-    encode_frame,
-)
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
 KEY = bytes.fromhex("37fa213d")

@@ -17,7 +17,8 @@ import pytest
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import ConnectionState, Opcode, Role
 from inspector.protocol.events import Failure, Message
-from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 1, 2, 0, 8, 9, 10

@@ -29,7 +29,8 @@ from wsproto.frame_protocol import FrameProtocol
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role, is_valid_close_code
 from inspector.protocol.events import Failure, Message
-from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
 # Characterisations of other libraries: the slow lane.

@@ -21,13 +21,13 @@ from inspector.protocol.events import Failure, Message
 from inspector.protocol.frames import (
     Frame,
     FrameBatch,
-    FrameParser,
     FrameSpec,
     LengthForm,
     apply_mask,
     encode_frame,
 )
 from inspector.protocol.frames import _py_apply_mask as py_apply_mask
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
 FAST = settings(

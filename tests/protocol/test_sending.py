@@ -10,12 +10,8 @@ import pytest
 from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import ConnectionState, Opcode, Role
 from inspector.protocol.events import Message
-from inspector.protocol.frames import (
-    Frame,
-    FrameParser,
-    FrameSpec,
-    apply_mask,
-)
+from inspector.protocol.frames import Frame, FrameSpec, apply_mask
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import LocalProtocolError, Rule
 
 from ._support import KEY, client, feed, frame, messages_in, sent

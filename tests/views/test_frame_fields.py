@@ -17,7 +17,8 @@ from inspector.capture.events import (
 from inspector.capture.store import CaptureStore
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message
-from inspector.protocol.frames import Frame, FrameParser, FrameSpec, apply_mask, encode_frame
+from inspector.protocol.frames import Frame, FrameSpec, apply_mask, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule, Violation
 from inspector.views.frame_fields import (
     DELIBERATE_MARK,

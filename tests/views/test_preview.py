@@ -17,7 +17,8 @@ from inspector.capture.events import (
 from inspector.capture.store import CaptureStore
 from inspector.protocol.constants import Role
 from inspector.protocol.events import Message
-from inspector.protocol.frames import FrameParser, FrameSpec, encode_frame
+from inspector.protocol.frames import FrameSpec, encode_frame
+from inspector.protocol.parser import FrameParser
 from inspector.views.preview import (
     PREVIEW_CHARS,
     frame_carriage,

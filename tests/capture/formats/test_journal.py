@@ -50,7 +50,8 @@ from inspector.protocol.connection import Protocol
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.deflate import DeflateParams, PerMessageDeflate
 from inspector.protocol.events import Message
-from inspector.protocol.frames import Frame, FrameBatch, FrameParser, FrameSpec
+from inspector.protocol.frames import Frame, FrameBatch, FrameSpec
+from inspector.protocol.parser import FrameParser
 
 OUT, IN = Direction.OUT, Direction.IN
 SESSION = SessionInfo(
