@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..capture.events import CaptureEvent, Direction, MessageCaptured
-from ..engine.connection import Connection, MessageFilter
+from ..engine.connection import Connection
+from ..engine.publishing import MessageFilter
 from ..protocol.constants import Opcode, Role, describe_close
 from ..protocol.events import Message
 from ..views.base import PayloadMeta

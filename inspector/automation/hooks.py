@@ -43,7 +43,8 @@ from ..capture.events import (
     MessageCaptured,
     StateChanged,
 )
-from ..engine.connection import Connection, MessageFilter
+from ..engine.connection import Connection
+from ..engine.publishing import MessageFilter
 from ..protocol.constants import Opcode, Role
 from ..protocol.crafting import parse_frame_spec
 from ..protocol.events import Message

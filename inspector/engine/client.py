@@ -42,9 +42,10 @@ from .certificates import (
     peer_certificate,
     same_fingerprint,
 )
-from .connection import Connection, Listener
+from .connection import Connection
 from .dial import UpstreamProxy, choose_proxy, dial
 from .options import ConnectError, ConnectOptions, Target, TlsOptions, parse_url
+from .publishing import Listener
 from .refusal import Refusal
 
 __all__ = ["MAX_REFUSAL_BODY", "connect", "make_ssl_context", "new_client_connection"]

@@ -12,22 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import enum
 import logging
-import time
 import weakref
 from array import array
 from collections.abc import Callable
 from typing import Any
 
 from ..capture.events import (
-    CaptureEvent,
     ConnectionState,
     Direction,
-    ErrorCaptured,
     ErrorStep,
     FramesCaptured,
-    MessageCaptured,
     RttSample,
     SessionInfo,
     SessionRole,
@@ -44,14 +39,12 @@ from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
 from .keepalive import Timekeeper
 from .leftovers import read_leftovers, read_tls_leftovers_on_error
+from .publishing import Listener, Publisher
 from .sending import SendingSide
 
-__all__ = ["Connection", "Listener", "MessageFilter", "new_session"]
+__all__ = ["Connection", "new_session"]
 
 log = logging.getLogger(__name__)
-
-Listener = Callable[[CaptureEvent], None]
-
 
 #: Close rules whose breach makes an end unclean (contract 4), and the codes that say
 #: a protocol error whichever side sent them.
@@ -61,27 +54,6 @@ _CLOSE_RULES = frozenset(
 _ERROR_CODES = frozenset({CloseCode.PROTOCOL_ERROR, CloseCode.INVALID_FRAME_PAYLOAD_DATA})
 #: Looked up once: an enum member costs ~60 ns a lookup on 3.11 (once per read here).
 _IN = Direction.IN
-
-
-class MessageFilter(enum.StrEnum):
-    """Which :class:`MessageCaptured` events a listener gets (see
-    :meth:`Connection.subscribe`)."""
-
-    ALL = "all"  # every message: one per frame in a flood of small messages
-    COMPOSITE = "composite"  # those more than their one frame shows: what a capture keeps
-    NONE = "none"
-
-
-def _message_filter(messages: MessageFilter | bool | str) -> MessageFilter:
-    # True, False and "composite" are the spellings before the enum; still accepted.
-    if messages is True:
-        return MessageFilter.ALL
-    if messages is False:
-        return MessageFilter.NONE
-    try:
-        return MessageFilter(messages)
-    except ValueError:
-        raise ValueError(f"messages is a MessageFilter, not {messages!r}") from None
 
 
 def _size(n: int) -> str:
@@ -137,7 +109,7 @@ def _unclean_because(proto: Protocol) -> str:
     return ""
 
 
-class Connection(SendingSide, asyncio.BufferedProtocol):
+class Connection(SendingSide, Publisher, asyncio.BufferedProtocol):
     """One connection's transport, protocol state, capture and listeners.
 
     Create it, :meth:`subscribe` listeners, then the client or server code attaches
@@ -158,16 +130,11 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         self.role = role
         self.url = url
         self.session = new_session(url, role)
-        self._t0 = time.monotonic()
         self.store: CaptureStore | None = None
         if keep_capture:
             self.store = CaptureStore(self.session, max_payload_bytes=max_capture_bytes)
             self.store.on_capped = self._capture_capped
-        self._listeners: list[Listener] = [self.store.add] if self.store is not None else []
-        #: Listeners of every :class:`MessageCaptured`, and of those of composite
-        #: messages only (fragmented, compressed or truncated); see :meth:`subscribe`.
-        self._message_listeners: list[Listener] = []
-        self._composite_listeners: list[Listener] = list(self._listeners)
+        Publisher.__init__(self, self.store.add if self.store is not None else None)
         #: Frames we send go straight into the store's columns (when the store
         #: listens) and as FramesCaptured to the other listeners only: no event object
         #: per send when nobody else listens.
@@ -210,7 +177,6 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         #: Periodic pings, their deadlines and late pongs (made when first needed).
         self.timekeeper: Timekeeper | None = None
         self.last_rtt: float | None = None
-        self.error: ErrorCaptured | None = None
         #: The CLOSED state change, once the connection has ended.
         self.final_state: StateChanged | None = None
         self._paused = False
@@ -221,33 +187,6 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         self._hold_sent = False  # set by _listeners_changed
 
     # ------------------------------------------------------------ listeners
-    def now(self) -> float:
-        return time.monotonic() - self._t0
-
-    def subscribe(
-        self, listener: Listener, *, messages: MessageFilter | bool | str = MessageFilter.ALL
-    ) -> None:
-        """Call ``listener`` with every capture event.
-
-        ``messages`` chooses which :class:`MessageCaptured` it gets: every one, only
-        those that are more than their one frame shows (fragmented, compressed or
-        truncated: what a capture must keep), or none. ``True``, ``False`` and
-        ``"composite"`` are accepted for ALL, NONE and COMPOSITE.
-        """
-        which = _message_filter(messages)
-        self._listeners.append(listener)
-        if which is MessageFilter.ALL:
-            self._message_listeners.append(listener)
-        elif which is MessageFilter.COMPOSITE:
-            self._composite_listeners.append(listener)
-        self._listeners_changed()
-
-    def unsubscribe(self, listener: Listener) -> None:
-        for group in (self._listeners, self._message_listeners, self._composite_listeners):
-            with contextlib.suppress(ValueError):
-                group.remove(listener)
-        self._listeners_changed()
-
     @property
     def on_message(self) -> Callable[[Message], None] | None:
         """Called with every data message received (after the capture has it)."""
@@ -276,34 +215,9 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
                 self._message_listeners or self._on_message is not None
             )
 
-    def publish(self, event: CaptureEvent) -> None:
+    def _before_publish(self) -> None:
         if self._held_headers:
             self._record_sent()
-        for listener in self._listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break the connection
-                log.exception("capture listener %r failed on %s", listener, type(event).__name__)
-
-    def _publish_message(self, t: float, direction: Direction, message: Message) -> None:
-        # A MessageCaptured costs about half a microsecond to make: only made for a
-        # message someone listens to.
-        everyone = self._message_listeners
-        composite = (
-            self._composite_listeners
-            if (message.frame_count > 1 or message.compressed or message.truncated)
-            else ()
-        )
-        if not everyone and not composite:
-            return
-        if self._held_headers:
-            self._record_sent()
-        event = MessageCaptured(t, direction, message)
-        for listener in (*everyone, *composite):
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break the connection
-                log.exception("capture listener %r failed on MessageCaptured", listener)
 
     def set_state(
         self,
@@ -331,16 +245,6 @@ class Connection(SendingSide, asyncio.BufferedProtocol):
         else:
             log.debug("state %s (%s)", state.value, self.url)
         self.publish(event)
-
-    def record_error(
-        self, step: ErrorStep | str, message: str, *, fatal: bool = True
-    ) -> ErrorCaptured:
-        error = ErrorCaptured(self.now(), ErrorStep(step), message, fatal)
-        if fatal and self.error is None:
-            self.error = error
-        log.debug("error %s: %s (%s)", error.step, message, self.url)
-        self.publish(error)
-        return error
 
     def _capture_capped(self) -> None:
         store = self.store

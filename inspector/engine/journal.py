@@ -26,7 +26,7 @@ from ..capture.budget import DEFAULT_MAX_CAPTURE_BYTES
 from ..capture.events import SessionInfo
 from ..capture.formats.journal import JournalWriter, journal_dir
 from ..capture.store import CaptureStore
-from .connection import Listener, MessageFilter
+from .publishing import Listener, MessageFilter
 
 __all__ = ["DEFAULT_INTERVAL", "Journal"]
 

@@ -48,7 +48,8 @@ from ..protocol.handshake import (
 )
 from ..protocol.handshake.accept import check_accept
 from ..protocol.handshake.fields import check_name, check_value
-from .connection import Connection, MessageFilter
+from .connection import Connection
+from .publishing import MessageFilter
 
 __all__ = [
     "Decider",

@@ -16,8 +16,9 @@ import pytest
 from inspector.capture.events import CaptureEvent, Direction, ErrorStep
 from inspector.capture.store import CaptureStore
 from inspector.engine.client import connect, new_client_connection
-from inspector.engine.connection import Connection, MessageFilter
+from inspector.engine.connection import Connection
 from inspector.engine.options import ConnectOptions
+from inspector.engine.publishing import MessageFilter
 from inspector.engine.server import EchoServer
 from inspector.protocol.constants import Opcode, Role
 from inspector.protocol.events import Message

@@ -16,22 +16,17 @@ a GUI session tab can follow it the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime
 import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...capture.events import (
-    CaptureEvent,
     ConnectionState,
     Direction,
-    ErrorCaptured,
     ErrorStep,
     FramesCaptured,
-    MessageCaptured,
     SessionInfo,
     SessionRole,
     SessionSource,
@@ -47,11 +42,11 @@ from ...protocol.deflate import (
     PerMessageDeflate,
     negotiate_client,
 )
-from ...protocol.events import Failure, Message
+from ...protocol.events import Failure
 from ...protocol.frames import FrameBatch, FrameSpec
 from ...protocol.headers import ExtensionOffer
 from ...protocol.violations import Rule, Violation
-from ..connection import Listener, MessageFilter
+from ..publishing import Publisher
 from .legs import Leg
 
 if TYPE_CHECKING:
@@ -98,7 +93,7 @@ def negotiated_deflate(
     return None
 
 
-class ProxiedConnection:
+class ProxiedConnection(Publisher):
     """One connection through the proxy: its capture and its live figures.
 
     ``conn_id`` is stable within the proxy's run; ``client`` is the client's address.
@@ -121,18 +116,14 @@ class ProxiedConnection:
         self.url = url
         self.path = ""
         self.session = _new_session(url, notes)
-        self._t0 = time.monotonic()
         self.store: CaptureStore | None = (
             CaptureStore(self.session, max_payload_bytes=max_capture_bytes)
             if keep_capture
             else None
         )
-        self._listeners: list[Listener] = [self.store.add] if self.store is not None else []
-        self._message_listeners: list[Listener] = []
-        self._composite_listeners: list[Listener] = list(self._listeners)
+        super().__init__(self.store.add if self.store is not None else None)
         self.state = ConnectionState.CONNECTING
         self.final_state: StateChanged | None = None
-        self.error: ErrorCaptured | None = None
         #: An opaque tunnel (a host excluded from interception): bytes, no frames.
         self.tunnel = False
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -146,52 +137,6 @@ class ProxiedConnection:
         self.deflated = False
 
     # ------------------------------------------------------------ listeners
-    def now(self) -> float:
-        return time.monotonic() - self._t0
-
-    def subscribe(
-        self, listener: Listener, *, messages: MessageFilter | bool | str = MessageFilter.ALL
-    ) -> None:
-        """As :meth:`Connection.subscribe <inspector.engine.connection.Connection.subscribe>`."""
-        which = MessageFilter(
-            messages
-            if isinstance(messages, str)
-            else (MessageFilter.ALL if messages else MessageFilter.NONE)
-        )
-        self._listeners.append(listener)
-        if which is MessageFilter.ALL:
-            self._message_listeners.append(listener)
-        elif which is MessageFilter.COMPOSITE:
-            self._composite_listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        for group in (self._listeners, self._message_listeners, self._composite_listeners):
-            with contextlib.suppress(ValueError):
-                group.remove(listener)
-
-    def publish(self, event: CaptureEvent) -> None:
-        for listener in self._listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break the relay
-                log.exception("capture listener %r failed on %s", listener, type(event).__name__)
-
-    def _publish_message(self, t: float, side: Direction, message: Message) -> None:
-        everyone = self._message_listeners
-        composite = (
-            self._composite_listeners
-            if (message.frame_count > 1 or message.compressed or message.truncated)
-            else ()
-        )
-        if not everyone and not composite:
-            return
-        event = MessageCaptured(t, side, message)
-        for listener in (*everyone, *composite):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("capture listener %r failed on MessageCaptured", listener)
-
     def set_state(
         self,
         state: ConnectionState,
@@ -210,12 +155,6 @@ class ProxiedConnection:
         self.publish(event)
         if state is ConnectionState.CLOSED and not self.closed.done():
             self.closed.set_result(None)
-
-    def record_error(self, step: ErrorStep, message: str, *, fatal: bool = True) -> None:
-        error = ErrorCaptured(self.now(), step, message, fatal)
-        if fatal and self.error is None:
-            self.error = error
-        self.publish(error)
 
     # --------------------------------------------------------------- frames
     def open(self, deflate: tuple[PerMessageDeflate, PerMessageDeflate] | None) -> None:
