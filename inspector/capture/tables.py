@@ -22,9 +22,6 @@ _unpack_Q = struct.Struct("!Q").unpack_from
 _unpack_L = struct.Struct("!L").unpack_from
 _first = itemgetter(0)
 _second = itemgetter(1)
-_third = itemgetter(2)
-_fourth = itemgetter(3)
-_fifth = itemgetter(4)
 _LAST4 = itemgetter(slice(-4, None))
 #: b1 -> 1 when the MASK bit is set; the 7-bit length field -> 1 when extended.
 _MASK_BIT = bytes(b >> 7 for b in range(256))

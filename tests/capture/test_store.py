@@ -27,6 +27,7 @@ from inspector.capture.events import (
     StateChanged,
     ViolationCaptured,
 )
+from inspector.capture.live import BULK_FROM
 from inspector.capture.store import (
     CAPPED_PAYLOAD,
     DEFAULT_MAX_CAPTURE_BYTES,
@@ -175,11 +176,46 @@ def test_frames_sent_one_at_a_time_match_a_list(budget: int | None) -> None:
     assert one_by_one.counters(OUT) == listed.counters(OUT)
     assert one_by_one.capped_at_row == listed.capped_at_row
     assert list(one_by_one.message_frames(1)) == [1, 2, 3]
-    in_bulk = CaptureStore(session_info(), max_payload_bytes=budget)
-    in_bulk.add_sent_frames(array("d", [0.5] * len(frames)), frames)
-    assert [list(c) for c in in_bulk._columns()] == [list(c) for c in listed._columns()]
-    assert in_bulk.payloads == listed.payloads
-    assert in_bulk.counters(OUT) == listed.counters(OUT)
+
+
+def held_columns(
+    frames: list[Frame], t: float = 0.5
+) -> tuple[array[float], int, array[int], list[bytes], list[bytes]]:
+    """The columns the engine holds a turn's sends in (times, first seq, offsets,
+    headers, payloads)."""
+    return (
+        array("d", [t] * len(frames)),
+        frames[0].seq,
+        array("q", [f.offset for f in frames]),
+        [f.header for f in frames],
+        [f.payload for f in frames],
+    )
+
+
+@pytest.mark.parametrize("count", [5, BULK_FROM, 100])
+@pytest.mark.parametrize("budget", [None, 200])
+@pytest.mark.parametrize("size", [7, 200])
+def test_sent_frames_held_as_columns_match_a_list(
+    count: int, budget: int | None, size: int
+) -> None:
+    # add_sent_columns is how the engine records a turn's sends: one by one below
+    # BULK_FROM, in bulk from it (7-bit lengths, or longer ones), one by one past the
+    # budget: the same rows, counters and cut as add_frames of the frames.
+    proto = Protocol(Role.CLIENT)
+    proto.send_text("first")  # the held frames start past seq 0 and offset 0
+    for i in range(count):
+        proto.send_binary(bytes([i % 256]) * size)
+    frames = [e for e in proto.events_sent() if isinstance(e, Frame)][1:]
+    listed = CaptureStore(session_info(), max_payload_bytes=budget)
+    listed.add_frames(0.5, OUT, frames)
+    held = CaptureStore(session_info(), max_payload_bytes=budget)
+    held.add_sent_columns(*held_columns(frames))
+    assert [list(c) for c in held._columns()] == [list(c) for c in listed._columns()]
+    assert held.payloads == listed.payloads
+    assert held.counters(OUT) == listed.counters(OUT)
+    assert held.capped_at_row == listed.capped_at_row
+    if budget is None:
+        assert [held.frame(r) for r in range(len(held))] == frames
 
 
 def test_rows_held_back_are_added_before_any_read_or_add() -> None:
@@ -192,7 +228,7 @@ def test_rows_held_back_are_added_before_any_read_or_add() -> None:
 
     def add_held() -> None:
         calls.append(len(calls))
-        store.add_sent_frames(array("d", [0.1 * i for i in range(5)]), frames)
+        store.add_sent_columns(*held_columns(frames, 0.1))
 
     store.hold(add_held)
     assert not store.payloads  # held
