@@ -222,7 +222,7 @@ class Registry:
             if ceiling < top or (ceiling == top and rank > chosen_rank):
                 break  # (sorted: no view left can beat or tie-break the best one)
             try:
-                p = float(view.priority(data, meta))
+                p = view.priority(data, meta)  # (an int compares as well as a float)
             except Exception:  # a broken view must not hide the payload
                 log.exception("view %r failed to rate a payload", view.name)
                 continue

@@ -419,6 +419,10 @@ def carried_into(meta: PayloadMeta) -> _Carry | None:
     return carry
 
 
+#: What the state's "version" is before :func:`session_version` looked.
+_UNSEEN = object()
+
+
 def session_version(meta: PayloadMeta) -> int | None:
     """The protocol level the session's CONNECT asked for (3, 4 or 5), if seen."""
     ctx = meta.context
@@ -588,8 +592,14 @@ class MqttView(View):
         b0 = data[0]
         if b0 == 0x10 and _looks_like_connect(data):
             return 0.95
-        if meta.context is not None and session_version(meta) is not None:
-            return 1.7  # the session opened with an MQTT CONNECT
+        ctx = meta.context
+        if ctx is not None:
+            # (The version once known, read here without a call: every binary row asks.)
+            version = ctx.state("mqtt").get("version", _UNSEEN)
+            if version is _UNSEEN:
+                version = session_version(meta)
+            if version is not None:
+                return 1.7  # the session opened with an MQTT CONNECT
         # A lone packet that fills the message exactly and decodes.
         n = len(data)
         if b0 not in _LONE_STARTS or n > 4096 or (meta.size or n) != n or _cannot_fill(data):
