@@ -24,8 +24,9 @@ Second pass, the painted rows summarised in one call: five runs 1.02, 1.03, 1.04
 2.5-3.2), cached 1.00-1.01 (one busy run 1.11); before it, 1.06 in the same session.
 Third pass, the cheap rejections cheaper (MQTT's remaining length and SignalR's VarInt
 checked from two bytes, Socket.IO's placeholder index asked first and scanned ahead):
-seven runs 1.00, 1.00, 1.04, 0.98, 1.03, 0.99, 1.01 after a jump (15.4 ms each in the
-quietest, load 1.7; the others up to load 7.7), the code before 1.03 in the same session.)
+nine runs 1.00, 1.00, 1.04, 0.98, 1.03, 0.99, 1.01, 1.02, 0.96 after a jump (15.4 ms
+each in the quietest, load 1.7; the others up to load 7.7), the code before 1.03 in the
+same session: at par, not yet reliably below.)
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_views_gui.py [--frames N] [--jumps K]
 """
