@@ -28,6 +28,10 @@ __all__ = ["Conversation", "conversation_for", "sender_of"]
 SUMMARY_CACHE = 20_000
 
 
+#: Rows :meth:`Conversation.text_starting_before` scans past the row asked about (a
+#: bounded cost, at most this many messages tested once each, for the rows to come).
+_SCAN_AHEAD = 1024
+
 #: 1 for a first header byte with FIN and a text or continuation opcode, else 0.
 _TEXT_OR_CONT_END = bytes(
     1 if b & 0x80 and b & 0x0F in (Opcode.CONT, Opcode.TEXT) else 0 for b in range(256)
@@ -92,7 +96,9 @@ class Conversation:
         found, scanned = entry if entry is not None else ([], 0)
         if scanned > len(store):  # the store was cleared
             found, scanned = [], 0
-        end = min(row, len(store))
+        # Ahead of ``row`` too: a table paints down from it, and each row asks (rows
+        # asked one at a time would each scan one more row, the slow way).
+        end = min(row + _SCAN_AHEAD, len(store))
         if scanned < end:
             b0 = store.b0
             flags = bytes(b0[scanned:end]).translate(_TEXT_OR_CONT_END)

@@ -119,3 +119,15 @@ def test_text_messages_beginning_with_given_bytes_are_indexed_as_far_as_asked() 
     assert not conv.text_starting_before(5, (b"461",))
     assert not conv.text_starting_before(6, (b"\x00",)), "binary messages are not text"
     assert conv.context(2).text_before(starts) and not conv.context(0).text_before(starts)
+
+
+def test_the_text_index_scanned_ahead_of_a_row_answers_only_for_rows_after_the_message() -> None:
+    # Binary rows, then the placeholder packet at row 40, then more binary rows: the
+    # index is scanned past the row asked about, yet only later rows see the packet.
+    binary = b"\x82\x01\x00"
+    store = store_of(binary * 40 + b"\x81\x05451-[" + binary * 40)
+    conv = Conversation(store)
+    starts = (b"45", b"46")
+    assert not conv.text_starting_before(3, starts)
+    assert [conv.text_starting_before(r, starts) for r in (4, 39, 40)] == [False] * 3
+    assert conv.text_starting_before(41, starts) and conv.text_starting_before(80, starts)

@@ -419,6 +419,10 @@ def carried_into(meta: PayloadMeta) -> _Carry | None:
     return carry
 
 
+#: What the state's "version" is before :func:`session_version` looked.
+_UNSEEN = object()
+
+
 def session_version(meta: PayloadMeta) -> int | None:
     """The protocol level the session's CONNECT asked for (3, 4 or 5), if seen."""
     ctx = meta.context
@@ -452,6 +456,21 @@ def _flags_ok(b0: int) -> bool:
 
 #: The first bytes :func:`_flags_ok` accepts (a set: rating is on every binary row).
 _LONE_STARTS = frozenset(b for b in range(256) if _flags_ok(b))
+
+
+def _cannot_fill(data: bytes) -> bool:
+    """Whether the fixed header's remaining length rules out a packet of exactly
+    ``len(data)`` bytes, from its first two bytes alone (most binary payloads fail
+    here: a rating on every binary row must not walk the header or raise). False
+    means only that :func:`packet_length` must tell."""
+    n = len(data)
+    if n < 2:
+        return True
+    b1 = data[1]
+    if b1 < 0x80:
+        return b1 + 2 != n
+    # Continued: the second length byte alone counts 128 times its value.
+    return n >= 3 and ((data[2] & 0x7F) << 7) + 3 > n
 
 
 def _looks_like_connect(data: bytes) -> bool:
@@ -573,10 +592,17 @@ class MqttView(View):
         b0 = data[0]
         if b0 == 0x10 and _looks_like_connect(data):
             return 0.95
-        if meta.context is not None and session_version(meta) is not None:
-            return 1.7  # the session opened with an MQTT CONNECT
+        ctx = meta.context
+        if ctx is not None:
+            # (The version once known, read here without a call: every binary row asks.)
+            version = ctx.state("mqtt").get("version", _UNSEEN)
+            if version is _UNSEEN:
+                version = session_version(meta)
+            if version is not None:
+                return 1.7  # the session opened with an MQTT CONNECT
         # A lone packet that fills the message exactly and decodes.
-        if b0 not in _LONE_STARTS or len(data) > 4096 or (meta.size or len(data)) != len(data):
+        n = len(data)
+        if b0 not in _LONE_STARTS or n > 4096 or (meta.size or n) != n or _cannot_fill(data):
             return -1
         try:
             # The fixed header's length first: most binary payloads fail there, and

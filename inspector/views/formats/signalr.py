@@ -170,6 +170,20 @@ def _looks_msgpack_hub(data: bytes) -> bool:
     return (0x91 <= head <= 0x9F or head == 0xDC) and 1 <= data[pos + 1] <= 9
 
 
+def _short_of_length(data: bytes) -> bool:
+    """Whether ``data`` is too short for the record its VarInt length announces (and
+    its array head), from its first two bytes alone: the cheap rejection of most
+    binary payloads, before :func:`_looks_msgpack_hub` reads the whole VarInt."""
+    n = len(data)
+    if n < 3:
+        return True
+    b0 = data[0]
+    if b0 < 0x80:
+        return b0 + 1 > n
+    # Continued: the second byte alone counts 128 times its value, after 2 bytes.
+    return ((data[1] & 0x7F) << 7) + 2 > n
+
+
 def _first_record(data: bytes) -> bytes:
     """The first length-prefixed record of a long payload (for a cheap priority)."""
     pos, length, shift = 0, 0, 0
@@ -211,7 +225,7 @@ class SignalRView(View):
         if meta.opcode == 1:
             head = data[:16].lstrip()
             return 0.95 if head[:1] == b"{" and data[-1:] == b"\x1e" else -1
-        if meta.opcode == 2 and _looks_msgpack_hub(data):
+        if meta.opcode == 2 and not _short_of_length(data) and _looks_msgpack_hub(data):
             try:
                 msgpack_records(data[:4096] if len(data) <= 4096 else _first_record(data))
             except ViewError:

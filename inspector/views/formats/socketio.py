@@ -331,6 +331,11 @@ class SocketIOView(View):
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
         if meta.opcode == 2:
+            # Most sessions have no placeholder packet at all: said by the store's
+            # index in one look-up, before attachment_of's walk.
+            ctx = meta.context
+            if ctx is None or not ctx.text_before(_PLACEHOLDER_STARTS):
+                return -1
             return 0.95 if attachment_of(meta) is not None else -1
         if meta.opcode != 1 or not data:
             return -1

@@ -3,6 +3,8 @@ packet encoders, one per frame, several per frame and one spanning frames."""
 
 from __future__ import annotations
 
+import contextlib
+import random
 import types
 
 import gmqtt
@@ -12,8 +14,9 @@ from gmqtt.mqtt.constants import MQTTCommands
 from gmqtt.mqtt.handler import IdGenerator
 
 from inspector.protocol.constants import Role
-from inspector.views.base import PayloadMeta, Syntax
+from inspector.views.base import PayloadMeta, Syntax, ViewError
 from inspector.views.context import with_contexts
+from inspector.views.formats.mqtt import _cannot_fill, packet_length
 from inspector.views.registry import default_registry
 
 REG = default_registry()
@@ -148,3 +151,45 @@ def test_an_unfinished_packet_is_no_error() -> None:
     # The stream may go on in the next frame.
     r = REG.render(b"\x30\x0a\x00\x01", PayloadMeta(opcode=2, subprotocol="mqtt"))
     assert r.error is None and r.text == "PUBLISH: 4 of 12 bytes so far (begins here; continues)"
+
+
+def _lone_payloads() -> list[bytes]:
+    """Binary payloads for the lone-packet pre-check: real packets of every
+    remaining-length size (one to three length bytes), and bytes that are not MQTT."""
+    proto = types.SimpleNamespace(proto_name=b"MQTT", proto_ver=4, id_generator=IdGenerator())
+    found = list(packets(4).values())
+    for size in (0, 100, 125, 126, 127, 200, 4000, 20_000):
+        _, publish = package.PublishPacket.build_package(
+            gmqtt.Message("t/1", b"x" * size, qos=0), proto
+        )
+        found.append(bytes(publish))
+    rng = random.Random(7)
+    for n in range(0, 40):
+        found += [bytes(rng.randrange(256) for _ in range(n)) for _ in range(30)]
+    found.append(b"\x82\xa2id\xce\x00\x01\xe2\x40\xa4text\xa5hello")  # a MessagePack map
+    return found
+
+
+def test_the_remaining_length_pre_check_rejects_only_what_cannot_fill_the_message() -> None:
+    # The pre-check is a shortcut of the fixed header's length: whatever it rules out,
+    # the header's whole reading rules out too.
+    for data in _lone_payloads():
+        if _cannot_fill(data):
+            with contextlib.suppress(ViewError):
+                assert packet_length(data) != len(data), data
+
+
+def test_lone_packets_of_every_length_size_are_still_recognised() -> None:
+    proto = types.SimpleNamespace(proto_name=b"MQTT", proto_ver=4, id_generator=IdGenerator())
+    for size in (0, 100, 126, 200, 4000):
+        _, publish = package.PublishPacket.build_package(
+            gmqtt.Message("t/1", b"x" * size, qos=0), proto
+        )
+        data = bytes(publish)
+        if len(data) <= 4096:
+            assert REG.best(data, PayloadMeta(opcode=2)).name == "mqtt", size
+    # A PINGREQ (c0 00) reads best as CBOR, but MQTT still rates it as a lone packet.
+    assert REG.get("mqtt").priority(packets(4)["ping"], PayloadMeta(opcode=2)) == 0.5
+    packed = b"\x82\xa2id\xce\x00\x01\xe2\x40\xa4text\xa5hello"
+    assert _cannot_fill(packed)
+    assert REG.get("mqtt").priority(packed, PayloadMeta(opcode=2)) < 0

@@ -3,6 +3,8 @@ and MessagePack hub protocols."""
 
 from __future__ import annotations
 
+import random
+
 from signalrcore.messages.completion_message import CompletionMessage
 from signalrcore.messages.invocation_message import InvocationMessage
 from signalrcore.messages.ping_message import PingMessage
@@ -10,6 +12,7 @@ from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
 from signalrcore.protocol.messagepack_protocol import MessagePackHubProtocol
 
 from inspector.views.base import PayloadMeta
+from inspector.views.formats.signalr import _looks_msgpack_hub, _short_of_length
 from inspector.views.registry import default_registry
 
 REG = default_registry()
@@ -64,4 +67,32 @@ def test_malformed() -> None:
     )
     assert REG.render(b"\x10\x94\x01", BINARY, "signalr").error == (
         "not valid SignalR at byte 3: a record of 16 bytes is cut"
+    )
+
+
+def test_the_length_pre_check_rejects_only_what_the_whole_check_rejects() -> None:
+    rng = random.Random(3)
+    hub = MessagePackHubProtocol()
+    samples = [
+        hub.encode(invoke()),
+        hub.encode(InvocationMessage("8", "SendMessage", ["x" * 300], headers={})),
+        hub.encode(invoke()) + hub.encode(invoke()),
+        b"\x82\xa2id\xce\x00\x01\xe2\x40\xa4text\xa5hello",  # a MessagePack map
+    ]
+    for n in range(0, 40):
+        samples += [bytes(rng.randrange(256) for _ in range(n)) for _ in range(30)]
+    for data in samples:
+        if _short_of_length(data):
+            assert not _looks_msgpack_hub(data), data
+
+
+def test_records_with_a_two_byte_length_and_several_records_are_still_recognised() -> None:
+    hub = MessagePackHubProtocol()
+    long = hub.encode(InvocationMessage("8", "SendMessage", ["x" * 300], headers={}))
+    assert long[0] & 0x80  # the VarInt takes two bytes
+    assert REG.best(long, BINARY).name == "signalr"
+    two = hub.encode(invoke()) + hub.encode(invoke())
+    assert REG.best(two, BINARY).name == "signalr"
+    assert (
+        REG.get("signalr").priority(b"\x82\xa2id\xce\x00\x01\xe2\x40\xa4text\xa5hello", BINARY) < 0
     )
