@@ -16,7 +16,7 @@ from itertools import repeat
 from operator import contains
 from typing import Any
 
-__all__ = ["and_masks", "counting", "first_bytes", "matcher", "pattern_bytes", "plus"]
+__all__ = ["and_masks", "counting", "first_bytes", "matcher", "or_masks", "pattern_bytes", "plus"]
 
 
 def first_bytes(src: bytes | bytearray, offs: array[int]) -> tuple[bytes, bytes]:
@@ -51,6 +51,12 @@ def and_masks(a: bytes, b: bytes) -> bytes:
     """Bytewise AND of two 0/1 masks of equal length, through big integers (C speed)."""
     n = len(a)
     return (int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(n, "little")
+
+
+def or_masks(a: bytes, b: bytes) -> bytes:
+    """Bytewise OR of two 0/1 masks of equal length, through big integers (C speed)."""
+    n = len(a)
+    return (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(n, "little")
 
 
 def pattern_bytes(pattern: str | bytes, *, regex: bool, case: bool) -> bytes | None:

@@ -6,8 +6,9 @@ the same checks and the same budget as frames from a live connection."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
-from itertools import compress
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, starmap
 from operator import mul
 from typing import Any
 
@@ -37,6 +38,9 @@ from .tables import (
 
 __all__ = ["FileIngest"]
 
+#: Runs an iterator of calls for their effects, keeping nothing.
+_consume: Callable[[Any], None] = deque(maxlen=0).extend
+
 
 class FileIngest:
     """The bulk-reading half of :class:`~inspector.capture.store.CaptureStore`, which
@@ -65,9 +69,6 @@ class FileIngest:
         raise NotImplementedError  # CaptureStore's
 
     def _reached_budget(self, row: int) -> None:
-        raise NotImplementedError  # CaptureStore's
-
-    def _columns(self) -> tuple[array[Any], ...]:
         raise NotImplementedError  # CaptureStore's
 
     def append_frame(
@@ -116,22 +117,8 @@ class FileIngest:
                 open_row = -1
         else:
             start = -1
-        try:
-            self.t.append(t)
-            self.dir.append(d)
-            self.seq.append(seq)
-            self.offset.append(offset)
-            self.b0.append(b0)
-            self.b1.append(b1)
-            self.length.append(length)
-            self.mask_key.append(_unpack_L(header, hlen - 4)[0] if b1 & 0x80 else 0)
-            self.msg_start.append(start)
-        except BaseException:
-            # A value that does not fit its column (a string t, a negative offset):
-            # undo the appends so that the columns stay the same length.
-            for col in self._columns():
-                del col[row:]
-            raise
+        key = _unpack_L(header, hlen - 4)[0] if b1 & 0x80 else 0
+        self._append_row(t, d, seq, offset, b0, b1, length, key, start)
         budget = self._budget
         if budget.held + len(payload) <= budget.room:  # PayloadBudget.keep, inlined
             budget.held += len(payload)
@@ -149,6 +136,58 @@ class FileIngest:
         self._wire[d] += length + hlen
         self._recent[d] = (row, row + 1)
         return row
+
+    def _columns(self) -> tuple[array[Any], ...]:
+        """The columns of a row, in the order :meth:`_append_row` and
+        :meth:`_extend_columns` take their values."""
+        return (
+            self.t,
+            self.dir,
+            self.seq,
+            self.offset,
+            self.b0,
+            self.b1,
+            self.length,
+            self.mask_key,
+            self.msg_start,
+        )
+
+    def _append_row(
+        self,
+        t: float,
+        d: int,
+        seq: int,
+        offset: int,
+        b0: int,
+        b1: int,
+        length: int,
+        key: int,
+        start: int,
+    ) -> None:
+        """A row appended, its values in :meth:`_columns`' order (appended one by
+        one: a million times per file read, and once per frame sent). A value that
+        does not fit its column (a string t, a negative offset) raises with every
+        column as it was, so that they stay the same length."""
+        try:
+            self.t.append(t)
+            self.dir.append(d)
+            self.seq.append(seq)
+            self.offset.append(offset)
+            self.b0.append(b0)
+            self.b1.append(b1)
+            self.length.append(length)
+            self.mask_key.append(key)
+            self.msg_start.append(start)
+        except BaseException:
+            row = len(self.msg_start)  # the last column: not reached
+            for col in self._columns():
+                del col[row:]
+            raise
+
+    def _extend_columns(self, *values: Iterable[Any]) -> None:
+        """Rows appended as columns, in :meth:`_columns`' order (arrays of the
+        columns' types: bytes would extend a wider column byte by byte)."""
+        _consume(starmap(array.extend, zip(self._columns(), values, strict=True)))
 
     def extend_frames(
         self,
@@ -198,15 +237,17 @@ class FileIngest:
             map(mul, map(int.from_bytes, map(_LAST4, headers)), b1s.translate(_MASK_BIT)),
         )
         row0 = len(self.b0)
-        self.t.extend(t)
-        self.dir.frombytes(dirs)
-        self.seq.extend(seq)
-        self.offset.extend(offset)
-        self.b0.frombytes(b0s)
-        self.b1.frombytes(b1s)
-        self.length.extend(lengths)
-        self.mask_key.extend(keys)
-        self.msg_start.frombytes(counting(row0, n))
+        self._extend_columns(
+            t,
+            array("B", dirs),
+            seq,
+            offset,
+            array("B", b0s),
+            array("B", b1s),
+            lengths,
+            keys,
+            array("q", counting(row0, n)),
+        )
         budget.held += total
         self.payloads.extend(payloads)
         wire = total + sum(map(len, headers))

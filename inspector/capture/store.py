@@ -21,7 +21,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch, encode_header
@@ -370,15 +370,8 @@ class CaptureStore(LiveAdds, StoreQueries):
                 # message we send is: the common case, without append_frame's
                 # parsing (measured: 2.5x faster).
                 row = len(self.b0)
-                self.t.append(t)
-                self.dir.append(d)
-                self.seq.append(seq)
-                self.offset.append(offset)
-                self.b0.append(b0)
-                self.b1.append(b1)
-                self.length.append(n)
-                self.mask_key.append(_unpack_L(header, 2)[0] if b1 & 0x80 else 0)
-                self.msg_start.append(row)
+                key = _unpack_L(header, 2)[0] if b1 & 0x80 else 0
+                self._append_row(t, d, seq, offset, b0, b1, n, key, row)
                 budget.held += n
                 self.payloads.append(payload)
                 if violations:
@@ -404,19 +397,6 @@ class CaptureStore(LiveAdds, StoreQueries):
         self.capped_at_row = row
         if self.on_capped is not None:
             self.on_capped()
-
-    def _columns(self) -> tuple[array[Any], ...]:
-        return (
-            self.t,
-            self.dir,
-            self.seq,
-            self.offset,
-            self.b0,
-            self.b1,
-            self.length,
-            self.mask_key,
-            self.msg_start,
-        )
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:

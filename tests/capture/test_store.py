@@ -724,3 +724,33 @@ def test_is_compressed_reads_the_handshake_headers_when_the_event_does_not_say()
 def encode_sent(spec: FrameSpec) -> Frame:
     header, payload = encode_frame(spec, Role.SERVER)
     return Frame(0, 0, header, payload)
+
+
+def test_every_way_of_adding_a_row_fills_the_same_columns() -> None:
+    # One definition of a row's columns (append one, extend many) serves the file
+    # readers and the frames we send: the same frames give the same store each way.
+    specs = [
+        FrameSpec(Opcode.TEXT, b"abc", mask=True, mask_key=KEY),
+        FrameSpec(Opcode.BINARY, b"\x00" * 130),
+    ]
+    frames = []
+    for seq, spec in enumerate(specs):
+        header, payload = encode_frame(spec, Role.CLIENT)
+        frames.append(Frame(seq, seq * 200, header, payload))
+    one_by_one = CaptureStore(session_info())
+    for f in frames:
+        one_by_one.append_frame(0.25, OUT, f.seq, f.offset, f.header, f.payload)
+    sent = CaptureStore(session_info())
+    sent.add_frames(0.25, OUT, frames)
+    bulk = CaptureStore(session_info())
+    assert bulk.extend_frames(
+        array("d", [0.25] * len(frames)),
+        bytes(len(frames)),
+        array("q", [f.seq for f in frames]),
+        array("q", [f.offset for f in frames]),
+        [f.header for f in frames],
+        [f.payload for f in frames],
+    )
+    for store in (sent, bulk):
+        assert store._columns() == one_by_one._columns()
+        assert [store.frame(r) for r in range(len(store))] == frames

@@ -8,13 +8,18 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from array import array
+from binascii import b2a_base64
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import partial
+from itertools import chain, compress, islice, repeat
+from operator import add, call, contains, eq, le
 from typing import IO, Any, Final
 from urllib.parse import parse_qsl
 
 from .... import __version__
+from ...bulk import and_masks, or_masks
 from ...events import Direction, MessageCaptured
 from ...store import CaptureStore
 from ..files import atomic_text_file
@@ -42,20 +47,10 @@ def to_har(
     ``control_frames`` adds pings, pongs and close frames to the messages with their
     opcodes (9, 10, 8; data in base64): Chrome does not list them, but reads them.
     """
-    if isinstance(stores, CaptureStore):
-        stores = [stores]
-    entries = [
-        _entry(store, include_secrets=include_secrets, control_frames=control_frames)
-        for store in stores
-    ]
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": _CREATOR, "version": __version__},
-            "pages": [],
-            "entries": entries,
-        }
-    }
+    har, listed = _document(stores, include_secrets=include_secrets, control_frames=control_frames)
+    for entry, columns in zip(har["log"]["entries"], listed, strict=True):
+        entry["_webSocketMessages"] = columns.dicts()
+    return har
 
 
 def write_har(
@@ -67,80 +62,130 @@ def write_har(
 ) -> int:
     """Write the HAR file of ``stores`` and return the number of entries.
 
-    A path is written through a temporary file renamed into place when complete
-    (mode 0600, like captures: even without secrets, a session's data may be
-    private). ``dest`` may also be a text stream.
+    The text is ``json.dumps(to_har(...), indent=2, ensure_ascii=False)`` and a
+    newline, written in chunks. A path is written through a temporary file renamed
+    into place when complete (mode 0600, like captures: even without secrets, a
+    session's data may be private). ``dest`` may also be a text stream.
     """
-    har = to_har(stores, include_secrets=include_secrets, control_frames=control_frames)
-    text = _dumps(har)
+    har, listed = _document(stores, include_secrets=include_secrets, control_frames=control_frames)
+    # Strict JSON: a NaN or an infinity (made in code: no reader gives one) raises
+    # ValueError before anything is written, instead of writing what no JSON reader
+    # reads.
+    for columns in listed:
+        if not all(map(math.isfinite, columns.times)):
+            raise ValueError("Out of range float values are not JSON compliant")
+    chunks = _chunks(har, listed)
     if not isinstance(dest, str | os.PathLike):
-        dest.write(text)
+        for chunk in chunks:
+            dest.write(chunk)
     else:
         with atomic_text_file(dest) as out:
-            out.write(text)
-    return len(har["log"]["entries"])
+            for chunk in chunks:
+                out.write(chunk)
+    return len(listed)
 
 
-def _dumps(har: dict[str, Any]) -> str:
-    """``json.dumps(har, indent=2, ensure_ascii=False, allow_nan=False)`` and a
-    newline, the same text, made fast: with an indent, the json module encodes in
-    Python (16 s for a million messages), so each entry's message list is left out
-    of it and made by C-level string formatting, then put in its place."""
-    lists: dict[str, str] = {}
-    for entry in har["log"]["entries"]:
-        messages = entry.get("_webSocketMessages")
-        if isinstance(messages, list) and messages:
-            token = f"\x00messages {len(lists)} {id(messages)}\x00"
-            lists[json.dumps(token)] = _message_list(messages)
+def _document(
+    stores: CaptureStore | Iterable[CaptureStore], *, include_secrets: bool, control_frames: bool
+) -> tuple[dict[str, Any], list[_Columns]]:
+    """The HAR document without its message lists (each entry's is empty), and
+    those lists as columns, an entry's each."""
+    if isinstance(stores, CaptureStore):
+        stores = [stores]
+    made = [
+        _entry(store, include_secrets=include_secrets, control_frames=control_frames)
+        for store in stores
+    ]
+    har = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": _CREATOR, "version": __version__},
+            "pages": [],
+            "entries": [entry for entry, _ in made],
+        }
+    }
+    return har, [columns for _, columns in made]
+
+
+def _chunks(har: dict[str, Any], listed: list[_Columns]) -> Iterator[str]:
+    """The text of :func:`write_har`, made fast: with an indent, the json module
+    encodes in Python (16 s for a million messages), so the message lists are left
+    out of it, laid out by :meth:`_Columns.layout` in C-level joins, and written in
+    their places, a chunk at a time (no copy of the whole document)."""
+    tokens = []
+    for i, (entry, columns) in enumerate(zip(har["log"]["entries"], listed, strict=True)):
+        if columns.times:
+            token = f"\x00messages {i}\x00"
             entry["_webSocketMessages"] = token
-    # Strict JSON: a NaN or an infinity (made in code: no reader gives one) raises
-    # ValueError instead of writing what no JSON reader reads. Every string is
-    # Unicode text by then (see _Texts), so the UTF-8 file takes it.
-    text = json.dumps(har, indent=2, ensure_ascii=False, allow_nan=False)
-    for token, listed in lists.items():
-        text = text.replace(token, listed, 1)
-    return text + "\n"
+            tokens.append((json.dumps(token), columns))
+    # Every string is Unicode text by then (see _Texts), so the UTF-8 file takes it.
+    rest = json.dumps(har, indent=2, ensure_ascii=False, allow_nan=False)
+    for token, columns in tokens:
+        head, _, rest = rest.partition(token)
+        yield head
+        yield from columns.layout()
+    yield rest + "\n"
 
 
-#: One message of an entry's list as json.dumps(indent=2) lays it out there.
-_MESSAGE: Final = (
-    "          {\n"
-    '            "type": %s,\n'
-    '            "time": %r,\n'
-    '            "opcode": %d,\n'
-    '            "data": %s\n'
-    "          }"
-)
-_MESSAGE_FIELDS: Final = ("type", "time", "opcode", "data")
+#: A message of an entry's list as json.dumps(indent=2) lays it out there, in the
+#: pieces between its values: before the time (by type), between the time and the
+#: data (by opcode), and after the data.
+_BEFORE_TIME: Final = {
+    sent: '          {\n            "type": "%s",\n            "time": '
+    % ("send" if sent else "receive")
+    for sent in (True, False)
+}
+_BEFORE_DATA: Final = {
+    op: f',\n            "opcode": {op},\n            "data": ' for op in range(16)
+}
+_AFTER_DATA: Final = "\n          },\n"
+#: Messages laid out per chunk written (a few MiB of text).
+_CHUNK: Final = 32768
 
 
-def _message_list(messages: list[dict[str, Any]]) -> str:
-    columns = [list(map(itemgetter(name), messages)) for name in _MESSAGE_FIELDS]
-    types, times, opcodes, datas = columns
-    if not (
-        _FLOAT.issuperset(map(type, times))
-        and _INT.issuperset(map(type, opcodes))
-        and _STR.issuperset(map(type, types))
-        and _STR.issuperset(map(type, datas))
-        and all(len(m) == 4 for m in messages)
-    ):
-        # Not the messages _messages makes: the json module's own layout.
-        return json.dumps(messages, indent=2, ensure_ascii=False, allow_nan=False).replace(
-            "\n", "\n        "
-        )
-    if not all(map(math.isfinite, times)):
-        raise ValueError("Out of range float values are not JSON compliant")
-    items = map(
-        _MESSAGE.__mod__,
-        zip(map(_quote, types), times, opcodes, map(_quote, datas), strict=True),
-    )
-    return "[\n" + ",\n".join(items) + "\n        ]"
+@dataclass(slots=True)
+class _Columns:
+    """An entry's message list, a column per field: whether the client sent it, the
+    time (Unix seconds, rounded to the microsecond), the opcode and the data."""
+
+    sent: list[bool]
+    times: list[float]
+    opcodes: list[int]
+    datas: list[str]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [
+            {"type": "send" if sent else "receive", "time": t, "opcode": op, "data": data}
+            for sent, t, op, data in zip(
+                self.sent, self.times, self.opcodes, self.datas, strict=True
+            )
+        ]
+
+    def layout(self) -> Iterator[str]:
+        """The list's JSON text as json.dumps(indent=2) writes it in an entry, in
+        chunks: each a join of the pieces of its messages (no object per message)."""
+        yield "[\n"
+        n = len(self.times)
+        for lo in range(0, n, _CHUNK):
+            hi = min(lo + _CHUNK, n)
+            text = "".join(
+                chain.from_iterable(
+                    zip(
+                        map(_BEFORE_TIME.__getitem__, self.sent[lo:hi]),
+                        map(float.__repr__, self.times[lo:hi]),
+                        map(_BEFORE_DATA.__getitem__, self.opcodes[lo:hi]),
+                        map(_quote, self.datas[lo:hi]),
+                        repeat(_AFTER_DATA, hi - lo),
+                        strict=True,
+                    )
+                )
+            )
+            # The last message has no comma after it.
+            yield text[:-2] if hi == n else text
+        yield "\n        ]"
 
 
 _quote: Final = json.encoder.encode_basestring
-_FLOAT: Final = frozenset({float})
-_INT: Final = frozenset({int})
-_STR: Final = frozenset({str})
 
 
 def _split_start(line: str) -> tuple[str, str, str]:
@@ -218,7 +263,10 @@ def _ms(seconds: float | None) -> float:
     return -1 if seconds is None else round(seconds * 1000.0, 3)
 
 
-def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) -> dict[str, Any]:
+def _entry(
+    store: CaptureStore, *, include_secrets: bool, control_frames: bool
+) -> tuple[dict[str, Any], _Columns]:
+    """A session's HAR entry (its message list empty) and that list's columns."""
     session = store.session
     _text = _Texts()
     client = session.role != "server"
@@ -302,7 +350,7 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
             f"(replaced by {WITHHELD!r}); export with include_secrets (ws-inspector "
             "convert --include-secrets) to keep them"
         )
-    return {
+    entry = {
         "startedDateTime": iso_time(session.started_unix),
         "time": round(total, 3),
         "request": {
@@ -330,8 +378,9 @@ def _entry(store: CaptureStore, *, include_secrets: bool, control_frames: bool) 
         "timings": timings,
         "comment": "; ".join(comment),
         "_resourceType": "websocket",
-        "_webSocketMessages": messages,
+        "_webSocketMessages": [],
     }
+    return entry, messages
 
 
 @dataclass(slots=True)
@@ -345,75 +394,175 @@ class _Dropped:
 
 def _messages(
     store: CaptureStore, client: bool, control_frames: bool, text_of: _Texts
-) -> tuple[list[dict[str, Any]], _Dropped, int, int]:
+) -> tuple[_Columns, _Dropped, int, int]:
     """Chrome's message list of a session; the frames left out (control frames,
     unless asked for, and frames with a reserved opcode, which HAR has no place
     for), and the numbers of text messages that were not UTF-8 and of messages not
-    kept whole."""
-    start = store.session.started_unix
-    sends = 0 if client else 1  # the store's direction code of what the client sent
-    found: list[tuple[float, int, int, bytes, str | None]] = []
-    cut = 0
+    kept whole.
+
+    A million frames are a million rows: the rows listed as they are (a message of
+    one plain frame, or a control frame) are picked and converted with whole-column
+    operations (``bytes.translate``, big-integer masks, ``map`` over the arena's
+    views); only the rows with a message of their own (reassembled or inflated) and
+    the messages kept beside the frames take a Python step each."""
+    n = len(store)
     messages = store.messages
-    b0s, starts, payloads, times, dirs = (
-        store.b0,
-        store.msg_start,
-        store.payloads,
-        store.t,
-        store.dir,
+    b0s = store.b0.tobytes()
+    kinds = b0s.translate(_KINDS)
+    opcodes = b0s.translate(_OPCODES)
+    # Listed as they are: a data frame that is a whole message (FIN, and its own
+    # message start: a frame of a fragmented message is not), or a control frame.
+    whole = bytes(map(eq, store.msg_start, range(n)))
+    listed = bytearray(
+        or_masks(and_masks(kinds.translate(_IS_DATA), whole), kinds.translate(_IS_CONTROL))
+        if control_frames
+        else and_masks(kinds.translate(_IS_DATA), whole)
     )
     dropped = _Dropped()
-    # One pass over the payloads (C-level copies out of the arena), not one index
-    # per row.
-    for row, row_payload in enumerate(payloads):
-        captured = messages.get(row)
-        if captured is not None:
-            m = captured.message
-            cut += m.truncated
-            found.append((times[row], dirs[row], m.opcode, m.data, m.text))
-            continue
-        b0 = b0s[row]
-        op = b0 & 0x0F
-        if op in (1, 2):
-            # A message of one plain frame has no message of its own in the store
-            # (RSV1 without deflate is a reserved bit, not compression: still plain).
-            if b0 & 0x80 and starts[row] == row and not (b0 & 0x40 and store.is_compressed(row)):
-                found.append((times[row], dirs[row], op, row_payload, None))
-        elif op in (8, 9, 10):
-            if control_frames:
-                found.append((times[row], dirs[row], op, row_payload, None))
-            else:
-                dropped.control += 1
-        elif op != 0:
-            dropped.reserved += 1
-            dropped.reserved_opcodes.add(op)
+    if not control_frames:
+        dropped.control = kinds.count(_CONTROL)
+    reserved = {op: opcodes.count(op) for op in _RESERVED}
+    # RSV1 without deflate is a reserved bit, not compression: still plain.
+    for row in compress(range(n), kinds.translate(_IS_RSV1)):
+        if listed[row] and store.is_compressed(row):
+            listed[row] = 0
+    # Rows with a message of their own are that message (and are counted as nothing
+    # else).
+    found: list[tuple[int, float, int, int, bytes, str | None]] = []
+    cut = 0
+    t, dirs = store.t, store.dir
+    for row, captured in messages.items():
+        listed[row] = 0
+        op = opcodes[row]
+        if kinds[row] == _CONTROL[0] and not control_frames:
+            dropped.control -= 1
+        elif op in reserved:
+            reserved[op] -= 1
+        m = captured.message
+        cut += m.truncated
+        found.append((row, t[row], dirs[row], int(m.opcode), m.data, m.text))
     for ev in store.events:
         if isinstance(ev, MessageCaptured):  # its frames are not in the store
             m = ev.message
             cut += m.truncated
-            found.append((ev.t, 0 if ev.dir is Direction.OUT else 1, m.opcode, m.data, m.text))
-    found.sort(key=lambda item: item[0])
-    out: list[dict[str, Any]] = []
-    bad_text = 0
-    for t, d, op, data, text in found:
-        if op == 1:
-            if text is None:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = data.decode("utf-8", "replace")
-                    bad_text += 1
-            else:
-                text = text_of(text)
-            payload = text
-        else:
-            payload = base64.b64encode(data).decode("ascii")
-        out.append(
-            {
-                "type": "send" if d == sends else "receive",
-                "time": round(start + t, 6),
-                "opcode": op,
-                "data": payload,
-            }
+            d = 0 if ev.dir is Direction.OUT else 1
+            found.append((n, ev.t, d, int(m.opcode), m.data, m.text))
+    dropped.reserved = sum(reserved.values())
+    dropped.reserved_opcodes = {op for op, count in reserved.items() if count}
+    rows = array("q", compress(range(n), listed))
+    columns_of = _PlainRows(store, rows, opcodes)
+    times = columns_of.column(t)
+    sent_dir = 0 if client else 1  # the store's direction code of what the client sent
+    sent = list(map(eq, columns_of.column(dirs), repeat(sent_dir)))
+    ops = columns_of.column(opcodes)
+    datas, bad_text = columns_of.datas(ops)
+    if found:
+        # In row order (the messages kept beside the frames after every row), then
+        # by time, as the rows were before: stable sorts.
+        keys = [*rows, *(item[0] for item in found)]
+        times.extend(item[1] for item in found)
+        sent.extend(item[2] == sent_dir for item in found)
+        ops.extend(item[3] for item in found)
+        for _, _, _, op, data, text in found:
+            payload, bad = _data_of(op, data, text, text_of)
+            datas.append(payload)
+            bad_text += bad
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        order.sort(key=times.__getitem__)
+    elif not all(map(le, times, islice(times, 1, None))):
+        order = sorted(range(len(times)), key=times.__getitem__)
+    else:
+        order = None
+    if order is not None:
+        times, sent, ops, datas = (
+            list(map(column.__getitem__, order)) for column in (times, sent, ops, datas)
         )
-    return out, dropped, bad_text, cut
+    start = store.session.started_unix
+    rounded = list(map(round, map(add, repeat(start), times), repeat(6)))
+    return _Columns(sent, rounded, ops, datas), dropped, bad_text, cut
+
+
+def _data_of(op: int, data: bytes, text: str | None, text_of: _Texts) -> tuple[str, int]:
+    """A message's data as HAR holds it (text, or base64), and 1 when it was text
+    that was not UTF-8 (else 0)."""
+    if op != 1:
+        return base64.b64encode(data).decode("ascii"), 0
+    if text is not None:
+        return text_of(text), 0
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), 1
+
+
+class _PlainRows:
+    """The rows listed as they are, and their columns, each made in C."""
+
+    def __init__(self, store: CaptureStore, rows: array[int], opcodes: bytes) -> None:
+        self.store = store
+        self.rows = rows
+        self.opcodes = opcodes
+
+    def column(self, values: Sequence[Any]) -> list[Any]:
+        if len(self.rows) == len(values):
+            return list(values)
+        return list(map(values.__getitem__, self.rows))
+
+    def datas(self, ops: list[int]) -> tuple[list[str], int]:
+        """Each row's data (``ops``: the rows' opcodes), and how many text rows were
+        not UTF-8."""
+        rows = self.rows
+        payloads = self.store.payloads
+        arena = payloads.data
+        if ops.count(1) == len(ops):
+            if not payloads.own and arena.isascii():
+                # Text that is all ASCII: one decode of the arena, a slice per row
+                # (no view, no decoder call per row), and nothing to replace.
+                whole = arena.decode("ascii")
+                b = payloads.bounds
+                starts = map(b.__getitem__, rows)
+                stops = map(b.__getitem__, map((1).__add__, rows))
+                return list(map(whole.__getitem__, map(slice, starts, stops))), 0
+            datas = list(map(str, payloads.views(rows), repeat("utf-8"), repeat("replace")))
+        else:
+            datas = list(map(call, map(_DATA_OF.__getitem__, ops), payloads.views(rows)))
+        # Decoding with "replace" only puts U+FFFD where it was, or where bytes were
+        # not UTF-8: only those rows are decoded again to tell which.
+        suspects = compress(rows, map(contains, datas, repeat("\ufffd")))
+        bad = 0
+        for row in suspects:
+            if self.opcodes[row] == 1:
+                try:
+                    payloads[row].decode("utf-8")
+                except UnicodeDecodeError:
+                    bad += 1
+        return datas, bad
+
+
+def _base64_text(payload: bytes | memoryview) -> str:
+    return b2a_base64(payload, newline=False).decode("ascii")
+
+
+#: A plain row's data by its opcode: text decoded (U+FFFD for bytes that are not
+#: UTF-8), anything else in base64.
+_DATA_OF: Final = {
+    op: partial(str, encoding="utf-8", errors="replace") if op == 1 else _base64_text
+    for op in range(16)
+}
+
+#: Each first header byte's kind: 1 a whole data frame (FIN set), 2 that with RSV1,
+#: 3 a control frame, 0 anything else (continuation, or a data frame without FIN).
+_KINDS: Final = bytes(
+    (1 if b & 0x80 else 0) + (1 if b & 0x80 and b & 0x40 else 0)
+    if b & 0x0F in (1, 2)
+    else 3
+    if b & 0x0F in (8, 9, 10)
+    else 0
+    for b in range(256)
+)
+_CONTROL: Final = b"\x03"
+_IS_DATA: Final = bytes(1 if k in (1, 2) else 0 for k in range(256))
+_IS_RSV1: Final = bytes(1 if k == 2 else 0 for k in range(256))
+_IS_CONTROL: Final = bytes(1 if k == 3 else 0 for k in range(256))
+_OPCODES: Final = bytes(b & 0x0F for b in range(256))
+_RESERVED: Final = (3, 4, 5, 6, 7, 11, 12, 13, 14, 15)

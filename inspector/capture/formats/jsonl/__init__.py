@@ -8,7 +8,8 @@ counts, so a file cut short at a line boundary is recognised.
 
 :mod:`.schema` holds the format's vocabulary and the checks of each field,
 :mod:`.write` the writers (a whole store, a capture as it happens), :mod:`.read`
-the reader, :mod:`.journal_lines` the line types only live journals write, and
+the reading loop, :mod:`.objects` what the session and event lines hold (read field
+by field), :mod:`.journal_lines` the line types only live journals write, and
 :mod:`.lines` the splitting of a stream into lines.
 """
 

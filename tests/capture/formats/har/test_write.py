@@ -234,3 +234,62 @@ def test_a_number_json_cannot_hold_is_refused_and_nothing_is_written(tmp_path: P
     with pytest.raises(ValueError):
         write_har(store, tmp_path / "nan.har")
     assert os.listdir(tmp_path) == []
+
+
+def _plain_text_store(payloads: list[tuple[float, FrameSpec]]) -> CaptureStore:
+    store = CaptureStore(SessionInfo("ws://x/", SessionRole.CLIENT, "", START))
+    for t, spec in payloads:
+        store.add(FramesCaptured(t, IN, received(wire(spec))[0]))
+    return store
+
+
+def _as_json_dumps_writes_it(har: dict[str, object]) -> str:
+    return json.dumps(har, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@pytest.mark.parametrize("control_frames", [False, True])
+def test_the_file_is_the_documents_json_laid_out_as_json_dumps_does(
+    tmp_path: Path, control_frames: bool
+) -> None:
+    # The writer lays the message lists out itself (in chunks, from columns): the
+    # text must be json.dumps's of to_har's document, for every kind of row: plain
+    # ASCII text, non-ASCII and invalid UTF-8 text, characters JSON escapes,
+    # binary, control frames, fragmented and compressed messages, times that go back.
+    ascii_only = _plain_text_store(
+        [(0.1 * i, FrameSpec(Opcode.TEXT, b'{"tick":%d}' % i)) for i in range(5)]
+    )
+    mixed = _plain_text_store(
+        [
+            (0.3, FrameSpec(Opcode.TEXT, 'h\u00e9 "q" \\ \n\t\x01'.encode())),
+            (0.2, FrameSpec(Opcode.TEXT, b"bad \xff utf-8")),
+            (0.1, FrameSpec(Opcode.BINARY, bytes(range(256)))),
+            (0.4, FrameSpec(Opcode.TEXT, "\ufffd itself".encode())),
+            (0.4, FrameSpec(Opcode.PING, b"p")),
+        ]
+    )
+    stores = [rich_store(), conversation()[0], odd_store(), ascii_only, mixed]
+    for store in stores:
+        path = tmp_path / "one.har"
+        write_har(store, path, control_frames=control_frames)
+        har = to_har(store, control_frames=control_frames)
+        assert path.read_bytes().decode("utf-8") == _as_json_dumps_writes_it(har)
+    buf = io.StringIO()
+    assert write_har(stores, buf, control_frames=control_frames) == len(stores)
+    assert buf.getvalue() == _as_json_dumps_writes_it(to_har(stores, control_frames=control_frames))
+
+
+def test_text_that_is_not_utf8_is_counted_once_per_message() -> None:
+    store = _plain_text_store(
+        [
+            (0.1, FrameSpec(Opcode.TEXT, b"bad \xff")),
+            (0.2, FrameSpec(Opcode.TEXT, "\ufffd is text".encode())),
+            (0.3, FrameSpec(Opcode.TEXT, b"also \xc3")),
+        ]
+    )
+    entry = entry_of(to_har(store))
+    assert [m["data"] for m in entry["_webSocketMessages"]] == [
+        "bad \ufffd",
+        "\ufffd is text",
+        "also \ufffd",
+    ]
+    assert "2 text message(s) were not valid UTF-8" in entry["comment"]
