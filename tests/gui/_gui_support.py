@@ -27,6 +27,7 @@ __all__ = [
     "ask_on_quit",
     "by_name",
     "click",
+    "focus_chain",
     "journals",
     "opened",
     "record",
@@ -56,6 +57,29 @@ def click(qtbot: Any, button: QAbstractButton) -> None:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=at)
     else:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def focus_chain(window: QWidget) -> list[str]:
+    """The object names of the controls Tab visits in ``window`` (shown), in order,
+    from the first: Qt's focus chain with what Tab skips (hidden, disabled or not
+    taking Tab focus) left out."""
+    names: list[str] = []
+    widget = window.nextInFocusChain()
+    for _ in range(500):  # a dialog has far fewer widgets: the chain is a ring
+        if widget is None or widget is window:
+            break
+        if (
+            widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.isVisibleTo(window)
+            and widget.isEnabled()
+            and widget.focusProxy() is None
+        ):
+            parent = widget.parentWidget()
+            # A spin box's line edit stands for the spin box.
+            owner = parent if parent is not None and parent.focusProxy() is widget else widget
+            names.append(owner.objectName())
+        widget = widget.nextInFocusChain()
+    return names
 
 
 async def record(url: str) -> CaptureStore:
