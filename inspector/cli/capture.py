@@ -32,6 +32,8 @@ from ..capture.events import (
     HandshakeCaptured,
     MessageCaptured,
     RttSample,
+    SessionInfo,
+    SessionRole,
     StateChanged,
     ViolationCaptured,
 )
@@ -69,12 +71,12 @@ from .render import (
     VIEW_HELP,
     PayloadRenderer,
     certificate_lines,
-    format_frame,
-    format_message,
     format_state,
     handshake_lines,
+    message_lines,
     peer_text,
     refused,
+    row_lines,
     with_views,
 )
 from .timing import (
@@ -309,38 +311,31 @@ class CapturePrinter:
         self._watcher = watcher
         self._said: set[str] = set()
         self.renderer = renderer if renderer is not None else PayloadRenderer()
-        self.renderer.deflate = False  # until the response says it was negotiated
+        # Frames are read as a capture's: a store of each event's frames, with the
+        # server's response (whether RSV1 means compressed).
+        self._session = SessionInfo("", SessionRole.CLIENT, "", 0.0)
+        self._response: HandshakeCaptured | None = None
 
     def __call__(self, event: CaptureEvent) -> None:
         out = self.out
         renderer = self.renderer
         if isinstance(event, FramesCaptured):
-            arrow = _arrow(event.dir)
-            sender = _sender(event.dir)
-            lines = []
-            for frame in event.frames:
-                meta, whole = renderer.frame_payload(frame, sender)
-                view = renderer.choose(frame.payload, meta)
-                lines.append(
-                    format_frame(frame, arrow, renderer.summary(frame.payload, meta, view))
-                )
-                if whole:
-                    lines.extend(renderer.rendered_lines(frame.payload, meta, view))
+            store = CaptureStore(self._session, max_payload_bytes=None)
+            if self._response is not None:
+                store.add(self._response)
+            store.add(event)
+            lines = row_lines(renderer, store, _arrow(event.dir))
             lines.append("")
             out.write("\n".join(lines))
         elif isinstance(event, MessageCaptured):
             message = event.message
             if message.fragments > 1 or message.compressed:
-                meta = renderer.message_meta(message, _sender(event.dir))
-                view = renderer.choose(message.data, meta)
-                summary = renderer.summary(message.data, meta, view)
-                lines = [format_message(message, _arrow(event.dir), summary)]
-                lines.extend(renderer.rendered_lines(message.data, meta, view))
+                lines = message_lines(renderer, message, _sender(event.dir), _arrow(event.dir))
                 out.write("\n".join(lines) + "\n")
         elif isinstance(event, HandshakeCaptured):
             if event.dir is Direction.IN:
                 renderer.subprotocol = event.subprotocol or None
-                renderer.deflate = "permessage-deflate" in (event.extensions or "")
+                self._response = event
             for line in handshake_lines(event, _arrow(event.dir)):
                 out.write(line + "\n")
         elif isinstance(event, StateChanged):

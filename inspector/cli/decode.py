@@ -52,8 +52,8 @@ from .render import (
     VIEW_HELP,
     PayloadRenderer,
     ViewFields,
-    format_message,
-    format_rows,
+    message_lines,
+    row_lines,
 )
 
 __all__ = [
@@ -394,7 +394,7 @@ def write_json(
     before the end line."""
     from ..capture.formats.jsonl.write import end_line, event_line, iter_lines, session_line
 
-    renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
+    renderer = renderer if renderer is not None else PayloadRenderer()
     safe = TerminalSafe(out)
     fields = ViewFields(renderer)
     session = _session(sender)
@@ -425,22 +425,17 @@ def write_text(
     """One row per frame, ending with its payload's summary; a message of several
     frames (or compressed) gets its own line; a payload an application view decodes
     is followed by its rendered text. Then the stream's summary."""
-    renderer = renderer if renderer is not None else PayloadRenderer(deflate=False)
+    renderer = renderer if renderer is not None else PayloadRenderer()
     session = _session(sender)
     write = out.write
     frames = 0
     for piece in result.iter_pieces():
         store = _store(session, piece)
-        summaries, rendered = renderer.row_summaries(store)
-        lines = format_rows(store, summaries)
-        messages = store.messages
-        # Lines under a row join its own (a flood of JSON payloads has them under
-        # every row: no list is rebuilt around them).
-        for row, under in rendered.items():
-            if under:
-                lines[row] = "\n".join([lines[row], *under])
-        for row in messages:
-            lines[row] = "\n".join([lines[row], *_message_lines(renderer, store, row)])
+        lines = row_lines(renderer, store)
+        role = store.session.role
+        for row, captured in store.messages.items():
+            sender = sender_of(role, store.direction(row))
+            lines[row] = "\n".join([lines[row], *message_lines(renderer, captured.message, sender)])
         frames += len(store)
         lines.append("")
         write("\n".join(lines))
@@ -450,18 +445,9 @@ def write_text(
     write(f"-- {summary}\n")
 
 
-def _message_lines(renderer: PayloadRenderer, store: CaptureStore, row: int) -> list[str]:
-    """The line of the kept message ending at ``row``, and its rendered text."""
-    message = store.messages[row].message
-    meta = renderer.message_meta(message, sender_of(store.session.role, store.direction(row)))
-    view = renderer.choose(message.data, meta)
-    line = format_message(message, "", renderer.summary(message.data, meta, view))
-    return [line, *renderer.rendered_lines(message.data, meta, view)]
-
-
 def run(ns: argparse.Namespace) -> int:
     try:
-        renderer = PayloadRenderer(view=ns.view, subprotocol=ns.subprotocol, deflate=ns.deflate)
+        renderer = PayloadRenderer(view=ns.view, subprotocol=ns.subprotocol)
     except KeyError as exc:
         print(f"ws-inspector decode: --view: {exc.args[0]}", file=sys.stderr)
         return 2

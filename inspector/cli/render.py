@@ -49,11 +49,13 @@ __all__ = [
     "format_state",
     "format_violation",
     "handshake_lines",
+    "message_lines",
     "peer_text",
     "quoted",
     "refused",
     "render_payload",
     "rendered_json",
+    "row_lines",
     "with_views",
 ]
 
@@ -90,8 +92,8 @@ class PayloadRenderer:
     """How the commands show payloads: by the view registry's best view of each one,
     or by the view ``view`` names where it can read the payload (``--view NAME``;
     ``KeyError`` for a name the registry does not know). ``subprotocol`` is what the
-    handshake negotiated (or ``decode --subprotocol`` says); ``deflate`` whether
-    permessage-deflate was (RSV1 then means compressed)."""
+    handshake negotiated (or ``decode --subprotocol`` says). Whether RSV1 means
+    compressed is the store's to say (:meth:`CaptureStore.is_compressed`)."""
 
     def __init__(
         self,
@@ -99,16 +101,10 @@ class PayloadRenderer:
         *,
         view: str | None = None,
         subprotocol: str | None = None,
-        deflate: bool = True,
     ) -> None:
         self.registry = registry if registry is not None else default_registry()
-        #: Whether RSV1 means compressed (permessage-deflate negotiated).
-        self.deflate = deflate
         self.forced = self.registry.get(view) if view is not None else None
         self.subprotocol = subprotocol
-        # The opcode and compression of the message each sender has begun in
-        # fragments: a continuation frame's bytes are read as that message's.
-        self._open: dict[Role | None, tuple[int, bool]] = {}
         self._metas: dict[tuple[int, int, bool, bool, int], PayloadMeta] = {}
         self._role: SessionRole | None = None
         self._begun: dict[int, tuple[int, bool]] = {}
@@ -117,32 +113,10 @@ class PayloadRenderer:
         self._flood_role: SessionRole | None = None
 
     # ------------------------------------------------------------ what it is
-    def frame_payload(self, frame: Frame, sender: Role | None = None) -> tuple[PayloadMeta, bool]:
-        """What a frame's own payload is, and whether it is a whole payload (a control
-        frame, an unfragmented uncompressed message) rather than part of a message."""
-        op = frame.opcode
-        sub = self.subprotocol
-        if op in (Opcode.TEXT, Opcode.BINARY):
-            compressed = self.deflate and frame.rsv1
-            if not frame.fin:
-                self._open[sender] = (op, compressed)
-            whole = frame.fin and not compressed
-        elif op == Opcode.CONT:
-            op, compressed = self._open.get(sender, (Opcode.BINARY, False))
-            if frame.fin:
-                self._open.pop(sender, None)
-            whole = False
-        else:
-            compressed, whole = False, op >= 8
-        truncated = not whole or frame.truncated
-        if compressed:
-            op = Opcode.BINARY  # deflate data: bytes until the message is inflated
-        meta = PayloadMeta(op, sender, sub, compressed, truncated, frame.length)
-        return meta, whole
-
     def row_payload(self, store: CaptureStore, row: int) -> tuple[bytes, PayloadMeta, bool]:
         """The own payload of the frame at ``row`` of ``store``, what it is, and
-        whether it is a whole payload (:meth:`frame_payload`, from the columns)."""
+        whether it is a whole payload (a control frame, an unfragmented uncompressed
+        message) rather than part of a message."""
         b0 = store.b0[row]
         payload = store.payloads[row]
         length = store.length[row]
@@ -550,6 +524,31 @@ def format_rows(store: CaptureStore, summaries: list[str], direction: str = "") 
     for row, found in store.violations.items():
         rows[row] = "\n".join([rows[row], *(format_violation(v) for v in found)])
     return rows
+
+
+def row_lines(renderer: PayloadRenderer, store: CaptureStore, direction: str = "") -> list[str]:
+    """The lines of every frame of ``store``, one item a row: :func:`format_rows` with
+    the payloads' summaries, and under a row the rendered text of a whole payload an
+    application view decodes. What ``decode`` and ``capture`` print for frames."""
+    summaries, rendered = renderer.row_summaries(store)
+    lines = format_rows(store, summaries, direction)
+    # Lines under a row join its own (a flood of JSON payloads has them under every
+    # row: no list is rebuilt around them).
+    for row, under in rendered.items():
+        if under:
+            lines[row] = "\n".join([lines[row], *under])
+    return lines
+
+
+def message_lines(
+    renderer: PayloadRenderer, message: Message, sender: Role | None, direction: str = ""
+) -> list[str]:
+    """A message's line (a message of several frames, or compressed) and its rendered
+    text under it: what ``decode`` and ``capture`` print for messages."""
+    meta = renderer.message_meta(message, sender)
+    view = renderer.choose(message.data, meta)
+    line = format_message(message, direction, renderer.summary(message.data, meta, view))
+    return [line, *renderer.rendered_lines(message.data, meta, view)]
 
 
 def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:

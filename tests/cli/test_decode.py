@@ -477,3 +477,53 @@ def test_decode_memory_is_bounded_by_the_largest_frame(tmp_path: Path) -> None:
         base, grown = peak_rss(small, *extra), peak_rss(big, *extra)
         # Whole, the input alone would be 15 MiB more, its frames several times that.
         assert grown - base < 6 * 2**20, (extra, base, grown)
+
+
+@pytest.mark.parametrize(
+    ("name", "sender"),
+    [
+        ("server-violations.bin", Role.SERVER),
+        ("server-deflate.bin", Role.SERVER),
+        ("rfc6455-examples.hex", Role.SERVER),
+        ("client-chat.bin", Role.CLIENT),
+    ],
+)
+def test_capture_prints_the_frames_and_messages_decode_prints(name: str, sender: Role) -> None:
+    """The same frames, each as the event a connection hands ``capture``'s printer
+    (the messages each completes after it): the lines ``decode`` writes, each row
+    and message line behind the direction's arrow."""
+    from inspector.capture.events import (
+        Direction,
+        FramesCaptured,
+        HandshakeCaptured,
+        MessageCaptured,
+    )
+    from inspector.cli.capture import CapturePrinter, _Watcher
+    from inspector.cli.decode import read_stream
+
+    data = read_stream(str(SAMPLES / name), name.endswith(".hex"))
+    deflate = "--deflate" in SAMPLE_ARGS[name]
+    decoded = decode_stream(data, sender, deflate=deflate)
+    written = io.StringIO()
+    write_text(decoded, written, sender=sender)
+    *lines, summary = written.getvalue().splitlines()
+    assert summary.startswith("-- ")
+
+    # We are the client: the server's frames come in, ours go out.
+    way = Direction.IN if sender is Role.SERVER else Direction.OUT
+    arrow = "<- " if way is Direction.IN else "-> "
+    printer = CapturePrinter(io.StringIO(), _Watcher(None))
+    # The server's answer first, as on a connection: whether RSV1 means compressed.
+    extensions = "permessage-deflate" if deflate else None
+    headers = (("Sec-WebSocket-Extensions", extensions),) if extensions else ()
+    start = "HTTP/1.1 101 Switching Protocols"
+    printer(HandshakeCaptured(0.0, Direction.IN, b"", start, headers, extensions=extensions))
+    printed = printer.out = io.StringIO()
+    for batch, messages in decoded.pieces:
+        ending = {m.last_seq: m for m in messages}
+        for frame in batch:
+            printer(FramesCaptured(0.0, way, [frame]))
+            if frame.seq in ending:
+                printer(MessageCaptured(0.0, way, ending[frame.seq]))
+    expected = [arrow + line if line.startswith(("#", "  = ")) else line for line in lines]
+    assert printed.getvalue().splitlines() == expected

@@ -10,12 +10,16 @@ is wrong (:meth:`ListenDialog._problem`) and lays them out with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import pairwise
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLayout,
+    QLayoutItem,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -26,6 +30,21 @@ from ..widgets import theme
 from ..widgets.naming import named
 
 __all__ = ["ListenDialog"]
+
+
+def _in_layout_order(item: QLayoutItem) -> Iterator[QWidget]:
+    """The widgets that take Tab under ``item``, in the order they are laid out
+    (a form's rows, a box's items), inside group boxes and button boxes too."""
+    widget = item.widget()
+    if widget is not None and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        yield widget
+    layout = widget.layout() if widget is not None else item.layout()
+    if layout is None:
+        return
+    for i in range(layout.count()):
+        child = layout.itemAt(i)
+        if child is not None:
+            yield from _in_layout_order(child)
 
 
 class ListenDialog(QDialog):
@@ -85,6 +104,12 @@ class ListenDialog(QDialog):
                 layout.addWidget(part)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
+        # Tab follows the layout, not the order the widgets were made in: a widget
+        # made without a parent joins the chain only when it is laid out, after the
+        # buttons. The listen field, made first, stays first: Qt's setTabOrder orders
+        # the ring but never moves where the window enters it.
+        for before, after in pairwise(_in_layout_order(layout)):
+            QWidget.setTabOrder(before, after)
         self.resize(width, self.sizeHint().height())
 
     # ------------------------------------------------------------- reading

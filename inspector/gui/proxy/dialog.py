@@ -154,8 +154,8 @@ class NewProxyDialog(ListenDialog):
         modes = QVBoxLayout()
         modes.addWidget(self.reverse_radio)
         modes.addWidget(self.forward_radio)
+        main.addRow("&Listen on:", self.listen_edit)  # first, as in New server
         main.addRow("Mode:", modes)
-        main.addRow("&Listen on:", self.listen_edit)
         main.addRow(self.upstream_label, self.upstream_edit)
         self.finish(main, self.forward_box, self.tls_box, width=560)
         self.forward_radio.toggled.connect(self._on_mode)

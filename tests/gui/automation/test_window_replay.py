@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _gui_support import by_name, record
+from _gui_support import by_name, click, record
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton
@@ -43,7 +43,7 @@ async def _replay_from_dialog(
         by_name(dialog, QLineEdit, "Replay URL").setText(url)
     combo = by_name(dialog, QComboBox, "Replay timing")
     combo.setCurrentIndex(combo.findText(timing))
-    qtbot.mouseClick(by_name(dialog, QPushButton, "Start the replay"), Qt.MouseButton.LeftButton)
+    click(qtbot, by_name(dialog, QPushButton, "Start the replay"))
     return dialog
 
 
@@ -129,9 +129,7 @@ def test_replay_against_a_server_that_answers_differently(
     assert window.current_panel() is replay
     assert _data(replay) == b"HOW ARE YOU"
     # ... and in the capture's tab.
-    qtbot.mouseClick(
-        by_name(replay, QPushButton, "Show the captured frame"), Qt.MouseButton.LeftButton
-    )
+    click(qtbot, by_name(replay, QPushButton, "Show the captured frame"))
     assert window.current_panel() is source
     assert _data(source) == b"how are you"
 
@@ -234,9 +232,7 @@ def test_exact_frames_are_replayed_from_the_dialog(
     assert notes.text().startswith(f"{len(sent)} frames to send")
 
     async def start() -> None:
-        qtbot.mouseClick(
-            by_name(dialog, QPushButton, "Start the replay"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(dialog, QPushButton, "Start the replay"))
         await until(lambda: _finished(window), what="the replay to finish")
 
     arun(start())

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _gui_support import by_name
-from PySide6.QtCore import Qt
+from _gui_support import by_name, click
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from inspector.automation.messages import messages_of
@@ -78,9 +77,7 @@ def test_a_script_answers_raises_and_sleeps_and_the_connection_goes_on(
     async def main() -> None:
         panel = await _connected(window, echo_server.url)
         dialog = _dialog(window, path)
-        qtbot.mouseClick(
-            by_name(dialog, QPushButton, "Attach the script"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(dialog, QPushButton, "Attach the script"))
         status = by_name(dialog, QLabel, "Script status").text()
         assert "answer.py is attached to" in status and "on 1 connection" in status
 
@@ -97,9 +94,7 @@ def test_a_script_answers_raises_and_sleeps_and_the_connection_goes_on(
         await until(lambda: not banner.isHidden(), what="the banner")
         assert "on_message raised KeyError" in banner.text()
         assert "the connection goes on" in banner.label.text()
-        qtbot.mouseClick(
-            by_name(banner, QPushButton, "Show the traceback"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(banner, QPushButton, "Show the traceback"))
         assert banner.box is not None
         assert "line 10, in on_message" in banner.box.detailedText()
         assert path in banner.box.detailedText()
@@ -112,9 +107,7 @@ def test_a_script_answers_raises_and_sleeps_and_the_connection_goes_on(
         assert panel.controller.is_open
 
         # The Script page: every report, the selected one's traceback below.
-        qtbot.mouseClick(
-            by_name(banner, QPushButton, "Show the script's log"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(banner, QPushButton, "Show the script's log"))
         assert panel.side_tabs.currentWidget() is page
         assert any("error: on_message raised KeyError" in line for line in page.lines())
         assert any(line.startswith("slow: on_message") for line in page.lines())
@@ -124,9 +117,7 @@ def test_a_script_answers_raises_and_sleeps_and_the_connection_goes_on(
         assert 'File "' + path + '", line 10' in entry.toPlainText()
 
         # Detached: no more answers, the connection open.
-        qtbot.mouseClick(
-            by_name(dialog, QPushButton, "Detach the script"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(dialog, QPushButton, "Detach the script"))
         assert "No script is attached" in by_name(dialog, QLabel, "Script status").text()
         before = _answers(panel).count(b"answer: question")
         panel.controller.send_text("question")
@@ -151,9 +142,7 @@ def test_a_script_attaches_to_connections_started_later(
 
     async def main() -> None:
         dialog = _dialog(window, path, follow=True)
-        qtbot.mouseClick(
-            by_name(dialog, QPushButton, "Attach the script"), Qt.MouseButton.LeftButton
-        )
+        click(qtbot, by_name(dialog, QPushButton, "Attach the script"))
         assert (
             "attaches to every connection started later"
             in by_name(dialog, QLabel, "Script status").text()

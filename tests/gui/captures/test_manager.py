@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gui_support import journals, opened, two_tabs_asking, unsaved_prompt
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from inspector.capture.events import ConnectionState, Direction
+from inspector.capture.events import Direction
 from inspector.capture.formats.har import WITHHELD, write_har
 from inspector.capture.formats.journal import find_recoverable
 from inspector.gui.captures.dialogs import UnsavedPrompt
@@ -31,22 +32,11 @@ pytestmark = pytest.mark.gui
 SECRET = "Bearer s3cret-t0ken"
 
 
-def _state(panel: SessionPanel) -> ConnectionState | None:
-    event = panel.bar.state
-    return event.state if event is not None else None
-
-
-def _journals(data: Path) -> list[Path]:
-    folder = data / "journal"
-    return sorted(folder.glob("*.jsonl")) if folder.exists() else []
-
-
 async def _session(
     panel: SessionPanel, url: str, until: Callable[..., Any], *, frames_in: int = 5
 ) -> None:
     """Connect and exchange: a text in 3 fragments, a binary message, a ping."""
-    panel.connect_to(url)
-    await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+    await opened(panel, url, until)
     c = panel.controller
     assert c.send_text("héllo wörld, in pieces", fragments=3, compress=False)
     assert c.send_binary(bytes(range(16)), compress=False)
@@ -248,25 +238,18 @@ def test_closing_or_quitting_asks_about_an_unsaved_capture(
     tmp_path: Path,
     _private_data: Path,
 ) -> None:
-    window.show()
-    window.captures.policy = "ask"
-    first = window.current_panel()
-    assert first is not None
-    second = window.new_session()
-    quits: list[bool] = []
-    window.quit_handler = lambda: quits.append(True)
+    first, second, quits = two_tabs_asking(window)
 
     async def prompt() -> UnsavedPrompt:
-        await until(lambda: window.captures.prompt is not None, 2, "the question")
-        box = window.captures.prompt
+        box = await unsaved_prompt(window, until)
         assert box is not None and box.isVisible()
         return box
 
     async def scenario() -> None:
         await _session(first, echo_server.url, until)
         await _session(second, echo_server.url, until)
-        journals = _journals(_private_data)
-        assert len(journals) == 2
+        found = journals(_private_data)
+        assert len(found) == 2
 
         # Close a tab: asked; Cancel keeps it; Discard closes it and its journal.
         window.close_tab(window.tabs.indexOf(second))
@@ -280,7 +263,7 @@ def test_closing_or_quitting_asks_about_an_unsaved_capture(
         (await prompt()).answer("discard")
         await until(lambda: window.tabs.indexOf(second) < 0, 2, "the tab to close")
         await until(lambda: not window._closing_tasks, 5, "tab closed")
-        assert len(_journals(_private_data)) == 1
+        assert len(journals(_private_data)) == 1
 
         # Quit: asked again; Save opens a file dialog; the capture is saved, then quit.
         window.request_quit()
@@ -327,20 +310,13 @@ def test_save_all_asks_once_then_offers_each_capture_its_own_name(
     tmp_path: Path,
     _private_data: Path,
 ) -> None:
-    window.show()
-    window.captures.policy = "ask"
-    first = window.current_panel()
-    assert first is not None
-    second = window.new_session()
-    quits: list[bool] = []
-    window.quit_handler = lambda: quits.append(True)
+    first, second, quits = two_tabs_asking(window)
 
     async def scenario() -> None:
         await _session(first, echo_server.url, until)
         await _session(second, echo_server.url, until)
         window.request_quit()
-        await until(lambda: window.captures.prompt is not None, 2, "the question")
-        prompt = window.captures.prompt
+        prompt = await unsaved_prompt(window, until)
         assert prompt is not None and prompt.text() == "2 captures were not saved."
         prompt.answer("save-all")
         names: list[str] = []
@@ -463,7 +439,7 @@ def test_the_app_quit_path_asks_then_quits_and_ctrl_c_keeps_the_journal(
         window.captures.policy = "ask"
         panel = window.current_panel()
         assert panel is not None and window.captures.is_unsaved(panel)  # the demo traffic
-        seen["journals"] = len(_journals(_private_data))
+        seen["journals"] = len(journals(_private_data))
         window.quit_action.trigger()  # File > Quit
         await wait_for(lambda: window.captures.prompt is not None)
         seen["still_up"] = window.isVisible()
@@ -476,7 +452,7 @@ def test_the_app_quit_path_asks_then_quits_and_ctrl_c_keeps_the_journal(
     finally:
         asyncio.set_event_loop(None)
     assert seen == {"journals": 1, "still_up": True}
-    assert not _journals(_private_data)  # discarded: nothing to recover
+    assert not journals(_private_data)  # discarded: nothing to recover
 
     async def interrupted(window: MainWindow) -> None:
         window.captures.policy = "ask"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gui_support import focus_chain
 from cryptography import x509
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLineEdit
@@ -112,3 +113,15 @@ def test_export_ca_failure_is_said(qtbot: Any, tmp_path: Path) -> None:
     assert not dialog.export_ca_to(str(tmp_path / "no such folder" / "ca.pem"))
     assert failures and "cannot export the CA certificate" in failures[0]
     assert not dialog.problem_label.isHidden()
+
+
+def test_tab_walks_the_fields_top_to_bottom_then_the_buttons(qtbot: Any) -> None:
+    dialog = NewProxyDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    modes = ["proxyListen", "proxyModeReverse", "proxyModeForward"]
+    ca = ["proxyCaDir", "proxyExportCa"]
+    tls_and_buttons = ["proxyInsecureUpstream", "proxyUpstreamCafile", "proxyStart", "proxyCancel"]
+    assert focus_chain(dialog) == [*modes, "proxyUpstream", *ca, *tls_and_buttons]
+    dialog.forward_radio.setChecked(True)  # no upstream; hosts to pass through
+    assert focus_chain(dialog) == [*modes, *ca, "proxyExclude", *tls_and_buttons]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _gui_support import focus_chain
 
 from inspector.gui.server.dialog import NewServerDialog, parse_header_lines, split_names
 from inspector.gui.server.view import describe_options
@@ -153,3 +154,17 @@ def test_a_running_servers_answers_load_and_come_back_unchanged(qtbot: Any) -> N
     assert dialog.listen_edit.isReadOnly() and dialog.listen_edit.text() == "127.0.0.1:9999"
     assert dialog.options() == options
     assert dialog.close_box.isEnabled() and not dialog.reject_box.isEnabled()
+
+
+def test_tab_walks_the_fields_as_they_are_laid_out_then_the_buttons(qtbot: Any) -> None:
+    dialog = NewServerDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    top = ["serverListen", "serverAccept", "serverReject", "serverAcceptClose"]
+    top += ["serverDelay", "serverHeaders"]
+    bottom = ["serverEcho", "serverManual", "serverOnConnect", "serverStrict"]
+    bottom += ["serverStart", "serverCancel"]
+    assert focus_chain(dialog) == [*top, "serverSubprotocols", "serverDeflate", *bottom]
+    dialog.reject_radio.setChecked(True)  # the refusal's fields instead, no behaviour
+    refusal = ["serverRejectStatus", "serverRejectBody"]
+    assert focus_chain(dialog) == [*top, *refusal, "serverStart", "serverCancel"]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _gui_support import opened, state
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
@@ -19,11 +20,6 @@ from inspector.gui.window.session_panel import SessionPanel
 from inspector.protocol.constants import Opcode
 
 pytestmark = pytest.mark.gui
-
-
-def _state(panel: SessionPanel) -> ConnectionState | None:
-    event = panel.bar.state
-    return event.state if event is not None else None
 
 
 def _rows(panel: SessionPanel) -> list[tuple[Direction, int]]:
@@ -43,7 +39,7 @@ async def _connect(qtbot: Any, panel: SessionPanel, url: str, until: Callable[..
     line.clear()
     qtbot.keyClicks(line, url)
     qtbot.mouseClick(panel.bar.connect_button, Qt.MouseButton.LeftButton)
-    await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "state open")
+    await until(lambda: state(panel) is ConnectionState.OPEN, 5, "state open")
 
 
 def _free_port() -> int:
@@ -150,7 +146,7 @@ def test_session_against_our_echo_server(
         compose.close_tab.code_box.setEditText("4000")
         compose.close_tab.reason.setText("bye now")
         qtbot.mouseClick(compose.send_button, Qt.MouseButton.LeftButton)
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 5, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 5, "closed")
         assert "closed 4000" in panel.bar.state_badge.text()
         assert panel.bar.connect_button.text() == "Connect"
         assert not compose.send_button.isEnabled()
@@ -204,7 +200,7 @@ def test_session_against_websockets_server(
         assert in_ops.count(Opcode.TEXT) == 2 and Opcode.BINARY in in_ops
 
         qtbot.mouseClick(panel.bar.connect_button, Qt.MouseButton.LeftButton)  # Disconnect
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 5, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 5, "closed")
         assert "closed 1000" in panel.bar.state_badge.text()
 
     arun(scenario(), 20)
@@ -243,7 +239,7 @@ def test_refused_port_names_the_tcp_step(
     async def scenario() -> None:
         panel.connect_to(url)
         await until(lambda: not panel.banner.isHidden(), 5, "the error banner")
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 2, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 2, "closed")
 
     arun(scenario(), 10)
     assert panel.banner.step == "tcp"
@@ -278,7 +274,7 @@ def test_http_200_is_a_handshake_error_and_the_capture_is_kept(
     async def scenario() -> None:
         panel.connect_to(f"ws://127.0.0.1:{port}/chat")
         await until(lambda: not panel.banner.isHidden(), 5, "the error banner")
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 2, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 2, "closed")
 
     try:
         arun(scenario(), 10)
@@ -321,9 +317,7 @@ def test_several_tabs_at_once(
         assert window.tabs.count() == 2
         second.connect_to(ws_server)
         await until(
-            lambda: (
-                _state(first) is ConnectionState.OPEN and _state(second) is ConnectionState.OPEN
-            ),
+            lambda: state(first) is ConnectionState.OPEN and state(second) is ConnectionState.OPEN,
             5,
             "both open",
         )
@@ -477,13 +471,13 @@ def test_wss_shows_tls_details_and_names_the_tls_step_on_failure(
         await until(lambda: not panel.banner.isHidden(), 5, "the TLS error")
         assert panel.banner.step == "tls"
         assert "certificate" in panel.banner.message
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 2, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 2, "closed")
 
         # With the CA file from the options: verified, and the TLS box filled in.
         options = panel.controller.options
         panel.controller.options = replace(options, tls=TlsOptions(cafile=str(ca_file)))
         panel.connect_to(url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open over TLS")
+        await until(lambda: state(panel) is ConnectionState.OPEN, 5, "open over TLS")
         assert panel.banner.isHidden()
         hs = panel.handshake
         await until(lambda: hs.response is not None, 2, "handshake")
@@ -492,7 +486,7 @@ def test_wss_shows_tls_details_and_names_the_tls_step_on_failure(
         assert hs.tls_labels["verified"].text().startswith("✓")
         assert "TLS" in hs.timing_label.text()
         panel.close_connection()
-        await until(lambda: _state(panel) is ConnectionState.CLOSED, 5, "closed")
+        await until(lambda: state(panel) is ConnectionState.CLOSED, 5, "closed")
 
     try:
         arun(scenario(), 20)
@@ -510,8 +504,7 @@ def test_save_and_reopen_a_capture(
     path = str(tmp_path / "session.jsonl")
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
         panel.controller.send_text("keep me", fragments=2, compress=False)
         panel.controller.send_ping(b"p")
         await until(lambda: panel.stats.frames_in >= 3, 3, "echoes")

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gui_support import journals, opened, state, two_tabs_asking, unsaved_prompt
 
 from inspector.capture.events import ConnectionState
 from inspector.capture.naming import suggested_file_name
-from inspector.gui.captures.dialogs import UnsavedPrompt
 from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
 from inspector.protocol.constants import Opcode
@@ -22,19 +22,8 @@ from inspector.protocol.frames import FrameSpec
 pytestmark = pytest.mark.gui
 
 
-def _state(panel: SessionPanel) -> ConnectionState | None:
-    event = panel.bar.state
-    return event.state if event is not None else None
-
-
-def _journals(data: Path) -> list[Path]:
-    folder = data / "journal"
-    return sorted(folder.glob("*.jsonl")) if folder.exists() else []
-
-
 async def _open_with_frames(panel: SessionPanel, url: str, until: Any) -> None:
-    panel.connect_to(url)
-    await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+    await opened(panel, url, until)
     assert panel.controller.send_text("hello", compress=False)
     await until(lambda: panel.stats.frames_in >= 1, 5, "the echo")
 
@@ -46,8 +35,7 @@ def test_the_status_bar_counts_bytes_on_the_wire_not_declared_lengths(
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
         lie = FrameSpec(Opcode.TEXT, b"123456789", declared_length=100)
         assert panel.controller.send_frames([lie])
         await until(lambda: panel.stats.frames_out == 1, 5, "the frame counted")
@@ -82,22 +70,14 @@ def test_a_quit_that_waits_for_close_handshakes_says_so_at_once(
 def test_one_question_for_several_unsaved_tabs_and_discard_all(
     window: MainWindow, echo_server: Any, arun: Any, until: Any, _private_data: Path
 ) -> None:
-    window.show()
-    window.captures.policy = "ask"
-    first = window.current_panel()
-    assert first is not None
-    second = window.new_session()
-    quits: list[bool] = []
-    window.quit_handler = lambda: quits.append(True)
+    first, second, quits = two_tabs_asking(window)
 
     async def scenario() -> None:
         await _open_with_frames(first, echo_server.url, until)
         await _open_with_frames(second, echo_server.url, until)
-        assert len(_journals(_private_data)) == 2
+        assert len(journals(_private_data)) == 2
         window.request_quit()
-        await until(lambda: window.captures.prompt is not None, 2, "the question")
-        prompt = window.captures.prompt
-        assert isinstance(prompt, UnsavedPrompt)
+        prompt = await unsaved_prompt(window, until)
         assert prompt.text() == "2 captures were not saved."
         names = {b.objectName() for b in prompt.buttons()}
         assert {"unsavedSaveAll", "unsavedDiscardAll", "unsavedCancel"} <= names
@@ -109,7 +89,7 @@ def test_one_question_for_several_unsaved_tabs_and_discard_all(
     window.quit_handler = None
     arun(window.aclose_all(2.0), 10)  # what the application does next
     window.close_now()
-    assert not _journals(_private_data)
+    assert not journals(_private_data)
 
 
 def test_quit_deletes_the_journals_of_sessions_that_held_nothing(
@@ -124,13 +104,13 @@ def test_quit_deletes_the_journals_of_sessions_that_held_nothing(
     async def scenario() -> None:
         await _open_with_frames(full, echo_server.url, until)
         refused.connect_to("ws://127.0.0.1:9/")
-        await until(lambda: _state(refused) is ConnectionState.CLOSED, 5, "refused")
-        assert len(_journals(_private_data)) == 2
+        await until(lambda: state(refused) is ConnectionState.CLOSED, 5, "refused")
+        assert len(journals(_private_data)) == 2
         await window.aclose_all(2.0)
 
     arun(scenario(), 15)
     window.close_now()
-    kept = _journals(_private_data)
+    kept = journals(_private_data)
     assert len(kept) == 1 and "127.0.0.1_9-" not in kept[0].name
     assert refused.bar.state_badge.text() == "● failed"
 
@@ -210,8 +190,7 @@ def test_a_quit_facing_a_peer_that_never_answers_the_close_is_bounded(
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(silent_server)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, silent_server, until)
         store = panel.controller.store
         assert store is not None
         closing = asyncio.ensure_future(window.aclose_all(0.5))

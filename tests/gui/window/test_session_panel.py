@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _gui_support import ask_on_quit, journals, opened, state, unsaved_prompt
 
 from inspector.capture.events import ConnectionState
 from inspector.capture.naming import capture_title
@@ -15,16 +16,6 @@ from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
 
 pytestmark = pytest.mark.gui
-
-
-def _state(panel: SessionPanel) -> ConnectionState | None:
-    event = panel.bar.state
-    return event.state if event is not None else None
-
-
-def _journals(data: Path) -> list[Path]:
-    folder = data / "journal"
-    return sorted(folder.glob("*.jsonl")) if folder.exists() else []
 
 
 def test_connecting_again_keeps_the_old_capture_in_a_tab_of_its_own(
@@ -36,13 +27,12 @@ def test_connecting_again_keeps_the_old_capture_in_a_tab_of_its_own(
     c = panel.controller
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
         assert c.send_text("keep me", compress=False)
         await until(lambda: panel.stats.frames_in >= 1, 5, "the echo")
         old = c.store
         assert old is not None and len(old) == 2
-        assert len(_journals(_private_data)) == 1
+        assert len(journals(_private_data)) == 1
 
         # The same tab connects again (typed URL + Return): nothing is lost.
         panel.bar.set_url(echo_server.url)
@@ -53,26 +43,23 @@ def test_connecting_again_keeps_the_old_capture_in_a_tab_of_its_own(
         assert window.current_panel() is panel  # the new connection stays in front
         assert kept.controller.store is old and c.store is not old
         assert kept.title == capture_title(old.session.url, old.session.started_unix)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open again")
+        await until(lambda: state(panel) is ConnectionState.OPEN, 5, "open again")
         # The old connection was closed in its own tab, cleanly.
-        await until(lambda: _state(kept) is ConnectionState.CLOSED, 5, "the old one closed")
+        await until(lambda: state(kept) is ConnectionState.CLOSED, 5, "the old one closed")
         assert kept.bar.state is not None and kept.bar.state.clean
         assert old.frame(0).payload == b"keep me" and len(old) >= 3  # + the close frames
         assert kept.timeline.model.rowCount() >= 2
         # Both journals are on disk: the old one stays until saved or discarded.
-        assert len(_journals(_private_data)) == 2
+        assert len(journals(_private_data)) == 2
         assert window.captures.is_unsaved(kept)
 
     arun(scenario(), 20)
     # Quit asks about the kept capture; discarding it deletes its journal.
-    window.captures.policy = "ask"
-    quits: list[bool] = []
-    window.quit_handler = lambda: quits.append(True)
+    quits = ask_on_quit(window)
 
     async def quit_and_discard() -> None:
         window.request_quit()
-        await until(lambda: window.captures.prompt is not None, 2, "the question")
-        prompt = window.captures.prompt
+        prompt = await unsaved_prompt(window, until)
         assert prompt is not None and "keep me" not in prompt.text()
         assert kept_title in prompt.informativeText() or kept_title in prompt.text()
         prompt.answer("discard")
@@ -93,11 +80,10 @@ def test_connecting_again_without_frames_keeps_no_tab(
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
         first = panel.controller.store
         panel.connect_to(echo_server.url)
-        assert _state(panel) is ConnectionState.CONNECTING  # at once, not at the next tick
+        assert state(panel) is ConnectionState.CONNECTING  # at once, not at the next tick
         await until(lambda: panel.controller.is_open, 5, "open again")
         assert panel.controller.store is not first
 
@@ -112,8 +98,7 @@ def test_our_lenient_echo_server_is_named_in_the_notes_line(
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
 
     arun(scenario(), 10)
     assert not panel.notes_banner.isHidden()
@@ -128,8 +113,7 @@ def test_an_independent_server_gets_no_such_note(
     assert panel is not None
 
     async def scenario() -> None:
-        panel.connect_to(ws_server)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, ws_server, until)
 
     arun(scenario(), 10)
     assert panel.notes_banner.isHidden()
@@ -143,11 +127,10 @@ def test_return_while_the_previous_connection_is_closing_connects_and_keeps_it(
     c = panel.controller
 
     async def scenario() -> None:
-        panel.connect_to(silent_server)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, silent_server, until)
         assert c.send_text("unanswered", compress=False)
         c.close_connection()  # the peer never answers: the closing handshake hangs
-        await until(lambda: _state(panel) is ConnectionState.CLOSING, 5, "closing")
+        await until(lambda: state(panel) is ConnectionState.CLOSING, 5, "closing")
         old = c.store
         panel.bar.set_url(echo_server.url)
         panel.bar._on_return()  # Return in the URL field: not ignored
@@ -155,7 +138,7 @@ def test_return_while_the_previous_connection_is_closing_connects_and_keeps_it(
         assert c.url == echo_server.url and c.store is not old
         kept = window.tabs.widget(window.tabs.indexOf(panel) + 1)
         assert isinstance(kept, SessionPanel) and kept.controller.store is old
-        assert _state(kept) in (ConnectionState.CLOSING, ConnectionState.CLOSED)
+        assert state(kept) in (ConnectionState.CLOSING, ConnectionState.CLOSED)
 
     arun(scenario(), 15)
 
@@ -196,8 +179,7 @@ def test_the_first_handshake_builds_its_page_and_fills_it(
     assert panel.findChild(HandshakePane) is None
 
     async def scenario() -> None:
-        panel.connect_to(echo_server.url)
-        await until(lambda: _state(panel) is ConnectionState.OPEN, 5, "open")
+        await opened(panel, echo_server.url, until)
 
     arun(scenario(), 10)
     pane = panel.findChild(HandshakePane)
