@@ -9,8 +9,8 @@ connection), h11, the websockets package (only its C unmask helper is loaded, fr
 its file) and ``importlib.metadata``. Then it opens a Check server tab, a proxy
 tab's module path, the library's dock and a handshake name, to show the lazy names
 still resolve. The compose pane's pages besides Text and the frame detail's tabs
-load with their first use too, and ``qasync`` after the window's first paint (the
-event loop starts right after it).
+load with their first use too, and ``qasync`` and ``asyncio`` after the window's first
+paint (the event loop starts right after it).
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ LAZY_MODULES = (
     "inspector.gui.detail.message",
     "inspector.gui.detail.violations",
     "qasync",
+    "asyncio",
     "inspector.capture.formats.jsonl",
     "inspector.capture.formats.journal",
 )
@@ -146,6 +147,7 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
             seen["qasync_at_first_paint"] = "qasync" in sys.modules
+            seen["asyncio_at_first_paint"] = "asyncio" in sys.modules
             seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
         return False
 
@@ -207,6 +209,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
 def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
+    assert figures["asyncio_at_first_paint"] is False
     assert str(figures["qasync_when_ready"]).startswith("qasync")
     assert figures["journal_at_first_paint"] is False
     assert figures["journal_when_ready"] is True  # journals were looked for
