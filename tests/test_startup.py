@@ -99,6 +99,8 @@ window.show()
 app.processEvents()
 lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
+import linecache
+cached_sources = sorted(linecache.cache)
 window.captures.recovery.offer()  # what the command does next
 journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
@@ -115,6 +117,7 @@ print(json.dumps({
     "target": ns.target,
     "tabs": window.tabs.count(),
     "loaded_at_start": loaded_at_start,
+    "cached_sources": cached_sources,
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
@@ -189,6 +192,7 @@ def run_child(tmp_path: Path, child: str = _CHILD) -> list[dict[str, object]]:
 def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     first, after = run_child(tmp_path)
     assert first["loaded_at_start"] == []
+    assert first["cached_sources"] == []  # PySide6's scan keeps no module's lines
     assert first["target"] is None
     assert first["tabs"] == 2  # the first connection tab and the Check server tab
     assert first["probe_loaded"] is True
