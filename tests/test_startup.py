@@ -101,6 +101,9 @@ lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
 import linecache
 cached_sources = sorted(linecache.cache)
+from PySide6 import QtWidgets
+# PySide6 makes a class (and its enums) on first use: QStyle's cost ~8 ms.
+qstyle_made = "QStyle" in QtWidgets.__dict__
 window.captures.recovery.offer()  # what the command does next
 journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
@@ -118,6 +121,7 @@ print(json.dumps({
     "tabs": window.tabs.count(),
     "loaded_at_start": loaded_at_start,
     "cached_sources": cached_sources,
+    "qstyle_made": qstyle_made,
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
@@ -193,6 +197,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     first, after = run_child(tmp_path)
     assert first["loaded_at_start"] == []
     assert first["cached_sources"] == []  # PySide6's scan keeps no module's lines
+    assert first["qstyle_made"] is False  # used to paint a search hit or a violation
     assert first["target"] is None
     assert first["tabs"] == 2  # the first connection tab and the Check server tab
     assert first["probe_loaded"] is True
