@@ -23,7 +23,6 @@ is up (and, with ``--demo``, once the demo traffic was sent).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -50,6 +49,8 @@ from .gui.qtlog import install_qt_message_handler
 from .gui.window.main_window import MainWindow
 
 if TYPE_CHECKING:
+    import asyncio
+
     # Loaded by the demo alone: the window starts without the server code.
     from .engine.server import EchoServer
 
@@ -72,6 +73,8 @@ async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
     """Start an echo server on 127.0.0.1 (port chosen by the system), connect the
     current tab to it and send text, JSON, binary, a fragmented message and a ping.
     Returns the server; the caller closes it."""
+    import asyncio
+
     from .engine.server import EchoServer
 
     server = EchoServer("127.0.0.1", 0, subprotocols=(DEMO_SUBPROTOCOL,))
@@ -206,6 +209,9 @@ def run_window(
     window.show()
     app.processEvents()  # the first paint (where the platform has exposed the window)
     window.captures.recovery.offer()  # journals left by an earlier run: the banner
+
+    # asyncio too (~15 ms, with ssl and subprocess): the first screen makes no task.
+    import asyncio
 
     import qasync
 

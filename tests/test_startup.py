@@ -9,8 +9,8 @@ connection), h11, the websockets package (only its C unmask helper is loaded, fr
 its file) and ``importlib.metadata``. Then it opens a Check server tab, a proxy
 tab's module path, the library's dock and a handshake name, to show the lazy names
 still resolve. The compose pane's pages besides Text and the frame detail's tabs
-load with their first use too, and ``qasync`` after the window's first paint (the
-event loop starts right after it).
+load with their first use too, and ``qasync`` and ``asyncio`` after the window's first
+paint (the event loop starts right after it).
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ LAZY_MODULES = (
     "inspector.gui.detail.message",
     "inspector.gui.detail.violations",
     "qasync",
+    "asyncio",
     "inspector.capture.formats.jsonl",
     "inspector.capture.formats.journal",
 )
@@ -98,6 +99,11 @@ window.show()
 app.processEvents()
 lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
+import linecache
+cached_sources = sorted(linecache.cache)
+from PySide6 import QtWidgets
+# PySide6 makes a class (and its enums) on first use: QStyle's cost ~8 ms.
+qstyle_made = "QStyle" in QtWidgets.__dict__
 window.captures.recovery.offer()  # what the command does next
 journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
@@ -114,6 +120,8 @@ print(json.dumps({
     "target": ns.target,
     "tabs": window.tabs.count(),
     "loaded_at_start": loaded_at_start,
+    "cached_sources": cached_sources,
+    "qstyle_made": qstyle_made,
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
@@ -146,6 +154,7 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
             seen["qasync_at_first_paint"] = "qasync" in sys.modules
+            seen["asyncio_at_first_paint"] = "asyncio" in sys.modules
             seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
         return False
 
@@ -187,6 +196,8 @@ def run_child(tmp_path: Path, child: str = _CHILD) -> list[dict[str, object]]:
 def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     first, after = run_child(tmp_path)
     assert first["loaded_at_start"] == []
+    assert first["cached_sources"] == []  # PySide6's scan keeps no module's lines
+    assert first["qstyle_made"] is False  # used to paint a search hit or a violation
     assert first["target"] is None
     assert first["tabs"] == 2  # the first connection tab and the Check server tab
     assert first["probe_loaded"] is True
@@ -207,6 +218,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
 def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
+    assert figures["asyncio_at_first_paint"] is False
     assert str(figures["qasync_when_ready"]).startswith("qasync")
     assert figures["journal_at_first_paint"] is False
     assert figures["journal_when_ready"] is True  # journals were looked for

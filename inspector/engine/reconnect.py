@@ -7,7 +7,6 @@ to wait first, so that both behave alike.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING
 from ..capture.events import ErrorStep
 
 if TYPE_CHECKING:  # imported by the command line, which loads the engine only to connect
+    import asyncio
+
     from .connection import Connection
 
 __all__ = ["Backoff", "ReconnectPolicy", "dropped", "run_attempts"]
@@ -75,6 +76,8 @@ async def run_attempts(
     connection dropped or could not be made) and attempts are left, pausing between
     them (``on_pause(next_attempt, seconds)`` is told first). ``stop`` ends the
     pause early and makes no further attempt. Returns the number of attempts made."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     n = 0
     short = 0

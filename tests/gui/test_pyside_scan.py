@@ -46,6 +46,14 @@ def test_modules_imported_after_pyside_get_the_same_default_and_no_cached_source
     assert source_names_pyside(plain) is ("PySide6" in inspect.getsource(plain))
 
 
+def test_a_frozen_stdlib_module_is_read_from_its_file_not_cached() -> None:
+    codecs = importlib.import_module("codecs")  # frozen since Python 3.11
+    linecache.clearcache()
+    assert __import__("codecs") is codecs  # the scan runs on every import statement
+    assert codecs.__file__ not in linecache.cache
+    assert source_names_pyside(codecs) is False
+
+
 def test_a_module_without_a_source_file_is_left_to_pyside() -> None:
     assert source_names_pyside(sys) is None  # built in
     assert source_names_pyside(importlib.import_module("_json")) is None  # extension

@@ -22,7 +22,6 @@ captures of the window's tabs:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -46,6 +45,8 @@ from .recovery import JournalRecovery
 from .tabs import open_store_tab, target_panel
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ...capture.formats.har import HarSession
     from ..window.main_window import MainWindow
 
@@ -227,6 +228,8 @@ class CaptureManager(QObject):
         then()
 
     async def _ask(self, targets: Sequence[SessionPanel], quitting: bool) -> Answer:
+        import asyncio
+
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         prompt = UnsavedPrompt(targets, quitting=quitting, parent=self.window)
         prompt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -239,6 +242,8 @@ class CaptureManager(QObject):
             self.prompt = None
 
     async def _choose_path(self, panel: SessionPanel) -> str | None:
+        import asyncio
+
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         dialog = capture_save_dialog(self.window, suggested_name(panel))
         dialog.fileSelected.connect(lambda p: _resolve(future, p))
@@ -272,6 +277,8 @@ class CaptureManager(QObject):
             return False
 
     async def _open_har(self, path: str) -> bool:
+        import asyncio
+
         from ...capture.formats.har import HarFormatError, read_har  # HAR loads when used
 
         loop = asyncio.get_running_loop()
@@ -350,6 +357,8 @@ class CaptureManager(QObject):
         return True
 
     async def aclose(self, timeout: float = 2.0) -> None:
+        import asyncio
+
         tasks = [t for t in (*self._tasks, *self.recovery.tasks) if not t.done()]
         for t in tasks:
             t.cancel()

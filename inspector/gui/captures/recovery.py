@@ -6,7 +6,6 @@ discarding that tab's capture retires its journal."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from collections.abc import Sequence
@@ -24,6 +23,8 @@ from ..window.session_panel import SessionPanel
 from .tabs import open_store_tab
 
 if TYPE_CHECKING:
+    import asyncio
+
     # The journal's reader and the capture format load with the first look for
     # journals (the window makes it after its first paint).
     from ...capture.formats.journal import RecoverableJournal
@@ -168,6 +169,8 @@ class JournalRecovery(QObject):
         return task
 
     async def _recover(self, journals: Sequence[RecoverableJournal]) -> list[SessionPanel]:
+        import asyncio
+
         from ...capture.formats.jsonl import CaptureFormatError
 
         loop = asyncio.get_running_loop()

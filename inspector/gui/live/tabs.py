@@ -8,7 +8,6 @@ subclass imports its own on first use.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 import weakref
@@ -21,6 +20,8 @@ from PySide6.QtWidgets import QDialog, QMenu
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..window.main_window import MainWindow
     from .view import LiveView
 
@@ -146,6 +147,8 @@ class LiveTabs(QObject):
 
     # ------------------------------------------------------------- closing
     async def aclose(self, timeout: float = 2.0) -> None:
+        import asyncio
+
         for view in self.views():
             await view.aclose(timeout)
         tasks = [t for t in self._tasks if not t.done()]

@@ -19,7 +19,6 @@ journaled to disk as it runs (:class:`~inspector.engine.journal.Journal`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -51,6 +50,8 @@ from .reconnect import Backoff, Reconnecting, ReconnectPolicy
 from .support import FloodGc, SessionStats, check_url, server_note, spawn
 
 if TYPE_CHECKING:
+    import asyncio
+
     # The capture format loads with the first capture opened or saved.
     from ...capture.formats.jsonl import LoadResult
 
@@ -315,6 +316,8 @@ class SessionController(QObject):
 
     async def aclose(self, timeout: float = 2.0, *, quitting: bool = False) -> None:
         """Close the connection with a bounded wait (application quit, tab close)."""
+        import asyncio
+
         self._cancel_pause()
         self._reconnecting = None
         conn = self._conn
@@ -440,6 +443,8 @@ class SessionController(QObject):
         """Load a capture file (read in a worker thread) and show it read-only.
         Problems go to :attr:`errorOccurred` (step ``open``); returns the result, or
         None when the file could not be read at all."""
+        import asyncio
+
         from ...capture.formats.jsonl import CaptureFormatError, read_jsonl
 
         loop = asyncio.get_running_loop()
@@ -654,6 +659,8 @@ class SessionController(QObject):
                 self.errorOccurred.emit("reconnect", why, False)
 
     async def _after_pause(self, attempt: int, pause: float) -> None:
+        import asyncio
+
         await asyncio.sleep(pause)
         self._pause = None
         self._attempt_due = True

@@ -4,14 +4,18 @@ the status bar's numbers. No Qt here; the engine only for URL parsing."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...capture.events import ConnectionState, HandshakeCaptured
 from ...engine.options import ConnectError, parse_listen_address, parse_url
+
+if TYPE_CHECKING:
+    # asyncio loads after the first paint, with the event loop (app.run_window): the
+    # first screen makes no task; functions that do import it where they run.
+    import asyncio
 
 __all__ = [
     "STEP_NAMES",
@@ -74,6 +78,8 @@ def spawn(coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
     """Run ``coro`` as a task whose failure goes to the loop's exception handler
     (which the application routes to the log and the window's status bar) at once,
     instead of "Task exception was never retrieved" at some later collection."""
+    import asyncio
+
     task = asyncio.ensure_future(coro)
 
     def done(t: asyncio.Task[Any]) -> None:

@@ -8,18 +8,19 @@ should not pay for.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from PySide6 import QtWidgets
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QWidget
 
 from ...views.preview import match_spans
 from ..widgets import theme
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 __all__ = ["SearchHighlightDelegate"]
 
@@ -51,7 +52,11 @@ class SearchHighlightDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        opt = QStyleOptionViewItem(option)
+        # QStyle and the style options are reached through the module when a search
+        # first paints: PySide6 makes a class (QStyle's enums: ~8 ms) on first use,
+        # and the first screen paints no search.
+        QStyle = QtWidgets.QStyle
+        opt = QtWidgets.QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text = opt.text  # type: ignore[attr-defined]
         spans = self.spans(text) if text else []

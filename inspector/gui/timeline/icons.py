@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QApplication
 
 from ..widgets.theme import Theme, blend
 from .fragments import FIRST_FRAGMENT, INSIDE_MESSAGE, LAST_FRAGMENT, MIDDLE_FRAGMENT
@@ -62,6 +62,10 @@ def fragment_icons(width: int, height: int, color: QColor) -> tuple[QIcon, ...]:
 
 def warning_icon() -> QIcon:
     """The mark of a rule the peer broke: the style's warning sign."""
+    # Imported here: PySide6 makes QStyle's class (~8 ms) on first use, and the first
+    # screen shows no violation.
+    from PySide6.QtWidgets import QStyle
+
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 

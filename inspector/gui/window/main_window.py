@@ -3,7 +3,6 @@ current tab's frame and byte counters and last round-trip time."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sys
@@ -46,6 +45,8 @@ from .menus import RFC_LINKS, build_menus
 from .session_panel import SessionPanel
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..automation import WindowAutomation
     from ..probe.view import ProbeView
     from ..proxy.view import ProxyView
@@ -569,6 +570,8 @@ class MainWindow(QMainWindow):
     async def aclose_all(self, timeout: float = 2.0) -> None:
         """Close every connection (close frame 1001), waiting at most ``timeout``.
         While it waits the window says so and takes no input."""
+        import asyncio
+
         panels = self.panels()
         live = sum(1 for p in panels if p.controller.busy or p.controller.can_send_frames)
         if live:

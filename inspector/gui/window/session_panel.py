@@ -3,7 +3,6 @@ and the compose pane at the bottom."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 from typing import TYPE_CHECKING
@@ -39,6 +38,8 @@ from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..handshake.pane import HandshakePane
     from ..options.dialog import OptionsDialog
     from .rtt_pane import RttPane
