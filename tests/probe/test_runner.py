@@ -45,8 +45,8 @@ from inspector.probe import (
     select_cases,
 )
 from inspector.probe.case import Case
-from inspector.probe.cases.kit import CONT, frame
-from inspector.probe.model import Chopped, Fail
+from inspector.probe.cases.kit import CONT, TEXT, frame
+from inspector.probe.model import Chopped, Echo, Fail
 from inspector.protocol.handshake import derive_accept
 
 SUMMARY = re.compile(r"^\d+ cases?: \d+ passed, \d+ non-strict, \d+ failed, \d+ info$")
@@ -344,6 +344,30 @@ def test_a_case_that_writes_after_the_server_closed_still_reads_its_close_frame(
     for result in run(go(), 60):
         assert (result.grade, result.close_code) == (Grade.PASSED, 1002), result
         assert result.observed.startswith("the server closed on its own with 1002")
+
+
+def test_a_case_s_own_pacing_does_not_count_against_the_server() -> None:
+    """A case that writes a byte at a time sleeps between writes; on a loaded machine
+    those sleeps take far longer than asked (case 1.6.1, 256 sleeps of 1 ms, was graded
+    failed under load). The time limit is the server's: the case's own pacing, as long
+    as it really took, moves it on. Here the pacing alone (40 x 20 ms) is twice the
+    limit, and an independent server's echo still passes."""
+    spec = frame(TEXT, b"one byte at a time, twenty ms apart....")
+    case = Case(
+        "1.x",
+        "framing",
+        "Text frame written 1 byte at a time, slower than the time limit",
+        (Chopped((spec,), chunk=1, delay=0.02),),
+        Echo(((TEXT, spec.payload),)),
+    )
+
+    async def go() -> CaseResult:
+        async with websockets_server() as url:
+            return await run_case(case, url, timeout=0.4)
+
+    result = run(go(), 30)
+    assert result.grade is Grade.PASSED, result
+    assert result.duration > 0.8
 
 
 def test_our_lenient_echo_server_is_named_as_such() -> None:
