@@ -400,6 +400,12 @@ class MainWindow(QMainWindow):
     def _on_current_changed(self, _index: int) -> None:
         panel = self.current_panel()
         self._show_stats(panel.stats if panel is not None else SessionStats())
+        # The counters are one connection's: a server, proxy or check tab (many
+        # connections, each with its own tab and row) showed zeros while its clients
+        # talked, so there they are hidden. No tab at all still reads "0 frames".
+        one = panel is not None or self.tabs.currentWidget() is None
+        for label in (self.out_label, self.in_label, self.rtt_label):
+            label.setVisible(one)
         self._update_title()
 
     # ---------------------------------------------------------------- status

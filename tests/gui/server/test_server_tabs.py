@@ -129,9 +129,14 @@ def test_clients_listed_opened_and_answered_one_and_all(
             send_from(qtbot, panel.compose, "just for you")
             assert await asyncio.wait_for(first.recv(), 5) == "just for you"
 
+            # The status bar's counters are one connection's: shown for the client's
+            # tab, hidden for the server's (they read "0 frames" there while its
+            # clients talked).
+            assert window.out_label.isVisible() and "↑ 0 frames" not in window.out_label.text()
             # "To all" from the server tab: both get it; the second client's next
             # message is this one, so it never got the private reply.
             window.tabs.setCurrentWidget(view)
+            assert not window.out_label.isVisible() and not window.in_label.isVisible()
             await until(lambda: "(2)" in view.compose_box.title(), what="two open clients")
             send_from(qtbot, view.compose, "everyone")
             assert await asyncio.wait_for(first.recv(), 5) == "everyone"
