@@ -40,6 +40,11 @@ def run_in_window(shoot: Callable[[MainWindow], Awaitable[T]], timeout: float) -
         return loop.run_until_complete(asyncio.wait_for(shoot(window), timeout))
     finally:
         window.close_now()
+        # What closing spawned (a server's goodbye to its clients) runs before the
+        # loop goes, as the application's own shutdown lets it.
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=2))
         loop.close()
         asyncio.set_event_loop(None)
         shutil.rmtree(data_dir, ignore_errors=True)
