@@ -6,9 +6,8 @@ the same checks and the same budget as frames from a live connection."""
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress, starmap
+from itertools import compress
 from operator import mul
 from typing import Any
 
@@ -37,9 +36,6 @@ from .tables import (
 )
 
 __all__ = ["FileIngest"]
-
-#: Runs an iterator of calls for their effects, keeping nothing.
-_consume: Callable[[Any], None] = deque(maxlen=0).extend
 
 
 class FileIngest:
@@ -187,7 +183,8 @@ class FileIngest:
     def _extend_columns(self, *values: Iterable[Any]) -> None:
         """Rows appended as columns, in :meth:`_columns`' order (arrays of the
         columns' types: bytes would extend a wider column byte by byte)."""
-        _consume(starmap(array.extend, zip(self._columns(), values, strict=True)))
+        for col, more in zip(self._columns(), values, strict=True):
+            col.extend(more)
 
     def extend_frames(
         self,

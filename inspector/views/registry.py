@@ -218,12 +218,7 @@ class Registry:
         chosen: View | None = None
         top, chosen_rank = -1.0, -1
         # (Called for every row a table paints: the rating is inlined, not _priority.)
-        # (candidates' cache read here when it holds the key: one call less per row.)
-        if meta.subprotocol is None and meta.opcode == 2:
-            ordered = self._ordered.get(512 + (data[0] if data else 256))
-        else:
-            ordered = None
-        for ceiling, rank, view in ordered or self.candidates(data, meta):
+        for ceiling, rank, view in self.candidates(data, meta):
             if ceiling < top or (ceiling == top and rank > chosen_rank):
                 break  # (sorted: no view left can beat or tie-break the best one)
             try:

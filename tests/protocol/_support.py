@@ -4,7 +4,7 @@ what a Protocol makes of them."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from inspector.protocol.connection import Event, Protocol
 from inspector.protocol.constants import Opcode, Role
@@ -13,7 +13,7 @@ from inspector.protocol.frames import Frame, FrameBatch, FrameSpec, encode_frame
 from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
-KEY = bytes.fromhex("37fa213d")
+KEY = bytes.fromhex("37fa213d")  # the masking key of the RFC 6455 section 5.7 examples
 
 
 def frame(
@@ -60,3 +60,34 @@ def sent(proto: Protocol) -> list[Frame]:
 
 def client(**kwargs: object) -> Protocol:
     return Protocol(Role.CLIENT, **kwargs)  # type: ignore[arg-type]
+
+
+def chunked(data: bytes, size: int) -> Iterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+def parse(
+    data: bytes | Iterable[bytes], sender: Role, **kwargs: int | None
+) -> tuple[list[Frame], FrameParser]:
+    parser = FrameParser(sender, **kwargs)  # type: ignore[arg-type]
+    out: list[Frame] = []
+    for chunk in [data] if isinstance(data, bytes) else data:
+        out.extend(parser.feed(chunk))
+    return out, parser
+
+
+def parse_one(data: bytes, sender: Role, **kwargs: int | None) -> Frame:
+    frames, parser = parse(data, sender, **kwargs)
+    assert len(frames) == 1, frames
+    assert parser.pending == 0
+    return frames[0]
+
+
+def wire(spec: FrameSpec, sender: Role) -> bytes:
+    header, payload = encode_frame(spec, sender)
+    return header + payload
+
+
+def rules(frame: Frame) -> list[Rule]:
+    return [v.rule for v in frame.violations]

@@ -11,7 +11,7 @@ import json
 import random
 import struct
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,7 +25,6 @@ from inspector.protocol.constants import (
     opcode_name,
 )
 from inspector.protocol.frames import (
-    Frame,
     FrameBatch,
     FrameSpec,
     LengthForm,
@@ -38,7 +37,7 @@ from inspector.protocol.frames import (
 from inspector.protocol.parser import FrameParser
 from inspector.protocol.violations import Rule
 
-KEY = bytes.fromhex("37fa213d")  # the masking key of the RFC 6455 section 5.7 examples
+from ._support import KEY, chunked, parse, parse_one, rules, wire
 
 NAMES = {
     0x0: "CONT",
@@ -60,11 +59,6 @@ NAMES = {
 }
 
 
-def chunked(data: bytes, size: int) -> Iterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]
-
-
 def random_chunks(data: bytes, seed: int) -> Iterator[bytes]:
     rng = random.Random(seed)
     i = 0
@@ -72,32 +66,6 @@ def random_chunks(data: bytes, seed: int) -> Iterator[bytes]:
         n = rng.choice((1, 1, 2, 3, 5, 9, 14, 64, 200, 4096))
         yield data[i : i + n]
         i += n
-
-
-def parse(
-    data: bytes | Iterable[bytes], sender: Role, **kwargs: int | None
-) -> tuple[list[Frame], FrameParser]:
-    parser = FrameParser(sender, **kwargs)  # type: ignore[arg-type]
-    out: list[Frame] = []
-    for chunk in [data] if isinstance(data, bytes) else data:
-        out.extend(parser.feed(chunk))
-    return out, parser
-
-
-def parse_one(data: bytes, sender: Role, **kwargs: int | None) -> Frame:
-    frames, parser = parse(data, sender, **kwargs)
-    assert len(frames) == 1, frames
-    assert parser.pending == 0
-    return frames[0]
-
-
-def wire(spec: FrameSpec, sender: Role) -> bytes:
-    header, payload = encode_frame(spec, sender)
-    return header + payload
-
-
-def rules(frame: Frame) -> list[Rule]:
-    return [v.rule for v in frame.violations]
 
 
 # ---------------------------------------------------------------- RFC 6455 5.7 examples
