@@ -4,9 +4,9 @@ The first line printed is the server's ``ws://`` URL (scripts read it to learn t
 port); then, unless ``--quiet``, one line per request, refusal, frame, state change
 and error, each prefixed with the connection's number (frames and messages as
 ``capture`` prints them: a compressed or fragmented message also gets a line of its
-own, and a payload an application view decodes its rendered text under its row). Runs until SIGINT or SIGTERM,
-then closes every connection with a close frame; exit status 0 (1 when it cannot
-listen, 2 for options that make no server).
+own, and a payload an application view decodes its rendered text under its row).
+Runs until SIGINT or SIGTERM, then closes every connection with a close frame; exit
+status 0 (1 when it cannot listen, 2 for options that make no server).
 
 To test a client, the handshake can be refused (``--reject STATUS``) or answered
 late (``--delay-handshake S``), a subprotocol accepted (``--subprotocol NAME``),
