@@ -1,6 +1,9 @@
 """What the screenshot scripts share: a window at its default size on a qasync loop,
 with settings and the data folder (live journals) in temporary directories, so the
-user's are not touched and theirs do not show up in the pictures."""
+user's are not touched and theirs do not show up in the pictures.
+
+``WS_INSPECTOR_SHOT_SIZE=1024x640`` makes the window that size instead (to look at a
+small screen; the pictures in docs/ are taken at the default size)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,15 @@ from inspector.gui.window.main_window import DEFAULT_SIZE, MainWindow
 T = TypeVar("T")
 
 
+def shot_size() -> tuple[int, int]:
+    """The window's size: ``WS_INSPECTOR_SHOT_SIZE`` (``WIDTHxHEIGHT``), else the default."""
+    size = os.environ.get("WS_INSPECTOR_SHOT_SIZE")
+    if not size:
+        return DEFAULT_SIZE
+    width, _, height = size.lower().partition("x")
+    return int(width), int(height)
+
+
 def run_in_window(shoot: Callable[[MainWindow], Awaitable[T]], timeout: float) -> T:
     settings_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-")
     data_dir = tempfile.mkdtemp(prefix="ws-inspector-shots-data-")
@@ -34,7 +46,7 @@ def run_in_window(shoot: Callable[[MainWindow], Awaitable[T]], timeout: float) -
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
-    window.resize(*DEFAULT_SIZE)
+    window.resize(*shot_size())
     window.show()
     try:
         return loop.run_until_complete(asyncio.wait_for(shoot(window), timeout))

@@ -32,7 +32,6 @@ from ..capture.events import (
     HandshakeCaptured,
     MessageCaptured,
     RttSample,
-    SessionInfo,
     SessionRole,
     StateChanged,
     ViolationCaptured,
@@ -40,7 +39,6 @@ from ..capture.events import (
 from ..capture.store import CaptureStore
 from ..engine.options import ConnectError, ConnectOptions
 from ..engine.reconnect import dropped, run_attempts
-from ..protocol.constants import Role
 from ..protocol.crafting import FRAME_SPEC_HELP, parse_frame_spec, parse_hex
 from ..protocol.violations import LocalProtocolError
 from ..views.registry import default_registry
@@ -69,14 +67,13 @@ from .options import (
 )
 from .render import (
     VIEW_HELP,
+    ConnectionLines,
     PayloadRenderer,
     certificate_lines,
     format_state,
     handshake_lines,
-    message_lines,
     peer_text,
     refused,
-    row_lines,
     with_views,
 )
 from .timing import (
@@ -293,16 +290,12 @@ class _Watcher:
         return f"{error.step}: {peer_text(error.message, 800)}"
 
 
-def _sender(direction: Direction) -> Role:
-    return Role.CLIENT if direction is Direction.OUT else Role.SERVER  # we are the client
-
-
 class CapturePrinter:
     """Prints capture events as they happen: frames both ways (each ending with its
     payload's summary by the payload views), composite messages, the rendered text of
-    payloads an application view decodes, the handshake, states, errors. A fatal
-    error is said once: the closed state after it leaves out the detail that repeats
-    it."""
+    payloads an application view decodes (all through :class:`ConnectionLines`), the
+    handshake, states, errors. A fatal error is said once: the closed state after it
+    leaves out the detail that repeats it."""
 
     def __init__(
         self, out: TextIO, watcher: _Watcher, renderer: PayloadRenderer | None = None
@@ -311,31 +304,20 @@ class CapturePrinter:
         self._watcher = watcher
         self._said: set[str] = set()
         self.renderer = renderer if renderer is not None else PayloadRenderer()
-        # Frames are read as a capture's: a store of each event's frames, with the
-        # server's response (whether RSV1 means compressed).
-        self._session = SessionInfo("", SessionRole.CLIENT, "", 0.0)
-        self._response: HandshakeCaptured | None = None
+        self._frames = ConnectionLines(self.renderer, SessionRole.CLIENT)
 
     def __call__(self, event: CaptureEvent) -> None:
         out = self.out
-        renderer = self.renderer
         if isinstance(event, FramesCaptured):
-            store = CaptureStore(self._session, max_payload_bytes=None)
-            if self._response is not None:
-                store.add(self._response)
-            store.add(event)
-            lines = row_lines(renderer, store, _arrow(event.dir))
+            lines = self._frames.frames(event, _arrow(event.dir))
             lines.append("")
             out.write("\n".join(lines))
         elif isinstance(event, MessageCaptured):
-            message = event.message
-            if message.fragments > 1 or message.compressed:
-                lines = message_lines(renderer, message, _sender(event.dir), _arrow(event.dir))
+            lines = self._frames.message(event, _arrow(event.dir))
+            if lines:
                 out.write("\n".join(lines) + "\n")
         elif isinstance(event, HandshakeCaptured):
-            if event.dir is Direction.IN:
-                renderer.subprotocol = event.subprotocol or None
-                self._response = event
+            self._frames.handshake(event)
             for line in handshake_lines(event, _arrow(event.dir)):
                 out.write(line + "\n")
         elif isinstance(event, StateChanged):

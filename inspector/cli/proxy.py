@@ -42,6 +42,8 @@ from ..capture.events import (
     FramesCaptured,
     HandshakeCaptured,
     InterventionCaptured,
+    MessageCaptured,
+    SessionRole,
     StateChanged,
 )
 from ..capture.formats.jsonl import CaptureLineWriter, write_jsonl
@@ -52,7 +54,7 @@ from ..protocol.frames import FrameSpec
 from ..views.text import escape_json_line
 from .automation import load_hooks
 from .options import UsageError, add_capture_budget, add_logging_options, capture_budget
-from .render import format_frame, peer_text
+from .render import ConnectionLines, PayloadRenderer, peer_text
 
 if TYPE_CHECKING:
     from ..automation.hooks import HookConnection, HookRunner
@@ -176,17 +178,29 @@ class _Injecting:
 
 
 class ConnLines:
-    """What a person reads: one line per handshake half, frame, state and error."""
+    """What a person reads: one line per handshake half, state and error; frames and
+    messages as ``capture`` prints them (:class:`ConnectionLines`)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self._registry = PayloadRenderer().registry
 
-    def lines(self, conn: ProxiedConnection, event: CaptureEvent) -> list[str]:
+    def frame_lines(self) -> ConnectionLines:
+        """What prints one connection's frames (each negotiates its own subprotocol)."""
+        return ConnectionLines(PayloadRenderer(self._registry), SessionRole.PROXY)
+
+    def lines(
+        self, conn: ProxiedConnection, event: CaptureEvent, frames: ConnectionLines
+    ) -> list[str]:
         prefix = f"[{conn.conn_id}] "
         if isinstance(event, FramesCaptured):
             arrow = "client->server " if event.dir is Direction.OUT else "server->client "
-            return [prefix + format_frame(frame, arrow) for frame in event.frames]
+            return frames.frames(event, prefix + arrow)
+        if isinstance(event, MessageCaptured):
+            arrow = "client->server " if event.dir is Direction.OUT else "server->client "
+            return frames.message(event, prefix + arrow)
         if isinstance(event, HandshakeCaptured):
+            frames.handshake(event)
             who = "client" if event.dir is Direction.OUT else "server"
             leg = event.leg.value if event.leg is not None else "?"
             return [f"{prefix}{who} ({leg} leg): {peer_text(event.start_line, 200)}"]
@@ -211,8 +225,10 @@ class ConnLines:
         return []
 
     def listener(self, conn: ProxiedConnection) -> Any:
+        frames = self.frame_lines()
+
         def listen(event: CaptureEvent) -> None:
-            found = self.lines(conn, event)
+            found = self.lines(conn, event, frames)
             if found:
                 self.out.write("\n".join(found) + "\n")
                 self.out.flush()
@@ -302,7 +318,7 @@ class _Run:
             conn.subscribe(writer.add, messages="composite")
             self.writers[conn.conn_id] = writer
         elif self.console is not None:
-            conn.subscribe(self.console.listener(conn), messages=False)
+            conn.subscribe(self.console.listener(conn), messages="composite")
         if not self.ns.no_journal:
             from ..engine.journal import Journal
 

@@ -18,8 +18,11 @@ from ..capture.events import (
     AcceptCheck,
     ConnectionState,
     Direction,
+    FramesCaptured,
     HandshakeCaptured,
+    MessageCaptured,
     PeerCertificate,
+    SessionInfo,
     SessionRole,
     StateChanged,
 )
@@ -38,6 +41,7 @@ __all__ = [
     "RAW_VIEWS",
     "RENDERED_LINES",
     "VIEW_HELP",
+    "ConnectionLines",
     "PayloadRenderer",
     "ViewFields",
     "accept_line",
@@ -549,6 +553,45 @@ def message_lines(
     view = renderer.choose(message.data, meta)
     line = format_message(message, direction, renderer.summary(message.data, meta, view))
     return [line, *renderer.rendered_lines(message.data, meta, view)]
+
+
+class ConnectionLines:
+    """The frames and composite messages of one connection as its events come, in
+    :func:`row_lines` and :func:`message_lines`: what ``capture``, ``serve`` and
+    ``proxy`` print for them (``decode`` prints the same of a byte stream). Each
+    frames event is read as a small store with the connection's handshake response,
+    so that the store says whether RSV1 means compressed, and the response's
+    subprotocol picks the views. ``role`` is the seat the events were recorded from
+    (who sent what went which way)."""
+
+    def __init__(self, renderer: PayloadRenderer, role: SessionRole) -> None:
+        self.renderer = renderer
+        self.role = role
+        self._session = SessionInfo("", role, "", 0.0)
+        self._response: HandshakeCaptured | None = None
+
+    def handshake(self, event: HandshakeCaptured) -> None:
+        """Take note of a response (a proxy sees two, alike: the last one counts)."""
+        if event.start_line.startswith("HTTP/"):
+            self.renderer.subprotocol = event.subprotocol or None
+            self._response = event
+
+    def frames(self, event: FramesCaptured, direction: str = "") -> list[str]:
+        """The event's frames, one item a row (see :func:`row_lines`)."""
+        store = CaptureStore(self._session, max_payload_bytes=None)
+        if self._response is not None:
+            store.add(self._response)
+        store.add(event)
+        return row_lines(self.renderer, store, direction)
+
+    def message(self, event: MessageCaptured, direction: str = "") -> list[str]:
+        """A message's lines when its frames do not show it (fragmented or
+        compressed); nothing for a message of one plain frame, whose row said it."""
+        message = event.message
+        if message.fragments <= 1 and not message.compressed:
+            return []
+        sender = sender_of(self.role, event.dir)
+        return message_lines(self.renderer, message, sender, direction)
 
 
 def format_message(message: Message, direction: str = "", summary: str | None = None) -> str:

@@ -2,9 +2,11 @@
 
 The first line printed is the server's ``ws://`` URL (scripts read it to learn the
 port); then, unless ``--quiet``, one line per request, refusal, frame, state change
-and error, each prefixed with the connection's number. Runs until SIGINT or SIGTERM,
-then closes every connection with a close frame; exit status 0 (1 when it cannot
-listen, 2 for options that make no server).
+and error, each prefixed with the connection's number (frames and messages as
+``capture`` prints them: a compressed or fragmented message also gets a line of its
+own, and a payload an application view decodes its rendered text under its row).
+Runs until SIGINT or SIGTERM, then closes every connection with a close frame; exit
+status 0 (1 when it cannot listen, 2 for options that make no server).
 
 To test a client, the handshake can be refused (``--reject STATUS``) or answered
 late (``--delay-handshake S``), a subprotocol accepted (``--subprotocol NAME``),
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import weakref
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -29,6 +32,8 @@ from ..capture.events import (
     ErrorCaptured,
     FramesCaptured,
     HandshakeCaptured,
+    MessageCaptured,
+    SessionRole,
     StateChanged,
 )
 from .automation import add_script_option, load_hooks
@@ -40,7 +45,7 @@ from .options import (
     capture_budget,
     pong_options,
 )
-from .render import format_frame, peer_text
+from .render import ConnectionLines, PayloadRenderer, peer_text
 
 if TYPE_CHECKING:
     from ..engine.connection import Connection
@@ -107,22 +112,41 @@ def register(commands: Any) -> None:
 
 
 class Console:
-    """The serve console: one line (or a few) per event, numbered by connection."""
+    """The serve console: one line (or a few) per event, numbered by connection;
+    frames and messages as ``capture`` prints them (:class:`ConnectionLines`)."""
 
     def __init__(self) -> None:
-        self._ids: dict[int, int] = {}
+        # Weakly: a connection that is gone takes its lines with it (and its id()
+        # cannot hand its number to a new one).
+        self._conns: weakref.WeakKeyDictionary[Connection, tuple[str, ConnectionLines]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._count = 0
+        self._registry = PayloadRenderer().registry
 
     def lines(self, conn: Connection, event: CaptureEvent) -> list[str]:
-        n = self._ids.setdefault(id(conn), len(self._ids) + 1)
-        prefix = f"[{n}] "
+        known = self._conns.get(conn)
+        if known is None:  # each connection negotiates its own subprotocol
+            self._count += 1
+            renderer = PayloadRenderer(self._registry)
+            known = self._conns[conn] = (
+                f"[{self._count}] ",
+                ConnectionLines(renderer, SessionRole.SERVER),
+            )
+        prefix, frames = known
         out: list[str] = []
         if isinstance(event, FramesCaptured):
             arrow = "-> " if event.dir is Direction.OUT else "<- "
-            out.extend(prefix + format_frame(frame, arrow) for frame in event.frames)
-        elif isinstance(event, HandshakeCaptured) and event.dir is Direction.IN:
-            out.append(f"{prefix}<- {peer_text(event.start_line)}")
-        elif isinstance(event, HandshakeCaptured) and " 101 " not in event.start_line:
-            out.append(f"{prefix}-> {peer_text(event.start_line)}")  # a refusal
+            out.extend(frames.frames(event, prefix + arrow))
+        elif isinstance(event, MessageCaptured):
+            arrow = "-> " if event.dir is Direction.OUT else "<- "
+            out.extend(frames.message(event, prefix + arrow))
+        elif isinstance(event, HandshakeCaptured):
+            frames.handshake(event)
+            if event.dir is Direction.IN:
+                out.append(f"{prefix}<- {peer_text(event.start_line)}")
+            elif " 101 " not in event.start_line:
+                out.append(f"{prefix}-> {peer_text(event.start_line)}")  # a refusal
         elif isinstance(event, StateChanged):
             extra = (
                 f" code={event.code} clean={event.clean}"

@@ -47,6 +47,12 @@ def _close_codes() -> list[tuple[int | None, str]]:
 CLOSE_CODES = _close_codes()
 
 
+_PING_HINT = "A ping's payload comes back in the pong; the round-trip time shows in the status bar."
+_PONG_HINT = (
+    "An unsolicited pong is a one-way heartbeat: the peer sends nothing back (RFC 6455 §5.5.3)."
+)
+
+
 class PingTab(ComposeTab):
     TEXT, HEX = range(2)
 
@@ -63,7 +69,7 @@ class PingTab(ComposeTab):
         group = QButtonGroup(self)
         group.addButton(self.ping_radio)
         group.addButton(self.pong_radio)
-        group.buttonToggled.connect(lambda *_: self.changed.emit())
+        group.buttonToggled.connect(lambda *_: self._update())
         kinds = QHBoxLayout()
         kinds.addWidget(self.ping_radio)
         kinds.addWidget(self.pong_radio)
@@ -80,14 +86,10 @@ class PingTab(ComposeTab):
         layout.addWidget(self.format, 1, 2)
         self.info = info_label(self, "controlInfo", "Ping payload size")
         layout.addWidget(self.info, 2, 1, 1, 2)
-        hint = QLabel(self)
-        hint.setWordWrap(True)
-        show(
-            hint,
-            "A ping's payload comes back in the pong; the round-trip time shows in the status bar.",
-            "muted",
-        )
-        layout.addWidget(hint, 3, 0, 1, 3)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("controlHint")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint, 3, 0, 1, 3)
         layout.setRowStretch(4, 1)
         layout.setColumnStretch(1, 1)
         self.payload_edit.textChanged.connect(self._update)
@@ -101,6 +103,8 @@ class PingTab(ComposeTab):
         return text.encode("utf-8")
 
     def _update(self) -> None:
+        # What comes of it: the pane said "comes back in the pong" of a pong too.
+        show(self.hint, _PONG_HINT if self.pong_radio.isChecked() else _PING_HINT, "muted")
         try:
             data = self.payload()
         except ValueError as exc:

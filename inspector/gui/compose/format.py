@@ -131,7 +131,12 @@ class FormatTab(ComposeTab):
             composed = self.composed()
         except ValueError as exc:
             self.preview.setPlainText("")
-            show(self.info, str(exc), "error")
+            # Nothing typed yet is not a mistake: what to type, not in red.
+            typed = any(
+                e.toPlainText() if isinstance(e, QPlainTextEdit) else e.text()
+                for e in self.form.editors()
+            )
+            show(self.info, str(exc), "error" if typed else "muted")
         else:
             sub = self.subprotocol()
             self.preview.setPlainText(compose.preview(composed, sub))

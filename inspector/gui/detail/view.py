@@ -37,6 +37,7 @@ from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_
 from ...views.registry import Registry
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
+from ..widgets.pages import CurrentPageHeight
 from .summary import SummaryLine, summary_html
 
 if TYPE_CHECKING:
@@ -179,6 +180,9 @@ class FrameDetailView(QWidget):
         self.tabs.addTab(self.message_tab, "Message")
         self.violations_view = ViolationsTab(self.tabs)
         self.tabs.addTab(self.violations_view, "Violations")
+        # The Message page's splitter is the tallest: the Header page, shown most,
+        # need not make the side scroll (beside its own scrollbar) for it.
+        self._height = CurrentPageHeight(self.tabs)
 
         # The parts, by the names tests and tools use.
         self.bits = self.header_tab.bits

@@ -30,6 +30,7 @@ from ...capture.events import HandshakeCaptured, PeerCertificate
 from ...protocol.constants import GUID
 from ..detail.hexview import HexView
 from ..widgets import theme
+from ..widgets.wrapping import WrappingValue
 from .legs import HandshakeLegs
 from .summary import (
     CLIENT_SEAT,
@@ -48,12 +49,11 @@ RFC_ACCEPT = "https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2"
 _STEP_LABELS = {"dns": "DNS lookup", "tcp": "TCP connect", "tls": "TLS", "handshake": "Handshake"}
 
 
-def _value_label(name: str, accessible: str) -> QLabel:
-    label = QLabel()
+def _value_label(name: str, accessible: str) -> WrappingValue:
+    # Keys, hashes and fingerprints have no spaces: a QLabel could not wrap them.
+    label = WrappingValue()
     label.setObjectName(name)
     label.setAccessibleName(accessible)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(True)
     label.setFont(theme.monospace_font())
     return label
 
@@ -282,7 +282,7 @@ class HandshakePane(QWidget):
         self.tls_box = QGroupBox("TLS")
         self.tls_box.setObjectName("tlsBox")
         form = _form()
-        self.tls_labels: dict[str, QLabel] = {}
+        self.tls_labels: dict[str, WrappingValue] = {}
         for key, text in (
             ("verified", "Trust:"),
             ("version", "Version:"),
@@ -466,7 +466,7 @@ class HandshakePane(QWidget):
             self.accept_box.setEnabled(True)
             self.key_label.setText(accept.key)
             concatenated = accept.concatenated or accept.key + GUID
-            self.concat_label.setText(
+            self.concat_label.setRichText(
                 f"{html.escape(accept.key)}<span style='color:{t.muted.name()}'>"
                 f"{html.escape(concatenated[len(accept.key) :])}</span>"
             )

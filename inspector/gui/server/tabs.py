@@ -21,7 +21,10 @@ from ..live.tabs import LiveTabs, name_directions, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from ..session.server import ServerRunner
+    from ..session.support import SessionStats
     from ..window.main_window import MainWindow
     from .dialog import NewServerDialog
     from .view import ServerView
@@ -112,8 +115,21 @@ class ServerTabs(LiveTabs):
 
         view = ServerView(runner, self.window.tabs)
         view.answersRequested.connect(lambda v=view: self.change_answers(v))
+        runner.totalsChanged.connect(lambda _s, v=view: self._totals_changed(v))
         self._add_view(view)
         return view
+
+    def totals(self, widget: QWidget | None) -> SessionStats | None:
+        """What the status bar shows for ``widget`` when it is a server's tab: the
+        totals over its clients (None for any other tab)."""
+        if widget is None or widget not in self.views():
+            return None
+        view: ServerView = widget  # type: ignore[assignment]
+        return view.runner.totals()
+
+    def _totals_changed(self, view: ServerView) -> None:
+        if self.window.tabs.currentWidget() is view:
+            self.window.show_stats(view.runner.totals())
 
     def _activated(self, view: ServerView, conn_id: int) -> None:
         self.open_client(view, conn_id)

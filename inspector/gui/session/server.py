@@ -29,6 +29,7 @@ from ...protocol.frames import FrameSpec
 from ...protocol.violations import LocalProtocolError
 from .controller import SessionController
 from .live import LiveRunner
+from .support import SessionStats
 
 __all__ = [
     "LEAVE_AS_SERVER",
@@ -60,8 +61,20 @@ class ClientRow:
     path: str  # the path and query it asked for ("" before its request came)
     subprotocol: str | None  # the one agreed in the 101
     state: str  # a ConnectionState value, or "refused STATUS"
-    frames: int  # both directions
-    bytes: int  # on the wire, both directions, after the handshake
+    frames_in: int  # the client's
+    frames_out: int  # ours, to the client
+    bytes_in: int  # on the wire, after the handshake
+    bytes_out: int
+
+    @property
+    def frames(self) -> int:
+        """Both directions."""
+        return self.frames_in + self.frames_out
+
+    @property
+    def bytes(self) -> int:
+        """On the wire, both directions, after the handshake."""
+        return self.bytes_in + self.bytes_out
 
     @property
     def closed(self) -> bool:
@@ -81,7 +94,7 @@ def _row(conn_id: int, address: str, conn: Connection) -> ClientRow:
     path = ""
     subprotocol = None
     state = conn.state.value
-    frames = 0
+    frames_in = frames_out = 0
     if store is not None:
         request = store.handshake(Direction.IN)
         if request is not None:
@@ -93,21 +106,27 @@ def _row(conn_id: int, address: str, conn: Connection) -> ClientRow:
             status = response.start_line.split(" ")[1:2]
             if status and status[0] != "101":
                 state = f"refused {status[0]}"
-        frames = store.counters(Direction.IN).frames + store.counters(Direction.OUT).frames
+        frames_in = store.counters(Direction.IN).frames
+        frames_out = store.counters(Direction.OUT).frames
     proto = conn.protocol
-    wire = proto.bytes_received + proto.bytes_sent if proto is not None else 0
-    return ClientRow(conn_id, address, path, subprotocol, state, frames, wire)
+    bytes_in, bytes_out = (proto.bytes_received, proto.bytes_sent) if proto is not None else (0, 0)
+    return ClientRow(
+        conn_id, address, path, subprotocol, state, frames_in, frames_out, bytes_in, bytes_out
+    )
 
 
 class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
     """One server run for the GUI (:class:`~.live.LiveRunner`: ``rowsUpdated`` with
     :class:`ClientRow` lists, ``runningChanged``, ``failed``), its clients numbered
-    from 1; ``openClientsChanged(int)``: how many clients can be sent to.
+    from 1; ``openClientsChanged(int)``: how many clients can be sent to;
+    ``totalsChanged(SessionStats)``: the frames and bytes each way over every client
+    of the run (:meth:`totals`), at most once per tick.
     """
 
     WHAT = "the server"
 
     openClientsChanged = Signal(int)
+    totalsChanged = Signal(SessionStats)
 
     def __init__(
         self,
@@ -125,6 +144,11 @@ class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
         self._ids: dict[int, int] = {}  # id(connection) -> client number
         self._addresses: dict[int, str] = {}
         self._open_count = 0
+        #: The totals of the clients let go of (:meth:`forget_closed`): the run's
+        #: totals do not go down when the list is cleared.
+        self._forgotten = SessionStats()
+        self._totals = SessionStats(clients=0)
+        self._totals_batch = 0
         server.on_event = self._on_event
 
     # ------------------------------------------------------------ reading
@@ -164,9 +188,17 @@ class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
     def _unhook(self) -> None:
         self.server.on_event = None
 
+    def totals(self) -> SessionStats:
+        """Frames and bytes each way over every client of this run (as of the last
+        tick), and how many clients are connected now."""
+        return self._totals
+
     def _release(self, n: int, conn: Connection) -> None:
         self._ids.pop(id(conn), None)
         self._addresses.pop(n, None)
+        row = self._shown.get(n)
+        if row is not None:
+            self._forgotten = _added(self._forgotten, row)
 
     def _on_event(self, conn: Connection, event: CaptureEvent) -> None:
         n = self._ids.get(id(conn))
@@ -183,6 +215,26 @@ class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
         if count != self._open_count:
             self._open_count = count
             self.openClientsChanged.emit(count)
+        if self.batches == self._totals_batch and count == self._totals.clients:
+            return  # no row changed: nor did their sum
+        self._totals_batch = self.batches
+        totals = self._forgotten
+        for row in self._shown.values():
+            totals = _added(totals, row)
+        totals = replace(totals, clients=count)
+        if totals != self._totals:
+            self._totals = totals
+            self.totalsChanged.emit(totals)
+
+
+def _added(totals: SessionStats, row: ClientRow) -> SessionStats:
+    """``totals`` with ``row``'s frames and bytes added (ours went out)."""
+    return SessionStats(
+        frames_out=totals.frames_out + row.frames_out,
+        frames_in=totals.frames_in + row.frames_in,
+        bytes_out=totals.bytes_out + row.bytes_out,
+        bytes_in=totals.bytes_in + row.bytes_in,
+    )
 
 
 def show_client(controller: SessionController, conn: Connection) -> None:

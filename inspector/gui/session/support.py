@@ -128,7 +128,8 @@ class FloodGc:
 
 @dataclass(frozen=True, slots=True)
 class SessionStats:
-    """What the status bar shows for one session."""
+    """What the status bar shows for one session, or for a server: the totals over
+    its clients (then :attr:`clients` says how many are connected)."""
 
     frames_out: int = 0
     frames_in: int = 0
@@ -136,3 +137,4 @@ class SessionStats:
     bytes_in: int = 0
     rtt: float | None = None  # seconds, the last ping/pong round trip
     state: ConnectionState | None = None
+    clients: int | None = None  # a server's open clients; None for one connection

@@ -82,6 +82,20 @@ def _is_tool_tab(widget: QWidget | None) -> TypeGuard[ProbeView | ProxyView | Se
     return False
 
 
+#: The status bar's tooltips (sent, received, the third label) for one session...
+_ONE_SESSION_TIPS = (
+    "Frames and bytes we sent (frame headers + payloads)",
+    "Frames and bytes received from the peer",
+    "Last ping → pong round-trip time",
+)
+#: ...and for a server's tab.
+_SERVER_TIPS = (
+    "Frames and bytes the server sent, over all its clients (closed ones too)",
+    "Frames and bytes all its clients sent (closed ones too)",
+    "Clients connected now",
+)
+
+
 def _dot_icon(color: str) -> QIcon:
     pix = QPixmap(12, 12)
     pix.fill(Qt.GlobalColor.transparent)
@@ -195,22 +209,19 @@ class MainWindow(QMainWindow):
         self.out_label = QLabel(self)
         self.out_label.setObjectName("statsOut")
         self.out_label.setAccessibleName("Sent frames and bytes")
-        self.out_label.setToolTip("Frames and bytes we sent (frame headers + payloads)")
         self.in_label = QLabel(self)
         self.in_label.setObjectName("statsIn")
         self.in_label.setAccessibleName("Received frames and bytes")
-        self.in_label.setToolTip("Frames and bytes received from the peer")
         self.rtt_label = QLabel(self)
         self.rtt_label.setObjectName("statsRtt")
-        self.rtt_label.setAccessibleName("Round-trip time")
-        self.rtt_label.setToolTip("Last ping → pong round-trip time")
+        self.rtt_label.setAccessibleName("Round-trip time, or a server's clients")
         for label in (self.out_label, self.in_label, self.rtt_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             status.addPermanentWidget(label)
         self._error_timer = QTimer(self)
         self._error_timer.setSingleShot(True)
         self._error_timer.timeout.connect(self.error_label.hide)
-        self._show_stats(SessionStats())
+        self.show_stats(SessionStats())
 
     # -------------------------------------------------------------- settings
     def _restore_geometry(self) -> None:
@@ -399,25 +410,40 @@ class MainWindow(QMainWindow):
 
     def _on_current_changed(self, _index: int) -> None:
         panel = self.current_panel()
-        self._show_stats(panel.stats if panel is not None else SessionStats())
-        # The counters are one connection's: a server, proxy or check tab (many
-        # connections, each with its own tab and row) showed zeros while its clients
-        # talked, so there they are hidden. No tab at all still reads "0 frames".
-        one = panel is not None or self.tabs.currentWidget() is None
+        widget = self.tabs.currentWidget()
+        totals = self.servers.totals(widget)
+        if totals is not None:  # a server's tab: the totals over its clients
+            self.show_stats(totals)
+        else:
+            self.show_stats(panel.stats if panel is not None else SessionStats())
+        # Otherwise the counters are one connection's: a proxy or check tab (many
+        # connections, each with its own tab and row) would show zeros while its
+        # connections talked, so there they are hidden. No tab at all still reads
+        # "0 frames".
+        shown = panel is not None or widget is None or totals is not None
         for label in (self.out_label, self.in_label, self.rtt_label):
-            label.setVisible(one)
+            label.setVisible(shown)
         self._update_title()
 
     # ---------------------------------------------------------------- status
     def _on_stats(self, panel: SessionPanel, stats: SessionStats) -> None:
         if panel is self.current_panel():
-            self._show_stats(stats)
+            self.show_stats(stats)
 
-    def _show_stats(self, stats: SessionStats) -> None:
+    def show_stats(self, stats: SessionStats) -> None:
+        """Show one session's counters, or a server's totals over its clients."""
         self.out_label.setText(f"↑ {stats.frames_out:,} frames · {format_bytes(stats.bytes_out)}")
         self.in_label.setText(f"↓ {stats.frames_in:,} frames · {format_bytes(stats.bytes_in)}")
-        rtt = "—" if stats.rtt is None else f"{stats.rtt * 1000:.2f} ms"
-        self.rtt_label.setText(f"RTT {rtt}")
+        if stats.clients is None:
+            rtt = "—" if stats.rtt is None else f"{stats.rtt * 1000:.2f} ms"
+            self.rtt_label.setText(f"RTT {rtt}")
+            tips = _ONE_SESSION_TIPS
+        else:
+            n = stats.clients
+            self.rtt_label.setText(f"{n:,} client{'' if n == 1 else 's'} connected")
+            tips = _SERVER_TIPS
+        for label, tip in zip((self.out_label, self.in_label, self.rtt_label), tips, strict=True):
+            label.setToolTip(tip)
 
     # ------------------------------------------------------------ check server
     def probe_views(self) -> list[ProbeView]:

@@ -33,6 +33,7 @@ from ..session.controller import (
     server_note,
 )
 from ..timeline import TimelineView
+from ..widgets.pages import CurrentPageHeight
 from .connection_bar import ConnectionBar, state_text
 from .error_banner import ErrorBanner
 from .notes_banner import NotesBanner
@@ -101,6 +102,9 @@ class SessionPanel(QWidget):
         self._handshake_slot = self._placeholder("handshakePlaceholder", "Handshake")
         self._rtt_slot = self._placeholder("rttPlaceholder", "RTT")
         self.side_tabs.currentChanged.connect(self._build_shown_page)
+        # One scrollbar: the side (which scrolls in a small window) is as tall as
+        # the page shown needs.
+        self._side_height = CurrentPageHeight(self.side_tabs)
 
         # The detail pages need ~300 px of height; in a small window (1024x640 with
         # banners shown) they scroll instead of pushing the window taller.
@@ -205,6 +209,7 @@ class SessionPanel(QWidget):
         finally:
             self._swapping = False
         slot.deleteLater()
+        self._side_height.fit()
 
     def _build_shown_page(self, index: int) -> None:
         if self._swapping:

@@ -74,3 +74,13 @@ def test_ping_payload_limit(pane: ComposePane, level: Level) -> None:
     assert "odd number" in tab.info.text()
     tab.pong_radio.setChecked(True)
     assert pane.send_button.text() == "Send pong"
+
+
+def test_the_ping_tab_says_what_comes_of_a_ping_and_of_a_pong(pane: ComposePane) -> None:
+    pane.tabs.setCurrentIndex(pane.TAB_CONTROL)
+    tab = pane.ping
+    assert "comes back in the pong" in tab.hint.text()
+    tab.pong_radio.setChecked(True)
+    assert "comes back" not in tab.hint.text() and "one-way heartbeat" in tab.hint.text()
+    tab.ping_radio.setChecked(True)
+    assert "comes back in the pong" in tab.hint.text()

@@ -185,3 +185,17 @@ def test_the_negotiated_subprotocol_chooses_the_format(
             await server.close()
 
     arun(scenario(), 20)
+
+
+def test_an_empty_form_says_what_to_type_not_that_it_is_wrong(
+    pane: ComposePane, level: Callable[[Any], str]
+) -> None:
+    pane.tabs.setCurrentIndex(pane.TAB_FORMAT)
+    tab = pane.format
+    tab.select("msgpack")
+    form = tab.form
+    assert isinstance(form, JsonForm)
+    assert not tab.valid() and not pane.send_button.isEnabled()
+    assert tab.info.text() == "type the JSON value to send" and level(tab.info) == "muted"
+    form.edit.setPlainText("{nope")
+    assert level(tab.info) == "error"

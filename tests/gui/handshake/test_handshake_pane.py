@@ -5,15 +5,21 @@ the certificate; in the window, against real servers that answer 200, 302 and 40
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from conftest import Capture
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from inspector.capture.events import Direction, HandshakeCaptured, PeerCertificate, TlsInfo
 from inspector.gui.handshake.pane import HandshakePane
 from inspector.gui.window.main_window import MainWindow
+from inspector.protocol.constants import Opcode
+from inspector.protocol.frames import FrameSpec
 from inspector.protocol.handshake import check_accept
 from inspector.protocol.violations import Rule, Violation
 
@@ -117,6 +123,85 @@ def test_tls_trusted_by_pin_is_said_so(qtbot: QtBot) -> None:
     pane.set_response(event)
     assert pane.tls_labels["verified"].text().startswith("✓ trusted by pin")
     assert pane.tls_labels["sha256"].text() == "AB:CD"
+
+
+# ------------------------------------------------------------ long values
+#: A key whose accept value has no character a line may break after.
+UNBREAKABLE_KEY = "AAAAAAAAAAAAAAAAAAAAAA=="
+
+
+def _accepted(key: str = UNBREAKABLE_KEY) -> HandshakeCaptured:
+    accept = check_accept(key, None)
+    accept = check_accept(key, accept.expected)
+    return HandshakeCaptured(
+        0.1,
+        Direction.IN,
+        b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+        "HTTP/1.1 101 Switching Protocols",
+        (("Sec-WebSocket-Accept", accept.expected),),
+        accept=accept,
+    )
+
+
+def test_long_values_wrap_inside_a_narrow_pane_and_copy_whole(qtbot: QtBot) -> None:
+    pane = make_pane(qtbot, width=240)
+    event = _accepted()
+    pane.set_response(event)
+    assert event.accept is not None and " " not in event.accept.expected
+    # Laid out: each value as tall as its text is at its width.
+    labels = (pane.key_label, pane.sha1_label, pane.expected_label, pane.received_label)
+    qtbot.waitUntil(lambda: all(v.height() == v.heightForWidth(v.width()) for v in labels))
+    assert not pane.overview.horizontalScrollBar().isVisible()
+    viewport = pane.overview.viewport()
+    values = {
+        pane.key_label: event.accept.key,
+        pane.sha1_label: event.accept.sha1_hex,
+        pane.expected_label: event.accept.expected,
+        pane.received_label: event.accept.received,
+    }
+    for label, value in values.items():
+        right = label.mapTo(viewport, label.rect().topRight()).x()
+        assert right < viewport.width(), f"{label.objectName()} is cut off at the right"
+        assert label.text() == value
+        # Room for all of it: as many lines as the value needs at this width.
+        fm = label.fontMetrics()
+        lines = math.ceil(fm.horizontalAdvance(value) / label.contentsRect().width())
+        assert label.height() >= lines * fm.lineSpacing(), f"{label.objectName()} is cut off"
+    for label, value in values.items():
+        # What is selected and copied is the value, without anything added to wrap it.
+        label.selectAll()
+        label.copy()
+        assert QApplication.clipboard().text() == value
+    assert pane.sha1_label.height() > pane.sha1_label.fontMetrics().lineSpacing()
+    summary = pane.overview.widget()
+    assert summary is not None and summary.width() <= viewport.width()
+
+
+def test_one_scrollbar_beside_the_handshake_in_a_small_window(
+    window: MainWindow, qtbot: QtBot, capture: Callable[..., Capture]
+) -> None:
+    window.resize(1024, 640)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.current_panel()
+    assert panel is not None
+    panel.notes_banner.show_notes(["a note, as the demo has one, takes height too"])
+    # A frame of a message in fragments: the detail's pages (its Message page the
+    # tallest) are all filled, as after a click on the timeline.
+    c = capture()
+    c.receive(FrameSpec(Opcode.TEXT, b"frag", fin=False), FrameSpec(Opcode.CONT, b"ment"))
+    panel.detail.show_frame(c.store, 1)
+    panel.handshake.set_response(_accepted())
+    side = panel.side_scroll
+    # The side scrolls as a whole only when the page shown needs it: the handshake's
+    # overview scrolls by itself, and the frame detail's header page too.
+    pages = side.widget()
+    assert pages is panel.side_tabs
+    for page in (panel.handshake, panel.detail):
+        pages.setCurrentWidget(page)
+        assert pages.minimumSizeHint().height() <= side.viewport().height()
+        qtbot.waitUntil(lambda: pages.height() <= side.viewport().height())
+        assert side.verticalScrollBar().maximum() == 0
 
 
 # ------------------------------------------------------------ in the window

@@ -20,15 +20,17 @@ def _row(conn: int, **changes: Any) -> ClientRow:
         "path": f"/chat/{conn}",
         "subprotocol": "chat",
         "state": "open",
-        "frames": 0,
-        "bytes": 0,
+        "frames_in": 0,
+        "frames_out": 0,
+        "bytes_in": 0,
+        "bytes_out": 0,
     }
     values.update(changes)
     return ClientRow(**values)
 
 
 def test_cells() -> None:
-    row = _row(3, frames=12345, bytes=2048)
+    row = _row(3, frames_in=12000, frames_out=345, bytes_in=2000, bytes_out=48)
     assert [cell_text(row, c) for c in range(len(COLUMNS))] == [
         "3",
         "127.0.0.1:50003",
@@ -64,13 +66,13 @@ def test_batches_insert_once_and_change_once(qtmodeltester: Any) -> None:
 
     model.apply([_row(1), _row(2), _row(3)], [])
     assert inserted == [(0, 2)] and changed == []
-    model.apply([], [_row(1, frames=5), _row(3, bytes=10)])
+    model.apply([], [_row(1, frames_in=5), _row(3, bytes_out=10)])
     # One change over the rows it spans, up to the last column (the bytes).
     assert changed == [(0, 2, len(COLUMNS) - 1)]
     assert model.row(0).frames == 5 and model.row(2).bytes == 10
     model.apply([], [_row(2)])  # the same as shown: nothing to repaint
     assert len(changed) == 1
-    model.apply([_row(4), _row(1, frames=5)], [])  # a known one among the new
+    model.apply([_row(4), _row(1, frames_in=5)], [])  # a known one among the new
     assert inserted == [(0, 2), (3, 3)] and model.rowCount() == 4
     assert (model.inserts, model.changes) == (2, 1)
     assert model.row_of(4) == 3 and model.row_of(99) == -1

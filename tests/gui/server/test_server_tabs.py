@@ -33,8 +33,10 @@ from websockets.typing import Subprotocol
 from inspector.capture.events import Direction
 from inspector.gui.handshake.pane import HandshakePane
 from inspector.gui.server import ServerView
+from inspector.gui.session.support import SessionStats
 from inspector.gui.window.main_window import MainWindow
 from inspector.gui.window.session_panel import SessionPanel
+from inspector.views.text import format_bytes
 
 pytestmark = pytest.mark.gui
 
@@ -129,14 +131,14 @@ def test_clients_listed_opened_and_answered_one_and_all(
             send_from(qtbot, panel.compose, "just for you")
             assert await asyncio.wait_for(first.recv(), 5) == "just for you"
 
-            # The status bar's counters are one connection's: shown for the client's
-            # tab, hidden for the server's (they read "0 frames" there while its
-            # clients talked).
+            # The status bar: the client's own counters in its tab, the totals over
+            # every client in the server's (see test_a_server_tab_shows_...).
             assert window.out_label.isVisible() and "↑ 0 frames" not in window.out_label.text()
+            assert window.rtt_label.text().startswith("RTT")
             # "To all" from the server tab: both get it; the second client's next
             # message is this one, so it never got the private reply.
             window.tabs.setCurrentWidget(view)
-            assert not window.out_label.isVisible() and not window.in_label.isVisible()
+            assert window.out_label.isVisible() and window.in_label.isVisible()
             await until(lambda: "(2)" in view.compose_box.title(), what="two open clients")
             send_from(qtbot, view.compose, "everyone")
             assert await asyncio.wait_for(first.recv(), 5) == "everyone"
@@ -190,6 +192,83 @@ def test_clients_listed_opened_and_answered_one_and_all(
             what="the client's tab closed",
         )
         assert not panel.bar.connect_button.isEnabled()  # it cannot connect anywhere
+
+    arun(scenario(), timeout=30)
+
+
+def test_a_server_tab_shows_totals_over_its_clients(
+    window: MainWindow, arun: Callable[..., Any], qtbot: Any, until: Callable[..., Any]
+) -> None:
+    """The status bar of a server's tab: frames and bytes each way summed over its
+    clients (closed and cleared ones too) and how many are connected, updated once
+    per tick at most, not per frame."""
+    window.show()
+    qtbot.waitExposed(window)
+
+    async def scenario() -> None:
+        view = await start_server(window, qtbot)
+        await until(lambda: view.running, what="the server listening")
+        emitted: list[SessionStats] = []
+        view.runner.totalsChanged.connect(emitted.append)
+        assert window.rtt_label.text() == "0 clients connected"
+        assert window.in_label.text() == "↓ 0 frames · 0 B"
+
+        def shown(totals: SessionStats) -> tuple[str, str]:
+            return (
+                f"↑ {totals.frames_out:,} frames · {format_bytes(totals.bytes_out)}",
+                f"↓ {totals.frames_in:,} frames · {format_bytes(totals.bytes_in)}",
+            )
+
+        def sums() -> SessionStats:
+            rows = [view.model.row(i) for i in range(view.model.rowCount())]
+            return SessionStats(
+                sum(r.frames_out for r in rows),
+                sum(r.frames_in for r in rows),
+                sum(r.bytes_out for r in rows),
+                sum(r.bytes_in for r in rows),
+            )
+
+        async with connect(view.runner.url) as first, connect(view.runner.url) as second:
+            for i in range(30):
+                for ws in (first, second):
+                    await ws.send(f"message {i}")
+                    assert await asyncio.wait_for(ws.recv(), 5) == f"message {i}"
+            await until(
+                lambda: window.in_label.text().startswith("↓ 60 frames"),
+                what="both clients' frames in the status bar",
+            )
+            totals = view.runner.totals()
+            assert (totals.frames_in, totals.frames_out, totals.clients) == (60, 60, 2)
+            assert totals.bytes_in > totals.bytes_out > 0  # (what a client sends is masked)
+            assert (window.out_label.text(), window.in_label.text()) == shown(totals)
+            assert window.rtt_label.text() == "2 clients connected"
+            assert "all its clients" in window.in_label.toolTip()
+            assert len(emitted) <= view.runner.batches + 2  # ticks, not frames
+
+            # Another tab shows its own counters; back on the server's, its totals.
+            window.new_session()
+            assert window.rtt_label.text().startswith("RTT")
+            assert window.in_label.text() == "↓ 0 frames · 0 B"
+            window.tabs.setCurrentWidget(view)
+            assert window.rtt_label.text() == "2 clients connected"
+            await second.close()
+            await until(
+                lambda: window.rtt_label.text() == "1 client connected", what="one client left"
+            )
+        await until(lambda: window.rtt_label.text() == "0 clients connected", what="none left")
+        await until(lambda: all(view.model.row(i).closed for i in range(2)), what="rows closed")
+        await until(lambda: view.runner.totals().frames_in == sums().frames_in, what="last tick")
+        before = view.runner.totals()
+        assert before.frames_in == 62 and (before.frames_in, before.bytes_in) == (
+            sums().frames_in,
+            sums().bytes_in,
+        )  # the two close frames too
+        # Clearing the closed clients from the list does not take them out of the run.
+        click(qtbot, by_name(view, QAbstractButton, "Clear closed clients"))
+        assert view.model.rowCount() == 0
+        view.runner.tick()
+        assert view.runner.totals() == before
+        assert (window.out_label.text(), window.in_label.text()) == shown(before)
 
     arun(scenario(), timeout=30)
 
