@@ -83,7 +83,27 @@ LAZY_MODULES = (
     "asyncio",
     "inspector.capture.formats.jsonl",
     "inspector.capture.formats.journal",
+    "inspector.gui.captures.dialogs",
 )
+
+#: Qt classes PySide6 makes (with their enums) on first use that the first screen
+#: does not use: its dialogs, rich text and gradients, and the QWidget subclasses a
+#: widget made by Qt (a scroll area's own viewport) is looked up among.
+LAZY_QT_CLASSES = {
+    "QtWidgets": (
+        "QStyle",
+        "QFileDialog",
+        "QMessageBox",
+        "QDialogButtonBox",
+        "QInputDialog",
+        "QWizard",
+        "QGraphicsView",
+        "QCalendarWidget",
+        "QMdiArea",
+    ),
+    "QtGui": ("QTextDocument", "QGradient", "QImage", "QDesktopServices"),
+    "QtCore": ("QUrl",),
+}
 
 _CHILD = r"""
 import json, sys
@@ -101,9 +121,14 @@ lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
 import linecache
 cached_sources = sorted(linecache.cache)
-from PySide6 import QtWidgets
+import PySide6
 # PySide6 makes a class (and its enums) on first use: QStyle's cost ~8 ms.
-qstyle_made = "QStyle" in QtWidgets.__dict__
+qt_made = sorted(
+    f"{module}.{name}"
+    for module, names in json.loads(sys.argv[2]).items()
+    for name in names
+    if name in vars(getattr(PySide6, module))
+)
 window.captures.recovery.offer()  # what the command does next
 journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
@@ -121,7 +146,7 @@ print(json.dumps({
     "tabs": window.tabs.count(),
     "loaded_at_start": loaded_at_start,
     "cached_sources": cached_sources,
-    "qstyle_made": qstyle_made,
+    "qt_made": qt_made,
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
@@ -181,7 +206,7 @@ def run_child(tmp_path: Path, child: str = _CHILD) -> list[dict[str, object]]:
         WS_INSPECTOR_DATA_DIR=str(tmp_path / "inspector"),
     )
     out = subprocess.run(
-        [sys.executable, "-c", child, json.dumps(LAZY_MODULES)],
+        [sys.executable, "-c", child, json.dumps(LAZY_MODULES), json.dumps(LAZY_QT_CLASSES)],
         env=env,
         capture_output=True,
         text=True,
@@ -197,7 +222,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     first, after = run_child(tmp_path)
     assert first["loaded_at_start"] == []
     assert first["cached_sources"] == []  # PySide6's scan keeps no module's lines
-    assert first["qstyle_made"] is False  # used to paint a search hit or a violation
+    assert first["qt_made"] == []  # QStyle: made to paint a search hit or a violation
     assert first["target"] is None
     assert first["tabs"] == 2  # the first connection tab and the Check server tab
     assert first["probe_loaded"] is True

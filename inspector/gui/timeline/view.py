@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ...capture.store import CaptureStore
 from ...views.registry import Registry
 from ..widgets import theme
+from ..widgets.viewport import plain_viewport
 from .columns import (
     COL_DIR,
     COL_FIN,
@@ -83,6 +84,10 @@ class _FrameTable(QTableView):
     empty_hint = ""
     #: Called with the viewport's width when it changes (the view fits its columns).
     on_width: Callable[[int], None] | None = None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewport(plain_viewport(self))
 
     def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
