@@ -190,7 +190,6 @@ def run_window(
 ) -> int:
     """Run the window until the user quits; returns the exit code (0). ``target`` is
     a URL to connect to or a capture or HAR file to open; ``demo`` starts the demo."""
-    fix_mmap_threshold()
     previous_qt_handler = install_qt_message_handler()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -209,6 +208,8 @@ def run_window(
     window.show()
     app.processEvents()  # the first paint (where the platform has exposed the window)
     window.captures.recovery.offer()  # journals left by an earlier run: the banner
+    # Before any capture grows (ctypes, ~2 ms to import, loads after the first paint).
+    fix_mmap_threshold()
 
     # asyncio too (~15 ms, with ssl and subprocess): the first screen makes no task.
     import asyncio

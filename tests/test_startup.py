@@ -84,6 +84,12 @@ LAZY_MODULES = (
     "inspector.capture.formats.jsonl",
     "inspector.capture.formats.journal",
     "inspector.gui.captures.dialogs",
+    "hashlib",
+    "html",
+    "datetime",
+    "shlex",
+    "socket",
+    "ctypes",
 )
 
 #: Qt classes PySide6 makes (with their enums) on first use that the first screen
@@ -171,6 +177,9 @@ _LOOP_CHILD = r"""
 import json, sys
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMainWindow
+from inspector.cli.display import display_problem
+
+assert display_problem() is None  # as the command checks
 import inspector.app
 
 seen = {}
@@ -180,6 +189,8 @@ class FirstPaint(QObject):
         if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
             seen["qasync_at_first_paint"] = "qasync" in sys.modules
             seen["asyncio_at_first_paint"] = "asyncio" in sys.modules
+            seen["ctypes_at_first_paint"] = "ctypes" in sys.modules
+            seen["socket_at_first_paint"] = "socket" in sys.modules
             seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
         return False
 
@@ -244,6 +255,8 @@ def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Pa
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
     assert figures["asyncio_at_first_paint"] is False
+    assert figures["ctypes_at_first_paint"] is False  # the display check uses _ctypes alone
+    assert figures["socket_at_first_paint"] is False  # offscreen: no X server to ask
     assert str(figures["qasync_when_ready"]).startswith("qasync")
     assert figures["journal_at_first_paint"] is False
     assert figures["journal_when_ready"] is True  # journals were looked for

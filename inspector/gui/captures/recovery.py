@@ -6,7 +6,6 @@ discarding that tab's capture retires its journal."""
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 from ...capture.naming import host_of
 from ...capture.store import CaptureStore
 from ...views.problems import problems_text
+from ..detail.common import esc
 from ..session.support import spawn
 from ..widgets import theme
 from ..window.session_panel import SessionPanel
@@ -97,7 +97,7 @@ class RecoveryBanner(QFrame):
         urls = []
         for j in journals[:3]:
             url = j.session.url if j.session is not None else j.path.name
-            urls.append(html.escape(url))
+            urls.append(esc(url))
         more = f" and {len(journals) - 3} more" if len(journals) > 3 else ""
         self._restyle()
         self.label.setText(
