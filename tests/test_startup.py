@@ -246,12 +246,25 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["binary_loaded"] is False  # never shown nor asked for
     assert first["detail_tabs"] == 6
     assert first["payload_loaded"] is True
-    assert first["journal_loaded"] is True  # the look for journals to recover
+    assert first["journal_loaded"] is False  # no journal to look into: no reader loaded
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away
+
+
+def _leave_a_journal(data: Path) -> None:
+    """A journal a killed session left behind (no end line), in the data folder."""
+    from inspector.capture.events import SessionInfo, SessionRole
+    from inspector.capture.formats.folders import journal_dir
+    from inspector.capture.formats.journal import JournalWriter
+
+    info = SessionInfo("ws://127.0.0.1:1/", SessionRole.CLIENT, "2026-12-04T00:00:00+00:00", 1.8e9)
+    writer = JournalWriter.create(journal_dir(data), info)
+    writer.flush()
+    writer.abandon()
 
 
 @pytest.mark.slow
 def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
+    _leave_a_journal(tmp_path / "inspector")  # the child's WS_INSPECTOR_DATA_DIR
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
     assert figures["asyncio_at_first_paint"] is False
@@ -259,5 +272,5 @@ def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Pa
     assert figures["socket_at_first_paint"] is False  # offscreen: no X server to ask
     assert str(figures["qasync_when_ready"]).startswith("qasync")
     assert figures["journal_at_first_paint"] is False
-    assert figures["journal_when_ready"] is True  # journals were looked for
+    assert figures["journal_when_ready"] is True  # the journal left was looked into
     assert figures["code"] == 0

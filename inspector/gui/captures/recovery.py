@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from ...capture.formats.folders import journal_names
 from ...capture.naming import host_of
 from ...capture.store import CaptureStore
 from ...views.problems import problems_text
@@ -145,9 +146,11 @@ class JournalRecovery(QObject):
     def find_journals(self) -> list[RecoverableJournal]:
         if self.journal_dir is None:
             return []
-        from ...capture.formats.journal import find_recoverable
-
         try:
+            if not journal_names(self.journal_dir):
+                return []  # none: the journal's reader and the capture format not loaded
+            from ...capture.formats.journal import find_recoverable
+
             return find_recoverable(directory=self.journal_dir)
         except OSError as exc:
             log.warning("cannot look for journals in %s: %s", self.journal_dir, exc)
