@@ -23,6 +23,13 @@ is up (and, with ``--demo``, once the demo traffic was sent).
 
 from __future__ import annotations
 
+# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
+# cheap (see gui/pyside_scan.py), for this module's own imports too when PySide6 is
+# already loaded (a program that made its QApplication first; the start-up
+# benchmark), and for qasync's and asyncio's modules.
+from . import gui  # noqa: F401
+
+# isort: split
 import contextlib
 import logging
 import os
@@ -35,11 +42,6 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
-# cheap, for qasync's and asyncio's modules too (see gui/pyside_scan.py).
-from . import gui  # noqa: F401
-
-# isort: split
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
