@@ -23,6 +23,13 @@ is up (and, with ``--demo``, once the demo traffic was sent).
 
 from __future__ import annotations
 
+# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
+# cheap (see gui/pyside_scan.py), for this module's own imports too when PySide6 is
+# already loaded (a program that made its QApplication first; the start-up
+# benchmark), and for qasync's and asyncio's modules.
+from . import gui  # noqa: F401
+
+# isort: split
 import contextlib
 import logging
 import os
@@ -35,11 +42,6 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-# The Qt layer first: it makes PySide6's scan of each module imported after PySide6
-# cheap, for qasync's and asyncio's modules too (see gui/pyside_scan.py).
-from . import gui  # noqa: F401
-
-# isort: split
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -190,7 +192,6 @@ def run_window(
 ) -> int:
     """Run the window until the user quits; returns the exit code (0). ``target`` is
     a URL to connect to or a capture or HAR file to open; ``demo`` starts the demo."""
-    fix_mmap_threshold()
     previous_qt_handler = install_qt_message_handler()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -209,6 +210,8 @@ def run_window(
     window.show()
     app.processEvents()  # the first paint (where the platform has exposed the window)
     window.captures.recovery.offer()  # journals left by an earlier run: the banner
+    # Before any capture grows (ctypes, ~2 ms to import, loads after the first paint).
+    fix_mmap_threshold()
 
     # asyncio too (~15 ms, with ssl and subprocess): the first screen makes no task.
     import asyncio

@@ -83,7 +83,33 @@ LAZY_MODULES = (
     "asyncio",
     "inspector.capture.formats.jsonl",
     "inspector.capture.formats.journal",
+    "inspector.gui.captures.dialogs",
+    "hashlib",
+    "html",
+    "datetime",
+    "shlex",
+    "socket",
+    "ctypes",
 )
+
+#: Qt classes PySide6 makes (with their enums) on first use that the first screen
+#: does not use: its dialogs, rich text and gradients, and the QWidget subclasses a
+#: widget made by Qt (a scroll area's own viewport) is looked up among.
+LAZY_QT_CLASSES = {
+    "QtWidgets": (
+        "QStyle",
+        "QFileDialog",
+        "QMessageBox",
+        "QDialogButtonBox",
+        "QInputDialog",
+        "QWizard",
+        "QGraphicsView",
+        "QCalendarWidget",
+        "QMdiArea",
+    ),
+    "QtGui": ("QTextDocument", "QGradient", "QImage", "QDesktopServices"),
+    "QtCore": ("QUrl",),
+}
 
 _CHILD = r"""
 import json, sys
@@ -101,9 +127,14 @@ lazy = json.loads(sys.argv[1])
 loaded_at_start = sorted(m for m in lazy if m in sys.modules)
 import linecache
 cached_sources = sorted(linecache.cache)
-from PySide6 import QtWidgets
+import PySide6
 # PySide6 makes a class (and its enums) on first use: QStyle's cost ~8 ms.
-qstyle_made = "QStyle" in QtWidgets.__dict__
+qt_made = sorted(
+    f"{module}.{name}"
+    for module, names in json.loads(sys.argv[2]).items()
+    for name in names
+    if name in vars(getattr(PySide6, module))
+)
 window.captures.recovery.offer()  # what the command does next
 journal_loaded = "inspector.capture.formats.journal" in sys.modules
 window.check_server()  # the first use loads the probe tab
@@ -121,7 +152,7 @@ print(json.dumps({
     "tabs": window.tabs.count(),
     "loaded_at_start": loaded_at_start,
     "cached_sources": cached_sources,
-    "qstyle_made": qstyle_made,
+    "qt_made": qt_made,
     "probe_loaded": "inspector.gui.probe.view" in sys.modules,
     "probe_views": len(window.probe_views()),
     "proxy_dialog": NewProxyDialog.__name__,
@@ -146,6 +177,9 @@ _LOOP_CHILD = r"""
 import json, sys
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMainWindow
+from inspector.cli.display import display_problem
+
+assert display_problem() is None  # as the command checks
 import inspector.app
 
 seen = {}
@@ -155,6 +189,8 @@ class FirstPaint(QObject):
         if isinstance(obj, QMainWindow) and event.type() == QEvent.Type.Paint and not seen:
             seen["qasync_at_first_paint"] = "qasync" in sys.modules
             seen["asyncio_at_first_paint"] = "asyncio" in sys.modules
+            seen["ctypes_at_first_paint"] = "ctypes" in sys.modules
+            seen["socket_at_first_paint"] = "socket" in sys.modules
             seen["journal_at_first_paint"] = "inspector.capture.formats.journal" in sys.modules
         return False
 
@@ -181,7 +217,7 @@ def run_child(tmp_path: Path, child: str = _CHILD) -> list[dict[str, object]]:
         WS_INSPECTOR_DATA_DIR=str(tmp_path / "inspector"),
     )
     out = subprocess.run(
-        [sys.executable, "-c", child, json.dumps(LAZY_MODULES)],
+        [sys.executable, "-c", child, json.dumps(LAZY_MODULES), json.dumps(LAZY_QT_CLASSES)],
         env=env,
         capture_output=True,
         text=True,
@@ -197,7 +233,7 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     first, after = run_child(tmp_path)
     assert first["loaded_at_start"] == []
     assert first["cached_sources"] == []  # PySide6's scan keeps no module's lines
-    assert first["qstyle_made"] is False  # used to paint a search hit or a violation
+    assert first["qt_made"] == []  # QStyle: made to paint a search hit or a violation
     assert first["target"] is None
     assert first["tabs"] == 2  # the first connection tab and the Check server tab
     assert first["probe_loaded"] is True
@@ -210,16 +246,31 @@ def test_first_screen_leaves_lazy_modules_unloaded(tmp_path: Path) -> None:
     assert first["binary_loaded"] is False  # never shown nor asked for
     assert first["detail_tabs"] == 6
     assert first["payload_loaded"] is True
-    assert first["journal_loaded"] is True  # the look for journals to recover
+    assert first["journal_loaded"] is False  # no journal to look into: no reader loaded
     assert after["tabs_after_close"] == 1  # closing the probe tab took it away
+
+
+def _leave_a_journal(data: Path) -> None:
+    """A journal a killed session left behind (no end line), in the data folder."""
+    from inspector.capture.events import SessionInfo, SessionRole
+    from inspector.capture.formats.folders import journal_dir
+    from inspector.capture.formats.journal import JournalWriter
+
+    info = SessionInfo("ws://127.0.0.1:1/", SessionRole.CLIENT, "2026-12-04T00:00:00+00:00", 1.8e9)
+    writer = JournalWriter.create(journal_dir(data), info)
+    writer.flush()
+    writer.abandon()
 
 
 @pytest.mark.slow
 def test_the_event_loop_and_the_journals_load_after_the_first_paint(tmp_path: Path) -> None:
+    _leave_a_journal(tmp_path / "inspector")  # the child's WS_INSPECTOR_DATA_DIR
     (figures,) = run_child(tmp_path, _LOOP_CHILD)
     assert figures["qasync_at_first_paint"] is False
     assert figures["asyncio_at_first_paint"] is False
+    assert figures["ctypes_at_first_paint"] is False  # the display check uses _ctypes alone
+    assert figures["socket_at_first_paint"] is False  # offscreen: no X server to ask
     assert str(figures["qasync_when_ready"]).startswith("qasync")
     assert figures["journal_at_first_paint"] is False
-    assert figures["journal_when_ready"] is True  # journals were looked for
+    assert figures["journal_when_ready"] is True  # the journal left was looked into
     assert figures["code"] == 0

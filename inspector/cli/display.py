@@ -9,10 +9,12 @@ environment and at which shared libraries load; it starts nothing.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import socket
 import sys
+
+# ctypes' own loader, without the ctypes package (~2 ms to import, and the window
+# needs nothing else of it before its first paint).
+from _ctypes import dlopen
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
@@ -73,7 +75,7 @@ _OFFSCREEN_HINT: Final = (
 
 def _loads(name: str) -> bool:
     try:
-        ctypes.CDLL(name)
+        dlopen(name)
     except OSError:
         return False
     return True
@@ -104,6 +106,8 @@ def _x_server_answers(display: str) -> bool | None:
     number = rest.split(".", 1)[0]
     if not number.isdigit():
         return None
+    import socket  # an X11 display only (~3 ms; asyncio loads it after the first paint)
+
     path = f"/tmp/.X11-unix/X{number}"
     # Linux X servers listen on an abstract socket of the same name as well.
     for address in (path, "\0" + path):

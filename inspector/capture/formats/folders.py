@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DATA_DIR_ENV", "data_dir", "journal_dir"]
+__all__ = ["DATA_DIR_ENV", "data_dir", "journal_dir", "journal_names"]
 
 #: Environment variable that moves the data folder (journals live in its ``journal``).
 DATA_DIR_ENV: Final = "WS_INSPECTOR_DATA_DIR"
@@ -39,3 +39,14 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 def journal_dir(data: str | os.PathLike[str] | None = None) -> Path:
     """Where journals live: ``journal`` in :func:`data_dir`."""
     return data_dir(data) / "journal"
+
+
+def journal_names(folder: str | os.PathLike[str]) -> list[str]:
+    """The names of the journals in ``folder``, sorted (none when it does not exist).
+    Listing them needs no reader: the window looks at start, and loads the journal's
+    reader and the capture format only when there is one to look into."""
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(n for n in names if n.endswith(".jsonl") and not n.startswith("."))

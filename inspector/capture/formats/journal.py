@@ -57,7 +57,7 @@ from ...protocol.frames import Frame, FrameBatch, apply_mask, header_length
 from ..budget import DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
 from ..events import Direction, FramesCaptured, MessageCaptured, SessionInfo
 from ..store import CaptureStore, StoredEvent
-from .folders import DATA_DIR_ENV, data_dir, journal_dir
+from .folders import DATA_DIR_ENV, data_dir, journal_dir, journal_names
 from .jsonl import (
     CaptureFormatError,
     LoadResult,
@@ -509,13 +509,7 @@ def find_recoverable(
     and sessions that ended but were neither saved nor closed (``finished``)."""
     folder = Path(directory) if directory is not None else journal_dir(data)
     found: list[RecoverableJournal] = []
-    try:
-        names = sorted(os.listdir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    for name in names:
-        if name.startswith(".") or not name.endswith(".jsonl"):
-            continue
+    for name in journal_names(folder):
         path = folder / name
         try:
             journal = _inspect(path)

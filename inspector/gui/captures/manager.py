@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QFileDialog
 
 from ...capture.events import ConnectionState
 from ...capture.formats.folders import data_dir, journal_dir
@@ -40,15 +39,20 @@ from ...capture.unsaved import Answer, UnsavedPolicy, policy_from_env, worth_kee
 from ...views.problems import problems_text
 from ..session.support import spawn
 from ..window.session_panel import SessionPanel
-from .dialogs import HarExportDialog, UnsavedPrompt, capture_save_dialog, suggested_name
 from .recovery import JournalRecovery
 from .tabs import open_store_tab, target_panel
 
 if TYPE_CHECKING:
     import asyncio
 
+    from PySide6.QtWidgets import QFileDialog
+
     from ...capture.formats.har import HarSession
     from ..window.main_window import MainWindow
+
+    # The dialogs load when first opened: their Qt classes (QMessageBox, QFileDialog,
+    # QDialogButtonBox) cost the window's start their enums.
+    from .dialogs import HarExportDialog, UnsavedPrompt
 
 __all__ = ["CaptureManager", "gui_data_dir"]
 
@@ -230,6 +234,8 @@ class CaptureManager(QObject):
     async def _ask(self, targets: Sequence[SessionPanel], quitting: bool) -> Answer:
         import asyncio
 
+        from .dialogs import UnsavedPrompt
+
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         prompt = UnsavedPrompt(targets, quitting=quitting, parent=self.window)
         prompt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -243,6 +249,8 @@ class CaptureManager(QObject):
 
     async def _choose_path(self, panel: SessionPanel) -> str | None:
         import asyncio
+
+        from .dialogs import capture_save_dialog, suggested_name
 
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         dialog = capture_save_dialog(self.window, suggested_name(panel))
@@ -317,6 +325,8 @@ class CaptureManager(QObject):
         if panel is None or panel.controller.store is None:
             self.window.show_error("nothing to export yet: connect or open a capture first")
             return None
+        from .dialogs import HarExportDialog, suggested_name
+
         base = panel.controller.source_path or ""
         default = str(Path(base).with_suffix(".har")) if base else suggested_name(panel, "har")
         dialog = HarExportDialog(default, self.window)

@@ -6,7 +6,6 @@ discarding that tab's capture retires its journal."""
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,9 +13,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from ...capture.formats.folders import journal_names
 from ...capture.naming import host_of
 from ...capture.store import CaptureStore
 from ...views.problems import problems_text
+from ..detail.common import esc
 from ..session.support import spawn
 from ..widgets import theme
 from ..window.session_panel import SessionPanel
@@ -97,7 +98,7 @@ class RecoveryBanner(QFrame):
         urls = []
         for j in journals[:3]:
             url = j.session.url if j.session is not None else j.path.name
-            urls.append(html.escape(url))
+            urls.append(esc(url))
         more = f" and {len(journals) - 3} more" if len(journals) > 3 else ""
         self._restyle()
         self.label.setText(
@@ -145,9 +146,11 @@ class JournalRecovery(QObject):
     def find_journals(self) -> list[RecoverableJournal]:
         if self.journal_dir is None:
             return []
-        from ...capture.formats.journal import find_recoverable
-
         try:
+            if not journal_names(self.journal_dir):
+                return []  # none: the journal's reader and the capture format not loaded
+            from ...capture.formats.journal import find_recoverable
+
             return find_recoverable(directory=self.journal_dir)
         except OSError as exc:
             log.warning("cannot look for journals in %s: %s", self.journal_dir, exc)

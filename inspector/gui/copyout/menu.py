@@ -11,7 +11,6 @@ this menu only offers it. It opens with ``popup()``, never ``exec()``.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -97,6 +96,8 @@ class CopyMenu(QObject):
 
     def command(self) -> str:
         """The capture command of this tab's connection, quoted for a POSIX shell."""
+        import shlex
+
         return shlex.join(connection_command(self.panel.controller, self._url()))
 
     def copy_command(self) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
@@ -16,9 +14,14 @@ SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
 )
 
 
+#: What ``html.escape(text, quote=True)`` replaces, in one pass (the html package
+#: loads its table of every named entity: ~1.6 ms of the window's start).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
 def esc(text: str) -> str:
     """``text`` safe inside rich text (a peer wrote much of what we show)."""
-    return html.escape(text, quote=True)
+    return text.translate(_ESCAPES)
 
 
 def make_label(

@@ -9,15 +9,19 @@ tooltip has all of it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...views.frame_fields import SummaryPart
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
 from .common import esc
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextDocument
 
 __all__ = ["SummaryLine", "summary_html"]
 
@@ -53,17 +57,28 @@ class SummaryLine(QWidget):
         super().__init__(parent)
         self.setObjectName("detailSummary")
         self.setAccessibleName("Frame summary")
-        self._doc = QTextDocument(self)
-        self._doc.setDocumentMargin(0)
-        self._doc.setDefaultFont(self.font())
+        self._document: QTextDocument | None = None
         self._html = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 4)
 
+    @property
+    def _doc(self) -> QTextDocument:
+        """The rich text's layout, made with the first text that is not empty: the
+        first screen shows no summary (QTextDocument loads with the first frame)."""
+        if self._document is None:
+            from PySide6.QtGui import QTextDocument
+
+            self._document = QTextDocument(self)
+            self._document.setDocumentMargin(0)
+            self._document.setDefaultFont(self.font())
+        return self._document
+
     def setText(self, html: str) -> None:  # (the QLabel name, for readers of one)
         self._html = html
-        self._doc.setHtml(html)
-        plain = self._doc.toPlainText()
+        if html or self._document is not None:
+            self._doc.setHtml(html)
+        plain = self.plain_text()
         self.setToolTip(plain)
         self.setAccessibleDescription(plain)
         self.update()
@@ -72,24 +87,28 @@ class SummaryLine(QWidget):
         return self._html
 
     def plain_text(self) -> str:
-        return self._doc.toPlainText()
+        return "" if self._document is None else self._document.toPlainText()
 
     def is_cut(self) -> bool:
         """True when the line does not fit and its end is not shown."""
-        return self._doc.idealWidth() > self.width()
+        return self._document is not None and self._document.idealWidth() > self.width()
 
     def sizeHint(self) -> QSize:
-        return QSize(int(self._doc.idealWidth()) + 2, self.height())
+        ideal = 0.0 if self._document is None else self._document.idealWidth()
+        return QSize(int(ideal) + 2, self.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, self.height())
 
     def changeEvent(self, event: object) -> None:
         super().changeEvent(event)  # type: ignore[arg-type]
-        self._doc.setDefaultFont(self.font())
+        if self._document is not None:
+            self._document.setDefaultFont(self.font())
         self.setFixedHeight(self.fontMetrics().height() + 4)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if self._document is None:
+            return  # no text yet
         p = QPainter(self)
         top = (self.height() - self._doc.size().height()) / 2
         width = float(self.width())

@@ -15,8 +15,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -55,6 +54,9 @@ from .filters import FrameFilter, make_filter, rows_in_range, visible_rows
 from .fragments import FRAGMENT_GLYPHS, FRAGMENT_WORDS, INSIDE_MESSAGE, fragment_position
 from .icons import deliberate_color, deliberate_icon, deliberate_tint, warning_icon
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 __all__ = ["FrameTableModel"]
 
 _PREVIEW_CACHE = 4096  # summaries kept (a few screens' worth); cleared when full
@@ -78,6 +80,31 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+class _RowPaint:
+    """What the rows are drawn with, from one palette's theme."""
+
+    __slots__ = (
+        "bg",
+        "bg_deliberate",
+        "bg_violation",
+        "fg_control",
+        "fg_fragment",
+        "fg_in",
+        "fg_out",
+        "mono",
+    )
+
+    def __init__(self, th: theme.Theme) -> None:
+        self.fg_out = QBrush(th.outgoing)
+        self.fg_in = QBrush(th.incoming)
+        self.fg_fragment = QBrush(th.fragment)
+        self.fg_control = QBrush(th.control)
+        self.bg = (QBrush(th.outgoing_tint), QBrush(th.incoming_tint))
+        self.bg_violation = QBrush(th.violation_tint)
+        self.bg_deliberate = QBrush(deliberate_tint(th))
+        self.mono = theme.monospace_font()
+
+
 class FrameTableModel(QAbstractTableModel):
     """A table of the frames in a :class:`CaptureStore`, read from its columns.
 
@@ -89,8 +116,6 @@ class FrameTableModel(QAbstractTableModel):
 
     filterError = Signal(str)
     filterChanged = Signal()
-
-    _mono_font: ClassVar[QFont | None] = None
 
     def __init__(
         self,
@@ -107,6 +132,9 @@ class FrameTableModel(QAbstractTableModel):
         self._visible: array[int] | None = None  # filtered store rows; None: all rows
         self._filter = FrameFilter()
         self._wall_clock = False
+        #: ``datetime.fromtimestamp``, once wall-clock times are first shown (the
+        #: datetime module costs the window's start ~1.8 ms; it shows seconds).
+        self._local_time: Callable[[float], datetime] | None = None
         # Summaries are computed by data(), so only for the rows a view paints, and
         # kept here (the Conversation keeps more, for the detail pane and copy-out).
         self._previews: dict[int, str] = {}
@@ -118,6 +146,9 @@ class FrameTableModel(QAbstractTableModel):
         self._compressed_icon: QIcon | None = None
         self._warning_icon: QIcon | None = None
         self._deliberate_icon: QIcon | None = None
+        #: The rows' brushes and font, made when a row is first drawn (making a QBrush
+        #: first makes PySide6's QGradient and QImage classes: ~3 ms of the start).
+        self._paint: _RowPaint | None = None
         self._roles: dict[int, Callable[[QModelIndex], Any]] = {
             _DISPLAY: self._display,
             _FOREGROUND: self._foreground,
@@ -142,7 +173,6 @@ class FrameTableModel(QAbstractTableModel):
             self._col_length,
             self._col_payload,
         )
-        self.update_theme()
 
     # ------------------------------------------------------------ the store
     @property
@@ -314,6 +344,10 @@ class FrameTableModel(QAbstractTableModel):
     def set_wall_clock(self, on: bool) -> None:
         """Show wall-clock times (from the session's start) instead of seconds."""
         if on != self._wall_clock:
+            if on and self._local_time is None:
+                from datetime import datetime
+
+                self._local_time = datetime.fromtimestamp
             self._wall_clock = on
             n = self.rowCount()
             if n:
@@ -323,22 +357,18 @@ class FrameTableModel(QAbstractTableModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, COL_TIME, COL_TIME)
 
     def update_theme(self) -> None:
-        """Rebuild the cached brushes and marks from the application palette (call
-        on a palette change)."""
-        th = theme.current()
-        self._fg_out = QBrush(th.outgoing)
-        self._fg_in = QBrush(th.incoming)
-        self._fg_fragment = QBrush(th.fragment)
-        self._fg_control = QBrush(th.control)
-        self._bg = (QBrush(th.outgoing_tint), QBrush(th.incoming_tint))
-        self._bg_violation = QBrush(th.violation_tint)
-        self._bg_deliberate = QBrush(deliberate_tint(th))
+        """Forget the brushes and marks made from the application palette (call on a
+        palette change): they are made again when a row is next drawn."""
+        self._paint = None
         self._deliberate_icon = None  # drawn again in the new colour on first use
-        if FrameTableModel._mono_font is None:
-            FrameTableModel._mono_font = theme.monospace_font()
         n = self.rowCount()
         if n:
             self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
+
+    def _row_paint(self) -> _RowPaint:
+        if self._paint is None:
+            self._paint = _RowPaint(theme.current())
+        return self._paint
 
     def set_fragment_icons(self, icons: tuple[QIcon, ...] | None) -> None:
         """Icons the Opcode column shows by :data:`FRAGMENT_ROLE` position (see
@@ -419,22 +449,23 @@ class FrameTableModel(QAbstractTableModel):
 
     def _font(self, index: QModelIndex) -> QFont | None:
         c = index.column()
-        return self._mono_font if c in (COL_KEY, COL_RSV) else None
+        return (self._paint or self._row_paint()).mono if c in (COL_KEY, COL_RSV) else None
 
     def _foreground(self, index: QModelIndex) -> QBrush | None:
         c = index.column()
         store = self._store
         assert store is not None
         if c == COL_DIR:
-            return self._fg_in if store.dir[self._row_of(index)] else self._fg_out
+            paint = self._paint or self._row_paint()
+            return paint.fg_in if store.dir[self._row_of(index)] else paint.fg_out
         if c == COL_OPCODE:
             r = self._row_of(index)
             op = store.b0[r] & 0x0F
             if op & 0x08:
-                return self._fg_control
+                return (self._paint or self._row_paint()).fg_control
             ms = store.msg_start[r]
             if ms >= 0 and (ms != r or not store.b0[r] & 0x80):
-                return self._fg_fragment
+                return (self._paint or self._row_paint()).fg_fragment
         return None
 
     def _peer_fault(self, r: int) -> bool | None:
@@ -450,9 +481,10 @@ class FrameTableModel(QAbstractTableModel):
         store = self._store
         assert store is not None
         r = self._row_of(index)
+        paint = self._paint or self._row_paint()
         if r in store.violations:
-            return self._bg_violation if self._peer_fault(r) else self._bg_deliberate
-        return self._bg[store.dir[r]]
+            return paint.bg_violation if self._peer_fault(r) else paint.bg_deliberate
+        return paint.bg[store.dir[r]]
 
     def _decoration(self, index: QModelIndex) -> QIcon | None:
         c = index.column()
@@ -581,8 +613,8 @@ class FrameTableModel(QAbstractTableModel):
         store = self._store
         assert store is not None
         t = store.t[r]
-        if self._wall_clock:
-            stamp = datetime.fromtimestamp(store.session.started_unix + t)
+        if self._wall_clock and self._local_time is not None:
+            stamp = self._local_time(store.session.started_unix + t)
             return stamp.strftime("%H:%M:%S.%f")[:-3]
         return f"{t:.6f}"
 

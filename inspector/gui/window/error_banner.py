@@ -9,8 +9,6 @@ connection only.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...capture.events import PeerCertificate
+from ..detail.common import esc
 from ..session.support import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
@@ -117,8 +116,7 @@ class ErrorBanner(DismissibleBanner):
         title = "Failed" if fatal else "Warning"
         where = step_name(step)
         self.label.setText(
-            f'<b style="color:{color.name()}">{title} at step “{html.escape(where)}”:</b> '
-            f"{html.escape(message)}"
+            f'<b style="color:{color.name()}">{title} at step “{esc(where)}”:</b> {esc(message)}'
         )
         description = f"{title} at step {where}: {message}"
         cert = self.certificate
@@ -127,13 +125,11 @@ class ErrorBanner(DismissibleBanner):
             from ..handshake.summary import certificate_summary
 
             fields = cert.fields()
-            self.certificate_label.setText(
-                f"<b>Certificate</b> {html.escape(certificate_summary(cert))}"
-            )
+            self.certificate_label.setText(f"<b>Certificate</b> {esc(certificate_summary(cert))}")
             self.certificate_label.setToolTip(
                 "<table>"
                 + "".join(
-                    f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(value)}</td></tr>"
+                    f"<tr><td><b>{esc(label)}</b></td><td>{esc(value)}</td></tr>"
                     for label, value in fields
                 )
                 + "</table>"

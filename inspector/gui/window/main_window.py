@@ -19,11 +19,9 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -31,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...views.text import format_bytes
-from ..captures.dialogs import capture_save_dialog, suggested_name
 from ..captures.manager import CaptureManager
 from ..captures.tabs import open_store_tab
 from ..copyout.menu import install_copy_menu
@@ -46,6 +43,10 @@ from .session_panel import SessionPanel
 
 if TYPE_CHECKING:
     import asyncio
+
+    # The dialogs load when first opened (PySide6 builds each class's enums on first
+    # use: QFileDialog's and QMessageBox's cost the start ~3 ms, measured).
+    from PySide6.QtWidgets import QFileDialog
 
     from ..automation import WindowAutomation
     from ..probe.view import ProbeView
@@ -509,6 +510,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------- capture files
     def choose_capture_to_open(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(self, "Open a capture", "", OPEN_FILTER)
         dialog.setObjectName("openCaptureDialog")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
@@ -523,6 +526,8 @@ class MainWindow(QMainWindow):
         if panel is None or panel.controller.store is None:
             self.show_error("nothing to save yet: connect or open a capture first")
             return
+        from ..captures.dialogs import capture_save_dialog, suggested_name
+
         dialog = capture_save_dialog(self, suggested_name(panel))
         self._dialog = dialog
         dialog.fileSelected.connect(lambda path, p=panel: self.save_capture(path, p))
@@ -572,6 +577,8 @@ class MainWindow(QMainWindow):
             panel.side_tabs.setCurrentWidget(panel.handshake)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         links = "".join(f'<li><a href="{url}">{title}</a></li>' for title, url in RFC_LINKS)
         box = QMessageBox(self)
         box.setObjectName("aboutBox")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -23,6 +22,15 @@ RFC_LINKS = (
     ("RFC 8441 — WebSockets over HTTP/2", "https://www.rfc-editor.org/rfc/rfc8441"),
     ("IANA WebSocket registries", "https://www.iana.org/assignments/websocket/websocket.xhtml"),
 )
+
+
+def open_link(url: str) -> None:
+    """Open ``url`` in the desktop's browser (QUrl and QDesktopServices load with the
+    first link opened: PySide6 makes their enums on first use)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl(url))
 
 
 def make_action(
@@ -203,7 +211,7 @@ def build_menus(window: MainWindow) -> None:
             title,
             f"rfcLink{i}",
             None,
-            lambda u=url: QDesktopServices.openUrl(QUrl(u)),  # type: ignore[misc]
+            lambda u=url: open_link(u),  # type: ignore[misc]
         )
         help_menu.addAction(act)
     help_menu.addSeparator()

@@ -8,12 +8,12 @@ tool's output. The session panel shows them above the timeline, in words.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from ..detail.common import esc
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
 
@@ -43,8 +43,7 @@ class NotesBanner(DismissibleBanner):
             return
         self._restyle()
         lines = "<br>".join(
-            f"{html.escape(n[:1].upper() + n[1:])}{'' if n.endswith('.') else '.'}"
-            for n in self.notes
+            f"{esc(n[:1].upper() + n[1:])}{'' if n.endswith('.') else '.'}" for n in self.notes
         )
         self.label.setText(f"<b>About this capture:</b> {lines}")
         self.setAccessibleDescription(" ".join(self.notes))
