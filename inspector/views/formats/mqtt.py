@@ -456,6 +456,9 @@ def _flags_ok(b0: int) -> bool:
 
 #: The first bytes :func:`_flags_ok` accepts (a set: rating is on every binary row).
 _LONE_STARTS = frozenset(b for b in range(256) if _flags_ok(b))
+#: The packets that may be their fixed header alone, remaining length 0 (MQTT 5.0
+#: 3.12-3.15; a DISCONNECT or AUTH without a reason code is a success).
+_BARE_PACKETS = frozenset((0xC0, 0xD0, 0xE0, 0xF0))
 
 
 def _cannot_fill(data: bytes) -> bool:
@@ -604,6 +607,13 @@ class MqttView(View):
         n = len(data)
         if b0 not in _LONE_STARTS or n > 4096 or (meta.size or n) != n or _cannot_fill(data):
             return -1
+        if n == 2:
+            # A bare fixed header: only PINGREQ, PINGRESP, DISCONNECT and AUTH may be
+            # one. Above CBOR's 0.55, which reads c0 00 and d0 00 as tags 0 and 16
+            # around the integer 0 (tag 0 must hold a date string, tag 16 an array):
+            # an MQTT session seen from its middle (no CONNECT, no subprotocol) sends
+            # a ping every keep-alive, and they read as MQTT. (docs/views.md)
+            return 0.6 if b0 in _BARE_PACKETS else -1
         try:
             # The fixed header's length first: most binary payloads fail there, and
             # cheaper than a parse that raises.
