@@ -11,10 +11,20 @@ A PUBLISH payload is shown through the registry (JSON reads as JSON).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import (
+    NO_TEXT,
+    PayloadMeta,
+    Rendered,
+    Syntax,
+    TreeNode,
+    View,
+    ViewError,
+    one_or_many,
+)
 from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .nested import inner, inner_brief, looks_textual
@@ -533,7 +543,8 @@ def _code_name(p: MqttPacket, code: int) -> str:
     return _REASONS.get(code, f"code 0x{code:02x}")
 
 
-def _packet_text(p: MqttPacket) -> tuple[str, TreeNode]:
+def _packet_text(p: MqttPacket) -> tuple[str, Callable[[], TreeNode]]:
+    """The packet's text, and how to build its tree (only the window's tree asks)."""
     lines = [f"{p.name}" + (f" (MQTT {'5' if p.version == 5 else '3.1.1'})" if p.version else "")]
     rows: list[tuple[str, Any]] = []
     if p.type == 3:
@@ -547,13 +558,18 @@ def _packet_text(p: MqttPacket) -> tuple[str, TreeNode]:
     for key, value in rows:
         shown = value.hex(" ") if isinstance(value, bytes) else value
         lines.append(f"{key}: {shown}")
-    children = [TreeNode(k, str(v), (), type(v).__name__) for k, v in rows]
-    if p.type == 3:
-        body = inner(p.payload)
+    body = inner(p.payload) if p.type == 3 else None
+    if body is not None:
         lines += ["", body.text]
-        node = body.tree or TreeNode("", format_bytes(len(p.payload)))
-        children.append(TreeNode("payload", node.value, node.children, body.view))
-    return "\n".join(lines), TreeNode(p.name, "", tuple(children), "MQTT")
+
+    def build() -> TreeNode:
+        children = [TreeNode(k, str(v), (), type(v).__name__) for k, v in rows]
+        if body is not None:
+            node = body.tree or TreeNode("", format_bytes(len(p.payload)))
+            children.append(TreeNode("payload", node.value, node.children, body.view))
+        return TreeNode(p.name, "", tuple(children), "MQTT")
+
+    return "\n".join(lines), build
 
 
 def _fields(packets: list[tuple[MqttPacket, bool]]) -> dict[str, str]:
@@ -647,7 +663,8 @@ class MqttView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         packets, carry, rest, pending = self._packets(data, meta)
-        texts, nodes = [], []
+        texts: list[str] = []
+        nodes: list[Callable[[], TreeNode]] = []
         for p, own in packets:
             text, node = _packet_text(p)
             if not own and carry is not None:
@@ -663,10 +680,14 @@ class MqttView(View):
             where = f"begun on row {carry.row}" if carry and rest < 0 else "begins here"
             need = f" of {total}" if total else ""
             texts.append(f"{kind}: {len(pending)}{need} bytes so far ({where}; continues)")
-            nodes.append(TreeNode(kind, f"{len(pending)}{need} bytes", (), "partial"))
-        root = nodes[0] if len(nodes) == 1 else TreeNode("", f"{len(nodes)} packets", tuple(nodes))
+            unfinished = TreeNode(kind, f"{len(pending)}{need} bytes", (), "partial")
+            nodes.append(lambda: unfinished)
+
+        def build() -> TreeNode:
+            return one_or_many([node() for node in nodes], "packets")
+
         return Rendered(
-            self.name, "\n\n".join(texts), Syntax.KEY_VALUE, root, fields=_fields(packets)
+            self.name, "\n\n".join(texts), Syntax.KEY_VALUE, build, fields=_fields(packets)
         )
 
     def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import msgpack
@@ -201,7 +202,7 @@ class MsgpackView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         value = decode_one(data)
-        return Rendered(self.name, pretty(value), Syntax.JSON, tree(value))
+        return Rendered(self.name, pretty(value), Syntax.JSON, partial(tree, value))
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
         last = _last

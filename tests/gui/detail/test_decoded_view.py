@@ -104,7 +104,7 @@ class _EventView(View):
         name = data[4:].decode()
         leaves = tuple(TreeNode(str(i), "x", (), "str") for i in range(TREE_CAP + 10))
         return Rendered(
-            self.name, f"event {name}", tree=TreeNode("", "", leaves), fields={"event": name}
+            self.name, f"event {name}", make_tree=TreeNode("", "", leaves), fields={"event": name}
         )
 
 
