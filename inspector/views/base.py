@@ -5,8 +5,9 @@ In the spirit of mitmproxy's content views: a view has a ``name``; given a paylo
 what is known about it (:class:`PayloadMeta`: opcode, who sent it, the negotiated
 subprotocol, compressed or not) it says how well it can show it (:meth:`View.priority`,
 negative: cannot); it renders the payload to text with a highlighting hint and, for
-structured data, a tree (:meth:`View.render`); and it gives a one-line summary for a
-table row from a bounded prefix of the payload (:meth:`View.summary`).
+structured data, a tree built only when asked for (:meth:`View.render`); and it gives
+a one-line summary for a table row from a bounded prefix of the payload
+(:meth:`View.summary`).
 
 A view never raises on bad input: a payload that is not what the view expects renders
 with :attr:`Rendered.error` set ("not valid MessagePack at byte 12") and as much as could
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -46,8 +47,10 @@ __all__ = [
     "Rendered",
     "Syntax",
     "TreeNode",
+    "TreeSource",
     "View",
     "ViewError",
+    "one_or_many",
 ]
 
 #: The most payload bytes :meth:`View.summary` is given: a row's summary must cost the
@@ -165,6 +168,17 @@ class TreeNode:
     kind: str = ""
 
 
+#: What a view gives for :attr:`Rendered.tree`: the tree, or how to build it.
+TreeSource = TreeNode | Callable[[], TreeNode | None] | None
+_UNBUILT: Any = object()
+
+
+def one_or_many(nodes: Sequence[TreeNode], what: str) -> TreeNode:
+    """The one node of ``nodes``, or a node holding them all (``3 packets``: ``what``
+    is the plural)."""
+    return nodes[0] if len(nodes) == 1 else TreeNode("", f"{len(nodes)} {what}", tuple(nodes))
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A payload as one view shows it.
@@ -173,14 +187,30 @@ class Rendered:
     a destination, a topic, a GraphQL operation, a JSON-RPC method), by name.
     ``error`` says what was wrong when the payload is not valid for the view; ``text``
     then shows what could be decoded.
+
+    ``make_tree`` is the structure as a tree, or a function that builds it: only the
+    window's tree asks for it (:attr:`tree`, built once), so that printing a message
+    for the command line or a timeline never pays for a tree nobody sees (a large JSON
+    message's tree costs more than its text).
     """
 
     view: str
     text: str
     syntax: Syntax = Syntax.NONE
-    tree: TreeNode | None = None
+    make_tree: TreeSource = field(default=None, compare=False, repr=False)
     error: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    _tree: TreeNode | None = field(default=_UNBUILT, init=False, compare=False, repr=False)
+
+    @property
+    def tree(self) -> TreeNode | None:
+        """The tree, built the first time it is asked for (None: no structure)."""
+        built = self._tree
+        if built is _UNBUILT:
+            source = self.make_tree
+            built = source() if callable(source) else source
+            object.__setattr__(self, "_tree", built)  # (frozen: a cache, not a change)
+        return built
 
 
 class ViewError(ValueError):

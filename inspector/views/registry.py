@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from .base import SUMMARY_PREFIX, PayloadMeta, Rendered, Syntax, View, ViewError
 
@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: What a choice asks, in order (:meth:`Registry._asking`): each view's ceiling, its
+#: place in registration order, the view and its bound ``priority``.
+_Asks = tuple[tuple[float, int, View, Callable[[bytes, PayloadMeta], float]], ...]
 
 #: Built-in formats, by module name under :mod:`inspector.views.formats`.
 BUILTIN_FORMATS: tuple[str, ...] = (
@@ -60,8 +64,8 @@ class Registry:
         #: The best view of a text payload by its first byte, where every contender
         #: promises its :attr:`View.text_priority` (None: the content decides).
         self._settled: dict[int, View | None] = {}
-        #: :meth:`candidates` by :meth:`_start_key` (-2: a subprotocol negotiated).
-        self._ordered: dict[int, tuple[tuple[float, int, View], ...]] = {}
+        #: :meth:`_asking` by :meth:`_start_key` (-2: a subprotocol negotiated).
+        self._asks: dict[int, _Asks] = {}
         for view in views:
             self.add(view)
 
@@ -78,7 +82,7 @@ class Registry:
     def _changed(self) -> None:
         self._by_start.clear()
         self._settled.clear()
-        self._ordered.clear()
+        self._asks.clear()
 
     def __iter__(self) -> Iterator[View]:
         return iter(list(self._views.values()))
@@ -140,30 +144,38 @@ class Registry:
         or a subprotocol negotiated) and its place in registration order: highest
         first (ties: registration order), so that a choice stops as soon as no view
         left can beat the best one so far."""
+        key = self._start_key(data, meta)
+        rank = {name: i for i, name in enumerate(self._views)}
+        inf = float("inf")
+        rows = [
+            (
+                inf if key is None or v.top_priority is None else float(v.top_priority),
+                rank[v.name],
+                v,
+            )
+            for v in self.contenders(data, meta)
+        ]
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        return tuple(rows)
+
+    def _asking(self, data: bytes, meta: PayloadMeta) -> _Asks:
+        """:meth:`candidates`, each with its bound ``priority``, kept by the promises a
+        choice for ``data`` may rely on (:meth:`_start_key`, -2 for a subprotocol)."""
         # (_start_key inlined: asked for every row a table paints.)
         if meta.subprotocol is not None:
-            cache_key = -2
+            key = -2
         elif meta.opcode == 2:
-            cache_key = 512 + (data[0] if data else 256)
+            key = 512 + (data[0] if data else 256)
         elif meta.opcode == 1:
-            cache_key = data[0] if data else 256
+            key = data[0] if data else 256
         else:
-            cache_key = -1
-        found = self._ordered.get(cache_key)
+            key = -1
+        found = self._asks.get(key)
         if found is None:
-            key = self._start_key(data, meta)
-            rank = {name: i for i, name in enumerate(self._views)}
-            inf = float("inf")
-            rows = [
-                (
-                    inf if key is None or v.top_priority is None else float(v.top_priority),
-                    rank[v.name],
-                    v,
-                )
-                for v in self.contenders(data, meta)
-            ]
-            rows.sort(key=lambda r: (-r[0], r[1]))
-            found = self._ordered[cache_key] = tuple(rows)
+            found = self._asks[key] = tuple(
+                (ceiling, rank, view, view.priority)
+                for ceiling, rank, view in self.candidates(data, meta)
+            )
         return found
 
     def _priority(self, view: View, data: bytes, meta: PayloadMeta) -> float:
@@ -218,11 +230,11 @@ class Registry:
         chosen: View | None = None
         top, chosen_rank = -1.0, -1
         # (Called for every row a table paints: the rating is inlined, not _priority.)
-        for ceiling, rank, view in self.candidates(data, meta):
+        for ceiling, rank, view, priority in self._asking(data, meta):
             if ceiling < top or (ceiling == top and rank > chosen_rank):
                 break  # (sorted: no view left can beat or tie-break the best one)
             try:
-                p = view.priority(data, meta)  # (an int compares as well as a float)
+                p = priority(data, meta)  # (an int compares as well as a float)
             except Exception:  # a broken view must not hide the payload
                 log.exception("view %r failed to rate a payload", view.name)
                 continue

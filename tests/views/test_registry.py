@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspector.protocol.constants import Role
-from inspector.views.base import PayloadMeta, Rendered, View, ViewError
+from inspector.views.base import PayloadMeta, Rendered, TreeNode, View, ViewError
 from inspector.views.context import with_contexts
 from inspector.views.registry import Registry, default_registry
 
@@ -295,3 +295,40 @@ def test_contenders_follow_changes_to_the_registry() -> None:
     assert reg.best(b"msg 1", TEXT).name == "everything"
     reg.remove("everything")
     assert reg.best(b"msg 1", TEXT).name == "text"
+
+
+def test_rendering_makes_the_text_and_leaves_the_tree_until_asked() -> None:
+    # The command line and the timeline print the text; only the window's tree asks
+    # for the tree, which for a large JSON message costs more than the text.
+    reg = default_registry()
+    rendered: dict[str, Rendered] = {}
+    payloads = [(d, TEXT) for d in _TAILS] + [(d, BINARY) for d in _BINARY_TAILS]
+    payloads += [(b"STOMP\naccept-version:1.2\n\n{}\x00", TEXT), (b'{"a": [1, {"b": 2}]}', TEXT)]
+    payloads.append((b'{"jsonrpc": "2.0", "method": "m", "id": 1}', TEXT))
+    for data, meta in payloads:
+        for view in reg.applicable(data, meta):
+            r = reg.render(data, meta, view)
+            if r.error is None and r.make_tree is not None:
+                rendered.setdefault(view.name, r)
+    structured = {"json", "msgpack", "cbor", "protobuf", "socket.io", "stomp", "graphql-ws"}
+    structured |= {"json-rpc", "mqtt", "signalr", "wamp"}
+    assert structured <= set(rendered)
+    for name, r in rendered.items():
+        assert callable(r.make_tree), name  # not built while rendering
+        assert r.tree is not None and r.tree is r.tree, name  # built once, when asked
+
+
+def test_a_tree_is_built_once_whatever_gave_it() -> None:
+    calls: list[int] = []
+    node = TreeNode("root", "{1}", (TreeNode("a", "1", (), "int"),), "map")
+
+    def build() -> TreeNode:
+        calls.append(1)
+        return node
+
+    lazy = Rendered("json", "{}", make_tree=build)
+    assert calls == []
+    assert lazy.tree is node and lazy.tree is node and calls == [1]
+    assert Rendered("json", "{}", make_tree=node).tree is node
+    assert Rendered("text", "x").tree is None
+    assert lazy == Rendered("json", "{}", make_tree=node)  # the tree is not compared

@@ -162,11 +162,21 @@ class DecodedPayloadView:
         self.highlighter.setDocument(
             self.edit.document() if rendered.syntax is Syntax.JSON else None  # type: ignore[arg-type]
         )
+        # Laid-out text (JSON, hex, headers) keeps its lines; prose wraps, or a long
+        # text message would be one line to scroll sideways through.
+        self.edit.setLineWrapMode(
+            QPlainTextEdit.LineWrapMode.WidgetWidth
+            if rendered.syntax is Syntax.NONE
+            else QPlainTextEdit.LineWrapMode.NoWrap
+        )
         self.edit.setPlainText(text)
         self.tree.clear()
         tree = rendered.tree
-        self.tree.setVisible(tree is not None)
-        if tree is not None:
+        # A tree of one node (a PINGREQ, a lone number) says no more than the text:
+        # the text gets the width.
+        shown = tree is not None and bool(tree.children)
+        self.tree.setVisible(shown)
+        if tree is not None and shown:
             budget = [TREE_CAP]
             root = _item(tree, budget)
             if tree.label or tree.value:
@@ -179,6 +189,13 @@ class DecodedPayloadView:
                 if top is not None:
                     top.setExpanded(True)
             self.tree.resizeColumnToContents(0)
+            # Values as wide as they are (a timestamp, a topic) up to about 32
+            # characters, so that the type column stays in sight in the pane's share
+            # of a small window; a value cut short has its whole text as a tip.
+            self.tree.resizeColumnToContents(1)
+            cap = self.tree.fontMetrics().averageCharWidth() * 32
+            if self.tree.columnWidth(1) > cap:
+                self.tree.setColumnWidth(1, cap)
 
     @Slot(int)
     def _on_picked(self, index: int) -> None:
@@ -204,6 +221,8 @@ class DecodedPayloadView:
 def _item(node: TreeNode, budget: list[int]) -> QTreeWidgetItem:
     budget[0] -= 1
     item = QTreeWidgetItem([node.label, node.value, node.kind])
+    if len(node.value) > 24:
+        item.setToolTip(1, node.value)
     for i, child in enumerate(node.children):
         if budget[0] <= 0:
             left = len(node.children) - i

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import cbor2
@@ -119,7 +120,7 @@ class CborView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         value = decode_one(data)
-        return Rendered(self.name, pretty(value), Syntax.JSON, tree(value))
+        return Rendered(self.name, pretty(value), Syntax.JSON, partial(tree, value))
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
         try:

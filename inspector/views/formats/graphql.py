@@ -188,7 +188,6 @@ class GraphQLWSView(View):
         lines = [f"GraphQL {kind}" + ("" if kind in ALL_TYPES else " (not a known type)")]
         if "id" in message:
             lines.append(f"id         {message['id']}")
-        children = [TreeNode("type", kind, (), "str")]
         if kind in ("subscribe", "start"):
             name = operation_name(payload)
             op_kind = _operation_kind(payload)
@@ -211,13 +210,17 @@ class GraphQLWSView(View):
             lines += ["", pretty(payload)]
         elif payload is not None:
             lines += ["", pretty(payload)]
-        if "id" in message:
-            children.append(tree(message["id"], "id"))
-        if payload is not None:
-            children.append(tree(payload, "payload"))
-        root = TreeNode("", kind, tuple(children), "graphql")
+
+        def build() -> TreeNode:
+            nodes = [TreeNode("type", kind, (), "str")]
+            if "id" in message:
+                nodes.append(tree(message["id"], "id"))
+            if payload is not None:
+                nodes.append(tree(payload, "payload"))
+            return TreeNode("", kind, tuple(nodes), "graphql")
+
         fields = self._fields(message)
-        return Rendered(self.name, "\n".join(lines), Syntax.KEY_VALUE, root, fields=fields)
+        return Rendered(self.name, "\n".join(lines), Syntax.KEY_VALUE, build, fields=fields)
 
     def _fields(self, message: dict[str, Any]) -> dict[str, str]:
         fields = {"type": message["type"]}

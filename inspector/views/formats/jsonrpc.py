@@ -207,10 +207,13 @@ class JsonRpcView(View):
             body = message.get("params", message.get("result", message.get("error")))
             if body is not None:
                 lines.append(pretty(body))
-        root = tree(value)
-        root = TreeNode("", root.value, root.children, "json-rpc")
+
+        def build() -> TreeNode:
+            root = tree(value)
+            return TreeNode("", root.value, root.children, "json-rpc")
+
         return Rendered(
-            self.name, "\n".join(lines), Syntax.JSON, root, fields=self._fields(messages)
+            self.name, "\n".join(lines), Syntax.JSON, build, fields=self._fields(messages)
         )
 
     def _fields(self, messages: list[Any]) -> dict[str, str]:

@@ -11,10 +11,20 @@ A PUBLISH payload is shown through the registry (JSON reads as JSON).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import (
+    NO_TEXT,
+    PayloadMeta,
+    Rendered,
+    Syntax,
+    TreeNode,
+    View,
+    ViewError,
+    one_or_many,
+)
 from ..registry import Registry
 from ..text import escape_control, format_bytes, shorten
 from .nested import inner, inner_brief, looks_textual
@@ -456,6 +466,9 @@ def _flags_ok(b0: int) -> bool:
 
 #: The first bytes :func:`_flags_ok` accepts (a set: rating is on every binary row).
 _LONE_STARTS = frozenset(b for b in range(256) if _flags_ok(b))
+#: The packets that may be their fixed header alone, remaining length 0 (MQTT 5.0
+#: 3.12-3.15; a DISCONNECT or AUTH without a reason code is a success).
+_BARE_PACKETS = frozenset((0xC0, 0xD0, 0xE0, 0xF0))
 
 
 def _cannot_fill(data: bytes) -> bool:
@@ -530,7 +543,8 @@ def _code_name(p: MqttPacket, code: int) -> str:
     return _REASONS.get(code, f"code 0x{code:02x}")
 
 
-def _packet_text(p: MqttPacket) -> tuple[str, TreeNode]:
+def _packet_text(p: MqttPacket) -> tuple[str, Callable[[], TreeNode]]:
+    """The packet's text, and how to build its tree (only the window's tree asks)."""
     lines = [f"{p.name}" + (f" (MQTT {'5' if p.version == 5 else '3.1.1'})" if p.version else "")]
     rows: list[tuple[str, Any]] = []
     if p.type == 3:
@@ -544,13 +558,18 @@ def _packet_text(p: MqttPacket) -> tuple[str, TreeNode]:
     for key, value in rows:
         shown = value.hex(" ") if isinstance(value, bytes) else value
         lines.append(f"{key}: {shown}")
-    children = [TreeNode(k, str(v), (), type(v).__name__) for k, v in rows]
-    if p.type == 3:
-        body = inner(p.payload)
+    body = inner(p.payload) if p.type == 3 else None
+    if body is not None:
         lines += ["", body.text]
-        node = body.tree or TreeNode("", format_bytes(len(p.payload)))
-        children.append(TreeNode("payload", node.value, node.children, body.view))
-    return "\n".join(lines), TreeNode(p.name, "", tuple(children), "MQTT")
+
+    def build() -> TreeNode:
+        children = [TreeNode(k, str(v), (), type(v).__name__) for k, v in rows]
+        if body is not None:
+            node = body.tree or TreeNode("", format_bytes(len(p.payload)))
+            children.append(TreeNode("payload", node.value, node.children, body.view))
+        return TreeNode(p.name, "", tuple(children), "MQTT")
+
+    return "\n".join(lines), build
 
 
 def _fields(packets: list[tuple[MqttPacket, bool]]) -> dict[str, str]:
@@ -604,6 +623,13 @@ class MqttView(View):
         n = len(data)
         if b0 not in _LONE_STARTS or n > 4096 or (meta.size or n) != n or _cannot_fill(data):
             return -1
+        if n == 2:
+            # A bare fixed header: only PINGREQ, PINGRESP, DISCONNECT and AUTH may be
+            # one. Above CBOR's 0.55, which reads c0 00 and d0 00 as tags 0 and 16
+            # around the integer 0 (tag 0 must hold a date string, tag 16 an array):
+            # an MQTT session seen from its middle (no CONNECT, no subprotocol) sends
+            # a ping every keep-alive, and they read as MQTT. (docs/views.md)
+            return 0.6 if b0 in _BARE_PACKETS else -1
         try:
             # The fixed header's length first: most binary payloads fail there, and
             # cheaper than a parse that raises.
@@ -637,7 +663,8 @@ class MqttView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         packets, carry, rest, pending = self._packets(data, meta)
-        texts, nodes = [], []
+        texts: list[str] = []
+        nodes: list[Callable[[], TreeNode]] = []
         for p, own in packets:
             text, node = _packet_text(p)
             if not own and carry is not None:
@@ -653,10 +680,14 @@ class MqttView(View):
             where = f"begun on row {carry.row}" if carry and rest < 0 else "begins here"
             need = f" of {total}" if total else ""
             texts.append(f"{kind}: {len(pending)}{need} bytes so far ({where}; continues)")
-            nodes.append(TreeNode(kind, f"{len(pending)}{need} bytes", (), "partial"))
-        root = nodes[0] if len(nodes) == 1 else TreeNode("", f"{len(nodes)} packets", tuple(nodes))
+            unfinished = TreeNode(kind, f"{len(pending)}{need} bytes", (), "partial")
+            nodes.append(lambda: unfinished)
+
+        def build() -> TreeNode:
+            return one_or_many([node() for node in nodes], "packets")
+
         return Rendered(
-            self.name, "\n\n".join(texts), Syntax.KEY_VALUE, root, fields=_fields(packets)
+            self.name, "\n\n".join(texts), Syntax.KEY_VALUE, build, fields=_fields(packets)
         )
 
     def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import msgpack
 
 from ..base import NO_TEXT, PayloadMeta, Rendered, Syntax, View, ViewError
 from ..registry import Registry
-from .structured import brief, pretty, tree
+from .structured import brief, brief_line, container_line, pretty, tree
 
 __all__ = ["MsgpackView", "decode_one", "encode", "register", "walk"]
 
@@ -106,51 +107,69 @@ def _first_container(data: bytes) -> str | None:
     return None
 
 
-#: The last payload :func:`_plausible` decoded whole, and its value: a table row is
-#: rated, then summarised, from the same bytes object (a short payload's prefix is the
-#: payload itself), so that its summary need not decode it again. Held by identity:
-#: the reference kept means the object cannot be another one.
+#: The last payload :meth:`MsgpackView.priority` decoded whole, and its value: a table
+#: row is rated, then summarised, from the same bytes object (a short payload's prefix
+#: is the payload itself), so that its summary need not decode it again. Held by
+#: identity: the reference kept means the object cannot be another one.
 _last: tuple[bytes | None, Any] = (None, None)
 # First bytes of a map or an array (fixmap, fixarray, array 16/32, map 16/32) whose
 # count is in the first byte (the others: :func:`_first_container`).
 _FIX_CONTAINERS = frozenset(range(0x80, 0xA0))
+_CONTAINERS = _FIX_CONTAINERS | _COUNTED.keys()
+#: Payloads up to this size are decoded to be rated (in C, and the value serves the
+#: summary); longer ones are only walked (in C, no objects made) and their summary
+#: reads the container's head and first items.
+_DECODED_UP_TO = 512
 
 
-def _decoded(data: bytes) -> Any:
-    """:func:`decode_one` of ``data``, without decoding it again right after
-    :func:`_plausible` did."""
-    last = _last
-    if last[0] is data:
-        return last[1]
-    return decode_one(data)
+def _unpacker(raw: bool) -> msgpack.Unpacker:
+    return msgpack.Unpacker(raw=raw, strict_map_key=False, unicode_errors="replace")
 
 
-def _plausible(data: bytes, meta: PayloadMeta) -> float:
-    """0.6 for a whole map or array, 0.2 for a lone scalar (binary noise often reads as
-    one), 0.45 for a prefix that is a container so far, -1 when it cannot be."""
-    global _last
-    if not data or meta.opcode != 2:
+def _rating(prefix: bytes, whole: bool) -> float:
+    """:meth:`MsgpackView.priority` of a payload longer than :data:`_DECODED_UP_TO`
+    (or cut), from its first 4096 bytes: 0.6 for a whole map or array, 0.2 for a lone
+    scalar, 0.45 for a prefix that is a container so far, -1 when it cannot be."""
+    container = prefix[0] in _CONTAINERS
+    if not whole and not container:
         return -1
-    container = data[0] in _FIX_CONTAINERS or _first_container(data) is not None
-    whole = meta.size is None or meta.size <= len(data)
-    if whole:
-        try:  # as decode_one reads it (which says where it fails: slower)
-            value = msgpack.unpackb(data, raw=False, strict_map_key=False, unicode_errors="replace")
-        except Exception:
-            return -1
-        _last = (data, value)
-        return 0.6 if container else 0.2
-    if not container:
-        return -1
-    unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
-    unpacker.feed(data)
+    unpacker = _unpacker(raw=True)
+    unpacker.feed(prefix)
     try:
-        unpacker.unpack()
+        unpacker.skip()
     except msgpack.OutOfData:
-        return 0.45
+        return -1 if whole else 0.45
     except Exception:
         return -1
-    return -1  # a whole value in the prefix, yet the payload goes on
+    if not whole or unpacker.tell() != len(prefix):
+        return -1  # a whole value in the prefix, yet the payload goes on
+    return 0.6 if container else 0.2
+
+
+def _head_line(prefix: bytes) -> str | None:
+    """A map's or an array's brief line from the start of its encoding: its size and
+    as many of its first 8 keys (items of an array) as the prefix holds, without
+    decoding the rest (None: not a container)."""
+    b = prefix[0]
+    if b not in _CONTAINERS:
+        return None
+    is_map = 0x80 <= b <= 0x8F or b in (0xDE, 0xDF)
+    unpacker = _unpacker(raw=False)
+    unpacker.feed(prefix)
+    try:
+        count = unpacker.read_map_header() if is_map else unpacker.read_array_header()
+    except Exception:  # the prefix ends inside the head
+        return None
+    wanted = min(count, 8)
+    firsts: list[Any] = []
+    try:
+        while len(firsts) < wanted:
+            firsts.append(unpacker.unpack())
+            if is_map and len(firsts) < wanted:
+                unpacker.skip()  # (a value: not shown)
+    except Exception:  # the prefix ends (or goes wrong) here: what was read says enough
+        return container_line(is_map, count, firsts) + " \u2026"
+    return container_line(is_map, count, firsts)
 
 
 class MsgpackView(View):
@@ -161,19 +180,51 @@ class MsgpackView(View):
     top_priority = 0.6
 
     def priority(self, data: bytes, meta: PayloadMeta) -> float:
-        return _plausible(data[:4096], meta) if meta.opcode == 2 else -1
+        """0.6 for a whole map or array, 0.2 for a lone scalar (binary noise often
+        reads as one), 0.45 for a prefix that is a container so far, -1 when it
+        cannot be."""
+        global _last
+        if meta.opcode != 2 or not data:
+            return -1
+        n = len(data)
+        size = meta.size
+        if n <= _DECODED_UP_TO and (size is None or size <= n):
+            try:  # as decode_one reads it (which says where it fails: slower)
+                value = msgpack.unpackb(
+                    data, raw=False, strict_map_key=False, unicode_errors="replace"
+                )
+            except Exception:
+                return -1
+            _last = (data, value)
+            return 0.6 if data[0] in _CONTAINERS else 0.2
+        prefix = data[:4096]
+        return _rating(prefix, size is None or size <= len(prefix))
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         value = decode_one(data)
-        return Rendered(self.name, pretty(value), Syntax.JSON, tree(value))
+        return Rendered(self.name, pretty(value), Syntax.JSON, partial(tree, value))
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
-        try:
-            value = _decoded(prefix)
-        except ViewError:
-            head = _first_container(prefix)
-            return f"msgpack {head} \u2026" if head else None
-        return f"msgpack {brief(value)}"
+        last = _last
+        if last[0] is prefix:  # rated just before: decoded already
+            return "msgpack " + brief(last[1])
+        size = meta.size
+        n = len(prefix)
+        if n <= _DECODED_UP_TO and (size is None or size <= n):
+            try:
+                return "msgpack " + brief(decode_one(prefix))
+            except ViewError:
+                pass
+        elif prefix:
+            line = _head_line(prefix)
+            if line is not None:
+                return "msgpack " + brief_line(line)
+            try:  # a lone scalar: a long string, bytes
+                return "msgpack " + brief(decode_one(prefix))
+            except ViewError:
+                pass
+        head = _first_container(prefix)
+        return f"msgpack {head} \u2026" if head else None
 
 
 def register(registry: Registry) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -203,13 +204,13 @@ class ProtobufView(View):
         decoded = self.schema.decode(data) if self.schema is not None else None
         if decoded is not None:
             name, fields = decoded
-            root = _tree(fields, {}, "", name)
+            root = partial(_tree, fields, {}, "", name)
             return Rendered(self.name, f"{name}\n\n{pretty(fields)}", Syntax.JSON, root)
         message, typedef = _decode(data)
         lines = ["protobuf (no schema: fields by number, types guessed)", "", pretty(message)]
         if self.schema is not None:
             lines[0] = "protobuf (no type of the schema reads it: fields by number)"
-        return Rendered(self.name, "\n".join(lines), Syntax.JSON, _tree(message, typedef))
+        return Rendered(self.name, "\n".join(lines), Syntax.JSON, partial(_tree, message, typedef))
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from ...protocol.constants import close_code_meaning, close_code_name
@@ -133,7 +134,7 @@ class JsonView(View):
             self.name,
             json.dumps(value, indent=2, ensure_ascii=False),
             Syntax.JSON,
-            _tree(value),
+            partial(_tree, value),
         )
 
     def summary(self, prefix: bytes, meta: PayloadMeta) -> str | None:

@@ -10,7 +10,16 @@ from typing import Any
 
 import msgpack
 
-from ..base import ASCII_SPACE, PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
+from ..base import (
+    ASCII_SPACE,
+    PayloadMeta,
+    Rendered,
+    Syntax,
+    TreeNode,
+    View,
+    ViewError,
+    one_or_many,
+)
 from ..registry import Registry
 from ..text import escape_control, shorten
 from .structured import brief, json_value, pretty, tree
@@ -240,7 +249,7 @@ class SignalRView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         messages = self._messages(data, meta)
-        texts, nodes = [], []
+        texts = []
         for m in messages:
             lines = [f"SignalR {m.name}"]
             if m.target:
@@ -252,11 +261,16 @@ class SignalRView(View):
             for key, value in m.values:
                 lines.append(f"{key}: {pretty(value)}")
             texts.append("\n".join(lines))
-            node = tree(m.raw)
-            nodes.append(TreeNode(m.name, node.value, node.children, "signalr"))
-        root = nodes[0] if len(nodes) == 1 else TreeNode("", f"{len(nodes)} records", tuple(nodes))
+
+        def build() -> TreeNode:
+            nodes = []
+            for m in messages:
+                node = tree(m.raw)
+                nodes.append(TreeNode(m.name, node.value, node.children, "signalr"))
+            return one_or_many(nodes, "records")
+
         fields = _fields(messages)
-        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, root, fields=fields)
+        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, build, fields=fields)
 
     def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:
         return _fields(self._messages(data, meta))

@@ -366,8 +366,11 @@ class SocketIOView(View):
             f"attachment {found.num + 1} of {found.count}{event} (the packet on row "
             f"{found.packet_row}), {format_bytes(len(data))}\n\n" + data[:4096].hex(" ")
         )
-        node = TreeNode("attachment", f"{found.num + 1}/{found.count}", (tree(data, "data"),))
-        return Rendered(self.name, text, Syntax.NONE, node)
+
+        def build() -> TreeNode:
+            return TreeNode("attachment", f"{found.num + 1}/{found.count}", (tree(data, "data"),))
+
+        return Rendered(self.name, text, Syntax.NONE, build)
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         if meta.opcode == 2:
@@ -395,16 +398,19 @@ class SocketIOView(View):
         if value is not None:
             shown = value[1:] if packet.event is not None else value
             body = "\n\n" + pretty(shown)
-        children = [TreeNode("type", packet.type_name, (), packet.protocol)]
-        if packet.socket is not None:
-            children.append(TreeNode("namespace", packet.namespace or "/", (), "str"))
-        if packet.ack is not None:
-            children.append(TreeNode("ack id", str(packet.ack), (), "int"))
-        if value is not None:
-            children.append(tree(value, "data"))
-        root = TreeNode("", packet.type_name, tuple(children), packet.protocol)
+
+        def build() -> TreeNode:
+            children = [TreeNode("type", packet.type_name, (), packet.protocol)]
+            if packet.socket is not None:
+                children.append(TreeNode("namespace", packet.namespace or "/", (), "str"))
+            if packet.ack is not None:
+                children.append(TreeNode("ack id", str(packet.ack), (), "int"))
+            if value is not None:
+                children.append(tree(value, "data"))
+            return TreeNode("", packet.type_name, tuple(children), packet.protocol)
+
         return Rendered(
-            self.name, "\n".join(lines) + body, Syntax.KEY_VALUE, root, fields=self._fields(packet)
+            self.name, "\n".join(lines) + body, Syntax.KEY_VALUE, build, fields=self._fields(packet)
         )
 
     def _fields(self, packet: SocketIOPacket) -> dict[str, str]:

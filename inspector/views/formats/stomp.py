@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from ..base import PayloadMeta, Rendered, Syntax, TreeNode, View, ViewError
 from ..registry import Registry
@@ -235,18 +236,25 @@ def _frame_line(frame: StompFrame, body_size: int | None = None) -> str:
     return " ".join(parts)
 
 
-def _frame_text(frame: StompFrame) -> tuple[str, TreeNode]:
-    if frame.command is None:
-        return "heart-beat", TreeNode("heart-beat")
-    lines = [frame.command] + [f"{k}: {v}" for k, v in frame.headers]
-    headers = tuple(TreeNode(k, v, (), "header") for k, v in frame.headers)
-    children: list[TreeNode] = [TreeNode("headers", str(len(headers)), headers)]
-    if frame.body:
-        body = inner(frame.body)
+def _frame_text(frame: StompFrame) -> tuple[str, Callable[[], TreeNode]]:
+    """The frame's text, and how to build its tree (only the window's tree asks)."""
+    command = frame.command
+    if command is None:
+        return "heart-beat", lambda: TreeNode("heart-beat")
+    lines = [command] + [f"{k}: {v}" for k, v in frame.headers]
+    body = inner(frame.body) if frame.body else None
+    if body is not None:
         lines += ["", body.text]
-        node = body.tree or TreeNode("", format_bytes(len(frame.body)))
-        children.append(TreeNode("body", node.value, node.children, body.view))
-    return "\n".join(lines), TreeNode(frame.command, "", tuple(children), "STOMP")
+
+    def build() -> TreeNode:
+        headers = tuple(TreeNode(k, v, (), "header") for k, v in frame.headers)
+        children = [TreeNode("headers", str(len(headers)), headers)]
+        if body is not None:
+            node = body.tree or TreeNode("", format_bytes(len(frame.body)))
+            children.append(TreeNode("body", node.value, node.children, body.view))
+        return TreeNode(command, "", tuple(children), "STOMP")
+
+    return "\n".join(lines), build
 
 
 def _frames_fields(frames: list[StompFrame]) -> dict[str, str]:
@@ -312,22 +320,28 @@ class StompView(View):
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         sockjs, groups = self._decode(data)
         texts: list[str] = []
-        nodes: list[TreeNode] = []
+        nodes: list[Callable[[], TreeNode]] = []
         if sockjs is not None:
             texts.append(_sockjs_line(sockjs))
         for group in groups:
             if isinstance(group, str):
                 shown = inner(group.encode("utf-8"), text=True)
                 texts.append(shown.text)
-                nodes.append(TreeNode("message", shorten(group, 80), (), shown.view))
+                nodes.append(partial(TreeNode, "message", shorten(group, 80), (), shown.view))
                 continue
             for frame in group:
                 text, node = _frame_text(frame)
                 texts.append(text)
                 nodes.append(node)
-        root = nodes[0] if len(nodes) == 1 and sockjs is None else TreeNode("", "", tuple(nodes))
+
+        def build() -> TreeNode:
+            built = [node() for node in nodes]
+            return (
+                built[0] if len(built) == 1 and sockjs is None else TreeNode("", "", tuple(built))
+            )
+
         fields = _frames_fields(_stomp_frames(groups))
-        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, root, fields=fields)
+        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, build, fields=fields)
 
     def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:
         _, groups = self._decode(data)

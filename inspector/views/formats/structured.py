@@ -13,6 +13,7 @@ import datetime
 import json
 import math
 import re
+from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
@@ -26,6 +27,8 @@ __all__ = [
     "CBOR_TAGS",
     "MAX_CHILDREN",
     "brief",
+    "brief_line",
+    "container_line",
     "json_value",
     "pretty",
     "scalar",
@@ -178,15 +181,35 @@ def pretty(value: Any, indent: int = 0) -> str:
 def brief(value: Any, limit: int = 120) -> str:
     """One line: a scalar as it is, a map as ``{3} a, b, c``, an array as ``[5] ...``;
     control characters escaped, at most about ``limit`` characters."""
-    line = shorten(_brief(value, limit), limit)
+    if type(value) is dict and value:  # the usual top-level value, keys nearly always str
+        try:
+            line = f"{{{len(value)}}} {', '.join(islice(value, 8))}"
+        except TypeError:  # a key that is not a str
+            line = _brief(value, limit)
+    else:
+        line = _brief(value, limit)
+    return brief_line(line, limit)
+
+
+def brief_line(line: str, limit: int = 120) -> str:
+    """``line`` as :func:`brief` gives it: cut to about ``limit`` characters, control
+    characters escaped."""
+    if len(line) > limit:
+        line = shorten(line, limit)
     # (A printable line has no control character: escape_control would keep it.)
     return line if line.isprintable() else escape_control(line)
 
 
+def container_line(is_map: bool, count: int, firsts: Iterable[Any]) -> str:
+    """A map's or an array's :func:`brief` (before it is cut and escaped) from its
+    size and first items (keys of a map), at most 8 of them: all a brief line needs,
+    so that a prefix need not be decoded whole."""
+    if is_map:
+        return f"{{{count}}} {', '.join(map(_key, islice(firsts, 8)))}".rstrip()
+    return f"[{count}] {', '.join(map(_compact, islice(firsts, 8)))}".rstrip()
+
+
 def _brief(value: Any, limit: int) -> str:
-    if type(value) is dict:  # the usual top-level value first (scalar() says None)
-        keys = ", ".join(map(_key, islice(value, 8)))  # (per row painted: no list)
-        return f"{{{len(value)}}} {keys}".rstrip()
     shown = scalar(value)
     if shown is not None:
         return shown[0]
@@ -194,11 +217,9 @@ def _brief(value: Any, limit: int) -> str:
     if wrapped is not None:
         return f"{wrapped[1]}{_brief(wrapped[2], limit)})"
     if isinstance(value, dict):
-        keys = ", ".join(_key(k) for k in list(value)[:8])
-        return f"{{{len(value)}}} {keys}".rstrip()
-    seq: list[Any] = list(value)[:8] if isinstance(value, list | tuple) else []
-    inner = ", ".join(_compact(v) for v in seq)
-    return f"[{len(value)}] {inner}".rstrip()
+        return container_line(True, len(value), value)
+    seq = value if isinstance(value, list | tuple) else ()
+    return container_line(False, len(value), seq)
 
 
 def _compact(value: Any) -> str:

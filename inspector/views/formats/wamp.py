@@ -15,6 +15,7 @@ from ..base import (
     TreeNode,
     View,
     ViewError,
+    one_or_many,
 )
 from ..registry import Registry
 from ..text import escape_control, shorten
@@ -140,18 +141,25 @@ class WampView(View):
 
     def render(self, data: bytes, meta: PayloadMeta) -> Rendered:
         messages = _decode(data, meta)
-        texts, nodes = [], []
+        texts = []
         for m in messages:
             lines = [f"WAMP {m['type']}"]
             for key, value in m.items():
                 if key != "type":
                     lines.append(f"{key:<12} {pretty(value)}")
             texts.append("\n".join(lines))
-            children = tuple(tree(v, k) for k, v in m.items() if k != "type")
-            nodes.append(TreeNode(m["type"], "", children, "wamp"))
-        root = nodes[0] if len(nodes) == 1 else TreeNode("", f"{len(nodes)} messages", tuple(nodes))
+
+        def build() -> TreeNode:
+            nodes = [
+                TreeNode(
+                    m["type"], "", tuple(tree(v, k) for k, v in m.items() if k != "type"), "wamp"
+                )
+                for m in messages
+            ]
+            return one_or_many(nodes, "messages")
+
         fields = _fields(messages)
-        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, root, fields=fields)
+        return Rendered(self.name, "\n\n".join(texts), Syntax.KEY_VALUE, build, fields=fields)
 
     def fields(self, data: bytes, meta: PayloadMeta) -> dict[str, str]:
         return _fields(_decode(data, meta))

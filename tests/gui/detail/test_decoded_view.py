@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from _detail_samples import make_detail
 from conftest import Capture
+from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from inspector.gui.detail.decoded_view import RENDER_CAP, TREE_CAP
@@ -104,7 +105,7 @@ class _EventView(View):
         name = data[4:].decode()
         leaves = tuple(TreeNode(str(i), "x", (), "str") for i in range(TREE_CAP + 10))
         return Rendered(
-            self.name, f"event {name}", tree=TreeNode("", "", leaves), fields={"event": name}
+            self.name, f"event {name}", make_tree=TreeNode("", "", leaves), fields={"event": name}
         )
 
 
@@ -146,3 +147,47 @@ def test_a_huge_payload_opens_on_the_hex_view(
     pane.tabs.setCurrentWidget(pane.decoded.widget)
     assert pane.decoded.rendered is None
     assert "the Hex tab shows every byte" in pane.decoded.info.text()
+
+
+def test_a_one_node_tree_is_hidden_and_prose_wraps(
+    qtbot: QtBot, capture: Callable[..., Capture]
+) -> None:
+    # Seen at 1024x640: a PINGREQ's tree was one empty node beside its one-line text,
+    # and a long text message was one line to scroll sideways through.
+    c = capture()
+    c.receive(FrameSpec(2, b"\xc0\x00"))
+    c.receive(FrameSpec(1, b"a plain line of text " * 30))
+    c.receive(FrameSpec(1, json.dumps({"a": "x" * 300}).encode()))
+    view = make_detail(qtbot)
+    wrap = QPlainTextEdit.LineWrapMode
+    for row, shown_as, tree, wraps in (
+        (0, "mqtt", False, wrap.NoWrap),
+        (1, "text", False, wrap.WidgetWidth),
+        (2, "json", True, wrap.NoWrap),
+    ):
+        view.show_frame(c.store, row)
+        view.show_tab("Payload")
+        decoded = view.payload.decoded
+        assert decoded.combo.currentData() == shown_as
+        assert decoded.tree.isVisibleTo(view.payload) is tree, shown_as
+        assert decoded.edit.lineWrapMode() == wraps, shown_as
+
+
+def test_a_long_value_gets_a_wider_column_and_its_whole_text_as_a_tip(
+    qtbot: QtBot, capture: Callable[..., Capture]
+) -> None:
+    c = capture()
+    when = "2023-11-14T22:13:20+00:00"
+    c.receive(FrameSpec(1, json.dumps({"when": when, "about": "y" * 200}).encode()))
+    view = make_detail(qtbot)
+    view.show_frame(c.store, 0)
+    view.show_tab("Payload")
+    tree = view.payload.decoded.tree
+    root = tree.topLevelItem(0)
+    assert root is not None
+    first, second = root.child(0), root.child(1)
+    assert first is not None and second is not None
+    metrics = tree.fontMetrics()
+    assert tree.columnWidth(1) >= metrics.horizontalAdvance(first.text(1)), "a date fits"
+    assert tree.columnWidth(1) <= metrics.averageCharWidth() * 32 + 1, "the type stays in sight"
+    assert second.toolTip(1) == second.text(1) and len(second.text(1)) > 200

@@ -188,8 +188,31 @@ def test_lone_packets_of_every_length_size_are_still_recognised() -> None:
         data = bytes(publish)
         if len(data) <= 4096:
             assert REG.best(data, PayloadMeta(opcode=2)).name == "mqtt", size
-    # A PINGREQ (c0 00) reads best as CBOR, but MQTT still rates it as a lone packet.
-    assert REG.get("mqtt").priority(packets(4)["ping"], PayloadMeta(opcode=2)) == 0.5
     packed = b"\x82\xa2id\xce\x00\x01\xe2\x40\xa4text\xa5hello"
     assert _cannot_fill(packed)
     assert REG.get("mqtt").priority(packed, PayloadMeta(opcode=2)) < 0
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"\xc0\x00", "MQTT PINGREQ"),
+        (b"\xd0\x00", "MQTT PINGRESP"),
+        (b"\xe0\x00", "MQTT DISCONNECT"),
+    ],
+)
+def test_two_byte_control_packets_are_mqtt_with_or_without_the_subprotocol(
+    data: bytes, line: str
+) -> None:
+    # CBOR reads c0 00 and d0 00 as tags 0 and 16 around the integer 0 (which those
+    # tags cannot hold): they were shown as CBOR in a session whose CONNECT was not seen.
+    lone = PayloadMeta(opcode=2, size=2)
+    negotiated = PayloadMeta(opcode=2, size=2, subprotocol="mqtt")
+    in_a_session = with_contexts([(b"\x82\xa2id\x01", SERVER), (data, CLIENT)])[1]
+    for d, meta in ((data, lone), (data, negotiated), in_a_session):
+        assert REG.best(d, meta).name == "mqtt", meta
+        assert REG.summary(d, meta) == line
+        assert REG.render(d, meta).error is None
+    # Neither MessagePack nor a CBOR container is taken for one.
+    assert REG.best(b"\xc0", lone).name != "mqtt"
+    assert REG.best(b"\x82\x00\x00", PayloadMeta(opcode=2, size=3)).name != "mqtt"

@@ -60,7 +60,15 @@ def test_summary_of_a_prefix_says_the_container() -> None:
     big = msgpack.packb({"data": "x" * 10_000, "id": 1})
     meta = PayloadMeta(opcode=2, size=len(big))
     assert REG.best(big[:4096], meta).name == "msgpack"
-    assert REG.summary(big, meta) == "msgpack {2} \u2026"
+    # The keys the prefix holds, read without decoding the rest.
+    assert REG.summary(big, meta) == "msgpack {2} data \u2026"
+    many = msgpack.packb({f"k{i}": "v" * 600 for i in range(20)})
+    meta = PayloadMeta(opcode=2, size=len(many))
+    assert REG.summary(many, meta) == "msgpack {20} k0, k1, k2, k3, k4, k5, k6 \u2026"
+    array = msgpack.packb([1, "two", [3], {"a": 1}, b"x" * 5000])
+    meta = PayloadMeta(opcode=2, size=len(array))
+    assert REG.summary(array, meta) == 'msgpack [5] 1, "two", [1], {1} \u2026'
+    assert REG.summary(array[:3000], meta) == 'msgpack [5] 1, "two", [1], {1} \u2026'
 
 
 @pytest.mark.parametrize("cut", [1, 5, 20, len(PACKED) - 1])
@@ -86,3 +94,24 @@ def test_walk_agrees_with_the_library() -> None:
 def test_text_and_noise_are_not_msgpack() -> None:
     assert REG.best(b"\x05", BINARY).name == "hex"  # a lone int reads as noise
     assert "msgpack" not in [v.name for v in REG.applicable(PACKED, PayloadMeta(opcode=1))]
+
+
+def test_a_long_payload_is_rated_and_summarised_without_decoding_it_whole() -> None:
+    # Past 512 bytes the rating walks the value in C and the summary reads the head:
+    # the same answers as decoding it whole.
+    value = {"items": list(range(300)), "name": "x" * 100, "nested": [{"a": 1}] * 20}
+    packed = msgpack.packb(value)
+    assert 512 < len(packed) <= 4096
+    mp = REG.get("msgpack")
+    whole = PayloadMeta(opcode=2, size=len(packed))
+    assert mp.priority(packed, whole) == 0.6
+    assert REG.summary(packed, whole) == "msgpack {3} items, name, nested"
+    array = msgpack.packb([[1, 2], "two", {"a": 1}, None, 2.5, *range(600)])
+    assert REG.summary(array, BINARY) == 'msgpack [605] [2], "two", {1}, null, 2.5, 0, 1, 2'
+    assert mp.priority(packed + b"\x01", BINARY) < 0  # bytes after the value
+    assert mp.priority(packed[:-1], BINARY) < 0  # it ends inside the value
+    assert mp.priority(packed[:-1], PayloadMeta(opcode=2, size=len(packed))) == 0.45
+    assert mp.priority(b"\xc1" + packed, BINARY) < 0
+    long_string = msgpack.packb("x" * 1000)
+    assert mp.priority(long_string, BINARY) == 0.2
+    assert REG.summary(long_string, PayloadMeta(opcode=2), "msgpack").startswith('msgpack "xxx')
