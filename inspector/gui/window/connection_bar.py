@@ -258,6 +258,13 @@ class ConnectionBar(QWidget):
             label, tip = "Disconnect", "Close the connection (close frame 1000)"
         elif state is ConnectionState.CLOSING:
             label, tip = "Abort", "Drop the TCP connection now"
+        elif self._source is not None and self._source_kind == "proxy":
+            # The URL is the upstream's: what starts here is a connection of ours.
+            label = "Connect directly"
+            tip = (
+                "Open a connection of our own to the URL, in this tab: not through the "
+                "proxy (the proxied connection stays in the proxy's list)"
+            )
         else:
             label, tip = "Connect", "Connect to the URL (Return)"
         self.connect_button.setText(label)

@@ -58,3 +58,18 @@ def test_an_attempt_that_never_opened_failed_rather_than_closed_unclean() -> Non
     assert state_text(dropped).startswith("closed 1006")
     clean = StateChanged(1.0, ConnectionState.CLOSED, code=1000, reason="bye", clean=True)
     assert state_text(clean) == "closed 1000 (Normal closure) “bye”"
+
+
+def test_a_proxied_connections_tab_says_connect_goes_around_the_proxy(qtbot: Any) -> None:
+    # The tab follows a connection the proxy carries; its URL is the upstream's, so
+    # connecting from it opens a connection of ours, not one through the proxy.
+    bar = _bar(qtbot)
+    bar.set_source("#3", "proxy")
+    bar.set_state(StateChanged(1.0, ConnectionState.OPEN))
+    assert bar.connect_button.text() == "Connect directly"
+    assert "not through the proxy" in bar.connect_button.toolTip()
+    bar.set_source("capture.jsonl", "file")
+    assert bar.connect_button.text() == "Connect"
+    bar.set_source(None)
+    bar.set_state(StateChanged(1.0, ConnectionState.OPEN))
+    assert bar.connect_button.text() == "Disconnect"
