@@ -104,7 +104,12 @@ class PingTab(ComposeTab):
 
     def _update(self) -> None:
         # What comes of it: the pane said "comes back in the pong" of a pong too.
-        show(self.hint, _PONG_HINT if self.pong_radio.isChecked() else _PING_HINT, "muted")
+        pong = self.pong_radio.isChecked()
+        show(self.hint, _PONG_HINT if pong else _PING_HINT, "muted")
+        # A screen reader names the controls after the frame they make.
+        kind = "Pong" if pong else "Ping"
+        self.format.setAccessibleName(f"{kind} payload format")
+        self.info.setAccessibleName(f"{kind} payload size")
         try:
             data = self.payload()
         except ValueError as exc:

@@ -84,3 +84,11 @@ def test_the_ping_tab_says_what_comes_of_a_ping_and_of_a_pong(pane: ComposePane)
     assert "comes back" not in tab.hint.text() and "one-way heartbeat" in tab.hint.text()
     tab.ping_radio.setChecked(True)
     assert "comes back in the pong" in tab.hint.text()
+
+
+def test_the_ping_tabs_controls_are_named_after_the_kind_chosen(pane: ComposePane) -> None:
+    tab = pane.ping
+    assert tab.format.accessibleName() == "Ping payload format"
+    tab.pong_radio.setChecked(True)
+    assert tab.format.accessibleName() == "Pong payload format"
+    assert tab.info.accessibleName() == "Pong payload size"
