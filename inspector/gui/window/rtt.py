@@ -98,3 +98,16 @@ class RttSeries:
         """The largest RTT among those :meth:`polyline` shows (the plot's top)."""
         fit = max(2, int(width // spacing) + 1)
         return max(self.rtts[-fit:], default=0.0)
+
+    def span(self, width: float, *, spacing: float = 4.0) -> str:
+        """What the plot's horizontal axis holds: the samples :meth:`polyline` shows
+        are evenly spaced, not by time, so the axis says which and when
+        (``"samples 91-100 · 90.0-99.0 s"``); empty without samples."""
+        if not self.points:
+            return ""
+        fit = max(2, int(width // spacing) + 1)
+        shown = self.points[-fit:]
+        first = len(self.points) - len(shown) + 1
+        if len(shown) == 1:
+            return f"sample 1 · {shown[0].t:.1f} s"
+        return f"samples {first}-{len(self.points)} · {shown[0].t:.1f}-{shown[-1].t:.1f} s"

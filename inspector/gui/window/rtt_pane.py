@@ -39,7 +39,7 @@ class _Plot(QWidget):
             _MARGIN,
             _MARGIN + label_h,
             max(0.0, self.width() - 2 * _MARGIN),
-            max(0.0, self.height() - 2 * _MARGIN - label_h),
+            max(0.0, self.height() - 2 * _MARGIN - 2 * label_h),
         )
         painter.setPen(QPen(colors.grid, 1))
         painter.drawLine(box.bottomLeft(), box.bottomRight())
@@ -52,6 +52,11 @@ class _Plot(QWidget):
             return
         top = self.series.scale_top(box.width())
         painter.drawText(QPointF(box.left(), box.top() - 3), format_ms(top))
+        # Under the bottom line: its value (the plot starts at 0, not at the least
+        # sample) and which samples the evenly spaced points are.
+        under = QRectF(box.left(), box.bottom() + 2, box.width(), label_h)
+        painter.drawText(under, Qt.AlignmentFlag.AlignLeft, "0 ms")
+        painter.drawText(under, Qt.AlignmentFlag.AlignRight, self.series.span(box.width()))
         corners = [QPointF(box.left() + x, box.top() + y) for x, y in points]
         painter.setPen(QPen(colors.outgoing, 1.5))
         painter.drawPolyline(QPolygonF(corners))

@@ -57,6 +57,9 @@ def test_the_polyline_fits_the_latest_samples_with_the_newest_at_the_right() -> 
     assert series.scale_top(40, spacing=4) == pytest.approx(0.1)
     assert all(0 <= y <= 10 for _x, y in line)
     assert RttSeries(_store()).polyline(40, 10) == []
+    # The samples are evenly spaced: the axis says which ones, and when.
+    assert series.span(40, spacing=4) == "samples 90-100 · 89.0-99.0 s"
+    assert RttSeries(_store()).span(40) == ""
 
 
 def test_milliseconds_read_well() -> None:
