@@ -75,15 +75,15 @@ def serve() -> None:
         """The server's side of a send scenario: the client's N frames counted as
         bytes, read up to 1 MiB at a time once 64 KiB wait, instead of one picows
         frame and one Python call each, read as soon as a segment came. Measured
-        2026-12-04 (200k x 20 B): picows counting frames cost the server 1.0-2.3 us
-        per message, about what the fastest client spent sending it, so the figure
-        followed the server's share of the 2 cores (picows's client 1.65M msg/s
-        one day, 193-396k the next); counting bytes but reading at once still cost
-        it 1.0-4.3 us (18-70k reads of 1-10 frames, every one a wake-up the client
-        paid for in its send calls); counting once 64 KiB wait costs 0.02-0.04 us
-        (about 20-40 reads). Every frame's first two bytes are checked where its
-        length puts them (FIN + opcode, MASK + length): a client that framed
-        differently gets ``bad`` instead of ``done``."""
+        2026-12-04 (200k x 20 B): parsing frames cost the server 0.65-2.45 us per
+        message (1.1 us beside picows's client, about what that client spent
+        sending it), so the figure followed the server's share of the 2 cores
+        (picows's client 1.65M msg/s one day, 193-396k the next); counting bytes but
+        reading at once still cost 1.0-4.5 us (18-70k reads of a few frames, every
+        one a wake-up the client paid for in its send calls); counting once 64 KiB
+        wait costs 0.01-0.07 us (about 20-50 reads). Every frame's first two bytes
+        are checked where its length puts them (FIN + opcode, MASK + length): a
+        client that framed differently gets ``bad`` instead of ``done``."""
 
         def __init__(self, transport: WSTransport, n: int, size: int) -> None:
             self.ws = transport
