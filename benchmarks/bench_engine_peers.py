@@ -13,7 +13,11 @@ Scenarios (defaults in brackets):
   closes; the client reads them all: messages/s.
 - ``recv-large``: the same with M binary messages of 1 MiB [200]: MB/s.
 - ``send-small``: the client sends N small text messages; the server answers "done"
-  once it has them all: messages/s.
+  once it has them all: messages/s, timed from the server's "go" to its "done".
+  The server counts their bytes (checking each frame's first two bytes) instead of
+  parsing frames, and reads only when 64 KiB wait, so that its own cost per message
+  stays far below any client's and the clients are what is measured; it reports
+  that cost (its CPU, socket reads and TCP data segments received) for each run.
 - ``send-large``: the same with M binary messages of 1 MiB: MB/s.
 - ``rtt``: R sequential round trips of a 20 B message [20,000]: round trips/s. Each
   client in its fastest style: websockets and aiohttp await each reply; ours and
@@ -22,6 +26,10 @@ Scenarios (defaults in brackets):
 
     python benchmarks/bench_engine_peers.py [--rounds 5] [--clients ours,aiohttp,...]
                                             [--scenarios recv-small,...] [--quick]
+
+Besides the rates, it prints each client's CPU per message (the machine is shared:
+wall time follows the share of the cores a run got, CPU time much less) and the
+ratios of CPU per message.
 
 The peers come from the benchmark extra: ``pip install -e '.[bench]'``.
 Everything listens on 127.0.0.1 (port 0).
@@ -33,7 +41,9 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -44,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MiB = 2**20
 SMALL = 20
 
+#: The server reads a send scenario once this many bytes wait (see Counter._low_water).
+LOW = 64 * 1024
 SCENARIOS = ("recv-small", "recv-large", "send-small", "send-large", "rtt")
 CLIENTS = ("ours", "websockets", "aiohttp", "aiohttp-keep", "picows", "picows-keep")
 
@@ -53,15 +65,103 @@ def serve() -> None:
     """The picows server: prints its port, then serves until stdin closes.
 
     A client's first text message says what to do: ``recv N SIZE`` (the server sends
-    N messages of SIZE bytes, then a close frame), ``send N`` (the server counts N
-    data messages, then answers ``done``), ``echo`` (every later message echoed).
+    N messages of SIZE bytes, then a close frame), ``send N SIZE`` (the server answers
+    ``go``, counts N data messages of SIZE bytes as raw bytes, then answers ``done``
+    with what it cost the server), ``echo`` (every later message echoed).
     """
     from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_create_server
+
+    class Counter(asyncio.BufferedProtocol):
+        """The server's side of a send scenario: the client's N frames counted as
+        bytes, read up to 1 MiB at a time once 64 KiB wait, instead of one picows
+        frame and one Python call each, read as soon as a segment came. Measured
+        2026-12-04 (200k x 20 B): parsing frames cost the server 0.65-2.45 us per
+        message (1.1 us beside picows's client, about what that client spent
+        sending it), so the figure followed the server's share of the 2 cores
+        (picows's client 1.65M msg/s one day, 193-396k the next); counting bytes but
+        reading at once still cost 1.0-4.5 us (18-70k reads of a few frames, every
+        one a wake-up the client paid for in its send calls); counting once 64 KiB
+        wait costs 0.01-0.07 us (about 20-50 reads). Every frame's first two bytes
+        are checked where its length puts them (FIN + opcode, MASK + length): a
+        client that framed differently gets ``bad`` instead of ``done``."""
+
+        def __init__(self, transport: WSTransport, n: int, size: int) -> None:
+            self.ws = transport
+            self.raw = transport.underlying_transport
+            self.ws_protocol = self.raw.get_protocol()
+            head = 2 + 4 + (0 if size < 126 else 2 if size < 65536 else 8)
+            self.frame = head + size
+            self.expected = n * self.frame
+            self.b0 = 0x81 if size < 1024 else 0x82
+            self.b1 = 0x80 | (size if size < 126 else 126 if size < 65536 else 127)
+            self.got = 0
+            self.reads = 0
+            self.bad = ""
+            self.buffer = bytearray(MiB)
+            self.view = memoryview(self.buffer)
+            self.sock = self.raw.get_extra_info("socket")
+            self.cpu = time.process_time()
+            self.segs = self._segments()
+            self._low_water()
+            self.raw.set_protocol(self)
+
+        def _low_water(self) -> None:
+            """Be woken only once LOW bytes are waiting (or the rest of the flood):
+            with a wake-up per segment, a client that writes each message on its own
+            also paid for waking the server, in its own send calls, as often as the
+            scheduler let the server keep up."""
+            left = max(1, min(LOW, self.expected - self.got))
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, left)
+
+        def _segments(self) -> tuple[int, int]:
+            """(segments, data segments) received on this connection (tcp_info's
+            tcpi_segs_in, tcpi_data_segs_in)."""
+            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+            return struct.unpack_from("I", info, 140)[0], struct.unpack_from("I", info, 152)[0]
+
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return self.view
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.reads += 1
+            first = -self.got % self.frame  # where the next frame starts in this read
+            self.got += nbytes
+            if self.expected - self.got < LOW:
+                self._low_water()
+            buf = self.buffer
+            if first < nbytes and not self.bad:
+                starts = len(range(first, nbytes, self.frame))
+                if buf[first : nbytes : self.frame] != bytes((self.b0,)) * starts:
+                    self.bad = f"a frame's first byte is not {self.b0:#x}"
+                seconds = buf[first + 1 : nbytes : self.frame]
+                if seconds != bytes((self.b1,)) * len(seconds):
+                    self.bad = f"a frame's second byte is not {self.b1:#x}"
+            if self.got >= self.expected:
+                segs, data_segs = self._segments()
+                stats = {
+                    "cpu": time.process_time() - self.cpu,
+                    "reads": self.reads,
+                    "segs": segs - self.segs[0],
+                    "data_segs": data_segs - self.segs[1],
+                }
+                if self.got > self.expected:
+                    self.bad = f"{self.got - self.expected} bytes more than {self.expected}"
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+                self.raw.set_protocol(self.ws_protocol)
+                if self.bad:
+                    self.ws.send(WSMsgType.TEXT, f"bad {self.bad}".encode())
+                else:
+                    self.ws.send(WSMsgType.TEXT, b"done " + json.dumps(stats).encode())
+
+        def eof_received(self) -> bool | None:
+            return bool(self.ws_protocol.eof_received())
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.ws_protocol.connection_lost(exc)
 
     class Handler(WSListener):  # type: ignore[misc]
         def __init__(self) -> None:
             self.mode = ""
-            self.left = 0
             self.writable = asyncio.Event()
             self.writable.set()
 
@@ -82,20 +182,15 @@ def serve() -> None:
             if self.mode == "echo":
                 transport.send(frame.msg_type, frame.get_payload_as_bytes())
                 return
-            if self.mode == "send":
-                if frame.fin:
-                    self.left -= 1
-                    if self.left == 0:
-                        transport.send(WSMsgType.TEXT, b"done")
-                        self.mode = ""
-                return
             words = frame.get_payload_as_bytes().decode().split()
             if words[0] == "recv":
                 asyncio.get_running_loop().create_task(
                     self.flood(transport, int(words[1]), int(words[2]))
                 )
             elif words[0] == "send":
-                self.mode, self.left = "send", int(words[1])
+                # The client waits for "go": nothing of its flood is in this read.
+                Counter(transport, int(words[1]), int(words[2]))
+                transport.send(WSMsgType.TEXT, b"go")
             elif words[0] == "echo":
                 self.mode = "echo"
 
@@ -148,6 +243,17 @@ def _payload(size: int) -> bytes:
     return (b"abcdefghij0123456789" * (size // 20 + 1))[:size]
 
 
+#: What the server said its side of a send scenario cost (its "done" reply).
+server_stats: dict[str, float] = {}
+
+
+def _done(reply: str | bytes) -> None:
+    """Check the server's answer to a send scenario and keep what it reports."""
+    text = reply if isinstance(reply, str) else reply.decode()
+    assert text.startswith("done "), text
+    server_stats.update(json.loads(text[5:]))
+
+
 async def client_ours(url: str, scenario: str, n: int, size: int) -> float:
     from inspector.engine.client import connect
     from inspector.engine.options import ConnectOptions
@@ -173,17 +279,19 @@ async def client_ours(url: str, scenario: str, n: int, size: int) -> float:
         assert got == n, (got, n)
         return elapsed
     if scenario.startswith("send"):
-        done: asyncio.Future[None] = loop.create_future()
+        go: asyncio.Future[str] = loop.create_future()
+        done: asyncio.Future[str] = loop.create_future()
+        replies = [go, done]
 
-        def finished(_message: Message) -> None:
-            if not done.done():
-                done.set_result(None)
+        def reply(message: Message) -> None:
+            replies.pop(0).set_result(message.text or "")
 
-        conn.on_message = finished
+        conn.on_message = reply
         payload = _payload(size)
         text = payload.decode()
+        conn.send_text(f"send {n} {size}")
+        assert await asyncio.wait_for(go, 30) == "go"
         t = time.perf_counter()
-        conn.send_text(f"send {n}")
         # drain() awaited only when writing is paused, as the picows client awaits
         # its writable event only when it is cleared (the same check, fair).
         if size < 1024:
@@ -196,7 +304,7 @@ async def client_ours(url: str, scenario: str, n: int, size: int) -> float:
                 conn.send_binary(payload)
                 if conn.writing_paused:
                     await conn.drain()
-        await asyncio.wait_for(done, 300)
+        _done(await asyncio.wait_for(done, 300))
         elapsed = time.perf_counter() - t
         sent = store.dir.count(0)  # in C: the CPU column is the client's work
         assert sent == n + 1, (sent, n)
@@ -244,11 +352,12 @@ async def client_websockets(url: str, scenario: str, n: int, size: int) -> float
         payload = _payload(size)
         message: str | bytes = payload.decode() if size < 1024 else payload
         if scenario.startswith("send"):
+            await ws.send(f"send {n} {size}")
+            assert await ws.recv() == "go"
             t = time.perf_counter()
-            await ws.send(f"send {n}")
             for _ in range(n):
                 await ws.send(message)
-            assert await ws.recv() == "done"
+            _done(await ws.recv())
             return time.perf_counter() - t
         await ws.send("echo")
         t = time.perf_counter()
@@ -280,8 +389,9 @@ async def client_aiohttp(url: str, scenario: str, n: int, size: int, keep: bool)
             return elapsed
         payload = _payload(size)
         if scenario.startswith("send"):
+            await ws.send_str(f"send {n} {size}")
+            assert (await ws.receive()).data == "go"
             t = time.perf_counter()
-            await ws.send_str(f"send {n}")
             if size < 1024:
                 text = payload.decode()
                 for _ in range(n):
@@ -289,8 +399,7 @@ async def client_aiohttp(url: str, scenario: str, n: int, size: int, keep: bool)
             else:
                 for _ in range(n):
                     await ws.send_bytes(payload)
-            msg = await ws.receive()
-            assert msg.data == "done", msg
+            _done((await ws.receive()).data)
             return time.perf_counter() - t
         text = payload.decode()
         await ws.send_str("echo")
@@ -312,6 +421,9 @@ async def client_picows(url: str, scenario: str, n: int, size: int, keep: bool) 
             self.count = 0
             self.kept: list[bytes] = []
             self.done: asyncio.Future[None] = loop.create_future()
+            self.go: asyncio.Future[bytes] = loop.create_future()
+            self.finished: asyncio.Future[bytes] = loop.create_future()
+            self.replies = [self.go, self.finished]
             self.writable = asyncio.Event()
             self.writable.set()
 
@@ -337,7 +449,7 @@ async def client_picows(url: str, scenario: str, n: int, size: int, keep: bool) 
                 else:
                     self.done.set_result(None)
             elif scenario.startswith("send"):
-                self.done.set_result(None)
+                self.replies.pop(0).set_result(frame.get_payload_as_bytes())
 
     transport, listener = await ws_connect(Client, url, max_frame_size=64 * MiB)
     assert isinstance(listener, Client)
@@ -349,13 +461,15 @@ async def client_picows(url: str, scenario: str, n: int, size: int, keep: bool) 
         elapsed = time.perf_counter() - t
         assert client.count == n, (client.count, n)
     elif scenario.startswith("send"):
-        transport.send(WSMsgType.TEXT, f"send {n}".encode())
+        transport.send(WSMsgType.TEXT, f"send {n} {size}".encode())
+        assert await asyncio.wait_for(client.go, 30) == b"go"
+        t = time.perf_counter()
         op = WSMsgType.TEXT if size < 1024 else WSMsgType.BINARY
         for _ in range(n):
             transport.send(op, payload)
             if not client.writable.is_set():
                 await client.writable.wait()
-        await asyncio.wait_for(client.done, 300)
+        _done(await asyncio.wait_for(client.finished, 300))
         elapsed = time.perf_counter() - t
     else:
         transport.send(WSMsgType.TEXT, b"echo")
@@ -416,6 +530,36 @@ def _applies(client: str, scenario: str) -> bool:
     return not (client.endswith("-keep") and not scenario.startswith("recv"))
 
 
+def _print_server_side(
+    clients: list[str],
+    scenarios: list[str],
+    served: dict[tuple[str, str], list[dict[str, float]]],
+    args: argparse.Namespace,
+) -> None:
+    """What the server's side of each send scenario cost, per client (medians): the
+    check that the server is not what bounds the figure, and how each client's bytes
+    reached it (TCP data segments received, socket reads)."""
+    rows = [s for s in scenarios if any((s, c) in served for c in clients)]
+    if not rows:
+        return
+    print("\nThe server's side of the send scenarios (medians): CPU us per message, ")
+    print("TCP data segments received per 1,000 messages, socket reads")
+    print(f"{'scenario':<26}" + "".join(f"{c:>20}" for c in clients))
+    for scenario in rows:
+        n, _ = _work(scenario, args)
+        cells = []
+        for client in clients:
+            runs = served.get((scenario, client))
+            if not runs:
+                cells.append("-".rjust(20))
+                continue
+            cpu = statistics.median(r["cpu"] for r in runs) / n * 1e6
+            segs = statistics.median(r["data_segs"] for r in runs) / n * 1e3
+            reads = statistics.median(r["reads"] for r in runs)
+            cells.append(f"{cpu:.2f} {segs:,.0f} {reads:,.0f}".rjust(20))
+        print(f"{scenario:<26}" + "".join(cells))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
@@ -426,6 +570,11 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--quick", action="store_true", help="a tenth of the work, 3 rounds")
     parser.add_argument("--json", type=Path, help="also write the medians here")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        help="another checkout of ours (the code before a change): run as client 'base'",
+    )
     # Internal: one client run, in its own process.
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
@@ -442,12 +591,17 @@ def main() -> int:
         return 0
     if args.client:
         n, size = _work(args.scenario, args)
-        print(*run_client(args.client, args.port, args.scenario, n, size))
+        print(*run_client(args.client, args.port, args.scenario, n, size), json.dumps(server_stats))
         return 0
 
     clients = args.clients.split(",")
+    if args.base:
+        clients.insert(clients.index("ours") + 1 if "ours" in clients else 0, "base")
     scenarios = args.scenarios.split(",")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The base client is ours imported from the other checkout (this file's server
+    # and clients: only the engine differs).
+    base_env = {**env, "PYTHONPATH": str(args.base)} if args.base else env
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"],
         stdin=subprocess.PIPE,
@@ -457,6 +611,7 @@ def main() -> int:
     )
     times: dict[tuple[str, str], list[float]] = {}
     cpus: dict[tuple[str, str], list[float]] = {}
+    served: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
@@ -476,20 +631,22 @@ def main() -> int:
                             __file__,
                             *passthrough,
                             f"--port={port}",
-                            f"--client={client}",
+                            f"--client={'ours' if client == 'base' else client}",
                             f"--scenario={scenario}",
                         ],
                         capture_output=True,
                         text=True,
                         timeout=600,
-                        env=env,
+                        env=base_env if client == "base" else env,
                     )
                     if out.returncode:
                         print(f"{client} {scenario} failed:\n{out.stderr[-2000:]}", flush=True)
                         continue
-                    wall, cpu = map(float, out.stdout.split())
-                    times.setdefault((scenario, client), []).append(wall)
-                    cpus.setdefault((scenario, client), []).append(cpu)
+                    wall, cpu, stats = out.stdout.split(maxsplit=2)
+                    times.setdefault((scenario, client), []).append(float(wall))
+                    cpus.setdefault((scenario, client), []).append(float(cpu))
+                    if stats.strip() != "{}":
+                        served.setdefault((scenario, client), []).append(json.loads(stats))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     finally:
         assert server.stdin is not None
@@ -533,6 +690,20 @@ def main() -> int:
             for c in clients
         )
         print(f"{scenario:<26}{cells}")
+    print("\nBy CPU per message: each peer's over ours (above 1: ours spends less)")
+    print(f"{'scenario':<26}" + "".join(f"{'/' + c:>14}" for c in peers))
+    for scenario in scenarios:
+        if (scenario, "ours") not in cpus:
+            continue
+        ours = statistics.median(cpus[scenario, "ours"])
+        cells = "".join(
+            f"{statistics.median(cpus[scenario, c]) / ours:>13.2f}x"
+            if (scenario, c) in cpus
+            else "-".rjust(14)
+            for c in peers
+        )
+        print(f"{scenario:<26}{cells}")
+    _print_server_side(clients, scenarios, served, args)
     if args.json:
         args.json.write_text(json.dumps(medians, indent=1))
     return 0

@@ -14,7 +14,6 @@ import contextlib
 import datetime
 import logging
 import weakref
-from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +34,7 @@ from ..protocol.connection import Protocol
 from ..protocol.constants import CloseCode, Opcode, Role, describe_close
 from ..protocol.events import Failure, Message
 from ..protocol.frames import FrameBatch
+from ..protocol.sending import SentColumns
 from ..protocol.violations import LocalProtocolError, Rule, Violation
 from ..views.text import format_bytes
 from .keepalive import Timekeeper
@@ -140,20 +140,15 @@ class Connection(SendingSide, Publisher, asyncio.BufferedProtocol):
         #: per send when nobody else listens.
         self._sent_store: CaptureStore | None = self.store
         self._frame_listeners: list[Listener] = []
-        #: Frames sent in this event-loop turn, not yet in the store, as columns (when,
-        #: the first seq, offsets, headers, payloads): added in bulk when the turn's
-        #: writes go out, or before anything reads or adds to the store
-        #: (CaptureStore.hold), when nobody else listens to frames.
-        self._held_t: array[float] = array("d")
-        self._held_seq0 = 0
-        self._held_offsets: array[int] = array("q")
-        self._held_headers: list[bytes] = []
-        self._held_payloads: list[bytes] = []
+        #: Frames sent in this event-loop turn, not yet in the store, as columns:
+        #: added in bulk when the turn's writes go out, or before anything reads or
+        #: adds to the store (CaptureStore.hold), when nobody else listens to frames.
+        self._held = SentColumns()
         self._on_message: Callable[[Message], None] | None = None
         #: Writes of the current event-loop turn after its first, joined into one
         #: socket write at the end of the turn (None: nothing written this turn yet).
         self._burst: list[bytes] | None = None
-        self._burst_size = 0
+        self._burst_end = 0
         self._burst_scheduled = False  # _end_burst will run at the end of this turn
         self._receiving = False  # inside buffer_updated: writes wait for its end
         self.close_timeout = close_timeout
@@ -216,7 +211,7 @@ class Connection(SendingSide, Publisher, asyncio.BufferedProtocol):
             )
 
     def _before_publish(self) -> None:
-        if self._held_headers:
+        if self._held.headers:
             self._record_sent()
 
     def set_state(
@@ -408,7 +403,7 @@ class Connection(SendingSide, Publisher, asyncio.BufferedProtocol):
             for event in events:
                 if type(event) is FrameBatch:
                     if store is not None:
-                        if self._held_headers:
+                        if self._held.headers:
                             self._record_sent()
                         try:
                             store.add_received(t, event)

@@ -89,7 +89,7 @@ class Protocol(SendingSide):
         self._keys = b""
         self._key_at = KEY_POOL
         self.record_plain_messages = True
-        self.record_plain_sent = True
+        self._record_plain_sent = True
         #: When set, fail() leaves the close frame to send_failure_close(), so that a
         #: caller acting on the messages before the failure (an echo server) can answer
         #: them first, in stream order.
@@ -97,13 +97,13 @@ class Protocol(SendingSide):
         self._parser = FrameParser(
             role.peer, max_frame_size=max_frame_size, rsv_allowed=0x40 if deflate else 0
         )
-        self.state = ConnectionState.OPEN
+        self._state = ConnectionState.OPEN
         self._events: list[Event] = []
         self._after: list[Event] = self._events  # where message/failure events go now
         self._out: list[bytes] = []
         self._sent: list[Frame | Message] = []
         self._out_seq = 0
-        self._out_offset = 0
+        self.bytes_sent = 0
         #: Rules our crafted frames break, and the state those rules need.
         self._outgoing = OutgoingChecks(role, deflate=deflate is not None)
         # The data message being received, if it is fragmented.
@@ -129,6 +129,7 @@ class Protocol(SendingSide):
         #: Bytes of a frame that was still incomplete when the stream ended.
         self.incomplete_bytes = 0
         self.violation_count = 0
+        self._refresh_plain()
 
     # ------------------------------------------------------------------ input
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import struct
+from array import array
 from typing import TYPE_CHECKING
 
 from .constants import CloseCode, ConnectionState, Opcode, Role
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from .deflate import PerMessageDeflate
 
-__all__ = ["SendingSide"]
+__all__ = ["SendingSide", "SentColumns"]
 
 _tuple_new = tuple.__new__
 _pack_BB = struct.Struct("!BB").pack
@@ -38,6 +39,39 @@ KEY_POOL = 4096
 # Enum members looked up once: ``Role.CLIENT`` costs ~60 ns on 3.11, a global ~10.
 _CLIENT = Role.CLIENT
 _CLOSED = ConnectionState.CLOSED
+#: The first two header bytes of a masked frame with a 7-bit length, by FIN + opcode
+#: (0x81 text, 0x82 binary) and length: a lookup, not a pack, on every small send.
+_MASKED_HEAD = {b0: tuple(bytes((b0, 0x80 | n)) for n in range(126)) for b0 in (0x81, 0x82)}
+
+
+class SentColumns:
+    """Records of whole plain frames we sent, as columns, for a caller that stores
+    them in bulk (the engine's sends of one event-loop turn): frame ``i`` is number
+    ``seq0 + i`` in the stream, at ``offsets[i]``, with ``headers[i]``, the unmasked
+    ``payloads[i]``, no violations, sent at the caller's time ``t[i]``. A frame's
+    record without a :class:`Frame` tuple taken apart again."""
+
+    __slots__ = ("headers", "offsets", "payloads", "seq0", "t")
+
+    def __init__(self) -> None:
+        self.t: array[float] = array("d")
+        self.seq0 = 0
+        self.offsets: array[int] = array("q")
+        self.headers: list[bytes] = []
+        self.payloads: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self.headers)
+
+    def append(self, frame: Frame, t: float) -> None:
+        """Keep ``frame``, a whole plain message without violations numbered right
+        after those kept."""
+        if not self.headers:
+            self.seq0 = frame.seq
+        self.headers.append(frame.header)
+        self.payloads.append(frame.payload)
+        self.offsets.append(frame.offset)
+        self.t.append(t)
 
 
 class SendingSide:
@@ -45,9 +79,9 @@ class SendingSide:
     owns these attributes and the state machine)."""
 
     role: Role
-    state: ConnectionState
+    _state: ConnectionState
     deflate: PerMessageDeflate | None
-    record_plain_sent: bool
+    _record_plain_sent: bool
     close_sent: Frame | None
     close_received: Frame | None
     closing_started_by: Role | None
@@ -57,23 +91,66 @@ class SendingSide:
     _out: list[bytes]
     _sent: list[Frame | Message]
     _out_seq: int
-    _out_offset: int
+    #: Bytes queued to send so far (read only): the offset of the next frame.
+    bytes_sent: int
     _outgoing: OutgoingChecks
+    #: :meth:`send_plain_into` may frame a message: what it needs, worked out by
+    #: :meth:`_refresh_plain` when one of them may have changed instead of checked on
+    #: every send (nine checks, a flood's largest cost after the framing itself).
+    #: Only _refresh_plain sets it; whatever may make it false clears it.
+    _plain_ready: bool
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @state.setter
+    def state(self, state: ConnectionState) -> None:
+        self._state = state
+        self._refresh_plain()
+
+    @property
+    def record_plain_sent(self) -> bool:
+        """Make a :class:`Message` record of every one-frame plain message sent too
+        (see :class:`~inspector.protocol.connection.Protocol`)."""
+        return self._record_plain_sent
+
+    @record_plain_sent.setter
+    def record_plain_sent(self, record: bool) -> None:
+        self._record_plain_sent = record
+        self._refresh_plain()
+
+    def _refresh_plain(self) -> None:
+        """Work out :attr:`_plain_ready`: nothing queued and not yet taken (it goes
+        first), no messages recorded, no compression, no key source, no crafted
+        message or raw frame of ours unfinished, no close frame sent, not closed."""
+        outgoing = self._outgoing
+        self._plain_ready = not (
+            self._out
+            or self._sent
+            or self._record_plain_sent
+            or self.close_sent is not None
+            or self.deflate is not None
+            or self._mask_key_source is not None
+            or self._state is _CLOSED
+            or outgoing.open_message is not None
+            or outgoing.raw_pending
+        )
 
     def data_to_send(self) -> list[bytes]:
         """Bytes to write to the transport, in order, since the last call."""
         out, self._out = self._out, []
+        if not self._plain_ready:
+            self._refresh_plain()
         return out
 
     def events_sent(self) -> list[Frame | Message]:
         """Records of the frames queued since the last call (and of each whole message
         composed with :meth:`send_message`), in the order they went out."""
         sent, self._sent = self._sent, []
+        if not self._plain_ready:
+            self._refresh_plain()
         return sent
-
-    @property
-    def bytes_sent(self) -> int:
-        return self._out_offset
 
     def _key(self) -> bytes | None:
         if self.role is not Role.CLIENT:
@@ -90,15 +167,16 @@ class SendingSide:
     def _queue(
         self, header: bytes, wire: bytes, payload: bytes, violations: tuple[Violation, ...] = ()
     ) -> Frame:
-        frame = _tuple_new(Frame, (self._out_seq, self._out_offset, header, payload, violations))
+        frame = _tuple_new(Frame, (self._out_seq, self.bytes_sent, header, payload, violations))
         if self._outgoing.raw_pending:
             self._outgoing.forget_raw()
         self._out_seq += 1
-        self._out_offset += len(header) + len(wire)
+        self.bytes_sent += len(header) + len(wire)
         self._out.append(header)
         if wire:
             self._out.append(wire)
         self._sent.append(frame)
+        self._plain_ready = False
         return frame
 
     def _send_plain(self, b0: int, payload: bytes, violations: tuple[Violation, ...] = ()) -> Frame:
@@ -112,7 +190,7 @@ class SendingSide:
             raise LocalProtocolError(
                 "a close frame was already sent; use send_frame() to send past it on purpose"
             )
-        if self.state is ConnectionState.CLOSED:
+        if self._state is ConnectionState.CLOSED:
             raise LocalProtocolError("the connection is closed")
 
     def send_message(
@@ -145,7 +223,7 @@ class SendingSide:
         n = len(wire_payload)
         # A crafted fragmented message of ours still open: this one breaks it off.
         broken = (
-            self._outgoing.interrupts(opcode, self._out_offset)
+            self._outgoing.interrupts(opcode, self.bytes_sent)
             if self._outgoing.open_message is not None
             else ()
         )
@@ -153,7 +231,7 @@ class SendingSide:
         if fragments == 1:
             b0 = (0xC0 if do_compress else 0x80) | opcode
             frames = [self._send_plain(b0, wire_payload, broken)]
-            if not do_compress and not self.record_plain_sent:
+            if not do_compress and not self._record_plain_sent:
                 return frames  # one plain frame: its record says everything
         else:
             chunks = split_payload(wire_payload, fragments)
@@ -167,6 +245,7 @@ class SendingSide:
                 frames.append(self._send_plain(b0, chunk, broken if i == 0 else ()))
         if opcode == Opcode.TEXT and text is None:
             text = payload.decode("utf-8", "replace")
+        self._plain_ready = False
         self._sent.append(
             _tuple_new(
                 Message,
@@ -206,37 +285,29 @@ class SendingSide:
             self.deflate is None
             and self._mask_key_source is None
             and self.close_sent is None
-            and self.state is not ConnectionState.CLOSED
+            and self._state is not ConnectionState.CLOSED
             and self._outgoing.open_message is None
             and not self._outgoing.raw_pending
         )
 
-    def send_plain_into(self, b0: int, payload: bytes, out: list[bytes]) -> Frame | None:
+    def send_plain_into(
+        self, b0: int, payload: bytes, out: list[bytes], sent: SentColumns | None, t: float
+    ) -> Frame | None:
         """Frame one whole plain message (``b0`` 0x81 text or 0x82 binary) with its
         bytes appended to ``out``, the caller's write buffer, instead of
-        :meth:`data_to_send`, and its record returned, not in :meth:`events_sent`:
-        for a caller that writes and records it itself (the engine's send path, where
-        a flood of small sends spends its time). None, and nothing done, when it cannot
-        go this way: bytes or records queued and not yet taken (they go first),
-        messages recorded, compression, a key source, a crafted message or raw frame
-        of ours unfinished, a close frame sent, the connection closed; then
+        :meth:`data_to_send`, and its record to ``sent`` at time ``t`` (if given: the
+        caller may record the frame returned itself), not to :meth:`events_sent`
+        (``sent`` holds only frames sent this way, in order, and the caller takes
+        them before what :meth:`events_sent` returns). For a caller
+        that writes and records frames itself: the engine's send path, where a flood
+        of small sends spends its time. Returns the frame, or None, and nothing done,
+        when it cannot go this way (:attr:`_plain_ready` says why not); then
         :meth:`send_text` or :meth:`send_binary`."""
-        outgoing = self._outgoing
-        if (
-            self._out
-            or self._sent
-            or self.record_plain_sent
-            or self.close_sent is not None
-            or self.deflate is not None
-            or self._mask_key_source is not None
-            or self.state is _CLOSED
-            or outgoing.open_message is not None
-            or outgoing._raw is not None  # raw_pending, without a property call
-        ):
+        if not self._plain_ready:
             return None
         n = len(payload)
         seq = self._out_seq
-        offset = self._out_offset
+        offset = self.bytes_sent
         self._out_seq = seq + 1
         if self.role is _CLIENT:
             at = self._key_at
@@ -245,21 +316,24 @@ class SendingSide:
                 at = 0
             self._key_at = at + 4
             key = self._keys[at : at + 4]
-            if n < 126:
-                header = _pack_BB(b0, 0x80 | n) + key
-                self._out_offset = offset + 6 + n
-            else:
-                header = encode_header(b0, n, key)
-                self._out_offset = offset + len(header) + n
+            header = _MASKED_HEAD[b0][n] + key if n < 126 else encode_header(b0, n, key)
             out.append(header)
             if n:
                 out.append(_mask(payload, key))
         else:
             header = _pack_BB(b0, n) if n < 126 else encode_header(b0, n, None)
-            self._out_offset = offset + len(header) + n
             out.append(header)
             if n:
                 out.append(payload)
+        self.bytes_sent = offset + len(header) + n
+        if sent is not None:
+            headers = sent.headers
+            if not headers:
+                sent.seq0 = seq
+            headers.append(header)
+            sent.payloads.append(payload)
+            sent.offsets.append(offset)
+            sent.t.append(t)
         frame: Frame = _tuple_new(Frame, (seq, offset, header, payload, ()))
         return frame
 
@@ -280,15 +354,16 @@ class SendingSide:
             header = _pack_BB(b0, n) if n < 126 else encode_header(b0, n, None)
             wire = payload
         seq = self._out_seq
-        frame: Frame = _tuple_new(Frame, (seq, self._out_offset, header, payload, ()))
+        frame: Frame = _tuple_new(Frame, (seq, self.bytes_sent, header, payload, ()))
         self._out_seq = seq + 1
-        self._out_offset += len(header) + n
+        self.bytes_sent += len(header) + n
         out = self._out
         out.append(header)
         if n:
             out.append(wire)
         self._sent.append(frame)
-        if self.record_plain_sent:
+        self._plain_ready = False
+        if self._record_plain_sent:
             if b0 == 0x81 and text is None:
                 text = payload.decode("utf-8", "replace")
             self._sent.append(
@@ -321,18 +396,19 @@ class SendingSide:
         if len(payload) > 125:
             raise LocalProtocolError("close code and reason exceed 125 bytes; use send_frame()")
         # A code that may not be sent (999, 1005...) is the caller's choice: recorded.
-        broken = self._outgoing.close_payload(payload, self._out_offset)
+        broken = self._outgoing.close_payload(payload, self.bytes_sent)
         frame = self._send_plain(0x88, payload, broken)
         self._after_close_sent(frame)
         return frame
 
     def _after_close_sent(self, frame: Frame) -> None:
+        self._plain_ready = False  # for good: close_sent is set
         if self.close_sent is None:
             self.close_sent = frame
             if self.close_received is None:
                 self.closing_started_by = self.role
-        if self.state is ConnectionState.OPEN:
-            self.state = ConnectionState.CLOSING
+        if self._state is ConnectionState.OPEN:
+            self._state = ConnectionState.CLOSING
 
     def send_frame(self, spec: FrameSpec) -> Frame:
         """Send one hand-crafted frame exactly as described, valid or not, regardless of
@@ -344,7 +420,7 @@ class SendingSide:
         header, wire = encode_frame(spec, self.role)
         declared = len(spec.payload) if spec.declared_length is None else spec.declared_length
         close_seq = self.close_sent.seq if self.close_sent is not None else None
-        found = self._outgoing.check(header, spec.payload, declared, self._out_offset, close_seq)
+        found = self._outgoing.check(header, spec.payload, declared, self.bytes_sent, close_seq)
         frame = self._queue(header, wire, spec.payload, found)
         if spec.opcode == Opcode.CLOSE:
             self._after_close_sent(frame)
@@ -356,9 +432,10 @@ class SendingSide:
         marked deliberate; a frame may span several raw sends."""
         data = bytes(data)
         close_seq = self.close_sent.seq if self.close_sent is not None else None
-        found = self._outgoing.raw(data, self._out_offset, self._out_seq, close_seq)
+        found = self._outgoing.raw(data, self.bytes_sent, self._out_seq, close_seq)
         self._out.append(data)
-        self._out_offset += len(data)
+        self._plain_ready = False
+        self.bytes_sent += len(data)
         frames: list[Frame] = []
         for raw in found:
             frame = _tuple_new(
