@@ -21,6 +21,7 @@ __all__ = [
     "counting",
     "first_bytes",
     "matcher",
+    "not_mask",
     "or_masks",
     "pattern_bytes",
     "plus",
@@ -77,6 +78,14 @@ def selected(rows: range | array[int], mask: bytes) -> array[int]:
     found = array("q")
     found.frombytes(b"".join(lanes[8 * m.start() : 8 * m.end()] for m in _RUNS.finditer(mask)))
     return found
+
+
+_NOT = bytes((1, 0, *(0,) * 254))
+
+
+def not_mask(a: bytes) -> bytes:
+    """Bytewise NOT of a 0/1 mask."""
+    return a.translate(_NOT)
 
 
 def and_masks(a: bytes, b: bytes) -> bytes:

@@ -39,6 +39,8 @@ __all__ = ["FEW_ROWS", "search_arena", "search_in_place"]
 #: testing every row in C; checked every :data:`_CHECK_EVERY` hits.
 _DENSE = 1 / 8
 _CHECK_EVERY = 1024
+#: Any count -> 1, 0 -> 0, for ``bytes.translate``.
+_ONE = bytes((0, *(1,) * 255))
 #: A search limited to this few rows tests each payload (the live tail).
 FEW_ROWS = 4096
 #: Bytes of arena lowered at a time for a case-insensitive search.
@@ -257,6 +259,12 @@ def _row_mask(each: Each, bounds: array[int], base: int, rows: range | array[int
             # Shifted into the haystack's offsets in one big-integer subtraction.
             spans = array("Q", plus(spans.tobytes(), -base))
         starts, stops = spans[:-1], spans[1:]
+        try:
+            # Counts of a literal (under 256 but in the odd long payload) taken as
+            # bytes as they come, with no step per row to make each 0 or 1.
+            return bytes(each(starts, stops)).translate(_ONE)
+        except (TypeError, ValueError):  # match objects, or a count past 255
+            pass
     else:
         starts = map(bounds.__getitem__, rows)
         stops = map(bounds.__getitem__, map((1).__add__, rows))
