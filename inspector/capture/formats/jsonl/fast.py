@@ -173,7 +173,7 @@ def read_frame_lines(store: CaptureStore, lines: bytes | str, count: int) -> boo
             lines = lines.encode("utf-8", "surrogatepass")
         # A comma between lines: a line that is not one JSON value on its own
         # cannot make a valid array with the next (unlike a stream of values).
-        records = _decode(b"[" + lines.replace(b"\n", b",") + b"]")
+        records = _decode(b"".join((b"[", lines.replace(b"\n", b","), b"]")))
         if type(records) is not list or len(records) != count:
             return False
         columns = _columns(records)
