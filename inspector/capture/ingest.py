@@ -207,13 +207,16 @@ class FileIngest:
         n = len(headers)
         if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
             return False
-        if min(map(len, headers)) < 2:
+        sizes = list(map(len, headers))
+        # A header is 2 to 14 bytes (a longer one, from a damaged file, would not
+        # even fit the byte of its length here).
+        if min(sizes) < 2 or max(sizes) > 14:
             return False
         b0s = bytes(map(_first, headers))
         b1s = bytes(map(_second, headers))
         if not _WHOLE_MESSAGE_B0.issuperset(b0s) or not _DIR_CODES.issuperset(dirs):
             return False
-        hlens = bytes(map(len, headers))
+        hlens = bytes(sizes)
         if hlens != b1s.translate(_HLEN_BYTES):
             return False
         low = b1s.translate(_LOW7)

@@ -244,3 +244,18 @@ def test_frame_lines_with_their_fields_in_another_order_read_the_same(
     fast, slow = _both_ways(b"\n".join(resorted), monkeypatch)
     assert fast.complete and fast.problems == slow.problems == []
     assert_same(slow.store, fast.store)
+
+
+def test_a_frame_header_of_256_bytes_or_more_is_a_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bulk reader counted header lengths in bytes (0-255): a longer header_hex
+    # raised ValueError out of read_jsonl instead of being skipped as line by line.
+    lines = _lines_of(_flood_store(3000), tmp_path)
+    at = next(i for i, x in enumerate(lines) if x.startswith(b'{"type":"frame"') and i > 500)
+    head, rest = lines[at].split(b'"header_hex":"', 1)
+    lines[at] = head + b'"header_hex":"' + rest.replace(b'"', b"0000" * 150 + b'"', 1)
+    fast, slow = _both_ways(b"\n".join(lines), monkeypatch)
+    assert fast.problems == slow.problems
+    assert f"line {at + 1}: frame skipped: not a frame header" in fast.problems[0]
+    assert_same(slow.store, fast.store)
