@@ -52,9 +52,19 @@ def plus(lanes: bytes | memoryview, k: int) -> bytes:
 
 def counting(start: int, n: int) -> bytes:
     """``array('q', range(start, start + n)).tobytes()``, made without n ints."""
-    if len(_IOTA) < n:
-        _IOTA.extend(range(len(_IOTA), max(n, 2 * len(_IOTA))))
+    _iota(n)
     return plus(memoryview(_IOTA)[:n].cast("B"), start)
+
+
+def _iota(n: int) -> None:
+    """``_IOTA`` grown to hold 0 .. n-1 at least, by doubling: each half made from the
+    one before it in one big-integer addition (an int per element cost 0.15 s for
+    three million)."""
+    if not _IOTA:
+        _IOTA.append(0)
+    while len(_IOTA) < n:
+        k = len(_IOTA)
+        _IOTA.frombytes(plus(_IOTA[: min(k, n - k)].tobytes(), k))
 
 
 #: Runs of set rows in a 0/1 mask.
@@ -70,8 +80,7 @@ def selected(rows: range | array[int], mask: bytes) -> array[int]:
     if n < 4096 or mask.count(b"\x00\x01") > n >> 5:
         return array("q", compress(rows, mask))
     if isinstance(rows, range) and rows.step == 1 and rows.start >= 0:
-        if len(_IOTA) < rows.stop:
-            _IOTA.extend(range(len(_IOTA), max(rows.stop, 2 * len(_IOTA))))
+        _iota(rows.stop)
         lanes = memoryview(_IOTA)[rows.start : rows.stop].cast("B")
     else:
         lanes = memoryview(array("q", rows)).cast("B")
