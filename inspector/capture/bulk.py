@@ -12,11 +12,21 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import repeat
+from itertools import compress, repeat
 from operator import contains
 from typing import Any
 
-__all__ = ["and_masks", "counting", "first_bytes", "matcher", "or_masks", "pattern_bytes", "plus"]
+__all__ = [
+    "and_masks",
+    "counting",
+    "first_bytes",
+    "matcher",
+    "not_mask",
+    "or_masks",
+    "pattern_bytes",
+    "plus",
+    "selected",
+]
 
 
 def first_bytes(src: bytes | bytearray, offs: array[int]) -> tuple[bytes, bytes]:
@@ -42,9 +52,49 @@ def plus(lanes: bytes | memoryview, k: int) -> bytes:
 
 def counting(start: int, n: int) -> bytes:
     """``array('q', range(start, start + n)).tobytes()``, made without n ints."""
-    if len(_IOTA) < n:
-        _IOTA.extend(range(len(_IOTA), max(n, 2 * len(_IOTA))))
+    _iota(n)
     return plus(memoryview(_IOTA)[:n].cast("B"), start)
+
+
+def _iota(n: int) -> None:
+    """``_IOTA`` grown to hold 0 .. n-1 at least, by doubling: each half made from the
+    one before it in one big-integer addition (an int per element cost 0.15 s for
+    three million)."""
+    if not _IOTA:
+        _IOTA.append(0)
+    while len(_IOTA) < n:
+        k = len(_IOTA)
+        _IOTA.frombytes(plus(_IOTA[: min(k, n - k)].tobytes(), k))
+
+
+#: Runs of set rows in a 0/1 mask.
+_RUNS = re.compile(rb"\x01+")
+
+
+def selected(rows: range | array[int], mask: bytes) -> array[int]:
+    """``array('q', compress(rows, mask))`` (``mask``: 0/1 per row), made of slices of
+    the rows' own 8-byte lanes when the set rows come in few runs (most of them, as
+    when most rows match a search): an int per row into the array costs ~50 ns, a
+    second and a half for three million."""
+    n = len(mask)
+    if n < 4096 or mask.count(b"\x00\x01") > n >> 5:
+        return array("q", compress(rows, mask))
+    if isinstance(rows, range) and rows.step == 1 and rows.start >= 0:
+        _iota(rows.stop)
+        lanes = memoryview(_IOTA)[rows.start : rows.stop].cast("B")
+    else:
+        lanes = memoryview(array("q", rows)).cast("B")
+    found = array("q")
+    found.frombytes(b"".join(lanes[8 * m.start() : 8 * m.end()] for m in _RUNS.finditer(mask)))
+    return found
+
+
+_NOT = bytes((1, 0, *(0,) * 254))
+
+
+def not_mask(a: bytes) -> bytes:
+    """Bytewise NOT of a 0/1 mask."""
+    return a.translate(_NOT)
 
 
 def and_masks(a: bytes, b: bytes) -> bytes:

@@ -5,10 +5,10 @@ the same checks and the same budget as frames from a live connection."""
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
-from operator import mul
 from typing import Any
 
 from ..protocol.violations import Violation
@@ -207,13 +207,17 @@ class FileIngest:
         n = len(headers)
         if not (len(t) == len(dirs) == len(seq) == len(offset) == len(payloads) == n) or not n:
             return False
-        if min(map(len, headers)) < 2:
+        sizes = list(map(len, headers))
+        # A header is 2 to 14 bytes (a longer one, from a damaged file, would not
+        # even fit the byte of its length here).
+        if min(sizes) < 2 or max(sizes) > 14:
             return False
         b0s = bytes(map(_first, headers))
         b1s = bytes(map(_second, headers))
         if not _WHOLE_MESSAGE_B0.issuperset(b0s) or not _DIR_CODES.issuperset(dirs):
             return False
-        if bytes(map(len, headers)) != b1s.translate(_HLEN_BYTES):
+        hlens = bytes(sizes)
+        if hlens != b1s.translate(_HLEN_BYTES):
             return False
         low = b1s.translate(_LOW7)
         lengths: bytes | array[int] = low
@@ -222,17 +226,19 @@ class FileIngest:
             for i in compress(range(n), low.translate(_EXTENDED)):
                 header = headers[i]
                 lengths[i] = _unpack_H(header, 2)[0] if low[i] == 126 else _unpack_Q(header, 2)[0]
-        if list(map(len, payloads)) != list(lengths):
-            return False  # a payload not kept whole: one by one says how
+            if array("Q", map(len, payloads)) != lengths:
+                return False  # a payload not kept whole: one by one says how
+        else:
+            try:
+                if bytes(map(len, payloads)) != low:
+                    return False
+            except ValueError:  # a payload of 256 bytes or more: longer than declared
+                return False
         budget = self._budget
         total = sum(lengths)
         if budget.held + total > budget.room:
             return False
-        # The key is the header's last 4 bytes when the MASK bit is set, else 0.
-        keys = array(
-            "I",
-            map(mul, map(int.from_bytes, map(_LAST4, headers)), b1s.translate(_MASK_BIT)),
-        )
+        keys = _mask_keys(headers, b1s.translate(_MASK_BIT))
         row0 = len(self.b0)
         self._extend_columns(
             t,
@@ -247,10 +253,10 @@ class FileIngest:
         )
         budget.held += total
         self.payloads.extend(payloads)
-        wire = total + sum(map(len, headers))
+        wire = total + sum(hlens)
         n_in = sum(dirs)
         in_payload = sum(compress(lengths, dirs))
-        in_wire = in_payload + sum(map(len, compress(headers, dirs)))
+        in_wire = in_payload + sum(compress(hlens, dirs))
         for d, frames, payload, wire_d in (
             (1, n_in, in_payload, in_wire),
             (0, n - n_in, total - in_payload, wire - in_wire),
@@ -262,3 +268,24 @@ class FileIngest:
                 self._open[d] = -1  # a whole message ends any open one
                 self._recent[d] = (row0, row0 + n)
         return True
+
+
+#: What a header without a masking key is padded with to end in a key of 0.
+_NO_KEY = (b"\0\0\0\0", b"")
+
+
+def _mask_keys(headers: Sequence[bytes], masked: bytes) -> array[int]:
+    """The masking key column of ``headers`` (``masked``: 1 where the MASK bit is
+    set): each masked header's last 4 bytes, 0 for the others, gathered as bytes and
+    read as one array (an int made per header cost 0.3 us a frame)."""
+    n = masked.count(1)
+    if not n:
+        return array("I", bytes(4 * len(headers)))
+    if n == len(headers):
+        raw = b"".join(map(_LAST4, headers))
+    else:
+        raw = b"".join(map(_LAST4, map(bytes.__add__, headers, map(_NO_KEY.__getitem__, masked))))
+    keys = array("I", raw)
+    if sys.byteorder == "little":  # the key as the header holds it: network order
+        keys.byteswap()
+    return keys

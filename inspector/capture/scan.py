@@ -26,10 +26,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import compress, repeat
+from operator import truth
 from typing import Any
 
 from .arena import PayloadArena
-from .bulk import plus
+from .bulk import plus, selected
 from .patterns import ROWS, SCAN, Plan, literal_of, plan
 
 __all__ = ["FEW_ROWS", "search_arena", "search_in_place"]
@@ -38,6 +39,8 @@ __all__ = ["FEW_ROWS", "search_arena", "search_in_place"]
 #: testing every row in C; checked every :data:`_CHECK_EVERY` hits.
 _DENSE = 1 / 8
 _CHECK_EVERY = 1024
+#: Any count -> 1, 0 -> 0, for ``bytes.translate``.
+_ONE = bytes((0, *(1,) * 255))
 #: A search limited to this few rows tests each payload (the live tail).
 FEW_ROWS = 4096
 #: Bytes of arena lowered at a time for a case-insensitive search.
@@ -148,14 +151,25 @@ def _scan_folded(
     to stay in the processor's cache, as the search then reads it again), instead of
     a lowered copy of everything (a second arena's worth of fresh memory)."""
     found = array("q")
+    # The masks of consecutive dense windows, from row ``dense``: turned into rows
+    # together (see selected).
+    masks: list[bytes] = []
+    dense = lo
     for wlo, whi in _windows(bounds, lo, hi):
         base = bounds[wlo]
         hay = data[base : bounds[whi]].lower()
         each: Each = partial(map, hay.count, repeat(needle))
         if hay.count(needle) > (whi - wlo) * _DENSE:
-            found.extend(_each_row(each, bounds, base, range(wlo, whi)))
-        else:
-            found.extend(_scan(_literal_finder(needle, hay), each, bounds, wlo, whi, base))
+            if not masks:
+                dense = wlo
+            masks.append(_row_mask(each, bounds, base, range(wlo, whi)))
+            continue
+        if masks:
+            found.extend(selected(range(dense, wlo), b"".join(masks)))
+            masks = []
+        found.extend(_scan(_literal_finder(needle, hay), each, bounds, wlo, whi, base))
+    if masks:
+        found.extend(selected(range(dense, hi), b"".join(masks)))
     return found
 
 
@@ -229,8 +243,14 @@ def _sparse(
 
 
 def _each_row(each: Each, bounds: array[int], base: int, rows: range | array[int]) -> array[int]:
-    """Each row tested on its own span of the haystack, in C: ``each(starts, stops)``
-    maps ``hay.count(needle, s, e)`` (0: no match) or ``pattern.search(hay, s, e)``."""
+    """Each row tested on its own span of the haystack, in C (see :func:`_row_mask`)."""
+    return selected(rows, _row_mask(each, bounds, base, rows))
+
+
+def _row_mask(each: Each, bounds: array[int], base: int, rows: range | array[int]) -> bytes:
+    """1 or 0 per row: whether its span of the haystack matches, by ``each(starts,
+    stops)``, which maps ``hay.count(needle, s, e)`` (0: no match) or
+    ``pattern.search(hay, s, e)`` over the spans."""
     starts: Any
     stops: Any
     if isinstance(rows, range):
@@ -239,10 +259,16 @@ def _each_row(each: Each, bounds: array[int], base: int, rows: range | array[int
             # Shifted into the haystack's offsets in one big-integer subtraction.
             spans = array("Q", plus(spans.tobytes(), -base))
         starts, stops = spans[:-1], spans[1:]
+        try:
+            # Counts of a literal (under 256 but in the odd long payload) taken as
+            # bytes as they come, with no step per row to make each 0 or 1.
+            return bytes(each(starts, stops)).translate(_ONE)
+        except (TypeError, ValueError):  # match objects, or a count past 255
+            pass
     else:
         starts = map(bounds.__getitem__, rows)
         stops = map(bounds.__getitem__, map((1).__add__, rows))
         if base:
             starts = map(base.__rsub__, starts)
             stops = map(base.__rsub__, stops)
-    return array("q", compress(rows, each(starts, stops)))
+    return bytes(map(truth, each(starts, stops)))

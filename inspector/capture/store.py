@@ -21,14 +21,14 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from ..protocol.events import Message
 from ..protocol.frames import Frame, FrameBatch, encode_header
 from ..protocol.violations import Rule, Violation
 from .arena import PayloadArena
 from .budget import CAPPED_PAYLOAD, DEFAULT_MAX_CAPTURE_BYTES, PayloadBudget, is_plain_message
-from .bulk import and_masks, counting, first_bytes, plus
+from .bulk import and_masks, counting, first_bytes, not_mask, plus
 from .events import (
     Direction,
     ErrorCaptured,
@@ -545,17 +545,46 @@ class CaptureStore(LiveAdds, StoreQueries):
         start = self.msg_start[row]
         if start < 0:
             return False
-        b0 = self.b0[start]
-        if not b0 & 0x40:
+        if not self.b0[start] & 0x40:
             return False
         if self._deflate is not None:
             return self._deflate
+        return not self._rsv1_reserved(start)
+
+    def compressed_rows(self) -> bytes:
+        """:meth:`is_compressed` of every row, 1 or 0 per row, in whole-column
+        operations (a Python step only per frame with violations): for the writers
+        of a million rows."""
+        n = len(self.b0)
+        if not n or self._deflate is False:
+            return bytes(n)
+        # Each row's message's first header byte; a row in no message (start -1)
+        # reads the 0 after the last.
+        firsts = self.b0.tobytes() + b"\0"
+        mask = bytes(map(firsts.__getitem__, self.msg_start)).translate(_RSV1_BIT)
+        if self._deflate is None:
+            reserved = bytearray(n + 1)
+            for start in self.violations:
+                reserved[start] = self._rsv1_reserved(start)
+            if any(reserved):
+                kept = not_mask(bytes(map(reserved.__getitem__, self.msg_start)))
+                mask = and_masks(mask, kept)
+        return mask
+
+    def _rsv1_reserved(self, start: int) -> bool:
+        """The receiver flagged RSV1 on the frame at ``start`` as a reserved bit (its
+        parser had no extension defining it)."""
+        b0 = self.b0[start]
         for v in self.violations.get(start, ()):
             # RSV1 is the bit meant when it is the only one set (the parser names the
             # bits it flags; RSV2/RSV3 may share the violation).
             if v.rule is Rule.RESERVED_BIT and (not b0 & 0x30 or "RSV1" in v.message):
-                return False
-        return True
+                return True
+        return False
+
+
+#: A first header byte -> 1 when RSV1 is set.
+_RSV1_BIT: Final = bytes(b >> 6 & 1 for b in range(256))
 
 
 def _negotiates_deflate(response: HandshakeCaptured) -> bool:

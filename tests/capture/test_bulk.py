@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import random
 from array import array
+from itertools import compress
 
-from inspector.capture.bulk import and_masks, counting, first_bytes, matcher, plus
+import pytest
+
+from inspector.capture.bulk import and_masks, counting, first_bytes, matcher, plus, selected
 
 
 def test_and_masks() -> None:
@@ -41,3 +44,16 @@ def test_matcher() -> None:
     assert [bool(x) for x in matcher("h.l+o", regex=True, case=True)(payloads)] == [
         False, True, False, False
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("gap", [1, 3, 100, 5000])
+def test_selected_is_compress_whatever_the_runs(gap: int) -> None:
+    rng = random.Random(gap)
+    n = 20_000
+    # Mostly set rows with a cleared one every ``gap`` or so (few runs: the slices
+    # path), and a random half (many runs: compress).
+    dense = bytes(0 if rng.randrange(gap) == 0 else 1 for _ in range(n))
+    half = bytes(rng.randrange(2) for _ in range(n))
+    for mask in (dense, half, bytes(n), bytes([1]) * n):
+        for rows in (range(n), range(7, n + 7), array("q", range(3, 3 * n + 3, 3))):
+            assert selected(rows, mask) == array("q", compress(rows, mask))

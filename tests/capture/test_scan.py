@@ -139,6 +139,8 @@ def dense(n: int) -> list[bytes]:
     [
         ("tick", False, True),
         ("TICK", False, False),
+        ('"SEQ"', False, False),  # every row: the set rows in one run
+        ("seq", False, True),
         ("t[i]ck", True, True),
         ("ALERT", False, True),
         ('^\\{"seq":1', True, True),
@@ -154,6 +156,21 @@ def test_dense_and_sparse_hits_over_many_rows(pattern: str, regex: bool, case: b
     for rows in (None, list(range(5, len(payloads) - 2, 3))):
         got = store.search(pattern, regex=regex, case=case, rows=rows)
         assert list(got) == one_by_one(payloads, pattern, regex, case, rows)
+
+
+def test_thick_and_thin_stretches_of_rows_in_turn() -> None:
+    """Dense stretches between sparse ones (and the other way round), each longer
+    than a window of the case-insensitive scan: its masks and its hits join up."""
+    stretch = 4000
+    payloads = [
+        b"row %d %s" % (i, b"Tick" if (i // stretch) % 2 == 0 or i % 997 == 0 else b"tock")
+        for i in range(5 * stretch)
+    ]
+    store = store_of(payloads)
+    for pattern, case in (("tick", False), ("Tick", True)):
+        for rows in (None, list(range(1, len(payloads), 2))):
+            got = store.search(pattern, case=case, rows=rows)
+            assert list(got) == one_by_one(payloads, pattern, False, case, rows)
 
 
 def test_thick_hits_switch_to_testing_every_row() -> None:

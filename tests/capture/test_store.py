@@ -710,6 +710,21 @@ def test_is_compressed_is_one_rule(
         False,
     ]
     assert store.is_compressed(-2) is expected
+    assert list(store.compressed_rows()) == [store.is_compressed(r) for r in range(5)]
+
+
+def test_compressed_rows_is_is_compressed_of_every_row(rich: CaptureStore) -> None:
+    # Flagged and unflagged RSV1, RSV2 beside it, messages in fragments, control
+    # frames between them, with and without a handshake.
+    store = CaptureStore(session_info())
+    for deflate in (True, False, True):
+        for batch in rsv1_frames(deflate=deflate):
+            store.add(FramesCaptured(0.1, IN, batch))
+    odd = FrameParser(Role.SERVER).feed(wire(FrameSpec(Opcode.TEXT, b"x", rsv1=True, rsv2=True)))
+    store.add(FramesCaptured(0.2, IN, odd))
+    for each in (store, rich, CaptureStore(session_info())):
+        assert list(each.compressed_rows()) == [each.is_compressed(r) for r in range(len(each))]
+    assert any(store.compressed_rows()) and not all(store.compressed_rows())
 
 
 def test_is_compressed_reads_the_handshake_headers_when_the_event_does_not_say() -> None:

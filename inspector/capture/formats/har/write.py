@@ -19,7 +19,7 @@ from typing import IO, Any, Final
 from urllib.parse import parse_qsl
 
 from .... import __version__
-from ...bulk import and_masks, or_masks
+from ...bulk import and_masks, not_mask, or_masks
 from ...events import Direction, MessageCaptured
 from ...store import CaptureStore
 from ..files import atomic_text_file
@@ -413,19 +413,15 @@ def _messages(
     # Listed as they are: a data frame that is a whole message (FIN, and its own
     # message start: a frame of a fragmented message is not), or a control frame.
     whole = bytes(map(eq, store.msg_start, range(n)))
-    listed = bytearray(
-        or_masks(and_masks(kinds.translate(_IS_DATA), whole), kinds.translate(_IS_CONTROL))
-        if control_frames
-        else and_masks(kinds.translate(_IS_DATA), whole)
-    )
+    data = and_masks(kinds.translate(_IS_DATA), whole)
+    if kinds.translate(_IS_RSV1).count(1):
+        # RSV1 without deflate is a reserved bit, not compression: still plain.
+        data = and_masks(data, not_mask(store.compressed_rows()))
+    listed = bytearray(or_masks(data, kinds.translate(_IS_CONTROL)) if control_frames else data)
     dropped = _Dropped()
     if not control_frames:
         dropped.control = kinds.count(_CONTROL)
     reserved = {op: opcodes.count(op) for op in _RESERVED}
-    # RSV1 without deflate is a reserved bit, not compression: still plain.
-    for row in compress(range(n), kinds.translate(_IS_RSV1)):
-        if listed[row] and store.is_compressed(row):
-            listed[row] = 0
     # Rows with a message of their own are that message (and are counted as nothing
     # else).
     found: list[tuple[int, float, int, int, bytes, str | None]] = []

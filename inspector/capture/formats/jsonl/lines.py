@@ -6,30 +6,50 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-__all__ = ["BLOCK", "CUT", "ENDED", "LAST", "TOO_LONG", "UNDECODABLE", "split_lines"]
+__all__ = [
+    "BLOCK",
+    "CUT",
+    "ENDED",
+    "LAST",
+    "LINES",
+    "TOO_LONG",
+    "UNDECODABLE",
+    "newline",
+    "split_chunks",
+]
 
-# How split_lines says a line ended.
-ENDED: Final = 0  # with a newline
-LAST: Final = 1  # with the end of the file (a final line with no newline)
+# How split_chunks says a piece ended.
+ENDED: Final = 0  # one line, with a newline
+LAST: Final = 1  # one line, with the end of the file (a final line with no newline)
 TOO_LONG: Final = 2  # it did not end within the limit; only its start is given
 UNDECODABLE: Final = 3  # the text stream could not decode it; the line says why
+LINES: Final = 4  # whole lines (one or more), joined by their newlines, the last one's left off
 CUT: Final = 4096  # how much of a line too long is given
 BLOCK: Final = 2**20
 
 
-def split_lines(
+def newline(piece: bytes | str) -> Any:
+    """The newline of ``piece``'s type (``b"\\n"`` or ``"\\n"``)."""
+    return b"\n" if isinstance(piece, bytes) else "\n"
+
+
+def split_chunks(
     read: Callable[[int], bytes | str], first_limit: int, limit: int
 ) -> Iterator[tuple[Any, int]]:
-    """Lines of a stream, without their newline, as ``(line, how_it_ended)``.
+    """A stream in pieces, as ``(piece, how_it_ended)``: the first line alone, then
+    the whole lines of each block together (``LINES``: a reader splits them, or
+    reads them in bulk, in C), a line that spans blocks alone (``ENDED``).
 
-    Reads 1 MiB blocks and splits them in C (``readline`` costs ~1.5 us a line, five
-    times more). A line that grows past its limit (``first_limit`` for the first
-    line, ``limit`` after it) ends the iteration with ``TOO_LONG`` and its first 4 KiB,
-    so no more than the limit plus one block is ever held for it.
+    Reads 1 MiB blocks (``readline`` costs ~1.5 us a line, five times more than a
+    split; a Python step per line costs the same again). A line that grows past its
+    limit (``first_limit`` for the first line, ``limit`` after it) ends the
+    iteration with ``TOO_LONG`` and its first 4 KiB, so no more than the limit plus
+    one block is ever held for it.
     """
     pending: list[Any] = []  # pieces of a line that spans blocks
     pending_len = 0
     cap = first_limit
+    first = True
     nl: Any = None
     join: Any = None
     while True:
@@ -45,21 +65,37 @@ def split_lines(
                 yield join(pending), LAST
             return
         if nl is None:
-            nl, join = (b"\n", b"".join) if isinstance(block, bytes) else ("\n", "".join)
-        parts = block.split(nl)
-        tail = parts.pop()
-        if parts:
+            nl = newline(block)
+            join = b"".join if isinstance(block, bytes) else "".join
+        end = block.rfind(nl)
+        start = 0
+        if end >= 0 and (pending or first):
+            # The line that ends first is yielded alone: the first line (the
+            # session line, read on its own) or the end of one that spans blocks.
+            start = block.find(nl) + 1
+            line = block[: start - 1]
             if pending:
-                pending.append(parts[0])
-                parts[0] = join(pending)
+                pending.append(line)
+                line = join(pending)
                 pending = []
                 pending_len = 0
-            for line in parts:
-                if len(line) > cap:
-                    yield line[:CUT], TOO_LONG
-                    return
-                yield line, ENDED
-                cap = limit
+            if len(line) > cap:
+                yield line[:CUT], TOO_LONG
+                return
+            yield line, ENDED
+            first = False
+            cap = limit
+        if start <= end:
+            lines = block[start:end]
+            if len(lines) <= cap:  # no line in it can be too long
+                yield lines, LINES
+            else:
+                for line in lines.split(nl):
+                    if len(line) > cap:
+                        yield line[:CUT], TOO_LONG
+                        return
+                    yield line, ENDED
+        tail = block[end + 1 :]
         if tail:
             pending.append(tail)
             pending_len += len(tail)

@@ -1,10 +1,13 @@
 """Reading a capture file (or a live journal) into a
 :class:`~inspector.capture.store.CaptureStore`.
 
-Reading splits 1 MiB blocks into lines and appends straight to the store's columns;
-a frame line in exactly the layout the writer makes is taken apart by one regular
-expression (3x faster than :func:`json.loads`), any other line goes through
-``json.loads`` and the method of :class:`_CaptureReader` for its type.
+Reading takes 1 MiB blocks and appends straight to the store's columns: the frame
+lines of a block, as many as follow each other, go to the bulk reader of
+:mod:`.fast` in one call where a fast JSON library is installed (a file of frames:
+every block in one call); a frame line read on its own, in exactly the layout the
+writer makes, is taken apart by one regular expression (3x faster than
+:func:`json.loads`); any other line goes through ``json.loads`` and the method of
+:class:`_CaptureReader` for its type.
 
 Reading is tolerant. A file that is not a capture at all raises
 :class:`~.schema.CaptureFormatError`; a damaged capture loads as far as it can be
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
@@ -30,18 +34,22 @@ from .journal_lines import read_frames_line, read_messages_line
 from .lines import (
     ENDED,
     LAST,
+    LINES,
     TOO_LONG,
     UNDECODABLE,
     binary_hint,
     is_utf8,
     json_document_hint,
-    split_lines,
+    newline,
+    split_chunks,
 )
 from .objects import EventLines, read_session, session_from_json
 from .schema import (
     DEFAULT_MAX_LINE_BYTES,
     FRAME_LINE_BYTES,
     FRAME_LINE_STR,
+    FRAME_PREFIX,
+    FRAME_PREFIX_BYTES,
     JOURNAL_UNFINISHED,
     MAX_INT64,
     Bad,
@@ -64,8 +72,13 @@ _MAX_FIRST_LINE: Final = 2**20
 #: Per-line problems reported before they are summarised as "and N more".
 _MAX_PROBLEMS: Final = 50
 
-#: Frame lines handed to the bulk reader at a time.
-_BLOCK_LINES: Final = 4096
+#: Where a line that is not a frame line starts, after a newline (the first line of
+#: a piece is looked at on its own).
+_OTHER_BYTES: Final = re.compile(rb"\n(?!" + re.escape(FRAME_PREFIX_BYTES) + rb")")
+_OTHER_STR: Final = re.compile(r"\n(?!" + re.escape(FRAME_PREFIX) + r")")
+#: Fewer frame lines than this between other lines are read one by one (a bulk
+#: read has a cost of its own; the frame line's regular expression ~2 us a line).
+_MIN_RUN: Final = 16
 _MATCH_STR: Final = FRAME_LINE_STR.fullmatch
 _MATCH_BYTES: Final = FRAME_LINE_BYTES.fullmatch
 
@@ -130,8 +143,8 @@ def read_jsonl(
 
 def _read(read: Callable[[int], bytes | str], max_line: int, max_payload: int | None) -> LoadResult:
     first_limit = min(max_line, _MAX_FIRST_LINE)
-    lines = split_lines(read, first_limit, max_line)
-    first, how = next(lines, (None, LAST))
+    pieces = split_chunks(read, first_limit, max_line)
+    first, how = next(pieces, (None, LAST))
     if first is None:
         raise CaptureFormatError("the file is empty: not a ws-inspector capture")
     if how == UNDECODABLE:
@@ -156,7 +169,7 @@ def _read(read: Callable[[int], bytes | str], max_line: int, max_payload: int | 
     result = LoadResult(store, notes, lines_read=1)
     if head.get("journal") is True:
         result.kind = "journal"
-    _CaptureReader(result, max_line).read(lines)
+    _CaptureReader(result, max_line).read(pieces)
     return result
 
 
@@ -202,56 +215,90 @@ class _CaptureReader(EventLines):
             self.suppressed += 1
 
     # ------------------------------------------------------------- the loop
-    def read(self, lines: Iterator[tuple[Any, int]]) -> None:
-        # Frame lines go in blocks to the bulk reader when a fast JSON library is
-        # installed (see .fast); every other line, and every line of a block the bulk
-        # reader does not take, goes through _line. (Imported here: the fast JSON
-        # library loads with the first capture read, not with the window.)
-        from .fast import FAST_JSON, FRAME_PREFIX, FRAME_PREFIX_BYTES
+    def read(self, pieces: Iterator[tuple[Any, int]]) -> None:
+        # The whole lines of a block come together (LINES): runs of frame lines in
+        # them go to the bulk reader when a fast JSON library is installed (see
+        # .fast), every other line, and every line of a run the bulk reader does not
+        # take, goes through _line. (Imported here: the fast JSON library loads with
+        # the first capture read, not with the window.)
+        from .fast import FAST_JSON
 
         fast = FAST_JSON is not None
-        prefix: Any = None
-        block: list[Any] = []
-        first = 0  # the line number of block[0]
         lineno = self.lineno
-        going = True
-        for line, how in lines:
-            lineno += 1
-            if fast and how == ENDED and self.end_obj is None:
-                if prefix is None:
-                    prefix = FRAME_PREFIX_BYTES if isinstance(line, bytes) else FRAME_PREFIX
-                if line.startswith(prefix):
-                    if not block:
-                        first = lineno
-                    block.append(line)
-                    if len(block) >= _BLOCK_LINES:
-                        going = self._block(block, first)
-                        block = []
-                        if not going:
-                            break
-                    continue
-            if block:
-                going = self._block(block, first)
-                block = []
-                if not going:
-                    break
-            if not self._line(line, how, lineno):
-                going = False
+        for piece, how in pieces:
+            if how == LINES:
+                nl = newline(piece)
+                count = piece.count(nl) + 1
+                if fast:
+                    going = self._lines(piece, count, lineno + 1)
+                else:
+                    going = self._each(piece.split(nl), lineno + 1)
+                lineno += count
+            else:
+                lineno += 1
+                going = self._line(piece, how, lineno)
+            if not going:
                 break
-        if going and block:
-            self._block(block, first)
         self.finish()
 
-    def _block(self, block: list[Any], first: int) -> bool:
-        """Frame lines numbered from ``first``: in bulk if the bulk reader takes them,
-        else line by line. False when reading stops in them."""
-        from .fast import read_frame_block
-
-        if read_frame_block(self.store, block):
-            self.frame_count += len(block)
-            self.lineno = self.result.lines_read = first + len(block) - 1
+    def _lines(self, lines: Any, count: int, first: int) -> bool:
+        """``count`` whole lines joined by newlines, numbered from ``first``: the runs
+        of frame lines among them in bulk, the others one by one. False when
+        reading stops in them."""
+        nl = newline(lines)
+        prefix: Any = FRAME_PREFIX_BYTES if nl == b"\n" else FRAME_PREFIX
+        framed = lines.startswith(prefix)
+        # Optimistic: in a file of frames every line of a block is a frame line.
+        if framed and self._bulk(lines, count, first):
             return True
-        return all(self._line(line, ENDED, first + i) for i, line in enumerate(block))
+        # Where the lines that are not frame lines start, found in C.
+        starts: list[int] = [] if framed else [0]
+        starts.extend(
+            m.end() for m in (_OTHER_BYTES if nl == b"\n" else _OTHER_STR).finditer(lines)
+        )
+        if not starts:  # frame lines, not all of them plain ones: each says what it holds
+            return self._each(lines.split(nl), first)
+        pos = 0
+        lineno = first
+        for start in starts:
+            if start > pos:  # frame lines up to the newline before this line
+                lineno = self._run(lines[pos : start - 1], lineno)
+                if lineno < 0:
+                    return False
+            end = lines.find(nl, start)
+            if end < 0:
+                end = len(lines)
+            if not self._line(lines[start:end], ENDED, lineno):
+                return False
+            lineno += 1
+            pos = end + 1
+        return pos >= len(lines) or self._run(lines[pos:], lineno) >= 0
+
+    def _run(self, run: Any, first: int) -> int:
+        """Frame lines joined by newlines, numbered from ``first``: in bulk when there
+        are enough of them and the bulk reader takes them, else line by line. The
+        number of the line after them, or -1 when reading stops in them."""
+        nl = newline(run)
+        count: int = run.count(nl) + 1
+        if count >= _MIN_RUN and self._bulk(run, count, first):
+            return first + count
+        return first + count if self._each(run.split(nl), first) else -1
+
+    def _bulk(self, run: Any, count: int, first: int) -> bool:
+        """``count`` frame lines joined by newlines, numbered from ``first``, read by
+        the bulk reader if it takes them (then True)."""
+        from .fast import read_frame_lines
+
+        if self.end_obj is None and read_frame_lines(self.store, run, count):
+            self.frame_count += count
+            self.lineno = self.result.lines_read = first + count - 1
+            return True
+        return False
+
+    def _each(self, lines: list[Any], first: int) -> bool:
+        """Lines one by one, numbered from ``first``; False when reading stops."""
+        line = self._line
+        return all(line(text, ENDED, first + i) for i, text in enumerate(lines))
 
     def _line(self, line: Any, how: int, lineno: int) -> bool:
         """One line after the session line; False when reading stops at it."""

@@ -250,6 +250,9 @@ _FRAME_LINE = (
     r'"close_code":(?:null|' + _J_INT + r'),"close_reason":(?:null|' + _J_STR + r"),"
     r'"violations":\[\]\}\r?'
 )
+#: How every frame line the writer makes begins.
+FRAME_PREFIX: Final = '{"type":"frame",'
+FRAME_PREFIX_BYTES: Final = FRAME_PREFIX.encode("ascii")
 #: The canonical frame line, for text lines and for bytes lines: its groups are t,
 #: dir, seq, offset, header_hex and payload_b64.
 FRAME_LINE_STR: Final = re.compile(_FRAME_LINE)

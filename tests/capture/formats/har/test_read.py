@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from capture.conftest import IN, OUT
+from capture.conftest import IN, OUT, assert_same
 from capture.formats.har.conftest import (
     FIXTURE,
     HUGE,
@@ -369,3 +369,39 @@ def test_frames_the_bulk_path_refuses_are_added_one_by_one_the_same(
     assert one_by_one.store.counters(IN) == bulk.store.counters(IN)
     assert one_by_one.store.counters(OUT) == bulk.store.counters(OUT)
     assert one_by_one.problems == bulk.problems
+
+
+def _text_messages(n: int) -> list[dict[str, Any]]:
+    """Text messages both ways (runs of each, a few long enough for the 16- and
+    64-bit length forms), timed in seconds: what a HAR of a text protocol holds."""
+    t = 1714564812.0
+    sizes = {7: 126, 8: 300, 9: 70_000}
+    return [
+        {
+            "type": "receive" if (i // 3) % 4 else "send",
+            "time": t + i / 1000,
+            "opcode": 1,
+            "data": f"m{i}" + "y" * sizes.get(i % 100, 0),
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("spoil", [None, 1, 155, 302])
+def test_text_messages_in_columns_read_as_one_by_one(
+    spoil: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.capture.formats.har import read as har_read
+
+    messages = _text_messages(400)
+    if spoil is not None:  # one item that is not the common one: each is read alone
+        messages[spoil] = _mixed_messages()[spoil % 9]
+    entry = chrome_ws_entry()
+    entry["_webSocketMessages"] = messages
+    data = har_with(entry)
+    (columns,) = read_har(io.BytesIO(data))
+    monkeypatch.setattr(har_read, "_text_columns", lambda raw: None)
+    (each,) = read_har(io.BytesIO(data))
+    assert columns.problems == each.problems
+    assert_same(each.store, columns.store)
+    assert len(columns.store) == 400 - (spoil is not None and spoil % 9 in (5, 7))
