@@ -65,3 +65,14 @@ def test_the_packages_resolve_their_names() -> None:
     assert library.WindowLibrary.__module__ == "inspector.gui.library.window"
     assert detail.FrameDetailView.__module__ == "inspector.gui.detail.view"
     assert detail.describe_fields.__module__ == "inspector.views.frame_fields"
+
+
+def test_a_module_names_its_homes_as_its_own_imports_do() -> None:
+    # A module (not a package): ".." is its package's parent, as in its imports.
+    from inspector.capture import events
+    from inspector.gui.session import controller, support
+
+    assert events.AcceptCheck.__module__ == "inspector.protocol.handshake.accept"
+    assert controller.ConnectOptions.__module__ == "inspector.engine.options"
+    assert controller.Backoff.__module__ == "inspector.engine.reconnect"
+    assert support.parse_listen_address.__module__ == "inspector.engine.options"

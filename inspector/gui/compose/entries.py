@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...protocol.constants import opcode_name
-from ...protocol.frames import FrameSpec
+
+if TYPE_CHECKING:
+    from ...protocol.frames import FrameSpec
 
 __all__ = [
     "HistoryEntry",

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import StateChanged
 from ..widgets.naming import named as _named
 
 if TYPE_CHECKING:
+    from ...capture.events import StateChanged
     from ..session.controller import SessionController
     from .entries import HistoryEntry
 

@@ -18,13 +18,12 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
 from ...views.copyout import PayloadFormat, encode_payload, message_payload
 from ..session.command import connection_command
 
 if TYPE_CHECKING:
+    from ...capture.store import CaptureStore
     from ..window.session_panel import SessionPanel
 
 __all__ = ["CopyMenu", "install_copy_menu"]
@@ -129,6 +128,8 @@ class CopyMenu(QObject):
             act.triggered.connect(lambda *_, f=fmt: self.copy_message(row, f))
         mark = menu.addAction("Reconnects replay only the messages sent before this one")
         mark.setObjectName("markPreamble")
+        from ...capture.events import Direction
+
         mark.setEnabled(store is not None and is_data and store.direction(row) is Direction.OUT)
         mark.triggered.connect(lambda *_: self.panel.controller.mark_preamble(row))
         sides = self.resend_sides()

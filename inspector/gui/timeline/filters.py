@@ -15,10 +15,12 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import compress
+from typing import TYPE_CHECKING
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore, and_masks
-from ...views.conversation import Conversation, conversation_for
+if TYPE_CHECKING:
+    from ...capture.events import Direction
+    from ...capture.store import CaptureStore
+    from ...views.conversation import Conversation
 
 __all__ = [
     "FIELD_NAMES",
@@ -79,6 +81,8 @@ def _field_rows(
     value: the payload views decode them (:func:`inspector.views.search.search_fields`
     reads only the rows whose bytes hold the value)."""
     import importlib
+
+    from ...views.conversation import conversation_for
 
     query = field_query(f.search, f.regex)
     assert query is not None
@@ -145,6 +149,8 @@ def make_filter(
     """A :class:`FrameFilter` from loose arguments (directions as "in"/"out" too).
     Raises ValueError for an unknown kind or direction; an invalid regular expression
     gives a filter whose :attr:`~FrameFilter.invalid` says why."""
+    from ...capture.events import Direction
+
     f = FrameFilter(
         dirs=None if dirs is None else frozenset(Direction(d) for d in dirs),
         kinds=None if kinds is None else frozenset(kinds),
@@ -204,6 +210,9 @@ def rows_in_range(
 ) -> array[int]:
     """The rows in [start, end) that ``f`` shows: the tests of :func:`visible_rows` on
     column slices."""
+    from ...capture.events import Direction
+    from ...capture.store import and_masks
+
     if f.invalid:
         return array("q")
     mask: bytes | None = None

@@ -27,12 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QIcon
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore
-from ...views.conversation import Conversation, conversation_for
-from ...views.frame_fields import direction_words
 from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview, frame_previews
-from ...views.registry import Registry
 from ..widgets import theme
 from .columns import (
     ALIGNMENTS,
@@ -56,6 +51,12 @@ from .icons import deliberate_color, deliberate_icon, deliberate_tint, warning_i
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    # The data model and the payload views load with the first capture shown.
+    from ...capture.events import Direction
+    from ...capture.store import CaptureStore
+    from ...views.conversation import Conversation
+    from ...views.registry import Registry
 
 __all__ = ["FrameTableModel"]
 
@@ -199,6 +200,8 @@ class FrameTableModel(QAbstractTableModel):
             return None
         conv = self._conversation
         if conv is None:
+            from ...views.conversation import conversation_for
+
             conv = self._conversation = conversation_for(store, self._registry)
             conv.add_listener(self._views_changed)
         return conv
@@ -619,6 +622,8 @@ class FrameTableModel(QAbstractTableModel):
         return f"{t:.6f}"
 
     def _col_dir(self, r: int) -> str:
+        from ...views.frame_fields import direction_words
+
         store = self._store
         assert store is not None
         return direction_words(store.session.role, bool(store.dir[r]))[0]
