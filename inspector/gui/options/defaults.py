@@ -7,10 +7,8 @@ TLS files and the SNI name belong to one server and are not kept as defaults."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import fields, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -41,12 +39,16 @@ DEFAULTS_KEY = "options/defaults"
 def _kept() -> tuple[str, ...]:
     """What a default keeps: everything but the per-server TLS files and the read
     size (the window's own choice)."""
+    from dataclasses import fields
+
     from ..session.controller import ConnectOptions
 
     return tuple(f.name for f in fields(ConnectOptions) if f.name not in ("tls", "read_size"))
 
 
 def options_to_json(options: ConnectOptions) -> str:
+    import json
+
     data: dict[str, Any] = {name: getattr(options, name) for name in _kept()}
     data["headers"] = [list(h) for h in options.headers]
     data["subprotocols"] = list(options.subprotocols)
@@ -60,6 +62,9 @@ def options_from_json(text: str) -> ConnectOptions:
     """The options saved by :func:`options_to_json` over the built-in defaults;
     unknown or mistyped values are left at their defaults (raises ValueError for
     text that is not a JSON object)."""
+    import json
+    from dataclasses import replace
+
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("the saved defaults are not a JSON object")

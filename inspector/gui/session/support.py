@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Coroutine
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...protocol.lazy import lazy_exports
 
@@ -134,8 +133,7 @@ class FloodGc:
             cls.saved = None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionStats:
+class SessionStats(NamedTuple):
     """What the status bar shows for one session, or for a server: the totals over
     its clients (then :attr:`clients` says how many are connected)."""
 

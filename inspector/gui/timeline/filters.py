@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from itertools import compress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ...capture.events import Direction
@@ -93,8 +92,7 @@ def _field_rows(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFilter:
+class FrameFilter(NamedTuple):
     """What the timeline shows. ``None`` for ``dirs``/``kinds`` means all of them.
 
     ``invalid`` holds the reason when ``search`` is not a valid regular expression:
@@ -165,12 +163,12 @@ def make_filter(
         if unknown:
             raise ValueError(f"unknown kind(s): {', '.join(sorted(unknown))}")
         if len(f.kinds) == len(KINDS):
-            f = replace(f, kinds=None)
+            f = f._replace(kinds=None)
     if field_query(search, regex) is not None:
         import importlib.util
 
         if importlib.util.find_spec("inspector.views.search") is None:
-            return replace(f, invalid="Searching decoded fields needs the payload formats")
+            return f._replace(invalid="Searching decoded fields needs the payload formats")
     if search and regex:
         try:
             # The store compiles a str pattern the same way (as UTF-8 bytes when ASCII,
@@ -179,7 +177,7 @@ def make_filter(
             if search.isascii():
                 re.compile(search.encode())
         except re.error as exc:
-            return replace(f, invalid=f"Invalid regular expression: {exc}")
+            return f._replace(invalid=f"Invalid regular expression: {exc}")
     return f
 
 

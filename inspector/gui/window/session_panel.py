@@ -3,7 +3,6 @@ and the compose pane at the bottom."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -353,6 +352,8 @@ class SessionPanel(QWidget):
     def trust_certificate(self, sha256: str) -> asyncio.Task[None] | None:
         """Connect again accepting exactly the certificate with this fingerprint, for
         this connection only (the tab's options keep verifying)."""
+        import dataclasses
+
         o = self.controller.options
         pinned = dataclasses.replace(o, tls=dataclasses.replace(o.tls, pinned_sha256=sha256))
         return self.connect_to(self.controller.url or None, once=pinned)
