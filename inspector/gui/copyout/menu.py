@@ -107,6 +107,8 @@ class CopyMenu(QObject):
     # ------------------------------------------------------------------ menu
     def build_menu(self, row: int) -> QMenu:
         """The menu for the frame at store ``row`` (-1: no frame under the cursor)."""
+        from ...capture.events import Direction  # with the first menu, not the window
+
         menu = QMenu(self.panel.timeline.table)
         menu.setObjectName("timelineContextMenu")
         menu.setAccessibleName("Copy")
@@ -128,8 +130,6 @@ class CopyMenu(QObject):
             act.triggered.connect(lambda *_, f=fmt: self.copy_message(row, f))
         mark = menu.addAction("Reconnects replay only the messages sent before this one")
         mark.setObjectName("markPreamble")
-        from ...capture.events import Direction
-
         mark.setEnabled(store is not None and is_data and store.direction(row) is Direction.OUT)
         mark.triggered.connect(lambda *_: self.panel.controller.mark_preamble(row))
         sides = self.resend_sides()
