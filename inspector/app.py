@@ -38,7 +38,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +82,8 @@ async def run_demo(window: MainWindow, *, pause: float = 0.08) -> EchoServer:
     await server.start()
     panel = window.current_panel() or window.new_session()
     controller = panel.controller
+    from dataclasses import replace
+
     controller.options = replace(controller.options, subprotocols=(DEMO_SUBPROTOCOL,))
     task = panel.connect_to(server.url)
     if task is not None:

@@ -90,6 +90,30 @@ LAZY_MODULES = (
     "shlex",
     "socket",
     "ctypes",
+    # The data model loads with the first connection or capture: the first screen's
+    # signals carry objects, its annotations are not evaluated, and a tab's options
+    # are made when first needed.
+    "inspector.capture.events",
+    "inspector.capture.store",
+    "inspector.capture.live",
+    "inspector.capture.arena",
+    "inspector.capture.query",
+    "inspector.capture.wire",
+    "inspector.protocol.events",
+    "inspector.protocol.frames",
+    "inspector.protocol.violations",
+    "inspector.protocol.handshake.accept",
+    "inspector.engine.options",
+    "inspector.engine.reconnect",
+    "inspector.gui.session.reconnect",
+    "inspector.views.base",
+    "inspector.views.registry",
+    "inspector.views.context",
+    "inspector.views.conversation",
+    "inspector.views.frame_fields",
+    # The first screen defines no dataclass (its records are NamedTuples or a slotted
+    # class). It parses no JSON either, but this test's child loads json itself.
+    "dataclasses",
 )
 
 #: Qt classes PySide6 makes (with their enums) on first use that the first screen

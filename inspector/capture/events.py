@@ -10,14 +10,24 @@ flood delivers thousands per socket read, so frames travel as :class:`FramesCapt
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..protocol.constants import ConnectionState
-from ..protocol.events import Message
-from ..protocol.frames import Frame, FrameBatch
-from ..protocol.handshake.accept import AcceptCheck
-from ..protocol.violations import Violation
+from ..protocol.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    # Types of fields alone: the window's first screen uses the directions and the
+    # states, not the protocol's frames, messages and rules (their modules load with
+    # the first frame or handshake).
+    from ..protocol.events import Message
+    from ..protocol.frames import Frame, FrameBatch
+    from ..protocol.handshake.accept import AcceptCheck
+    from ..protocol.violations import Violation
+
+__getattr__ = lazy_exports(__name__, {"AcceptCheck": "..protocol.handshake.accept"})
 
 __all__ = [
     "AcceptCheck",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from .store import CaptureStore
+if TYPE_CHECKING:
+    from .store import CaptureStore
 
 __all__ = ["POLICY_ENV", "Answer", "UnsavedPolicy", "policy_from_env", "worth_keeping"]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..capture.store import DEFAULT_MAX_CAPTURE_BYTES
-from ..engine.options import TlsOptions
 from ..logs import DEFAULT_LOG_LEVEL, LOG_LEVELS
-from ..views.text import format_bytes
+
+if TYPE_CHECKING:
+    from ..engine.options import TlsOptions
 
 __all__ = [
     "UsageError",
@@ -92,6 +92,10 @@ def add_tls_options(parser: argparse.ArgumentParser) -> None:
 
 
 def tls_options(ns: argparse.Namespace) -> TlsOptions:
+    # The engine's options load with a command that connects, not with the window's
+    # command line (which parses only logging options here).
+    from ..engine.options import TlsOptions
+
     return TlsOptions(cafile=ns.cacert, certfile=ns.cert, keyfile=ns.key, insecure=ns.insecure)
 
 
@@ -208,6 +212,9 @@ def _mebibytes(text: str) -> float:
 
 
 def add_capture_budget(parser: argparse.ArgumentParser, *, what: str = "the session") -> None:
+    from ..capture.budget import DEFAULT_MAX_CAPTURE_BYTES
+    from ..views.text import format_bytes
+
     parser.add_argument(
         "--max-capture",
         type=_mebibytes,

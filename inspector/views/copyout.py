@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import enum
+from typing import TYPE_CHECKING
 
-from ..capture.store import CaptureStore
+if TYPE_CHECKING:
+    from ..capture.store import CaptureStore
 
 __all__ = ["PayloadFormat", "encode_payload", "message_payload"]
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..capture.store import CaptureStore
-from .conversation import Conversation, conversation_for
+if TYPE_CHECKING:
+    # The window's first screen uses the preview's length and search spans alone.
+    from ..capture.store import CaptureStore
+    from .conversation import Conversation
 
 __all__ = [
     "PREVIEW_CHARS",
@@ -108,6 +110,8 @@ def frame_previews(
     lines: list[str | None] = [_frame_only(store, row, limit) for row in rows]
     asked = [row for row, line in zip(rows, lines, strict=True) if line is None]
     if asked:
+        from .conversation import conversation_for
+
         conv = conversation if conversation is not None else conversation_for(store)
         found = iter(conv.summaries(asked))
         for i, line in enumerate(lines):

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from ...capture.events import ConnectionState
 from ...capture.formats.folders import data_dir, journal_dir
 from ...capture.formats.sniff import looks_like_har
 from ...capture.naming import capture_title
-from ...capture.store import CaptureStore
 from ...capture.unsaved import Answer, UnsavedPolicy, policy_from_env, worth_keeping
+from ...protocol.constants import ConnectionState
 from ...views.problems import problems_text
 from ..session.support import spawn
 from ..window.session_panel import SessionPanel
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QFileDialog
 
     from ...capture.formats.har import HarSession
+    from ...capture.store import CaptureStore
     from ..window.main_window import MainWindow
 
     # The dialogs load when first opened: their Qt classes (QMessageBox, QFileDialog,

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 from ...capture.formats.folders import journal_names
 from ...capture.naming import host_of
-from ...capture.store import CaptureStore
 from ...views.problems import problems_text
 from ..detail.common import esc
 from ..session.support import spawn
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     # journals (the window makes it after its first paint).
     from ...capture.formats.journal import RecoverableJournal
     from ...capture.formats.jsonl import LoadResult
+    from ...capture.store import CaptureStore
     from ..window.main_window import MainWindow
 
 __all__ = ["JournalRecovery", "RecoveryBanner"]

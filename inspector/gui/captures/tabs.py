@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...capture.store import CaptureStore
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
+    from ...capture.store import CaptureStore
     from ..window.main_window import MainWindow
 
 __all__ = ["open_store_tab", "target_panel"]

@@ -7,12 +7,13 @@ action that sends it again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...protocol.constants import opcode_name
-from ...protocol.frames import FrameSpec
+
+if TYPE_CHECKING:
+    from ...protocol.frames import FrameSpec
 
 __all__ = [
     "HistoryEntry",
@@ -31,8 +32,7 @@ _SHOWN_BYTES = 12
 _SHOWN_CHARS = 60
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """Something sent: ``kind`` (text, binary, ping, pong, close, frame, raw), its
     label in the history, and ``action``, which sends it again (True when sent)."""
 
@@ -109,6 +109,8 @@ def text_info(text: str, fragments: int = 1) -> str:
         parts.append(f"in {min(fragments, max(size, 1))} frames")
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
+        import json
+
         try:
             json.loads(stripped)
         except ValueError as exc:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import ConnectionState, StateChanged
+from ...protocol.constants import ConnectionState
 from ..session.controller import SessionController
 from ..widgets.naming import named
 from .entries import HistoryEntry
@@ -42,6 +42,7 @@ from .tab import ComposeTab, show
 from .text import TextTab
 
 if TYPE_CHECKING:
+    from ...capture.events import StateChanged
     from ...library.items import LibraryItem
     from .binary import BinaryTab
     from .control import CloseTab, PingTab

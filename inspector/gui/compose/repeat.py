@@ -10,7 +10,6 @@ and the connection's reads keep going between them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import StateChanged
 from ..widgets.naming import named as _named
 
 if TYPE_CHECKING:
+    from ...capture.events import StateChanged
     from ..session.controller import SessionController
     from .entries import HistoryEntry
 
@@ -36,18 +35,23 @@ __all__ = ["BURST", "RepeatControl", "RepeatPlan"]
 BURST = 100
 
 
-@dataclass(slots=True)
 class RepeatPlan:
     """``every`` seconds apart (0: as fast as possible), ``count`` times (None: until
-    stopped, only with a pause between sends)."""
+    stopped, only with a pause between sends); ``sent`` so far."""
 
-    every: float
-    count: int | None
-    sent: int = 0
+    # A plain class, not a dataclass: the first screen defines no dataclass, so that
+    # the dataclasses module (0.8 MiB with what it imports) loads later if at all.
+    __slots__ = ("count", "every", "sent")
 
-    def __post_init__(self) -> None:
-        if self.every <= 0 and self.count is None:
+    def __init__(self, every: float, count: int | None, sent: int = 0) -> None:
+        if every <= 0 and count is None:
             raise ValueError("as fast as possible needs a number of times")
+        self.every = every
+        self.count = count
+        self.sent = sent
+
+    def __repr__(self) -> str:
+        return f"RepeatPlan(every={self.every!r}, count={self.count!r}, sent={self.sent!r})"
 
     @property
     def done(self) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -79,6 +77,8 @@ class TextTab(ComposeTab):
         self.changed.emit()
 
     def format_json(self) -> None:
+        import json
+
         try:
             value = json.loads(self.edit.toPlainText())
         except ValueError as exc:

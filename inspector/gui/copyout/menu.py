@@ -18,13 +18,12 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
 from ...views.copyout import PayloadFormat, encode_payload, message_payload
 from ..session.command import connection_command
 
 if TYPE_CHECKING:
+    from ...capture.store import CaptureStore
     from ..window.session_panel import SessionPanel
 
 __all__ = ["CopyMenu", "install_copy_menu"]
@@ -108,6 +107,8 @@ class CopyMenu(QObject):
     # ------------------------------------------------------------------ menu
     def build_menu(self, row: int) -> QMenu:
         """The menu for the frame at store ``row`` (-1: no frame under the cursor)."""
+        from ...capture.events import Direction  # with the first menu, not the window
+
         menu = QMenu(self.panel.timeline.table)
         menu.setObjectName("timelineContextMenu")
         menu.setAccessibleName("Copy")

@@ -13,7 +13,9 @@ worked out Qt-free in :mod:`inspector.views.frame_fields`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ...protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ...views.frame_fields import PAYLOAD_FIELD, BitField, describe_fields, header_fields
@@ -46,16 +48,7 @@ _HOMES = {
     "FrameDetailView": ".view",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(home, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

@@ -15,13 +15,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...views.frame_fields import SummaryPart
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
 from .common import esc
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextDocument
+
+    from ...views.frame_fields import SummaryPart
 
 __all__ = ["SummaryLine", "summary_html"]
 

@@ -28,19 +28,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.store import CaptureStore
 from ...protocol.constants import Opcode
-from ...protocol.events import Message
-from ...protocol.frames import Frame
-from ...views.conversation import conversation_for
-from ...views.frame_fields import MaskRow, frame_summary, is_text_kind, message_kind
-from ...views.registry import Registry
 from ..timeline.icons import deliberate_color
 from ..widgets import theme
 from ..widgets.pages import CurrentPageHeight
 from .summary import SummaryLine, summary_html
 
 if TYPE_CHECKING:
+    # The data model and the payload views load with the first frame shown.
+    from ...capture.store import CaptureStore
+    from ...protocol.events import Message
+    from ...protocol.frames import Frame
+    from ...views.frame_fields import MaskRow
+    from ...views.registry import Registry
     from .bits import HeaderBitsWidget
     from .close import CloseTab
     from .header_tab import HeaderTab
@@ -249,6 +249,9 @@ class FrameDetailView(QWidget):
 
     def show_frame(self, store: CaptureStore, row: int) -> None:
         """Show the frame at ``row`` of ``store`` (a negative row: :meth:`clear`)."""
+        from ...views.conversation import conversation_for
+        from ...views.frame_fields import frame_summary, is_text_kind, message_kind
+
         if row < 0 or row >= len(store):
             self.clear()
             return
@@ -335,6 +338,8 @@ class FrameDetailView(QWidget):
 
     def _recolour(self) -> None:
         """Colour what :meth:`show_frame` coloured again, from the current palette."""
+        from ...views.frame_fields import frame_summary
+
         store, frame, row = self._store, self.frame, self._row
         if store is None or frame is None:
             return

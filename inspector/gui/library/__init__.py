@@ -6,8 +6,9 @@ and the dock's panel (:mod:`.panel`) loads when the dock is first shown.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ...protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .panel import LibraryPanel
@@ -17,9 +18,4 @@ __all__ = ["LibraryPanel", "WindowLibrary"]
 
 _MODULE_OF = {"LibraryPanel": ".panel", "WindowLibrary": ".window"}
 
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

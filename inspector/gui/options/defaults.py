@@ -7,20 +7,24 @@ TLS files and the SNI name belong to one server and are not kept as defaults."""
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import fields, replace
-from typing import Any
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 
-from ..session.controller import GUI_READ_SIZE, ConnectOptions, TlsOptions
+from ..session.controller import builtin_options
+
+if TYPE_CHECKING:
+    from ..session.controller import ConnectOptions
 
 __all__ = [
     "DEFAULTS_KEY",
     "builtin_options",
     "clear_default_options",
     "default_options",
+    "default_options_later",
     "options_from_json",
     "options_to_json",
     "save_default_options",
@@ -29,17 +33,23 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULTS_KEY = "options/defaults"
-#: What a default keeps: everything but the per-server TLS files and the read size
-#: (the window's own choice).
-_KEPT = tuple(f.name for f in fields(ConnectOptions) if f.name not in ("tls", "read_size"))
 
 
-def builtin_options() -> ConnectOptions:
-    return ConnectOptions(read_size=GUI_READ_SIZE)
+@cache
+def _kept() -> tuple[str, ...]:
+    """What a default keeps: everything but the per-server TLS files and the read
+    size (the window's own choice)."""
+    from dataclasses import fields
+
+    from ..session.controller import ConnectOptions
+
+    return tuple(f.name for f in fields(ConnectOptions) if f.name not in ("tls", "read_size"))
 
 
 def options_to_json(options: ConnectOptions) -> str:
-    data: dict[str, Any] = {name: getattr(options, name) for name in _KEPT}
+    import json
+
+    data: dict[str, Any] = {name: getattr(options, name) for name in _kept()}
     data["headers"] = [list(h) for h in options.headers]
     data["subprotocols"] = list(options.subprotocols)
     data["tls_insecure"] = options.tls.insecure
@@ -52,12 +62,15 @@ def options_from_json(text: str) -> ConnectOptions:
     """The options saved by :func:`options_to_json` over the built-in defaults;
     unknown or mistyped values are left at their defaults (raises ValueError for
     text that is not a JSON object)."""
+    import json
+    from dataclasses import replace
+
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("the saved defaults are not a JSON object")
     base = builtin_options()
     changes: dict[str, Any] = {}
-    for name in _KEPT:
+    for name in _kept():
         if name not in data:
             continue
         value, current = data[name], getattr(base, name)
@@ -83,13 +96,25 @@ def options_from_json(text: str) -> ConnectOptions:
             # A number where the default is another kind of number, or None.
             changes[name] = float(value) if isinstance(current, float) else value
     if data.get("tls_insecure") is True:
+        from ..session.controller import TlsOptions
+
         changes["tls"] = TlsOptions(insecure=True)
     return replace(base, **changes)
 
 
 def default_options() -> ConnectOptions:
     """The options a new tab starts with."""
+    return default_options_later()()
+
+
+def default_options_later() -> Callable[[], ConnectOptions]:
+    """:func:`default_options` as saved now, made when called (a new tab's options are
+    made when first needed: the engine's option types load then)."""
     saved = QSettings().value(DEFAULTS_KEY)
+    return lambda: _options_from_saved(saved)
+
+
+def _options_from_saved(saved: object) -> ConnectOptions:
     if not isinstance(saved, str) or not saved:
         return builtin_options()
     try:

@@ -7,8 +7,9 @@ start, and the rest (the engine's proxy, its CA's cryptography) with the first p
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ...protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .dialog import NewProxyDialog
@@ -19,9 +20,4 @@ __all__ = ["NewProxyDialog", "ProxyTabs", "ProxyView"]
 
 _MODULE_OF = {"NewProxyDialog": ".dialog", "ProxyTabs": ".tabs", "ProxyView": ".view"}
 
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

@@ -7,8 +7,9 @@ start, and the engine's server with the first server tab.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ...protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .dialog import NewServerDialog
@@ -19,9 +20,4 @@ __all__ = ["NewServerDialog", "ServerTabs", "ServerView"]
 
 _MODULE_OF = {"NewServerDialog": ".dialog", "ServerTabs": ".tabs", "ServerView": ".view"}
 
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

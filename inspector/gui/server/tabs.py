@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
-from ...capture.events import ConnectionState, StateChanged
+from ...protocol.constants import ConnectionState
 from ..live.tabs import LiveTabs, name_directions, tab_name
 from ..window.session_panel import SessionPanel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ...capture.events import StateChanged
     from ..session.server import ServerRunner
     from ..session.support import SessionStats
     from ..window.main_window import MainWindow

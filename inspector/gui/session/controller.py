@@ -22,42 +22,36 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...capture.events import (
-    CaptureEvent,
-    ConnectionState,
-    Direction,
-    ErrorCaptured,
-    FramesCaptured,
-    HandshakeCaptured,
-    MessageCaptured,
-    PeerCertificate,
-    RttSample,
-    StateChanged,
-)
-from ...capture.store import CaptureStore
-from ...capture.wire import WireCounter
-from ...engine.options import ConnectError, ConnectOptions, TlsOptions
-from ...protocol.constants import CloseCode, Opcode
-from ...protocol.frames import FrameSpec
-from ...protocol.violations import LocalProtocolError
+from ...protocol.constants import CloseCode, ConnectionState, Opcode
+from ...protocol.lazy import lazy_exports
 from ...views.problems import problems_text
-from .reconnect import Backoff, Reconnecting, ReconnectPolicy
 from .support import FloodGc, SessionStats, check_url, server_note, spawn
 
 if TYPE_CHECKING:
     import asyncio
 
+    # The capture's events and store, the engine's options and the reconnecting load
+    # with the first connection or capture (or the options dialog), not with the
+    # window's first screen, which shows an empty tab.
+    from ...capture.events import CaptureEvent, PeerCertificate, StateChanged
+
     # The capture format loads with the first capture opened or saved.
     from ...capture.formats.jsonl import LoadResult
+    from ...capture.store import CaptureStore
+    from ...capture.wire import WireCounter
 
     # The engine's client loads with the first connection, not with the window.
     from ...engine.connection import Connection
     from ...engine.journal import Journal
+    from ...engine.options import ConnectError, ConnectOptions, TlsOptions
+    from ...engine.reconnect import Backoff, ReconnectPolicy
+    from ...protocol.frames import FrameSpec
+    from .reconnect import Reconnecting
 
 __all__ = [
     "LEAVE_AS_CLIENT",
@@ -73,6 +67,17 @@ __all__ = [
     "spawn",
 ]
 
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Backoff": "...engine.reconnect",
+        "ConnectError": "...engine.options",
+        "ConnectOptions": "...engine.options",
+        "ReconnectPolicy": "...engine.reconnect",
+        "TlsOptions": "...engine.options",
+    },
+)
+
 log = logging.getLogger(__name__)
 
 #: Bytes per socket read: a smaller read hands the GUI fewer frames per tick
@@ -80,6 +85,13 @@ log = logging.getLogger(__name__)
 GUI_READ_SIZE = 32 * 1024
 #: A client whose tab closes is leaving, as a browser navigating away does.
 LEAVE_AS_CLIENT = (int(CloseCode.GOING_AWAY), "client going away")
+
+
+def builtin_options() -> ConnectOptions:
+    """The options of a connection nobody chose options for."""
+    from ...engine.options import ConnectOptions
+
+    return ConnectOptions(read_size=GUI_READ_SIZE)
 
 
 class SessionController(QObject):
@@ -116,10 +128,12 @@ class SessionController(QObject):
     FLOOD_RATE = 20_000
     MAX_HOLD_MS = 250
 
-    storeChanged = Signal(CaptureStore)
+    # Signal(object): the signal's type is documentation only, and the capture's
+    # types load with the first connection.
+    storeChanged = Signal(object)  # CaptureStore
     captureUpdated = Signal(int)
-    stateChanged = Signal(StateChanged)
-    handshakeCaptured = Signal(HandshakeCaptured)
+    stateChanged = Signal(object)  # StateChanged
+    handshakeCaptured = Signal(object)  # HandshakeCaptured
     errorOccurred = Signal(str, str, bool)
     statsChanged = Signal(SessionStats)
     reconnectDue = Signal(int)
@@ -151,7 +165,9 @@ class SessionController(QObject):
         self._timer.timeout.connect(self._tick)
         self._rtt: float | None = None
         self.url = ""
-        self.options = ConnectOptions(read_size=GUI_READ_SIZE)
+        self._options: ConnectOptions | None = None
+        #: What makes :attr:`options` when they are first needed.
+        self.make_options: Callable[[], ConnectOptions] = builtin_options
         #: How many drain ticks emitted captureUpdated (for tests and diagnostics).
         self.ticks = 0
         #: Where live connections are journaled (None: not journaled); the window sets it.
@@ -176,6 +192,18 @@ class SessionController(QObject):
         self._pause: asyncio.Task[None] | None = None
 
     # --------------------------------------------------------------- reading
+    @property
+    def options(self) -> ConnectOptions:
+        """The options of the next connection (made by :attr:`make_options` when
+        first needed: the engine's option types load then, not with the window)."""
+        if self._options is None:
+            self._options = self.make_options()
+        return self._options
+
+    @options.setter
+    def options(self, options: ConnectOptions) -> None:
+        self._options = options
+
     @property
     def store(self) -> CaptureStore | None:
         if self._conn is not None:
@@ -225,6 +253,9 @@ class SessionController(QObject):
         store = self.store
         if store is None:
             return SessionStats(rtt=self._rtt, state=self.state)
+        from ...capture.events import Direction
+        from ...capture.wire import WireCounter
+
         if self._wire is None or self._wire.store is not store:
             self._wire = WireCounter(store)
         return SessionStats(
@@ -255,7 +286,12 @@ class SessionController(QObject):
             self._attempt_due = False
         else:  # the user's own connection: attempts, mark and preamble start over
             self.preamble_mark = None
-            self._reconnecting = Reconnecting(self.reconnect) if self.reconnect else None
+            if self.reconnect:
+                from .reconnect import Reconnecting
+
+                self._reconnecting = Reconnecting(self.reconnect)
+            else:
+                self._reconnecting = None
         self._drop_connection()
         self._loaded = None
         self.source_path = None
@@ -277,6 +313,8 @@ class SessionController(QObject):
 
     async def _run_connect(self, conn: Connection, url: str, options: ConnectOptions) -> None:
         from ...engine.client import connect
+        from ...engine.options import ConnectError
+        from ...protocol.violations import LocalProtocolError
 
         try:
             await connect(url, options, connection=conn)
@@ -317,6 +355,8 @@ class SessionController(QObject):
     async def aclose(self, timeout: float = 2.0, *, quitting: bool = False) -> None:
         """Close the connection with a bounded wait (application quit, tab close)."""
         import asyncio
+
+        from ...protocol.violations import LocalProtocolError
 
         self._cancel_pause()
         self._reconnecting = None
@@ -388,6 +428,8 @@ class SessionController(QObject):
         store = self.store
         if store is None:
             return
+        from ...capture.events import Direction, ErrorCaptured
+
         self.storeChanged.emit(store)
         self.captureUpdated.emit(len(store))
         for direction in (Direction.OUT, Direction.IN):
@@ -465,6 +507,8 @@ class SessionController(QObject):
 
     def show_store(self, store: CaptureStore, path: str | None = None) -> None:
         """Show ``store`` read-only (a loaded capture): no connection, nothing to send."""
+        from ...capture.events import RttSample
+
         self._drop_connection()
         self.close_journal()
         self._loaded = store
@@ -495,6 +539,8 @@ class SessionController(QObject):
         if not conn.is_open:
             self.errorOccurred.emit("send", f"cannot send {what}: the connection is closed", False)
             return False
+        from ...protocol.violations import LocalProtocolError
+
         try:
             fn(*args, **kwargs)
         except (LocalProtocolError, ValueError, OSError) as exc:
@@ -555,6 +601,8 @@ class SessionController(QObject):
         # Called by the engine for every event, per socket read in a flood (messages
         # are not subscribed to: the store has them). Keep nothing per frame, and arm
         # the tick only when nothing was pending.
+        from ...capture.events import FramesCaptured, MessageCaptured
+
         kind = type(event)
         if kind is FramesCaptured:
             self._pending_frames += len(event)  # type: ignore[arg-type]
@@ -593,6 +641,8 @@ class SessionController(QObject):
         exporting, so that the file and the window agree)."""
         if not self._armed and not self._unshown:
             return
+        from ...capture.events import ErrorCaptured, HandshakeCaptured, RttSample, StateChanged
+
         start = time.perf_counter()
         self._armed = False
         events = self._pending

@@ -221,7 +221,7 @@ class ServerRunner(LiveRunner[EchoServer, Connection, ClientRow]):
         totals = self._forgotten
         for row in self._shown.values():
             totals = _added(totals, row)
-        totals = replace(totals, clients=count)
+        totals = totals._replace(clients=count)
         if totals != self._totals:
             self._totals = totals
             self.totalsChanged.emit(totals)

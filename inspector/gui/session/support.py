@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Coroutine
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ...capture.events import ConnectionState, HandshakeCaptured
-from ...engine.options import ConnectError, parse_listen_address, parse_url
+from ...protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     # asyncio loads after the first paint, with the event loop (app.run_window): the
     # first screen makes no task; functions that do import it where they run.
     import asyncio
+
+    from ...capture.events import ConnectionState, HandshakeCaptured
+    from ...engine.options import parse_listen_address
 
 __all__ = [
     "STEP_NAMES",
@@ -27,6 +28,9 @@ __all__ = [
     "spawn",
     "step_name",
 ]
+
+# Re-exported for the dialogs, which load when first opened.
+__getattr__ = lazy_exports(__name__, {"parse_listen_address": "...engine.options"})
 
 
 #: Human names of the steps an :class:`ErrorCaptured` / ConnectError names.
@@ -54,6 +58,9 @@ def step_name(step: str) -> str:
 
 def check_url(url: str) -> str | None:
     """The reason ``url`` is not a usable WebSocket URL, or None when it is."""
+    # The engine's options load with the first URL checked, not with the window.
+    from ...engine.options import ConnectError, parse_url
+
     try:
         parse_url(url)
     except ConnectError as exc:
@@ -126,8 +133,7 @@ class FloodGc:
             cls.saved = None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionStats:
+class SessionStats(NamedTuple):
     """What the status bar shows for one session, or for a server: the totals over
     its clients (then :attr:`clients` says how many are connected)."""
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import Direction
 from ..widgets import theme
 from .filters import KINDS
 from .flow import FlowLayout
@@ -191,6 +190,8 @@ class FilterBar(QWidget):
     def criteria(self) -> dict[str, Any]:
         """The filter the controls describe, as :meth:`FrameTableModel.set_filter`
         takes it."""
+        from ...capture.events import Direction
+
         dirs = [
             d
             for d, b in ((Direction.OUT, self.out_button), (Direction.IN, self.in_button))

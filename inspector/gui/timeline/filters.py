@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from itertools import compress
+from typing import TYPE_CHECKING, NamedTuple
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore, and_masks
-from ...views.conversation import Conversation, conversation_for
+if TYPE_CHECKING:
+    from ...capture.events import Direction
+    from ...capture.store import CaptureStore
+    from ...views.conversation import Conversation
 
 __all__ = [
     "FIELD_NAMES",
@@ -80,6 +81,8 @@ def _field_rows(
     reads only the rows whose bytes hold the value)."""
     import importlib
 
+    from ...views.conversation import conversation_for
+
     query = field_query(f.search, f.regex)
     assert query is not None
     name, value = query
@@ -89,8 +92,7 @@ def _field_rows(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFilter:
+class FrameFilter(NamedTuple):
     """What the timeline shows. ``None`` for ``dirs``/``kinds`` means all of them.
 
     ``invalid`` holds the reason when ``search`` is not a valid regular expression:
@@ -145,6 +147,8 @@ def make_filter(
     """A :class:`FrameFilter` from loose arguments (directions as "in"/"out" too).
     Raises ValueError for an unknown kind or direction; an invalid regular expression
     gives a filter whose :attr:`~FrameFilter.invalid` says why."""
+    from ...capture.events import Direction
+
     f = FrameFilter(
         dirs=None if dirs is None else frozenset(Direction(d) for d in dirs),
         kinds=None if kinds is None else frozenset(kinds),
@@ -159,12 +163,12 @@ def make_filter(
         if unknown:
             raise ValueError(f"unknown kind(s): {', '.join(sorted(unknown))}")
         if len(f.kinds) == len(KINDS):
-            f = replace(f, kinds=None)
+            f = f._replace(kinds=None)
     if field_query(search, regex) is not None:
         import importlib.util
 
         if importlib.util.find_spec("inspector.views.search") is None:
-            return replace(f, invalid="Searching decoded fields needs the payload formats")
+            return f._replace(invalid="Searching decoded fields needs the payload formats")
     if search and regex:
         try:
             # The store compiles a str pattern the same way (as UTF-8 bytes when ASCII,
@@ -173,7 +177,7 @@ def make_filter(
             if search.isascii():
                 re.compile(search.encode())
         except re.error as exc:
-            return replace(f, invalid=f"Invalid regular expression: {exc}")
+            return f._replace(invalid=f"Invalid regular expression: {exc}")
     return f
 
 
@@ -204,6 +208,9 @@ def rows_in_range(
 ) -> array[int]:
     """The rows in [start, end) that ``f`` shows: the tests of :func:`visible_rows` on
     column slices."""
+    from ...capture.events import Direction
+    from ...capture.store import and_masks
+
     if f.invalid:
         return array("q")
     mask: bytes | None = None

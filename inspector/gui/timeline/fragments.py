@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ...capture.store import CaptureStore
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...capture.store import CaptureStore
+
 
 __all__ = [
     "FIRST_FRAGMENT",

@@ -27,12 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QIcon
 
-from ...capture.events import Direction
-from ...capture.store import CaptureStore
-from ...views.conversation import Conversation, conversation_for
-from ...views.frame_fields import direction_words
 from ...views.preview import PREVIEW_CHARS, frame_carriage, frame_preview, frame_previews
-from ...views.registry import Registry
 from ..widgets import theme
 from .columns import (
     ALIGNMENTS,
@@ -56,6 +51,12 @@ from .icons import deliberate_color, deliberate_icon, deliberate_tint, warning_i
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    # The data model and the payload views load with the first capture shown.
+    from ...capture.events import Direction, SessionRole
+    from ...capture.store import CaptureStore
+    from ...views.conversation import Conversation
+    from ...views.registry import Registry
 
 __all__ = ["FrameTableModel"]
 
@@ -135,6 +136,9 @@ class FrameTableModel(QAbstractTableModel):
         #: ``datetime.fromtimestamp``, once wall-clock times are first shown (the
         #: datetime module costs the window's start ~1.8 ms; it shows seconds).
         self._local_time: Callable[[float], datetime] | None = None
+        #: The Dir column's words (sent, received) per session role, made when first
+        #: painted: the cells ask for them without a call per cell.
+        self._dir_words: dict[SessionRole, tuple[str, str]] = {}
         # Summaries are computed by data(), so only for the rows a view paints, and
         # kept here (the Conversation keeps more, for the detail pane and copy-out).
         self._previews: dict[int, str] = {}
@@ -199,6 +203,8 @@ class FrameTableModel(QAbstractTableModel):
             return None
         conv = self._conversation
         if conv is None:
+            from ...views.conversation import conversation_for
+
             conv = self._conversation = conversation_for(store, self._registry)
             conv.add_listener(self._views_changed)
         return conv
@@ -621,7 +627,14 @@ class FrameTableModel(QAbstractTableModel):
     def _col_dir(self, r: int) -> str:
         store = self._store
         assert store is not None
-        return direction_words(store.session.role, bool(store.dir[r]))[0]
+        role = store.session.role
+        words = self._dir_words.get(role)
+        if words is None:
+            from ...views.frame_fields import direction_words
+
+            words = (direction_words(role, False)[0], direction_words(role, True)[0])
+            self._dir_words[role] = words
+        return words[1 if store.dir[r] else 0]
 
     def _col_fin(self, r: int) -> str:
         assert self._store is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -34,8 +35,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.store import CaptureStore
-from ...views.registry import Registry
 from ..widgets import theme
 from ..widgets.viewport import plain_viewport
 from .columns import (
@@ -56,6 +55,10 @@ from .filter_bar import FilterBar, tool_button
 from .icons import compressed_icon, fragment_icons
 from .model import FrameTableModel
 from .view_menu import payload_view_menu
+
+if TYPE_CHECKING:
+    from ...capture.store import CaptureStore
+    from ...views.registry import Registry
 
 __all__ = ["TimelineView"]
 

@@ -8,7 +8,7 @@ result is cached per palette and rebuilt when the palette changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
@@ -45,8 +45,7 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+class Theme(NamedTuple):
     """The colours the timeline and detail pane use; all opaque ``QColor``s."""
 
     dark: bool

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -15,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import ConnectionState, StateChanged
-from ...protocol.constants import close_code_meaning
+from ...protocol.constants import ConnectionState, close_code_meaning
 from ..widgets import theme
+
+if TYPE_CHECKING:
+    from ...capture.events import StateChanged
 
 __all__ = ["ConnectionBar", "state_color", "state_text"]
 

@@ -9,6 +9,8 @@ connection only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,11 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import PeerCertificate
 from ..detail.common import esc
 from ..session.support import step_name
 from ..widgets import theme
 from ..widgets.banner import DismissibleBanner
+
+if TYPE_CHECKING:
+    from ...capture.events import PeerCertificate
 
 __all__ = ["ErrorBanner"]
 

@@ -3,7 +3,6 @@ and the compose pane at the bottom."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -20,18 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...capture.events import ConnectionState, HandshakeCaptured, StateChanged
-from ...capture.store import CaptureStore
+from ...protocol.constants import ConnectionState
 from ..compose.pane import ComposePane
 from ..detail.view import FrameDetailView
-from ..options.defaults import default_options, save_default_options
-from ..session.controller import (
-    ConnectOptions,
-    SessionController,
-    SessionStats,
-    check_url,
-    server_note,
-)
+from ..options.defaults import default_options_later, save_default_options
+from ..session.controller import SessionController, SessionStats, check_url, server_note
 from ..timeline import TimelineView
 from ..widgets.pages import CurrentPageHeight
 from .connection_bar import ConnectionBar, state_text
@@ -41,8 +33,12 @@ from .notes_banner import NotesBanner
 if TYPE_CHECKING:
     import asyncio
 
+    # The data model loads with the first connection or capture.
+    from ...capture.events import HandshakeCaptured, StateChanged
+    from ...capture.store import CaptureStore
     from ..handshake.pane import HandshakePane
     from ..options.dialog import OptionsDialog
+    from ..session.controller import ConnectOptions
     from .rtt_pane import RttPane
 
 __all__ = ["ErrorBanner", "SessionPanel"]  # ErrorBanner re-exported for older imports
@@ -60,7 +56,7 @@ class SessionPanel(QWidget):
 
     titleChanged = Signal(str)
     statsChanged = Signal(SessionStats)
-    stateChanged = Signal(StateChanged)
+    stateChanged = Signal(object)  # StateChanged
     #: About to connect again while holding a capture with frames: whoever listens
     #: (the window's capture manager) takes the capture into a tab of its own.
     captureToKeep = Signal()
@@ -72,7 +68,10 @@ class SessionPanel(QWidget):
         self.setObjectName("sessionPanel")
         self.setAccessibleName("Connection")
         self.controller = SessionController(self)
-        self.controller.options = options if options is not None else default_options()
+        if options is not None:
+            self.controller.options = options
+        else:  # the defaults saved now, made into options when first needed
+            self.controller.make_options = default_options_later()
         self._options_dialog: OptionsDialog | None = None
         self._stats = SessionStats()
         #: A name for the tab of a capture shown from memory (a probe case, a HAR entry)
@@ -298,6 +297,8 @@ class SessionPanel(QWidget):
         task = self.controller.connect_to(url, once, once=once is not None)
         # Connecting from now on: the bar must not show the previous connection's
         # state until the engine's first event arrives (a tick later).
+        from ...capture.events import StateChanged
+
         self.bar.set_state(StateChanged(0.0, ConnectionState.CONNECTING))
         self.titleChanged.emit(self.title)
         return task
@@ -351,6 +352,8 @@ class SessionPanel(QWidget):
     def trust_certificate(self, sha256: str) -> asyncio.Task[None] | None:
         """Connect again accepting exactly the certificate with this fingerprint, for
         this connection only (the tab's options keep verifying)."""
+        import dataclasses
+
         o = self.controller.options
         pinned = dataclasses.replace(o, tls=dataclasses.replace(o.tls, pinned_sha256=sha256))
         return self.connect_to(self.controller.url or None, once=pinned)

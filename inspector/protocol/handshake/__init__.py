@@ -19,8 +19,9 @@ A peer's mistake never raises: each check that fails adds a
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 # The names load on first use (PEP 562): the capture layer needs only :mod:`.accept`,
 # and the rest (h11 and the request and response checks) loads with the engine, not
@@ -105,9 +106,4 @@ _MODULE_OF = {
     "validate_response": ".client",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

@@ -7,6 +7,7 @@ import random
 import tracemalloc
 from array import array
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from _timeline_samples import cell, column, sample, store_rows
@@ -16,7 +17,8 @@ from PySide6.QtGui import QBrush, QIcon
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from inspector.capture.events import Direction, FramesCaptured
+from inspector.capture.events import Direction, FramesCaptured, SessionRole
+from inspector.capture.store import CaptureStore
 from inspector.gui.timeline import (
     COL_DIR,
     COL_FIN,
@@ -142,6 +144,20 @@ def test_columns_show_the_frame(capture: Callable[..., Capture]) -> None:
     assert cell(model, 0, COL_KEY, Qt.ItemDataRole.FontRole) is cell(
         model, 1, COL_KEY, Qt.ItemDataRole.FontRole
     )
+
+
+def test_the_dir_column_follows_the_session_role(capture: Callable[..., Capture]) -> None:
+    # A proxy's capture says client -> server and server -> client; the words are kept
+    # per role, so a client's capture shown next in the same model says out and in.
+    def proxied() -> Capture:
+        c = capture()
+        c.store = CaptureStore(replace(c.store.session, role=SessionRole.PROXY))
+        return c
+
+    model = FrameTableModel(sample(proxied).store)
+    assert [cell(model, r, COL_DIR) for r in (0, 1)] == ["\u2191 c\u2192s", "\u2193 s\u2192c"]
+    model.set_store(sample(capture).store)
+    assert [cell(model, r, COL_DIR) for r in (0, 1)] == ["\u2191 out", "\u2193 in"]
 
 
 def test_unused_roles_are_none(capture: Callable[..., Capture]) -> None:
