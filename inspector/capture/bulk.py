@@ -57,14 +57,28 @@ def counting(start: int, n: int) -> bytes:
 
 
 def _iota(n: int) -> None:
-    """``_IOTA`` grown to hold 0 .. n-1 at least, by doubling: each half made from the
-    one before it in one big-integer addition (an int per element cost 0.15 s for
-    three million)."""
-    if not _IOTA:
-        _IOTA.append(0)
-    while len(_IOTA) < n:
-        k = len(_IOTA)
-        _IOTA.frombytes(plus(_IOTA[: min(k, n - k)].tobytes(), k))
+    """``_IOTA`` grown to hold 0 .. n-1 at least (to twice its size, so that growing
+    row counts do not remake it each time). Written byte plane by byte plane: byte
+    ``p`` of lane ``i`` is ``(i >> 8p) & 255``, a short pattern repeated, stored into
+    every eighth byte by one extended-slice assignment in C. An int per element cost
+    0.19 s for three million, the big-integer doubling before this 0.16 s; this
+    about a tenth of that."""
+    k = len(_IOTA)
+    if k >= n:
+        return
+    m = max(n, 2 * k, 256)
+    lanes = bytearray(8 * m)
+    for p in range(8):
+        step = 1 << (8 * p)
+        if step >= m:
+            break  # this byte and the ones above it are 0 in every lane
+        if p == 0:
+            plane = bytes(range(256)) * -(-m // 256)
+        else:
+            plane = b"".join(bytes((q & 255,)) * step for q in range(-(-m // step)))
+        at = p if sys.byteorder == "little" else 7 - p
+        lanes[at::8] = memoryview(plane)[:m]
+    _IOTA.frombytes(memoryview(lanes)[8 * k :])
 
 
 #: Runs of set rows in a 0/1 mask.
@@ -85,7 +99,11 @@ def selected(rows: range | array[int], mask: bytes) -> array[int]:
     else:
         lanes = memoryview(array("q", rows)).cast("B")
     found = array("q")
-    found.frombytes(b"".join(lanes[8 * m.start() : 8 * m.end()] for m in _RUNS.finditer(mask)))
+    # Run by run into the array: a joined copy first was another 8 bytes a row of
+    # fresh memory (page faults, where big blocks are mapped anew).
+    extend = found.frombytes
+    for m in _RUNS.finditer(mask):
+        extend(lanes[8 * m.start() : 8 * m.end()])
     return found
 
 

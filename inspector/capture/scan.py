@@ -140,7 +140,11 @@ def _scan(
     every row tested in C from where they turn thick."""
     found, resume = _sparse(find, bounds, lo, hi, base)
     if resume < hi:
-        found.extend(_each_row(each, bounds, base, range(resume, hi)))
+        # The few rows found first go in front of the many (a move in place), not
+        # the many after the few (a copy into fresh memory: 8 bytes a row).
+        dense = _each_row(each, bounds, base, range(resume, hi))
+        dense[0:0] = found
+        return dense
     return found
 
 
@@ -254,10 +258,13 @@ def _row_mask(each: Each, bounds: array[int], base: int, rows: range | array[int
     starts: Any
     stops: Any
     if isinstance(rows, range):
-        spans = bounds[rows.start : rows.stop + 1]
+        # Views, not copies: three copies of the bounds were ~70 MB of fresh memory
+        # for three million rows, and the window maps each big block anew (see
+        # inspector.app.fix_mmap_threshold), so every page of them was a fault.
+        spans: Any = memoryview(bounds)[rows.start : rows.stop + 1]
         if base:
             # Shifted into the haystack's offsets in one big-integer subtraction.
-            spans = array("Q", plus(spans.tobytes(), -base))
+            spans = memoryview(plus(spans.cast("B"), -base)).cast("q")
         starts, stops = spans[:-1], spans[1:]
         try:
             # Counts of a literal (under 256 but in the odd long payload) taken as

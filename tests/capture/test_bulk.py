@@ -25,6 +25,11 @@ def test_counting_and_plus() -> None:
     assert array("q", counting(2**62, 3)) == array("q", [2**62, 2**62 + 1, 2**62 + 2])
     lanes = array("q", [0, 7, 2**40]).tobytes()
     assert array("q", plus(lanes, 10)) == array("q", [10, 17, 2**40 + 10])
+    # The row-number lanes behind counting grow as asked, across every byte plane
+    # that changes below 2**17 (a carry into the third byte included).
+    for n in (1, 255, 256, 257, 65535, 65537, 131_073):
+        assert array("q", counting(0, n)) == array("q", range(n)), n
+    assert array("q", counting(3, 70_000))[-1] == 70_002
 
 
 def test_first_bytes() -> None:
