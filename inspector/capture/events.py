@@ -13,8 +13,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..lazy import lazy_exports
 from ..protocol.constants import ConnectionState
-from ..protocol.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -161,15 +161,8 @@ class Registry:
     def _asking(self, data: bytes, meta: PayloadMeta) -> _Asks:
         """:meth:`candidates`, each with its bound ``priority``, kept by the promises a
         choice for ``data`` may rely on (:meth:`_start_key`, -2 for a subprotocol)."""
-        # (_start_key inlined: asked for every row a table paints.)
-        if meta.subprotocol is not None:
-            key = -2
-        elif meta.opcode == 2:
-            key = 512 + (data[0] if data else 256)
-        elif meta.opcode == 1:
-            key = data[0] if data else 256
-        else:
-            key = -1
+        start = self._start_key(data, meta)
+        key = -2 if start is None else start
         found = self._asks.get(key)
         if found is None:
             found = self._asks[key] = tuple(

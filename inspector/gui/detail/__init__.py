@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...protocol.lazy import lazy_exports
+from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ...views.frame_fields import PAYLOAD_FIELD, BitField, describe_fields, header_fields

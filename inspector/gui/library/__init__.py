@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...protocol.lazy import lazy_exports
+from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .panel import LibraryPanel

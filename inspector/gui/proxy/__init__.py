@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...protocol.lazy import lazy_exports
+from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .dialog import NewProxyDialog

@@ -23,12 +23,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ...lazy import lazy_exports
 from ...protocol.constants import CloseCode, ConnectionState, Opcode
-from ...protocol.lazy import lazy_exports
 from ...views.problems import problems_text
 from .support import FloodGc, SessionStats, check_url, server_note, spawn
 
@@ -92,6 +93,16 @@ def builtin_options() -> ConnectOptions:
     from ...engine.options import ConnectOptions
 
     return ConnectOptions(read_size=GUI_READ_SIZE)
+
+
+@cache
+def _counted_kinds() -> tuple[type, type]:
+    """The event types :meth:`SessionController._on_event` tells apart, imported once
+    (the engine calls it per socket read; an import in the call costs ~3 us in the
+    window, whose PySide6 hooks every import)."""
+    from ...capture.events import FramesCaptured, MessageCaptured
+
+    return FramesCaptured, MessageCaptured
 
 
 class SessionController(QObject):
@@ -601,12 +612,11 @@ class SessionController(QObject):
         # Called by the engine for every event, per socket read in a flood (messages
         # are not subscribed to: the store has them). Keep nothing per frame, and arm
         # the tick only when nothing was pending.
-        from ...capture.events import FramesCaptured, MessageCaptured
-
+        frames_captured, message_captured = _counted_kinds()
         kind = type(event)
-        if kind is FramesCaptured:
+        if kind is frames_captured:
             self._pending_frames += len(event)  # type: ignore[arg-type]
-        elif kind is not MessageCaptured:
+        elif kind is not message_captured:
             self._pending.append(event)
         if not self._armed:
             self._armed = True

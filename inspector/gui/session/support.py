@@ -8,7 +8,7 @@ import gc
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ...protocol.lazy import lazy_exports
+from ...lazy import lazy_exports
 
 if TYPE_CHECKING:
     # asyncio loads after the first paint, with the event loop (app.run_window): the

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..lazy import lazy_exports
+from ...lazy import lazy_exports
 
 # The names load on first use (PEP 562): the capture layer needs only :mod:`.accept`,
 # and the rest (h11 and the request and response checks) loads with the engine, not

@@ -13,7 +13,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from itertools import islice
 from typing import Any
 
@@ -181,13 +181,9 @@ def pretty(value: Any, indent: int = 0) -> str:
 def brief(value: Any, limit: int = 120) -> str:
     """One line: a scalar as it is, a map as ``{3} a, b, c``, an array as ``[5] ...``;
     control characters escaped, at most about ``limit`` characters."""
-    if type(value) is dict and value:  # the usual top-level value, keys nearly always str
-        try:
-            line = f"{{{len(value)}}} {', '.join(islice(value, 8))}"
-        except TypeError:  # a key that is not a str
-            line = _brief(value, limit)
-    else:
-        line = _brief(value, limit)
+    # A map, the usual top-level value, first (scalar() says None of it).
+    is_map = type(value) is dict
+    line = container_line(True, len(value), value) if is_map else _brief(value, limit)
     return brief_line(line, limit)
 
 
@@ -200,12 +196,16 @@ def brief_line(line: str, limit: int = 120) -> str:
     return line if line.isprintable() else escape_control(line)
 
 
-def container_line(is_map: bool, count: int, firsts: Iterable[Any]) -> str:
+def container_line(is_map: bool, count: int, firsts: Collection[Any]) -> str:
     """A map's or an array's :func:`brief` (before it is cut and escaped) from its
     size and first items (keys of a map), at most 8 of them: all a brief line needs,
     so that a prefix need not be decoded whole."""
     if is_map:
-        return f"{{{count}}} {', '.join(map(_key, islice(firsts, 8)))}".rstrip()
+        try:  # keys are nearly always str: joined in one C call, no _key per key
+            keys = ", ".join(islice(firsts, 8))
+        except TypeError:
+            keys = ", ".join(map(_key, islice(firsts, 8)))
+        return f"{{{count}}} {keys}".rstrip()
     return f"[{count}] {', '.join(map(_compact, islice(firsts, 8)))}".rstrip()
 
 

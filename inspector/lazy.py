@@ -2,10 +2,9 @@
 
 A package (or module) that re-exports names from other modules would import every
 one of them with itself; with ``__getattr__ = lazy_exports(__name__, {...})`` each
-name's module is imported when the name is first looked up, so that what the window's first
-screen does not use does not load with it. Kept in the lowest layer (it is no part
-of the protocol) because every layer's packages may import it from there, and the
-protocol's own packages may import nothing above it.
+name's module is imported when the name is first looked up, so that what the window's
+first screen does not use does not load with it. Like :mod:`inspector.logs`, it is in
+no layer and imports nothing of ``inspector``: any layer may use it.
 """
 
 from __future__ import annotations

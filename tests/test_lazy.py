@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.protocol.lazy import lazy_exports
+from inspector.lazy import lazy_exports
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     (root / "__init__.py").write_text(
         textwrap.dedent(
             """
-            from inspector.protocol.lazy import lazy_exports
+            from inspector.lazy import lazy_exports
 
             __getattr__ = lazy_exports(__name__, {"Thing": ".home"})
             """
