@@ -27,6 +27,11 @@ Scenarios (defaults in brackets):
     python benchmarks/bench_engine_peers.py [--rounds 5] [--clients ours,aiohttp,...]
                                             [--scenarios recv-small,...] [--quick]
 
+With ``recv-large`` it also measures, in the same rounds and in a fresh process, the
+floor under any client that keeps what it receives: the CPU to copy 1 MiB into fresh
+memory that is kept (each 4 KiB a page fault, the kernel zeroing it) against copying
+it into memory used again, as a client that discards its payloads does.
+
 Besides the rates, it prints each client's CPU per message (the machine is shared:
 wall time follows the share of the cores a run got, CPU time much less) and the
 ratios of CPU per message.
@@ -508,6 +513,47 @@ def run_client(name: str, port: int, scenario: str, n: int, size: int) -> tuple[
     return wall, time.process_time() - cpu
 
 
+def memory_floor(n: int) -> tuple[float, float, float]:
+    """CPU microseconds per MiB to copy ``n`` payloads of 1 MiB from a read buffer
+    into fresh memory kept (as a capture keeps them), the page faults per MiB that
+    costs, and the CPU per MiB of the same copies into one buffer used again."""
+    import resource
+
+    source = memoryview(bytearray(_payload(MiB)))
+    kept: list[bytes] = []
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = time.process_time()
+    for _ in range(n):
+        kept.append(source.tobytes())
+    fresh = time.process_time() - cpu
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before.ru_minflt
+    again = bytearray(MiB)
+    cpu = time.process_time()
+    for _ in range(n):
+        again[:] = source
+    reused = time.process_time() - cpu
+    return fresh / n * 1e6, faults / n, reused / n * 1e6
+
+
+def _print_floor(
+    floors: list[tuple[float, float, float]], cpus: dict[tuple[str, str], list[float]], n: int
+) -> None:
+    fresh = statistics.median(f[0] for f in floors)
+    faults = statistics.median(f[1] for f in floors)
+    reused = statistics.median(f[2] for f in floors)
+    print(
+        f"\nrecv-large floor (medians): copying 1 MiB into fresh memory that is kept costs "
+        f"{fresh:.0f} us of CPU ({faults:.0f} page faults), into memory used again {reused:.0f} us."
+    )
+    for client in ("ours", "aiohttp", "aiohttp-keep", "picows", "picows-keep"):
+        if ("recv-large", client) in cpus:
+            spent = statistics.median(cpus["recv-large", client]) / n * 1e6
+            print(
+                f"  {client:<14} {spent:7.0f} us per MiB in all, "
+                f"{spent - fresh:+7.0f} us beside the keeping floor"
+            )
+
+
 # ------------------------------------------------------------------------- main
 def _unit(scenario: str) -> tuple[str, float]:
     if scenario.endswith("large"):
@@ -580,6 +626,7 @@ def main() -> int:
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.messages //= 10
@@ -588,6 +635,9 @@ def main() -> int:
         args.rounds = min(args.rounds, 3)
     if args.serve:
         serve()
+        return 0
+    if args.floor:
+        print(*memory_floor(_work("recv-large", args)[0]))
         return 0
     if args.client:
         n, size = _work(args.scenario, args)
@@ -612,6 +662,7 @@ def main() -> int:
     times: dict[tuple[str, str], list[float]] = {}
     cpus: dict[tuple[str, str], list[float]] = {}
     served: dict[tuple[str, str], list[dict[str, float]]] = {}
+    floors: list[tuple[float, float, float]] = []
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
@@ -647,6 +698,17 @@ def main() -> int:
                     cpus.setdefault((scenario, client), []).append(float(cpu))
                     if stats.strip() != "{}":
                         served.setdefault((scenario, client), []).append(json.loads(stats))
+            if "recv-large" in scenarios:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--floor", *passthrough],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    env=env,
+                    check=True,
+                )
+                fresh, faults, reused = map(float, out.stdout.split())
+                floors.append((fresh, faults, reused))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     finally:
         assert server.stdin is not None
@@ -703,6 +765,8 @@ def main() -> int:
             for c in peers
         )
         print(f"{scenario:<26}{cells}")
+    if floors:
+        _print_floor(floors, cpus, _work("recv-large", args)[0])
     _print_server_side(clients, scenarios, served, args)
     if args.json:
         args.json.write_text(json.dumps(medians, indent=1))
